@@ -1,0 +1,2 @@
+export type { RunningServer, ServerOptions } from './server'
+export { startServer } from './server'

@@ -1,0 +1,2 @@
+export type { ClassifyErrorCode } from './errors'
+export { ClassifyError } from './errors'

@@ -1,0 +1,11 @@
+export { describeValue } from './describe'
+export { BoundkitError } from './errors'
+export type { Fail, NumberRule } from './options'
+export {
+  booleanOption,
+  choiceOption,
+  expected,
+  functionOption,
+  numberOption,
+  signalOption,
+} from './options'

@@ -1,0 +1,2 @@
+export type { LimiterErrorCode } from './errors'
+export { LimiterError } from './errors'

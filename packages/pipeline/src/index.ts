@@ -1,0 +1,2 @@
+export type { PipelineErrorCode } from './errors'
+export { PipelineError } from './errors'

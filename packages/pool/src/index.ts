@@ -1,0 +1,2 @@
+export type { PoolErrorCode } from './errors'
+export { PoolError } from './errors'

@@ -1,0 +1,2 @@
+export type { WriterErrorCode } from './errors'
+export { WriterError } from './errors'

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * The consumer check: packs every published package (pnpm pack, which turns `workspace:` ranges into
+ * versions), installs the tarballs with npm into a new project outside the workspace, and imports each
+ * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
+ * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
+ * Fails if any import, type check or smoke file fails.
+ */
+import { execFileSync } from 'node:child_process'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..')
+const pnpm =
+  process.env.npm_execpath && /pnpm/.test(process.env.npm_execpath)
+    ? [process.execPath, process.env.npm_execpath]
+    : ['npx', '-y', 'pnpm@10.34.8']
+const work = mkdtempSync(join(tmpdir(), 'boundkit-consumer-'))
+const tarballs = join(work, 'tarballs')
+const app = join(work, 'app')
+mkdirSync(tarballs)
+mkdirSync(app)
+
+function run(cmd, args, cwd) {
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] })
+}
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => join(root, 'packages', dir))
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => !manifest.private)
+
+let failures = 0
+try {
+  for (const { dir } of packages) {
+    execFileSync(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', tarballs], {
+      cwd: dir,
+      stdio: 'ignore',
+    })
+  }
+  const files = readdirSync(tarballs).map((f) => join(tarballs, f))
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2))
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files, 'typescript@5.9', '@types/node@20'],
+    app,
+  )
+
+  for (const { dir, manifest } of packages) {
+    const name = manifest.name
+    const esm = join(app, `${name.replace('@boundkit/', '')}.test.mjs`)
+    const cjs = join(app, `${name.replace('@boundkit/', '')}.test.cjs`)
+    writeFileSync(esm, `import * as m from '${name}'\nconsole.log(JSON.stringify(Object.keys(m).sort()))\n`)
+    writeFileSync(cjs, `const m = require('${name}')\nconsole.log(JSON.stringify(Object.keys(m).sort()))\n`)
+    const keys = (file) => JSON.parse(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }))
+    try {
+      const fromEsm = keys(esm).filter((k) => k !== 'default')
+      const fromCjs = keys(cjs).filter((k) => k !== 'default')
+      if (fromEsm.length === 0) throw new Error('the ESM import has no exports')
+      if (JSON.stringify(fromEsm) !== JSON.stringify(fromCjs)) {
+        throw new Error(`ESM exports ${fromEsm.join(',')} differ from CJS exports ${fromCjs.join(',')}`)
+      }
+      console.log(`ok   ${name}: ESM and CJS both export ${fromEsm.join(', ')}`)
+    } catch (error) {
+      failures++
+      console.error(`FAIL ${name}: ${error.message}`)
+    }
+    const smokeDir = join(dir, 'consumer')
+    if (existsSync(smokeDir)) {
+      for (const file of readdirSync(smokeDir).filter((f) => /\.(mjs|cjs|js)$/.test(f))) {
+        const target = join(app, `smoke-${name.replace('@boundkit/', '')}-${file}`)
+        cpSync(join(smokeDir, file), target)
+        try {
+          execFileSync(process.execPath, [target], { cwd: app, stdio: 'inherit', timeout: 120_000 })
+          console.log(`ok   ${name}: consumer/${file}`)
+        } catch {
+          failures++
+          console.error(`FAIL ${name}: consumer/${file}`)
+        }
+      }
+    }
+  }
+
+  // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
+  const imports = packages.map(({ manifest }, i) => `import * as p${i} from '${manifest.name}'\nvoid p${i}`)
+  writeFileSync(join(app, 'types.mts'), `${imports.join('\n')}\n`)
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'node16',
+        moduleResolution: 'node16',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+      },
+      files: ['types.mts'],
+    }),
+  )
+  try {
+    run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app)
+    console.log('ok   types resolve under moduleResolution node16')
+  } catch {
+    failures++
+    console.error('FAIL types under moduleResolution node16')
+  }
+} finally {
+  if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true })
+}
+if (failures) {
+  console.error(`consumer check: ${failures} failure(s)`)
+  process.exit(1)
+}
+console.log(
+  `consumer check: ${packages.length} packages install from their tarballs and load from ESM and CJS`,
+)

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Adds up the JSON reports vitest wrote in every package and prints one plain closing line,
+// "tests: N passed, N failed", so a reader (and CI) sees the whole suite's result in one place.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+let passed = 0
+let failed = 0
+let skipped = 0
+const missing = []
+for (const group of ['packages', 'apps']) {
+  for (const name of readdirSync(group)) {
+    const dir = join(group, name)
+    if (!existsSync(join(dir, 'vitest.config.ts'))) continue
+    const report = join(dir, '.vitest-results.json')
+    if (!existsSync(report)) {
+      missing.push(dir)
+      continue
+    }
+    const json = JSON.parse(readFileSync(report, 'utf8'))
+    passed += json.numPassedTests
+    failed += json.numFailedTests
+    skipped += json.numPendingTests + (json.numTodoTests ?? 0)
+  }
+}
+if (missing.length) console.log(`no test report from: ${missing.join(', ')}`)
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed > 0 || missing.length > 0 || passed === 0 ? 1 : 0)
