@@ -3,7 +3,7 @@
  * package at a time under turbo) and writes their tables to `<root>/bench/results/<package>.md`
  * (`bench/results/quick/` under --quick, which is not kept).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Benchmark, machineLine, markdownTable, runBenchmark } from './harness.ts'
@@ -13,7 +13,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const packageDir = process.cwd()
 const { name } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string }
 const benchDir = join(packageDir, 'bench')
-const files = readdirSync(benchDir)
+const files = (existsSync(benchDir) ? readdirSync(benchDir) : [])
   .filter((f) => f.endsWith('.bench.ts') && (!only || f.includes(only)))
   .sort()
 
