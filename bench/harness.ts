@@ -48,7 +48,10 @@ export interface CaseSummary {
   maxMs: number
   itemsPerSec?: number
   peakRssMb: number
+  /** Median time / the baseline's median time. */
   ratio?: number
+  /** Items/s / the baseline's items/s: the fair comparison when cases process different counts. */
+  throughputRatio?: number
   metrics: Record<string, number>
 }
 
@@ -122,7 +125,14 @@ export async function runBenchmark(definition: Benchmark, quick: boolean): Promi
     }
   })
   const base = summaries.find((s) => s.name === definition.baseline)
-  if (base) for (const s of summaries) s.ratio = s.medianMs / base.medianMs
+  if (base) {
+    for (const s of summaries) {
+      s.ratio = s.medianMs / base.medianMs
+      if (s.itemsPerSec !== undefined && base.itemsPerSec !== undefined) {
+        s.throughputRatio = s.itemsPerSec / base.itemsPerSec
+      }
+    }
+  }
   return summaries
 }
 
@@ -135,6 +145,7 @@ function fmt(value: number | undefined, digits = 1): string {
 export function markdownTable(definition: Benchmark, summaries: CaseSummary[]): string {
   const metricNames = [...new Set(summaries.flatMap((s) => Object.keys(s.metrics)))]
   const hasItems = summaries.some((s) => s.itemsPerSec !== undefined)
+  const hasThroughputRatio = summaries.some((s) => s.throughputRatio !== undefined)
   const head = [
     'case',
     'median ms',
@@ -144,6 +155,7 @@ export function markdownTable(definition: Benchmark, summaries: CaseSummary[]): 
     ...metricNames,
     'peak RSS MB',
     ...(definition.baseline ? [`time ratio vs ${definition.baseline}`] : []),
+    ...(hasThroughputRatio ? [`throughput ratio vs ${definition.baseline}`] : []),
   ]
   const rows = summaries.map((s) => [
     s.name,
@@ -154,6 +166,9 @@ export function markdownTable(definition: Benchmark, summaries: CaseSummary[]): 
     ...metricNames.map((m) => fmt(s.metrics[m])),
     fmt(s.peakRssMb, 0),
     ...(definition.baseline ? [s.ratio === undefined ? '' : `${s.ratio.toFixed(2)}x`] : []),
+    ...(hasThroughputRatio
+      ? [s.throughputRatio === undefined ? '' : `${s.throughputRatio.toFixed(2)}x`]
+      : []),
   ])
   const runs = summaries[0]?.runs ?? 0
   return [
