@@ -14,7 +14,13 @@ const nextFile = () => join(dir, `out-${fileNo++}.jsonl`)
 
 /** A ~100-byte record, as a batch job's result would look. */
 function record(i: number) {
-  return { id: i, task: 'score', ok: true, score: (i % 997) / 997, text: 'lorem ipsum dolor sit amet, consectetur' }
+  return {
+    id: i,
+    task: 'score',
+    ok: true,
+    score: (i % 997) / 997,
+    text: 'lorem ipsum dolor sit amet, consectetur',
+  }
 }
 
 /**
@@ -86,7 +92,8 @@ const throughput = benchmark({
     },
     'boundkit ordered, flush': (ctx) => boundkit(ctx.scale(1_000_000, 50_000), { ordered: true }),
     'boundkit unordered, flush': (ctx) => boundkit(ctx.scale(1_000_000, 50_000), {}),
-    'boundkit ordered, fsync': (ctx) => boundkit(ctx.scale(300_000, 20_000), { ordered: true, durability: 'fsync' }),
+    'boundkit ordered, fsync': (ctx) =>
+      boundkit(ctx.scale(300_000, 20_000), { ordered: true, durability: 'fsync' }),
     'raw write + fdatasync per 100 lines (ceiling for fsync)': async (ctx) => {
       // What group commit can reach at best with 100 producers: one fdatasync per 100 lines.
       const total = ctx.scale(300_000, 20_000)
@@ -106,7 +113,9 @@ const throughput = benchmark({
       const total = ctx.scale(20_000, 2_000)
       const file = nextFile()
       const mutex = new Mutex()
-      await produce(total, (i) => mutex.runExclusive(() => appendFile(file, `${JSON.stringify(record(i))}\n`)))
+      await produce(total, (i) =>
+        mutex.runExclusive(() => appendFile(file, `${JSON.stringify(record(i))}\n`)),
+      )
       await rm(file)
       return { items: total }
     },

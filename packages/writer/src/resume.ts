@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
-import { WriterError, ioError } from './errors'
+import { ioError, WriterError } from './errors'
 
 const NEWLINE = 0x0a
 const BLOCK = 64 * 1024

@@ -172,7 +172,18 @@ describe('ordered mode', () => {
     await pending
     const rest = [3, 4, 5, 6, 7, 8].map((seq) => writer.write(String(seq), { seq }))
     await Promise.all([...rest, far])
-    expect(linesOf(file).map((line) => JSON.parse(line))).toEqual(['a', 'b', 'c', '3', '4', '5', '6', '7', '8', 'far'])
+    expect(linesOf(file).map((line) => JSON.parse(line))).toEqual([
+      'a',
+      'b',
+      'c',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      'far',
+    ])
     await writer.close()
   })
 
@@ -199,7 +210,9 @@ describe('ordered mode', () => {
     await Promise.all(promises)
     clearInterval(timer)
     expect(maxSeen).toBeLessThanOrEqual(maxPending)
-    expect(linesOf(file).map((line) => JSON.parse(line).seq)).toEqual(Array.from({ length: 101 }, (_, i) => i))
+    expect(linesOf(file).map((line) => JSON.parse(line).seq)).toEqual(
+      Array.from({ length: 101 }, (_, i) => i),
+    )
     await writer.close()
   })
 
