@@ -33,7 +33,10 @@ export async function repairTail(path: string): Promise<number> {
     throw ioError(`Cannot open ${path}`, error)
   }
   try {
-    const { size } = await handle.stat()
+    const info = await handle.stat()
+    // A device or a pipe (/dev/full, /dev/stdout) has no tail to repair.
+    if (!info.isFile()) return 0
+    const size = info.size
     const length = await wholeLinesLength(handle)
     if (length < size) {
       await handle.truncate(length)
