@@ -246,6 +246,18 @@ describe('ordered mode', () => {
     await Promise.all(checks)
     expect(linesOf(file)).toEqual(['{"seq":0}'])
   })
+
+  it("makes close() reject when records accepted under 'none' were stuck behind a gap", async () => {
+    const file = join(tempDir(), 'out.jsonl')
+    const writer = await openWriter(file, { ordered: true, durability: 'none' })
+    await writer.write({ seq: 0 }, { seq: 0 })
+    await writer.write({ seq: 2 }, { seq: 2 })
+    await expect(writer.close()).rejects.toMatchObject({
+      code: 'ERR_CLOSED',
+      message: expect.stringContaining('seq 1 never arrived'),
+    })
+    expect(linesOf(file)).toEqual(['{"seq":0}'])
+  })
 })
 
 describe('unordered backpressure', () => {

@@ -193,8 +193,16 @@ export class Writer<T = unknown> {
 
   private async shutdown(): Promise<void> {
     this.closing = true
+    let dropped: WriterError | undefined
     if (this.ordered && this.buffered > 0) {
       const missing = this.seqBase + this.accepted
+      if (this.durability === 'none') {
+        // Those writes already resolved: close() is the only place left to say they were lost.
+        dropped = new WriterError(
+          'ERR_CLOSED',
+          `${this.buffered} record(s) accepted under durability 'none' were not written: seq ${missing} never arrived`,
+        )
+      }
       this.rejectBuffered(
         new WriterError(
           'ERR_CLOSED',
@@ -221,6 +229,7 @@ export class Writer<T = unknown> {
     }
     if (this.lockPath !== undefined) await releaseLock(this.lockPath)
     if (this.error !== undefined) throw this.error
+    if (dropped !== undefined) throw dropped
   }
 
   private unusable(): WriterError {
