@@ -85,6 +85,12 @@ describe('readCompleted', () => {
 
   it('gives an empty set for a missing file and checks its key', async () => {
     expect((await readCompleted(join(tempDir(), 'none.jsonl'), byId)).size).toBe(0)
-    await expect(readCompleted('x', 'id' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(readCompleted('x', 'id' as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: 'Expected `key` to be a function, got `"id"` (string)',
+    })
+    await expect(readCompleted('x', byId, { format: 'bytes' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
   })
 })

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
+import { expected } from '@boundkit/internal'
 import { ioError, WriterError } from './errors'
 
 const NEWLINE = 0x0a
@@ -138,9 +139,15 @@ export async function readCompleted<K = unknown>(
   options: { format?: 'jsonl' | 'text' } = {},
 ): Promise<Set<K>> {
   if (typeof key !== 'function') {
-    throw new WriterError('ERR_INVALID_OPTION', 'Expected `key` to be a function')
+    throw new WriterError('ERR_INVALID_OPTION', expected('key', 'a function', key))
   }
   const format = options.format ?? 'jsonl'
+  if (format !== 'jsonl' && format !== 'text') {
+    throw new WriterError(
+      'ERR_INVALID_OPTION',
+      expected('format', "one of 'jsonl', 'text'", format as unknown),
+    )
+  }
   let length = 0
   let handle: FileHandle | undefined
   try {
