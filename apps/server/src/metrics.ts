@@ -1,6 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Counter, Gauge, Registry } from 'prom-client'
 
+/** The event-loop delay sampler ticks this often; its histogram counts the tick itself, taken off. */
+const LOOP_RESOLUTION_MS = 10
+
 /** One sample of a gauge added with `addGauge`: a value and, optionally, its labels. */
 export interface GaugeSample {
   value: number
@@ -26,7 +29,7 @@ export class ServerMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>
   readonly judgeRateLimited: Counter
   readonly judgeFaults: Counter<'kind'>
-  readonly #loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  readonly #loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
 
   constructor() {
     const registers = [this.registry]
@@ -51,11 +54,12 @@ export class ServerMetrics {
     const loopDelay = this.#loopDelay
     new Gauge({
       name: 'boundkit_event_loop_lag_seconds',
-      help: 'Event-loop delay since the previous scrape, by statistic (mean, p50, p99, max).',
+      help: 'Event-loop lag since the previous scrape, by statistic (mean, p50, p99, max).',
       labelNames: ['stat'],
       registers,
       collect() {
-        const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0)
+        const seconds = (ns: number) =>
+          Number.isFinite(ns) ? Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000) : 0
         this.set({ stat: 'mean' }, seconds(loopDelay.mean))
         this.set({ stat: 'p50' }, seconds(loopDelay.percentile(50)))
         this.set({ stat: 'p99' }, seconds(loopDelay.percentile(99)))

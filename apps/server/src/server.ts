@@ -34,6 +34,8 @@ export function buildApp(options: ResolvedOptions, metrics: ServerMetrics): Fast
     frameworkErrors,
   })
   app.setValidatorCompiler(validatorCompiler())
+  // Bodies are JSON only: anything else is answered 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain')
   installErrorHandlers(app)
   app.addHook('onResponse', async (request, reply) => {
     metrics.requests.inc({
