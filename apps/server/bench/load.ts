@@ -55,20 +55,22 @@ export async function measureLatency(
   url: string,
   options: { connections: number; until?: Promise<unknown>; seconds?: number },
 ): Promise<LatencySummary> {
-  const instance = autocannon({
-    url,
-    connections: options.connections,
-    duration: options.until ? 3600 : (options.seconds ?? 1),
-    // A stalled server must show up as latency, not as timeouts that drop samples.
-    timeout: 120,
-  })
+  let instance: autocannon.Instance | undefined
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
-    instance.on('done', resolve)
-    instance.on('error', reject)
+    instance = autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: options.until ? 3600 : (options.seconds ?? 1),
+        // A stalled server must show up as latency, not as timeouts that drop samples.
+        timeout: 120,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
   })
   if (options.until) {
     await options.until
-    instance.stop()
+    instance!.stop()
   }
   const result = await finished
   return {
@@ -85,7 +87,8 @@ export async function fibBatch(url: string, n: number, count: number, mode: stri
   await Promise.all(
     Array.from({ length: count }, async () => {
       const response = await fetch(`${url}/cpu/fib/${n}?mode=${mode}`)
-      if (response.status !== 200) throw new Error(`fib(${n}) mode=${mode}: ${response.status} ${await response.text()}`)
+      if (response.status !== 200)
+        throw new Error(`fib(${n}) mode=${mode}: ${response.status} ${await response.text()}`)
       await response.arrayBuffer()
     }),
   )
