@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startServer } from '../src/index'
@@ -64,6 +65,31 @@ describe('graceful shutdown', () => {
     expect(closed).toBe(true)
     // close() again is harmless
     await server.close()
+  })
+
+  it('answers an in-flight request with Connection: close and serves nothing more on that connection', async () => {
+    const hold = heldSleep()
+    const server = await startServer({ sleep: hold.sleep })
+    const body = JSON.stringify(judgeBody('first'))
+    const socket = connect(server.port, '127.0.0.1')
+    let received = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      received += chunk
+    })
+    // Two pipelined requests: the judge one is held in flight, /healthz waits behind it.
+    socket.write(
+      `POST /v1/judge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+    )
+    await hold.inFlight(1)
+    const closing = server.close()
+    hold.releaseAll()
+    await once(socket, 'close')
+    await closing
+    expect(received).toMatch(/^HTTP\/1\.1 200 /)
+    expect(received.toLowerCase()).toContain('connection: close')
+    expect(received).toContain('"id":"first"')
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1)
   })
 
   it('cuts the connections still busy at the deadline', async () => {
