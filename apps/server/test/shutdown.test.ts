@@ -44,8 +44,10 @@ async function untilRefused(url: string) {
 describe('graceful shutdown', () => {
   it('stops accepting, finishes every in-flight request, then resolves close()', async () => {
     const hold = heldSleep()
+    // A deadline far beyond the test timeout: close() must resolve because the requests finished.
     const server = await startServer({
       sleep: hold.sleep,
+      shutdownTimeoutMs: 600_000,
       judge: { ratePerSecond: Number.POSITIVE_INFINITY },
     })
     const ids = Array.from({ length: 6 }, (_, i) => `r${i}`)
@@ -69,7 +71,7 @@ describe('graceful shutdown', () => {
 
   it('answers an in-flight request with Connection: close and serves nothing more on that connection', async () => {
     const hold = heldSleep()
-    const server = await startServer({ sleep: hold.sleep })
+    const server = await startServer({ sleep: hold.sleep, shutdownTimeoutMs: 600_000 })
     const body = JSON.stringify(judgeBody('first'))
     const socket = connect(server.port, '127.0.0.1')
     let received = ''
