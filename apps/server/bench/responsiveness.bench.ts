@@ -1,5 +1,5 @@
 import { benchmark, type CaseResult } from '../../../bench/harness.ts'
-import { fibBatch, measureLatency, type ServerProcess, startServerProcess } from './load'
+import { fibBatch, type LatencySummary, measureLatency, type ServerProcess, startServerProcess } from './load'
 
 /** Concurrent CPU requests in flight while /healthz is measured. */
 const CPU_REQUESTS = 16
@@ -8,6 +8,14 @@ const CONNECTIONS = 4
 
 let server: ServerProcess
 
+const healthzMetrics = (latency: LatencySummary): Record<string, number> => ({
+  'healthz p50 ms': latency.p50Ms,
+  'healthz p99 ms': latency.p99Ms,
+  'healthz max ms': latency.maxMs,
+  'healthz requests': latency.requests,
+  'healthz errors': latency.errors,
+})
+
 /** /healthz latency while CPU_REQUESTS fib(n) requests run in `mode`; the case's time is the batch's. */
 async function underCpuLoad(mode: string, n: number): Promise<CaseResult> {
   const batch = fibBatch(server.url, n, CPU_REQUESTS, mode)
@@ -15,13 +23,7 @@ async function underCpuLoad(mode: string, n: number): Promise<CaseResult> {
   await batch
   return {
     items: CPU_REQUESTS,
-    metrics: {
-      'healthz p50 ms': latency.p50Ms,
-      'healthz p99 ms': latency.p99Ms,
-      'healthz max ms': latency.maxMs,
-      'healthz requests': latency.requests,
-      'healthz errors': latency.errors,
-    },
+    metrics: healthzMetrics(latency),
   }
 }
 
@@ -47,15 +49,7 @@ export default benchmark({
         connections: CONNECTIONS,
         seconds: ctx.scale(2, 1),
       })
-      return {
-        metrics: {
-          'healthz p50 ms': latency.p50Ms,
-          'healthz p99 ms': latency.p99Ms,
-          'healthz max ms': latency.maxMs,
-          'healthz requests': latency.requests,
-          'healthz errors': latency.errors,
-        },
-      }
+      return { metrics: healthzMetrics(latency) }
     },
     inline: (ctx) => underCpuLoad('inline', ctx.scale(35, 27)),
     // pool: (ctx) => underCpuLoad('pool', ctx.scale(35, 27)),  -- added when @boundkit/pool lands
