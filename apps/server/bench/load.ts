@@ -5,8 +5,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+
+/** How long the load runs on after `until` settles. */
+const STOP_GRACE_MS = 100
 
 export interface ServerProcess {
   url: string
@@ -70,6 +74,9 @@ export async function measureLatency(
   })
   if (options.until) {
     await options.until
+    // Let the health checks stalled behind the last CPU request come back before stopping, so the
+    // slowest samples are counted, not dropped.
+    await delay(STOP_GRACE_MS)
     instance!.stop()
   }
   const result = await finished
