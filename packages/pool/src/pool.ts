@@ -170,8 +170,14 @@ export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposabl
   #recycle(id: number): void {
     if (!this.#retiring.has(id)) return
     const worker = this.#piscina.threads.find((w) => w.threadId === id)
-    this.#retiring.delete(id)
-    this.#assigned.delete(id)
+    // It stays in `#retiring` (so no task goes to it) until it is gone; forget the ones gone already.
+    const live = this.#liveWorkers()
+    for (const other of this.#retiring) {
+      if (!live.has(other)) {
+        this.#retiring.delete(other)
+        this.#assigned.delete(other)
+      }
+    }
     void worker?.terminate()
   }
 
