@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { TransferListItem } from 'node:worker_threads'
 import { expected, numberOption, signalOption } from '@boundkit/internal'
 import { Piscina } from 'piscina'
-import type { TaskFunction, WorkerDefinition } from './define-worker'
+import type { TaskFunction } from './define-worker'
 import { invalidOption, PoolError } from './errors'
 import { closedError, toPoolError } from './errors-map'
 import { type Outcome, windowedOutcomes } from './map'
@@ -21,23 +21,8 @@ import {
   type TypedArray,
 } from './shared'
 import { type PoolStats, timeSummary } from './stats'
+import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
 import { resolveWorkerFile } from './worker-file'
-
-type AnyTasks = Record<string, (input: any, ctx: any) => any>
-type TasksOf<W> = W extends WorkerDefinition<any, infer T> ? T : AnyTasks
-/** The task names of a worker definition. */
-export type TaskName<W> = keyof TasksOf<W> & string
-/** The input type of task `K`. */
-export type TaskInput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (
-  input: infer I,
-  ...rest: any[]
-) => any
-  ? I
-  : never
-/** The (awaited) result type of task `K`. */
-export type TaskOutput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (...args: any[]) => infer R
-  ? Awaited<R>
-  : never
 
 /** Options of `pool.run`. */
 export interface RunOptions {
@@ -92,7 +77,7 @@ function entryPath(): string {
 }
 
 /** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
-export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposable {
+export class Pool<W = DefaultWorker> implements AsyncDisposable {
   readonly #piscina: Piscina
   readonly #options: ResolvedOptions
   #closed = false
@@ -510,7 +495,7 @@ export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposabl
 }
 
 /** Starts a pool of worker threads running the tasks that `options.worker` defines with `defineWorker`. */
-export function createPool<W = WorkerDefinition<any, AnyTasks>>(options: PoolOptions): Pool<W> {
+export function createPool<W = DefaultWorker>(options: PoolOptions): Pool<W> {
   return new Pool<W>(options)
 }
 
