@@ -20,6 +20,7 @@ describe('types', () => {
       void typed.run('scaled', 'two')
       // @ts-expect-error: no such task
       void typed.run('missing', 1)
+      // biome-ignore lint/suspicious/noExplicitAny: an untyped pool gives any
       expectTypeOf(untyped.run('anything', 1)).toEqualTypeOf<Promise<any>>()
     }
     expectTypeOf(check).toBeFunction()

@@ -72,13 +72,17 @@ describe('worker file checks before any worker starts', () => {
   })
 })
 
+// Written at run time: a file that does not parse cannot live in the linted sources.
+const syntaxError = join(tmpdir(), `boundkit-pool-syntax-error-${process.pid}.mjs`)
+writeFileSync(syntaxError, 'export default {\n  this is not javascript\n')
+
 describe('worker files that fail to load', () => {
   it.each([
-    ['syntax-error.mjs', /Could not load the worker file .*syntax-error\.mjs/],
+    [syntaxError, /Could not load the worker file .*syntax-error-\d+\.mjs/],
     ['top-level-throw.mjs', /broken at load/],
     ['no-export.mjs', /does not export defineWorker/],
   ])('%s: every task rejects with ERR_WORKER_FILE', async (name, message) => {
-    pool = fixturePool(name)
+    pool = name.startsWith('/') ? createPool({ worker: name, threads: 2 }) : fixturePool(name)
     const errors = await Promise.all([rejection(pool.run('double', 1)), rejection(pool.run('double', 2))])
     for (const error of errors) {
       expect(error.code).toBe('ERR_WORKER_FILE')
