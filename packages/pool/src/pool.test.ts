@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fixturePool, rejection } from '../test/helpers'
 import type { Pool } from './index'
 
@@ -116,6 +116,7 @@ describe('queue, close and destroy', () => {
     expect(await Promise.all(tasks)).toEqual([2, 4, 6])
     expect((await rejection(pool.run('double', 1))).code).toBe('ERR_CLOSED')
     expect(pool.stats().threads).toBe(0)
+    await pool.close()
   })
 
   it('destroy() stops at once: running and queued tasks reject with ERR_CLOSED', async () => {
@@ -159,6 +160,14 @@ describe('workers', () => {
     const counts = []
     for (let i = 0; i < 4; i++) counts.push(await pool.run('counter', null))
     expect(counts).toEqual([1, 2, 1, 2])
+  })
+
+  it('lets idle workers go after idleTimeout, keeping one', async () => {
+    pool = fixturePool('basic.mjs', { threads: 2, idleTimeout: 50 })
+    await Promise.all([1, 2, 3, 4].map((n) => pool.run('slowDouble', { n, ms: 50 })))
+    expect(pool.stats().threads).toBe(2)
+    await vi.waitFor(() => expect(pool.stats().threads).toBe(1), { timeout: 10_000, interval: 50 })
+    expect(await pool.run('double', 3)).toBe(6)
   })
 
   it('reports stats with counts and time percentiles', async () => {

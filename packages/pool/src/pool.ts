@@ -84,6 +84,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   #destroyed = false
   #inFlight = 0
   #drained: (() => void) | undefined
+  #closing: Promise<void> | undefined
   #completed = 0
   #failed = 0
   #crashed = 0
@@ -426,26 +427,37 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
       invalidOption(expected('reduce', "'sum', 'min', 'max' or a function", reduce))
     }
     const signal = signalOption(invalidOption, 'signal', options.signal)
+    const aborted = () => new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal?.reason })
+    if (signal?.aborted) throw aborted()
     const control = new SliceControl()
-    const onAbort = () => control.cancel()
-    signal?.addEventListener('abort', onAbort, { once: true })
+    // Abort is cooperative: workers see `cancelled` and return early, and are not stopped (their
+    // ctx survives); the call rejects at once.
+    let onAbort: (() => void) | undefined
+    const abortion = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        control.cancel()
+        reject(aborted())
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    const work = Promise.all(
+      sliceBounds(array.length, chunks).map(async ([start, end], index) => {
+        const slice: SliceMessage = { array, start, end, index, control: control.control }
+        const value = await this.#dispatch({ t: name, i: slice, m: 1 })
+        options.onProgress?.(control.progress, array.length)
+        return value as TaskOutput<W, K>
+      }),
+    )
     try {
-      const results = await Promise.all(
-        sliceBounds(array.length, chunks).map(async ([start, end], index) => {
-          const slice: SliceMessage = { array, start, end, index, control: control.control }
-          const value = await this.#dispatch({ t: name, i: slice, m: 1 }, signal ? { signal } : {})
-          options.onProgress?.(control.progress, array.length)
-          return value as TaskOutput<W, K>
-        }),
-      )
-      if (signal?.aborted)
-        throw new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal.reason })
+      const results = signal ? await Promise.race([work, abortion]) : await work
       return reduce === undefined ? results : reduceResults(results, reduce)
     } catch (error) {
       control.cancel()
       throw error
     } finally {
-      signal?.removeEventListener('abort', onAbort)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
+      work.catch(() => {})
+      abortion.catch(() => {})
     }
   }
 
@@ -467,17 +479,20 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   }
 
   /** Stops taking tasks (`ERR_CLOSED`), lets every queued and running task finish, then stops the workers. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true
-    if (this.#inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.#drained = resolve
-      })
-    }
-    if (!this.#destroyed) {
-      this.#destroyed = true
-      await this.#piscina.destroy()
-    }
+    this.#closing ??= (async () => {
+      if (this.#inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          this.#drained = resolve
+        })
+      }
+      if (!this.#destroyed) {
+        this.#destroyed = true
+        await this.#piscina.destroy()
+      }
+    })()
+    return this.#closing
   }
 
   /** Stops the workers now: queued and running tasks reject with `ERR_CLOSED`. */

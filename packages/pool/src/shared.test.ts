@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fixturePool, rejection } from '../test/helpers'
 import { isShared, type Pool, shared, toShared } from './index'
 import { autoChunks, reduceResults, sliceBounds } from './shared'
@@ -73,6 +73,9 @@ describe('mapShared', () => {
     })
     setTimeout(() => controller.abort(), 100)
     expect((await rejection(call)).code).toBe('ERR_ABORTED')
+    // Cooperative: the workers saw the flag and returned; none was stopped.
+    await vi.waitFor(() => expect(pool.stats().completed).toBe(2), { timeout: 10_000 })
+    expect(pool.stats().crashed).toBe(0)
   })
 
   it('refuses an array that is not shared', async () => {
