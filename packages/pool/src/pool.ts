@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { TransferListItem } from 'node:worker_threads'
 import { expected, numberOption, signalOption } from '@boundkit/internal'
-import { Piscina } from 'piscina'
+import type { Piscina } from 'piscina'
 import type { TaskFunction } from './define-worker'
 import { invalidOption, PoolError } from './errors'
 import { closedError, toPoolError } from './errors-map'
@@ -67,14 +68,32 @@ interface TaskRecord {
   target: number | undefined
 }
 
-const RECORD: symbol = Piscina.queueOptionsSymbol
+/**
+ * piscina is loaded when the first pool starts, not when this module loads: worker files import
+ * this package for `defineWorker`, and on Node 24 a piscina worker that has loaded piscina's own
+ * main module in it never exits when terminated (so `destroy()` would hang).
+ */
+let piscinaClass: typeof Piscina | undefined
+function loadPiscina(): typeof Piscina {
+  piscinaClass ??= (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina
+  return piscinaClass
+}
 
+/** The symbol under which piscina shows a task's own options to the balancer (our `TaskRecord`). */
+let RECORD: symbol
+
+/**
+ * The CommonJS build of the worker entry: piscina `require()`s it first, and on Node >= 22 a
+ * `require()` of an ES module that is being terminated mid-load can abort the worker.
+ */
 function entryPath(): string {
-  const here = new URL('./worker-entry.js', import.meta.url)
+  const here = new URL('./worker-entry.cjs', import.meta.url)
   if (existsSync(here)) return fileURLToPath(here)
   // Running from the sources (this package's own tests): use the built entry.
-  return fileURLToPath(new URL('../dist/worker-entry.js', import.meta.url))
+  return fileURLToPath(new URL('../dist/worker-entry.cjs', import.meta.url))
 }
+
+const STOP_GRACE_MS = 5000
 
 /** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
 export class Pool<W = DefaultWorker> implements AsyncDisposable {
@@ -101,7 +120,9 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     const file = resolveWorkerFile(options.worker)
     const { threads, idleTimeout, maxQueue, resourceLimits } = this.#options
     const boot: WorkerBoot = { file, initData: options.initData }
-    this.#piscina = new Piscina({
+    const PiscinaClass = loadPiscina()
+    RECORD ??= PiscinaClass.queueOptionsSymbol
+    this.#piscina = new PiscinaClass({
       filename: entryPath(),
       minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
       maxThreads: threads,
@@ -478,6 +499,25 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     }
   }
 
+  /**
+   * Stops every worker. A worker that does not exit within `STOP_GRACE_MS` of being terminated
+   * (Node 24 can leave one hanging, e.g. when the worker file imported piscina itself) is unref'd
+   * so it cannot keep the process alive, and `close()`/`destroy()` still return.
+   */
+  async #stopWorkers(): Promise<void> {
+    const workers = [...this.#piscina.threads]
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        for (const worker of workers) worker.unref()
+        resolve()
+      }, STOP_GRACE_MS)
+      timer.unref()
+    })
+    await Promise.race([this.#piscina.destroy(), grace])
+    clearTimeout(timer)
+  }
+
   /** Stops taking tasks (`ERR_CLOSED`), lets every queued and running task finish, then stops the workers. */
   close(): Promise<void> {
     this.#closed = true
@@ -489,7 +529,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
       }
       if (!this.#destroyed) {
         this.#destroyed = true
-        await this.#piscina.destroy()
+        await this.#stopWorkers()
       }
     })()
     return this.#closing
@@ -500,7 +540,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     this.#closed = true
     if (this.#destroyed) return
     this.#destroyed = true
-    await this.#piscina.destroy()
+    await this.#stopWorkers()
     this.#drained?.()
   }
 
