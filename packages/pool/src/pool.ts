@@ -6,7 +6,7 @@ import { expected, numberOption, signalOption } from '@boundkit/internal'
 import type { Piscina } from 'piscina'
 import type { TaskFunction } from './define-worker'
 import { invalidOption, PoolError } from './errors'
-import { closedError, toPoolError } from './errors-map'
+import { closedError, isCloneError, toPoolError } from './errors-map'
 import { type Outcome, windowedOutcomes } from './map'
 import { type PoolOptions, type ResolvedOptions, resolveOptions } from './options'
 import type { ChunkReply, StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
@@ -122,16 +122,27 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     const boot: WorkerBoot = { file, initData: options.initData }
     const PiscinaClass = loadPiscina()
     RECORD ??= PiscinaClass.queueOptionsSymbol
-    this.#piscina = new PiscinaClass({
-      filename: entryPath(),
-      minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
-      maxThreads: threads,
-      idleTimeout,
-      maxQueue,
-      resourceLimits,
-      workerData: boot,
-      loadBalancer: (task, workers) => this.#balance(task as never, workers),
-    })
+    try {
+      this.#piscina = new PiscinaClass({
+        filename: entryPath(),
+        minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
+        maxThreads: threads,
+        idleTimeout,
+        maxQueue,
+        resourceLimits,
+        workerData: boot,
+        loadBalancer: (task, workers) => this.#balance(task as never, workers),
+      })
+    } catch (error) {
+      if (!isCloneError(error)) throw error
+      throw new PoolError(
+        'ERR_DATA_CLONE',
+        `\`initData\` cannot be sent to the workers: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
+    }
     // A worker that fails with no task on it is replaced; the error itself has no one to go to.
     this.#piscina.on('error', () => {
       this.#crashed++
