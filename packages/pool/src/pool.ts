@@ -7,20 +7,11 @@ import type { Piscina } from 'piscina'
 import type { TaskFunction } from './define-worker'
 import { invalidOption, PoolError } from './errors'
 import { closedError, isCloneError, toPoolError } from './errors-map'
-import { type Outcome, windowedOutcomes } from './map'
+import { chunkRunner, type Outcome, windowedOutcomes } from './map'
+import { mapSharedSlices } from './map-shared'
 import { type PoolOptions, type ResolvedOptions, resolveOptions } from './options'
-import type { ChunkReply, StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
-import {
-  autoChunks,
-  isShared,
-  type Reducer,
-  reduceResults,
-  type SharedSlice,
-  SliceControl,
-  type SliceMessage,
-  sliceBounds,
-  type TypedArray,
-} from './shared'
+import type { StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
+import type { Reducer, SharedSlice, TypedArray } from './shared'
 import { type PoolStats, timeSummary } from './stats'
 import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
 import { resolveWorkerFile } from './worker-file'
@@ -324,28 +315,9 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     }
     const resolved = this.#mapOptions(options)
     const runOptions: RunOptions = resolved.signal ? { signal: resolved.signal } : {}
-    const runChunk = async (items: unknown[], first: number): Promise<Outcome<R>[]> => {
-      if (items.length === 1 && resolved.chunkSize === 1) {
-        try {
-          const value = (await this.#dispatch({ t: name, i: items[0] }, runOptions)) as R
-          return [{ index: first, ok: true, value }]
-        } catch (error) {
-          return [{ index: first, ok: false, error }]
-        }
-      }
-      try {
-        const reply = (await this.#dispatch({ t: name, c: items }, runOptions)) as ChunkReply
-        const outcomes: Outcome<R>[] = reply.v.map((value, i) => ({
-          index: first + i,
-          ok: true,
-          value: value as R,
-        }))
-        for (const [i, error] of reply.f) outcomes[i] = { index: first + i, ok: false, error }
-        return outcomes
-      } catch (error) {
-        return items.map((_, i) => ({ index: first + i, ok: false, error }))
-      }
-    }
+    const runChunk = chunkRunner<R>(name, resolved.chunkSize, (envelope) =>
+      this.#dispatch(envelope, runOptions),
+    )
     return windowedOutcomes(inputs as Iterable<unknown>, runChunk, resolved)
   }
 
@@ -442,55 +414,9 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     options: MapSharedOptions<TaskOutput<W, K>> = {},
   ): Promise<TaskOutput<W, K> | TaskOutput<W, K>[]> {
     const name = this.#taskName(task)
-    if (!ArrayBuffer.isView(array) || array instanceof DataView || !isShared(array)) {
-      invalidOption(
-        expected('array', 'a typed array in a SharedArrayBuffer (use shared() or toShared())', array),
-      )
-    }
-    const chunks = numberOption(
-      invalidOption,
-      'chunks',
-      options.chunks,
-      { integer: true, min: 1 },
-      autoChunks(array.length, this.#options.threads),
-    )
-    const reduce = options.reduce
-    if (reduce !== undefined && typeof reduce !== 'function' && !['sum', 'min', 'max'].includes(reduce)) {
-      invalidOption(expected('reduce', "'sum', 'min', 'max' or a function", reduce))
-    }
-    const signal = signalOption(invalidOption, 'signal', options.signal)
-    const aborted = () => new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal?.reason })
-    if (signal?.aborted) throw aborted()
-    const control = new SliceControl()
-    // Abort is cooperative: workers see `cancelled` and return early, and are not stopped (their
-    // ctx survives); the call rejects at once.
-    let onAbort: (() => void) | undefined
-    const abortion = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        control.cancel()
-        reject(aborted())
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-    const work = Promise.all(
-      sliceBounds(array.length, chunks).map(async ([start, end], index) => {
-        const slice: SliceMessage = { array, start, end, index, control: control.control }
-        const value = await this.#dispatch({ t: name, i: slice, m: 1 })
-        options.onProgress?.(control.progress, array.length)
-        return value as TaskOutput<W, K>
-      }),
-    )
-    try {
-      const results = signal ? await Promise.race([work, abortion]) : await work
-      return reduce === undefined ? results : reduceResults(results, reduce)
-    } catch (error) {
-      control.cancel()
-      throw error
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort)
-      work.catch(() => {})
-      abortion.catch(() => {})
-    }
+    return mapSharedSlices(array, options, this.#options.threads, (slice) =>
+      this.#dispatch({ t: name, i: slice, m: 1 }),
+    ) as Promise<TaskOutput<W, K> | TaskOutput<W, K>[]>
   }
 
   /** Figures for monitoring: threads, queue, counts, utilization, run and wait time percentiles (ms). */
