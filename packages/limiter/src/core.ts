@@ -32,6 +32,9 @@ export class Job {
   onAbort: (() => void) | undefined = undefined
   /** The function p-queue runs for each attempt. */
   wrapper: () => unknown = noop
+  /** Neighbours in the limiter's list of live jobs. */
+  prev: Job | undefined = undefined
+  next: Job | undefined = undefined
 
   constructor(
     readonly fn: (...args: never[]) => unknown,
@@ -69,7 +72,10 @@ export class LimiterCore {
   readonly random: () => number
   readonly options: ResolvedOptions
   readonly #windows: RateWindow[]
-  readonly #live = new Set<Job>()
+  /** Live (not settled) jobs as an intrusive doubly-linked list: O(1) add and remove. */
+  #head: Job | undefined = undefined
+  #tail: Job | undefined = undefined
+  #liveCount = 0
   readonly #listeners: { [K in keyof LimiterEvents]?: Set<Listener<K>> } = {}
   #idleWaiters: (() => void)[] = []
   #running = 0
@@ -116,7 +122,7 @@ export class LimiterCore {
 
   /** Creates a job and queues its first attempt; the caller wires `resolve`/`reject` or a sink. */
   enqueue(job: Job): void {
-    this.#live.add(job)
+    this.#link(job)
     this.#queued++
     job.wrapper = () => this.#start(job)
     if (job.signal) {
@@ -248,7 +254,7 @@ export class LimiterCore {
 
   #finish(job: Job, ok: boolean, value: unknown): void {
     job.state = SETTLED
-    this.#live.delete(job)
+    this.#unlink(job)
     if (ok) this.#done++
     else this.#failed++
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort)
@@ -256,7 +262,7 @@ export class LimiterCore {
     else if (ok) job.resolve!(value)
     else job.reject!(value)
     if (this.#listeners.progress) this.#emitProgress()
-    if (this.#live.size === 0) this.#becameIdle()
+    if (this.#liveCount === 0) this.#becameIdle()
   }
 
   // ---- cancellation -----------------------------------------------------------------------
@@ -278,12 +284,12 @@ export class LimiterCore {
 
   /** Cancels every live job that `match` selects (all when omitted). */
   cancelWhere(error: (job: Job) => unknown, match?: (job: Job) => boolean): void {
-    for (const job of [...this.#live]) if (!match || match(job)) this.cancel(job, error(job))
+    for (const job of this.#liveJobs()) if (!match || match(job)) this.cancel(job, error(job))
   }
 
   /** Queued and waiting jobs end with `ERR_CLEARED`; running ones continue. */
   clear(): void {
-    for (const job of [...this.#live]) {
+    for (const job of this.#liveJobs()) {
       if (job.state === QUEUED || job.state === WAITING) {
         this.cancel(job, new LimiterError('ERR_CLEARED', 'The job was cleared before it started', { attempts: job.attempt }))
       }
@@ -406,7 +412,32 @@ export class LimiterCore {
   }
 
   get size(): number {
-    return this.#live.size
+    return this.#liveCount
+  }
+
+  #link(job: Job): void {
+    job.prev = this.#tail
+    if (this.#tail) this.#tail.next = job
+    else this.#head = job
+    this.#tail = job
+    this.#liveCount++
+  }
+
+  #unlink(job: Job): void {
+    if (job.prev) job.prev.next = job.next
+    else this.#head = job.next
+    if (job.next) job.next.prev = job.prev
+    else this.#tail = job.prev
+    job.prev = undefined
+    job.next = undefined
+    this.#liveCount--
+  }
+
+  /** A snapshot of the live jobs, oldest first. */
+  #liveJobs(): Job[] {
+    const jobs: Job[] = []
+    for (let job = this.#head; job; job = job.next) jobs.push(job)
+    return jobs
   }
 
   on<K extends keyof LimiterEvents>(event: K, listener: Listener<K>): () => void {
@@ -442,7 +473,7 @@ export class LimiterCore {
   }
 
   onIdle(): Promise<void> {
-    if (this.#live.size === 0) return Promise.resolve()
+    if (this.#liveCount === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
