@@ -23,7 +23,6 @@ async function boundkitRun(n: number) {
   return { items: n }
 }
 
-
 export default [
   benchmark({
     title: 'Per-task overhead: no-op tasks at concurrency 8',

@@ -158,7 +158,9 @@ export class LimiterCore {
     if (this.#listeners.progress) this.#emitProgress()
     let result: unknown
     try {
-      result = job.sink ? (job.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt) : (job.fn as (c: Attempt) => unknown)(attempt)
+      result = job.sink
+        ? (job.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt)
+        : (job.fn as (c: Attempt) => unknown)(attempt)
     } catch (error) {
       this.#failedAttempt(job, attempt, error)
       return undefined
@@ -179,9 +181,13 @@ export class LimiterCore {
       if (job.timeout !== undefined && job.timeout !== Number.POSITIVE_INFINITY) {
         const ms = job.timeout
         attempt.timer = this.clock.setTimeout(() => {
-          const error = new LimiterError('ERR_TIMEOUT', `Attempt ${attempt.attempt} timed out after ${ms} ms`, {
-            attempts: attempt.attempt,
-          })
+          const error = new LimiterError(
+            'ERR_TIMEOUT',
+            `Attempt ${attempt.attempt} timed out after ${ms} ms`,
+            {
+              attempts: attempt.attempt,
+            },
+          )
           attempt.abort(error)
           this.#failedAttempt(job, attempt, error)
         }, ms)
@@ -291,7 +297,10 @@ export class LimiterCore {
   clear(): void {
     for (const job of this.#liveJobs()) {
       if (job.state === QUEUED || job.state === WAITING) {
-        this.cancel(job, new LimiterError('ERR_CLEARED', 'The job was cleared before it started', { attempts: job.attempt }))
+        this.cancel(
+          job,
+          new LimiterError('ERR_CLEARED', 'The job was cleared before it started', { attempts: job.attempt }),
+        )
       }
     }
     this.queue.clear()
@@ -335,10 +344,13 @@ export class LimiterCore {
       this.clock.clearTimeout(this.#openTimer)
     }
     this.#openAt = at
-    this.#openTimer = this.clock.setTimeout(() => {
-      this.#openTimer = undefined
-      this.#tryOpen()
-    }, Math.max(1, at - now))
+    this.#openTimer = this.clock.setTimeout(
+      () => {
+        this.#openTimer = undefined
+        this.#tryOpen()
+      },
+      Math.max(1, at - now),
+    )
   }
 
   #clearOpenTimer(): void {
@@ -370,7 +382,8 @@ export class LimiterCore {
     this.#cooldownEnd = end
     this.#resumeAt = end + this.random() * cooldown.jitter * wait
     this.#closeGate(now)
-    if (this.#listeners.cooldown) this.#emit('cooldown', { until: this.#resumeAt, delay: this.#resumeAt - now })
+    if (this.#listeners.cooldown)
+      this.#emit('cooldown', { until: this.#resumeAt, delay: this.#resumeAt - now })
     if (this.#listeners.progress) this.#emitProgress()
   }
 

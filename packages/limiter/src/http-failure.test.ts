@@ -15,11 +15,14 @@ describe('defaultRetryOn', () => {
     expect(defaultRetryOn(Object.assign(new Error('x'), { status }))).toBe(false)
   })
 
-  it.each(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'])('retries network code %s', (code) => {
-    expect(defaultRetryOn(Object.assign(new Error('x'), { code }))).toBe(true)
-    const fetchError = new TypeError('fetch failed', { cause: Object.assign(new Error('s'), { code }) })
-    expect(defaultRetryOn(fetchError)).toBe(true)
-  })
+  it.each(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'])(
+    'retries network code %s',
+    (code) => {
+      expect(defaultRetryOn(Object.assign(new Error('x'), { code }))).toBe(true)
+      const fetchError = new TypeError('fetch failed', { cause: Object.assign(new Error('s'), { code }) })
+      expect(defaultRetryOn(fetchError)).toBe(true)
+    },
+  )
 
   it('retries timeouts, never aborts or plain errors', () => {
     expect(defaultRetryOn(new LimiterError('ERR_TIMEOUT', 't'))).toBe(true)

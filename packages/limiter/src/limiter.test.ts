@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { FakeClock, flush } from '../test/fake-clock'
 import { createLimiter, type LimiterStats } from './index'
 
-const http = (status: number, extra: object = {}) => Object.assign(new Error(`HTTP ${status}`), { status }, extra)
+const http = (status: number, extra: object = {}) =>
+  Object.assign(new Error(`HTTP ${status}`), { status }, extra)
 
 /** A task that resolves when the test says so, counting how many run at once. */
 function gate() {
@@ -80,7 +81,9 @@ describe('run', () => {
   it('retries timeouts by default', async () => {
     const clock = new FakeClock()
     const limiter = createLimiter({ timeout: 50, retry: { retries: 2, minDelay: 10, jitter: 'none' }, clock })
-    const promise = limiter.run(({ attempt }) => (attempt < 3 ? new Promise(() => {}) : 'third')).catch((e) => e)
+    const promise = limiter
+      .run(({ attempt }) => (attempt < 3 ? new Promise(() => {}) : 'third'))
+      .catch((e) => e)
     await clock.runAll()
     expect(await promise).toBe('third')
     expect(limiter.stats.retried).toBe(2)
@@ -151,7 +154,9 @@ describe('rate windows', () => {
       clock,
     })
     const starts: number[] = []
-    const all = Array.from({ length: 12 }, () => limiter.run(async () => starts.push(clock.now() - 1_700_000_000_000)))
+    const all = Array.from({ length: 12 }, () =>
+      limiter.run(async () => starts.push(clock.now() - 1_700_000_000_000)),
+    )
     await clock.runAll()
     await Promise.all(all)
     // 2 per 100 ms, then the 5-per-second window holds the rest until a second has passed.
@@ -222,7 +227,8 @@ describe('Retry-After cooldown', () => {
     const limiter = createLimiter({ retry: { minDelay: 1, jitter: 'none' }, cooldown: { jitter: 0 }, clock })
     const date = new Date(t0 + 5000).toUTCString()
     const p = limiter.run(
-      async ({ attempt }) => new Response('x', { status: attempt === 1 ? 503 : 200, headers: { 'Retry-After': date } }),
+      async ({ attempt }) =>
+        new Response('x', { status: attempt === 1 ? 503 : 200, headers: { 'Retry-After': date } }),
     )
     await clock.advance(0)
     expect(limiter.stats.cooldownUntil).toBe(t0 + 5000)
@@ -244,7 +250,9 @@ describe('Retry-After cooldown', () => {
     const clock = new FakeClock()
     const t0 = clock.now()
     const limiter = createLimiter({ retry: false, cooldown: { maxDelay: 1000, jitter: 0 }, clock })
-    await expect(limiter.run(async () => Promise.reject(http(429, { retryAfter: 3600 })))).rejects.toMatchObject({
+    await expect(
+      limiter.run(async () => Promise.reject(http(429, { retryAfter: 3600 }))),
+    ).rejects.toMatchObject({
       status: 429,
     })
     expect(limiter.stats.cooldownUntil).toBe(t0 + 1000)
@@ -341,7 +349,8 @@ describe('map and stream', () => {
       return ms
     })) {
       seen.push(outcome.index)
-      if (outcome.index === 2) expect(outcome).toMatchObject({ status: 'rejected', error: { message: 'two' } })
+      if (outcome.index === 2)
+        expect(outcome).toMatchObject({ status: 'rejected', error: { message: 'two' } })
       else expect(outcome).toMatchObject({ status: 'fulfilled', value: delays[outcome.index], attempts: 1 })
     }
     expect(seen.sort()).toEqual([0, 1, 2, 3])
@@ -421,7 +430,9 @@ describe('abort, pause, clear, idle, progress', () => {
     const promise = limiter.map(
       [...Array(6).keys()],
       (x, { signal }) =>
-        x === 0 ? x : new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        x === 0
+          ? x
+          : new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
       { signal: controller.signal, settle: true },
     )
     await flush()
@@ -429,7 +440,8 @@ describe('abort, pause, clear, idle, progress', () => {
     const outcomes = await promise
     expect(outcomes.map((o) => o.index)).toEqual([0, 1, 2, 3, 4, 5])
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: 0 })
-    for (const o of outcomes.slice(1)) expect(o).toMatchObject({ status: 'rejected', error: { code: 'ERR_ABORTED' } })
+    for (const o of outcomes.slice(1))
+      expect(o).toMatchObject({ status: 'rejected', error: { code: 'ERR_ABORTED' } })
     expect(outcomes.slice(3).every((o) => o.attempts === 0)).toBe(true)
   })
 
@@ -532,7 +544,14 @@ describe('abort, pause, clear, idle, progress', () => {
     await p
     off()
     expect(retries).toEqual([1])
-    expect(snapshots.at(-1)).toMatchObject({ done: 2, failed: 1, retried: 1, running: 0, queued: 0, waiting: 0 })
+    expect(snapshots.at(-1)).toMatchObject({
+      done: 2,
+      failed: 1,
+      retried: 1,
+      running: 0,
+      queued: 0,
+      waiting: 0,
+    })
     expect(Math.max(...snapshots.map((s) => s.running))).toBeLessThanOrEqual(2)
   })
 })

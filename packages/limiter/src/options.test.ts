@@ -12,13 +12,26 @@ function codeOf(fn: () => unknown): { code: unknown; message: string } {
 
 describe('invalid options fail at construction with ERR_INVALID_OPTION naming the option', () => {
   const cases: [string, LimiterOptions, string][] = [
-    ['concurrency 0', { concurrency: 0 }, 'Expected `concurrency` to be an integer >= 1 (or Infinity), got `0` (number)'],
+    [
+      'concurrency 0',
+      { concurrency: 0 },
+      'Expected `concurrency` to be an integer >= 1 (or Infinity), got `0` (number)',
+    ],
     ['concurrency -1', { concurrency: -1 }, '`concurrency`'],
     ['concurrency NaN', { concurrency: Number.NaN }, '`concurrency`'],
     ['concurrency 1.5', { concurrency: 1.5 }, '`concurrency`'],
     ['concurrency -Infinity', { concurrency: Number.NEGATIVE_INFINITY }, '`concurrency`'],
     ['rate.limit 0', { rate: { limit: 0, interval: 1000 } }, 'Expected `rate.limit` to be an integer >= 1'],
-    ['rate[1].interval 0', { rate: [{ limit: 1, interval: 10 }, { limit: 5, interval: 0 }] }, '`rate[1].interval`'],
+    [
+      'rate[1].interval 0',
+      {
+        rate: [
+          { limit: 1, interval: 10 },
+          { limit: 5, interval: 0 },
+        ],
+      },
+      '`rate[1].interval`',
+    ],
     ['rate.interval Infinity', { rate: { limit: 1, interval: Number.POSITIVE_INFINITY } }, '`rate.interval`'],
     ['rate missing interval', { rate: { limit: 3 } as never }, '`rate.interval`'],
     ['negative minDelay', { retry: { minDelay: -1 } }, 'Expected `retry.minDelay` to be a number >= 0'],
@@ -58,7 +71,9 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
 
   it('rejects bad per-call options and bad items without starting anything', async () => {
     const limiter = createLimiter()
-    await expect(limiter.run(async () => 1, { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(limiter.run(async () => 1, { timeout: -1 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
     await expect(limiter.run('nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
     await expect(limiter.map(42 as never, async () => 1)).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTION',

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
 import { retry } from './index'
 
-const http = (status: number, extra: object = {}) => Object.assign(new Error(`HTTP ${status}`), { status }, extra)
+const http = (status: number, extra: object = {}) =>
+  Object.assign(new Error(`HTTP ${status}`), { status }, extra)
 
 describe('retry', () => {
   it('retries with exponential backoff (jitter none) and returns the value', async () => {
@@ -13,7 +14,14 @@ describe('retry', () => {
         if (attempt < 4) throw http(503)
         return attempt
       },
-      { clock, jitter: 'none', minDelay: 100, factor: 3, maxDelay: 500, onRetry: (e) => delays.push(e.delay) },
+      {
+        clock,
+        jitter: 'none',
+        minDelay: 100,
+        factor: 3,
+        maxDelay: 500,
+        onRetry: (e) => delays.push(e.delay),
+      },
     )
     await clock.runAll()
     await expect(promise).resolves.toBe(4)
@@ -155,7 +163,11 @@ describe('retry', () => {
     })
     await clock.runAll()
     expect((await promise).status).toBe(200)
-    const exhausted = retry(async () => new Response('x', { status: 503 }), { clock, retries: 1, minDelay: 1 })
+    const exhausted = retry(async () => new Response('x', { status: 503 }), {
+      clock,
+      retries: 1,
+      minDelay: 1,
+    })
     await clock.runAll()
     expect((await exhausted).status).toBe(503)
   })

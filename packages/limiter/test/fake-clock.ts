@@ -41,7 +41,9 @@ export class FakeClock implements Clock {
     const end = this.time + ms
     await flush()
     for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0]
+      const due = [...this.#timers.entries()]
+        .filter(([, t]) => t.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0]
       if (!due) break
       this.#timers.delete(due[0])
       this.time = Math.max(this.time, due[1].at)
