@@ -1,3 +1,4 @@
+import { Fifo } from '@boundkit/internal'
 import PQueue from 'p-queue'
 import { Attempt } from './attempt'
 import { type Clock, systemClock } from './clock'
@@ -30,8 +31,8 @@ export class Job {
   resolve: ((value: unknown) => void) | undefined = undefined
   reject: ((error: unknown) => void) | undefined = undefined
   onAbort: (() => void) | undefined = undefined
-  /** The function p-queue runs for each attempt. */
-  wrapper: () => unknown = noop
+  /** The function p-queue runs for each attempt (made when the job first reaches p-queue). */
+  wrapper: (() => unknown) | undefined = undefined
   /** Neighbours in the limiter's list of live jobs. */
   prev: Job | undefined = undefined
   next: Job | undefined = undefined
@@ -48,8 +49,6 @@ export class Job {
     readonly guarded: boolean,
   ) {}
 }
-
-function noop() {}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -95,12 +94,21 @@ export class LimiterCore {
   #aborted = false
   closed = false
   readonly batches = new Set<{ abort(reason: unknown): void }>()
+  /**
+   * Jobs waiting for a slot. p-queue is handed a job only when it can start it at once, so a large
+   * backlog costs a compact Job each (not p-queue's promise, closures and options per task).
+   */
+  #backlog = new Fifo<Job>()
+  /** Retries whose backoff is over: they go before the backlog. */
+  #retryLane = new Fifo<Job>()
+  #feeding = false
 
   constructor(options: ResolvedOptions, clock: Clock | undefined, random: (() => number) | undefined) {
     this.options = options
     this.clock = clock ?? systemClock
     this.random = random ?? Math.random
     this.queue = new PQueue({ concurrency: options.concurrency })
+    this.queue.on('next', () => this.#feed())
     this.#windows = options.windows.map((w) => new RateWindow(w.limit, w.interval))
     if (options.onProgress) this.on('progress', options.onProgress)
     const signal = options.signal
@@ -124,13 +132,36 @@ export class LimiterCore {
   enqueue(job: Job): void {
     this.#link(job)
     this.#queued++
-    job.wrapper = () => this.#start(job)
     if (job.signal) {
       const signal = job.signal
       job.onAbort = () => this.cancel(job, abortedError(signal.reason, job.attempt))
       signal.addEventListener('abort', job.onAbort, { once: true })
     }
-    this.queue.add(job.wrapper)
+    this.#backlog.push(job)
+    this.#feed()
+  }
+
+  /** Hands queued jobs to p-queue while it has free slots and the gate is open. */
+  #feed(): void {
+    if (this.#feeding) return
+    this.#feeding = true
+    const queue = this.queue
+    try {
+      while (
+        !this.#gateClosed &&
+        !this.#userPaused &&
+        queue.size === 0 &&
+        queue.pending < queue.concurrency
+      ) {
+        const job = this.#retryLane.shift() ?? this.#backlog.shift()
+        if (job === undefined) break
+        if (job.state !== QUEUED) continue
+        if (job.wrapper === undefined) job.wrapper = () => this.#start(job)
+        queue.add(job.wrapper)
+      }
+    } finally {
+      this.#feeding = false
+    }
   }
 
   // ---- one attempt ------------------------------------------------------------------------
@@ -140,8 +171,8 @@ export class LimiterCore {
     const windows = this.#windows
     const now = windows.length > 0 || job.attempt === 0 || this.#resumeAt !== 0 ? this.clock.now() : 0
     if (this.#userPaused || this.#blockedUntil(now) > now) {
-      // Only reachable if p-queue started us while the gate was closing: go back to the front.
-      this.queue.add(job.wrapper, { priority: 1 })
+      // Only reachable if p-queue started us while the gate was closing: wait at the front.
+      this.#retryLane.push(job)
       this.#closeGate(now)
       return undefined
     }
@@ -255,7 +286,8 @@ export class LimiterCore {
     job.state = QUEUED
     this.#waiting--
     this.#queued++
-    this.queue.add(job.wrapper)
+    this.#retryLane.push(job)
+    this.#feed()
   }
 
   #finish(job: Job, ok: boolean, value: unknown): void {
@@ -303,6 +335,12 @@ export class LimiterCore {
         )
       }
     }
+    this.#dropQueued()
+  }
+
+  #dropQueued(): void {
+    this.#backlog = new Fifo()
+    this.#retryLane = new Fifo()
     this.queue.clear()
   }
 
@@ -312,7 +350,7 @@ export class LimiterCore {
     this.#abortReason = reason
     for (const batch of [...this.batches]) batch.abort(reason)
     this.cancelWhere((job) => abortedError(reason, job.attempt))
-    this.queue.clear()
+    this.#dropQueued()
     this.#clearOpenTimer()
   }
 
@@ -371,6 +409,7 @@ export class LimiterCore {
     this.#cooldownEnd = 0
     this.#gateClosed = false
     this.queue.start()
+    this.#feed()
     if (wasCooling && this.#listeners.progress) this.#emitProgress()
   }
 
@@ -405,6 +444,7 @@ export class LimiterCore {
 
   set concurrency(value: number) {
     this.queue.concurrency = value
+    this.#feed()
   }
 
   // ---- counters, events, idle -------------------------------------------------------------

@@ -58,7 +58,8 @@ describe('run', () => {
     ).rejects.toBe(boom)
     await expect(limiter.run(() => 7)).resolves.toBe(7)
     // biome-ignore lint/suspicious/noThenProperty: a hand-made thenable on purpose
-    await expect(limiter.run(() => ({ then: (ok: (v: number) => void) => ok(8) }))).resolves.toBe(8)
+    const thenable = { then: (ok: (v: number) => void) => ok(8) } as unknown as PromiseLike<number>
+    await expect(limiter.run(() => thenable)).resolves.toBe(8)
     expect(limiter.stats).toMatchObject({ done: 2, failed: 1 })
   })
 
