@@ -52,7 +52,8 @@ export default benchmark({
   description:
     `The ideal is ${(requests / concurrency) * latency} ms (${requests / concurrency} waves of ${latency} ms); ` +
     'target: within 1.15x of it ("x ideal" column). The server runs in a child process and reports the ' +
-    'most requests it held at once ("server peak"). The generator case streams from a 1,000,000-item ' +
+    'most requests it held at once ("server peak"). "no limiter" is the floor on this machine: 100 plain ' +
+    'async loops sharing a counter, no scheduling at all. The generator case streams from a 1,000,000-item ' +
     'async generator and stops after 2,000 outcomes: only the items it needed are pulled.',
   baseline: 'p-queue',
   runs: 5,
@@ -60,6 +61,14 @@ export default benchmark({
   setup: startServer,
   teardown: stopServer,
   cases: {
+    'no limiter: 100 loops': () =>
+      timed(requests, async () => {
+        let next = 0
+        const loop = async () => {
+          while (next++ < requests) await get()
+        }
+        await Promise.all(Array.from({ length: concurrency }, loop))
+      }),
     'p-queue': () =>
       timed(requests, async () => {
         const queue = new PQueue({ concurrency })

@@ -556,3 +556,24 @@ describe('abort, pause, clear, idle, progress', () => {
     expect(Math.max(...snapshots.map((s) => s.running))).toBeLessThanOrEqual(2)
   })
 })
+
+describe('timers', () => {
+  it('an idle limiter holds no timer, and a cooldown still applies to work given later', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.now()
+    const limiter = createLimiter({ retry: false, cooldown: { jitter: 0 }, clock })
+    await expect(
+      limiter.run(async () => Promise.reject(http(503, { retryAfter: 10 }))),
+    ).rejects.toMatchObject({
+      status: 503,
+    })
+    expect(clock.pending).toBe(0)
+    const starts: number[] = []
+    const later = limiter.run(async () => starts.push(clock.now() - t0))
+    await clock.advance(0)
+    expect(starts).toEqual([])
+    await clock.runAll()
+    await later
+    expect(starts).toEqual([10_000])
+  })
+})
