@@ -30,17 +30,19 @@ async function get(signal?: AbortSignal): Promise<string> {
   return response.text()
 }
 
-async function serverPeak(): Promise<number> {
-  return JSON.parse(await (await fetch(`${base}/stats`)).text()).peak
+async function serverStats(): Promise<{ peak: number; inFlight: number }> {
+  return JSON.parse(await (await fetch(`${base}/stats`)).text())
 }
 
 /** The metrics every case reports: wall time over the ideal, and the server's peak concurrency. */
 async function timed(n: number, body: () => Promise<unknown>) {
+  // Requests a previous case aborted may still be held by the server: let them drain first.
+  while ((await serverStats()).inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10))
   const start = performance.now()
   await body()
   const ms = performance.now() - start
   const ideal = (n / concurrency) * latency
-  return { items: n, metrics: { 'x ideal': ms / ideal, 'server peak': await serverPeak() } }
+  return { items: n, metrics: { 'x ideal': ms / ideal, 'server peak': (await serverStats()).peak } }
 }
 
 async function* numbers(limit: number) {
@@ -91,7 +93,7 @@ export default benchmark({
       timed(requests, async () => {
         const limiter = createLimiter({ concurrency })
         let n = 0
-        for await (const outcome of limiter.stream(numbers(1_000_000), () => get())) {
+        for await (const outcome of limiter.stream(numbers(1_000_000), (_i, { signal }) => get(signal))) {
           if (outcome.status !== 'fulfilled') throw outcome.error
           if (++n === requests) break
         }

@@ -41,7 +41,10 @@ async function heapPeak(n: number, body: () => Promise<void>) {
   peak = Math.max(peak, process.memoryUsage().heapUsed)
   return {
     items: n,
-    metrics: { 'peak heap growth MB': (peak - start) / 2 ** 20, 'retained heap MB': (retained - start) / 2 ** 20 },
+    metrics: {
+      'peak heap growth MB': (peak - start) / 2 ** 20,
+      'retained heap MB': (retained - start) / 2 ** 20,
+    },
   }
 }
 
