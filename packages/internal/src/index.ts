@@ -1,5 +1,6 @@
 export { describeValue } from './describe'
 export { BoundkitError } from './errors'
+export { Fifo } from './fifo'
 export type { Fail, NumberRule } from './options'
 export {
   booleanOption,
