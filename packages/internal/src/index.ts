@@ -1,6 +1,7 @@
 export { describeValue } from './describe'
 export { BoundkitError } from './errors'
 export { Fifo } from './fifo'
+export type { ItemIterator } from './iterate'
 export { itemIterator } from './iterate'
 export type { Fail, NumberRule } from './options'
 export {

@@ -1,4 +1,4 @@
-import { Fifo, numberOption } from '@boundkit/internal'
+import { expected, Fifo, itemIterator, numberOption } from '@boundkit/internal'
 import { Job, type JobSink, type LimiterCore } from './core'
 import { abortedError, invalidOption, type LimiterError } from './errors'
 import type { ItemContext } from './limiter'
@@ -65,13 +65,11 @@ export class Batch<T, R> implements JobSink {
         ? undefined
         : numberOption(invalidOption, 'window', options.window, { integer: true, min: 1 }, 1)
     if (Array.isArray(items)) this.#array = items
-    else if (items != null && typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') {
-      this.#iterator = (items as AsyncIterable<T>)[Symbol.asyncIterator]()
-      this.#async = true
-    } else if (items != null && typeof (items as Iterable<T>)[Symbol.iterator] === 'function') {
-      this.#iterator = (items as Iterable<T>)[Symbol.iterator]()
-    } else {
-      invalidOption(`Expected \`items\` to be an iterable or an async iterable, got ${describe(items)}`)
+    else {
+      const source = itemIterator(items)
+      if (!source) invalidOption(expected('items', 'an iterable or an async iterable', items))
+      this.#iterator = source.iterator
+      this.#async = source.isAsync
     }
     this.#signal = options.signal
     if (this.#signal) {
@@ -351,9 +349,4 @@ export class Batch<T, R> implements JobSink {
     this.#core.batches.delete(this)
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort)
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return '`null`'
-  return `\`${typeof value}\``
 }

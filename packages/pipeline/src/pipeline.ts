@@ -102,7 +102,7 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
     const signals = [this.closing.signal, this.options.signal, runOptions.signal].filter(
       (signal): signal is AbortSignal => signal !== undefined,
     )
-    return this.execute(source, signals)
+    return this.execute(source.iterator, signals)
   }
 
   private async *execute(

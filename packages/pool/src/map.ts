@@ -3,6 +3,7 @@
  * `window` chunks are in flight or waiting to be yielded, and every input yields exactly one outcome.
  */
 
+import { itemIterator } from '@boundkit/internal'
 import type { ChunkReply, TaskEnvelope } from './protocol'
 
 /** One input's result: a value, or the error it failed with, with its position in the inputs. */
@@ -55,12 +56,12 @@ export function chunkRunner<R>(
 type Pull<I> = () => Promise<IteratorResult<I>> | IteratorResult<I>
 
 function puller<I>(inputs: Iterable<I> | AsyncIterable<I>): { pull: Pull<I>; stop: () => void } {
-  if (typeof (inputs as AsyncIterable<I>)[Symbol.asyncIterator] === 'function') {
-    const it = (inputs as AsyncIterable<I>)[Symbol.asyncIterator]()
-    return { pull: () => it.next(), stop: () => void it.return?.()?.catch?.(() => {}) }
-  }
-  const it = (inputs as Iterable<I>)[Symbol.iterator]()
-  return { pull: () => it.next(), stop: () => void it.return?.() }
+  // The caller has checked that `inputs` is iterable.
+  const { iterator, isAsync } = itemIterator(inputs)!
+  const stop = isAsync
+    ? () => void (iterator as AsyncIterator<I>).return?.()?.catch?.(() => {})
+    : () => void iterator.return?.()
+  return { pull: () => iterator.next(), stop }
 }
 
 export async function* windowedOutcomes<I, R>(
