@@ -146,7 +146,7 @@ export class Run<I, F, R> {
       this.accept(result)
     }
     if (this.signal.aborted) {
-      for (const entry of this.waiting.splice(0)) this.abandon(entry)
+      for (const entry of this.waiting.splice(0)) void this.abandon(entry)
     }
     while (this.waiting.length > 0 && this.processing < processConcurrency)
       this.startProcess(this.waiting.shift()!)
@@ -227,16 +227,16 @@ export class Run<I, F, R> {
     stats.add('processing', 1)
     const begun = performance.now()
     const waitMs = begun - entry.fetchedAt
-    const settle = (outcome: Outcome<I, R>) => {
+    const settle = async (outcome: Outcome<I, R>) => {
       this.processing--
       stats.add('processing', -1)
-      if (entry.spilledPath) void this.stages.spill?.remove(entry.spilledPath)
+      await this.removeSpilled(entry)
       this.finish(outcome)
       this.pump()
     }
     this.stages.process(entry.data, entry.item, entry.index, this.signal).then(
       (value) =>
-        settle({
+        void settle({
           index: entry.index,
           item: entry.item,
           status: 'fulfilled',
@@ -256,16 +256,15 @@ export class Run<I, F, R> {
         )
         outcome.timings.waitMs = waitMs
         outcome.timings.processMs = performance.now() - begun
-        settle(outcome)
+        void settle(outcome)
       },
     )
   }
 
   /** A fetched payload the process stage will never take, because the run was aborted. */
-  private abandon(entry: Fetched<I>): void {
+  private async abandon(entry: Fetched<I>): Promise<void> {
     this.reserved--
     this.stages.stats.add('buffered', -1)
-    if (entry.spilledPath) void this.stages.spill?.remove(entry.spilledPath)
     const outcome = this.rejected(
       entry.index,
       entry.item,
@@ -275,7 +274,13 @@ export class Run<I, F, R> {
       entry.fetchMs,
     )
     outcome.timings.waitMs = performance.now() - entry.fetchedAt
+    await this.removeSpilled(entry)
     this.finish(outcome)
+  }
+
+  /** An item's spilled file goes before its outcome does: a consumer never sees a finished item's file. */
+  private async removeSpilled(entry: Fetched<I>): Promise<void> {
+    if (entry.spilledPath) await this.stages.spill?.remove(entry.spilledPath)
   }
 
   private rejected(
