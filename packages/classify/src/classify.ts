@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { environment } from './environment'
 import { createGuard, type Guard } from './guard'
-import { callTask, type Measurement, measureSample, type Task } from './measure'
+import { callTask, type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
 import { checkTask, type ClassifyOptions, parseOptions } from './options'
 import { functionLevel, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
@@ -12,25 +12,34 @@ import { functionKind, recommend } from './verdict'
 const maxCallsPerSample = 100_000
 
 /**
- * Warm-up: the first calls pay for compilation and lazy set-up (and V8 compiles hot code on other
- * threads for a while), so they are not measured. Calls the task back to back, at least 3 times and
- * for at least 100 ms (or `minSampleTime` if longer), but for no more than a quarter of the time budget; returns the wall
- * time of one call, the first call left out.
+ * Warm-up: the first calls pay for compilation and lazy set-up (and V8 compiles hot code and
+ * WebAssembly on other threads for a while), so they are not kept. Calls the task back to back, at
+ * least 3 times and for at least 100 ms (or `minSampleTime` if longer), but for no more than a
+ * quarter of the time budget. Returns the wall time of one call and how busy the main thread was,
+ * both without the first call.
  */
-async function warmUp(task: Task, minSampleTime: number, budget: number, guard: Guard): Promise<number> {
+async function warmUp(
+  task: Task,
+  minSampleTime: number,
+  budget: number,
+  guard: Guard,
+): Promise<{ callMs: number; busy: number }> {
   const start = performance.now()
-  let firstMs = 0
+  await runSequence(task, 1, guard)
+  const firstMs = performance.now() - start
+  if (firstMs >= budget / 4) return { callMs: firstMs, busy: 0 }
+  const stop = startWindow()
   let calls = 0
-  let elapsed = 0
-  while ((calls < 3 || elapsed < Math.max(minSampleTime, 100)) && calls < maxCallsPerSample) {
+  let elapsed = firstMs
+  while ((calls < 2 || elapsed < Math.max(minSampleTime, 100)) && calls < maxCallsPerSample) {
     const pending = callTask(task, guard)
     if (pending) await pending
     calls++
     elapsed = performance.now() - start
-    if (calls === 1) firstMs = elapsed
     if (elapsed >= budget / 4) break
   }
-  return calls > 1 ? (elapsed - firstMs) / (calls - 1) : elapsed
+  const window = stop(calls)
+  return { callMs: window.wallMs / calls, busy: window.busy }
 }
 
 function summarise(samples: Measurement[]): Summary {
@@ -46,9 +55,9 @@ function summarise(samples: Measurement[]): Summary {
 }
 
 /**
- * Measures `fn` (sync or async) and says what kind of work it is and which model fits: one warm-up
- * call, `runs` measured samples, then a concurrency probe (1, 2, 4, ... up to `maxConcurrency`
- * within `timeBudget`). The report is plain data (JSON-serialisable); `format(report)` prints it.
+ * Measures `fn` (sync or async) and says what kind of work it is and which model fits: a warm-up,
+ * a concurrency probe (1, 2, 4, ... up to `maxConcurrency` within `timeBudget`), then `runs`
+ * measured samples. The report is plain data (JSON-serialisable); `format(report)` prints it.
  */
 export async function classify(fn: Task, options?: ClassifyOptions): Promise<ClassifyReport> {
   checkTask(fn)
@@ -57,10 +66,19 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
   guard.check()
 
-  const callMs = await warmUp(fn, opts.minSampleTime, opts.timeBudget, guard)
+  const warm = await warmUp(fn, opts.minSampleTime, opts.timeBudget, guard)
+  const callMs = warm.callMs
   const callsPerSample = Math.min(
     maxCallsPerSample,
     Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-4))),
+  )
+
+  // The probe runs first: it measures level 1 itself and warms the task further, so the samples
+  // that decide the kind come after any background compilation has settled.
+  const probe = await runProbe(
+    functionLevel(fn, callsPerSample, guard),
+    { ...opts, ...opts.thresholds, patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2 },
+    guard,
   )
 
   const samples: Measurement[] = []
@@ -70,23 +88,8 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
     guard.check()
     samples.push(await measureSample(fn, callsPerSample, guard))
   }
-
   const summary = summarise(samples)
   const kind = functionKind(summary, opts.thresholds)
-  const firstWall = median(samples.map((m) => m.wallMs))
-  const probe = await runProbe(
-    {
-      concurrency: 1,
-      calls: callsPerSample,
-      wallMs: firstWall,
-      throughput: (callsPerSample / Math.max(firstWall, 1e-6)) * 1000,
-      elu: summary.elu,
-      cpuRatio: summary.cpuRatio,
-    },
-    functionLevel(fn, callsPerSample, guard),
-    { ...opts, ...opts.thresholds, patience: kind === 'cpu' ? 1 : 2 },
-    guard,
-  )
 
   const env = environment()
   return {

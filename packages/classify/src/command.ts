@@ -202,14 +202,6 @@ export async function classifyCommand(
   const cpuMs = cpuKnown ? median(runs.map((r) => r.cpuMs!)) : null
   const cpuRatio = cpuKnown ? median(runs.map((r) => r.cpuRatio!)) : null
   const probe = await runProbe(
-    {
-      concurrency: 1,
-      calls: 1,
-      wallMs: wall,
-      throughput: 1000 / Math.max(wall, 1e-6),
-      elu: null,
-      cpuRatio,
-    },
     commandLevel(command, argv, extra, guard),
     { ...opts, ...opts.thresholds, patience: 2 },
     guard,

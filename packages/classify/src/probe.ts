@@ -62,16 +62,13 @@ export interface ProbeSettings {
 }
 
 /**
- * Runs levels 2, 4, 8, ... after the given level-1 figures, until doubling stops helping (`patience` levels in a row), up to
+ * Runs levels 1, 2, 4, 8, ... until doubling stops helping (`patience` levels in a row), up to
  * `maxConcurrency` and while the next level is expected to fit in the time left (a level is assumed
  * to take at most twice the previous one: no scaling at all).
  */
-export async function runProbe(
-  first: Omit<ProbeLevel, 'speedup'>,
-  runLevel: RunLevel,
-  settings: ProbeSettings,
-  guard: Guard,
-): Promise<Probe> {
+export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guard: Guard): Promise<Probe> {
+  guard.check()
+  const first = await runLevel(1)
   const levels: ProbeLevel[] = [{ ...first, speedup: 1 }]
   let stoppedBy: ProbeStop = 'max-concurrency'
   let previous = levels[0]!

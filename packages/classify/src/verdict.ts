@@ -6,7 +6,8 @@ import { ms, percent } from './stats'
 /** The kind of a function's work, from the medians of its samples. */
 export function functionKind(summary: Summary, t: Thresholds): TaskKind {
   if (summary.busy >= t.cpuBusy) return 'cpu'
-  if (summary.offMainRatio >= t.offloadedCpu) return 'cpu-offloaded'
+  // Off-main CPU decides only when it outweighs the main thread's own share.
+  if (summary.offMainRatio >= t.offloadedCpu && summary.offMainRatio >= summary.busy) return 'cpu-offloaded'
   if (summary.busy >= t.mixedBusy) return 'mixed'
   return 'io'
 }
