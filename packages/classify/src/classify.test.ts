@@ -22,12 +22,21 @@ describe('classify: bad input', () => {
 
   it.each([
     [{ runs: 0 }, 'Expected `runs` to be an integer >= 1 and <= 1000, got `0` (number)'],
-    [{ maxConcurrency: 1.5 }, 'Expected `maxConcurrency` to be an integer >= 1 and <= 1024, got `1.5` (number)'],
+    [
+      { maxConcurrency: 1.5 },
+      'Expected `maxConcurrency` to be an integer >= 1 and <= 1024, got `1.5` (number)',
+    ],
     [{ timeBudget: -1 }, 'Expected `timeBudget` to be a number >= 1, got `-1` (number)'],
     [{ signal: {} }, 'Expected `signal` to be an AbortSignal, got `Object` (object)'],
-    [{ thresholds: { cpuBusy: 2 } }, 'Expected `thresholds.cpuBusy` to be a number >= 0 and <= 1, got `2` (number)'],
+    [
+      { thresholds: { cpuBusy: 2 } },
+      'Expected `thresholds.cpuBusy` to be a number >= 0 and <= 1, got `2` (number)',
+    ],
     [{ thresholds: { nope: 1 } }, /Unknown threshold `nope`/],
-    [{ thresholds: { mixedBusy: 0.9, cpuBusy: 0.5 } }, /`thresholds.mixedBusy` \(0.9\) to be <= `thresholds.cpuBusy`/],
+    [
+      { thresholds: { mixedBusy: 0.9, cpuBusy: 0.5 } },
+      /`thresholds.mixedBusy` \(0.9\) to be <= `thresholds.cpuBusy`/,
+    ],
   ])('rejects the options %j', async (options, message) => {
     const error = await rejection(classify(() => 1, options as never))
     expect(error.code).toBe('ERR_INVALID_OPTION')
@@ -86,7 +95,9 @@ describe('classify: the report', () => {
     expect(report.recommendation.reasons.length).toBeGreaterThanOrEqual(3)
     const text = format(report)
     expect(text).toContain(`kind:     ${report.kind}`)
-    expect(text).toContain(`advice:   ${report.recommendation.strategy}, concurrency ${report.recommendation.concurrency}`)
+    expect(text).toContain(
+      `advice:   ${report.recommendation.strategy}, concurrency ${report.recommendation.concurrency}`,
+    )
     expect(text.split('\n').length).toBeGreaterThan(6)
   })
 

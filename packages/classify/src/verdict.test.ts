@@ -13,7 +13,15 @@ function summary(busy: number, offMainRatio: number, callMs = 50): Summary {
 }
 
 function level(concurrency: number, throughput: number): ProbeLevel {
-  return { concurrency, calls: concurrency, wallMs: 100, throughput, speedup: throughput / 10, elu: 0, cpuRatio: 0 }
+  return {
+    concurrency,
+    calls: concurrency,
+    wallMs: 100,
+    throughput,
+    speedup: throughput / 10,
+    elu: 0,
+    cpuRatio: 0,
+  }
 }
 
 function probe(throughputs: number[], stoppedBy: Probe['stoppedBy'] = 'plateau'): Probe {
@@ -65,7 +73,10 @@ describe('recommend', () => {
   })
 
   it('sends CPU work to a pool of one worker per core', () => {
-    expect(recommend('cpu', summary(1, 0), probe([10, 10]), t, env, 8)).toMatchObject({ strategy: 'pool', concurrency: 4 })
+    expect(recommend('cpu', summary(1, 0), probe([10, 10]), t, env, 8)).toMatchObject({
+      strategy: 'pool',
+      concurrency: 4,
+    })
   })
 
   it('keeps tiny CPU work inline', () => {
@@ -115,7 +126,11 @@ describe('runProbe', () => {
 
   it('doubles until two flat levels in a row, and finds the knee', async () => {
     const curve: Record<number, number> = { 1: 10, 2: 20, 4: 40, 8: 41, 16: 40, 32: 80 }
-    const p = await runProbe(async (c) => ({ ...level(c, curve[c]!), speedup: undefined }) as never, settings, guard)
+    const p = await runProbe(
+      async (c) => ({ ...level(c, curve[c]!), speedup: undefined }) as never,
+      settings,
+      guard,
+    )
     expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4, 8, 16])
     expect(p.knee).toBe(4)
     expect(p.stoppedBy).toBe('plateau')

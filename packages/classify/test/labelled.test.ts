@@ -22,7 +22,9 @@ describe('labelled suite', () => {
   })
 
   for (const task of fixture.tasks) {
-    it(`${task.name}: ${task.kind}${task.strategy ? ` / ${task.strategy}` : ''}`, { timeout: 60_000 }, async () => {
+    it(`${task.name}: ${task.kind}${task.strategy ? ` / ${task.strategy}` : ''}`, {
+      timeout: 60_000,
+    }, async () => {
       const reports = []
       for (let i = 0; i < repeats; i++) reports.push(await classify(task.fn, options))
       const kinds = reports.map((r) => r.kind)

@@ -53,7 +53,12 @@ export interface Fixture {
 /** Starts the local servers and builds the inputs, then returns the labelled tasks. */
 export async function createFixture(): Promise<Fixture> {
   const bigJson = JSON.stringify(
-    Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `item-${i}`, tags: ['a', 'b', 'c'], score: i / 7 })),
+    Array.from({ length: 30_000 }, (_, i) => ({
+      id: i,
+      name: `item-${i}`,
+      tags: ['a', 'b', 'c'],
+      score: i / 7,
+    })),
   )
   const smallJson = JSON.stringify({ id: 1, name: 'small', tags: ['a'] })
   const bigObject = JSON.parse(bigJson) as unknown[]
@@ -112,7 +117,6 @@ export async function createFixture(): Promise<Fixture> {
     { eval: true },
   )
   let nextId = 0
-
 
   const tasks: LabelledTask[] = [
     // I/O: the task waits on something outside the main thread's CPU.
@@ -189,7 +193,13 @@ export async function createFixture(): Promise<Fixture> {
       },
     },
     // CPU on the main thread.
-    { name: 'JSON.parse of a 2 MB string', kind: 'cpu', strategy: 'pool', clearCut: true, fn: () => JSON.parse(bigJson) },
+    {
+      name: 'JSON.parse of a 2 MB string',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => JSON.parse(bigJson),
+    },
     {
       name: 'JSON.stringify of 30k objects',
       kind: 'cpu',
@@ -268,7 +278,9 @@ export async function createFixture(): Promise<Fixture> {
       clearCut: true,
       fn: () =>
         new Promise((resolve, reject) =>
-          crypto.scrypt('secret', 'salt', 32, { N: 1 << 14, r: 8, p: 1 }, (e, key) => (e ? reject(e) : resolve(key))),
+          crypto.scrypt('secret', 'salt', 32, { N: 1 << 14, r: 8, p: 1 }, (e, key) =>
+            e ? reject(e) : resolve(key),
+          ),
         ),
     },
     {
