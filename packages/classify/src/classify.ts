@@ -3,7 +3,7 @@ import { environment } from './environment'
 import { createGuard, type Guard } from './guard'
 import { callTask, type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
 import { type ClassifyOptions, checkTask, type ParsedOptions, parseOptions } from './options'
-import { functionLevel, runProbe } from './probe'
+import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
 import { median, spread } from './stats'
 import { functionKind, recommend } from './verdict'
@@ -52,7 +52,7 @@ async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Me
   return window
 }
 
-function summarise(samples: Measurement[]): Summary {
+function summarise(samples: Measurement[], probe: Probe): Summary {
   const calls = samples[0]!.calls
   return {
     callMs: spread(samples.map((m) => m.wallMs / calls)),
@@ -60,7 +60,12 @@ function summarise(samples: Measurement[]): Summary {
     cpuRatio: median(samples.map((m) => m.cpuRatio)),
     elu: median(samples.map((m) => m.elu)),
     busy: median(samples.map((m) => m.busy)),
-    offMainRatio: median(samples.map((m) => m.offMainRatio)),
+    // The probe's levels count too: a burst of background compilation lands in one or two of them,
+    // while CPU work that is really offloaded shows in all.
+    offMainRatio: median([
+      ...samples.map((m) => m.offMainRatio),
+      ...probe.levels.map((l) => l.offMainRatio ?? 0),
+    ]),
   }
 }
 
@@ -98,7 +103,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
     guard.check()
     samples.push(await measureSample(fn, callsPerSample, guard))
   }
-  const summary = summarise(samples)
+  const summary = summarise(samples, probe)
   const kind = functionKind(summary, opts.thresholds)
 
   const env = environment()

@@ -170,6 +170,7 @@ function commandLevel(command: string, args: string[], opts: CommandOptions, gua
       throughput: (concurrency / Math.max(wallMs, 1e-6)) * 1000,
       elu: null,
       cpuRatio: null,
+      offMainRatio: null,
     }
   }
 }

@@ -136,6 +136,12 @@ describe('runProbe', () => {
     expect(p.stoppedBy).toBe('plateau')
   })
 
+  it('stops after one flat level once the speedup is below half the concurrency', async () => {
+    const curve: Record<number, number> = { 1: 10, 2: 16, 4: 17, 8: 40 }
+    const p = await runProbe(async (c) => level(c, curve[c]!), settings, guard)
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4])
+  })
+
   it('stops after one flat level with patience 1, and at maxConcurrency', async () => {
     const flat = await runProbe(async (c) => level(c, 10), { ...settings, patience: 1 }, guard)
     expect(flat.levels.map((l) => l.concurrency)).toEqual([1, 2])
