@@ -197,10 +197,11 @@ export function startWindow(): (calls: number) => Measurement {
     let busy = eluShare
     if (threadCpuMs !== null && threadWaitMs !== null) {
       // Without the time the thread waited for a core: the event loop's busy time, and an upper
-      // bound from CPU time (its own, plus the other threads' for work it blocks on, such as GC).
+      // bound from CPU time (its own, plus the other threads' CPU and run-queue time for work it may
+      // block on, such as garbage collection helpers that are themselves waiting for a core).
       const uncontended = Math.max(wallMs - threadWaitMs, 1e-6)
       const eluPart = Math.max(0, mainActiveMs - threadWaitMs) / uncontended
-      const cpuPart = (threadCpuMs + (others?.cpuMs ?? 0)) / uncontended
+      const cpuPart = (threadCpuMs + (others ? others.cpuMs + others.waitMs : 0)) / uncontended
       busy = Math.min(1, eluPart, cpuPart)
     }
     const offMainCpuMs = others ? others.cpuMs : Math.max(0, cpuMs - (threadCpuMs ?? mainActiveMs))

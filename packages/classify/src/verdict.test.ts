@@ -21,6 +21,7 @@ function level(concurrency: number, throughput: number): ProbeLevel {
     speedup: throughput / 10,
     elu: 0,
     cpuRatio: 0,
+    offMainRatio: 0,
   }
 }
 
