@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { type ClassifyError, classify, format, measure } from './index'
+import { rejection } from '../test/rejection'
+import { classify, format, measure } from './index'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const small = { runs: 2, timeBudget: 3000, maxConcurrency: 4 }
-
-async function rejection(promise: Promise<unknown>): Promise<ClassifyError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as ClassifyError
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('classify: bad input', () => {
   it('rejects a non-function', async () => {

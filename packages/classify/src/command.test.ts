@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { type ClassifyError, classifyCommand, format } from './index'
+import { rejection } from '../test/rejection'
+import { classifyCommand, format } from './index'
 
 const small = { runs: 2, timeBudget: 8000, maxConcurrency: 4 }
 const busyLoop = 'let s = 0; for (let i = 0; i < 1e8; i++) s += i; if (s < 0) console.log(s)'
-
-async function rejection(promise: Promise<unknown>): Promise<ClassifyError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as ClassifyError
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('classifyCommand', () => {
   it('says a command that sleeps is I/O-bound', async () => {

@@ -63,7 +63,7 @@ export async function createFixture(): Promise<Fixture> {
   const smallJson = JSON.stringify({ id: 1, name: 'small', tags: ['a'] })
   const bigObject = JSON.parse(bigJson) as unknown[]
   const text = words(200_000)
-  const textBuffer = Buffer.from(text.repeat(6))
+  const matrix = Float64Array.from({ length: 120 * 120 }, (_, i) => (i % 97) / 97)
   const numbers = Array.from({ length: 100_000 }, (_, i) => ((i * 2654435761) % 1_000_003) / 7)
   const hashInput = Buffer.alloc(16 << 20, 7)
   const gzipInput = Buffer.from(words(150_000))
@@ -244,11 +244,21 @@ export async function createFixture(): Promise<Fixture> {
       fn: () => crypto.createHash('sha256').update(hashInput).digest('hex'),
     },
     {
-      name: 'base64 round trip of 8 MB',
+      name: 'matrix multiply, 120 x 120',
       kind: 'cpu',
       strategy: 'pool',
       clearCut: true,
-      fn: () => Buffer.from(textBuffer.toString('base64'), 'base64').length,
+      fn: () => {
+        const n = 120
+        const out = new Float64Array(n * n)
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < n; k++) {
+            const a = matrix[i * n + k]!
+            for (let j = 0; j < n; j++) out[i * n + j]! += a * matrix[k * n + j]!
+          }
+        }
+        return out[0]
+      },
     },
     // CPU on libuv's thread pool: the main thread stays free.
     {
