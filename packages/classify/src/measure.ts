@@ -197,11 +197,12 @@ export function startWindow(): (calls: number) => Measurement {
     let busy = eluShare
     if (threadCpuMs !== null && threadWaitMs !== null) {
       // Without the time the thread waited for a core: the event loop's busy time, and an upper
-      // bound from CPU time (its own, plus the other threads' CPU and run-queue time for work it may
-      // block on, such as garbage collection helpers that are themselves waiting for a core).
+      // bound from CPU time: its own, plus the other threads' CPU time (work it may block on, such
+      // as garbage collection helpers) and their run-queue time up to as much again.
       const uncontended = Math.max(wallMs - threadWaitMs, 1e-6)
       const eluPart = Math.max(0, mainActiveMs - threadWaitMs) / uncontended
-      const cpuPart = (threadCpuMs + (others ? others.cpuMs + others.waitMs : 0)) / uncontended
+      const helpers = others ? others.cpuMs + Math.min(others.waitMs, others.cpuMs) : 0
+      const cpuPart = (threadCpuMs + helpers) / uncontended
       busy = Math.min(1, eluPart, cpuPart)
     }
     const offMainCpuMs = others ? others.cpuMs : Math.max(0, cpuMs - (threadCpuMs ?? mainActiveMs))
