@@ -105,9 +105,9 @@ export async function createFixture(): Promise<Fixture> {
   const tcpPort = (tcp.address() as net.AddressInfo).port
 
   const dir = mkdtempSync(join(tmpdir(), 'boundkit-classify-'))
-  const bigFile = join(dir, 'big.txt')
-  writeFileSync(bigFile, text.repeat(4))
   const bigText = text.repeat(4)
+  const streamFile = join(dir, 'stream.bin')
+  writeFileSync(streamFile, Buffer.alloc(16 << 20, 'abcdefgh qrst '))
 
   // A helper thread that answers each message after blocking 20 ms (a stand-in for a native call).
   const worker = new Worker(
@@ -337,13 +337,13 @@ export async function createFixture(): Promise<Fixture> {
     {
       // A file in the page cache is memory, not I/O: reading it is libuv's thread pool copying
       // bytes (kernel CPU) while the main thread waits. On a cold cache or a slow disk it is I/O.
-      name: 'stream a 5 MB cached file (1 MB chunks)',
+      name: 'stream a 16 MB cached file (4 MB chunks)',
       kind: 'cpu-offloaded',
       clearCut: false,
       fn: () =>
         new Promise((resolve, reject) => {
           let bytes = 0
-          createReadStream(bigFile, { highWaterMark: 1 << 20 })
+          createReadStream(streamFile, { highWaterMark: 4 << 20 })
             .on('data', (chunk) => {
               bytes += chunk.length
             })
