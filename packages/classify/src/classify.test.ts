@@ -96,6 +96,13 @@ describe('classify: the report', () => {
     expect(text.split('\n').length).toBeGreaterThan(6)
   })
 
+  it('keeps time for the samples when the task is slow for the time budget', async () => {
+    const report = await classify(() => sleep(150), { timeBudget: 1500 })
+    expect(report.kind).toBe('io')
+    expect(report.samples.length).toBeGreaterThanOrEqual(1)
+    expect(report.probe.levels.length).toBeGreaterThanOrEqual(1)
+  })
+
   it('batches a tiny task so each sample lasts long enough to measure', async () => {
     const report = await classify(() => 1 + 1, { ...small, minSampleTime: 20 })
     expect(report.callsPerSample).toBeGreaterThan(1)

@@ -93,7 +93,13 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   // that decide the kind come after any background compilation has settled.
   const probe = await runProbe(
     functionLevel(fn, callsPerSample, guard),
-    { ...opts, ...opts.thresholds, patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2 },
+    {
+      ...opts,
+      ...opts.thresholds,
+      patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2,
+      // Keep time for the samples: a probe level that would eat into it is skipped.
+      reserveMs: opts.runs * callMs * callsPerSample,
+    },
     guard,
   )
 

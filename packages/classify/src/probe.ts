@@ -65,6 +65,8 @@ export interface ProbeSettings {
   patience: number
   plateauGain: number
   kneeFraction: number
+  /** Time to keep for what follows the probe (the samples), ms. @default 0 */
+  reserveMs?: number
 }
 
 /**
@@ -82,7 +84,7 @@ export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guar
   while (previous.concurrency < settings.maxConcurrency) {
     const concurrency = Math.min(previous.concurrency * 2, settings.maxConcurrency)
     const expectedMs = previous.wallMs * (concurrency / previous.concurrency)
-    if (expectedMs > guard.remaining()) {
+    if (expectedMs > guard.remaining() - (settings.reserveMs ?? 0)) {
       stoppedBy = 'time-budget'
       break
     }
