@@ -1,0 +1,128 @@
+import { performance } from 'node:perf_hooks'
+import { environment } from './environment'
+import { createGuard, type Guard } from './guard'
+import { callTask, type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
+import { type ClassifyOptions, checkTask, type ParsedOptions, parseOptions } from './options'
+import { functionLevel, type Probe, runProbe } from './probe'
+import type { ClassifyReport, Summary } from './report'
+import { median, spread } from './stats'
+import { functionKind, recommend } from './verdict'
+
+/** Calls per sample never exceed this, however tiny the task. */
+const maxCallsPerSample = 100_000
+
+/** Calls the task back to back for at least 2 calls and `minMs`, measured as one window. */
+async function warmWindow(task: Task, minMs: number, deadline: number, guard: Guard): Promise<Measurement> {
+  const stop = startWindow()
+  const start = performance.now()
+  let calls = 0
+  while (calls < 2 || performance.now() - start < minMs) {
+    const pending = callTask(task, guard)
+    if (pending) await pending
+    calls++
+    if (calls >= maxCallsPerSample || performance.now() >= deadline) break
+  }
+  return stop(calls)
+}
+
+/**
+ * Warm-up: the first calls pay for compilation and lazy set-up, so they are not kept. After one
+ * call, a window of calls (at least 2, and 100 ms or `minSampleTime` if longer) is measured. V8
+ * keeps compiling hot code and WebAssembly on other threads for a while after a library's first use
+ * (the first `fetch` compiles its HTTP parser), which looks like CPU off the main thread: while a
+ * window shows such CPU, another window follows, until the figure holds steady for two windows in
+ * a row (real offloaded work) or falls below `offloadedCpu` (it was compilation), for at most 6
+ * extra windows and a quarter of the time budget. Returns the last window.
+ */
+async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Measurement> {
+  const deadline = performance.now() + opts.timeBudget / 4
+  const stopFirst = startWindow()
+  await runSequence(task, 1, guard)
+  const first = stopFirst(1)
+  if (performance.now() >= deadline) return first
+  const minMs = Math.max(opts.minSampleTime, 100)
+  let window = await warmWindow(task, minMs, deadline, guard)
+  let steady = 0
+  for (let extra = 0; extra < 6 && performance.now() < deadline; extra++) {
+    if (window.offMainRatio < opts.thresholds.offloadedCpu) break
+    const next = await warmWindow(task, minMs, deadline, guard)
+    steady = next.offMainRatio >= 0.6 * window.offMainRatio ? steady + 1 : 0
+    window = next
+    if (steady >= 2) break
+  }
+  return window
+}
+
+function summarise(samples: Measurement[], probe: Probe): Summary {
+  const calls = samples[0]!.calls
+  return {
+    callMs: spread(samples.map((m) => m.wallMs / calls)),
+    cpuCallMs: median(samples.map((m) => m.cpuMs / calls)),
+    cpuRatio: median(samples.map((m) => m.cpuRatio)),
+    elu: median(samples.map((m) => m.elu)),
+    busy: median(samples.map((m) => m.busy)),
+    // The probe's levels count too: a burst of background compilation lands in one or two of them,
+    // while CPU work that is really offloaded shows in all.
+    offMainRatio: median([
+      ...samples.map((m) => m.offMainRatio),
+      ...probe.levels.map((l) => l.offMainRatio ?? 0),
+    ]),
+  }
+}
+
+/**
+ * Measures `fn` (sync or async) and says what kind of work it is and which model fits: a warm-up,
+ * a concurrency probe (1, 2, 4, ... up to `maxConcurrency` within `timeBudget`), then `runs`
+ * measured samples. The report is plain data (JSON-serialisable); `format(report)` prints it.
+ */
+export async function classify(fn: Task, options?: ClassifyOptions): Promise<ClassifyReport> {
+  checkTask(fn)
+  const opts = parseOptions(options)
+  const t0 = performance.now()
+  const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
+  guard.check()
+
+  const warm = await warmUp(fn, opts, guard)
+  const callMs = warm.wallMs / warm.calls
+  const callsPerSample = Math.min(
+    maxCallsPerSample,
+    Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-4))),
+  )
+
+  // The probe runs first: it measures level 1 itself and warms the task further, so the samples
+  // that decide the kind come after any background compilation has settled.
+  const probe = await runProbe(
+    functionLevel(fn, callsPerSample, guard),
+    {
+      ...opts,
+      ...opts.thresholds,
+      patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2,
+      // Keep time for the samples: a probe level that would eat into it is skipped.
+      reserveMs: opts.runs * callMs * callsPerSample,
+    },
+    guard,
+  )
+
+  const samples: Measurement[] = []
+  for (let i = 0; i < opts.runs; i++) {
+    // Past the first sample, skip a run that would not fit in the time left.
+    if (i > 0 && median(samples.map((m) => m.wallMs)) > guard.remaining()) break
+    guard.check()
+    samples.push(await measureSample(fn, callsPerSample, guard))
+  }
+  const summary = summarise(samples, probe)
+  const kind = functionKind(summary, opts.thresholds)
+
+  const env = environment()
+  return {
+    kind,
+    recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),
+    summary,
+    callsPerSample,
+    samples,
+    probe,
+    thresholds: opts.thresholds,
+    environment: env,
+    durationMs: performance.now() - t0,
+  }
+}

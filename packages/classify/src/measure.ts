@@ -1,0 +1,245 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { createGuard, type Guard, taskFailed } from './guard'
+import { parseMeasureOptions } from './options'
+
+/** A task to classify: sync or async, called with no arguments. */
+export type Task = () => unknown
+
+/** The raw figures of one measured sample (one or more calls of the task, one after another). */
+export interface Measurement {
+  /** Calls of the task in this sample (tiny tasks are measured in batches). */
+  calls: number
+  /** Wall-clock time of the sample, ms (performance.now). */
+  wallMs: number
+  /** Process CPU time in user mode, ms, all threads (process.cpuUsage delta). */
+  cpuUserMs: number
+  /** Process CPU time in kernel mode, ms, all threads. */
+  cpuSystemMs: number
+  /** `cpuUserMs + cpuSystemMs`. */
+  cpuMs: number
+  /** Time the main thread's event loop was busy, ms (eventLoopUtilization `active` delta). */
+  mainActiveMs: number
+  /** Main-thread event-loop utilization over the sample: `mainActiveMs / wallMs`, 0..1. */
+  elu: number
+  /** `cpuMs / wallMs`: can exceed 1 when several threads burn CPU at once. */
+  cpuRatio: number
+  /**
+   * CPU time of the thread that ran the task, ms: from /proc/thread-self/schedstat on Linux, from
+   * `process.threadCpuUsage` where Node has it, else `null`.
+   */
+  threadCpuMs: number | null
+  /** Time that thread was ready to run but waited for a core (a busy machine), ms; Linux only, else `null`. */
+  threadWaitMs: number | null
+  /**
+   * Share of time the task's thread was busy, 0..1, corrected for a loaded machine. Where the
+   * thread's run-queue wait is known (Linux), that wait is taken out of both busy and wall time (so
+   * CPU-bound work reads near 1 and the CPU part of mixed work keeps its share however loaded the
+   * machine is), and the result is capped by the CPU time of the thread plus the other threads' (the
+   * event loop alone overstates: it counts a wait interrupted by a signal, such as a child process's
+   * exit, as busy). Elsewhere: `elu`.
+   */
+  busy: number
+  /**
+   * CPU time of the process's other threads (libuv's thread pool, V8's helpers), ms: summed from
+   * /proc/self/task on Linux, else `max(0, cpuMs - threadCpuMs)` or `max(0, cpuMs - mainActiveMs)`.
+   */
+  offMainCpuMs: number
+  /** Time those threads waited for a core, ms (Linux), else `null`. */
+  offMainWaitMs: number | null
+  /**
+   * How busy the other threads were, summed: each thread's `cpu / (wallMs - its wait for a core)`
+   * on Linux (a thread pool thread computing throughout reads 1 on a loaded machine too), else
+   * `offMainCpuMs / wallMs`.
+   */
+  offMainRatio: number
+}
+
+/** Options of `measure`. */
+export interface MeasureOptions {
+  /** Give up waiting for the task after this many ms: `ERR_TIMEOUT`. @default 60000 */
+  timeout?: number
+  /** Stop waiting when aborted: `ERR_ABORTED`. */
+  signal?: AbortSignal
+}
+
+type ThreadCpu = () => { user: number; system: number }
+const threadCpuUsage = (process as unknown as { threadCpuUsage?: ThreadCpu }).threadCpuUsage
+
+interface ThreadTimes {
+  /** CPU time of the calling thread, ms. */
+  cpuMs: number
+  /** Time the calling thread was ready to run but waited for a core, ms; `null` if unknown. */
+  waitMs: number | null
+}
+
+let schedstatWorks = process.platform === 'linux'
+
+/**
+ * The calling thread's own times. On Linux, /proc/thread-self/schedstat gives nanosecond figures of
+ * time on a CPU and time waiting in the run queue; elsewhere `process.threadCpuUsage` (Node >= 23.9)
+ * gives CPU time alone; otherwise nothing.
+ */
+function threadTimes(): ThreadTimes | null {
+  if (schedstatWorks) {
+    try {
+      const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')
+      return { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 }
+    } catch {
+      schedstatWorks = false
+    }
+  }
+  if (typeof threadCpuUsage !== 'function') return null
+  const usage = threadCpuUsage.call(process)
+  return { cpuMs: (usage.user + usage.system) / 1000, waitMs: null }
+}
+
+/**
+ * CPU time and run-queue wait summed over the process's other threads (libuv's thread pool, V8's
+ * helpers), ms, from /proc/self/task/<tid>/schedstat; `null` where that is not readable.
+ */
+function otherThreadTimes(): Map<string, [number, number]> | null {
+  if (!schedstatWorks) return null
+  try {
+    const self = readFileSync('/proc/thread-self/stat', 'latin1').split(' ', 1)[0]
+    const times = new Map<string, [number, number]>()
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (tid === self) continue
+      try {
+        const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')
+        times.set(tid, [Number(run) / 1e6, Number(wait) / 1e6])
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return times
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The other threads' CPU time, their run-queue wait, and their load-corrected busy share: for each
+ * thread, its CPU time over the wall time less its own wait for a core and the main thread's (the
+ * main thread, kept waiting, cannot hand out the next piece of work), summed. A pool thread
+ * computing the whole time reads 1 however loaded the machine is.
+ */
+function otherThreadsDelta(
+  before: Map<string, [number, number]> | null,
+  after: Map<string, [number, number]> | null,
+  wallMs: number,
+  mainWaitMs: number,
+): { cpuMs: number; waitMs: number; share: number } | null {
+  if (!before || !after) return null
+  let cpuMs = 0
+  let waitMs = 0
+  let share = 0
+  for (const [tid, [run, wait]] of after) {
+    const [run0, wait0] = before.get(tid) ?? [0, 0]
+    const cpu = Math.max(0, run - run0)
+    const waited = Math.max(0, wait - wait0)
+    cpuMs += cpu
+    waitMs += waited
+    share += cpu / Math.max(wallMs - waited - mainWaitMs, cpu, 1e-6)
+  }
+  return { cpuMs, waitMs, share }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+/** Calls `task` once; a sync throw becomes ERR_TASK_FAILED, a promise is awaited under the guard. */
+export function callTask(task: Task, guard: Guard): Promise<unknown> | undefined {
+  let result: unknown
+  try {
+    result = task()
+  } catch (error) {
+    throw taskFailed(error)
+  }
+  return isThenable(result) ? guard.wait(result) : undefined
+}
+
+/** Runs `calls` calls of the task one after another; sync calls never yield to the event loop. */
+export async function runSequence(task: Task, calls: number, guard: Guard): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    const pending = callTask(task, guard)
+    if (pending) await pending
+  }
+}
+
+/** Starts a measurement window; calling the returned function closes it. */
+export function startWindow(): (calls: number) => Measurement {
+  const others0 = otherThreadTimes()
+  const thread0 = threadTimes()
+  const elu0 = performance.eventLoopUtilization()
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  return (calls) => {
+    const wallMs = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
+    const elu = performance.eventLoopUtilization(elu0)
+    const thread1 = threadTimes()
+    const cpuUserMs = cpu.user / 1000
+    const cpuSystemMs = cpu.system / 1000
+    const cpuMs = cpuUserMs + cpuSystemMs
+    const safeWall = Math.max(wallMs, 1e-6)
+    const mainActiveMs = Math.min(elu.active, wallMs)
+    const threadCpuMs = thread0 && thread1 ? Math.max(0, thread1.cpuMs - thread0.cpuMs) : null
+    const threadWaitMs =
+      thread0?.waitMs != null && thread1?.waitMs != null ? Math.max(0, thread1.waitMs - thread0.waitMs) : null
+    const others = otherThreadsDelta(others0, otherThreadTimes(), wallMs, threadWaitMs ?? 0)
+    const eluShare = Math.min(1, mainActiveMs / safeWall)
+    let busy = eluShare
+    if (threadCpuMs !== null && threadWaitMs !== null) {
+      // Without the time the thread waited for a core: the event loop's busy time, and an upper
+      // bound from CPU time: its own, plus the other threads' CPU time (work it may block on, such
+      // as garbage collection helpers) and their run-queue time up to as much again.
+      const uncontended = Math.max(wallMs - threadWaitMs, 1e-6)
+      const eluPart = Math.max(0, mainActiveMs - threadWaitMs) / uncontended
+      const helpers = others ? others.cpuMs + Math.min(others.waitMs, others.cpuMs) : 0
+      const cpuPart = (threadCpuMs + helpers) / uncontended
+      busy = Math.min(1, eluPart, cpuPart)
+    }
+    const offMainCpuMs = others ? others.cpuMs : Math.max(0, cpuMs - (threadCpuMs ?? mainActiveMs))
+    const offMainWaitMs = others ? others.waitMs : null
+    return {
+      calls,
+      wallMs,
+      cpuUserMs,
+      cpuSystemMs,
+      cpuMs,
+      mainActiveMs,
+      elu: eluShare,
+      cpuRatio: cpuMs / safeWall,
+      threadCpuMs,
+      threadWaitMs,
+      busy,
+      offMainCpuMs,
+      offMainWaitMs,
+      offMainRatio: others ? others.share : offMainCpuMs / safeWall,
+    }
+  }
+}
+
+/** Measures `calls` sequential calls of the task as one sample. */
+export async function measureSample(task: Task, calls: number, guard: Guard): Promise<Measurement> {
+  const stop = startWindow()
+  await runSequence(task, calls, guard)
+  return stop(calls)
+}
+
+/**
+ * Runs `fn` once and returns the raw figures of that run: wall time, process CPU time, main-thread
+ * event-loop utilization and the CPU time spent off the main thread. For callers with their own rules.
+ */
+export async function measure(fn: Task, options: MeasureOptions = {}): Promise<Measurement> {
+  const { timeout, signal } = parseMeasureOptions(fn, options)
+  const guard = createGuard(performance.now() + timeout, timeout, signal)
+  guard.check()
+  return measureSample(fn, 1, guard)
+}
