@@ -95,8 +95,16 @@ function threadTimes(): ThreadTimes | null {
 }
 
 /**
- * CPU time and run-queue wait summed over the process's other threads (libuv's thread pool, V8's
- * helpers), ms, from /proc/self/task/<tid>/schedstat; `null` where that is not readable.
+ * Threads of V8's own (garbage collection, compilation) and the inspector's, by the names Node >= 22
+ * gives them: their CPU is the engine's housekeeping, not work the task handed off, and on a loaded
+ * machine a few ms of it would otherwise read as a busy thread. Node 20 names every thread `node`,
+ * so there all other threads count.
+ */
+const ENGINE_THREADS = /^(V8|DelayedTaskSche|SignalInspector)/
+
+/**
+ * CPU time and run-queue wait summed over the process's other threads (libuv's thread pool, worker
+ * threads), ms, from /proc/self/task/<tid>/schedstat; `null` where that is not readable.
  */
 function otherThreadTimes(): Map<string, [number, number]> | null {
   if (!schedstatWorks) return null
@@ -106,6 +114,7 @@ function otherThreadTimes(): Map<string, [number, number]> | null {
     for (const tid of readdirSync('/proc/self/task')) {
       if (tid === self) continue
       try {
+        if (ENGINE_THREADS.test(readFileSync(`/proc/self/task/${tid}/comm`, 'latin1'))) continue
         const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')
         times.set(tid, [Number(run) / 1e6, Number(wait) / 1e6])
       } catch {
