@@ -26,7 +26,8 @@ export function ownImageUrl(raw: string, index: number, origin: string): URL {
   } catch {
     return refuse(index, raw, origin, 'not an absolute URL')
   }
-  if (url.protocol !== own.protocol) return refuse(index, raw, origin, `scheme ${url.protocol} is not allowed`)
+  if (url.protocol !== own.protocol)
+    return refuse(index, raw, origin, `scheme ${url.protocol} is not allowed`)
   if (url.username !== '' || url.password !== '') {
     return refuse(index, raw, origin, 'credentials in a URL are not allowed')
   }

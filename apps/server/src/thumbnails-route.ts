@@ -82,10 +82,7 @@ export function addFetchGauges(
  * retries of 5xx and network errors), then the resize on the shared pool. One pipeline for the server,
  * so `fetchConcurrency` bounds the fetches of all requests together.
  */
-export function createThumbnailsPipeline(
-  options: ResolvedOptions,
-  pool: Pool,
-): ThumbnailsPipeline {
+export function createThumbnailsPipeline(options: ResolvedOptions, pool: Pool): ThumbnailsPipeline {
   return createPipeline<ThumbnailItem, ThumbnailInput, ThumbnailOutput>({
     fetch: {
       async run(item, { signal }) {
@@ -114,7 +111,7 @@ function describe(error: Error): string {
   const messages = [error.message]
   let cause: unknown = error.cause
   for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
-    messages.push(cause.message)
+    if (!messages.at(-1)!.includes(cause.message)) messages.push(cause.message)
     cause = cause.cause
   }
   return messages.join(': ')
@@ -197,7 +194,9 @@ function itemResult(
     width,
     height,
     bytes: bytes.byteLength,
-    ...(withData ? { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') } : {}),
+    ...(withData
+      ? { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') }
+      : {}),
     attempts,
   }
 }
