@@ -86,8 +86,14 @@ describe('parseCommandLine', () => {
     })
   })
 
+  it('reads the pool and fetch settings', () => {
+    const { options } = parseCommandLine(['--threads', '3'], { BOUNDKIT_FETCH_CONCURRENCY: '4' })
+    expect(options).toMatchObject({ threads: 3, fetchConcurrency: 4 })
+  })
+
   it.each([
     [['--port', 'abc'], {}, 'Expected `--port / PORT` to be an integer, got `"abc"` (string)'],
+    [[], { BOUNDKIT_THREADS: '0' }, '(set by --threads / BOUNDKIT_THREADS)'],
     [[], { BOUNDKIT_JUDGE_RATE: '0' }, '(set by --judge-rate / BOUNDKIT_JUDGE_RATE)'],
     [[], { BOUNDKIT_LOG: 'maybe' }, 'Expected `--log / BOUNDKIT_LOG` to be true or false'],
     [['--bogus'], {}, "Unknown option '--bogus'"],
