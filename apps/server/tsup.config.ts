@@ -1,4 +1,8 @@
 import { boundkitConfig } from '../../tsup.shared.ts'
 
-// An application: ESM only. `index` is what the CLI embeds, `main` the standalone entry.
-export default boundkitConfig({ entry: ['src/index.ts', 'src/main.ts'], format: ['esm'] })
+// An application: ESM only. `index` is what the CLI embeds, `main` the standalone entry, `workers/cpu`
+// the pool's worker file (a separate file, found at run time next to the code that starts the pool).
+export default boundkitConfig({
+  entry: { index: 'src/index.ts', main: 'src/main.ts', 'workers/cpu': 'src/workers/cpu.ts' },
+  format: ['esm'],
+})

@@ -29,7 +29,7 @@ export default benchmark({
   description:
     `autocannon (${CONNECTIONS} connections) measures GET /healthz on the built server (a child process) ` +
     `while ${CPU_REQUESTS} concurrent GET /cpu/fib/35 run; "idle" is /healthz with no CPU load. ` +
-    'Target: mode=pool p99 at least 20x lower than mode=inline (the pool case is added with @boundkit/pool). ' +
+    'Target: mode=pool p99 at least 20x lower than mode=inline. ' +
     '"CPU batch ms" is the time for the 16 CPU requests; the case time adds the load generator\'s start and ' +
     'stop (idle: a fixed 2 s window).',
   baseline: 'inline',
@@ -50,6 +50,6 @@ export default benchmark({
       return { metrics: healthzMetrics(latency) }
     },
     inline: (ctx) => underCpuLoad('inline', ctx.scale(35, 27)),
-    // pool: (ctx) => underCpuLoad('pool', ctx.scale(35, 27)),  -- added when @boundkit/pool lands
+    pool: (ctx) => underCpuLoad('pool', ctx.scale(35, 27)),
   },
 })

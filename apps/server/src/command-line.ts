@@ -75,6 +75,22 @@ export const SETTINGS: readonly Setting[] = [
     help: 'largest image width or height, pixels',
   },
   {
+    flag: 'threads',
+    env: 'BOUNDKIT_THREADS',
+    option: 'threads',
+    kind: 'integer',
+    shown: '(available parallelism)',
+    help: 'worker threads of the pool (mode=pool, thumbnails)',
+  },
+  {
+    flag: 'fetch-concurrency',
+    env: 'BOUNDKIT_FETCH_CONCURRENCY',
+    option: 'fetchConcurrency',
+    kind: 'integer',
+    shown: '8',
+    help: 'image fetches in flight at once for /thumbnails',
+  },
+  {
     flag: 'shutdown-timeout',
     env: 'BOUNDKIT_SHUTDOWN_TIMEOUT_MS',
     option: 'shutdownTimeoutMs',

@@ -1,19 +1,26 @@
+import type { Pool } from '@boundkit/pool'
 import type { FastifyInstance } from 'fastify'
 import { fib } from './fib'
+import { clientGone } from './http-errors'
 import type { ResolvedOptions } from './options'
 
-/** Runs `fib(n)` somewhere: on the event loop (`inline`) or, once the pool lands, in a worker (`pool`). */
-export type FibRunner = (n: number) => Promise<number>
+/**
+ * Runs `fib(n)` somewhere: on the event loop (`inline`) or in a worker (`pool`). `signal` aborts when
+ * the client goes away (a pool task is then stopped; inline work cannot be).
+ */
+export type FibRunner = (n: number, signal: AbortSignal) => Promise<number>
 
 /**
- * The execution modes of `GET /cpu/fib/:n`. The `mode` query parameter accepts exactly these keys, so
- * pool mode is one more entry: `pool: (n) => pool.run(n)` with a worker that imports `./fib`.
+ * The execution modes of `GET /cpu/fib/:n`; the `mode` query parameter accepts exactly these keys.
+ * `pool` runs the very same `fib` (src/fib.ts) in the pool's worker file.
  */
-export function fibRunners(): Record<string, FibRunner> {
-  return { inline: async (n) => fib(n) }
+export function fibRunners(pool?: Pool): Record<string, FibRunner> {
+  const runners: Record<string, FibRunner> = { inline: async (n) => fib(n) }
+  if (pool) runners.pool = async (n, signal) => (await pool.run('fib', n, { signal })) as number
+  return runners
 }
 
-/** `GET /cpu/fib/:n?mode=inline`: the same CPU work, wherever `mode` says. */
+/** `GET /cpu/fib/:n?mode=inline|pool`: the same CPU work, wherever `mode` says. */
 export function registerCpuRoute(
   app: FastifyInstance,
   options: ResolvedOptions,
@@ -36,11 +43,11 @@ export function registerCpuRoute(
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { n } = request.params
       const { mode } = request.query
       const start = performance.now()
-      const value = await runners[mode]!(n)
+      const value = await runners[mode]!(n, clientGone(reply))
       return { n, value, mode, ms: Math.round((performance.now() - start) * 1000) / 1000 }
     },
   )

@@ -70,3 +70,12 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   }
   socket.destroy()
 }
+
+/** An AbortSignal that fires when the client goes away before its answer is sent. */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('The client closed the connection'))
+  })
+  return controller.signal
+}

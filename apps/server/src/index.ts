@@ -13,3 +13,8 @@ export type { RandomSource } from './random'
 export { seededRandom } from './random'
 export type { RunningServer } from './server'
 export { startServer } from './server'
+export type {
+  ThumbnailItemResult,
+  ThumbnailsRequestBody,
+  ThumbnailsResponseBody,
+} from './thumbnails-route'

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { helpText, parseCommandLine, SETTINGS } from './command-line'
 import { resolveOptions, type ServerOptions } from './options'
@@ -12,6 +13,8 @@ describe('resolveOptions', () => {
       maxBatchSize: 100,
       maxFibN: 40,
       maxImageSide: 1024,
+      threads: availableParallelism(),
+      fetchConcurrency: 8,
       shutdownTimeoutMs: 10_000,
       logger: false,
       random: Math.random,
@@ -31,6 +34,7 @@ describe('resolveOptions', () => {
   it.each<[ServerOptions, string]>([
     [{ port: -1 }, 'Expected `port` to be an integer >= 0 and <= 65535, got `-1` (number)'],
     [{ maxFibN: 79 }, 'Expected `maxFibN` to be an integer >= 0 and <= 78, got `79` (number)'],
+    [{ threads: 0 }, 'Expected `threads` to be an integer >= 1 and <= 1024, got `0` (number)'],
     [
       { judge: { faultRate: 2 } },
       'Expected `judge.faultRate` to be a number >= 0 and <= 1, got `2` (number)',
@@ -82,8 +86,14 @@ describe('parseCommandLine', () => {
     })
   })
 
+  it('reads the pool and fetch settings', () => {
+    const { options } = parseCommandLine(['--threads', '3'], { BOUNDKIT_FETCH_CONCURRENCY: '4' })
+    expect(options).toMatchObject({ threads: 3, fetchConcurrency: 4 })
+  })
+
   it.each([
     [['--port', 'abc'], {}, 'Expected `--port / PORT` to be an integer, got `"abc"` (string)'],
+    [[], { BOUNDKIT_THREADS: '0' }, '(set by --threads / BOUNDKIT_THREADS)'],
     [[], { BOUNDKIT_JUDGE_RATE: '0' }, '(set by --judge-rate / BOUNDKIT_JUDGE_RATE)'],
     [[], { BOUNDKIT_LOG: 'maybe' }, 'Expected `--log / BOUNDKIT_LOG` to be true or false'],
     [['--bogus'], {}, "Unknown option '--bogus'"],

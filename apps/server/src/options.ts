@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { booleanOption, choiceOption, expected, functionOption, numberOption } from '@boundkit/internal'
 import { ServerError } from './errors'
@@ -47,6 +48,10 @@ export interface ServerOptions {
   maxFibN?: number
   /** Largest width or height of a generated image, in pixels. @default 1024 */
   maxImageSide?: number
+  /** Worker threads of the pool behind `mode=pool` and `/thumbnails`. @default os.availableParallelism() */
+  threads?: number
+  /** Image fetches in flight at once for `POST /thumbnails` (one limiter for the whole server). @default 8 */
+  fetchConcurrency?: number
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. @default 10000 */
   shutdownTimeoutMs?: number
   /** Log requests as JSON lines (pino) on stdout. @default false */
@@ -72,6 +77,8 @@ export interface ResolvedOptions {
   maxTextLength: number
   maxFibN: number
   maxImageSide: number
+  threads: number
+  fetchConcurrency: number
   shutdownTimeoutMs: number
   logger: boolean
   random: RandomSource
@@ -139,6 +146,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     maxTextLength: integer('maxTextLength', options.maxTextLength, 1, 10_000_000, 20_000),
     maxFibN: integer('maxFibN', options.maxFibN, 0, 78, 40),
     maxImageSide: integer('maxImageSide', options.maxImageSide, 1, 8192, 1024),
+    threads: integer('threads', options.threads, 1, 1024, availableParallelism()),
+    fetchConcurrency: integer('fetchConcurrency', options.fetchConcurrency, 1, 1024, 8),
     shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, 0, 3_600_000, 10_000),
     logger: booleanOption(fail, 'logger', options.logger, false),
     random,

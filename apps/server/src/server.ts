@@ -1,11 +1,20 @@
+import type { Pool } from '@boundkit/pool'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { registerCpuRoute } from './cpu-route'
+import { fibRunners, registerCpuRoute } from './cpu-route'
 import { errorBody } from './errors'
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
 import { registerImagesRoute } from './images-route'
 import { registerJudgeRoute } from './judge-route'
 import { ServerMetrics } from './metrics'
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options'
+import { addPoolGauges, createCpuPool } from './pool'
+import {
+  addFetchGauges,
+  createThumbnailsPipeline,
+  type FetchCounters,
+  registerThumbnailsRoute,
+  type ThumbnailsPipeline,
+} from './thumbnails-route'
 import { validatorCompiler } from './validation'
 
 export interface RunningServer {
@@ -27,6 +36,15 @@ export interface RunningServer {
 export interface ServerState {
   /** Set by close(): new requests get 503, answers ask clients to drop keep-alive connections. */
   closing: boolean
+  /** The base URL once listening: the only origin `POST /thumbnails` fetches from. */
+  url: string
+}
+
+/** The pool and the pipeline on it; without them only inline mode and no /thumbnails. */
+export interface ServerWorkers {
+  pool: Pool
+  pipeline: ThumbnailsPipeline
+  counters: FetchCounters
 }
 
 /** Builds the Fastify app with every route, unstarted. */
@@ -34,6 +52,7 @@ export function buildApp(
   options: ResolvedOptions,
   metrics: ServerMetrics,
   state: ServerState,
+  workers?: ServerWorkers,
 ): FastifyInstance {
   const app = Fastify({
     logger: options.logger,
@@ -68,7 +87,14 @@ export function buildApp(
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()))
   registerJudgeRoute(app, options, metrics)
   registerImagesRoute(app, options)
-  registerCpuRoute(app, options)
+  registerCpuRoute(app, options, fibRunners(workers?.pool))
+  if (workers) {
+    registerThumbnailsRoute(app, options, {
+      pipeline: workers.pipeline,
+      origin: () => state.url,
+      counters: workers.counters,
+    })
+  }
   return app
 }
 
@@ -76,25 +102,40 @@ export function buildApp(
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const resolved = resolveOptions(options)
   const metrics = new ServerMetrics()
-  const state: ServerState = { closing: false }
-  const app = buildApp(resolved, metrics, state)
+  const state: ServerState = { closing: false, url: '' }
+  const pool = createCpuPool(resolved.threads)
+  const pipeline = createThumbnailsPipeline(resolved, pool)
+  const counters: FetchCounters = { failed: 0 }
+  addPoolGauges(metrics, pool)
+  addFetchGauges(metrics, pipeline, counters)
+  const app = buildApp(resolved, metrics, state, { pool, pipeline, counters })
   let url: string
   try {
     url = await app.listen({ port: resolved.port, host: resolved.host })
   } catch (error) {
     metrics.close()
     await app.close()
+    await pipeline.close()
+    await pool.destroy()
     throw error
   }
+  state.url = url
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : resolved.port
   let closed: Promise<void> | undefined
   const close = () => {
     state.closing = true
     closed ??= (async () => {
-      const deadline = setTimeout(() => app.server.closeAllConnections(), resolved.shutdownTimeoutMs)
+      // Past the deadline, connections still open are cut and tasks still on the pool are stopped.
+      const deadline = setTimeout(() => {
+        app.server.closeAllConnections()
+        void pool.destroy()
+      }, resolved.shutdownTimeoutMs)
       try {
         await app.close()
+        // After the HTTP server: no request is left that could still need the pipeline or the pool.
+        await pipeline.close()
+        await pool.close()
       } finally {
         clearTimeout(deadline)
         metrics.close()

@@ -5,7 +5,7 @@ import { getJson } from './http'
 describe('GET /cpu/fib/:n', () => {
   let server: RunningServer
   beforeAll(async () => {
-    server = await startServer({ maxFibN: 30 })
+    server = await startServer({ maxFibN: 30, threads: 2 })
   })
   afterAll(() => server.close())
 
@@ -15,6 +15,24 @@ describe('GET /cpu/fib/:n', () => {
     expect(response.body).toMatchObject({ n: 25, value: 75025, mode: 'inline' })
     expect(typeof response.body.ms).toBe('number')
     expect((await getJson(`${server.url}/cpu/fib/0?mode=inline`)).body.value).toBe(0)
+  })
+
+  it('gives the same results in the pool as inline', async () => {
+    for (const n of [0, 1, 2, 10, 20, 25]) {
+      const [inline, pool] = await Promise.all([
+        getJson(`${server.url}/cpu/fib/${n}?mode=inline`),
+        getJson(`${server.url}/cpu/fib/${n}?mode=pool`),
+      ])
+      expect(pool.status).toBe(200)
+      expect(pool.body).toMatchObject({ n, value: inline.body.value, mode: 'pool' })
+      expect(pool.body.value).toBe(fib(n))
+    }
+  })
+
+  it('refuses bad parameters in pool mode too', async () => {
+    const response = await getJson(`${server.url}/cpu/fib/31?mode=pool`)
+    expect(response.status).toBe(400)
+    expect(response.body.error).toEqual({ code: 'ERR_VALIDATION', message: 'params/n must be <= 30' })
   })
 
   it('shares its function with the package export', () => {
@@ -27,7 +45,7 @@ describe('GET /cpu/fib/:n', () => {
     ['/cpu/fib/-1', 'params/n must be >= 0'],
     ['/cpu/fib/abc', 'params/n must be integer'],
     ['/cpu/fib/2.5', 'params/n must be integer'],
-    ['/cpu/fib/10?mode=pool', 'querystring/mode must be equal to one of the allowed values'],
+    ['/cpu/fib/10?mode=threads', 'querystring/mode must be equal to one of the allowed values'],
     ['/cpu/fib/10?mode=', 'querystring/mode must be equal to one of the allowed values'],
     ['/cpu/fib/10?other=1', 'querystring must NOT have additional properties'],
   ])('refuses %s', async (path, message) => {
