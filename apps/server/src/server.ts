@@ -1,22 +1,90 @@
-import Fastify from 'fastify'
-
-export interface ServerOptions {
-  /** TCP port; 0 picks a free one. @default 0 */
-  port?: number
-  /** Interface to listen on. @default '127.0.0.1' */
-  host?: string
-}
+import Fastify, { type FastifyInstance } from 'fastify'
+import { registerCpuRoute } from './cpu-route'
+import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
+import { registerImagesRoute } from './images-route'
+import { registerJudgeRoute } from './judge-route'
+import { ServerMetrics } from './metrics'
+import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options'
+import { validatorCompiler } from './validation'
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   url: string
+  /** The port actually bound (useful with `port: 0`). */
+  port: number
+  /** The metrics registry, where later sources (pool, limiter) add their gauges. */
+  metrics: ServerMetrics
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to `shutdownTimeoutMs`, then cuts
+   * the remaining connections) and releases everything. Safe to call more than once.
+   */
   close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** Builds the Fastify app with every route, unstarted. */
+export function buildApp(options: ResolvedOptions, metrics: ServerMetrics): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    // Keep-alive connections that are idle when close() is called are closed at once; busy ones finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors,
+  })
+  app.setValidatorCompiler(validatorCompiler())
+  // Bodies are JSON only: anything else is answered 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain')
+  installErrorHandlers(app)
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    })
+  })
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()))
+  registerJudgeRoute(app, options, metrics)
+  registerImagesRoute(app, options)
+  registerCpuRoute(app, options)
+  return app
 }
 
 /** Starts the demo server; embedded by the CLI on an ephemeral port. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const app = Fastify({ logger: false })
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  const url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' })
-  return { url, close: () => app.close() }
+  const resolved = resolveOptions(options)
+  const metrics = new ServerMetrics()
+  const app = buildApp(resolved, metrics)
+  let closing = false
+  // Once closing, every answer asks the client to drop its keep-alive connection.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+  let url: string
+  try {
+    url = await app.listen({ port: resolved.port, host: resolved.host })
+  } catch (error) {
+    metrics.close()
+    await app.close()
+    throw error
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : resolved.port
+  let closed: Promise<void> | undefined
+  const close = () => {
+    closing = true
+    closed ??= (async () => {
+      const deadline = setTimeout(() => app.server.closeAllConnections(), resolved.shutdownTimeoutMs)
+      try {
+        await app.close()
+      } finally {
+        clearTimeout(deadline)
+        metrics.close()
+      }
+    })()
+    return closed
+  }
+  return { url, port, metrics, close, [Symbol.asyncDispose]: close }
 }

@@ -1,9 +1,39 @@
 import { BoundkitError } from '@boundkit/internal'
 
 /** The codes a `ClassifyError` carries; the package README explains each. */
-export type ClassifyErrorCode = 'ERR_INVALID_OPTION'
+export type ClassifyErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_TASK_FAILED'
+  | 'ERR_TIMEOUT'
+  | 'ERR_ABORTED'
+  | 'ERR_COMMAND_FAILED'
+
+/** Extra facts an `ERR_COMMAND_FAILED` error carries. */
+export interface CommandFailure {
+  /** The command's exit code, or `null` when a signal ended it. */
+  exitCode: number | null
+  /** The signal that ended the command, or `null`. */
+  signal: string | null
+  /** The last lines of the command's standard error (at most 2,000 characters). */
+  stderrTail: string
+}
 
 /** Every error this package raises. Branch on `code`, not on `instanceof`. */
 export class ClassifyError extends BoundkitError<ClassifyErrorCode> {
   override name = 'ClassifyError'
+  /** Set on `ERR_COMMAND_FAILED`: exit code, signal and the tail of standard error. */
+  readonly command?: CommandFailure
+
+  constructor(
+    code: ClassifyErrorCode,
+    message: string,
+    options?: { cause?: unknown; command?: CommandFailure },
+  ) {
+    super(code, message, options)
+    if (options?.command) this.command = options.command
+  }
+}
+
+export const failOption = (message: string): never => {
+  throw new ClassifyError('ERR_INVALID_OPTION', message)
 }

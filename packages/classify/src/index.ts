@@ -1,2 +1,18 @@
-export type { ClassifyErrorCode } from './errors'
+export type { ClassifyErrorCode, CommandFailure } from './errors'
 export { ClassifyError } from './errors'
+export type { ClassifyOptions, Thresholds } from './options'
+export { defaultThresholds } from './options'
+export type { Measurement, MeasureOptions, Task } from './measure'
+export { measure } from './measure'
+export type { Probe, ProbeLevel, ProbeStop } from './probe'
+export type {
+  ClassifyReport,
+  CommandReport,
+  CommandRun,
+  Environment,
+  Recommendation,
+  Strategy,
+  Summary,
+  TaskKind,
+} from './report'
+export { classify } from './classify'

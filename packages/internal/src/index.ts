@@ -9,3 +9,4 @@ export {
   numberOption,
   signalOption,
 } from './options'
+export { Fifo } from './fifo'

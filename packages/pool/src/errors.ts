@@ -1,9 +1,24 @@
 import { BoundkitError } from '@boundkit/internal'
 
 /** The codes a `PoolError` carries; the package README explains each. */
-export type PoolErrorCode = 'ERR_INVALID_OPTION'
+export type PoolErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_UNKNOWN_TASK'
+  | 'ERR_WORKER_CRASHED'
+  | 'ERR_WORKER_FILE'
+  | 'ERR_WORKER_INIT'
+  | 'ERR_DATA_CLONE'
+  | 'ERR_TIMEOUT'
+  | 'ERR_ABORTED'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_CLOSED'
 
 /** Every error this package raises. Branch on `code`, not on `instanceof`. */
 export class PoolError extends BoundkitError<PoolErrorCode> {
   override name = 'PoolError'
+}
+
+/** Throws `ERR_INVALID_OPTION`: the `fail` callback the option checks of `@boundkit/internal` take. */
+export function invalidOption(message: string): never {
+  throw new PoolError('ERR_INVALID_OPTION', message)
 }

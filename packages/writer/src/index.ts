@@ -1,2 +1,6 @@
 export type { WriterErrorCode } from './errors'
 export { WriterError } from './errors'
+export { openWriter } from './open'
+export type { Durability, WriterFormat, WriterOptions } from './options'
+export { readCompleted } from './resume'
+export type { WriteOptions, Writer } from './writer'

@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import { errorBody } from './errors'
+import { faultPicker } from './faults'
+import { type JudgeScores, type JudgeVerdict, scoreAnswer, verdictOf } from './judge-scores'
+import { latencySampler } from './latency'
+import type { ServerMetrics } from './metrics'
+import type { ResolvedOptions } from './options'
+import { TokenBucket } from './token-bucket'
+
+export interface JudgeRequestBody {
+  id: string
+  question: string
+  contexts: string[]
+  answer: string
+}
+
+export interface JudgeResponseBody {
+  id: string
+  scores: JudgeScores
+  verdict: JudgeVerdict
+}
+
+/**
+ * `POST /v1/judge`: the stand-in for a paid LLM API. Order per request: the token bucket (429 with
+ * Retry-After, at once), then a latency draw and the wait, then either the injected fault or the answer.
+ */
+export function registerJudgeRoute(app: FastifyInstance, options: ResolvedOptions, metrics: ServerMetrics) {
+  const { judge, random, sleep } = options
+  const bucket = new TokenBucket({ ratePerSecond: judge.ratePerSecond, burst: judge.burst, now: options.now })
+  const nextLatency = latencySampler(
+    {
+      distribution: judge.latencyDistribution,
+      meanMs: judge.latencyMs,
+      spreadMs: judge.latencySpreadMs,
+      maxMs: judge.latencyMaxMs,
+    },
+    random,
+  )
+  const nextFault = faultPicker(judge.faultRate, judge.faultKinds, random)
+  const text = { type: 'string', maxLength: options.maxTextLength }
+
+  app.post<{ Body: JudgeRequestBody }>(
+    '/v1/judge',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['id', 'question', 'contexts', 'answer'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string', minLength: 1, maxLength: 200 },
+            question: text,
+            contexts: { type: 'array', maxItems: options.maxBatchSize, items: text },
+            answer: text,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const taken = bucket.take()
+      if (!taken.ok) {
+        metrics.judgeRateLimited.inc()
+        const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
+        return reply
+          .code(429)
+          .header('retry-after', String(seconds))
+          .send(errorBody('ERR_RATE_LIMITED', `Rate limit exceeded; retry after ${seconds} s`))
+      }
+      const fault = nextFault()
+      const latencyMs = nextLatency()
+      await sleep(latencyMs)
+      if (fault) metrics.judgeFaults.inc({ kind: fault })
+      if (fault === 'reset') {
+        reply.hijack()
+        request.raw.socket.resetAndDestroy()
+        return reply
+      }
+      if (fault === '500') {
+        return reply.code(500).send(errorBody('ERR_FAULT_INJECTED', 'Injected fault: internal error'))
+      }
+      if (fault === '503') {
+        return reply
+          .code(503)
+          .header('retry-after', '1')
+          .send(errorBody('ERR_UNAVAILABLE', 'Injected fault: service unavailable'))
+      }
+      const { id, question, contexts, answer } = request.body
+      const scores = scoreAnswer({ question, contexts, answer })
+      const body: JudgeResponseBody = { id, scores, verdict: verdictOf(scores) }
+      return reply.header('x-judge-latency-ms', latencyMs.toFixed(1)).send(body)
+    },
+  )
+}

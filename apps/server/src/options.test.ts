@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import { helpText, parseCommandLine, SETTINGS } from './command-line'
+import { resolveOptions, type ServerOptions } from './options'
+
+describe('resolveOptions', () => {
+  it('fills in the defaults', () => {
+    const options = resolveOptions()
+    expect(options).toMatchObject({
+      port: 0,
+      host: '127.0.0.1',
+      bodyLimitBytes: 1_048_576,
+      maxBatchSize: 100,
+      maxFibN: 40,
+      maxImageSide: 2048,
+      shutdownTimeoutMs: 10_000,
+      logger: false,
+      random: Math.random,
+      judge: {
+        latencyDistribution: 'normal',
+        latencyMs: 200,
+        latencySpreadMs: 50,
+        latencyMaxMs: 5000,
+        ratePerSecond: 50,
+        burst: 50,
+        faultRate: 0,
+        faultKinds: ['500', '503', 'reset'],
+      },
+    })
+  })
+
+  it.each<[ServerOptions, string]>([
+    [{ port: -1 }, 'Expected `port` to be an integer >= 0 and <= 65535, got `-1` (number)'],
+    [{ maxFibN: 79 }, 'Expected `maxFibN` to be an integer >= 0 and <= 78, got `79` (number)'],
+    [
+      { judge: { faultRate: 2 } },
+      'Expected `judge.faultRate` to be a number >= 0 and <= 1, got `2` (number)',
+    ],
+    [
+      { judge: { latencyDistribution: 'gamma' as 'fixed' } },
+      "Expected `judge.latencyDistribution` to be one of 'fixed'",
+    ],
+    [{ judge: { faultKinds: ['404' as '500'] } }, 'Expected `judge.faultKinds` to be an array of'],
+    [{ random: 4 as unknown as () => number }, 'Expected `random` to be a function, got `4` (number)'],
+    [{ host: '' }, 'Expected `host` to be a non-empty string'],
+  ])('refuses %j', (options, message) => {
+    expect(() => resolveOptions(options)).toThrow(message)
+    try {
+      resolveOptions(options)
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('ERR_INVALID_OPTION')
+    }
+  })
+
+  it('makes a seeded random source from `seed`', () => {
+    const a = resolveOptions({ seed: 9 }).random
+    const b = resolveOptions({ seed: 9 }).random
+    expect([a(), a()]).toEqual([b(), b()])
+  })
+})
+
+describe('parseCommandLine', () => {
+  it('defaults the standalone port to 3000', () => {
+    expect(parseCommandLine([], {}).options).toEqual({ port: 3000, judge: {} })
+  })
+
+  it('reads flags and environment variables, a flag winning', () => {
+    const { options } = parseCommandLine(['--port', '0', '--judge-rate', 'Infinity', '--log'], {
+      PORT: '8080',
+      BOUNDKIT_JUDGE_BURST: '7',
+      BOUNDKIT_JUDGE_FAULT_KINDS: '503, reset',
+      BOUNDKIT_JUDGE_LATENCY_DIST: 'fixed',
+    })
+    expect(options).toEqual({
+      port: 0,
+      logger: true,
+      judge: {
+        ratePerSecond: Number.POSITIVE_INFINITY,
+        burst: 7,
+        faultKinds: ['503', 'reset'],
+        latencyDistribution: 'fixed',
+      },
+    })
+  })
+
+  it.each([
+    [['--port', 'abc'], {}, 'Expected `--port / PORT` to be an integer, got `"abc"` (string)'],
+    [[], { BOUNDKIT_JUDGE_RATE: '0' }, '(set by --judge-rate / BOUNDKIT_JUDGE_RATE)'],
+    [[], { BOUNDKIT_LOG: 'maybe' }, 'Expected `--log / BOUNDKIT_LOG` to be true or false'],
+    [['--bogus'], {}, "Unknown option '--bogus'"],
+  ])('refuses %j %j with a clear message', (argv, env, message) => {
+    expect(() => parseCommandLine(argv, env)).toThrow(message)
+  })
+
+  it('lists every setting in --help', () => {
+    expect(parseCommandLine(['--help'], {}).help).toBe(true)
+    for (const setting of SETTINGS) expect(helpText()).toContain(`--${setting.flag}`)
+  })
+})

@@ -1,0 +1,149 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { booleanOption, choiceOption, expected, functionOption, numberOption } from '@boundkit/internal'
+import { ServerError } from './errors'
+import { FAULT_KINDS, type FaultKind } from './faults'
+import type { LatencyDistribution } from './latency'
+import { type RandomSource, seededRandom } from './random'
+
+export const LATENCY_DISTRIBUTIONS: readonly LatencyDistribution[] = [
+  'fixed',
+  'uniform',
+  'normal',
+  'exponential',
+]
+
+/** How `POST /v1/judge` behaves: its latency, its rate limit and its faults. */
+export interface JudgeOptions {
+  /** Shape of the latency drawn for each answer. @default 'normal' */
+  latencyDistribution?: LatencyDistribution
+  /** Mean latency (the fixed value for `'fixed'`), in ms. @default 200 */
+  latencyMs?: number
+  /** Half-width (`uniform`) or standard deviation (`normal`) of the latency, in ms. @default 50 */
+  latencySpreadMs?: number
+  /** Upper clamp of every latency draw, in ms. @default 5000 */
+  latencyMaxMs?: number
+  /** Token-bucket refill rate, requests per second; `Infinity` turns the limit off. @default 50 */
+  ratePerSecond?: number
+  /** Token-bucket capacity: requests allowed in a burst. @default 50 */
+  burst?: number
+  /** Share of requests that fail, 0 to 1. @default 0 */
+  faultRate?: number
+  /** How a failing request fails, picked uniformly among these. @default ['500', '503', 'reset'] */
+  faultKinds?: readonly FaultKind[]
+}
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string
+  /** Largest request body accepted, in bytes; larger gets 413. @default 1048576 (1 MiB) */
+  bodyLimitBytes?: number
+  /** Most items in one array of a request (judge `contexts`). @default 100 */
+  maxBatchSize?: number
+  /** Longest string field of a request, in characters. @default 20000 */
+  maxTextLength?: number
+  /** Largest `n` of `GET /cpu/fib/:n`. @default 40 */
+  maxFibN?: number
+  /** Largest width or height of a generated image, in pixels. @default 2048 */
+  maxImageSide?: number
+  /** How long `close()` waits for in-flight requests before cutting connections, in ms. @default 10000 */
+  shutdownTimeoutMs?: number
+  /** Log requests as JSON lines (pino) on stdout. @default false */
+  logger?: boolean
+  /** Seed of the random source used for judge latency and faults; unset uses `Math.random`. */
+  seed?: number
+  /** Random source for judge latency and faults (tests); wins over `seed`. @default Math.random */
+  random?: RandomSource
+  /** Clock of the judge rate limit, in ms (tests). @default performance.now */
+  now?: () => number
+  /** How the judge waits out its latency (tests can hold requests in flight). @default a timer */
+  sleep?: (ms: number) => Promise<void>
+  /** The judge endpoint's behaviour. */
+  judge?: JudgeOptions
+}
+
+/** Options with every default filled in and every value checked. */
+export interface ResolvedOptions {
+  port: number
+  host: string
+  bodyLimitBytes: number
+  maxBatchSize: number
+  maxTextLength: number
+  maxFibN: number
+  maxImageSide: number
+  shutdownTimeoutMs: number
+  logger: boolean
+  random: RandomSource
+  now: () => number
+  sleep: (ms: number) => Promise<void>
+  judge: Required<JudgeOptions>
+}
+
+const fail = (message: string): never => {
+  throw new ServerError('ERR_INVALID_OPTION', message)
+}
+
+const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
+  numberOption(fail, name, value, { integer: true, min, max }, fallback)
+
+function resolveJudge(judge: JudgeOptions | undefined): Required<JudgeOptions> {
+  if (judge !== undefined && (typeof judge !== 'object' || judge === null)) {
+    fail(expected('judge', 'an object', judge))
+  }
+  const j = judge ?? {}
+  const faultKinds = j.faultKinds ?? FAULT_KINDS
+  if (!Array.isArray(faultKinds) || faultKinds.some((k) => !FAULT_KINDS.includes(k))) {
+    fail(
+      expected('judge.faultKinds', `an array of ${FAULT_KINDS.map((k) => `'${k}'`).join(', ')}`, faultKinds),
+    )
+  }
+  return {
+    latencyDistribution: choiceOption(
+      fail,
+      'judge.latencyDistribution',
+      j.latencyDistribution,
+      LATENCY_DISTRIBUTIONS,
+      'normal',
+    ),
+    latencyMs: numberOption(fail, 'judge.latencyMs', j.latencyMs, { min: 0, max: 600_000 }, 200),
+    latencySpreadMs: numberOption(fail, 'judge.latencySpreadMs', j.latencySpreadMs, { min: 0 }, 50),
+    latencyMaxMs: numberOption(fail, 'judge.latencyMaxMs', j.latencyMaxMs, { min: 0, max: 600_000 }, 5000),
+    ratePerSecond: numberOption(
+      fail,
+      'judge.ratePerSecond',
+      j.ratePerSecond,
+      { min: 0.001, allowInfinity: true },
+      50,
+    ),
+    burst: integer('judge.burst', j.burst, 1, 1_000_000, 50),
+    faultRate: numberOption(fail, 'judge.faultRate', j.faultRate, { min: 0, max: 1 }, 0),
+    faultKinds: [...new Set(faultKinds)],
+  }
+}
+
+/** Fills in defaults and checks every option; a bad one throws `ServerError` `ERR_INVALID_OPTION`. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail(expected('options', 'an object', options))
+  const host = options.host ?? '127.0.0.1'
+  if (typeof host !== 'string' || host.length === 0) fail(expected('host', 'a non-empty string', host))
+  const seed = integer('seed', options.seed, 0, 2 ** 32 - 1, 0)
+  const random =
+    functionOption<RandomSource>(fail, 'random', options.random) ??
+    (options.seed === undefined ? Math.random : seededRandom(seed))
+  return {
+    port: integer('port', options.port, 0, 65_535, 0),
+    host,
+    bodyLimitBytes: integer('bodyLimitBytes', options.bodyLimitBytes, 1, 100 * 2 ** 20, 2 ** 20),
+    maxBatchSize: integer('maxBatchSize', options.maxBatchSize, 1, 100_000, 100),
+    maxTextLength: integer('maxTextLength', options.maxTextLength, 1, 10_000_000, 20_000),
+    maxFibN: integer('maxFibN', options.maxFibN, 0, 78, 40),
+    maxImageSide: integer('maxImageSide', options.maxImageSide, 1, 8192, 2048),
+    shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, 0, 3_600_000, 10_000),
+    logger: booleanOption(fail, 'logger', options.logger, false),
+    random,
+    now: functionOption<() => number>(fail, 'now', options.now) ?? (() => performance.now()),
+    sleep: functionOption<(ms: number) => Promise<void>>(fail, 'sleep', options.sleep) ?? delay,
+    judge: resolveJudge(options.judge),
+  }
+}

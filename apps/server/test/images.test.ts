@@ -1,0 +1,85 @@
+import jpeg from 'jpeg-js'
+import { PNG } from 'pngjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../src/index'
+import { rawRequest } from './http'
+
+describe('GET /images/:id.png and .jpg', () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer({ maxImageSide: 300 })
+  })
+  afterAll(() => server.close())
+
+  it('serves a PNG of the asked size with Content-Length and ETag', async () => {
+    const response = await fetch(`${server.url}/images/cat-7.png?width=64&height=48`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('image/png')
+    const bytes = Buffer.from(await response.arrayBuffer())
+    expect(response.headers.get('content-length')).toBe(String(bytes.length))
+    expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{16}"$/)
+    const png = PNG.sync.read(bytes)
+    expect([png.width, png.height]).toEqual([64, 48])
+    const again = Buffer.from(
+      await (await fetch(`${server.url}/images/cat-7.png?width=64&height=48`)).arrayBuffer(),
+    )
+    expect(again.equals(bytes)).toBe(true)
+  })
+
+  it('serves a JPEG, 256 x 256 by default', async () => {
+    const response = await fetch(`${server.url}/images/dog.jpg`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('image/jpeg')
+    const decoded = jpeg.decode(Buffer.from(await response.arrayBuffer()))
+    expect([decoded.width, decoded.height]).toEqual([256, 256])
+  })
+
+  it('answers 304 to a matching If-None-Match, 200 otherwise', async () => {
+    const first = await fetch(`${server.url}/images/x.png?width=8&height=8`)
+    const etag = first.headers.get('etag')!
+    const cached = await fetch(`${server.url}/images/x.png?width=8&height=8`, {
+      headers: { 'if-none-match': etag },
+    })
+    expect(cached.status).toBe(304)
+    expect(cached.headers.get('etag')).toBe(etag)
+    expect((await cached.arrayBuffer()).byteLength).toBe(0)
+    const other = await fetch(`${server.url}/images/x.png?width=9&height=8`, {
+      headers: { 'if-none-match': etag },
+    })
+    expect(other.status).toBe(200)
+  })
+
+  it('answers HEAD with the headers only', async () => {
+    const response = await fetch(`${server.url}/images/x.jpg?width=8&height=8`, { method: 'HEAD' })
+    expect(response.status).toBe(200)
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0)
+  })
+
+  it.each([
+    ['?width=301', 400, 'ERR_VALIDATION'],
+    ['?width=0', 400, 'ERR_VALIDATION'],
+    ['?height=abc', 400, 'ERR_VALIDATION'],
+    ['?width=1.5', 400, 'ERR_VALIDATION'],
+    ['?quality=101', 400, 'ERR_VALIDATION'],
+    ['?size=10', 400, 'ERR_VALIDATION'],
+  ])('refuses the query %s', async (query, status, code) => {
+    const response = await fetch(`${server.url}/images/ok.png${query}`)
+    expect(response.status).toBe(status)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code)
+  })
+
+  it.each([
+    ['/images/..%2F..%2Fetc%2Fpasswd.png', 400, 'ERR_INVALID_ID'],
+    ['/images/..%2fsecret.jpg', 400, 'ERR_INVALID_ID'],
+    ['/images/%2E%2E.png', 400, 'ERR_INVALID_ID'],
+    ['/images/..%5Cwin.png', 400, 'ERR_INVALID_ID'],
+    ['/images/a%00b.png', 400, 'ERR_INVALID_ID'],
+    ['/images/../../etc/passwd', 404, 'ERR_NOT_FOUND'],
+    ['/images/cat.gif', 404, 'ERR_NOT_FOUND'],
+    ['/images/%E0%A4%A.png', 400, 'ERR_BAD_REQUEST'],
+  ])('refuses the path %s', async (path, status, code) => {
+    const response = await rawRequest(server.url, path)
+    expect(response.status).toBe(status)
+    expect(JSON.parse(response.body.toString()).error.code).toBe(code)
+  })
+})

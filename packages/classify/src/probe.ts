@@ -1,0 +1,101 @@
+import type { Guard } from './guard'
+import { runSequence, startWindow, type Task } from './measure'
+
+/** Throughput at one level of the concurrency probe. */
+export interface ProbeLevel {
+  /** Copies of the task in flight at once. */
+  concurrency: number
+  /** Calls completed at this level. */
+  calls: number
+  /** Wall time of the level, ms. */
+  wallMs: number
+  /** Calls per second. */
+  throughput: number
+  /** Throughput / throughput at concurrency 1. */
+  speedup: number
+  /** Main-thread event-loop utilization while the level ran. */
+  elu: number
+  /** Process CPU time / wall time while the level ran. */
+  cpuRatio: number
+}
+
+/** Why the probe stopped where it did. */
+export type ProbeStop = 'plateau' | 'max-concurrency' | 'time-budget'
+
+/** How throughput scaled with concurrency. */
+export interface Probe {
+  levels: ProbeLevel[]
+  /** The smallest concurrency reaching `kneeFraction` of the best throughput seen. */
+  knee: number
+  /** Best speedup over concurrency 1. */
+  bestSpeedup: number
+  stoppedBy: ProbeStop
+}
+
+/** One probe level: `concurrency` lanes in flight, each making `callsPerLane` calls in a row. */
+export type RunLevel = (concurrency: number) => Promise<Omit<ProbeLevel, 'speedup'>>
+
+export function functionLevel(task: Task, callsPerLane: number, guard: Guard): RunLevel {
+  return async (concurrency) => {
+    const stop = startWindow()
+    const lanes: Promise<void>[] = []
+    for (let i = 0; i < concurrency; i++) lanes.push(runSequence(task, callsPerLane, guard))
+    await Promise.all(lanes)
+    const m = stop(concurrency * callsPerLane)
+    return {
+      concurrency,
+      calls: m.calls,
+      wallMs: m.wallMs,
+      throughput: (m.calls / Math.max(m.wallMs, 1e-6)) * 1000,
+      elu: m.elu,
+      cpuRatio: m.cpuRatio,
+    }
+  }
+}
+
+export interface ProbeSettings {
+  maxConcurrency: number
+  plateauGain: number
+  kneeFraction: number
+}
+
+/**
+ * Runs levels 2, 4, 8, ... after the given level-1 figures, while doubling still helps, up to
+ * `maxConcurrency` and while the next level is expected to fit in the time left (a level is assumed
+ * to take at most twice the previous one: no scaling at all).
+ */
+export async function runProbe(
+  first: Omit<ProbeLevel, 'speedup'>,
+  runLevel: RunLevel,
+  settings: ProbeSettings,
+  guard: Guard,
+): Promise<Probe> {
+  const levels: ProbeLevel[] = [{ ...first, speedup: 1 }]
+  let stoppedBy: ProbeStop = 'max-concurrency'
+  let previous = levels[0]!
+  while (previous.concurrency < settings.maxConcurrency) {
+    const concurrency = Math.min(previous.concurrency * 2, settings.maxConcurrency)
+    const expectedMs = previous.wallMs * (concurrency / previous.concurrency)
+    if (expectedMs > guard.remaining()) {
+      stoppedBy = 'time-budget'
+      break
+    }
+    guard.check()
+    const level = await runLevel(concurrency)
+    const current = { ...level, speedup: level.throughput / first.throughput }
+    levels.push(current)
+    const gain = current.throughput / previous.throughput
+    previous = current
+    if (gain < settings.plateauGain) {
+      stoppedBy = 'plateau'
+      break
+    }
+  }
+  return summarise(levels, stoppedBy, settings.kneeFraction)
+}
+
+export function summarise(levels: ProbeLevel[], stoppedBy: ProbeStop, kneeFraction: number): Probe {
+  const best = Math.max(...levels.map((l) => l.throughput))
+  const knee = levels.find((l) => l.throughput >= kneeFraction * best)?.concurrency ?? 1
+  return { levels, knee, bestSpeedup: best / levels[0]!.throughput, stoppedBy }
+}

@@ -1,0 +1,93 @@
+import type { Measurement } from './measure'
+import type { Thresholds } from './options'
+import type { Probe } from './probe'
+import type { Spread } from './stats'
+
+/**
+ * What kind of work a task is:
+ * - `'io'`: mostly waiting (timers, network, child processes);
+ * - `'cpu'`: busy on the main thread;
+ * - `'cpu-offloaded'`: CPU spent off the main thread (libuv's thread pool: async crypto, zlib);
+ * - `'mixed'`: waiting and main-thread CPU work in the same task.
+ */
+export type TaskKind = 'io' | 'cpu' | 'cpu-offloaded' | 'mixed'
+
+/** Which boundkit model fits: @boundkit/limiter, @boundkit/pool, @boundkit/pipeline, or none. */
+export type Strategy = 'limiter' | 'pool' | 'pipeline' | 'inline'
+
+export interface Recommendation {
+  strategy: Strategy
+  /** Tasks in flight at once (limiter), workers (pool), fetch-stage concurrency (pipeline); 1 inline. */
+  concurrency: number
+  /** For `'pipeline'`: the suggested process-stage pool size. */
+  poolSize?: number
+  /** Plain sentences with the figures behind the choice. */
+  reasons: string[]
+}
+
+/** The medians over the measured samples, per call where it says so. */
+export interface Summary {
+  /** Wall time of one call, ms (sample wall time / calls per sample). */
+  callMs: Spread
+  /** CPU time of one call, ms. */
+  cpuCallMs: number
+  /** Process CPU time / wall time. */
+  cpuRatio: number
+  /** Main-thread event-loop utilization. */
+  elu: number
+  /** CPU time off the main thread / wall time. */
+  offMainRatio: number
+}
+
+export interface Environment {
+  node: string
+  platform: string
+  /** os.availableParallelism(). */
+  cpus: number
+  /** UV_THREADPOOL_SIZE, or libuv's default of 4. */
+  threadPoolSize: number
+}
+
+/** What `classify` returns; plain data, safe to `JSON.stringify`. */
+export interface ClassifyReport {
+  kind: TaskKind
+  recommendation: Recommendation
+  summary: Summary
+  /** Calls of the task per measured sample (tiny tasks are batched to `minSampleTime`). */
+  callsPerSample: number
+  samples: Measurement[]
+  probe: Probe
+  thresholds: Thresholds
+  environment: Environment
+  /** Time the whole classification took, ms. */
+  durationMs: number
+}
+
+/** One run of a command. */
+export interface CommandRun {
+  /** Wall time from spawn to exit, ms. */
+  wallMs: number
+  /** CPU time of the command and every descendant it waited for, user mode, ms; `null` if unknown. */
+  cpuUserMs: number | null
+  /** Same, kernel mode. */
+  cpuSystemMs: number | null
+  /** User + system; `null` where the platform gives no figure (only Linux /proc is read). */
+  cpuMs: number | null
+  /** `cpuMs / wallMs`, or `null`. */
+  cpuRatio: number | null
+  exitCode: number
+}
+
+/** What `classifyCommand` returns; plain data, safe to `JSON.stringify`. */
+export interface CommandReport {
+  command: string
+  args: string[]
+  kind: TaskKind
+  recommendation: Recommendation
+  summary: { wallMs: Spread; cpuMs: number | null; cpuRatio: number | null }
+  runs: CommandRun[]
+  probe: Probe
+  thresholds: Thresholds
+  environment: Environment
+  durationMs: number
+}

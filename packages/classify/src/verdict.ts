@@ -1,0 +1,181 @@
+import type { Thresholds } from './options'
+import type { Probe } from './probe'
+import type { Environment, Recommendation, Strategy, Summary, TaskKind } from './report'
+import { ms, percent } from './stats'
+
+/** The kind of a function's work, from the medians of its samples. */
+export function functionKind(summary: Summary, t: Thresholds): TaskKind {
+  if (summary.elu >= t.cpuElu) return 'cpu'
+  if (summary.offMainRatio >= t.offloadedCpu) return 'cpu-offloaded'
+  if (summary.elu >= t.mixedElu) return 'mixed'
+  return 'io'
+}
+
+/** The kind of a command's work, from CPU time / wall time of it and its descendants. */
+export function commandKind(cpuRatio: number | null, probe: Probe, env: Environment, t: Thresholds): TaskKind {
+  if (cpuRatio === null) return probe.bestSpeedup > env.cpus ? 'io' : 'mixed'
+  if (cpuRatio >= t.commandCpu) return 'cpu'
+  if (cpuRatio < t.commandIo) return 'io'
+  return 'mixed'
+}
+
+function fixed(value: number): string {
+  return value >= 10 ? value.toFixed(0) : value.toFixed(1)
+}
+
+/** "throughput grew 7.6x from 1 to 8 concurrent runs (knee at 8; ...)". */
+export function probeSentence(probe: Probe): string {
+  const last = probe.levels[probe.levels.length - 1]!
+  if (probe.levels.length < 2) {
+    return 'The concurrency probe had no time left in the time budget to try more than one run at a time.'
+  }
+  const best = probe.levels.reduce((a, b) => (b.throughput > a.throughput ? b : a))
+  const stop =
+    probe.stoppedBy === 'plateau'
+      ? 'it stopped when doubling no longer helped'
+      : probe.stoppedBy === 'max-concurrency'
+        ? `it stopped at \`maxConcurrency\` (${last.concurrency})`
+        : `it stopped at ${last.concurrency} to stay within the time budget`
+  return (
+    `Throughput grew ${fixed(best.speedup)}x from 1 to ${best.concurrency} concurrent runs ` +
+    `(knee at ${probe.knee}; ${stop}).`
+  )
+}
+
+function figuresSentence(s: Summary): string {
+  return (
+    `Each call took ${ms(s.callMs.median)} of wall time; CPU time was ${percent(s.cpuRatio)} of it, ` +
+    `the main thread was busy ${percent(s.elu)} of the time (event-loop utilization) and ` +
+    `${percent(s.offMainRatio)} of it was CPU time off the main thread.`
+  )
+}
+
+function kindSentence(kind: TaskKind, s: Summary, t: Thresholds, env: Environment): string {
+  switch (kind) {
+    case 'cpu':
+      return `Main-thread busy time ${percent(s.elu)} is at or above ${percent(t.cpuElu)} (\`cpuElu\`): the work is CPU on the main thread.`
+    case 'cpu-offloaded':
+      return (
+        `CPU time off the main thread was ${percent(s.offMainRatio)} of wall time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`) ` +
+        `while the main thread was busy ${percent(s.elu)}: the work runs on libuv's thread pool (${env.threadPoolSize} threads).`
+      )
+    case 'mixed':
+      return (
+        `Main-thread busy time ${percent(s.elu)} lies between ${percent(t.mixedElu)} (\`mixedElu\`) and ${percent(t.cpuElu)} (\`cpuElu\`): ` +
+        'the task both waits and computes on the main thread.'
+      )
+    default:
+      return `Main-thread busy time ${percent(s.elu)} is below ${percent(t.mixedElu)} (\`mixedElu\`): the task mostly waits.`
+  }
+}
+
+function make(strategy: Strategy, concurrency: number, reasons: string[], poolSize?: number): Recommendation {
+  return poolSize === undefined ? { strategy, concurrency, reasons } : { strategy, concurrency, poolSize, reasons }
+}
+
+/** The knee, or `fallback` when the probe never got past one run at a time. */
+function kneeOr(probe: Probe, fallback: number): number {
+  return probe.levels.length < 2 ? fallback : probe.knee
+}
+
+function stillScaling(probe: Probe): string | undefined {
+  const last = probe.levels[probe.levels.length - 1]!
+  if (probe.levels.length < 2 || probe.stoppedBy === 'plateau' || probe.knee !== last.concurrency) return undefined
+  return `Throughput was still growing at ${last.concurrency}: a higher concurrency may pay (raise \`maxConcurrency\` or \`timeBudget\` to find the knee).`
+}
+
+/** The recommendation for a function, with the sentences that justify it. */
+export function recommend(
+  kind: TaskKind,
+  s: Summary,
+  probe: Probe,
+  t: Thresholds,
+  env: Environment,
+  maxConcurrency: number,
+): Recommendation {
+  const reasons = [figuresSentence(s), kindSentence(kind, s, t, env), probeSentence(probe)]
+  const extra = stillScaling(probe)
+  if (kind !== 'io' && s.callMs.median < t.inlineBelowMs) {
+    reasons.push(
+      `Each call took ${ms(s.callMs.median)}, under ${ms(t.inlineBelowMs)} (\`inlineBelowMs\`): handing it to a worker ` +
+        '(a round trip costs tens of microseconds) or a pipeline would cost about as much as the work. Run it inline, ' +
+        'or batch many calls into one task before reaching for a pool.',
+    )
+    return make('inline', 1, reasons)
+  }
+  switch (kind) {
+    case 'io': {
+      if (probe.levels.length >= 2 && probe.bestSpeedup < t.plateauGain) {
+        reasons.push(
+          `Running more at once did not raise throughput (best ${fixed(probe.bestSpeedup)}x): something serialises the waits ` +
+            '(a server handling one request at a time, a lock). Run it inline, one at a time.',
+        )
+        return make('inline', 1, reasons)
+      }
+      const concurrency = kneeOr(probe, maxConcurrency)
+      if (extra) reasons.push(extra)
+      reasons.push(`Use @boundkit/limiter with concurrency ${concurrency}.`)
+      return make('limiter', concurrency, reasons)
+    }
+    case 'cpu':
+      reasons.push(
+        `More concurrency on one thread cannot help CPU work: use @boundkit/pool with ${env.cpus} worker${env.cpus === 1 ? '' : 's'} (one per core).`,
+      )
+      return make('pool', env.cpus, reasons)
+    case 'cpu-offloaded': {
+      const concurrency = Math.min(kneeOr(probe, env.threadPoolSize), env.threadPoolSize)
+      reasons.push(
+        'The work already runs off the main thread, so a worker pool adds nothing: ' +
+          `use @boundkit/limiter with concurrency ${concurrency} so libuv's queue does not grow (more in flight only waits for its ${env.threadPoolSize} threads and delays file and DNS calls).`,
+      )
+      return make('limiter', concurrency, reasons)
+    }
+    default: {
+      const concurrency = kneeOr(probe, maxConcurrency)
+      if (extra) reasons.push(extra)
+      reasons.push(
+        `Use @boundkit/pipeline: the waiting part with concurrency ${concurrency} and the CPU part in a pool of ${env.cpus} worker${env.cpus === 1 ? '' : 's'}, so both overlap.`,
+      )
+      return make('pipeline', concurrency, reasons, env.cpus)
+    }
+  }
+}
+
+/** The recommendation for a command: it already runs in its own process, so only a limiter applies. */
+export function recommendCommand(
+  kind: TaskKind,
+  cpuRatio: number | null,
+  wallMs: number,
+  probe: Probe,
+  t: Thresholds,
+  env: Environment,
+  maxConcurrency: number,
+): Recommendation {
+  const reasons: string[] = []
+  if (cpuRatio === null) {
+    reasons.push(
+      `Each run took ${ms(wallMs)}; CPU time of child processes is not available on ${env.platform} (only Linux /proc is read), so the verdict rests on the probe.`,
+    )
+  } else {
+    reasons.push(
+      `Each run took ${ms(wallMs)}; CPU time of the command and its descendants was ${percent(cpuRatio)} of wall time.`,
+    )
+    if (kind === 'cpu') reasons.push(`That is at or above ${percent(t.commandCpu)} (\`commandCpu\`): the command computes.`)
+    else if (kind === 'io') reasons.push(`That is below ${percent(t.commandIo)} (\`commandIo\`): the command mostly waits.`)
+    else reasons.push(`That lies between ${percent(t.commandIo)} and ${percent(t.commandCpu)}: the command waits and computes.`)
+  }
+  reasons.push(probeSentence(probe))
+  const extra = stillScaling(probe)
+  let concurrency: number
+  if (kind === 'cpu') {
+    concurrency = env.cpus
+    reasons.push(
+      `Each command is its own process, so no worker pool is needed: run them through @boundkit/limiter with concurrency ${concurrency} (one per core).`,
+    )
+  } else {
+    concurrency = kneeOr(probe, maxConcurrency)
+    if (extra) reasons.push(extra)
+    reasons.push(`Run the commands through @boundkit/limiter with concurrency ${concurrency}.`)
+  }
+  return make('limiter', concurrency, reasons)
+}

@@ -1,0 +1,357 @@
+import { Fifo, numberOption } from '@boundkit/internal'
+import { Job, type JobSink, type LimiterCore } from './core'
+import { abortedError, invalidOption, LimiterError } from './errors'
+import type { BatchOptions } from './options'
+import type { ItemContext } from './limiter'
+import type { RetryPolicy } from './retry-policy'
+
+/** One item's result: what `map({ settle: true })` returns and `stream` yields. */
+export type Outcome<R> =
+  | { index: number; status: 'fulfilled'; value: R; attempts: number }
+  | { index: number; status: 'rejected'; error: unknown; attempts: number }
+
+export type ItemSource<T> = Iterable<T> | AsyncIterable<T>
+
+type Mode = 'map' | 'settle' | 'stream'
+
+/**
+ * Runs `fn` over a source of items through the limiter, pulling items only while fewer than
+ * `window` are in flight, so memory is bounded by the window, not by the source.
+ */
+export class Batch<T, R> implements JobSink {
+  readonly #core: LimiterCore
+  readonly #fn: (item: T, context: ItemContext) => unknown
+  readonly #mode: Mode
+  readonly #window: number | undefined
+  readonly #timeout: number | undefined
+  readonly #policy: RetryPolicy
+  readonly #signal: AbortSignal | undefined
+  readonly #onAbort: (() => void) | undefined
+  #array: readonly T[] | undefined
+  #iterator: Iterator<T> | AsyncIterator<T> | undefined
+  #async = false
+  #next = 0
+  #inFlight = 0
+  #pulling = false
+  #sourceDone = false
+  #stopped = false
+  #ended = false
+  #abortError: LimiterError | undefined
+  /** map: values by index; settle: outcomes by index. */
+  readonly results: unknown[] = []
+  /** stream: finished outcomes not yet taken. */
+  readonly #buffer = new Fifo<Outcome<R>>()
+  #wake: (() => void) | undefined
+  #resolve: ((value: unknown[]) => void) | undefined
+  #reject: ((error: unknown) => void) | undefined
+  #failure: { error: unknown } | undefined
+
+  constructor(
+    core: LimiterCore,
+    items: ItemSource<T>,
+    fn: (item: T, context: ItemContext) => unknown,
+    options: BatchOptions,
+    mode: Mode,
+    policy: RetryPolicy,
+    timeout: number | undefined,
+  ) {
+    this.#core = core
+    this.#fn = fn
+    this.#mode = mode
+    this.#policy = policy
+    this.#timeout = timeout
+    this.#window =
+      options.window === undefined
+        ? undefined
+        : numberOption(invalidOption, 'window', options.window, { integer: true, min: 1 }, 1)
+    if (Array.isArray(items)) this.#array = items
+    else if (items != null && typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') {
+      this.#iterator = (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+      this.#async = true
+    } else if (items != null && typeof (items as Iterable<T>)[Symbol.iterator] === 'function') {
+      this.#iterator = (items as Iterable<T>)[Symbol.iterator]()
+    } else {
+      invalidOption(`Expected \`items\` to be an iterable or an async iterable, got ${describe(items)}`)
+    }
+    this.#signal = options.signal
+    if (this.#signal) {
+      const signal = this.#signal
+      this.#onAbort = () => this.abort(signal.reason)
+      signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
+    core.batches.add(this)
+  }
+
+  /** Starts pulling; for map, resolves with the results once every item has finished. */
+  start(): Promise<unknown[]> | undefined {
+    let promise: Promise<unknown[]> | undefined
+    if (this.#mode !== 'stream') {
+      promise = new Promise((resolve, reject) => {
+        this.#resolve = resolve
+        this.#reject = reject
+      })
+    }
+    if (this.#signal?.aborted) this.abort(this.#signal.reason)
+    else if (this.#core.aborted) this.abort(this.#core.abortReason)
+    else this.#fill()
+    return promise
+  }
+
+  #windowSize(): number {
+    if (this.#window !== undefined) return this.#window
+    const c = this.#core.concurrency
+    return Number.isFinite(c) ? Math.max(2 * c, 1) : 1024
+  }
+
+  #fill(): void {
+    if (this.#pulling || this.#stopped) return
+    const limit = this.#windowSize()
+    while (!this.#sourceDone && this.#inFlight < limit) {
+      if (this.#array) {
+        if (this.#next >= this.#array.length) this.#sourceDone = true
+        else this.#launch(this.#array[this.#next] as T)
+        continue
+      }
+      let step: IteratorResult<T> | Promise<IteratorResult<T>>
+      try {
+        step = this.#iterator!.next()
+      } catch (error) {
+        this.#sourceFailed(error)
+        return
+      }
+      if (this.#async) {
+        this.#pulling = true
+        Promise.resolve(step).then(
+          (result) => {
+            this.#pulling = false
+            if (this.#stopped) {
+              if (this.#mode === 'settle' && this.#abortError) {
+                if (result.done) this.#sourceDone = true
+                else {
+                  this.#recordAborted()
+                  this.#reportRest()
+                }
+              } else if (!result.done) this.#closeSource()
+              this.#checkEnd()
+              return
+            }
+            if (result.done) this.#sourceDone = true
+            else this.#launch(result.value)
+            this.#fill()
+          },
+          (error) => {
+            this.#pulling = false
+            this.#sourceFailed(error)
+          },
+        )
+        return
+      }
+      const result = step as IteratorResult<T>
+      if (result.done) this.#sourceDone = true
+      else this.#launch(result.value)
+    }
+    this.#checkEnd()
+  }
+
+  #launch(item: T): void {
+    const index = this.#next++
+    this.#inFlight++
+    const core = this.#core
+    const guarded = this.#timeout !== undefined || this.#signal !== undefined || core.options.signal !== undefined
+    core.enqueue(
+      new Job(this.#fn as never, item, index, this, undefined, this.#timeout, this.#policy, guarded),
+    )
+  }
+
+  settled(job: Job, ok: boolean, value: unknown): void {
+    if (this.#ended) return
+    const index = job.index
+    if (this.#mode === 'map') {
+      this.#inFlight--
+      if (ok) this.results[index] = value
+      else if (!this.#failure) {
+        this.#failure = { error: value }
+        this.#stop()
+        this.#core.cancelWhere(
+          (j) => abortedError(value, j.attempt),
+          (j) => j.sink === this,
+        )
+      }
+    } else {
+      const outcome: Outcome<R> = ok
+        ? { index, status: 'fulfilled', value: value as R, attempts: job.attempt }
+        : { index, status: 'rejected', error: value, attempts: job.attempt }
+      if (this.#mode === 'settle') {
+        this.#inFlight--
+        this.results[index] = outcome
+      } else {
+        this.#buffer.push(outcome)
+        this.#wakeConsumer()
+        return
+      }
+    }
+    if (this.#failure || this.#stopped) this.#checkEnd()
+    else this.#fill()
+  }
+
+  /** stream: the next finished outcome, `undefined` at the end; throws the source's error or ERR_ABORTED. */
+  async take(): Promise<Outcome<R> | undefined> {
+    for (;;) {
+      const outcome = this.#buffer.shift()
+      if (outcome !== undefined) {
+        this.#inFlight--
+        if (!this.#stopped) this.#fill()
+        return outcome
+      }
+      if (this.#inFlight === 0 && (this.#sourceDone || this.#stopped) && !this.#pulling) {
+        this.#finishBatch()
+        if (this.#failure) throw this.#failure.error
+        if (this.#abortError) throw this.#abortError
+        return undefined
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+      })
+    }
+  }
+
+  #wakeConsumer(): void {
+    const wake = this.#wake
+    if (wake) {
+      this.#wake = undefined
+      wake()
+    }
+  }
+
+  /** Stops pulling; in-flight jobs of this batch end with ERR_ABORTED. */
+  abort(reason: unknown): void {
+    if (this.#stopped || this.#ended) return
+    this.#abortError = abortedError(reason)
+    this.#stop()
+    this.#core.cancelWhere(
+      (job) => abortedError(reason, job.attempt),
+      (job) => job.sink === this,
+    )
+    if (this.#mode === 'settle' && !this.#pulling) this.#reportRest()
+    this.#checkEnd()
+  }
+
+  /** settle + abort: every remaining item of a finite source is reported as aborted, never run. */
+  #recordAborted(): void {
+    const index = this.#next++
+    this.results[index] = { index, status: 'rejected', error: this.#abortError, attempts: 0 }
+  }
+
+  #reportRest(): void {
+    const record = () => this.#recordAborted()
+    if (this.#array) {
+      while (this.#next < this.#array.length) record()
+      this.#sourceDone = true
+      return
+    }
+    if (this.#async) {
+      const iterator = this.#iterator as AsyncIterator<T>
+      this.#pulling = true
+      const pull = (): Promise<void> =>
+        Promise.resolve(iterator.next()).then((result) => {
+          if (result.done) return
+          record()
+          return pull()
+        })
+      pull().then(
+        () => {
+          this.#pulling = false
+          this.#sourceDone = true
+          this.#checkEnd()
+        },
+        (error) => {
+          this.#pulling = false
+          this.#sourceFailed(error)
+        },
+      )
+      return
+    }
+    try {
+      const iterator = this.#iterator as Iterator<T>
+      for (let r = iterator.next(); !r.done; r = iterator.next()) record()
+      this.#sourceDone = true
+    } catch (error) {
+      this.#sourceFailed(error)
+    }
+  }
+
+  /** stream: the consumer stopped early; cancel what is still in flight. */
+  close(): void {
+    if (this.#ended) return
+    this.#stop()
+    this.#core.cancelWhere(
+      (job) => abortedError('stream closed', job.attempt),
+      (job) => job.sink === this,
+    )
+    this.#finishBatch()
+  }
+
+  #stop(): void {
+    if (this.#stopped) return
+    this.#stopped = true
+    if (!this.#pulling && this.#mode !== 'settle') this.#closeSource()
+  }
+
+  #closeSource(): void {
+    const iterator = this.#iterator
+    this.#iterator = undefined
+    if (iterator?.return) {
+      try {
+        const done = iterator.return()
+        if (this.#async) Promise.resolve(done).catch(() => {})
+      } catch {
+        // A source that fails while closing has nothing more to give.
+      }
+    }
+  }
+
+  #sourceFailed(error: unknown): void {
+    if (this.#failure) return
+    this.#failure = { error }
+    this.#stopped = true
+    this.#sourceDone = true
+    this.#core.cancelWhere(
+      (job) => abortedError(error, job.attempt),
+      (job) => job.sink === this,
+    )
+    this.#checkEnd()
+  }
+
+  #checkEnd(): void {
+    if (this.#ended || this.#pulling) return
+    if (this.#mode === 'stream') {
+      this.#wakeConsumer()
+      return
+    }
+    const failed = this.#failure !== undefined
+    const complete = this.#inFlight === 0 && (this.#sourceDone || this.#stopped)
+    if (!failed && !complete) return
+    if (failed && this.#mode === 'map') {
+      this.#finishBatch()
+      this.#reject!(this.#failure!.error)
+      return
+    }
+    if (!complete) return
+    this.#finishBatch()
+    if (failed) this.#reject!(this.#failure!.error)
+    else if (this.#abortError && this.#mode === 'map') this.#reject!(this.#abortError)
+    else this.#resolve!(this.results)
+  }
+
+  #finishBatch(): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#core.batches.delete(this)
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort)
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return '`null`'
+  return `\`${typeof value}\``
+}

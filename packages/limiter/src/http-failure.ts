@@ -1,0 +1,128 @@
+/**
+ * Reading HTTP facts out of whatever an attempt failed with: a thrown error with `status`,
+ * `statusCode` or `response.status`, a thrown or returned fetch `Response`, and `Retry-After`.
+ */
+
+/** Something shaped like a fetch `Response`. */
+export interface ResponseLike {
+  status: number
+  ok: boolean
+  headers: { get(name: string): string | null }
+  body?: { cancel?: () => Promise<unknown> } | null
+}
+
+export function isResponseLike(value: unknown): value is ResponseLike {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Partial<ResponseLike>
+  return typeof v.status === 'number' && typeof v.ok === 'boolean' && typeof v.headers?.get === 'function'
+}
+
+type Bag = Record<string, unknown>
+
+/** The HTTP status an error or a Response carries, if any. */
+export function statusOf(failure: unknown): number | undefined {
+  if (typeof failure !== 'object' || failure === null) return undefined
+  const f = failure as Bag
+  for (const value of [f.status, f.statusCode, (f.response as Bag | undefined)?.status]) {
+    if (typeof value === 'number' && Number.isInteger(value)) return value
+  }
+  return undefined
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined
+  const h = headers as { get?: unknown } & Bag
+  if (typeof h.get === 'function') {
+    const value = (h.get as (n: string) => unknown).call(headers, name)
+    return typeof value === 'string' ? value : undefined
+  }
+  for (const key of Object.keys(h)) {
+    if (key.toLowerCase() === name) {
+      const value = h[key]
+      if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined
+      return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * Parses a Retry-After value (delay seconds, or an HTTP date compared with `now`) into milliseconds
+ * to wait, never negative. `undefined` when the value is missing or malformed.
+ */
+export function parseRetryAfter(value: unknown, now: number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined
+  if (typeof value !== 'string') return undefined
+  const text = value.trim()
+  if (text === '') return undefined
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000
+  const date = Date.parse(text)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
+
+/**
+ * Milliseconds the server asked us to wait: from `error.retryAfter`, `error.response.headers`,
+ * `error.headers`, or the headers of a thrown/returned `Response`.
+ */
+export function retryAfterOf(failure: unknown, now: number): number | undefined {
+  if (typeof failure !== 'object' || failure === null) return undefined
+  const f = failure as Bag
+  if (f.retryAfter !== undefined) {
+    const direct = parseRetryAfter(f.retryAfter, now)
+    if (direct !== undefined) return direct
+  }
+  for (const headers of [(f.response as Bag | undefined)?.headers, f.headers]) {
+    const parsed = parseRetryAfter(headerValue(headers, 'retry-after'), now)
+    if (parsed !== undefined) return parsed
+  }
+  return undefined
+}
+
+/** HTTP statuses retried by default. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504])
+
+/** Error codes of transient network failures (Node sockets, DNS, undici). */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+])
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const code = (error as Bag).code
+  return typeof code === 'string' ? code : undefined
+}
+
+/**
+ * The default `retryOn`: network errors, timeouts and HTTP 408/425/429/500/502/503/504; never an
+ * `AbortError`, an `ERR_ABORTED`, or any other status (400, 401, 403, 404, ...).
+ */
+export function defaultRetryOn(failure: unknown): boolean {
+  if (typeof failure !== 'object' || failure === null) return false
+  const f = failure as Bag
+  if (f.name === 'AbortError') return false
+  if (f.name === 'TimeoutError') return true
+  const code = errorCode(f)
+  if (code === 'ERR_ABORTED' || code === 'ERR_CLEARED' || code === 'ERR_CLOSED') return false
+  if (code === 'ERR_TIMEOUT') return true
+  const status = statusOf(f)
+  if (status !== undefined) return RETRYABLE_STATUSES.has(status)
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return true
+  // fetch (undici) throws TypeError('fetch failed') with the socket error as `cause`.
+  const causeCode = errorCode(f.cause)
+  if (causeCode !== undefined && NETWORK_ERROR_CODES.has(causeCode)) return true
+  return f.name === 'TypeError' && f.message === 'fetch failed'
+}

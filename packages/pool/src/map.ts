@@ -1,0 +1,105 @@
+/**
+ * Windowed map over many inputs (Python's imap / imap_unordered): inputs are pulled lazily, at most
+ * `window` chunks are in flight or waiting to be yielded, and every input yields exactly one outcome.
+ */
+
+/** One input's result: a value, or the error it failed with, with its position in the inputs. */
+export type Outcome<R> = { index: number; ok: true; value: R } | { index: number; ok: false; error: unknown }
+
+/** Runs one chunk of inputs (starting at input `first`) and gives one outcome per input. */
+export type RunChunk<I, R> = (items: I[], first: number) => Promise<Outcome<R>[]>
+
+export interface WindowOptions {
+  ordered: boolean
+  chunkSize: number
+  window: number
+  signal: AbortSignal | undefined
+  /** Raises the error to throw when `signal` aborts. */
+  aborted: () => unknown
+}
+
+type Pull<I> = () => Promise<IteratorResult<I>> | IteratorResult<I>
+
+function puller<I>(inputs: Iterable<I> | AsyncIterable<I>): { pull: Pull<I>; stop: () => void } {
+  if (typeof (inputs as AsyncIterable<I>)[Symbol.asyncIterator] === 'function') {
+    const it = (inputs as AsyncIterable<I>)[Symbol.asyncIterator]()
+    return { pull: () => it.next(), stop: () => void it.return?.()?.catch?.(() => {}) }
+  }
+  const it = (inputs as Iterable<I>)[Symbol.iterator]()
+  return { pull: () => it.next(), stop: () => void it.return?.() }
+}
+
+export async function* windowedOutcomes<I, R>(
+  inputs: Iterable<I> | AsyncIterable<I>,
+  run: RunChunk<I, R>,
+  options: WindowOptions,
+): AsyncGenerator<Outcome<R>, void, undefined> {
+  const { pull, stop } = puller(inputs)
+  let exhausted = false
+  let nextIndex = 0
+  // Ordered: chunks in input order. Unordered: finished chunks in completion order.
+  const inOrder: Promise<Outcome<R>[]>[] = []
+  const finished: Outcome<R>[][] = []
+  let inFlight = 0
+  let wake: (() => void) | undefined
+
+  async function readChunk(): Promise<I[]> {
+    const items: I[] = []
+    while (items.length < options.chunkSize) {
+      const step = await pull()
+      if (step.done) {
+        exhausted = true
+        break
+      }
+      items.push(step.value)
+    }
+    return items
+  }
+
+  async function fill(): Promise<void> {
+    while (!exhausted && inOrder.length + inFlight + finished.length < options.window) {
+      if (options.signal?.aborted) throw options.aborted()
+      const first = nextIndex
+      const items = await readChunk()
+      if (items.length === 0) break
+      nextIndex += items.length
+      const outcome = run(items, first)
+      if (options.ordered) {
+        inOrder.push(outcome)
+      } else {
+        inFlight++
+        void outcome.then((list) => {
+          inFlight--
+          finished.push(list)
+          wake?.()
+        })
+      }
+    }
+  }
+
+  try {
+    await fill()
+    while (true) {
+      let list: Outcome<R>[] | undefined
+      if (options.ordered) {
+        const head = inOrder.shift()
+        if (head === undefined) return
+        list = await head
+      } else {
+        if (finished.length === 0) {
+          if (inFlight === 0) return
+          await new Promise<void>((resolve) => {
+            wake = resolve
+          })
+          wake = undefined
+        }
+        list = finished.shift()
+        if (list === undefined) continue
+      }
+      for (const outcome of list) yield outcome
+      await fill()
+    }
+  } finally {
+    if (!exhausted) stop()
+  }
+}

@@ -1,0 +1,511 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { TransferListItem } from 'node:worker_threads'
+import { expected, numberOption, signalOption } from '@boundkit/internal'
+import { Piscina } from 'piscina'
+import type { TaskFunction, WorkerDefinition } from './define-worker'
+import { invalidOption, PoolError } from './errors'
+import { closedError, toPoolError } from './errors-map'
+import { type Outcome, windowedOutcomes } from './map'
+import { type PoolOptions, type ResolvedOptions, resolveOptions } from './options'
+import type { ChunkReply, StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
+import {
+  autoChunks,
+  isShared,
+  type Reducer,
+  reduceResults,
+  type SharedSlice,
+  SliceControl,
+  type SliceMessage,
+  sliceBounds,
+  type TypedArray,
+} from './shared'
+import { type PoolStats, timeSummary } from './stats'
+import { resolveWorkerFile } from './worker-file'
+
+type AnyTasks = Record<string, (input: any, ctx: any) => any>
+type TasksOf<W> = W extends WorkerDefinition<any, infer T> ? T : AnyTasks
+/** The task names of a worker definition. */
+export type TaskName<W> = keyof TasksOf<W> & string
+/** The input type of task `K`. */
+export type TaskInput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (
+  input: infer I,
+  ...rest: any[]
+) => any
+  ? I
+  : never
+/** The (awaited) result type of task `K`. */
+export type TaskOutput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (...args: any[]) => infer R
+  ? Awaited<R>
+  : never
+
+/** Options of `pool.run`. */
+export interface RunOptions {
+  /** Cancels the task: removed from the queue, or its worker is stopped (and replaced) if it runs. */
+  signal?: AbortSignal
+  /**
+   * Milliseconds the task may run, counted from when a worker starts it (not while it is queued);
+   * past it the worker is stopped and replaced, and the task rejects with `ERR_TIMEOUT`.
+   * @default none
+   */
+  timeout?: number
+  /** `ArrayBuffer`s (and other transferables) in the input to move instead of copy. @default [] */
+  transfer?: readonly TransferListItem[]
+}
+
+/** Options of `pool.map`, `pool.mapAll` and `pool.settle`. */
+export interface MapOptions {
+  /** Yield results in input order (`imap`); `false` yields them as they finish (`imap_unordered`). @default true */
+  ordered?: boolean
+  /** Inputs sent to a worker in one message: raise it when one input is quick (< ~1 ms). @default 1 */
+  chunkSize?: number
+  /** Chunks in flight or finished but not yet yielded, at most (bounds memory). @default threads * 2 */
+  window?: number
+  /** Stops pulling inputs and cancels the chunks in flight. */
+  signal?: AbortSignal
+}
+
+/** Options of `pool.mapShared`. */
+export interface MapSharedOptions<R> {
+  /** Slices to cut the array into. @default from the array size and the thread count */
+  chunks?: number
+  /** Combine the per-slice results: `'sum'`, `'min'`, `'max'` or `(a, b) => c`. @default none (an array) */
+  reduce?: Reducer<R>
+  /** Cancels the call: sets the shared `cancelled` flag workers see, and rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+  /** Called with (elements reported done through `slice.progress(n)`, array length), when each slice finishes. */
+  onProgress?: (done: number, total: number) => void
+}
+
+interface TaskRecord {
+  worker: number
+  target: number | undefined
+}
+
+const RECORD: symbol = Piscina.queueOptionsSymbol
+
+function entryPath(): string {
+  const here = new URL('./worker-entry.js', import.meta.url)
+  if (existsSync(here)) return fileURLToPath(here)
+  // Running from the sources (this package's own tests): use the built entry.
+  return fileURLToPath(new URL('../dist/worker-entry.js', import.meta.url))
+}
+
+/** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
+export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposable {
+  readonly #piscina: Piscina
+  readonly #options: ResolvedOptions
+  #closed = false
+  #destroyed = false
+  #inFlight = 0
+  #drained: (() => void) | undefined
+  #completed = 0
+  #failed = 0
+  #crashed = 0
+  #startSeq = 0
+  readonly #started = new Map<number, () => void>()
+  readonly #assigned = new Map<number, number>()
+  readonly #retiring = new Set<number>()
+  readonly #onWorkerGone = new Set<() => void>()
+
+  constructor(options: PoolOptions) {
+    if (options === null || typeof options !== 'object')
+      invalidOption(expected('options', 'an object', options))
+    this.#options = resolveOptions(options)
+    const file = resolveWorkerFile(options.worker)
+    const { threads, idleTimeout, maxQueue, resourceLimits } = this.#options
+    const boot: WorkerBoot = { file, initData: options.initData }
+    this.#piscina = new Piscina({
+      filename: entryPath(),
+      minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
+      maxThreads: threads,
+      idleTimeout,
+      maxQueue,
+      resourceLimits,
+      workerData: boot,
+      loadBalancer: (task, workers) => this.#balance(task as never, workers),
+    })
+    // A worker that fails with no task on it is replaced; the error itself has no one to go to.
+    this.#piscina.on('error', () => {
+      this.#crashed++
+    })
+    this.#piscina.on('message', (message: StartNotice) => {
+      if (typeof message?.boundkitStart === 'number') this.#started.get(message.boundkitStart)?.()
+    })
+    this.#piscina.on('workerDestroy', () => {
+      for (const check of this.#onWorkerGone) check()
+    })
+  }
+
+  /** Worker threads the pool runs at most. */
+  get threads(): number {
+    return this.#options.threads
+  }
+
+  #balance(
+    task: { [RECORD]?: TaskRecord | null },
+    workers: { id: number; currentUsage: number; terminating: boolean; destroyed: boolean }[],
+  ) {
+    const record = task[RECORD] ?? undefined
+    const target = record?.target
+    for (const worker of workers) {
+      if (worker.currentUsage !== 0 || worker.terminating || worker.destroyed) continue
+      if (target === undefined ? this.#retiring.has(worker.id) : worker.id !== target) continue
+      if (record) record.worker = worker.id
+      if (this.#options.maxTasksPerWorker !== Number.POSITIVE_INFINITY) {
+        const count = (this.#assigned.get(worker.id) ?? 0) + 1
+        this.#assigned.set(worker.id, count)
+        if (count >= this.#options.maxTasksPerWorker) this.#retiring.add(worker.id)
+      }
+      return worker as never
+    }
+    return null
+  }
+
+  #liveWorkers(): Set<number> {
+    return new Set(this.#piscina.threads.map((w) => w.threadId).filter((id) => id >= 0))
+  }
+
+  /** A worker that reached `maxTasksPerWorker` and is idle now exits; piscina starts a fresh one. */
+  #recycle(id: number): void {
+    if (!this.#retiring.has(id)) return
+    const worker = this.#piscina.threads.find((w) => w.threadId === id)
+    this.#retiring.delete(id)
+    this.#assigned.delete(id)
+    void worker?.terminate()
+  }
+
+  #taskName(task: unknown): string {
+    if (typeof task !== 'string' || task.length === 0) invalidOption(expected('task', 'a task name', task))
+    return task
+  }
+
+  #dispatch(envelope: TaskEnvelope, options: RunOptions = {}, target?: number): Promise<unknown> {
+    if (this.#closed) return Promise.reject(closedError())
+    const signal = signalOption(invalidOption, 'signal', options.signal)
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : numberOption(invalidOption, 'timeout', options.timeout, { min: 0 }, 0)
+    const transfer = options.transfer
+    if (transfer !== undefined && !Array.isArray(transfer)) {
+      invalidOption(expected('transfer', 'an array of transferables', transfer))
+    }
+    const record: TaskRecord = { worker: -1, target }
+    ;(envelope as unknown as Record<symbol, TaskRecord>)[RECORD] = record
+    let runSignal = signal
+    let timedOut = false
+    let timer: NodeJS.Timeout | undefined
+    let startId = 0
+    let unlink: (() => void) | undefined
+    if (timeout !== undefined) {
+      const controller = new AbortController()
+      if (signal) {
+        if (signal.aborted) controller.abort(signal.reason)
+        const forward = () => controller.abort(signal.reason)
+        signal.addEventListener('abort', forward, { once: true })
+        unlink = () => signal.removeEventListener('abort', forward)
+      }
+      startId = ++this.#startSeq
+      envelope.s = startId
+      this.#started.set(startId, () => {
+        timer = setTimeout(() => {
+          timedOut = true
+          controller.abort()
+        }, timeout)
+      })
+      runSignal = controller.signal
+    }
+    this.#inFlight++
+    const settle = () => {
+      this.#inFlight--
+      if (timer) clearTimeout(timer)
+      if (startId) this.#started.delete(startId)
+      unlink?.()
+      if (record.worker >= 0) this.#recycle(record.worker)
+      if (this.#inFlight === 0) this.#drained?.()
+    }
+    const promise = this.#piscina.run(envelope, {
+      signal: runSignal ?? null,
+      transferList: transfer as never,
+    })
+    return promise.then(
+      (value) => {
+        this.#completed++
+        settle()
+        return value
+      },
+      (error: unknown) => {
+        this.#failed++
+        const workerLost = record.worker >= 0 && !this.#liveWorkers().has(record.worker)
+        if (workerLost) this.#crashed++
+        settle()
+        throw toPoolError(error, {
+          task: envelope.t,
+          destroyed: this.#destroyed,
+          timedOut,
+          timeout,
+          workerLost,
+          signal,
+        })
+      },
+    )
+  }
+
+  /** Runs task `task` with `input` on a free worker and resolves with its result. */
+  run<K extends TaskName<W>>(
+    task: K,
+    input: TaskInput<W, K>,
+    options?: RunOptions,
+  ): Promise<TaskOutput<W, K>> {
+    const envelope: TaskEnvelope = { t: this.#taskName(task), i: input }
+    return this.#dispatch(envelope, options) as Promise<TaskOutput<W, K>>
+  }
+
+  #mapOptions(options: MapOptions = {}) {
+    const ordered = options.ordered ?? true
+    if (typeof ordered !== 'boolean') invalidOption(expected('ordered', 'a boolean', ordered))
+    const chunkSize = numberOption(
+      invalidOption,
+      'chunkSize',
+      options.chunkSize,
+      { integer: true, min: 1 },
+      1,
+    )
+    const window = numberOption(
+      invalidOption,
+      'window',
+      options.window,
+      { integer: true, min: 1 },
+      this.#options.threads * 2,
+    )
+    const signal = signalOption(invalidOption, 'signal', options.signal)
+    return {
+      ordered,
+      chunkSize,
+      window,
+      signal,
+      aborted: () => new PoolError('ERR_ABORTED', 'The map was aborted', { cause: signal?.reason }),
+    }
+  }
+
+  #outcomes<R>(inputs: unknown, task: string, options: MapOptions | undefined) {
+    const name = this.#taskName(task)
+    if (
+      inputs === null ||
+      typeof inputs !== 'object' ||
+      !(Symbol.iterator in inputs || Symbol.asyncIterator in inputs)
+    ) {
+      invalidOption(expected('inputs', 'an iterable or async iterable', inputs))
+    }
+    const resolved = this.#mapOptions(options)
+    const runOptions: RunOptions = resolved.signal ? { signal: resolved.signal } : {}
+    const runChunk = async (items: unknown[], first: number): Promise<Outcome<R>[]> => {
+      if (items.length === 1 && resolved.chunkSize === 1) {
+        try {
+          const value = (await this.#dispatch({ t: name, i: items[0] }, runOptions)) as R
+          return [{ index: first, ok: true, value }]
+        } catch (error) {
+          return [{ index: first, ok: false, error }]
+        }
+      }
+      try {
+        const reply = (await this.#dispatch({ t: name, c: items }, runOptions)) as ChunkReply
+        const outcomes: Outcome<R>[] = reply.v.map((value, i) => ({
+          index: first + i,
+          ok: true,
+          value: value as R,
+        }))
+        for (const [i, error] of reply.f) outcomes[i] = { index: first + i, ok: false, error }
+        return outcomes
+      } catch (error) {
+        return items.map((_, i) => ({ index: first + i, ok: false, error }))
+      }
+    }
+    return windowedOutcomes(inputs as Iterable<unknown>, runChunk, resolved)
+  }
+
+  /**
+   * Runs `task` on every input, pulling inputs lazily with a bounded window, and yields the results
+   * in input order (or as they finish with `ordered: false`). Throws at the first failed input.
+   */
+  async *map<K extends TaskName<W>>(
+    inputs: Iterable<TaskInput<W, K>> | AsyncIterable<TaskInput<W, K>>,
+    task: K,
+    options?: MapOptions,
+  ): AsyncGenerator<TaskOutput<W, K>, void, undefined> {
+    for await (const outcome of this.#outcomes<TaskOutput<W, K>>(inputs, task, options)) {
+      if (!outcome.ok) throw outcome.error
+      yield outcome.value
+    }
+  }
+
+  /** `map` collected into an array in input order; rejects with the first failure. */
+  async mapAll<K extends TaskName<W>>(
+    inputs: Iterable<TaskInput<W, K>> | AsyncIterable<TaskInput<W, K>>,
+    task: K,
+    options?: Omit<MapOptions, 'ordered'>,
+  ): Promise<TaskOutput<W, K>[]> {
+    const values: TaskOutput<W, K>[] = []
+    for await (const value of this.map(inputs, task, { ...options, ordered: true })) values.push(value)
+    return values
+  }
+
+  /** Runs `task` on every input and resolves with one outcome per input, in input order; never rejects for a failed input. */
+  async settle<K extends TaskName<W>>(
+    inputs: Iterable<TaskInput<W, K>> | AsyncIterable<TaskInput<W, K>>,
+    task: K,
+    options?: Omit<MapOptions, 'ordered'>,
+  ): Promise<Outcome<TaskOutput<W, K>>[]> {
+    const outcomes: Outcome<TaskOutput<W, K>>[] = []
+    for await (const outcome of this.#outcomes<TaskOutput<W, K>>(inputs, task, {
+      ...options,
+      ordered: true,
+    })) {
+      outcomes.push(outcome)
+    }
+    return outcomes
+  }
+
+  /** Runs `task` once on every live worker (e.g. to refresh a per-worker cache); resolves with each result. */
+  async broadcast<K extends TaskName<W>>(task: K, input: TaskInput<W, K>): Promise<TaskOutput<W, K>[]> {
+    const name = this.#taskName(task)
+    if (this.#closed) throw closedError()
+    const targets = [...this.#liveWorkers()]
+    const results = await Promise.all(
+      targets.map(async (id) => {
+        // If the target worker dies before it picks the task up, the task is dropped, not stuck.
+        const controller = new AbortController()
+        const check = () => {
+          if (!this.#liveWorkers().has(id)) controller.abort()
+        }
+        this.#onWorkerGone.add(check)
+        try {
+          return {
+            ran: true,
+            value: await this.#dispatch({ t: name, i: input }, { signal: controller.signal }, id),
+          }
+        } catch (error) {
+          if (controller.signal.aborted && (error as PoolError).code === 'ERR_ABORTED')
+            return { ran: false, value: undefined }
+          throw error
+        } finally {
+          this.#onWorkerGone.delete(check)
+        }
+      }),
+    )
+    return results.filter((r) => r.ran).map((r) => r.value as TaskOutput<W, K>)
+  }
+
+  /**
+   * Splits a shared typed array into slices and runs `task` on each with a zero-copy
+   * `SharedSlice` view `{ array, start, end, index, cancelled, progress(n) }`. Resolves with the
+   * per-slice results in order, or with their combination when `reduce` is given.
+   */
+  mapShared<T extends TypedArray, K extends TaskName<W>>(
+    array: T,
+    task: K,
+    options: MapSharedOptions<TaskOutput<W, K>> & { reduce: Reducer<TaskOutput<W, K>> },
+  ): Promise<TaskOutput<W, K>>
+  mapShared<T extends TypedArray, K extends TaskName<W>>(
+    array: T,
+    task: K,
+    options?: MapSharedOptions<TaskOutput<W, K>>,
+  ): Promise<TaskOutput<W, K>[]>
+  async mapShared<T extends TypedArray, K extends TaskName<W>>(
+    array: T,
+    task: K,
+    options: MapSharedOptions<TaskOutput<W, K>> = {},
+  ): Promise<TaskOutput<W, K> | TaskOutput<W, K>[]> {
+    const name = this.#taskName(task)
+    if (!ArrayBuffer.isView(array) || array instanceof DataView || !isShared(array)) {
+      invalidOption(
+        expected('array', 'a typed array in a SharedArrayBuffer (use shared() or toShared())', array),
+      )
+    }
+    const chunks = numberOption(
+      invalidOption,
+      'chunks',
+      options.chunks,
+      { integer: true, min: 1 },
+      autoChunks(array.length, this.#options.threads),
+    )
+    const reduce = options.reduce
+    if (reduce !== undefined && typeof reduce !== 'function' && !['sum', 'min', 'max'].includes(reduce)) {
+      invalidOption(expected('reduce', "'sum', 'min', 'max' or a function", reduce))
+    }
+    const signal = signalOption(invalidOption, 'signal', options.signal)
+    const control = new SliceControl()
+    const onAbort = () => control.cancel()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const results = await Promise.all(
+        sliceBounds(array.length, chunks).map(async ([start, end], index) => {
+          const slice: SliceMessage = { array, start, end, index, control: control.control }
+          const value = await this.#dispatch({ t: name, i: slice, m: 1 }, signal ? { signal } : {})
+          options.onProgress?.(control.progress, array.length)
+          return value as TaskOutput<W, K>
+        }),
+      )
+      if (signal?.aborted)
+        throw new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal.reason })
+      return reduce === undefined ? results : reduceResults(results, reduce)
+    } catch (error) {
+      control.cancel()
+      throw error
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Figures for monitoring: threads, queue, counts, utilization, run and wait time percentiles (ms). */
+  stats(): PoolStats {
+    const piscina = this.#piscina
+    const histogram = piscina.histogram
+    return {
+      threads: piscina.threads.length,
+      queued: piscina.queueSize,
+      running: Math.max(0, this.#inFlight - piscina.queueSize),
+      completed: this.#completed,
+      failed: this.#failed,
+      crashed: this.#crashed,
+      utilization: piscina.utilization,
+      runTime: timeSummary(histogram.runTime),
+      waitTime: timeSummary(histogram.waitTime),
+    }
+  }
+
+  /** Stops taking tasks (`ERR_CLOSED`), lets every queued and running task finish, then stops the workers. */
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve
+      })
+    }
+    if (!this.#destroyed) {
+      this.#destroyed = true
+      await this.#piscina.destroy()
+    }
+  }
+
+  /** Stops the workers now: queued and running tasks reject with `ERR_CLOSED`. */
+  async destroy(): Promise<void> {
+    this.#closed = true
+    if (this.#destroyed) return
+    this.#destroyed = true
+    await this.#piscina.destroy()
+    this.#drained?.()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+/** Starts a pool of worker threads running the tasks that `options.worker` defines with `defineWorker`. */
+export function createPool<W = WorkerDefinition<any, AnyTasks>>(options: PoolOptions): Pool<W> {
+  return new Pool<W>(options)
+}
+
+export type { SharedSlice, TaskFunction }

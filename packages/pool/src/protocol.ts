@@ -1,0 +1,44 @@
+/**
+ * What the main thread and the pool's worker entry say to each other. Kept tiny: every task is one
+ * of these envelopes, posted by piscina.
+ */
+
+/** Marks the object `defineWorker` returns, across the ESM and CJS copies of this package. */
+export const WORKER_MARK: unique symbol = Symbol.for('boundkit.pool.worker') as never
+
+/** One task: `t` the task name, `i` the input; `c` instead of `i` for a chunk of inputs. */
+export interface TaskEnvelope {
+  t: string
+  i?: unknown
+  /** A chunk of inputs run one after the other; the reply is a `ChunkReply`. */
+  c?: unknown[]
+  /** Ask the worker to say when it starts the task (for a timeout), with this id. */
+  s?: number
+  /** The input is a shared-memory slice: wrap it in a `SharedSlice` first. */
+  m?: 1
+}
+
+/** The reply to a chunk: values by position, and the failures as `[position, error]`. */
+export interface ChunkReply {
+  v: unknown[]
+  f: [number, unknown][]
+}
+
+/** What the worker entry reads from `workerData`. */
+export interface WorkerBoot {
+  /** The user's worker file as a file URL. */
+  file: string
+  initData: unknown
+}
+
+/** Sent through the worker's parentPort when a task with `s` starts. */
+export interface StartNotice {
+  boundkitStart: number
+}
+
+/** Errors raised inside the worker carry their code in the message, since cloning drops fields. */
+export const CODE_TAG = /^\[boundkit:(ERR_[A-Z_]+)\] /
+
+export function tagMessage(code: string, message: string): string {
+  return `[boundkit:${code}] ${message}`
+}

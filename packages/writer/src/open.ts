@@ -1,0 +1,37 @@
+import { type FileHandle, open } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { ioError } from './errors'
+import { acquireLock, releaseLock } from './lock'
+import { type WriterOptions, resolveOptions } from './options'
+import { collectKeys, repairTail } from './resume'
+import { Writer } from './writer'
+
+/**
+ * Opens `path` for appending (creating it if needed) and returns a `Writer`. Takes `<path>.lock`
+ * first (`ERR_LOCKED` if a live writer holds it), cuts a torn last line, and with `resume` reads the
+ * keys already written. Fails with `ERR_INVALID_OPTION`, `ERR_LOCKED`, `ERR_CORRUPT_LINE` or `ERR_IO`.
+ */
+export async function openWriter<T = unknown>(path: string, options?: WriterOptions): Promise<Writer<T>> {
+  const o = resolveOptions(path, options)
+  const file = resolve(path)
+  const lockPath = o.lock ? `${file}.lock` : undefined
+  if (lockPath !== undefined) await acquireLock(lockPath)
+  try {
+    const completed = new Set<unknown>()
+    let lines = 0
+    if (o.format !== 'bytes') {
+      const length = await repairTail(file)
+      if (o.resume) lines = await collectKeys(file, length, o.format, o.key, completed)
+    }
+    let handle: FileHandle
+    try {
+      handle = await open(file, 'a')
+    } catch (error) {
+      throw ioError(`Cannot open ${file}`, error)
+    }
+    return new Writer<T>(file, handle, o, completed, o.startSeq + lines, lockPath)
+  } catch (error) {
+    if (lockPath !== undefined) await releaseLock(lockPath)
+    throw error
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  booleanOption,
+  choiceOption,
+  expected,
+  type Fail,
+  functionOption,
+  numberOption,
+} from '@boundkit/internal'
+import { WriterError } from './errors'
+
+/** How a record becomes bytes in the file. */
+export type WriterFormat = 'jsonl' | 'text' | 'bytes'
+
+/** When a write's promise resolves. */
+export type Durability = 'none' | 'flush' | 'fsync'
+
+export interface WriterOptions {
+  /**
+   * `'jsonl'`: each record is JSON-encoded once and written as one line. `'text'`: each record is a
+   * string written as one line; a string holding `\n` or `\r` is rejected with `ERR_INVALID_RECORD`
+   * (never escaped, so a line always reads back as the string you wrote). `'bytes'`: each record is
+   * a `Uint8Array` written as is, with no separator added.
+   * @default 'jsonl'
+   */
+  format?: WriterFormat
+  /**
+   * `'none'`: a write resolves once the writer has accepted it (I/O errors then surface on later
+   * writes and on `close()`). `'flush'`: once its batch has been handed to the operating system with
+   * `write(2)` (survives a crash of the process, not of the machine). `'fsync'`: once its batch has
+   * also been through `fdatasync(2)`.
+   * @default 'flush'
+   */
+  durability?: Durability
+  /**
+   * Write records in `seq` order: each `write` must carry `{ seq }`, and record k is written only
+   * after every record before it, whatever order they arrive in.
+   * @default false
+   */
+  ordered?: boolean
+  /**
+   * The first sequence number in ordered mode (on `resume`, the count of lines already in the file is
+   * added to it).
+   * @default 0
+   */
+  startSeq?: number
+  /**
+   * The most records held in memory and not yet written: the reorder buffer in ordered mode (a write
+   * whose `seq` is `maxPending` or more ahead of the oldest unwritten record waits), the queue in
+   * unordered mode. A write beyond it waits (backpressure); memory never grows past it.
+   * @default 16384
+   */
+  maxPending?: number
+  /**
+   * Open an existing file for a re-run: cut a torn last line back to the last newline, read the keys
+   * already written (`key`) into `writer.completed`, and in ordered mode continue from the next `seq`.
+   * A malformed line before the last one fails with `ERR_CORRUPT_LINE`. Not available with `'bytes'`.
+   * (A torn last line is cut on every open in the line formats, so an append never joins two lines.)
+   * @default false
+   */
+  resume?: boolean
+  /**
+   * With `resume`: the key of a record read back from the file (the parsed JSON value, or the line
+   * string in `'text'`), collected into `writer.completed`.
+   * @default undefined
+   */
+  key?: (record: unknown) => unknown
+  /**
+   * Hold `<path>.lock` while open so that a second writer, in this or another process, fails with
+   * `ERR_LOCKED`. A lock left by a dead process on the same host is taken over at once.
+   * @default true
+   */
+  lock?: boolean
+}
+
+export interface ResolvedOptions {
+  format: WriterFormat
+  durability: Durability
+  ordered: boolean
+  startSeq: number
+  maxPending: number
+  resume: boolean
+  key: ((record: unknown) => unknown) | undefined
+  lock: boolean
+}
+
+const fail: Fail = (message) => {
+  throw new WriterError('ERR_INVALID_OPTION', message)
+}
+
+export function resolveOptions(path: unknown, options: WriterOptions | undefined): ResolvedOptions {
+  if (typeof path !== 'string' || path.length === 0) fail(expected('path', 'a non-empty string', path))
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    fail(expected('options', 'an object', options))
+  }
+  const o = options ?? {}
+  const format = choiceOption(fail, 'format', o.format, ['jsonl', 'text', 'bytes'] as const, 'jsonl')
+  const resume = booleanOption(fail, 'resume', o.resume, false)
+  const key = functionOption<(record: unknown) => unknown>(fail, 'key', o.key)
+  if (resume && format === 'bytes') {
+    fail("Expected `resume` to be false with `format: 'bytes'` (raw bytes have no lines), got `true` (boolean)")
+  }
+  if (key !== undefined && !resume) {
+    fail('Expected `resume` to be true when `key` is given, got `false` (boolean)')
+  }
+  return {
+    format,
+    durability: choiceOption(fail, 'durability', o.durability, ['none', 'flush', 'fsync'] as const, 'flush'),
+    ordered: booleanOption(fail, 'ordered', o.ordered, false),
+    startSeq: numberOption(fail, 'startSeq', o.startSeq, { integer: true, min: 0 }, 0),
+    maxPending: numberOption(fail, 'maxPending', o.maxPending, { integer: true, min: 1 }, 16384),
+    resume,
+    key,
+    lock: booleanOption(fail, 'lock', o.lock, true),
+  }
+}
