@@ -1,0 +1,3 @@
+export async function runDemo(_options: unknown): Promise<number> {
+  return 0
+}
