@@ -7,7 +7,10 @@ import { createProgram } from './program'
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
 try {
-  await createProgram(version, { exit: (code) => void (process.exitCode = code) }).parseAsync(process.argv)
+  const setExitCode = (code: number) => {
+    process.exitCode = code
+  }
+  await createProgram(version, { exit: setExitCode }).parseAsync(process.argv)
 } catch (error) {
   if (error instanceof CommanderError) {
     // --help and --version exit 0; every other parse failure is a usage error.
