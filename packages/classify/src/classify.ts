@@ -12,21 +12,25 @@ import { functionKind, recommend } from './verdict'
 const maxCallsPerSample = 100_000
 
 /**
- * Calls the task back to back for about a quarter of `minSampleTime` and returns the wall time of
- * one call; sync calls run without yielding, async ones are awaited one at a time.
+ * Warm-up: the first calls pay for compilation and lazy set-up (and V8 compiles hot code on other
+ * threads for a while), so they are not measured. Calls the task back to back, at least 3 times and
+ * for at least 100 ms (or `minSampleTime` if longer), but for no more than a quarter of the time budget; returns the wall
+ * time of one call, the first call left out.
  */
-async function timeOneCall(task: Task, minSampleTime: number, guard: Guard): Promise<number> {
+async function warmUp(task: Task, minSampleTime: number, budget: number, guard: Guard): Promise<number> {
   const start = performance.now()
-  const target = Math.max(minSampleTime / 4, 0.5)
+  let firstMs = 0
   let calls = 0
   let elapsed = 0
-  while (elapsed < target && calls < maxCallsPerSample) {
+  while ((calls < 3 || elapsed < Math.max(minSampleTime, 100)) && calls < maxCallsPerSample) {
     const pending = callTask(task, guard)
     if (pending) await pending
     calls++
     elapsed = performance.now() - start
+    if (calls === 1) firstMs = elapsed
+    if (elapsed >= budget / 4) break
   }
-  return elapsed / calls
+  return calls > 1 ? (elapsed - firstMs) / (calls - 1) : elapsed
 }
 
 function summarise(samples: Measurement[]): Summary {
@@ -36,6 +40,7 @@ function summarise(samples: Measurement[]): Summary {
     cpuCallMs: median(samples.map((m) => m.cpuMs / calls)),
     cpuRatio: median(samples.map((m) => m.cpuRatio)),
     elu: median(samples.map((m) => m.elu)),
+    busy: median(samples.map((m) => m.busy)),
     offMainRatio: median(samples.map((m) => m.offMainRatio)),
   }
 }
@@ -52,13 +57,11 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
   guard.check()
 
-  // Warm-up: the first call pays for compilation and lazy set-up; it is timed but not kept.
-  const warm = await measureSample(fn, 1, guard)
-  let callsPerSample = 1
-  if (warm.wallMs < opts.minSampleTime) {
-    const callMs = await timeOneCall(fn, opts.minSampleTime, guard)
-    callsPerSample = Math.min(maxCallsPerSample, Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-4))))
-  }
+  const callMs = await warmUp(fn, opts.minSampleTime, opts.timeBudget, guard)
+  const callsPerSample = Math.min(
+    maxCallsPerSample,
+    Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-4))),
+  )
 
   const samples: Measurement[] = []
   for (let i = 0; i < opts.runs; i++) {
@@ -69,6 +72,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   }
 
   const summary = summarise(samples)
+  const kind = functionKind(summary, opts.thresholds)
   const firstWall = median(samples.map((m) => m.wallMs))
   const probe = await runProbe(
     {
@@ -80,12 +84,11 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
       cpuRatio: summary.cpuRatio,
     },
     functionLevel(fn, callsPerSample, guard),
-    { ...opts, ...opts.thresholds },
+    { ...opts, ...opts.thresholds, patience: kind === 'cpu' ? 1 : 2 },
     guard,
   )
 
   const env = environment()
-  const kind = functionKind(summary, opts.thresholds)
   return {
     kind,
     recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),

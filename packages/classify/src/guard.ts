@@ -6,8 +6,11 @@ import { ClassifyError } from './errors'
  * on its own (its outcome is ignored).
  */
 export interface Guard {
-  /** Resolves with the promise's value; rejects with ERR_TIMEOUT, ERR_ABORTED or ERR_TASK_FAILED. */
-  wait<T>(promise: PromiseLike<T>): Promise<T>
+  /**
+   * Resolves with the promise's value; rejects with ERR_TIMEOUT, ERR_ABORTED, or the promise's error
+   * passed through `mapError` (by default: ERR_TASK_FAILED with the error as `cause`).
+   */
+  wait<T>(promise: PromiseLike<T>, mapError?: (error: unknown) => unknown): Promise<T>
   /** Throws ERR_ABORTED or ERR_TIMEOUT when either has already happened. */
   check(): void
   /** Milliseconds left before the deadline. */
@@ -36,7 +39,7 @@ export function createGuard(deadline: number, budgetMs: number, signal?: AbortSi
       if (signal?.aborted) throw aborted(signal)
       if (remaining() <= 0) throw timeout()
     },
-    wait<T>(promise: PromiseLike<T>): Promise<T> {
+    wait<T>(promise: PromiseLike<T>, mapError: (error: unknown) => unknown = taskFailed): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         if (signal?.aborted) return reject(aborted(signal))
         const onAbort = () => finish(() => reject(aborted(signal!)))
@@ -52,7 +55,7 @@ export function createGuard(deadline: number, budgetMs: number, signal?: AbortSi
         signal?.addEventListener('abort', onAbort, { once: true })
         promise.then(
           (value) => finish(() => resolve(value)),
-          (error) => finish(() => reject(taskFailed(error))),
+          (error) => finish(() => reject(mapError(error))),
         )
       })
     },

@@ -16,3 +16,6 @@ export type {
   TaskKind,
 } from './report'
 export { classify } from './classify'
+export type { CommandOptions } from './command'
+export { classifyCommand } from './command'
+export { format } from './format'

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { createGuard, type Guard, taskFailed } from './guard'
 import { parseMeasureOptions } from './options'
@@ -24,14 +25,33 @@ export interface Measurement {
   /** `cpuMs / wallMs`: can exceed 1 when several threads burn CPU at once. */
   cpuRatio: number
   /**
-   * CPU time spent off the main thread, ms: `max(0, cpuMs - mainActiveMs)`. A lower bound: the
-   * main thread's busy time includes time it waited for a core, so this never overstates.
+   * CPU time of the thread that ran the task, ms: from /proc/thread-self/schedstat on Linux, from
+   * `process.threadCpuUsage` where Node has it, else `null`.
+   */
+  threadCpuMs: number | null
+  /** Time that thread was ready to run but waited for a core (a busy machine), ms; Linux only, else `null`. */
+  threadWaitMs: number | null
+  /**
+   * Share of time the task's thread was busy, 0..1, corrected for a loaded machine: the smaller of
+   * `elu` and `threadCpuMs / (wallMs - threadWaitMs)` where those are known (time spent waiting for a
+   * core is taken out, so CPU-bound work reads near 1 and the CPU part of mixed work keeps its share
+   * however loaded the machine is), else `elu`. The event loop alone overstates: it counts a wait
+   * interrupted by a signal, such as a child process's exit, as busy.
+   */
+  busy: number
+  /**
+   * CPU time of the process's other threads (libuv's thread pool, V8's helpers), ms: summed from
+   * /proc/self/task on Linux, else `max(0, cpuMs - threadCpuMs)` or `max(0, cpuMs - mainActiveMs)`.
    */
   offMainCpuMs: number
-  /** `offMainCpuMs / wallMs`. */
+  /** Time those threads waited for a core, ms (Linux), else `null`. */
+  offMainWaitMs: number | null
+  /**
+   * How busy the other threads were, summed: each thread's `cpu / (wallMs - its wait for a core)`
+   * on Linux (a thread pool thread computing throughout reads 1 on a loaded machine too), else
+   * `offMainCpuMs / wallMs`.
+   */
   offMainRatio: number
-  /** CPU time of the calling thread alone, ms, where Node exposes it (`process.threadCpuUsage`), else `null`. */
-  threadCpuMs: number | null
 }
 
 /** Options of `measure`. */
@@ -45,10 +65,81 @@ export interface MeasureOptions {
 type ThreadCpu = () => { user: number; system: number }
 const threadCpuUsage = (process as unknown as { threadCpuUsage?: ThreadCpu }).threadCpuUsage
 
-function threadCpuMs(): number | null {
+interface ThreadTimes {
+  /** CPU time of the calling thread, ms. */
+  cpuMs: number
+  /** Time the calling thread was ready to run but waited for a core, ms; `null` if unknown. */
+  waitMs: number | null
+}
+
+let schedstatWorks = process.platform === 'linux'
+
+/**
+ * The calling thread's own times. On Linux, /proc/thread-self/schedstat gives nanosecond figures of
+ * time on a CPU and time waiting in the run queue; elsewhere `process.threadCpuUsage` (Node >= 23.9)
+ * gives CPU time alone; otherwise nothing.
+ */
+function threadTimes(): ThreadTimes | null {
+  if (schedstatWorks) {
+    try {
+      const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')
+      return { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 }
+    } catch {
+      schedstatWorks = false
+    }
+  }
   if (typeof threadCpuUsage !== 'function') return null
   const usage = threadCpuUsage.call(process)
-  return (usage.user + usage.system) / 1000
+  return { cpuMs: (usage.user + usage.system) / 1000, waitMs: null }
+}
+
+/**
+ * CPU time and run-queue wait summed over the process's other threads (libuv's thread pool, V8's
+ * helpers), ms, from /proc/self/task/<tid>/schedstat; `null` where that is not readable.
+ */
+function otherThreadTimes(): Map<string, [number, number]> | null {
+  if (!schedstatWorks) return null
+  try {
+    const self = readFileSync('/proc/thread-self/stat', 'latin1').split(' ', 1)[0]
+    const times = new Map<string, [number, number]>()
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (tid === self) continue
+      try {
+        const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')
+        times.set(tid, [Number(run) / 1e6, Number(wait) / 1e6])
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return times
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The other threads' CPU time, their run-queue wait, and their load-corrected busy time: for each
+ * thread, its CPU time over the time it was not kept waiting for a core (`cpu / (wall - wait)`),
+ * summed. A pool thread computing the whole time reads 1 however loaded the machine is.
+ */
+function otherThreadsDelta(
+  before: Map<string, [number, number]> | null,
+  after: Map<string, [number, number]> | null,
+  wallMs: number,
+): { cpuMs: number; waitMs: number; share: number } | null {
+  if (!before || !after) return null
+  let cpuMs = 0
+  let waitMs = 0
+  let share = 0
+  for (const [tid, [run, wait]] of after) {
+    const [run0, wait0] = before.get(tid) ?? [0, 0]
+    const cpu = Math.max(0, run - run0)
+    const waited = Math.max(0, wait - wait0)
+    cpuMs += cpu
+    waitMs += waited
+    share += cpu / Math.max(wallMs - waited, cpu, 1e-6)
+  }
+  return { cpuMs, waitMs, share }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -80,21 +171,32 @@ export async function runSequence(task: Task, calls: number, guard: Guard): Prom
 
 /** Starts a measurement window; calling the returned function closes it. */
 export function startWindow(): (calls: number) => Measurement {
+  const others0 = otherThreadTimes()
+  const thread0 = threadTimes()
   const elu0 = performance.eventLoopUtilization()
-  const thread0 = threadCpuMs()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   return (calls) => {
     const wallMs = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
     const elu = performance.eventLoopUtilization(elu0)
-    const thread1 = threadCpuMs()
+    const thread1 = threadTimes()
+    const others = otherThreadsDelta(others0, otherThreadTimes(), wallMs)
     const cpuUserMs = cpu.user / 1000
     const cpuSystemMs = cpu.system / 1000
     const cpuMs = cpuUserMs + cpuSystemMs
-    const mainActiveMs = Math.min(elu.active, wallMs)
-    const offMainCpuMs = Math.max(0, cpuMs - mainActiveMs)
     const safeWall = Math.max(wallMs, 1e-6)
+    const mainActiveMs = Math.min(elu.active, wallMs)
+    const threadCpuMs = thread0 && thread1 ? Math.max(0, thread1.cpuMs - thread0.cpuMs) : null
+    const threadWaitMs =
+      thread0?.waitMs != null && thread1?.waitMs != null ? Math.max(0, thread1.waitMs - thread0.waitMs) : null
+    const eluShare = Math.min(1, mainActiveMs / safeWall)
+    const busy =
+      threadCpuMs !== null && threadWaitMs !== null
+        ? Math.min(eluShare, threadCpuMs / Math.max(wallMs - threadWaitMs, threadCpuMs, 1e-6))
+        : eluShare
+    const offMainCpuMs = others ? others.cpuMs : Math.max(0, cpuMs - (threadCpuMs ?? mainActiveMs))
+    const offMainWaitMs = others ? others.waitMs : null
     return {
       calls,
       wallMs,
@@ -102,11 +204,14 @@ export function startWindow(): (calls: number) => Measurement {
       cpuSystemMs,
       cpuMs,
       mainActiveMs,
-      elu: Math.min(1, mainActiveMs / safeWall),
+      elu: eluShare,
       cpuRatio: cpuMs / safeWall,
+      threadCpuMs,
+      threadWaitMs,
+      busy,
       offMainCpuMs,
-      offMainRatio: offMainCpuMs / safeWall,
-      threadCpuMs: thread0 === null || thread1 === null ? null : thread1 - thread0,
+      offMainWaitMs,
+      offMainRatio: others ? others.share : offMainCpuMs / safeWall,
     }
   }
 }

@@ -3,17 +3,18 @@ import { ClassifyError, failOption } from './errors'
 
 /**
  * The rules that turn measurements into a verdict. Every figure is a ratio or a duration, so the
- * rules hold on a busy machine: main-thread event-loop utilization (ELU) counts the time the main
- * thread was busy even while it waited for a core, so a CPU-bound task reads close to 1 however loaded
- * the machine is. Override any of them with `options.thresholds`.
+ * rules hold on a busy machine. "Busy" is the share of wall time the task's thread was on a CPU or
+ * ready and waiting for one (Linux: /proc/thread-self/schedstat; elsewhere the event-loop
+ * utilization), so CPU-bound work reads close to 1 however loaded the machine is, and waiting on
+ * I/O reads close to 0. Override any rule with `options.thresholds`.
  */
 export interface Thresholds {
-  /** Main-thread ELU at or above which a task is `'cpu'`. @default 0.7 */
-  cpuElu: number
-  /** Main-thread ELU at or above which (and below `cpuElu`) a task is `'mixed'`. @default 0.3 */
-  mixedElu: number
+  /** Main-thread busy share at or above which a task is `'cpu'`. @default 0.7 */
+  cpuBusy: number
+  /** Main-thread busy share at or above which (and below `cpuBusy`) a task is `'mixed'`. @default 0.3 */
+  mixedBusy: number
   /**
-   * CPU time off the main thread / wall time at or above which a task whose ELU is below `cpuElu`
+   * CPU time off the main thread / wall time at or above which a task whose busy share is below `cpuBusy`
    * is `'cpu-offloaded'` (libuv's thread pool: async crypto, zlib). @default 0.25
    */
   offloadedCpu: number
@@ -30,8 +31,8 @@ export interface Thresholds {
 }
 
 export const defaultThresholds: Readonly<Thresholds> = Object.freeze({
-  cpuElu: 0.7,
-  mixedElu: 0.3,
+  cpuBusy: 0.7,
+  mixedBusy: 0.3,
   offloadedCpu: 0.25,
   inlineBelowMs: 1,
   kneeFraction: 0.9,
@@ -89,8 +90,8 @@ function parseThresholds(value: unknown): Thresholds {
   const n = (name: keyof Thresholds, rule: Parameters<typeof numberOption>[3]) =>
     numberOption(failOption, `thresholds.${name}`, given[name], rule, d[name])
   const result: Thresholds = {
-    cpuElu: n('cpuElu', ratio),
-    mixedElu: n('mixedElu', ratio),
+    cpuBusy: n('cpuBusy', ratio),
+    mixedBusy: n('mixedBusy', ratio),
     offloadedCpu: n('offloadedCpu', { min: 0 }),
     inlineBelowMs: n('inlineBelowMs', { min: 0 }),
     kneeFraction: n('kneeFraction', { min: 0.01, max: 1 }),
@@ -98,9 +99,9 @@ function parseThresholds(value: unknown): Thresholds {
     commandCpu: n('commandCpu', { min: 0 }),
     commandIo: n('commandIo', { min: 0 }),
   }
-  if (result.mixedElu > result.cpuElu) {
+  if (result.mixedBusy > result.cpuBusy) {
     failOption(
-      `Expected \`thresholds.mixedElu\` (${result.mixedElu}) to be <= \`thresholds.cpuElu\` (${result.cpuElu})`,
+      `Expected \`thresholds.mixedBusy\` (${result.mixedBusy}) to be <= \`thresholds.cpuBusy\` (${result.cpuBusy})`,
     )
   }
   if (result.commandIo > result.commandCpu) {

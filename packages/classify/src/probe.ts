@@ -13,10 +13,10 @@ export interface ProbeLevel {
   throughput: number
   /** Throughput / throughput at concurrency 1. */
   speedup: number
-  /** Main-thread event-loop utilization while the level ran. */
-  elu: number
-  /** Process CPU time / wall time while the level ran. */
-  cpuRatio: number
+  /** Main-thread event-loop utilization while the level ran (`null` for commands). */
+  elu: number | null
+  /** Process CPU time / wall time while the level ran (`null` for commands). */
+  cpuRatio: number | null
 }
 
 /** Why the probe stopped where it did. */
@@ -55,12 +55,14 @@ export function functionLevel(task: Task, callsPerLane: number, guard: Guard): R
 
 export interface ProbeSettings {
   maxConcurrency: number
+  /** Levels in a row without a gain before the probe stops (1 for CPU-bound work, 2 otherwise). */
+  patience: number
   plateauGain: number
   kneeFraction: number
 }
 
 /**
- * Runs levels 2, 4, 8, ... after the given level-1 figures, while doubling still helps, up to
+ * Runs levels 2, 4, 8, ... after the given level-1 figures, until doubling stops helping (`patience` levels in a row), up to
  * `maxConcurrency` and while the next level is expected to fit in the time left (a level is assumed
  * to take at most twice the previous one: no scaling at all).
  */
@@ -73,6 +75,7 @@ export async function runProbe(
   const levels: ProbeLevel[] = [{ ...first, speedup: 1 }]
   let stoppedBy: ProbeStop = 'max-concurrency'
   let previous = levels[0]!
+  let flat = 0
   while (previous.concurrency < settings.maxConcurrency) {
     const concurrency = Math.min(previous.concurrency * 2, settings.maxConcurrency)
     const expectedMs = previous.wallMs * (concurrency / previous.concurrency)
@@ -86,7 +89,8 @@ export async function runProbe(
     levels.push(current)
     const gain = current.throughput / previous.throughput
     previous = current
-    if (gain < settings.plateauGain) {
+    flat = gain < settings.plateauGain ? flat + 1 : 0
+    if (flat >= settings.patience) {
       stoppedBy = 'plateau'
       break
     }

@@ -35,6 +35,8 @@ export interface Summary {
   cpuRatio: number
   /** Main-thread event-loop utilization. */
   elu: number
+  /** Share of wall time the main thread was on a CPU or waiting for one (see `Measurement.busy`). */
+  busy: number
   /** CPU time off the main thread / wall time. */
   offMainRatio: number
 }

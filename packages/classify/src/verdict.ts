@@ -5,9 +5,9 @@ import { ms, percent } from './stats'
 
 /** The kind of a function's work, from the medians of its samples. */
 export function functionKind(summary: Summary, t: Thresholds): TaskKind {
-  if (summary.elu >= t.cpuElu) return 'cpu'
+  if (summary.busy >= t.cpuBusy) return 'cpu'
   if (summary.offMainRatio >= t.offloadedCpu) return 'cpu-offloaded'
-  if (summary.elu >= t.mixedElu) return 'mixed'
+  if (summary.busy >= t.mixedBusy) return 'mixed'
   return 'io'
 }
 
@@ -30,6 +30,13 @@ export function probeSentence(probe: Probe): string {
     return 'The concurrency probe had no time left in the time budget to try more than one run at a time.'
   }
   const best = probe.levels.reduce((a, b) => (b.throughput > a.throughput ? b : a))
+  if (best.concurrency === 1) {
+    const second = probe.levels[1]!
+    return (
+      `Throughput did not grow with concurrency: ${second.concurrency} concurrent runs gave ` +
+      `${second.speedup.toFixed(2)}x the throughput of one at a time.`
+    )
+  }
   const stop =
     probe.stoppedBy === 'plateau'
       ? 'it stopped when doubling no longer helped'
@@ -45,7 +52,7 @@ export function probeSentence(probe: Probe): string {
 function figuresSentence(s: Summary): string {
   return (
     `Each call took ${ms(s.callMs.median)} of wall time; CPU time was ${percent(s.cpuRatio)} of it, ` +
-    `the main thread was busy ${percent(s.elu)} of the time (event-loop utilization) and ` +
+    `the main thread was busy ${percent(s.busy)} of the time (on a CPU or waiting for one; event-loop utilization ${percent(s.elu)}) and ` +
     `${percent(s.offMainRatio)} of it was CPU time off the main thread.`
   )
 }
@@ -53,19 +60,19 @@ function figuresSentence(s: Summary): string {
 function kindSentence(kind: TaskKind, s: Summary, t: Thresholds, env: Environment): string {
   switch (kind) {
     case 'cpu':
-      return `Main-thread busy time ${percent(s.elu)} is at or above ${percent(t.cpuElu)} (\`cpuElu\`): the work is CPU on the main thread.`
+      return `Main-thread busy time ${percent(s.busy)} is at or above ${percent(t.cpuBusy)} (\`cpuBusy\`): the work is CPU on the main thread.`
     case 'cpu-offloaded':
       return (
         `CPU time off the main thread was ${percent(s.offMainRatio)} of wall time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`) ` +
-        `while the main thread was busy ${percent(s.elu)}: the work runs on libuv's thread pool (${env.threadPoolSize} threads).`
+        `while the main thread was busy ${percent(s.busy)}: the work runs on libuv's thread pool (${env.threadPoolSize} threads).`
       )
     case 'mixed':
       return (
-        `Main-thread busy time ${percent(s.elu)} lies between ${percent(t.mixedElu)} (\`mixedElu\`) and ${percent(t.cpuElu)} (\`cpuElu\`): ` +
+        `Main-thread busy time ${percent(s.busy)} lies between ${percent(t.mixedBusy)} (\`mixedBusy\`) and ${percent(t.cpuBusy)} (\`cpuBusy\`): ` +
         'the task both waits and computes on the main thread.'
       )
     default:
-      return `Main-thread busy time ${percent(s.elu)} is below ${percent(t.mixedElu)} (\`mixedElu\`): the task mostly waits.`
+      return `Main-thread busy time ${percent(s.busy)} is below ${percent(t.mixedBusy)} (\`mixedBusy\`): the task mostly waits.`
   }
 }
 

@@ -1,0 +1,231 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+import { expected } from '@boundkit/internal'
+import { environment } from './environment'
+import { ClassifyError, failOption } from './errors'
+import { createGuard, type Guard } from './guard'
+import { type ClassifyOptions, parseOptions } from './options'
+import { type RunLevel, runProbe } from './probe'
+import type { CommandReport, CommandRun } from './report'
+import { median, spread } from './stats'
+import { commandKind, recommendCommand } from './verdict'
+import { wrapperSource } from './wrapper'
+
+/** Options of `classifyCommand`: those of `classify`, plus where and how to run the command. */
+export interface CommandOptions extends ClassifyOptions {
+  /** Working directory of the command. @default process.cwd() */
+  cwd?: string
+  /** Environment of the command. @default process.env */
+  env?: NodeJS.ProcessEnv
+}
+
+const tailLength = 2000
+
+function quote(command: string, args: readonly string[]): string {
+  return [command, ...args].map((part) => (/^[\w./=:-]+$/.test(part) ? part : JSON.stringify(part))).join(' ')
+}
+
+interface Spawned {
+  child: ChildProcess
+}
+
+/** Kills the process when the guard gives up on it, and re-throws. */
+async function guarded<T>(spawned: Spawned & { result: Promise<T> }, guard: Guard): Promise<T> {
+  try {
+    return await guard.wait(spawned.result, (error) => error)
+  } catch (error) {
+    spawned.child.kill('SIGTERM')
+    throw error
+  }
+}
+
+function notFound(command: string, cause: unknown): ClassifyError {
+  return new ClassifyError('ERR_COMMAND_FAILED', `Command \`${command}\` was not found (ENOENT)`, {
+    cause,
+    command: { exitCode: null, signal: null, stderrTail: '' },
+  })
+}
+
+function failed(display: string, exitCode: number | null, signal: string | null, stderr: string) {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`
+  const tail = stderr.slice(-tailLength)
+  return new ClassifyError('ERR_COMMAND_FAILED', `Command \`${display}\` ${how}${tail ? `: ${tail.trim()}` : ''}`, {
+    command: { exitCode, signal, stderrTail: tail },
+  })
+}
+
+interface WrapperResult {
+  error?: { code: string | null; message: string }
+  wallMs?: number
+  code?: number | null
+  signal?: string | null
+  cpu?: { user: number; system: number } | null
+}
+
+/** One measured run through the wrapper process. */
+function runWrapped(command: string, args: string[], opts: CommandOptions): Spawned & { result: Promise<CommandRun> } {
+  const child = spawn(process.execPath, ['-e', wrapperSource, JSON.stringify({ command, args })], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    cwd: opts.cwd,
+    env: opts.env,
+  })
+  let stderr = ''
+  let out = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-tailLength)
+  })
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream
+  fd3.setEncoding('utf8')
+  fd3.on('data', (chunk: string) => {
+    out += chunk
+  })
+  const result = new Promise<CommandRun>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (wrapperCode, wrapperSignal) => {
+      let parsed: WrapperResult
+      try {
+        parsed = JSON.parse(out) as WrapperResult
+      } catch {
+        reject(failed(quote(command, args), wrapperCode, wrapperSignal, stderr))
+        return
+      }
+      if (parsed.error) {
+        const cause = Object.assign(new Error(parsed.error.message), { code: parsed.error.code })
+        if (parsed.error.code === 'ENOENT') reject(notFound(command, cause))
+        else {
+          reject(
+            new ClassifyError('ERR_COMMAND_FAILED', `Command \`${command}\` could not start: ${parsed.error.message}`, {
+              cause,
+              command: { exitCode: null, signal: null, stderrTail: stderr },
+            }),
+          )
+        }
+        return
+      }
+      const exitCode = parsed.code ?? null
+      if (exitCode !== 0) {
+        reject(failed(quote(command, args), exitCode, parsed.signal ?? null, stderr))
+        return
+      }
+      const wallMs = parsed.wallMs!
+      const cpu = parsed.cpu ?? null
+      const cpuMs = cpu ? cpu.user + cpu.system : null
+      resolve({
+        wallMs,
+        cpuUserMs: cpu ? cpu.user : null,
+        cpuSystemMs: cpu ? cpu.system : null,
+        cpuMs,
+        cpuRatio: cpuMs === null ? null : cpuMs / Math.max(wallMs, 1e-6),
+        exitCode,
+      })
+    })
+  })
+  return { child, result }
+}
+
+/** One unmeasured run for the probe: the command spawned directly, timed from spawn to exit. */
+function runDirect(command: string, args: string[], opts: CommandOptions): Spawned & { result: Promise<void> } {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd, env: opts.env })
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-tailLength)
+  })
+  const result = new Promise<void>((resolve, reject) => {
+    child.on('error', (error) => reject(notFound(command, error)))
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve()
+      else reject(failed(quote(command, args), code, signal, stderr))
+    })
+  })
+  return { child, result }
+}
+
+function commandLevel(command: string, args: string[], opts: CommandOptions, guard: Guard): RunLevel {
+  return async (concurrency) => {
+    const start = performance.now()
+    const runs: Promise<void>[] = []
+    for (let i = 0; i < concurrency; i++) runs.push(guarded(runDirect(command, args, opts), guard))
+    await Promise.all(runs)
+    const wallMs = performance.now() - start
+    return {
+      concurrency,
+      calls: concurrency,
+      wallMs,
+      throughput: (concurrency / Math.max(wallMs, 1e-6)) * 1000,
+      elu: null,
+      cpuRatio: null,
+    }
+  }
+}
+
+function checkCommand(command: unknown, args: unknown): asserts args is string[] {
+  if (typeof command !== 'string' || command.length === 0) {
+    failOption(expected('command', 'a non-empty string', command))
+  }
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    failOption(expected('args', 'an array of strings', args))
+  }
+}
+
+/**
+ * Runs `command` with `args` (no shell) `runs` times as a child process and reports wall time and
+ * the CPU time of the command and its descendants, with a verdict and a recommendation; then probes
+ * how throughput scales with several copies running at once. Standard input is ignored, output is
+ * discarded; a non-zero exit fails with `ERR_COMMAND_FAILED` and the tail of standard error.
+ */
+export async function classifyCommand(
+  command: string,
+  args: readonly string[] = [],
+  options?: CommandOptions,
+): Promise<CommandReport> {
+  checkCommand(command, args)
+  const opts = parseOptions(options)
+  const extra = (options ?? {}) as CommandOptions
+  if (extra.cwd !== undefined && typeof extra.cwd !== 'string') failOption(expected('cwd', 'a string', extra.cwd))
+  if (extra.env !== undefined && (extra.env === null || typeof extra.env !== 'object')) {
+    failOption(expected('env', 'an object', extra.env))
+  }
+  const argv = [...args]
+  const t0 = performance.now()
+  const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
+  guard.check()
+
+  const runs: CommandRun[] = []
+  for (let i = 0; i < opts.runs; i++) {
+    if (i > 0 && median(runs.map((r) => r.wallMs)) > guard.remaining()) break
+    guard.check()
+    runs.push(await guarded(runWrapped(command, argv, extra), guard))
+  }
+
+  const wall = median(runs.map((r) => r.wallMs))
+  const cpuKnown = runs.every((r) => r.cpuMs !== null)
+  const cpuMs = cpuKnown ? median(runs.map((r) => r.cpuMs!)) : null
+  const cpuRatio = cpuKnown ? median(runs.map((r) => r.cpuRatio!)) : null
+  const probe = await runProbe(
+    {
+      concurrency: 1,
+      calls: 1,
+      wallMs: wall,
+      throughput: 1000 / Math.max(wall, 1e-6),
+      elu: null,
+      cpuRatio,
+    },
+    commandLevel(command, argv, extra, guard),
+    { ...opts, ...opts.thresholds, patience: 2 },
+    guard,
+  )
+  const env = environment()
+  const kind = commandKind(cpuRatio, probe, env, opts.thresholds)
+  return {
+    command,
+    args: argv,
+    kind,
+    recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),
+    summary: { wallMs: spread(runs.map((r) => r.wallMs)), cpuMs, cpuRatio },
+    runs,
+    probe,
+    thresholds: opts.thresholds,
+    environment: env,
+    durationMs: performance.now() - t0,
+  }
+}
