@@ -1,0 +1,8 @@
+import { classifyScenario } from './scenario-classify'
+import { cpuScenario } from './scenario-cpu'
+import { ioScenario } from './scenario-io'
+import { sharedScenario } from './scenario-shared'
+import type { Scenario } from './types'
+
+/** Every scenario, in the order the demo runs them (`--scenario` picks one by name). */
+export const scenarios: readonly Scenario[] = [classifyScenario, ioScenario, cpuScenario, sharedScenario]
