@@ -72,7 +72,7 @@ export function registerJudgeRoute(app: FastifyInstance, options: ResolvedOption
       if (fault) metrics.judgeFaults.inc({ kind: fault })
       if (fault === 'reset') {
         reply.hijack()
-        request.raw.socket.resetAndDestroy()
+        if (!request.raw.socket.destroyed) request.raw.socket.resetAndDestroy()
         return reply
       }
       if (fault === '500') {

@@ -3,7 +3,7 @@ import { faultPicker } from './faults'
 import { latencySampler } from './latency'
 import { hashString, seededRandom } from './random'
 
-const draws = (sample: () => number, count: number) => Array.from({ length: count }, sample)
+const draws = <T>(sample: () => T, count: number): T[] => Array.from({ length: count }, sample)
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
 
 describe('seededRandom', () => {

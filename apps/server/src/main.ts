@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { helpText, parseCommandLine } from './command-line'
-import { startServer } from './server'
+import { type RunningServer, startServer } from './server'
 
 let parsed: ReturnType<typeof parseCommandLine>
 try {
@@ -14,9 +14,8 @@ if (parsed.help) {
   process.exit(0)
 }
 
-const server = await startServer(parsed.options)
-console.log(`boundkit demo server listening on ${server.url}`)
-
+// Handlers first, so a signal that arrives as soon as the URL is printed is never the default kill.
+let server: RunningServer | undefined
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -26,7 +25,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     stopping = true
     console.log(`boundkit server: ${signal}, finishing in-flight requests`)
-    server.close().then(
+    ;(server?.close() ?? Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`boundkit server: shutdown failed: ${(error as Error).message}`)
@@ -35,3 +34,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     )
   })
 }
+
+try {
+  server = await startServer(parsed.options)
+} catch (error) {
+  console.error(`boundkit server: cannot start: ${(error as Error).message}`)
+  process.exit(1)
+}
+if (stopping) await server.close()
+else console.log(`boundkit demo server listening on ${server.url}`)

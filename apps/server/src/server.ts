@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerCpuRoute } from './cpu-route'
+import { errorBody } from './errors'
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
 import { registerImagesRoute } from './images-route'
 import { registerJudgeRoute } from './judge-route'
@@ -22,14 +23,25 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>
 }
 
+/** What the routes need to know about the server's life. */
+export interface ServerState {
+  /** Set by close(): new requests get 503, answers ask clients to drop keep-alive connections. */
+  closing: boolean
+}
+
 /** Builds the Fastify app with every route, unstarted. */
-export function buildApp(options: ResolvedOptions, metrics: ServerMetrics): FastifyInstance {
+export function buildApp(
+  options: ResolvedOptions,
+  metrics: ServerMetrics,
+  state: ServerState,
+): FastifyInstance {
   const app = Fastify({
     logger: options.logger,
     bodyLimit: options.bodyLimitBytes,
     // Keep-alive connections that are idle when close() is called are closed at once; busy ones finish.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Requests that still arrive on open connections while closing get our own 503 (onRequest below).
+    return503OnClosing: false,
     clientErrorHandler,
     frameworkErrors,
   })
@@ -44,6 +56,14 @@ export function buildApp(options: ResolvedOptions, metrics: ServerMetrics): Fast
       status: String(reply.statusCode),
     })
   })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (state.closing) {
+      return reply.code(503).send(errorBody('ERR_UNAVAILABLE', 'Server is shutting down'))
+    }
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (state.closing) reply.header('connection', 'close')
+  })
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()))
   registerJudgeRoute(app, options, metrics)
@@ -56,12 +76,8 @@ export function buildApp(options: ResolvedOptions, metrics: ServerMetrics): Fast
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const resolved = resolveOptions(options)
   const metrics = new ServerMetrics()
-  const app = buildApp(resolved, metrics)
-  let closing = false
-  // Once closing, every answer asks the client to drop its keep-alive connection.
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close')
-  })
+  const state: ServerState = { closing: false }
+  const app = buildApp(resolved, metrics, state)
   let url: string
   try {
     url = await app.listen({ port: resolved.port, host: resolved.host })
@@ -74,7 +90,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = typeof address === 'object' && address !== null ? address.port : resolved.port
   let closed: Promise<void> | undefined
   const close = () => {
-    closing = true
+    state.closing = true
     closed ??= (async () => {
       const deadline = setTimeout(() => app.server.closeAllConnections(), resolved.shutdownTimeoutMs)
       try {

@@ -1,7 +1,18 @@
 import { request } from 'node:http'
 
+export interface JsonResponse {
+  status: number
+  headers: Headers
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are checked field by field
+  body: any
+}
+
 /** POSTs JSON (or a raw string) and returns the status, headers and parsed body. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -11,7 +22,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined }
 }
 
-export async function getJson(url: string) {
+export async function getJson(url: string): Promise<JsonResponse> {
   const response = await fetch(url)
   return { status: response.status, headers: response.headers, body: await response.json() }
 }

@@ -1,5 +1,6 @@
 export { describeValue } from './describe'
 export { BoundkitError } from './errors'
+export { Fifo } from './fifo'
 export type { Fail, NumberRule } from './options'
 export {
   booleanOption,
@@ -9,4 +10,4 @@ export {
   numberOption,
   signalOption,
 } from './options'
-export { Fifo } from './fifo'
+export { itemIterator } from './iterate'

@@ -1,8 +1,8 @@
 import { Fifo, numberOption } from '@boundkit/internal'
 import { Job, type JobSink, type LimiterCore } from './core'
-import { abortedError, invalidOption, LimiterError } from './errors'
-import type { BatchOptions } from './options'
+import { abortedError, invalidOption, type LimiterError } from './errors'
 import type { ItemContext } from './limiter'
+import type { BatchOptions } from './options'
 import type { RetryPolicy } from './retry-policy'
 
 /** One item's result: what `map({ settle: true })` returns and `stream` yields. */
@@ -157,7 +157,8 @@ export class Batch<T, R> implements JobSink {
     const index = this.#next++
     this.#inFlight++
     const core = this.#core
-    const guarded = this.#timeout !== undefined || this.#signal !== undefined || core.options.signal !== undefined
+    const guarded =
+      this.#timeout !== undefined || this.#signal !== undefined || core.options.signal !== undefined
     core.enqueue(
       new Job(this.#fn as never, item, index, this, undefined, this.#timeout, this.#policy, guarded),
     )

@@ -1,3 +1,4 @@
+import { Fifo } from '@boundkit/internal'
 import PQueue from 'p-queue'
 import { Attempt } from './attempt'
 import { type Clock, systemClock } from './clock'
@@ -30,8 +31,11 @@ export class Job {
   resolve: ((value: unknown) => void) | undefined = undefined
   reject: ((error: unknown) => void) | undefined = undefined
   onAbort: (() => void) | undefined = undefined
-  /** The function p-queue runs for each attempt. */
-  wrapper: () => unknown = noop
+  /** The function p-queue runs for each attempt (made when the job first reaches p-queue). */
+  wrapper: (() => unknown) | undefined = undefined
+  /** Neighbours in the limiter's list of live jobs. */
+  prev: Job | undefined = undefined
+  next: Job | undefined = undefined
 
   constructor(
     readonly fn: (...args: never[]) => unknown,
@@ -45,8 +49,6 @@ export class Job {
     readonly guarded: boolean,
   ) {}
 }
-
-function noop() {}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -69,7 +71,10 @@ export class LimiterCore {
   readonly random: () => number
   readonly options: ResolvedOptions
   readonly #windows: RateWindow[]
-  readonly #live = new Set<Job>()
+  /** Live (not settled) jobs as an intrusive doubly-linked list: O(1) add and remove. */
+  #head: Job | undefined = undefined
+  #tail: Job | undefined = undefined
+  #liveCount = 0
   readonly #listeners: { [K in keyof LimiterEvents]?: Set<Listener<K>> } = {}
   #idleWaiters: (() => void)[] = []
   #running = 0
@@ -89,12 +94,21 @@ export class LimiterCore {
   #aborted = false
   closed = false
   readonly batches = new Set<{ abort(reason: unknown): void }>()
+  /**
+   * Jobs waiting for a slot. p-queue is handed a job only when it can start it at once, so a large
+   * backlog costs a compact Job each (not p-queue's promise, closures and options per task).
+   */
+  #backlog = new Fifo<Job>()
+  /** Retries whose backoff is over: they go before the backlog. */
+  #retryLane = new Fifo<Job>()
+  #feeding = false
 
   constructor(options: ResolvedOptions, clock: Clock | undefined, random: (() => number) | undefined) {
     this.options = options
     this.clock = clock ?? systemClock
     this.random = random ?? Math.random
     this.queue = new PQueue({ concurrency: options.concurrency })
+    this.queue.on('next', () => this.#feed())
     this.#windows = options.windows.map((w) => new RateWindow(w.limit, w.interval))
     if (options.onProgress) this.on('progress', options.onProgress)
     const signal = options.signal
@@ -116,15 +130,38 @@ export class LimiterCore {
 
   /** Creates a job and queues its first attempt; the caller wires `resolve`/`reject` or a sink. */
   enqueue(job: Job): void {
-    this.#live.add(job)
+    this.#link(job)
     this.#queued++
-    job.wrapper = () => this.#start(job)
     if (job.signal) {
       const signal = job.signal
       job.onAbort = () => this.cancel(job, abortedError(signal.reason, job.attempt))
       signal.addEventListener('abort', job.onAbort, { once: true })
     }
-    this.queue.add(job.wrapper)
+    this.#backlog.push(job)
+    this.#feed()
+  }
+
+  /** Hands queued jobs to p-queue while it has free slots and the gate is open. */
+  #feed(): void {
+    if (this.#feeding) return
+    this.#feeding = true
+    const queue = this.queue
+    try {
+      while (
+        !this.#gateClosed &&
+        !this.#userPaused &&
+        queue.size === 0 &&
+        queue.pending < queue.concurrency
+      ) {
+        const job = this.#retryLane.shift() ?? this.#backlog.shift()
+        if (job === undefined) break
+        if (job.state !== QUEUED) continue
+        if (job.wrapper === undefined) job.wrapper = () => this.#start(job)
+        queue.add(job.wrapper)
+      }
+    } finally {
+      this.#feeding = false
+    }
   }
 
   // ---- one attempt ------------------------------------------------------------------------
@@ -134,8 +171,8 @@ export class LimiterCore {
     const windows = this.#windows
     const now = windows.length > 0 || job.attempt === 0 || this.#resumeAt !== 0 ? this.clock.now() : 0
     if (this.#userPaused || this.#blockedUntil(now) > now) {
-      // Only reachable if p-queue started us while the gate was closing: go back to the front.
-      this.queue.add(job.wrapper, { priority: 1 })
+      // Only reachable if p-queue started us while the gate was closing: wait at the front.
+      this.#retryLane.push(job)
       this.#closeGate(now)
       return undefined
     }
@@ -152,7 +189,9 @@ export class LimiterCore {
     if (this.#listeners.progress) this.#emitProgress()
     let result: unknown
     try {
-      result = job.sink ? (job.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt) : (job.fn as (c: Attempt) => unknown)(attempt)
+      result = job.sink
+        ? (job.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt)
+        : (job.fn as (c: Attempt) => unknown)(attempt)
     } catch (error) {
       this.#failedAttempt(job, attempt, error)
       return undefined
@@ -173,9 +212,13 @@ export class LimiterCore {
       if (job.timeout !== undefined && job.timeout !== Number.POSITIVE_INFINITY) {
         const ms = job.timeout
         attempt.timer = this.clock.setTimeout(() => {
-          const error = new LimiterError('ERR_TIMEOUT', `Attempt ${attempt.attempt} timed out after ${ms} ms`, {
-            attempts: attempt.attempt,
-          })
+          const error = new LimiterError(
+            'ERR_TIMEOUT',
+            `Attempt ${attempt.attempt} timed out after ${ms} ms`,
+            {
+              attempts: attempt.attempt,
+            },
+          )
           attempt.abort(error)
           this.#failedAttempt(job, attempt, error)
         }, ms)
@@ -243,12 +286,13 @@ export class LimiterCore {
     job.state = QUEUED
     this.#waiting--
     this.#queued++
-    this.queue.add(job.wrapper)
+    this.#retryLane.push(job)
+    this.#feed()
   }
 
   #finish(job: Job, ok: boolean, value: unknown): void {
     job.state = SETTLED
-    this.#live.delete(job)
+    this.#unlink(job)
     if (ok) this.#done++
     else this.#failed++
     if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort)
@@ -256,7 +300,7 @@ export class LimiterCore {
     else if (ok) job.resolve!(value)
     else job.reject!(value)
     if (this.#listeners.progress) this.#emitProgress()
-    if (this.#live.size === 0) this.#becameIdle()
+    if (this.#liveCount === 0) this.#becameIdle()
   }
 
   // ---- cancellation -----------------------------------------------------------------------
@@ -278,16 +322,25 @@ export class LimiterCore {
 
   /** Cancels every live job that `match` selects (all when omitted). */
   cancelWhere(error: (job: Job) => unknown, match?: (job: Job) => boolean): void {
-    for (const job of [...this.#live]) if (!match || match(job)) this.cancel(job, error(job))
+    for (const job of this.#liveJobs()) if (!match || match(job)) this.cancel(job, error(job))
   }
 
   /** Queued and waiting jobs end with `ERR_CLEARED`; running ones continue. */
   clear(): void {
-    for (const job of [...this.#live]) {
+    for (const job of this.#liveJobs()) {
       if (job.state === QUEUED || job.state === WAITING) {
-        this.cancel(job, new LimiterError('ERR_CLEARED', 'The job was cleared before it started', { attempts: job.attempt }))
+        this.cancel(
+          job,
+          new LimiterError('ERR_CLEARED', 'The job was cleared before it started', { attempts: job.attempt }),
+        )
       }
     }
+    this.#dropQueued()
+  }
+
+  #dropQueued(): void {
+    this.#backlog = new Fifo()
+    this.#retryLane = new Fifo()
     this.queue.clear()
   }
 
@@ -297,7 +350,7 @@ export class LimiterCore {
     this.#abortReason = reason
     for (const batch of [...this.batches]) batch.abort(reason)
     this.cancelWhere((job) => abortedError(reason, job.attempt))
-    this.queue.clear()
+    this.#dropQueued()
     this.#clearOpenTimer()
   }
 
@@ -329,10 +382,13 @@ export class LimiterCore {
       this.clock.clearTimeout(this.#openTimer)
     }
     this.#openAt = at
-    this.#openTimer = this.clock.setTimeout(() => {
-      this.#openTimer = undefined
-      this.#tryOpen()
-    }, Math.max(1, at - now))
+    this.#openTimer = this.clock.setTimeout(
+      () => {
+        this.#openTimer = undefined
+        this.#tryOpen()
+      },
+      Math.max(1, at - now),
+    )
   }
 
   #clearOpenTimer(): void {
@@ -353,6 +409,7 @@ export class LimiterCore {
     this.#cooldownEnd = 0
     this.#gateClosed = false
     this.queue.start()
+    this.#feed()
     if (wasCooling && this.#listeners.progress) this.#emitProgress()
   }
 
@@ -364,7 +421,8 @@ export class LimiterCore {
     this.#cooldownEnd = end
     this.#resumeAt = end + this.random() * cooldown.jitter * wait
     this.#closeGate(now)
-    if (this.#listeners.cooldown) this.#emit('cooldown', { until: this.#resumeAt, delay: this.#resumeAt - now })
+    if (this.#listeners.cooldown)
+      this.#emit('cooldown', { until: this.#resumeAt, delay: this.#resumeAt - now })
     if (this.#listeners.progress) this.#emitProgress()
   }
 
@@ -386,6 +444,7 @@ export class LimiterCore {
 
   set concurrency(value: number) {
     this.queue.concurrency = value
+    this.#feed()
   }
 
   // ---- counters, events, idle -------------------------------------------------------------
@@ -406,7 +465,32 @@ export class LimiterCore {
   }
 
   get size(): number {
-    return this.#live.size
+    return this.#liveCount
+  }
+
+  #link(job: Job): void {
+    job.prev = this.#tail
+    if (this.#tail) this.#tail.next = job
+    else this.#head = job
+    this.#tail = job
+    this.#liveCount++
+  }
+
+  #unlink(job: Job): void {
+    if (job.prev) job.prev.next = job.next
+    else this.#head = job.next
+    if (job.next) job.next.prev = job.prev
+    else this.#tail = job.prev
+    job.prev = undefined
+    job.next = undefined
+    this.#liveCount--
+  }
+
+  /** A snapshot of the live jobs, oldest first. */
+  #liveJobs(): Job[] {
+    const jobs: Job[] = []
+    for (let job = this.#head; job; job = job.next) jobs.push(job)
+    return jobs
   }
 
   on<K extends keyof LimiterEvents>(event: K, listener: Listener<K>): () => void {
@@ -442,7 +526,7 @@ export class LimiterCore {
   }
 
   onIdle(): Promise<void> {
-    if (this.#live.size === 0) return Promise.resolve()
+    if (this.#liveCount === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 

@@ -1,8 +1,8 @@
 import { functionOption, numberOption, signalOption } from '@boundkit/internal'
 import type { Clock } from './clock'
 import { invalidOption } from './errors'
-import type { LimiterStats } from './stats'
 import { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy'
+import type { LimiterStats } from './stats'
 
 /** At most `limit` attempt starts in any sliding `interval` ms. */
 export interface RateLimit {
@@ -70,7 +70,8 @@ export interface ResolvedOptions {
 }
 
 export function checkConcurrency(value: unknown): number {
-  if (value === undefined) invalidOption('Expected `concurrency` to be an integer >= 1 (or Infinity), got `undefined`')
+  if (value === undefined)
+    invalidOption('Expected `concurrency` to be an integer >= 1 (or Infinity), got `undefined`')
   return numberOption(invalidOption, 'concurrency', value, { integer: true, min: 1, allowInfinity: true }, 10)
 }
 
@@ -88,8 +89,10 @@ function checkRate(rate: unknown): RateLimit[] {
       invalidOption(`Expected \`${name}\` to be { limit, interval }, got ${JSON.stringify(entry)}`)
     }
     const { limit, interval } = entry as Partial<RateLimit>
-    if (limit === undefined) invalidOption(`Expected \`${name}.limit\` to be an integer >= 1, got \`undefined\``)
-    if (interval === undefined) invalidOption(`Expected \`${name}.interval\` to be a number >= 1, got \`undefined\``)
+    if (limit === undefined)
+      invalidOption(`Expected \`${name}.limit\` to be an integer >= 1, got \`undefined\``)
+    if (interval === undefined)
+      invalidOption(`Expected \`${name}.interval\` to be a number >= 1, got \`undefined\``)
     return {
       limit: numberOption(invalidOption, `${name}.limit`, limit, { integer: true, min: 1 }, 1),
       interval: numberOption(invalidOption, `${name}.interval`, interval, { min: 1 }, 1),
@@ -108,8 +111,7 @@ export function resolveOptions(options: LimiterOptions): ResolvedOptions {
   functionOption(invalidOption, 'clock.now', options.clock === undefined ? undefined : options.clock.now)
   functionOption(invalidOption, 'random', options.random)
   return {
-    concurrency:
-      options.concurrency === undefined ? 10 : checkConcurrency(options.concurrency),
+    concurrency: options.concurrency === undefined ? 10 : checkConcurrency(options.concurrency),
     windows: checkRate(options.rate),
     timeout: checkTimeout('timeout', options.timeout, undefined),
     signal: signalOption(invalidOption, 'signal', options.signal),
@@ -118,7 +120,13 @@ export function resolveOptions(options: LimiterOptions): ResolvedOptions {
       cooldown === false
         ? undefined
         : {
-            maxDelay: numberOption(invalidOption, 'cooldown.maxDelay', cooldown?.maxDelay, { min: 0, allowInfinity: true }, 300_000),
+            maxDelay: numberOption(
+              invalidOption,
+              'cooldown.maxDelay',
+              cooldown?.maxDelay,
+              { min: 0, allowInfinity: true },
+              300_000,
+            ),
             jitter: numberOption(invalidOption, 'cooldown.jitter', cooldown?.jitter, { min: 0, max: 1 }, 0.1),
           },
     onProgress: functionOption(invalidOption, 'onProgress', options.onProgress),

@@ -59,7 +59,13 @@ export function retryPolicy(
   }
   const o = options ?? {}
   const name = (key: string) => `${prefix}.${key}`
-  const minDelay = numberOption(invalidOption, name('minDelay'), o.minDelay, { min: 0 }, base?.minDelay ?? 250)
+  const minDelay = numberOption(
+    invalidOption,
+    name('minDelay'),
+    o.minDelay,
+    { min: 0 },
+    base?.minDelay ?? 250,
+  )
   const maxDelay = numberOption(
     invalidOption,
     name('maxDelay'),
@@ -68,13 +74,28 @@ export function retryPolicy(
     base?.maxDelay ?? 30_000,
   )
   if (maxDelay < minDelay) {
-    invalidOption(`Expected \`${name('maxDelay')}\` to be >= \`${name('minDelay')}\` (${minDelay}), got ${maxDelay}`)
+    invalidOption(
+      `Expected \`${name('maxDelay')}\` to be >= \`${name('minDelay')}\` (${minDelay}), got ${maxDelay}`,
+    )
   }
   let jitter: Jitter = base?.jitter ?? 'full'
   if (typeof o.jitter === 'function') jitter = o.jitter
-  else jitter = choiceOption<'full' | 'none'>(invalidOption, name('jitter'), o.jitter, ['full', 'none'], jitter as 'full')
+  else
+    jitter = choiceOption<'full' | 'none'>(
+      invalidOption,
+      name('jitter'),
+      o.jitter,
+      ['full', 'none'],
+      jitter as 'full',
+    )
   return {
-    retries: numberOption(invalidOption, name('retries'), o.retries, { integer: true, min: 0, allowInfinity: true }, base?.retries ?? 3),
+    retries: numberOption(
+      invalidOption,
+      name('retries'),
+      o.retries,
+      { integer: true, min: 0, allowInfinity: true },
+      base?.retries ?? 3,
+    ),
     minDelay,
     maxDelay,
     factor: numberOption(invalidOption, name('factor'), o.factor, { min: 1 }, base?.factor ?? 2),

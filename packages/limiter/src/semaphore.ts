@@ -7,7 +7,8 @@ export interface Release {
   [Symbol.dispose](): void
 }
 
-const dispose: typeof Symbol.dispose = Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose)
+const dispose: typeof Symbol.dispose =
+  Symbol.dispose ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose)
 
 interface Waiter {
   resolve: (release: Release) => void

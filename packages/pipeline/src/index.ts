@@ -1,2 +1,26 @@
-export type { PipelineErrorCode } from './errors'
 export { PipelineError } from './errors'
+export type { PipelineErrorCode } from './errors'
+export { createPipeline } from './pipeline'
+export type {
+  FetchContext,
+  FetchRetryOptions,
+  FetchStage,
+  FulfilledOutcome,
+  Outcome,
+  Pipeline,
+  PipelineOptions,
+  PipelineProgress,
+  PipelineStats,
+  PoolProcessStage,
+  ProcessContext,
+  ProcessPool,
+  ProcessStage,
+  RateWindow,
+  RejectedOutcome,
+  RunOptions,
+  RunProcessStage,
+  SpillOptions,
+  Stage,
+  Timings,
+  WorkerProcessStage,
+} from './types'

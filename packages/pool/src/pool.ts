@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { TransferListItem } from 'node:worker_threads'
 import { expected, numberOption, signalOption } from '@boundkit/internal'
 import { Piscina } from 'piscina'
-import type { TaskFunction, WorkerDefinition } from './define-worker'
+import type { TaskFunction } from './define-worker'
 import { invalidOption, PoolError } from './errors'
 import { closedError, toPoolError } from './errors-map'
 import { type Outcome, windowedOutcomes } from './map'
@@ -21,23 +21,8 @@ import {
   type TypedArray,
 } from './shared'
 import { type PoolStats, timeSummary } from './stats'
+import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
 import { resolveWorkerFile } from './worker-file'
-
-type AnyTasks = Record<string, (input: any, ctx: any) => any>
-type TasksOf<W> = W extends WorkerDefinition<any, infer T> ? T : AnyTasks
-/** The task names of a worker definition. */
-export type TaskName<W> = keyof TasksOf<W> & string
-/** The input type of task `K`. */
-export type TaskInput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (
-  input: infer I,
-  ...rest: any[]
-) => any
-  ? I
-  : never
-/** The (awaited) result type of task `K`. */
-export type TaskOutput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (...args: any[]) => infer R
-  ? Awaited<R>
-  : never
 
 /** Options of `pool.run`. */
 export interface RunOptions {
@@ -92,13 +77,14 @@ function entryPath(): string {
 }
 
 /** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
-export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposable {
+export class Pool<W = DefaultWorker> implements AsyncDisposable {
   readonly #piscina: Piscina
   readonly #options: ResolvedOptions
   #closed = false
   #destroyed = false
   #inFlight = 0
   #drained: (() => void) | undefined
+  #closing: Promise<void> | undefined
   #completed = 0
   #failed = 0
   #crashed = 0
@@ -170,8 +156,14 @@ export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposabl
   #recycle(id: number): void {
     if (!this.#retiring.has(id)) return
     const worker = this.#piscina.threads.find((w) => w.threadId === id)
-    this.#retiring.delete(id)
-    this.#assigned.delete(id)
+    // It stays in `#retiring` (so no task goes to it) until it is gone; forget the ones gone already.
+    const live = this.#liveWorkers()
+    for (const other of this.#retiring) {
+      if (!live.has(other)) {
+        this.#retiring.delete(other)
+        this.#assigned.delete(other)
+      }
+    }
     void worker?.terminate()
   }
 
@@ -435,26 +427,37 @@ export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposabl
       invalidOption(expected('reduce', "'sum', 'min', 'max' or a function", reduce))
     }
     const signal = signalOption(invalidOption, 'signal', options.signal)
+    const aborted = () => new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal?.reason })
+    if (signal?.aborted) throw aborted()
     const control = new SliceControl()
-    const onAbort = () => control.cancel()
-    signal?.addEventListener('abort', onAbort, { once: true })
+    // Abort is cooperative: workers see `cancelled` and return early, and are not stopped (their
+    // ctx survives); the call rejects at once.
+    let onAbort: (() => void) | undefined
+    const abortion = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        control.cancel()
+        reject(aborted())
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    const work = Promise.all(
+      sliceBounds(array.length, chunks).map(async ([start, end], index) => {
+        const slice: SliceMessage = { array, start, end, index, control: control.control }
+        const value = await this.#dispatch({ t: name, i: slice, m: 1 })
+        options.onProgress?.(control.progress, array.length)
+        return value as TaskOutput<W, K>
+      }),
+    )
     try {
-      const results = await Promise.all(
-        sliceBounds(array.length, chunks).map(async ([start, end], index) => {
-          const slice: SliceMessage = { array, start, end, index, control: control.control }
-          const value = await this.#dispatch({ t: name, i: slice, m: 1 }, signal ? { signal } : {})
-          options.onProgress?.(control.progress, array.length)
-          return value as TaskOutput<W, K>
-        }),
-      )
-      if (signal?.aborted)
-        throw new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal.reason })
+      const results = signal ? await Promise.race([work, abortion]) : await work
       return reduce === undefined ? results : reduceResults(results, reduce)
     } catch (error) {
       control.cancel()
       throw error
     } finally {
-      signal?.removeEventListener('abort', onAbort)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
+      work.catch(() => {})
+      abortion.catch(() => {})
     }
   }
 
@@ -476,17 +479,20 @@ export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposabl
   }
 
   /** Stops taking tasks (`ERR_CLOSED`), lets every queued and running task finish, then stops the workers. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true
-    if (this.#inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.#drained = resolve
-      })
-    }
-    if (!this.#destroyed) {
-      this.#destroyed = true
-      await this.#piscina.destroy()
-    }
+    this.#closing ??= (async () => {
+      if (this.#inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          this.#drained = resolve
+        })
+      }
+      if (!this.#destroyed) {
+        this.#destroyed = true
+        await this.#piscina.destroy()
+      }
+    })()
+    return this.#closing
   }
 
   /** Stops the workers now: queued and running tasks reject with `ERR_CLOSED`. */
@@ -504,7 +510,7 @@ export class Pool<W = WorkerDefinition<any, AnyTasks>> implements AsyncDisposabl
 }
 
 /** Starts a pool of worker threads running the tasks that `options.worker` defines with `defineWorker`. */
-export function createPool<W = WorkerDefinition<any, AnyTasks>>(options: PoolOptions): Pool<W> {
+export function createPool<W = DefaultWorker>(options: PoolOptions): Pool<W> {
   return new Pool<W>(options)
 }
 

@@ -29,7 +29,8 @@ export class Batch {
 
   add(encoded: Encoded): void {
     if (typeof encoded === 'string') this.text += encoded
-    else (this.chunks ??= []).push(encoded)
+    else if (this.chunks === null) this.chunks = [encoded]
+    else this.chunks.push(encoded)
     this.count++
   }
 

@@ -36,25 +36,28 @@ describe(`${PRODUCERS} concurrent producers, ${RECORDS} records with random dela
   it.each<[Durability, number]>([
     ['flush', 512],
     ['none', 64],
-  ])('ordered (%s, maxPending %i): every record once, whole lines, in seq order', async (durability, maxPending) => {
-    const file = join(tempDir(), 'out.jsonl')
-    const writer = await openWriter(file, { ordered: true, durability, maxPending })
-    let peak = 0
-    await produce(async (i) => {
-      const promise = writer.write(record(i), { seq: i })
-      peak = Math.max(peak, writer.pending)
-      await promise
-    })
-    await writer.close()
-    expect(peak).toBeLessThanOrEqual(maxPending)
-    const lines = linesOf(file)
-    expect(lines).toHaveLength(RECORDS)
-    lines.forEach((line, i) => {
-      const parsed = JSON.parse(line) as ReturnType<typeof record>
-      if (parsed.id !== i) expect(parsed.id).toBe(i)
-      if (parsed.text !== record(i).text) expect(parsed).toEqual(record(i))
-    })
-  })
+  ])(
+    'ordered (%s, maxPending %i): every record once, whole lines, in seq order',
+    async (durability, maxPending) => {
+      const file = join(tempDir(), 'out.jsonl')
+      const writer = await openWriter(file, { ordered: true, durability, maxPending })
+      let peak = 0
+      await produce(async (i) => {
+        const promise = writer.write(record(i), { seq: i })
+        peak = Math.max(peak, writer.pending)
+        await promise
+      })
+      await writer.close()
+      expect(peak).toBeLessThanOrEqual(maxPending)
+      const lines = linesOf(file)
+      expect(lines).toHaveLength(RECORDS)
+      lines.forEach((line, i) => {
+        const parsed = JSON.parse(line) as ReturnType<typeof record>
+        if (parsed.id !== i) expect(parsed.id).toBe(i)
+        if (parsed.text !== record(i).text) expect(parsed).toEqual(record(i))
+      })
+    },
+  )
 
   it('unordered: every record exactly once, every line whole', async () => {
     const file = join(tempDir(), 'out.jsonl')

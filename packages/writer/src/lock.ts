@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs'
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { WriterError, ioError } from './errors'
+import { ioError, WriterError } from './errors'
 
 /** Lock files this process holds, removed on a normal exit. */
 const held = new Set<string>()

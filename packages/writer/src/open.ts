@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ioError } from './errors'
 import { acquireLock, releaseLock } from './lock'
-import { type WriterOptions, resolveOptions } from './options'
+import { resolveOptions, type WriterOptions } from './options'
 import { collectKeys, repairTail } from './resume'
 import { Writer } from './writer'
 

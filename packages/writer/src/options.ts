@@ -97,7 +97,9 @@ export function resolveOptions(path: unknown, options: WriterOptions | undefined
   const resume = booleanOption(fail, 'resume', o.resume, false)
   const key = functionOption<(record: unknown) => unknown>(fail, 'key', o.key)
   if (resume && format === 'bytes') {
-    fail("Expected `resume` to be false with `format: 'bytes'` (raw bytes have no lines), got `true` (boolean)")
+    fail(
+      "Expected `resume` to be false with `format: 'bytes'` (raw bytes have no lines), got `true` (boolean)",
+    )
   }
   if (key !== undefined && !resume) {
     fail('Expected `resume` to be true when `key` is given, got `false` (boolean)')

@@ -72,7 +72,8 @@ describe('readCompleted', () => {
   it('streams a large file, multi-byte text across chunk boundaries, without changing it', async () => {
     const file = join(tempDir(), 'big.jsonl')
     const lines: string[] = []
-    for (let i = 0; i < 30_000; i++) lines.push(JSON.stringify({ id: i, text: `héllo ✓ ${'é'.repeat(i % 13)}` }))
+    for (let i = 0; i < 30_000; i++)
+      lines.push(JSON.stringify({ id: i, text: `héllo ✓ ${'é'.repeat(i % 13)}` }))
     const content = `${lines.join('\n')}\n{"id":30000,"tex`
     writeFileSync(file, content)
     const keys = await readCompleted(file, byId)
@@ -84,6 +85,12 @@ describe('readCompleted', () => {
 
   it('gives an empty set for a missing file and checks its key', async () => {
     expect((await readCompleted(join(tempDir(), 'none.jsonl'), byId)).size).toBe(0)
-    await expect(readCompleted('x', 'id' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(readCompleted('x', 'id' as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: 'Expected `key` to be a function, got `"id"` (string)',
+    })
+    await expect(readCompleted('x', byId, { format: 'bytes' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
   })
 })

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
-import { WriterError, ioError } from './errors'
+import { expected } from '@boundkit/internal'
+import { ioError, WriterError } from './errors'
 
 const NEWLINE = 0x0a
 const BLOCK = 64 * 1024
@@ -33,7 +34,10 @@ export async function repairTail(path: string): Promise<number> {
     throw ioError(`Cannot open ${path}`, error)
   }
   try {
-    const { size } = await handle.stat()
+    const info = await handle.stat()
+    // A device or a pipe (/dev/full, /dev/stdout) has no tail to repair.
+    if (!info.isFile()) return 0
+    const size = info.size
     const length = await wholeLinesLength(handle)
     if (length < size) {
       await handle.truncate(length)
@@ -135,9 +139,15 @@ export async function readCompleted<K = unknown>(
   options: { format?: 'jsonl' | 'text' } = {},
 ): Promise<Set<K>> {
   if (typeof key !== 'function') {
-    throw new WriterError('ERR_INVALID_OPTION', 'Expected `key` to be a function')
+    throw new WriterError('ERR_INVALID_OPTION', expected('key', 'a function', key))
   }
   const format = options.format ?? 'jsonl'
+  if (format !== 'jsonl' && format !== 'text') {
+    throw new WriterError(
+      'ERR_INVALID_OPTION',
+      expected('format', "one of 'jsonl', 'text'", format as unknown),
+    )
+  }
   let length = 0
   let handle: FileHandle | undefined
   try {

@@ -172,7 +172,18 @@ describe('ordered mode', () => {
     await pending
     const rest = [3, 4, 5, 6, 7, 8].map((seq) => writer.write(String(seq), { seq }))
     await Promise.all([...rest, far])
-    expect(linesOf(file).map((line) => JSON.parse(line))).toEqual(['a', 'b', 'c', '3', '4', '5', '6', '7', '8', 'far'])
+    expect(linesOf(file).map((line) => JSON.parse(line))).toEqual([
+      'a',
+      'b',
+      'c',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      'far',
+    ])
     await writer.close()
   })
 
@@ -199,7 +210,9 @@ describe('ordered mode', () => {
     await Promise.all(promises)
     clearInterval(timer)
     expect(maxSeen).toBeLessThanOrEqual(maxPending)
-    expect(linesOf(file).map((line) => JSON.parse(line).seq)).toEqual(Array.from({ length: 101 }, (_, i) => i))
+    expect(linesOf(file).map((line) => JSON.parse(line).seq)).toEqual(
+      Array.from({ length: 101 }, (_, i) => i),
+    )
     await writer.close()
   })
 
@@ -231,6 +244,18 @@ describe('ordered mode', () => {
     await writer.close()
     await written
     await Promise.all(checks)
+    expect(linesOf(file)).toEqual(['{"seq":0}'])
+  })
+
+  it("makes close() reject when records accepted under 'none' were stuck behind a gap", async () => {
+    const file = join(tempDir(), 'out.jsonl')
+    const writer = await openWriter(file, { ordered: true, durability: 'none' })
+    await writer.write({ seq: 0 }, { seq: 0 })
+    await writer.write({ seq: 2 }, { seq: 2 })
+    await expect(writer.close()).rejects.toMatchObject({
+      code: 'ERR_CLOSED',
+      message: expect.stringContaining('seq 1 never arrived'),
+    })
     expect(linesOf(file)).toEqual(['{"seq":0}'])
   })
 })

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { Mutex } from 'async-mutex'
 import { Batch } from './batch'
 import { type Encoded, encoderFor } from './encode'
-import { WriterError, ioError } from './errors'
+import { ioError, WriterError } from './errors'
 import { releaseLock } from './lock'
 import type { Durability, ResolvedOptions } from './options'
 
@@ -148,7 +148,10 @@ export class Writer<T = unknown> {
     }
     if (!isSeq(seq)) {
       return Promise.reject(
-        new WriterError('ERR_INVALID_SEQ', `Expected \`seq\` to be an integer >= 0 in ordered mode, got ${String(seq)}`),
+        new WriterError(
+          'ERR_INVALID_SEQ',
+          `Expected \`seq\` to be an integer >= 0 in ordered mode, got ${String(seq)}`,
+        ),
       )
     }
     const next = this.seqBase + this.accepted
@@ -190,10 +193,21 @@ export class Writer<T = unknown> {
 
   private async shutdown(): Promise<void> {
     this.closing = true
+    let dropped: WriterError | undefined
     if (this.ordered && this.buffered > 0) {
       const missing = this.seqBase + this.accepted
+      if (this.durability === 'none') {
+        // Those writes already resolved: close() is the only place left to say they were lost.
+        dropped = new WriterError(
+          'ERR_CLOSED',
+          `${this.buffered} record(s) accepted under durability 'none' were not written: seq ${missing} never arrived`,
+        )
+      }
       this.rejectBuffered(
-        new WriterError('ERR_CLOSED', `The writer closed while waiting for seq ${missing}; this record was not written`),
+        new WriterError(
+          'ERR_CLOSED',
+          `The writer closed while waiting for seq ${missing}; this record was not written`,
+        ),
       )
     }
     this.rejectWaiters(new WriterError('ERR_CLOSED', 'The writer closed before this write had room'))
@@ -215,6 +229,7 @@ export class Writer<T = unknown> {
     }
     if (this.lockPath !== undefined) await releaseLock(this.lockPath)
     if (this.error !== undefined) throw this.error
+    if (dropped !== undefined) throw dropped
   }
 
   private unusable(): WriterError {
@@ -266,7 +281,8 @@ export class Writer<T = unknown> {
       const deferred = this.ringDeferred[slot]
       if (deferred !== undefined) {
         this.ringDeferred[slot] = undefined
-        ;(batch.followers ??= []).push(deferred)
+        if (batch.followers === null) batch.followers = [deferred]
+        else batch.followers.push(deferred)
       }
       slot = slot + 1 === size ? 0 : slot + 1
       encoded = this.ring[slot]

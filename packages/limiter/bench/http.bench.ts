@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import pLimit from 'p-limit'
+import PQueue from 'p-queue'
+import { benchmark } from '../../../bench/harness.ts'
+import { createLimiter } from '../src/index.ts'
+
+const requests = 2000
+const concurrency = 100
+const latency = 50
+let child: ChildProcess | undefined
+let base = ''
+
+async function startServer() {
+  child = spawn(process.execPath, [fileURLToPath(new URL('./latency-server.mjs', import.meta.url))], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer]
+  base = `http://127.0.0.1:${JSON.parse(line.toString()).port}`
+}
+
+async function stopServer() {
+  child?.stdin?.end()
+  child?.kill()
+}
+
+async function get(signal?: AbortSignal): Promise<string> {
+  const response = await fetch(`${base}/?delay=${latency}`, { signal })
+  return response.text()
+}
+
+async function serverPeak(): Promise<number> {
+  return JSON.parse(await (await fetch(`${base}/stats`)).text()).peak
+}
+
+/** The metrics every case reports: wall time over the ideal, and the server's peak concurrency. */
+async function timed(n: number, body: () => Promise<unknown>) {
+  const start = performance.now()
+  await body()
+  const ms = performance.now() - start
+  const ideal = (n / concurrency) * latency
+  return { items: n, metrics: { 'x ideal': ms / ideal, 'server peak': await serverPeak() } }
+}
+
+async function* numbers(limit: number) {
+  for (let i = 0; i < limit; i++) yield i
+}
+
+export default benchmark({
+  title: `${requests.toLocaleString('en-US')} requests to a local server with ${latency} ms latency, concurrency ${concurrency}`,
+  description:
+    `The ideal is ${(requests / concurrency) * latency} ms (${requests / concurrency} waves of ${latency} ms); ` +
+    'target: within 1.15x of it ("x ideal" column). The server runs in a child process and reports the ' +
+    'most requests it held at once ("server peak"). The generator case streams from a 1,000,000-item ' +
+    'async generator and stops after 2,000 outcomes: only the items it needed are pulled.',
+  baseline: 'p-queue',
+  runs: 5,
+  quickRuns: 1,
+  setup: startServer,
+  teardown: stopServer,
+  cases: {
+    'p-queue': () =>
+      timed(requests, async () => {
+        const queue = new PQueue({ concurrency })
+        await Promise.all(Array.from({ length: requests }, () => queue.add(() => get())))
+      }),
+    'p-limit': () =>
+      timed(requests, async () => {
+        const limit = pLimit(concurrency)
+        await Promise.all(Array.from({ length: requests }, () => limit(() => get())))
+      }),
+    'boundkit map': () =>
+      timed(requests, async () => {
+        const limiter = createLimiter({ concurrency })
+        await limiter.map(
+          Array.from({ length: requests }, (_, i) => i),
+          (_i, { signal }) => get(signal),
+        )
+      }),
+    'boundkit stream, 1M-item generator, first 2,000': () =>
+      timed(requests, async () => {
+        const limiter = createLimiter({ concurrency })
+        let n = 0
+        for await (const outcome of limiter.stream(numbers(1_000_000), () => get())) {
+          if (outcome.status !== 'fulfilled') throw outcome.error
+          if (++n === requests) break
+        }
+      }),
+  },
+})

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLimiter } from '../src/index'
+import { getText, type ServerLog, startServer } from './http-server'
+
+let server: Awaited<ReturnType<typeof startServer>>
+let log: ServerLog
+
+beforeAll(async () => {
+  server = await startServer()
+  log = server.log
+})
+
+afterAll(async () => {
+  await server.close()
+})
+
+function reset() {
+  log.arrivals.length = 0
+  log.throttled.length = 0
+  log.peak = 0
+  log.requests = 0
+}
+
+/** The largest number of `times` inside any window of `width` ms. */
+function busiest(times: number[], width: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let best = 0
+  let lo = 0
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= width) lo++
+    best = Math.max(best, hi - lo + 1)
+  }
+  return best
+}
+
+describe('against a real HTTP server', () => {
+  it('500s, connection resets, slow responses and 404s: every item ends with a value or a recorded error, concurrency never exceeded', async () => {
+    reset()
+    const limiter = createLimiter({ concurrency: 5, retry: { retries: 3, minDelay: 5, maxDelay: 20 } })
+    const route = (i: number) => {
+      switch (i % 5) {
+        case 0:
+          return `/fail-once?id=${i}&status=${[500, 502, 503, 504][i % 4]}`
+        case 1:
+          return `/reset-once?id=${i}`
+        case 2:
+          return `/ok?delay=100&id=${i}`
+        case 3:
+          return `/status?code=${[404, 400, 401, 403][i % 4]}&id=${i}`
+        default:
+          return `/ok?id=${i}`
+      }
+    }
+    const items = Array.from({ length: 40 }, (_, i) => i)
+    const outcomes = await limiter.map(items, (i, { signal }) => getText(server.url + route(i), signal), {
+      settle: true,
+    })
+    expect(outcomes.map((o) => o.index)).toEqual(items)
+    for (const o of outcomes) {
+      if (o.index % 5 === 3) {
+        expect(o).toMatchObject({ status: 'rejected', attempts: 1 })
+        expect([400, 401, 403, 404]).toContain((o as { error: { status: number } }).error.status)
+      } else {
+        expect(o).toMatchObject({ status: 'fulfilled', value: '200' })
+        expect(o.attempts).toBe(o.index % 5 === 0 || o.index % 5 === 1 ? 2 : 1)
+      }
+    }
+    expect(log.peak).toBeLessThanOrEqual(5)
+    expect(log.peak).toBeGreaterThan(1)
+    expect(log.requests).toBe(40 + 16)
+    expect(limiter.stats).toMatchObject({
+      done: 32,
+      failed: 8,
+      retried: 16,
+      running: 0,
+      queued: 0,
+      waiting: 0,
+    })
+  })
+
+  it('a 429 with Retry-After pauses every new start on the limiter for that long', async () => {
+    reset()
+    const limiter = createLimiter({ concurrency: 4, retry: { minDelay: 1 }, cooldown: { jitter: 0.1 } })
+    const cooldowns: { at: number; until: number }[] = []
+    limiter.on('cooldown', (e) => cooldowns.push({ at: Date.now(), until: e.until }))
+    const starts: number[] = []
+    const outcomes = await limiter.map(
+      Array.from({ length: 16 }, (_, i) => i),
+      (i, { signal }) => {
+        starts.push(Date.now())
+        return getText(`${server.url}${i === 2 ? '/throttle-once?after=1' : '/ok?delay=20'}&id=${i}`, signal)
+      },
+      { settle: true },
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
+    expect(cooldowns).toHaveLength(1)
+    const { at, until } = cooldowns[0]!
+    expect(until - at).toBeGreaterThanOrEqual(1000)
+    // Client side, exact: no attempt started while the cooldown held.
+    expect(starts.filter((t) => t > at && t < until)).toEqual([])
+    // Server side: nothing arrived in the cooldown (100 ms of slack for requests already in flight).
+    const sent = log.throttled[0]!
+    expect(log.arrivals.filter((t) => t > sent + 100 && t < sent + 1000)).toEqual([])
+    expect(log.requests).toBe(17)
+  })
+
+  it('rate windows hold on the server side too', async () => {
+    reset()
+    const limiter = createLimiter({
+      concurrency: 10,
+      rate: [
+        { limit: 3, interval: 300 },
+        { limit: 6, interval: 1000 },
+      ],
+    })
+    const starts: number[] = []
+    const outcomes = await limiter.map(
+      Array.from({ length: 14 }, (_, i) => i),
+      (i, { signal }) => {
+        starts.push(performance.now())
+        return getText(`${server.url}/ok?id=${i}`, signal)
+      },
+      { settle: true },
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
+    // Client side: exact windows (1 ms for timer rounding).
+    expect(busiest(starts, 299)).toBeLessThanOrEqual(3)
+    expect(busiest(starts, 999)).toBeLessThanOrEqual(6)
+    // Server side: windows narrowed by 100 ms to allow for transit.
+    expect(busiest(log.arrivals, 200)).toBeLessThanOrEqual(3)
+    expect(busiest(log.arrivals, 900)).toBeLessThanOrEqual(6)
+  })
+
+  it('timeouts abort slow requests and retry them; aborting the batch ends every item', async () => {
+    reset()
+    const limiter = createLimiter({ concurrency: 3, timeout: 1000, retry: { retries: 1, minDelay: 1 } })
+    const outcomes = await limiter.map(
+      [0, 1, 2, 3],
+      (i, { signal }) => getText(`${server.url}/ok?delay=${i === 0 ? 20_000 : 10}&id=${i}`, signal),
+      { settle: true },
+    )
+    expect(outcomes[0]).toMatchObject({
+      status: 'rejected',
+      attempts: 2,
+      error: { code: 'ERR_RETRIES_EXHAUSTED' },
+    })
+    expect((outcomes[0] as { error: { cause: { code: string } } }).error.cause.code).toBe('ERR_TIMEOUT')
+    expect(outcomes.slice(1).every((o) => o.status === 'fulfilled')).toBe(true)
+
+    const controller = new AbortController()
+    const slow = limiter.map(
+      [0, 1, 2, 3, 4, 5],
+      (i, { signal }) => getText(`${server.url}/ok?delay=20000&id=a${i}`, signal),
+      {
+        signal: controller.signal,
+        settle: true,
+        timeout: 60_000,
+      },
+    )
+    setTimeout(() => controller.abort(), 100)
+    const aborted = await slow
+    expect(aborted).toHaveLength(6)
+    expect(
+      aborted.every((o) => o.status === 'rejected' && (o.error as { code: string }).code === 'ERR_ABORTED'),
+    ).toBe(true)
+    await limiter.onIdle()
+    expect(limiter.stats.running).toBe(0)
+  })
+})

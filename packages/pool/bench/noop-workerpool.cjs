@@ -1,0 +1,3 @@
+const workerpool = require('workerpool')
+
+workerpool.worker({ inc: (n) => n + 1 })

@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fixturePool, rejection } from '../test/helpers'
+import type { Pool } from './index'
+
+let pool: Pool
+afterEach(async () => {
+  await pool?.destroy()
+})
+
+describe('run', () => {
+  it('runs named sync and async tasks and hands every task the ctx init returned', async () => {
+    pool = fixturePool('basic.mjs', { initData: { multiplier: 3 } })
+    expect(await pool.run('double', 7)).toBe(42)
+    expect(await pool.run('slowDouble', { n: 4, ms: 5 })).toBe(8)
+    const ctx = (await pool.run('ctx', null)) as { multiplier: number; loadedAt: number }
+    expect(ctx).toMatchObject({ multiplier: 3, loadedAt: 1 })
+  })
+
+  it('runs init once per worker: the ctx persists across tasks on one worker', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1 })
+    const counts = []
+    for (let i = 0; i < 5; i++) counts.push(await pool.run('counter', null))
+    expect(counts).toEqual([1, 2, 3, 4, 5])
+    expect(await pool.run('ctx', null)).toMatchObject({ loadedAt: 1 })
+  })
+
+  it('passes task errors through as they were thrown', async () => {
+    pool = fixturePool()
+    const error = await rejection(pool.run('fail', 'bad input'))
+    expect(error.message).toBe('bad input')
+    expect(error.code).toBeUndefined()
+  })
+
+  it('rejects an unknown task name with ERR_UNKNOWN_TASK naming the known ones', async () => {
+    pool = fixturePool()
+    const error = await rejection(pool.run('nope', 1))
+    expect(error.code).toBe('ERR_UNKNOWN_TASK')
+    expect(error.message).toMatch(/Unknown task "nope".*"double"/)
+  })
+
+  it('rejects input that cannot be cloned with ERR_DATA_CLONE, and a result that cannot', async () => {
+    pool = fixturePool()
+    expect((await rejection(pool.run('double', () => 1))).code).toBe('ERR_DATA_CLONE')
+    expect((await rejection(pool.run('returnFunction', null))).code).toBe('ERR_DATA_CLONE')
+    expect(await pool.run('double', 2)).toBe(4)
+  })
+
+  it('moves an ArrayBuffer listed in `transfer` instead of copying it', async () => {
+    pool = fixturePool()
+    const buffer = new ArrayBuffer(1024)
+    expect(await pool.run('byteLength', buffer, { transfer: [buffer] })).toBe(1024)
+    expect(buffer.byteLength).toBe(0)
+    const kept = new ArrayBuffer(16)
+    expect(await pool.run('byteLength', kept)).toBe(16)
+    expect(kept.byteLength).toBe(16)
+  })
+
+  it('checks its options', () => {
+    pool = fixturePool()
+    expect(() => pool.run('double', 1, { timeout: -1 })).toThrow(
+      'Expected `timeout` to be a number >= 0, got `-1` (number)',
+    )
+    expect(() => pool.run(3 as never, 1)).toThrow(/Expected `task` to be a task name/)
+  })
+})
+
+describe('abort and timeout', () => {
+  it('rejects with ERR_ABORTED when the signal aborts, queued or running, and keeps serving', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1 })
+    const controller = new AbortController()
+    const running = pool.run('slowDouble', { n: 1, ms: 60_000 }, { signal: controller.signal })
+    const queued = pool.run('double', 1, { signal: controller.signal })
+    controller.abort(new Error('user cancelled'))
+    const [a, b] = await Promise.all([rejection(running), rejection(queued)])
+    expect(a.code).toBe('ERR_ABORTED')
+    expect(b.code).toBe('ERR_ABORTED')
+    expect((a.cause as Error).message).toBe('user cancelled')
+    expect(await pool.run('double', 5)).toBe(10)
+    const already = AbortSignal.abort()
+    expect((await rejection(pool.run('double', 1, { signal: already }))).code).toBe('ERR_ABORTED')
+  })
+
+  it('times out a task that runs too long, and the pool goes on', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1 })
+    const error = await rejection(pool.run('spin', 20_000, { timeout: 100 }))
+    expect(error.code).toBe('ERR_TIMEOUT')
+    expect(await pool.run('double', 4)).toBe(8)
+  })
+
+  it('starts the timeout clock when the task starts, not while it waits in the queue', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1 })
+    // The first task holds the only worker for 1.5 s; the second waits that long, then runs ~10 ms.
+    const blocker = pool.run('spin', 1500)
+    const timed = pool.run('slowDouble', { n: 21, ms: 10 }, { timeout: 1000 })
+    expect(await timed).toBe(42)
+    expect(await blocker).toBe(1500)
+  })
+})
+
+describe('queue, close and destroy', () => {
+  it('rejects past maxQueue with ERR_QUEUE_FULL', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1, maxQueue: 1 })
+    const first = pool.run('slowDouble', { n: 1, ms: 200 })
+    await new Promise((r) => setTimeout(r, 50))
+    const second = pool.run('double', 2)
+    const third = pool.run('double', 3)
+    expect((await rejection(third)).code).toBe('ERR_QUEUE_FULL')
+    expect(await first).toBe(2)
+    expect(await second).toBe(4)
+  })
+
+  it('close() lets queued and running tasks finish, then refuses new ones with ERR_CLOSED', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1 })
+    const tasks = [pool.run('slowDouble', { n: 1, ms: 100 }), pool.run('double', 2), pool.run('double', 3)]
+    await pool.close()
+    expect(await Promise.all(tasks)).toEqual([2, 4, 6])
+    expect((await rejection(pool.run('double', 1))).code).toBe('ERR_CLOSED')
+    expect(pool.stats().threads).toBe(0)
+    await pool.close()
+  })
+
+  it('destroy() stops at once: running and queued tasks reject with ERR_CLOSED', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1 })
+    const running = rejection(pool.run('slowDouble', { n: 1, ms: 60_000 }))
+    const queued = rejection(pool.run('double', 2))
+    await new Promise((r) => setTimeout(r, 50))
+    await pool.destroy()
+    expect((await running).code).toBe('ERR_CLOSED')
+    expect((await queued).code).toBe('ERR_CLOSED')
+  })
+
+  it('closes through Symbol.asyncDispose', async () => {
+    pool = fixturePool()
+    const pending = pool.run('slowDouble', { n: 2, ms: 20 })
+    await pool[Symbol.asyncDispose]()
+    expect(await pending).toBe(4)
+    expect((await rejection(pool.run('double', 1))).code).toBe('ERR_CLOSED')
+  })
+})
+
+describe('workers', () => {
+  it('broadcast runs a task once on every worker', async () => {
+    pool = fixturePool('basic.mjs', { threads: 2 })
+    const ids = await pool.broadcast('whoami', null)
+    expect(ids).toHaveLength(2)
+    expect(new Set(ids).size).toBe(2)
+    const counts = await pool.broadcast('counter', null)
+    expect(counts).toEqual([1, 1])
+  })
+
+  it('recycles a worker after maxTasksPerWorker tasks', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1, maxTasksPerWorker: 3 })
+    const ids = []
+    for (let i = 0; i < 7; i++) ids.push(await pool.run('whoami', null))
+    expect(new Set(ids.slice(0, 3)).size).toBe(1)
+    expect(new Set(ids.slice(3, 6)).size).toBe(1)
+    expect(ids[3]).not.toBe(ids[0])
+    expect(ids[6]).not.toBe(ids[3])
+    // The third worker has run one task; a fresh worker runs init again, so its counter starts over.
+    const counts = []
+    for (let i = 0; i < 4; i++) counts.push(await pool.run('counter', null))
+    expect(counts).toEqual([1, 2, 1, 2])
+  })
+
+  it('lets idle workers go after idleTimeout, keeping one', async () => {
+    pool = fixturePool('basic.mjs', { threads: 2, idleTimeout: 50 })
+    await Promise.all([1, 2, 3, 4].map((n) => pool.run('slowDouble', { n, ms: 50 })))
+    expect(pool.stats().threads).toBe(2)
+    await vi.waitFor(() => expect(pool.stats().threads).toBe(1), { timeout: 10_000, interval: 50 })
+    expect(await pool.run('double', 3)).toBe(6)
+  })
+
+  it('reports stats with counts and time percentiles', async () => {
+    pool = fixturePool()
+    await Promise.all([pool.run('double', 1), pool.run('double', 2), rejection(pool.run('fail', 'x'))])
+    const stats = pool.stats()
+    expect(stats).toMatchObject({ threads: 2, queued: 0, running: 0, completed: 2, failed: 1 })
+    expect(stats.runTime.p50).toBeGreaterThan(0)
+    expect(stats.runTime.p99).toBeGreaterThanOrEqual(stats.runTime.p50)
+    expect(stats.waitTime.max).toBeGreaterThanOrEqual(0)
+    expect(stats.utilization).toBeGreaterThanOrEqual(0)
+  })
+})

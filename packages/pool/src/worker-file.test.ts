@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fixture, fixturePool, rejection } from '../test/helpers'
+import { createPool, type Pool } from './index'
+import { canLoadTypeScript, resolveWorkerFile } from './worker-file'
+
+let pool: Pool | undefined
+afterEach(async () => {
+  await pool?.destroy()
+  pool = undefined
+})
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (error) {
+    return (error as { code?: string }).code
+  }
+  return undefined
+}
+
+describe('worker file checks before any worker starts', () => {
+  it('rejects a missing file, a bad extension and a bad `worker` value', () => {
+    expect(codeOf(() => createPool({ worker: fixture('missing.mjs') }))).toBe('ERR_WORKER_FILE')
+    const text = join(tmpdir(), `boundkit-pool-${process.pid}.txt`)
+    writeFileSync(text, 'not a worker')
+    expect(codeOf(() => createPool({ worker: text }))).toBe('ERR_WORKER_FILE')
+    expect(codeOf(() => createPool({ worker: 42 as never }))).toBe('ERR_INVALID_OPTION')
+    expect(codeOf(() => createPool({ worker: new URL('https://example.com/w.js') }))).toBe(
+      'ERR_INVALID_OPTION',
+    )
+  })
+
+  it('checks numeric options with a message naming the option', () => {
+    expect(() => createPool({ worker: fixture('basic.mjs'), threads: 0 })).toThrow(
+      'Expected `threads` to be an integer >= 1, got `0` (number)',
+    )
+    expect(() => createPool({ worker: fixture('basic.mjs'), maxTasksPerWorker: 1.5 })).toThrow(
+      /Expected `maxTasksPerWorker` to be an integer >= 1/,
+    )
+    expect(() => createPool({ worker: fixture('basic.mjs'), resourceLimits: { heap: 1 } as never })).toThrow(
+      /resourceLimits/,
+    )
+  })
+
+  it('says what to do with a .ts worker where Node cannot strip types', () => {
+    expect(() => resolveWorkerFile(fixture('typed.ts'), false)).toThrow(/Compile it to \.js.*Node >= 22\.18/)
+    expect(resolveWorkerFile(fixture('typed.ts'), true)).toBe(fixture('typed.ts').href)
+    expect(canLoadTypeScript({ typescript: 'strip' })).toBe(true)
+    expect(canLoadTypeScript({})).toBe(false)
+  })
+
+  it('runs a .ts worker on a Node that strips types, and refuses it with ERR_WORKER_FILE elsewhere', async () => {
+    if (canLoadTypeScript()) {
+      pool = fixturePool('typed.ts')
+      expect(await pool.run('length', { x: 3, y: 4 })).toBe(50)
+    } else {
+      const error = (() => {
+        try {
+          createPool({ worker: fixture('typed.ts') })
+        } catch (e) {
+          return e as { code: string; message: string }
+        }
+        throw new Error('expected createPool to throw')
+      })()
+      expect(error.code).toBe('ERR_WORKER_FILE')
+      expect(error.message).toContain(process.version)
+      expect(error.message).toMatch(/Compile it to \.js/)
+    }
+  })
+})
+
+// Written at run time: a file that does not parse cannot live in the linted sources.
+const syntaxError = join(tmpdir(), `boundkit-pool-syntax-error-${process.pid}.mjs`)
+writeFileSync(syntaxError, 'export default {\n  this is not javascript\n')
+
+describe('worker files that fail to load', () => {
+  it.each([
+    [syntaxError, /Could not load the worker file .*syntax-error-\d+\.mjs/],
+    ['top-level-throw.mjs', /broken at load/],
+    ['no-export.mjs', /does not export defineWorker/],
+  ])('%s: every task rejects with ERR_WORKER_FILE', async (name, message) => {
+    pool = name.startsWith('/') ? createPool({ worker: name, threads: 2 }) : fixturePool(name)
+    const errors = await Promise.all([rejection(pool.run('double', 1)), rejection(pool.run('double', 2))])
+    for (const error of errors) {
+      expect(error.code).toBe('ERR_WORKER_FILE')
+      expect(error.message).toMatch(message)
+    }
+  })
+
+  it('init that throws: ERR_WORKER_INIT with the reason', async () => {
+    pool = fixturePool('init-fails.mjs')
+    const error = await rejection(pool.run('double', 1))
+    expect(error.code).toBe('ERR_WORKER_INIT')
+    expect(error.message).toMatch(/model file not found/)
+  })
+
+  it('loads a CommonJS worker file given as a path', async () => {
+    pool = createPool({ worker: fixture('commonjs.cjs').pathname, threads: 1, initData: 'hello' })
+    expect(await pool.run('greet', 'world')).toBe('hello world')
+  })
+})

@@ -1,0 +1,27 @@
+// Installed from its tarball: write ordered JSONL with fsync, resume it, and read the keys back.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openWriter, readCompleted } from '@boundkit/writer'
+
+const dir = mkdtempSync(join(tmpdir(), 'writer-smoke-'))
+const file = join(dir, 'out.jsonl')
+try {
+  const writer = await openWriter(file, { ordered: true, durability: 'fsync' })
+  await Promise.all([2, 0, 1].map((seq) => writer.write({ id: seq }, { seq })))
+  await writer.close()
+  const again = await openWriter(file, { ordered: true, resume: true, key: (r) => r.id })
+  if (again.nextSeq !== 3 || again.completed.size !== 3) throw new Error('resume did not see 3 records')
+  await again.write({ id: 3 }, { seq: 3 })
+  await again.close()
+  const ids = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).id)
+  if (ids.join() !== '0,1,2,3') throw new Error(`unexpected file: ${ids}`)
+  if ((await readCompleted(file, (r) => r.id)).size !== 4) throw new Error('readCompleted')
+  const error = await openWriter(file, { maxPending: 0 }).catch((e) => e)
+  if (error.code !== 'ERR_INVALID_OPTION') throw new Error('expected ERR_INVALID_OPTION')
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
