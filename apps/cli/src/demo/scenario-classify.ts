@@ -33,7 +33,7 @@ function samples(url: string): SampleTask[] {
     },
     { name: 'CPU loop (fib(30))', expected: 'cpu', fn: () => fib(30) },
     {
-      name: 'mixed job (an API call, then fib(31) on its answer)',
+      name: 'mixed job (an API call, then fib(32) on its answer)',
       expected: 'mixed',
       fn: async () => {
         const response = await fetch(`${url}/v1/judge`, {
@@ -42,7 +42,7 @@ function samples(url: string): SampleTask[] {
           body,
         })
         await response.text()
-        return fib(31)
+        return fib(32)
       },
     },
   ]
