@@ -8,6 +8,7 @@ export default boundkitConfig({
     'workers/fib': 'src/workers/fib.ts',
     'workers/sum': 'src/workers/sum.ts',
     'workers/thumbnail': 'src/workers/thumbnail.ts',
+    'workers/server': 'src/workers/server.ts',
   },
   format: ['esm'],
   dts: false,

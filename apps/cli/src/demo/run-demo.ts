@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { startServer } from '@boundkit/server'
 import { EXIT, messageOf } from '../errors'
 import { colorEnabled, formatMs, paint } from '../terminal'
+import { startDemoServer } from './demo-server'
 import { scenarios } from './scenarios'
 import { summaryTable } from './table'
 import type { DemoContext, ScenarioResult } from './types'
@@ -44,14 +44,15 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
   const stream = process.stderr
   const style = paint(colorEnabled(stream))
   const log = (line: string) => stream.write(`${line}\n`)
-  const server = await startServer({
+  const server = await startDemoServer({
     ...demoServerOptions,
     judge: { ...demoServerOptions.judge, faultKinds: [...demoServerOptions.judge.faultKinds] },
   })
   const context: DemoContext = { url: server.url, quick, outDir, stream, log }
   log(
     style.dim(
-      `boundkit demo${quick ? ' --quick' : ''}: demo server at ${server.url}, ${availableParallelism()} CPUs, Node ${process.version}`,
+      `boundkit demo${quick ? ' --quick' : ''}: demo server at ${server.url} (a worker thread of this process), ` +
+        `${availableParallelism()} CPUs, Node ${process.version}`,
     ),
   )
   const results: ScenarioResult[] = []
