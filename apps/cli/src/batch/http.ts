@@ -68,12 +68,14 @@ export function errorRecord(error: unknown): ErrorRecord {
     current = (current as { cause?: unknown }).cause
   }
   const outer = error as { code?: unknown; message?: unknown; cause?: unknown }
-  const code = typeof outer?.code === 'string' ? outer.code : (http?.code ?? 'ERR_REQUEST_FAILED')
+  const cause = outer?.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined
+  const causeCode = [cause?.code, cause?.cause?.code].find((c): c is string => typeof c === 'string')
+  const code =
+    typeof outer?.code === 'string' ? outer.code : (http?.code ?? causeCode ?? 'ERR_REQUEST_FAILED')
   let message = typeof outer?.message === 'string' ? outer.message : String(error)
-  const cause = outer?.cause as { message?: unknown; cause?: { code?: unknown } } | undefined
   if (http === undefined && cause && typeof cause.message === 'string') {
-    const causeCode = typeof cause.cause?.code === 'string' ? ` ${cause.cause.code}` : ''
-    message = `${message}: ${cause.message}${causeCode}`
+    message = `${message}: ${cause.message}`
+    if (causeCode !== undefined && !message.includes(causeCode)) message += ` (${causeCode})`
   } else if (http !== undefined && http !== error) message = `${message}: ${http.message}`
   const record: ErrorRecord = { code, message }
   if (http !== undefined) {
