@@ -37,7 +37,9 @@ describe('createProgress', () => {
     now = 2000
     progress.update(4)
     progress.stop()
-    expect(chunks[0]).toBe(`\r\u001b[2Kbatch  [${'#'.repeat(12)}${'-'.repeat(12)}]  2/4  50%  2.0/s  ETA 1.0 s`)
+    expect(chunks[0]).toBe(
+      `\r\u001b[2Kbatch  [${'#'.repeat(12)}${'-'.repeat(12)}]  2/4  50%  2.0/s  ETA 1.0 s`,
+    )
     expect(chunks.at(-1)).toBe('\n')
   })
 
