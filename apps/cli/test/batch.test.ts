@@ -26,6 +26,21 @@ async function waitForLines(path: string, count: number): Promise<void> {
   }
 }
 
+/** `batch` on the shared input against the test server, into `out`, keyed by id. */
+function batchArgs(out: string, ...extra: string[]): string[] {
+  return [
+    'batch',
+    join(dir, 'in.jsonl'),
+    '--url',
+    `${server.url}/v1/judge`,
+    '--out',
+    out,
+    '--key',
+    'id',
+    ...extra,
+  ]
+}
+
 function conversation(i: number) {
   return {
     id: `c${i}`,
@@ -63,25 +78,8 @@ describe('boundkit batch against the demo server with faults on', () => {
   it('writes one ordered line per record, every one ok after retries', async () => {
     const out = join(dir, 'all.jsonl')
     const result = await boundkit(
-      'batch',
-      join(dir, 'in.jsonl'),
-      '--url',
-      `${server.url}/v1/judge`,
-      '--out',
-      out,
-      '--key',
-      'id',
-      '--concurrency',
-      '8',
-      '--retries',
-      '12',
-      '--rate',
-      '50/s',
-      '--timeout',
-      '10s',
-      '--header',
-      'X-Test: yes',
-      '--json',
+      ...batchArgs(out, '--concurrency', '8', '--retries', '12', '--rate', '50/s', '--timeout', '10s'),
+      ...['--header', 'X-Test: yes', '--json'],
     )
     expect(result.stderr).not.toContain('failed:')
     expect(result.code).toBe(0)
@@ -108,22 +106,7 @@ describe('boundkit batch against the demo server with faults on', () => {
 
   it('survives SIGINT and SIGKILL: resumed runs leave exactly one line per record', async () => {
     const out = join(dir, 'resumed.jsonl')
-    const args = [
-      'batch',
-      join(dir, 'in.jsonl'),
-      '--url',
-      `${server.url}/v1/judge`,
-      '--out',
-      out,
-      '--key',
-      'id',
-      '--concurrency',
-      '2',
-      '--retries',
-      '12',
-      '--timeout',
-      '10s',
-    ]
+    const args = batchArgs(out, '--concurrency', '2', '--retries', '12', '--timeout', '10s')
     // 1. Ctrl-C: stops new requests, finishes the ones in flight, flushes, says how to resume, exits 130.
     const first = start(...args)
     await waitForLines(out, 10)

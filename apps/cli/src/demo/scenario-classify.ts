@@ -18,30 +18,26 @@ function samples(url: string): SampleTask[] {
     contexts: ['The event loop runs callbacks one at a time.'],
     answer: 'It runs callbacks one at a time.',
   })
+  const judge = async () => {
+    const response = await fetch(`${url}/v1/judge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    return response.text()
+  }
   return [
     {
       name: 'API call (POST /v1/judge)',
       expected: 'io',
-      fn: async () => {
-        const response = await fetch(`${url}/v1/judge`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        })
-        return response.text()
-      },
+      fn: judge,
     },
     { name: 'CPU loop (fib(30))', expected: 'cpu', fn: () => fib(30) },
     {
       name: 'mixed job (an API call, then fib(32) on its answer)',
       expected: 'mixed',
       fn: async () => {
-        const response = await fetch(`${url}/v1/judge`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        })
-        await response.text()
+        await judge()
         return fib(32)
       },
     },
