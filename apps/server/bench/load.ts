@@ -5,8 +5,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+
+/** How long the load runs on after `until` settles. */
+const STOP_GRACE_MS = 250
 
 export interface ServerProcess {
   url: string
@@ -47,14 +51,24 @@ export interface LatencySummary {
   errors: number
 }
 
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
 /**
  * Runs autocannon against `url` until `until` settles (or for `seconds` when there is nothing to wait
- * for) and summarises the latencies it saw.
+ * for) and summarises the latencies of the requests sent in that window. Latencies are taken from each
+ * response (not autocannon's summary), so the fast requests sent after the window closes, while the
+ * load generator stops, do not dilute the figures, and the slow ones sent inside it are all counted.
  */
 export async function measureLatency(
   url: string,
   options: { connections: number; until?: Promise<unknown>; seconds?: number },
 ): Promise<LatencySummary> {
+  const samples: number[] = []
+  let windowEnd = Number.POSITIVE_INFINITY
+  let errors = 0
   let instance: autocannon.Instance | undefined
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
@@ -67,18 +81,27 @@ export async function measureLatency(
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     )
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (performance.now() - responseTime > windowEnd) return
+      samples.push(responseTime)
+      if (status !== 200) errors++
+    })
   })
   if (options.until) {
     await options.until
+    windowEnd = performance.now()
+    // Let the health checks stalled behind the last CPU request come back before stopping.
+    await delay(STOP_GRACE_MS)
     instance!.stop()
   }
   const result = await finished
+  samples.sort((a, b) => a - b)
   return {
-    requests: result.requests.total,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    maxMs: result.latency.max,
-    errors: result.errors + result.non2xx,
+    requests: samples.length,
+    p50Ms: percentile(samples, 50),
+    p99Ms: percentile(samples, 99),
+    maxMs: samples.at(-1) ?? Number.NaN,
+    errors: errors + result.errors + result.timeouts,
   }
 }
 

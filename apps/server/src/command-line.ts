@@ -71,7 +71,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'BOUNDKIT_MAX_IMAGE_SIDE',
     option: 'maxImageSide',
     kind: 'integer',
-    shown: '2048',
+    shown: '1024',
     help: 'largest image width or height, pixels',
   },
   {

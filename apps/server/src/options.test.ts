@@ -11,7 +11,7 @@ describe('resolveOptions', () => {
       bodyLimitBytes: 1_048_576,
       maxBatchSize: 100,
       maxFibN: 40,
-      maxImageSide: 2048,
+      maxImageSide: 1024,
       shutdownTimeoutMs: 10_000,
       logger: false,
       random: Math.random,

@@ -45,7 +45,7 @@ export interface ServerOptions {
   maxTextLength?: number
   /** Largest `n` of `GET /cpu/fib/:n`. @default 40 */
   maxFibN?: number
-  /** Largest width or height of a generated image, in pixels. @default 2048 */
+  /** Largest width or height of a generated image, in pixels. @default 1024 */
   maxImageSide?: number
   /** How long `close()` waits for in-flight requests before cutting connections, in ms. @default 10000 */
   shutdownTimeoutMs?: number
@@ -138,7 +138,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     maxBatchSize: integer('maxBatchSize', options.maxBatchSize, 1, 100_000, 100),
     maxTextLength: integer('maxTextLength', options.maxTextLength, 1, 10_000_000, 20_000),
     maxFibN: integer('maxFibN', options.maxFibN, 0, 78, 40),
-    maxImageSide: integer('maxImageSide', options.maxImageSide, 1, 8192, 2048),
+    maxImageSide: integer('maxImageSide', options.maxImageSide, 1, 8192, 1024),
     shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, 0, 3_600_000, 10_000),
     logger: booleanOption(fail, 'logger', options.logger, false),
     random,

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks'
 import { environment } from './environment'
 import { createGuard, type Guard } from './guard'
-import { callTask, type Measurement, measureSample, type Task } from './measure'
-import { checkTask, type ClassifyOptions, parseOptions } from './options'
-import { functionLevel, runProbe } from './probe'
+import { callTask, type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
+import { type ClassifyOptions, checkTask, type ParsedOptions, parseOptions } from './options'
+import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
 import { median, spread } from './stats'
 import { functionKind, recommend } from './verdict'
@@ -11,29 +11,48 @@ import { functionKind, recommend } from './verdict'
 /** Calls per sample never exceed this, however tiny the task. */
 const maxCallsPerSample = 100_000
 
-/**
- * Warm-up: the first calls pay for compilation and lazy set-up (and V8 compiles hot code on other
- * threads for a while), so they are not measured. Calls the task back to back, at least 3 times and
- * for at least 100 ms (or `minSampleTime` if longer), but for no more than a quarter of the time budget; returns the wall
- * time of one call, the first call left out.
- */
-async function warmUp(task: Task, minSampleTime: number, budget: number, guard: Guard): Promise<number> {
+/** Calls the task back to back for at least 2 calls and `minMs`, measured as one window. */
+async function warmWindow(task: Task, minMs: number, deadline: number, guard: Guard): Promise<Measurement> {
+  const stop = startWindow()
   const start = performance.now()
-  let firstMs = 0
   let calls = 0
-  let elapsed = 0
-  while ((calls < 3 || elapsed < Math.max(minSampleTime, 100)) && calls < maxCallsPerSample) {
+  while (calls < 2 || performance.now() - start < minMs) {
     const pending = callTask(task, guard)
     if (pending) await pending
     calls++
-    elapsed = performance.now() - start
-    if (calls === 1) firstMs = elapsed
-    if (elapsed >= budget / 4) break
+    if (calls >= maxCallsPerSample || performance.now() >= deadline) break
   }
-  return calls > 1 ? (elapsed - firstMs) / (calls - 1) : elapsed
+  return stop(calls)
 }
 
-function summarise(samples: Measurement[]): Summary {
+/**
+ * Warm-up: the first calls pay for compilation and lazy set-up, so they are not kept. After one
+ * call, a window of calls (at least 2, and 100 ms or `minSampleTime` if longer) is measured. V8
+ * keeps compiling hot code and WebAssembly on other threads for a while after a library's first use
+ * (the first `fetch` compiles its HTTP parser), which looks like CPU off the main thread: while a
+ * window shows such CPU, another window follows, until the figure holds steady (real offloaded work)
+ * or falls below `offloadedCpu` (it was compilation), for at most 5 extra windows and a quarter of
+ * the time budget. Returns the last window.
+ */
+async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Measurement> {
+  const deadline = performance.now() + opts.timeBudget / 4
+  const stopFirst = startWindow()
+  await runSequence(task, 1, guard)
+  const first = stopFirst(1)
+  if (performance.now() >= deadline) return first
+  const minMs = Math.max(opts.minSampleTime, 100)
+  let window = await warmWindow(task, minMs, deadline, guard)
+  for (let extra = 0; extra < 5 && performance.now() < deadline; extra++) {
+    if (window.offMainRatio < opts.thresholds.offloadedCpu) break
+    const next = await warmWindow(task, minMs, deadline, guard)
+    const steady = next.offMainRatio >= 0.6 * window.offMainRatio
+    window = next
+    if (steady) break
+  }
+  return window
+}
+
+function summarise(samples: Measurement[], probe: Probe): Summary {
   const calls = samples[0]!.calls
   return {
     callMs: spread(samples.map((m) => m.wallMs / calls)),
@@ -41,14 +60,19 @@ function summarise(samples: Measurement[]): Summary {
     cpuRatio: median(samples.map((m) => m.cpuRatio)),
     elu: median(samples.map((m) => m.elu)),
     busy: median(samples.map((m) => m.busy)),
-    offMainRatio: median(samples.map((m) => m.offMainRatio)),
+    // The probe's levels count too: a burst of background compilation lands in one or two of them,
+    // while CPU work that is really offloaded shows in all.
+    offMainRatio: median([
+      ...samples.map((m) => m.offMainRatio),
+      ...probe.levels.map((l) => l.offMainRatio ?? 0),
+    ]),
   }
 }
 
 /**
- * Measures `fn` (sync or async) and says what kind of work it is and which model fits: one warm-up
- * call, `runs` measured samples, then a concurrency probe (1, 2, 4, ... up to `maxConcurrency`
- * within `timeBudget`). The report is plain data (JSON-serialisable); `format(report)` prints it.
+ * Measures `fn` (sync or async) and says what kind of work it is and which model fits: a warm-up,
+ * a concurrency probe (1, 2, 4, ... up to `maxConcurrency` within `timeBudget`), then `runs`
+ * measured samples. The report is plain data (JSON-serialisable); `format(report)` prints it.
  */
 export async function classify(fn: Task, options?: ClassifyOptions): Promise<ClassifyReport> {
   checkTask(fn)
@@ -57,10 +81,19 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
   guard.check()
 
-  const callMs = await warmUp(fn, opts.minSampleTime, opts.timeBudget, guard)
+  const warm = await warmUp(fn, opts, guard)
+  const callMs = warm.wallMs / warm.calls
   const callsPerSample = Math.min(
     maxCallsPerSample,
     Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-4))),
+  )
+
+  // The probe runs first: it measures level 1 itself and warms the task further, so the samples
+  // that decide the kind come after any background compilation has settled.
+  const probe = await runProbe(
+    functionLevel(fn, callsPerSample, guard),
+    { ...opts, ...opts.thresholds, patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2 },
+    guard,
   )
 
   const samples: Measurement[] = []
@@ -70,23 +103,8 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
     guard.check()
     samples.push(await measureSample(fn, callsPerSample, guard))
   }
-
-  const summary = summarise(samples)
+  const summary = summarise(samples, probe)
   const kind = functionKind(summary, opts.thresholds)
-  const firstWall = median(samples.map((m) => m.wallMs))
-  const probe = await runProbe(
-    {
-      concurrency: 1,
-      calls: callsPerSample,
-      wallMs: firstWall,
-      throughput: (callsPerSample / Math.max(firstWall, 1e-6)) * 1000,
-      elu: summary.elu,
-      cpuRatio: summary.cpuRatio,
-    },
-    functionLevel(fn, callsPerSample, guard),
-    { ...opts, ...opts.thresholds, patience: kind === 'cpu' ? 1 : 2 },
-    guard,
-  )
 
   const env = environment()
   return {

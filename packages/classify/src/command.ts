@@ -49,9 +49,13 @@ function notFound(command: string, cause: unknown): ClassifyError {
 function failed(display: string, exitCode: number | null, signal: string | null, stderr: string) {
   const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`
   const tail = stderr.slice(-tailLength)
-  return new ClassifyError('ERR_COMMAND_FAILED', `Command \`${display}\` ${how}${tail ? `: ${tail.trim()}` : ''}`, {
-    command: { exitCode, signal, stderrTail: tail },
-  })
+  return new ClassifyError(
+    'ERR_COMMAND_FAILED',
+    `Command \`${display}\` ${how}${tail ? `: ${tail.trim()}` : ''}`,
+    {
+      command: { exitCode, signal, stderrTail: tail },
+    },
+  )
 }
 
 interface WrapperResult {
@@ -63,7 +67,11 @@ interface WrapperResult {
 }
 
 /** One measured run through the wrapper process. */
-function runWrapped(command: string, args: string[], opts: CommandOptions): Spawned & { result: Promise<CommandRun> } {
+function runWrapped(
+  command: string,
+  args: string[],
+  opts: CommandOptions,
+): Spawned & { result: Promise<CommandRun> } {
   const child = spawn(process.execPath, ['-e', wrapperSource, JSON.stringify({ command, args })], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     cwd: opts.cwd,
@@ -94,10 +102,14 @@ function runWrapped(command: string, args: string[], opts: CommandOptions): Spaw
         if (parsed.error.code === 'ENOENT') reject(notFound(command, cause))
         else {
           reject(
-            new ClassifyError('ERR_COMMAND_FAILED', `Command \`${command}\` could not start: ${parsed.error.message}`, {
-              cause,
-              command: { exitCode: null, signal: null, stderrTail: stderr },
-            }),
+            new ClassifyError(
+              'ERR_COMMAND_FAILED',
+              `Command \`${command}\` could not start: ${parsed.error.message}`,
+              {
+                cause,
+                command: { exitCode: null, signal: null, stderrTail: stderr },
+              },
+            ),
           )
         }
         return
@@ -124,7 +136,11 @@ function runWrapped(command: string, args: string[], opts: CommandOptions): Spaw
 }
 
 /** One unmeasured run for the probe: the command spawned directly, timed from spawn to exit. */
-function runDirect(command: string, args: string[], opts: CommandOptions): Spawned & { result: Promise<void> } {
+function runDirect(
+  command: string,
+  args: string[],
+  opts: CommandOptions,
+): Spawned & { result: Promise<void> } {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd, env: opts.env })
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -154,6 +170,7 @@ function commandLevel(command: string, args: string[], opts: CommandOptions, gua
       throughput: (concurrency / Math.max(wallMs, 1e-6)) * 1000,
       elu: null,
       cpuRatio: null,
+      offMainRatio: null,
     }
   }
 }
@@ -181,7 +198,8 @@ export async function classifyCommand(
   checkCommand(command, args)
   const opts = parseOptions(options)
   const extra = (options ?? {}) as CommandOptions
-  if (extra.cwd !== undefined && typeof extra.cwd !== 'string') failOption(expected('cwd', 'a string', extra.cwd))
+  if (extra.cwd !== undefined && typeof extra.cwd !== 'string')
+    failOption(expected('cwd', 'a string', extra.cwd))
   if (extra.env !== undefined && (extra.env === null || typeof extra.env !== 'object')) {
     failOption(expected('env', 'an object', extra.env))
   }
@@ -202,14 +220,6 @@ export async function classifyCommand(
   const cpuMs = cpuKnown ? median(runs.map((r) => r.cpuMs!)) : null
   const cpuRatio = cpuKnown ? median(runs.map((r) => r.cpuRatio!)) : null
   const probe = await runProbe(
-    {
-      concurrency: 1,
-      calls: 1,
-      wallMs: wall,
-      throughput: 1000 / Math.max(wall, 1e-6),
-      elu: null,
-      cpuRatio,
-    },
     commandLevel(command, argv, extra, guard),
     { ...opts, ...opts.thresholds, patience: 2 },
     guard,

@@ -1,9 +1,13 @@
+export { classify } from './classify'
+export type { CommandOptions } from './command'
+export { classifyCommand } from './command'
 export type { ClassifyErrorCode, CommandFailure } from './errors'
 export { ClassifyError } from './errors'
-export type { ClassifyOptions, Thresholds } from './options'
-export { defaultThresholds } from './options'
+export { format } from './format'
 export type { Measurement, MeasureOptions, Task } from './measure'
 export { measure } from './measure'
+export type { ClassifyOptions, Thresholds } from './options'
+export { defaultThresholds } from './options'
 export type { Probe, ProbeLevel, ProbeStop } from './probe'
 export type {
   ClassifyReport,
@@ -15,7 +19,3 @@ export type {
   Summary,
   TaskKind,
 } from './report'
-export { classify } from './classify'
-export type { CommandOptions } from './command'
-export { classifyCommand } from './command'
-export { format } from './format'

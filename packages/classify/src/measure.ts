@@ -32,11 +32,12 @@ export interface Measurement {
   /** Time that thread was ready to run but waited for a core (a busy machine), ms; Linux only, else `null`. */
   threadWaitMs: number | null
   /**
-   * Share of time the task's thread was busy, 0..1, corrected for a loaded machine: the smaller of
-   * `elu` and `threadCpuMs / (wallMs - threadWaitMs)` where those are known (time spent waiting for a
-   * core is taken out, so CPU-bound work reads near 1 and the CPU part of mixed work keeps its share
-   * however loaded the machine is), else `elu`. The event loop alone overstates: it counts a wait
-   * interrupted by a signal, such as a child process's exit, as busy.
+   * Share of time the task's thread was busy, 0..1, corrected for a loaded machine. Where the
+   * thread's run-queue wait is known (Linux), that wait is taken out of both busy and wall time (so
+   * CPU-bound work reads near 1 and the CPU part of mixed work keeps its share however loaded the
+   * machine is), and the result is capped by the CPU time of the thread plus the other threads' (the
+   * event loop alone overstates: it counts a wait interrupted by a signal, such as a child process's
+   * exit, as busy). Elsewhere: `elu`.
    */
   busy: number
   /**
@@ -118,14 +119,16 @@ function otherThreadTimes(): Map<string, [number, number]> | null {
 }
 
 /**
- * The other threads' CPU time, their run-queue wait, and their load-corrected busy time: for each
- * thread, its CPU time over the time it was not kept waiting for a core (`cpu / (wall - wait)`),
- * summed. A pool thread computing the whole time reads 1 however loaded the machine is.
+ * The other threads' CPU time, their run-queue wait, and their load-corrected busy share: for each
+ * thread, its CPU time over the wall time less its own wait for a core and the main thread's (the
+ * main thread, kept waiting, cannot hand out the next piece of work), summed. A pool thread
+ * computing the whole time reads 1 however loaded the machine is.
  */
 function otherThreadsDelta(
   before: Map<string, [number, number]> | null,
   after: Map<string, [number, number]> | null,
   wallMs: number,
+  mainWaitMs: number,
 ): { cpuMs: number; waitMs: number; share: number } | null {
   if (!before || !after) return null
   let cpuMs = 0
@@ -137,7 +140,7 @@ function otherThreadsDelta(
     const waited = Math.max(0, wait - wait0)
     cpuMs += cpu
     waitMs += waited
-    share += cpu / Math.max(wallMs - waited, cpu, 1e-6)
+    share += cpu / Math.max(wallMs - waited - mainWaitMs, cpu, 1e-6)
   }
   return { cpuMs, waitMs, share }
 }
@@ -181,7 +184,6 @@ export function startWindow(): (calls: number) => Measurement {
     const cpu = process.cpuUsage(cpu0)
     const elu = performance.eventLoopUtilization(elu0)
     const thread1 = threadTimes()
-    const others = otherThreadsDelta(others0, otherThreadTimes(), wallMs)
     const cpuUserMs = cpu.user / 1000
     const cpuSystemMs = cpu.system / 1000
     const cpuMs = cpuUserMs + cpuSystemMs
@@ -190,11 +192,19 @@ export function startWindow(): (calls: number) => Measurement {
     const threadCpuMs = thread0 && thread1 ? Math.max(0, thread1.cpuMs - thread0.cpuMs) : null
     const threadWaitMs =
       thread0?.waitMs != null && thread1?.waitMs != null ? Math.max(0, thread1.waitMs - thread0.waitMs) : null
+    const others = otherThreadsDelta(others0, otherThreadTimes(), wallMs, threadWaitMs ?? 0)
     const eluShare = Math.min(1, mainActiveMs / safeWall)
-    const busy =
-      threadCpuMs !== null && threadWaitMs !== null
-        ? Math.min(eluShare, threadCpuMs / Math.max(wallMs - threadWaitMs, threadCpuMs, 1e-6))
-        : eluShare
+    let busy = eluShare
+    if (threadCpuMs !== null && threadWaitMs !== null) {
+      // Without the time the thread waited for a core: the event loop's busy time, and an upper
+      // bound from CPU time: its own, plus the other threads' CPU time (work it may block on, such
+      // as garbage collection helpers) and their run-queue time up to as much again.
+      const uncontended = Math.max(wallMs - threadWaitMs, 1e-6)
+      const eluPart = Math.max(0, mainActiveMs - threadWaitMs) / uncontended
+      const helpers = others ? others.cpuMs + Math.min(others.waitMs, others.cpuMs) : 0
+      const cpuPart = (threadCpuMs + helpers) / uncontended
+      busy = Math.min(1, eluPart, cpuPart)
+    }
     const offMainCpuMs = others ? others.cpuMs : Math.max(0, cpuMs - (threadCpuMs ?? mainActiveMs))
     const offMainWaitMs = others ? others.waitMs : null
     return {

@@ -11,11 +11,12 @@ import { ClassifyError, failOption } from './errors'
 export interface Thresholds {
   /** Main-thread busy share at or above which a task is `'cpu'`. @default 0.7 */
   cpuBusy: number
-  /** Main-thread busy share at or above which (and below `cpuBusy`) a task is `'mixed'`. @default 0.3 */
+  /** Main-thread busy share at or above which (and below `cpuBusy`) a task is `'mixed'`. @default 0.2 */
   mixedBusy: number
   /**
-   * CPU time off the main thread / wall time at or above which a task whose busy share is below `cpuBusy`
-   * is `'cpu-offloaded'` (libuv's thread pool: async crypto, zlib). @default 0.25
+   * Busy share of the other threads at or above which a task is `'cpu-offloaded'` (libuv's thread
+   * pool: async crypto, zlib), when the main thread's busy share is below `cpuBusy` and below the
+   * other threads' share. @default 0.25
    */
   offloadedCpu: number
   /** A call shorter than this (ms) of CPU-bound, mixed or offloaded work gets `'inline'`. @default 1 */
@@ -32,7 +33,7 @@ export interface Thresholds {
 
 export const defaultThresholds: Readonly<Thresholds> = Object.freeze({
   cpuBusy: 0.7,
-  mixedBusy: 0.3,
+  mixedBusy: 0.2,
   offloadedCpu: 0.25,
   inlineBelowMs: 1,
   kneeFraction: 0.9,

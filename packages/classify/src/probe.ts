@@ -17,6 +17,8 @@ export interface ProbeLevel {
   elu: number | null
   /** Process CPU time / wall time while the level ran (`null` for commands). */
   cpuRatio: number | null
+  /** Busy share of the other threads while the level ran (see `Measurement.offMainRatio`; `null` for commands). */
+  offMainRatio: number | null
 }
 
 /** Why the probe stopped where it did. */
@@ -49,29 +51,30 @@ export function functionLevel(task: Task, callsPerLane: number, guard: Guard): R
       throughput: (m.calls / Math.max(m.wallMs, 1e-6)) * 1000,
       elu: m.elu,
       cpuRatio: m.cpuRatio,
+      offMainRatio: m.offMainRatio,
     }
   }
 }
 
 export interface ProbeSettings {
   maxConcurrency: number
-  /** Levels in a row without a gain before the probe stops (1 for CPU-bound work, 2 otherwise). */
+  /**
+   * Levels in a row without a gain before the probe stops (1 for CPU-bound work, 2 otherwise); one
+   * is enough once the speedup is below half the concurrency.
+   */
   patience: number
   plateauGain: number
   kneeFraction: number
 }
 
 /**
- * Runs levels 2, 4, 8, ... after the given level-1 figures, until doubling stops helping (`patience` levels in a row), up to
+ * Runs levels 1, 2, 4, 8, ... until doubling stops helping (`patience` levels in a row), up to
  * `maxConcurrency` and while the next level is expected to fit in the time left (a level is assumed
  * to take at most twice the previous one: no scaling at all).
  */
-export async function runProbe(
-  first: Omit<ProbeLevel, 'speedup'>,
-  runLevel: RunLevel,
-  settings: ProbeSettings,
-  guard: Guard,
-): Promise<Probe> {
+export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guard: Guard): Promise<Probe> {
+  guard.check()
+  const first = await runLevel(1)
   const levels: ProbeLevel[] = [{ ...first, speedup: 1 }]
   let stoppedBy: ProbeStop = 'max-concurrency'
   let previous = levels[0]!
@@ -90,7 +93,8 @@ export async function runProbe(
     const gain = current.throughput / previous.throughput
     previous = current
     flat = gain < settings.plateauGain ? flat + 1 : 0
-    if (flat >= settings.patience) {
+    // A flat level ends the probe at once when concurrency already buys less than half its worth.
+    if (flat >= settings.patience || (flat > 0 && current.speedup / concurrency < 0.5)) {
       stoppedBy = 'plateau'
       break
     }

@@ -37,7 +37,7 @@ export interface Summary {
   elu: number
   /** Share of wall time the main thread was on a CPU or waiting for one (see `Measurement.busy`). */
   busy: number
-  /** CPU time off the main thread / wall time. */
+  /** Busy share of the other threads (see `Measurement.offMainRatio`), median over the samples and the probe's levels. */
   offMainRatio: number
 }
 

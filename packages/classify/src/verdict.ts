@@ -6,13 +6,19 @@ import { ms, percent } from './stats'
 /** The kind of a function's work, from the medians of its samples. */
 export function functionKind(summary: Summary, t: Thresholds): TaskKind {
   if (summary.busy >= t.cpuBusy) return 'cpu'
-  if (summary.offMainRatio >= t.offloadedCpu) return 'cpu-offloaded'
+  // Off-main CPU decides only when it outweighs the main thread's own share.
+  if (summary.offMainRatio >= t.offloadedCpu && summary.offMainRatio >= summary.busy) return 'cpu-offloaded'
   if (summary.busy >= t.mixedBusy) return 'mixed'
   return 'io'
 }
 
 /** The kind of a command's work, from CPU time / wall time of it and its descendants. */
-export function commandKind(cpuRatio: number | null, probe: Probe, env: Environment, t: Thresholds): TaskKind {
+export function commandKind(
+  cpuRatio: number | null,
+  probe: Probe,
+  env: Environment,
+  t: Thresholds,
+): TaskKind {
   if (cpuRatio === null) return probe.bestSpeedup > env.cpus ? 'io' : 'mixed'
   if (cpuRatio >= t.commandCpu) return 'cpu'
   if (cpuRatio < t.commandIo) return 'io'
@@ -77,7 +83,9 @@ function kindSentence(kind: TaskKind, s: Summary, t: Thresholds, env: Environmen
 }
 
 function make(strategy: Strategy, concurrency: number, reasons: string[], poolSize?: number): Recommendation {
-  return poolSize === undefined ? { strategy, concurrency, reasons } : { strategy, concurrency, poolSize, reasons }
+  return poolSize === undefined
+    ? { strategy, concurrency, reasons }
+    : { strategy, concurrency, poolSize, reasons }
 }
 
 /** The knee, or `fallback` when the probe never got past one run at a time. */
@@ -87,7 +95,8 @@ function kneeOr(probe: Probe, fallback: number): number {
 
 function stillScaling(probe: Probe): string | undefined {
   const last = probe.levels[probe.levels.length - 1]!
-  if (probe.levels.length < 2 || probe.stoppedBy === 'plateau' || probe.knee !== last.concurrency) return undefined
+  if (probe.levels.length < 2 || probe.stoppedBy === 'plateau' || probe.knee !== last.concurrency)
+    return undefined
   return `Throughput was still growing at ${last.concurrency}: a higher concurrency may pay (raise \`maxConcurrency\` or \`timeBudget\` to find the knee).`
 }
 
@@ -167,9 +176,14 @@ export function recommendCommand(
     reasons.push(
       `Each run took ${ms(wallMs)}; CPU time of the command and its descendants was ${percent(cpuRatio)} of wall time.`,
     )
-    if (kind === 'cpu') reasons.push(`That is at or above ${percent(t.commandCpu)} (\`commandCpu\`): the command computes.`)
-    else if (kind === 'io') reasons.push(`That is below ${percent(t.commandIo)} (\`commandIo\`): the command mostly waits.`)
-    else reasons.push(`That lies between ${percent(t.commandIo)} and ${percent(t.commandCpu)}: the command waits and computes.`)
+    if (kind === 'cpu')
+      reasons.push(`That is at or above ${percent(t.commandCpu)} (\`commandCpu\`): the command computes.`)
+    else if (kind === 'io')
+      reasons.push(`That is below ${percent(t.commandIo)} (\`commandIo\`): the command mostly waits.`)
+    else
+      reasons.push(
+        `That lies between ${percent(t.commandIo)} and ${percent(t.commandCpu)}: the command waits and computes.`,
+      )
   }
   reasons.push(probeSentence(probe))
   const extra = stillScaling(probe)

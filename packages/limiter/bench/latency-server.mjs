@@ -6,8 +6,9 @@ let inFlight = 0
 let peak = 0
 const server = createServer((req, res) => {
   if (req.url === '/stats') {
-    res.end(JSON.stringify({ peak }))
-    peak = 0
+    // Reports and resets the peak; `inFlight` lets a case wait for the previous one to drain.
+    res.end(JSON.stringify({ peak, inFlight }))
+    peak = inFlight
     return
   }
   const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 50)

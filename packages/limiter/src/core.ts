@@ -138,7 +138,9 @@ export class LimiterCore {
       signal.addEventListener('abort', job.onAbort, { once: true })
     }
     this.#backlog.push(job)
-    this.#feed()
+    // An idle limiter drops its reopen timer (so a long cooldown does not keep the process alive).
+    if (this.#gateClosed && this.#openTimer === undefined && !this.#userPaused) this.#tryOpen()
+    else this.#feed()
   }
 
   /** Hands queued jobs to p-queue while it has free slots and the gate is open. */
@@ -531,6 +533,7 @@ export class LimiterCore {
   }
 
   #becameIdle(): void {
+    this.#clearOpenTimer()
     const waiters = this.#idleWaiters
     if (waiters.length > 0) {
       this.#idleWaiters = []

@@ -556,3 +556,69 @@ describe('abort, pause, clear, idle, progress', () => {
     expect(Math.max(...snapshots.map((s) => s.running))).toBeLessThanOrEqual(2)
   })
 })
+
+describe('timers', () => {
+  it('an idle limiter holds no timer, and a cooldown still applies to work given later', async () => {
+    const clock = new FakeClock()
+    const t0 = clock.now()
+    const limiter = createLimiter({ retry: false, cooldown: { jitter: 0 }, clock })
+    await expect(
+      limiter.run(async () => Promise.reject(http(503, { retryAfter: 10 }))),
+    ).rejects.toMatchObject({
+      status: 503,
+    })
+    expect(clock.pending).toBe(0)
+    const starts: number[] = []
+    const later = limiter.run(async () => starts.push(clock.now() - t0))
+    await clock.advance(0)
+    expect(starts).toEqual([])
+    await clock.runAll()
+    await later
+    expect(starts).toEqual([10_000])
+  })
+})
+
+describe('ordering and stream abort', () => {
+  it('a retry whose backoff is over goes before the backlog', async () => {
+    const clock = new FakeClock()
+    const limiter = createLimiter({ concurrency: 1, retry: { minDelay: 10, jitter: 'none' }, clock })
+    const g = gate()
+    const order: string[] = []
+    const flaky = limiter.run(async ({ attempt }) => {
+      order.push(`flaky#${attempt}`)
+      if (attempt === 1) throw http(500)
+    })
+    const blocker = limiter.run(async () => {
+      order.push('blocker')
+      await g.task(0)
+    })
+    const rest = Array.from({ length: 3 }, (_, i) => limiter.run(async () => void order.push(`rest${i}`)))
+    await clock.advance(10)
+    // The backoff ended while the blocker held the only slot: the retry is next in line.
+    g.releaseAll()
+    await clock.runAll()
+    await Promise.all([flaky, blocker, ...rest])
+    expect(order).toEqual(['flaky#1', 'blocker', 'flaky#2', 'rest0', 'rest1', 'rest2'])
+  })
+
+  it('aborting a stream yields the pulled items as rejected, then throws ERR_ABORTED', async () => {
+    const limiter = createLimiter({ concurrency: 2 })
+    const controller = new AbortController()
+    const seen: string[] = []
+    const consume = (async () => {
+      for await (const o of limiter.stream(
+        [0, 1, 2, 3, 4],
+        (_x, { signal }) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        { signal: controller.signal },
+      )) {
+        seen.push(`${o.index}:${o.status}:${o.attempts}`)
+      }
+    })()
+    await flush()
+    controller.abort()
+    await expect(consume).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    // Two were running, two more had been pulled (window 2 x concurrency) and never started.
+    expect(seen.sort()).toEqual(['0:rejected:1', '1:rejected:1', '2:rejected:0', '3:rejected:0'])
+  })
+})

@@ -18,7 +18,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-function isCloneError(error: unknown): boolean {
+export function isCloneError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
   const { name, message } = error as { name?: unknown; message?: unknown }
   return name === 'DataCloneError' || (typeof message === 'string' && /could not be cloned/.test(message))

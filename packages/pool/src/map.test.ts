@@ -40,6 +40,17 @@ describe('map', () => {
     expect(out.sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10, 12, 14])
   })
 
+  it('with ordered: false, a quick result is not held back by a slow one before it', async () => {
+    pool = fixturePool()
+    const inputs = [
+      { n: 1, ms: 3000 },
+      { n: 2, ms: 1 },
+    ]
+    const out = []
+    for await (const value of pool.map(inputs, 'slowDouble', { ordered: false })) out.push(value)
+    expect(out).toEqual([4, 2])
+  })
+
   it('pulls inputs lazily: no more than the window ahead of the consumer', async () => {
     pool = fixturePool()
     const pulls = { count: 0 }

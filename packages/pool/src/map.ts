@@ -3,6 +3,8 @@
  * `window` chunks are in flight or waiting to be yielded, and every input yields exactly one outcome.
  */
 
+import type { ChunkReply, TaskEnvelope } from './protocol'
+
 /** One input's result: a value, or the error it failed with, with its position in the inputs. */
 export type Outcome<R> = { index: number; ok: true; value: R } | { index: number; ok: false; error: unknown }
 
@@ -16,6 +18,38 @@ export interface WindowOptions {
   signal: AbortSignal | undefined
   /** Raises the error to throw when `signal` aborts. */
   aborted: () => unknown
+}
+
+/**
+ * Runs one chunk as one task: a single input as itself, several as one `c` envelope whose reply
+ * has a value or an error per input. A chunk that fails as a whole (crash, abort) fails each input.
+ */
+export function chunkRunner<R>(
+  task: string,
+  chunkSize: number,
+  dispatch: (envelope: TaskEnvelope) => Promise<unknown>,
+): RunChunk<unknown, R> {
+  return async (items, first) => {
+    if (items.length === 1 && chunkSize === 1) {
+      try {
+        return [{ index: first, ok: true, value: (await dispatch({ t: task, i: items[0] })) as R }]
+      } catch (error) {
+        return [{ index: first, ok: false, error }]
+      }
+    }
+    try {
+      const reply = (await dispatch({ t: task, c: items })) as ChunkReply
+      const outcomes: Outcome<R>[] = reply.v.map((value, i) => ({
+        index: first + i,
+        ok: true,
+        value: value as R,
+      }))
+      for (const [i, error] of reply.f) outcomes[i] = { index: first + i, ok: false, error }
+      return outcomes
+    } catch (error) {
+      return items.map((_, i) => ({ index: first + i, ok: false, error }))
+    }
+  }
 }
 
 type Pull<I> = () => Promise<IteratorResult<I>> | IteratorResult<I>

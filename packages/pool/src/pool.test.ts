@@ -45,6 +45,17 @@ describe('run', () => {
     expect(await pool.run('double', 2)).toBe(4)
   })
 
+  it('rejects initData that cannot be cloned with ERR_DATA_CLONE at creation', () => {
+    let error: { code?: string; message: string } | undefined
+    try {
+      pool = fixturePool('basic.mjs', { initData: { load: () => 1 } })
+    } catch (e) {
+      error = e as { code?: string; message: string }
+    }
+    expect(error?.code).toBe('ERR_DATA_CLONE')
+    expect(error?.message).toMatch(/initData/)
+  })
+
   it('moves an ArrayBuffer listed in `transfer` instead of copying it', async () => {
     pool = fixturePool()
     const buffer = new ArrayBuffer(1024)

@@ -1,25 +1,17 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { TransferListItem } from 'node:worker_threads'
 import { expected, numberOption, signalOption } from '@boundkit/internal'
-import { Piscina } from 'piscina'
+import type { Piscina } from 'piscina'
 import type { TaskFunction } from './define-worker'
 import { invalidOption, PoolError } from './errors'
-import { closedError, toPoolError } from './errors-map'
-import { type Outcome, windowedOutcomes } from './map'
+import { closedError, isCloneError, toPoolError } from './errors-map'
+import { chunkRunner, type Outcome, windowedOutcomes } from './map'
+import { mapSharedSlices } from './map-shared'
 import { type PoolOptions, type ResolvedOptions, resolveOptions } from './options'
-import type { ChunkReply, StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
-import {
-  autoChunks,
-  isShared,
-  type Reducer,
-  reduceResults,
-  type SharedSlice,
-  SliceControl,
-  type SliceMessage,
-  sliceBounds,
-  type TypedArray,
-} from './shared'
+import type { StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
+import type { Reducer, SharedSlice, TypedArray } from './shared'
 import { type PoolStats, timeSummary } from './stats'
 import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
 import { resolveWorkerFile } from './worker-file'
@@ -67,14 +59,32 @@ interface TaskRecord {
   target: number | undefined
 }
 
-const RECORD: symbol = Piscina.queueOptionsSymbol
+/**
+ * piscina is loaded when the first pool starts, not when this module loads: worker files import
+ * this package for `defineWorker`, and on Node 24 a piscina worker that has loaded piscina's own
+ * main module in it never exits when terminated (so `destroy()` would hang).
+ */
+let piscinaClass: typeof Piscina | undefined
+function loadPiscina(): typeof Piscina {
+  piscinaClass ??= (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina
+  return piscinaClass
+}
 
+/** The symbol under which piscina shows a task's own options to the balancer (our `TaskRecord`). */
+let RECORD: symbol
+
+/**
+ * The CommonJS build of the worker entry: piscina `require()`s it first, and on Node >= 22 a
+ * `require()` of an ES module that is being terminated mid-load can abort the worker.
+ */
 function entryPath(): string {
-  const here = new URL('./worker-entry.js', import.meta.url)
+  const here = new URL('./worker-entry.cjs', import.meta.url)
   if (existsSync(here)) return fileURLToPath(here)
   // Running from the sources (this package's own tests): use the built entry.
-  return fileURLToPath(new URL('../dist/worker-entry.js', import.meta.url))
+  return fileURLToPath(new URL('../dist/worker-entry.cjs', import.meta.url))
 }
+
+const STOP_GRACE_MS = 5000
 
 /** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
 export class Pool<W = DefaultWorker> implements AsyncDisposable {
@@ -101,16 +111,29 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     const file = resolveWorkerFile(options.worker)
     const { threads, idleTimeout, maxQueue, resourceLimits } = this.#options
     const boot: WorkerBoot = { file, initData: options.initData }
-    this.#piscina = new Piscina({
-      filename: entryPath(),
-      minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
-      maxThreads: threads,
-      idleTimeout,
-      maxQueue,
-      resourceLimits,
-      workerData: boot,
-      loadBalancer: (task, workers) => this.#balance(task as never, workers),
-    })
+    const PiscinaClass = loadPiscina()
+    RECORD ??= PiscinaClass.queueOptionsSymbol
+    try {
+      this.#piscina = new PiscinaClass({
+        filename: entryPath(),
+        minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
+        maxThreads: threads,
+        idleTimeout,
+        maxQueue,
+        resourceLimits,
+        workerData: boot,
+        loadBalancer: (task, workers) => this.#balance(task as never, workers),
+      })
+    } catch (error) {
+      if (!isCloneError(error)) throw error
+      throw new PoolError(
+        'ERR_DATA_CLONE',
+        `\`initData\` cannot be sent to the workers: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
+    }
     // A worker that fails with no task on it is replaced; the error itself has no one to go to.
     this.#piscina.on('error', () => {
       this.#crashed++
@@ -292,28 +315,9 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     }
     const resolved = this.#mapOptions(options)
     const runOptions: RunOptions = resolved.signal ? { signal: resolved.signal } : {}
-    const runChunk = async (items: unknown[], first: number): Promise<Outcome<R>[]> => {
-      if (items.length === 1 && resolved.chunkSize === 1) {
-        try {
-          const value = (await this.#dispatch({ t: name, i: items[0] }, runOptions)) as R
-          return [{ index: first, ok: true, value }]
-        } catch (error) {
-          return [{ index: first, ok: false, error }]
-        }
-      }
-      try {
-        const reply = (await this.#dispatch({ t: name, c: items }, runOptions)) as ChunkReply
-        const outcomes: Outcome<R>[] = reply.v.map((value, i) => ({
-          index: first + i,
-          ok: true,
-          value: value as R,
-        }))
-        for (const [i, error] of reply.f) outcomes[i] = { index: first + i, ok: false, error }
-        return outcomes
-      } catch (error) {
-        return items.map((_, i) => ({ index: first + i, ok: false, error }))
-      }
-    }
+    const runChunk = chunkRunner<R>(name, resolved.chunkSize, (envelope) =>
+      this.#dispatch(envelope, runOptions),
+    )
     return windowedOutcomes(inputs as Iterable<unknown>, runChunk, resolved)
   }
 
@@ -410,55 +414,9 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     options: MapSharedOptions<TaskOutput<W, K>> = {},
   ): Promise<TaskOutput<W, K> | TaskOutput<W, K>[]> {
     const name = this.#taskName(task)
-    if (!ArrayBuffer.isView(array) || array instanceof DataView || !isShared(array)) {
-      invalidOption(
-        expected('array', 'a typed array in a SharedArrayBuffer (use shared() or toShared())', array),
-      )
-    }
-    const chunks = numberOption(
-      invalidOption,
-      'chunks',
-      options.chunks,
-      { integer: true, min: 1 },
-      autoChunks(array.length, this.#options.threads),
-    )
-    const reduce = options.reduce
-    if (reduce !== undefined && typeof reduce !== 'function' && !['sum', 'min', 'max'].includes(reduce)) {
-      invalidOption(expected('reduce', "'sum', 'min', 'max' or a function", reduce))
-    }
-    const signal = signalOption(invalidOption, 'signal', options.signal)
-    const aborted = () => new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal?.reason })
-    if (signal?.aborted) throw aborted()
-    const control = new SliceControl()
-    // Abort is cooperative: workers see `cancelled` and return early, and are not stopped (their
-    // ctx survives); the call rejects at once.
-    let onAbort: (() => void) | undefined
-    const abortion = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        control.cancel()
-        reject(aborted())
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-    const work = Promise.all(
-      sliceBounds(array.length, chunks).map(async ([start, end], index) => {
-        const slice: SliceMessage = { array, start, end, index, control: control.control }
-        const value = await this.#dispatch({ t: name, i: slice, m: 1 })
-        options.onProgress?.(control.progress, array.length)
-        return value as TaskOutput<W, K>
-      }),
-    )
-    try {
-      const results = signal ? await Promise.race([work, abortion]) : await work
-      return reduce === undefined ? results : reduceResults(results, reduce)
-    } catch (error) {
-      control.cancel()
-      throw error
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort)
-      work.catch(() => {})
-      abortion.catch(() => {})
-    }
+    return mapSharedSlices(array, options, this.#options.threads, (slice) =>
+      this.#dispatch({ t: name, i: slice, m: 1 }),
+    ) as Promise<TaskOutput<W, K> | TaskOutput<W, K>[]>
   }
 
   /** Figures for monitoring: threads, queue, counts, utilization, run and wait time percentiles (ms). */
@@ -478,6 +436,25 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     }
   }
 
+  /**
+   * Stops every worker. A worker that does not exit within `STOP_GRACE_MS` of being terminated
+   * (Node 24 can leave one hanging, e.g. when the worker file imported piscina itself) is unref'd
+   * so it cannot keep the process alive, and `close()`/`destroy()` still return.
+   */
+  async #stopWorkers(): Promise<void> {
+    const workers = [...this.#piscina.threads]
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        for (const worker of workers) worker.unref()
+        resolve()
+      }, STOP_GRACE_MS)
+      timer.unref()
+    })
+    await Promise.race([this.#piscina.destroy(), grace])
+    clearTimeout(timer)
+  }
+
   /** Stops taking tasks (`ERR_CLOSED`), lets every queued and running task finish, then stops the workers. */
   close(): Promise<void> {
     this.#closed = true
@@ -489,7 +466,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
       }
       if (!this.#destroyed) {
         this.#destroyed = true
-        await this.#piscina.destroy()
+        await this.#stopWorkers()
       }
     })()
     return this.#closing
@@ -500,7 +477,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     this.#closed = true
     if (this.#destroyed) return
     this.#destroyed = true
-    await this.#piscina.destroy()
+    await this.#stopWorkers()
     this.#drained?.()
   }
 

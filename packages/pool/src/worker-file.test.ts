@@ -97,6 +97,11 @@ describe('worker files that fail to load', () => {
     expect(error.message).toMatch(/model file not found/)
   })
 
+  it('loads a .js worker whose definition is a named export', async () => {
+    pool = fixturePool('plain.js', { threads: 1 })
+    expect(await pool.run('triple', 5)).toBe(15)
+  })
+
   it('loads a CommonJS worker file given as a path', async () => {
     pool = createPool({ worker: fixture('commonjs.cjs').pathname, threads: 1, initData: 'hello' })
     expect(await pool.run('greet', 'world')).toBe('hello world')

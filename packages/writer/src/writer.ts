@@ -8,9 +8,15 @@ import type { Durability, ResolvedOptions } from './options'
 
 /** Per-write options. */
 export interface WriteOptions {
-  /** The record's sequence number; required in ordered mode, rejected otherwise. */
+  /**
+   * The record's sequence number; required in ordered mode, rejected otherwise.
+   * @default undefined
+   */
   seq?: number
-  /** Aborts the wait of a write held back by `maxPending`; an accepted write cannot be withdrawn. */
+  /**
+   * Aborts the wait of a write held back by `maxPending`; an accepted write cannot be withdrawn.
+   * @default undefined
+   */
   signal?: AbortSignal
 }
 

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest'
+import { rejection } from '../test/rejection'
+import { classify, format, measure } from './index'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const small = { runs: 2, timeBudget: 3000, maxConcurrency: 4 }
+
+describe('classify: bad input', () => {
+  it('rejects a non-function', async () => {
+    const error = await rejection(classify('not a function' as never))
+    expect(error.code).toBe('ERR_INVALID_OPTION')
+    expect(error.message).toBe('Expected `fn` to be a function, got `"not a function"` (string)')
+  })
+
+  it.each([
+    [{ runs: 0 }, 'Expected `runs` to be an integer >= 1 and <= 1000, got `0` (number)'],
+    [
+      { maxConcurrency: 1.5 },
+      'Expected `maxConcurrency` to be an integer >= 1 and <= 1024, got `1.5` (number)',
+    ],
+    [{ timeBudget: -1 }, 'Expected `timeBudget` to be a number >= 1, got `-1` (number)'],
+    [{ signal: {} }, 'Expected `signal` to be an AbortSignal, got `Object` (object)'],
+    [
+      { thresholds: { cpuBusy: 2 } },
+      'Expected `thresholds.cpuBusy` to be a number >= 0 and <= 1, got `2` (number)',
+    ],
+    [{ thresholds: { nope: 1 } }, /Unknown threshold `nope`/],
+    [
+      { thresholds: { mixedBusy: 0.9, cpuBusy: 0.5 } },
+      /`thresholds.mixedBusy` \(0.9\) to be <= `thresholds.cpuBusy`/,
+    ],
+  ])('rejects the options %j', async (options, message) => {
+    const error = await rejection(classify(() => 1, options as never))
+    expect(error.code).toBe('ERR_INVALID_OPTION')
+    expect(error.message).toMatch(message)
+  })
+
+  it('reports a task that throws, with its error as cause', async () => {
+    const cause = new Error('boom')
+    const error = await rejection(
+      classify(() => {
+        throw cause
+      }, small),
+    )
+    expect(error.code).toBe('ERR_TASK_FAILED')
+    expect(error.message).toBe('The task failed: boom')
+    expect(error.cause).toBe(cause)
+  })
+
+  it('reports a task that rejects later, with its error as cause', async () => {
+    let calls = 0
+    const error = await rejection(
+      classify(async () => {
+        await sleep(1)
+        if (++calls === 4) throw new TypeError('fourth call failed')
+      }, small),
+    )
+    expect(error.code).toBe('ERR_TASK_FAILED')
+    expect(error.cause).toBeInstanceOf(TypeError)
+  })
+
+  it('gives up on a task that never settles when the time budget runs out', async () => {
+    const error = await rejection(classify(() => new Promise(() => {}), { timeBudget: 200 }))
+    expect(error.code).toBe('ERR_TIMEOUT')
+    expect(error.message).toMatch(/within the time budget of 200 ms/)
+  })
+
+  it('stops when the signal aborts, with its reason as cause', async () => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('enough')), 50)
+    const error = await rejection(classify(() => new Promise(() => {}), { signal: controller.signal }))
+    expect(error.code).toBe('ERR_ABORTED')
+    expect((error.cause as Error).message).toBe('enough')
+    const already = await rejection(classify(() => 1, { signal: AbortSignal.abort() }))
+    expect(already.code).toBe('ERR_ABORTED')
+  })
+})
+
+describe('classify: the report', () => {
+  it('is plain data that survives JSON, with a readable format', async () => {
+    const report = await classify(() => sleep(10), small)
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+    expect(report.samples.length).toBe(2)
+    expect(report.probe.levels[0]!.concurrency).toBe(1)
+    expect(report.probe.levels.map((l) => l.concurrency)).toEqual([1, 2, 4])
+    expect(report.thresholds.cpuBusy).toBe(0.7)
+    expect(report.recommendation.reasons.length).toBeGreaterThanOrEqual(3)
+    const text = format(report)
+    expect(text).toContain(`kind:     ${report.kind}`)
+    expect(text).toContain(
+      `advice:   ${report.recommendation.strategy}, concurrency ${report.recommendation.concurrency}`,
+    )
+    expect(text.split('\n').length).toBeGreaterThan(6)
+  })
+
+  it('batches a tiny task so each sample lasts long enough to measure', async () => {
+    const report = await classify(() => 1 + 1, { ...small, minSampleTime: 20 })
+    expect(report.callsPerSample).toBeGreaterThan(1)
+    expect(report.samples.every((s) => s.calls === report.callsPerSample)).toBe(true)
+    expect(report.recommendation.strategy).toBe('inline')
+  })
+
+  it('applies overridden thresholds', async () => {
+    const spin = () => {
+      const end = performance.now() + 5
+      while (performance.now() < end) {}
+    }
+    // No busy share reaches 1.01, and none is below 0: the rules then say "offloaded or mixed".
+    const report = await classify(spin, { ...small, thresholds: { cpuBusy: 1, mixedBusy: 0 } })
+    expect(report.thresholds.cpuBusy).toBe(1)
+    expect(report.kind).not.toBe('io')
+  })
+})
+
+describe('measure', () => {
+  it('returns the raw figures of one run', async () => {
+    const m = await measure(() => sleep(20))
+    expect(m.calls).toBe(1)
+    expect(m.wallMs).toBeGreaterThan(0)
+    expect(m.cpuMs).toBeCloseTo(m.cpuUserMs + m.cpuSystemMs, 6)
+    expect(m.elu).toBeGreaterThanOrEqual(0)
+    expect(m.elu).toBeLessThanOrEqual(1)
+    expect(m.busy).toBeLessThanOrEqual(m.elu)
+    expect(m.offMainRatio).toBeGreaterThanOrEqual(0)
+  })
+
+  it('measures a sync task without yielding', async () => {
+    let sum = 0
+    const m = await measure(() => {
+      for (let i = 0; i < 1e5; i++) sum += i
+    })
+    expect(sum).toBeGreaterThan(0)
+    expect(m.calls).toBe(1)
+  })
+
+  it('fails with coded errors', async () => {
+    expect((await rejection(measure(42 as never))).code).toBe('ERR_INVALID_OPTION')
+    expect((await rejection(measure(() => new Promise(() => {}), { timeout: 50 }))).code).toBe('ERR_TIMEOUT')
+    const failed = await rejection(measure(() => Promise.reject(new Error('no'))))
+    expect(failed.code).toBe('ERR_TASK_FAILED')
+    expect((failed.cause as Error).message).toBe('no')
+  })
+})

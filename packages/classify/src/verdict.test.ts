@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest'
+import { defaultThresholds } from './options'
+import { type Probe, type ProbeLevel, runProbe, summarise } from './probe'
+import type { Environment, Summary } from './report'
+import { commandKind, functionKind, recommend, recommendCommand } from './verdict'
+
+const t = { ...defaultThresholds }
+const env: Environment = { node: 'v20', platform: 'linux', cpus: 4, threadPoolSize: 4 }
+
+function summary(busy: number, offMainRatio: number, callMs = 50): Summary {
+  const s = { median: callMs, min: callMs, max: callMs, spread: 0 }
+  return { callMs: s, cpuCallMs: callMs * busy, cpuRatio: busy + offMainRatio, elu: busy, busy, offMainRatio }
+}
+
+function level(concurrency: number, throughput: number): ProbeLevel {
+  return {
+    concurrency,
+    calls: concurrency,
+    wallMs: 100,
+    throughput,
+    speedup: throughput / 10,
+    elu: 0,
+    cpuRatio: 0,
+    offMainRatio: 0,
+  }
+}
+
+function probe(throughputs: number[], stoppedBy: Probe['stoppedBy'] = 'plateau'): Probe {
+  return summarise(
+    throughputs.map((tp, i) => level(2 ** i, tp)),
+    stoppedBy,
+    t.kneeFraction,
+  )
+}
+
+describe('functionKind', () => {
+  it.each([
+    [0.02, 0, 'io'],
+    [0.95, 0, 'cpu'],
+    [0.7, 0.9, 'cpu'],
+    [0.05, 0.8, 'cpu-offloaded'],
+    [0.45, 0.3, 'mixed'],
+    [0.2, 0.01, 'mixed'],
+    [0.19, 0.3, 'cpu-offloaded'],
+    [0.19, 0.2, 'io'],
+  ] as const)('busy %s, off-main %s -> %s', (busy, off, kind) => {
+    expect(functionKind(summary(busy, off), t)).toBe(kind)
+  })
+
+  it('follows overridden thresholds', () => {
+    expect(functionKind(summary(0.5, 0), { ...t, cpuBusy: 0.4 })).toBe('cpu')
+    expect(functionKind(summary(0.1, 0), { ...t, mixedBusy: 0.05 })).toBe('mixed')
+  })
+})
+
+describe('recommend', () => {
+  it('sends I/O to the limiter at the knee of the probe, with the figures', () => {
+    const r = recommend('io', summary(0.04, 0), probe([10, 20, 39, 76, 80, 81]), t, env, 32)
+    expect(r.strategy).toBe('limiter')
+    expect(r.concurrency).toBe(8)
+    expect(r.reasons.join(' ')).toMatch(/CPU time was 4\.0% of it/)
+    expect(r.reasons.join(' ')).toMatch(/Throughput grew 8\.1x from 1 to 32 concurrent runs \(knee at 8/)
+  })
+
+  it('says when throughput was still growing at the cap', () => {
+    const r = recommend('io', summary(0.04, 0), probe([10, 20, 40, 80], 'max-concurrency'), t, env, 8)
+    expect(r.concurrency).toBe(8)
+    expect(r.reasons.join(' ')).toMatch(/still growing at 8/)
+  })
+
+  it('runs I/O inline when concurrency does not help', () => {
+    const r = recommend('io', summary(0.04, 0), probe([10, 10.5, 10.2]), t, env, 8)
+    expect(r).toMatchObject({ strategy: 'inline', concurrency: 1 })
+  })
+
+  it('sends CPU work to a pool of one worker per core', () => {
+    expect(recommend('cpu', summary(1, 0), probe([10, 10]), t, env, 8)).toMatchObject({
+      strategy: 'pool',
+      concurrency: 4,
+    })
+  })
+
+  it('keeps tiny CPU work inline', () => {
+    const r = recommend('cpu', summary(1, 0, 0.02), probe([10, 10]), t, env, 8)
+    expect(r).toMatchObject({ strategy: 'inline', concurrency: 1 })
+    expect(r.reasons.join(' ')).toMatch(/under 1\.0 ms \(`inlineBelowMs`\)/)
+  })
+
+  it('caps offloaded work at the thread pool', () => {
+    const r = recommend('cpu-offloaded', summary(0.05, 0.9), probe([10, 19, 36, 38]), t, env, 16)
+    expect(r).toMatchObject({ strategy: 'limiter', concurrency: 4 })
+  })
+
+  it('sends mixed work to a pipeline with a pool size', () => {
+    const r = recommend('mixed', summary(0.4, 0), probe([10, 16, 19, 19.5]), t, env, 16)
+    expect(r).toMatchObject({ strategy: 'pipeline', concurrency: 4, poolSize: 4 })
+  })
+
+  it('falls back to maxConcurrency when the probe had no room', () => {
+    const r = recommend('io', summary(0.04, 0), probe([10], 'time-budget'), t, env, 16)
+    expect(r.concurrency).toBe(16)
+    expect(r.reasons.join(' ')).toMatch(/no time left/)
+  })
+})
+
+describe('commands', () => {
+  it('classifies by CPU time over wall time', () => {
+    const p = probe([10, 20])
+    expect(commandKind(0.01, p, env, t)).toBe('io')
+    expect(commandKind(0.3, p, env, t)).toBe('mixed')
+    expect(commandKind(0.9, p, env, t)).toBe('cpu')
+    expect(commandKind(1.8, p, env, t)).toBe('cpu')
+  })
+
+  it('recommends a limiter, one per core for CPU-bound commands', () => {
+    expect(recommendCommand('cpu', 0.95, 300, probe([10, 10]), t, env, 8)).toMatchObject({
+      strategy: 'limiter',
+      concurrency: 4,
+    })
+    expect(recommendCommand('io', 0.01, 300, probe([10, 20, 40, 41]), t, env, 8).concurrency).toBe(4)
+  })
+})
+
+describe('runProbe', () => {
+  const guard = { wait: <T>(p: PromiseLike<T>) => Promise.resolve(p), check() {}, remaining: () => 1e9 }
+  const settings = { maxConcurrency: 64, plateauGain: 1.15, kneeFraction: 0.9, patience: 2 }
+
+  it('doubles until two flat levels in a row, and finds the knee', async () => {
+    const curve: Record<number, number> = { 1: 10, 2: 20, 4: 40, 8: 41, 16: 40, 32: 80 }
+    const p = await runProbe(
+      async (c) => ({ ...level(c, curve[c]!), speedup: undefined }) as never,
+      settings,
+      guard,
+    )
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4, 8, 16])
+    expect(p.knee).toBe(4)
+    expect(p.stoppedBy).toBe('plateau')
+  })
+
+  it('stops after one flat level once the speedup is below half the concurrency', async () => {
+    const curve: Record<number, number> = { 1: 10, 2: 16, 4: 17, 8: 40 }
+    const p = await runProbe(async (c) => level(c, curve[c]!), settings, guard)
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4])
+  })
+
+  it('stops after one flat level with patience 1, and at maxConcurrency', async () => {
+    const flat = await runProbe(async (c) => level(c, 10), { ...settings, patience: 1 }, guard)
+    expect(flat.levels.map((l) => l.concurrency)).toEqual([1, 2])
+    const capped = await runProbe(async (c) => level(c, 10 * c), { ...settings, maxConcurrency: 6 }, guard)
+    expect(capped.levels.map((l) => l.concurrency)).toEqual([1, 2, 4, 6])
+    expect(capped.stoppedBy).toBe('max-concurrency')
+  })
+
+  it('skips a level that would not fit in the time left', async () => {
+    const tight = { ...guard, remaining: () => 150 }
+    const p = await runProbe(async (c) => level(c, 10 * c), settings, tight)
+    // Each level takes 100 ms; the next is assumed to take up to twice the last one.
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1])
+    expect(p.stoppedBy).toBe('time-budget')
+  })
+})

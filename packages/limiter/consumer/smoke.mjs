@@ -1,0 +1,25 @@
+// Consumer smoke test: the packed package, imported from ESM, runs a batch with retries and a
+// cooldown against a fake failing task, and exposes its error codes.
+import { createLimiter, LimiterError, retry, Semaphore } from '@boundkit/limiter'
+
+const limiter = createLimiter({ concurrency: 2, retry: { retries: 2, minDelay: 1, maxDelay: 2 } })
+const outcomes = await limiter.map(
+  [1, 2, 3, 4],
+  async (x, { attempt }) => {
+    if (x === 2 && attempt === 1) throw Object.assign(new Error('busy'), { status: 503 })
+    if (x === 4) throw Object.assign(new Error('gone'), { status: 404 })
+    return x * 2
+  },
+  { settle: true },
+)
+const summary = outcomes.map((o) => `${o.index}:${o.status}:${o.attempts}`).join(',')
+if (summary !== '0:fulfilled:1,1:fulfilled:2,2:fulfilled:1,3:rejected:1')
+  throw new Error(`unexpected ${summary}`)
+if ((await retry(async ({ attempt }) => attempt, {})) !== 1) throw new Error('retry failed')
+const sem = new Semaphore(1)
+const release = await sem.acquire()
+if (sem.tryAcquire() !== undefined) throw new Error('semaphore let two in')
+release()
+const error = await limiter.run(() => 1, { timeout: 0 }).catch((e) => e)
+if (!(error instanceof LimiterError) || error.code !== 'ERR_INVALID_OPTION') throw new Error('no coded error')
+console.log('limiter smoke ok')
