@@ -1,7 +1,8 @@
 import { boundkitConfig } from '../../tsup.shared.ts'
 
 // An application, not a library: ESM only, no declaration files. The worker files are separate
-// entries (dist/workers/*.js) because Node 20 cannot run a .ts file in a worker thread.
+// entries (dist/workers/*.js) because Node 20 cannot run a .ts file in a worker thread. Splitting
+// keeps each command in its own chunk, so `boundkit --help` does not load the demo's packages.
 export default boundkitConfig({
   entry: {
     main: 'src/main.ts',
@@ -12,4 +13,5 @@ export default boundkitConfig({
   },
   format: ['esm'],
   dts: false,
+  splitting: true,
 })
