@@ -79,26 +79,13 @@ describe('retry', () => {
   it('does not retry a 404 or an AbortError: the original error comes back', async () => {
     const clock = new FakeClock()
     let calls = 0
-    const notFound = http(404)
-    await expect(
-      retry(
-        async () => {
-          calls++
-          throw notFound
-        },
-        { clock },
-      ),
-    ).rejects.toBe(notFound)
-    const abort = new DOMException('stop', 'AbortError')
-    await expect(
-      retry(
-        async () => {
-          calls++
-          throw abort
-        },
-        { clock },
-      ),
-    ).rejects.toBe(abort)
+    for (const failure of [http(404), new DOMException('stop', 'AbortError')]) {
+      const thrower = async () => {
+        calls++
+        throw failure
+      }
+      await expect(retry(thrower, { clock })).rejects.toBe(failure)
+    }
     expect(calls).toBe(2)
   })
 

@@ -3,7 +3,6 @@ export type { PipelineErrorCode } from './errors'
 export { createPipeline } from './pipeline'
 export type {
   FetchContext,
-  FetchRetryOptions,
   FetchStage,
   FulfilledOutcome,
   Outcome,
@@ -15,7 +14,6 @@ export type {
   ProcessContext,
   ProcessPool,
   ProcessStage,
-  RateWindow,
   RejectedOutcome,
   RunOptions,
   RunProcessStage,

@@ -1,4 +1,4 @@
-import { itemIterator } from '@boundkit/internal'
+import { expected, itemIterator } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
 import { createPool } from '@boundkit/pool'
 import { invalidOption, PipelineError } from './errors'
@@ -8,7 +8,6 @@ import { Spill } from './spill'
 import { StatsTracker } from './stats'
 import { transferables } from './transfer'
 import type { Outcome, Pipeline, PipelineOptions, PipelineProgress, PipelineStats, RunOptions } from './types'
-import { expected } from '@boundkit/internal'
 
 /**
  * Creates a two-stage pipeline: an I/O stage run through @boundkit/limiter, then a CPU stage on a
@@ -31,9 +30,10 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
     try {
       limiter = createLimiter({
         concurrency: options.fetchConcurrency,
-        ...(fetch.rate === undefined ? {} : { rate: fetch.rate }),
-        ...(fetch.retry === undefined ? {} : { retry: fetch.retry === false ? { retries: 0 } : fetch.retry }),
-        ...(fetch.timeout === undefined ? {} : { timeout: fetch.timeout }),
+        rate: fetch.rate,
+        retry: fetch.retry,
+        cooldown: fetch.cooldown,
+        timeout: fetch.timeout,
       })
     } catch (error) {
       // The limiter checks the fetch options; report them as this package's, under their `fetch.` names.

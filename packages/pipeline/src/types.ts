@@ -1,3 +1,4 @@
+import type { LimiterOptions } from '@boundkit/limiter'
 import type { PipelineError } from './errors'
 
 /** What the fetch stage's `run` receives besides the item. */
@@ -10,39 +11,17 @@ export interface FetchContext {
   index: number
 }
 
-/** Retry policy of the fetch stage: the options of @boundkit/limiter's `retry`. */
-export interface FetchRetryOptions {
-  /** Retries after the first attempt. @default 2 */
-  retries?: number
-  /** First backoff delay in ms. */
-  minDelay?: number
-  /** Longest backoff delay in ms. */
-  maxDelay?: number
-  /** Backoff growth per attempt. */
-  factor?: number
-  /** Jitter applied to each delay. */
-  jitter?: 'full' | 'none' | ((delay: number, attempt: number) => number)
-  /** Stop retrying once this many ms have passed since the first attempt. */
-  maxRetryTime?: number
-  /** Decides whether an error is worth another attempt. */
-  retryOn?: (error: unknown, attempt: number) => boolean
-}
-
-/** One rate window: at most `limit` starts in any `interval` ms. */
-export interface RateWindow {
-  limit: number
-  interval: number
-}
-
 /** The I/O stage: runs through @boundkit/limiter (retries, rate limits, Retry-After cooldown). */
 export interface FetchStage<I, F> {
   run(item: I, context: FetchContext): Promise<F> | F
   /** Fetches in flight at once. @default 8 */
   concurrency?: number
-  /** One or several rate windows applied together. */
-  rate?: RateWindow | RateWindow[]
-  /** Retry policy; `false` for none. @default the limiter's defaults */
-  retry?: FetchRetryOptions | false
+  /** One or several rate windows, all enforced together (@boundkit/limiter's `rate`). @default none */
+  rate?: LimiterOptions['rate']
+  /** Retry policy (@boundkit/limiter's `retry`), or `false` for none. @default the limiter's */
+  retry?: LimiterOptions['retry']
+  /** How a 429/503 with `Retry-After` pauses the whole fetch stage (@boundkit/limiter's `cooldown`). */
+  cooldown?: LimiterOptions['cooldown']
   /** Timeout of one attempt in ms. @default none */
   timeout?: number
 }

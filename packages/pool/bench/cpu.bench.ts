@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads'
 import { createPool, type Pool } from '@boundkit/pool'
 import { benchmark } from '../../../bench/harness.ts'
 
@@ -8,13 +9,14 @@ function fib(n: number): number {
 
 const THREADS = 2
 let pool: Pool | undefined
+let raw: Worker[] = []
 let n = 30
 let count = 64
 
 export default benchmark({
   title: 'CPU-bound batch: 64 x fibonacci(30)',
   description:
-    'The same recursive fibonacci on the main thread one after the other (baseline) and on a 2-thread pool (`mapAll`). Target: the pool at least 1.8x faster.',
+    'The same recursive fibonacci on the main thread one after the other (baseline), on a 2-thread pool (`mapAll`), and on 2 bare worker threads each given half the calls in one message (no pool: the most this machine allows). Target: the pool at least 1.8x faster than serial.',
   baseline: 'serial (main thread)',
   runs: 5,
   quickRuns: 1,
@@ -23,9 +25,11 @@ export default benchmark({
     count = ctx.scale(64, 16)
     pool = createPool({ worker: new URL('./fib-worker.mjs', import.meta.url), threads: THREADS })
     await pool.broadcast('fib', 10)
+    raw = Array.from({ length: THREADS }, () => new Worker(new URL('./fib-raw-worker.mjs', import.meta.url)))
   },
   async teardown() {
     await pool?.close()
+    await Promise.all(raw.map((w) => w.terminate()))
   },
   cases: {
     'serial (main thread)': () => {
@@ -40,6 +44,19 @@ export default benchmark({
         'fib',
       )
       if (results.length !== count) throw new Error('lost results')
+      return { items: count }
+    },
+    'bare worker_threads (2, no pool)': async () => {
+      const half = count / THREADS
+      await Promise.all(
+        raw.map(
+          (worker) =>
+            new Promise((resolve) => {
+              worker.once('message', resolve)
+              worker.postMessage({ n, count: half })
+            }),
+        ),
+      )
       return { items: count }
     },
   },
