@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { createLimiter } from '@boundkit/limiter'
-import { createPipeline, type ProcessPool } from '@boundkit/pipeline'
+import { createPipeline } from '@boundkit/pipeline'
 import { createPool } from '@boundkit/pool'
 import { createProgress } from '../progress'
 import type { ThumbnailInput } from '../workers/thumbnail'
@@ -80,7 +80,7 @@ async function pipelined(context: DemoContext, items: ImageItem[], pool: Thumbna
       concurrency: FETCH_CONCURRENCY,
       retry: { retries: 2 },
     },
-    process: { pool: pool as unknown as ProcessPool, task: 'thumbnail' },
+    process: { pool, task: 'thumbnail' },
     buffer: FETCH_CONCURRENCY * 2,
   })
   let ok = 0
