@@ -16,7 +16,11 @@ describe('createProgress', () => {
     progress.tick()
     now = 1000
     progress.tick(true)
+    now = 1500
+    progress.tick()
     now = 2000
+    progress.stop()
+    // No closing line when the last periodic one already showed the final counts.
     progress.stop()
     expect(chunks).toHaveLength(3)
     for (const chunk of chunks) {
@@ -25,7 +29,7 @@ describe('createProgress', () => {
       expect(chunk).not.toContain('[')
     }
     expect(chunks[1]).toContain('3/10  30%  1 failed  3.0/s  ETA 2.3 s')
-    expect(chunks[2]).toContain('3/10')
+    expect(chunks[2]).toContain('4/10')
   })
 
   it('redraws one line with a bar, the rate and the ETA on a TTY', () => {
@@ -41,6 +45,14 @@ describe('createProgress', () => {
       `\r\u001b[2Kbatch  [${'#'.repeat(12)}${'-'.repeat(12)}]  2/4  50%  2.0/s  ETA 1.0 s`,
     )
     expect(chunks.at(-1)).toBe('\n')
+  })
+
+  it('does not repeat the last plain line on stop', () => {
+    const { chunks, stream } = fakeStream(false)
+    const progress = createProgress({ label: 'batch', total: 1, stream, now: () => 0 })
+    progress.tick()
+    progress.stop()
+    expect(chunks).toHaveLength(1)
   })
 
   it('prints nothing when silent', () => {

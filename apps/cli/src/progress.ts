@@ -41,6 +41,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let done = 0
   let failed = 0
   let last = Number.NEGATIVE_INFINITY
+  let shown = ''
   let stopped = false
 
   const line = (): string => {
@@ -68,7 +69,11 @@ export function createProgress(options: ProgressOptions): Progress {
     if (options.silent || stopped) return
     const t = now()
     if (!force && t - last < (tty ? 100 : interval)) return
+    // A plain log gets no second line for the same counts (the closing one after a periodic one).
+    const counts = `${done}/${failed}`
+    if (force && !tty && counts === shown) return
     last = t
+    shown = counts
     if (tty) stream.write(`\r\u001b[2K${line()}`)
     else stream.write(`${line()}\n`)
   }

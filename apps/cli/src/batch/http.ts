@@ -56,27 +56,31 @@ export interface ErrorRecord {
   body?: unknown
 }
 
-/** Follows `cause` to the deepest HTTP error, or the first error that has a code. */
+/**
+ * Plain data for an error: its code (or that of the first cause that has one), the messages of the
+ * cause chain, and the HTTP status and body when an HTTP answer is behind it.
+ */
 export function errorRecord(error: unknown): ErrorRecord {
-  let current: unknown = error
+  const messages: string[] = []
+  const codes: string[] = []
   let http: HttpError | undefined
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current instanceof HttpError) {
-      http = current
-      break
-    }
-    current = (current as { cause?: unknown }).cause
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { message, code, cause } = current as { message?: unknown; code?: unknown; cause?: unknown }
+    if (current instanceof HttpError) http ??= current
+    if (typeof message === 'string' && message !== '' && !messages.includes(message)) messages.push(message)
+    if (typeof code === 'string') codes.push(code)
+    current = cause
   }
-  const outer = error as { code?: unknown; message?: unknown; cause?: unknown }
-  const cause = outer?.cause as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined
-  const causeCode = [cause?.code, cause?.cause?.code].find((c): c is string => typeof c === 'string')
-  const code =
-    typeof outer?.code === 'string' ? outer.code : (http?.code ?? causeCode ?? 'ERR_REQUEST_FAILED')
-  let message = typeof outer?.message === 'string' ? outer.message : String(error)
-  if (http === undefined && cause && typeof cause.message === 'string') {
-    message = `${message}: ${cause.message}`
-    if (causeCode !== undefined && !message.includes(causeCode)) message += ` (${causeCode})`
-  } else if (http !== undefined && http !== error) message = `${message}: ${http.message}`
+  const [first] = codes
+  const code = first ?? 'ERR_REQUEST_FAILED'
+  let message = messages.length > 0 ? messages.join(': ') : String(error)
+  // The deepest code says what happened on the wire (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET).
+  const deepest = codes.at(-1)
+  const own = (error as { code?: unknown } | null)?.code
+  if (http === undefined && deepest !== undefined && deepest !== own && !message.includes(deepest)) {
+    message += ` (${deepest})`
+  }
   const record: ErrorRecord = { code, message }
   if (http !== undefined) {
     record.status = http.status

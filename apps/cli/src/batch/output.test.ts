@@ -46,6 +46,18 @@ describe('errorRecord', () => {
       message: 'fetch failed: socket hang up (ECONNRESET)',
     })
   })
+
+  it('names the socket error behind a retries-exhausted network failure', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })
+    const exhausted = Object.assign(
+      new Error('Gave up after 2 attempts', { cause: new TypeError('fetch failed', { cause: refused }) }),
+      { code: 'ERR_RETRIES_EXHAUSTED' },
+    )
+    expect(errorRecord(exhausted)).toEqual({
+      code: 'ERR_RETRIES_EXHAUSTED',
+      message: 'Gave up after 2 attempts: fetch failed: connect ECONNREFUSED 127.0.0.1:9',
+    })
+  })
 })
 
 describe('outputLine', () => {
