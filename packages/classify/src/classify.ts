@@ -30,9 +30,9 @@ async function warmWindow(task: Task, minMs: number, deadline: number, guard: Gu
  * call, a window of calls (at least 2, and 100 ms or `minSampleTime` if longer) is measured. V8
  * keeps compiling hot code and WebAssembly on other threads for a while after a library's first use
  * (the first `fetch` compiles its HTTP parser), which looks like CPU off the main thread: while a
- * window shows such CPU, another window follows, until the figure holds steady (real offloaded work)
- * or falls below `offloadedCpu` (it was compilation), for at most 5 extra windows and a quarter of
- * the time budget. Returns the last window.
+ * window shows such CPU, another window follows, until the figure holds steady for two windows in
+ * a row (real offloaded work) or falls below `offloadedCpu` (it was compilation), for at most 6
+ * extra windows and a quarter of the time budget. Returns the last window.
  */
 async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Measurement> {
   const deadline = performance.now() + opts.timeBudget / 4
@@ -42,12 +42,13 @@ async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Me
   if (performance.now() >= deadline) return first
   const minMs = Math.max(opts.minSampleTime, 100)
   let window = await warmWindow(task, minMs, deadline, guard)
-  for (let extra = 0; extra < 5 && performance.now() < deadline; extra++) {
+  let steady = 0
+  for (let extra = 0; extra < 6 && performance.now() < deadline; extra++) {
     if (window.offMainRatio < opts.thresholds.offloadedCpu) break
     const next = await warmWindow(task, minMs, deadline, guard)
-    const steady = next.offMainRatio >= 0.6 * window.offMainRatio
+    steady = next.offMainRatio >= 0.6 * window.offMainRatio ? steady + 1 : 0
     window = next
-    if (steady) break
+    if (steady >= 2) break
   }
   return window
 }

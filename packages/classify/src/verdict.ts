@@ -58,8 +58,8 @@ export function probeSentence(probe: Probe): string {
 function figuresSentence(s: Summary): string {
   return (
     `Each call took ${ms(s.callMs.median)} of wall time; CPU time was ${percent(s.cpuRatio)} of it, ` +
-    `the main thread was busy ${percent(s.busy)} of the time (on a CPU or waiting for one; event-loop utilization ${percent(s.elu)}) and ` +
-    `${percent(s.offMainRatio)} of it was CPU time off the main thread.`
+    `the main thread was busy ${percent(s.busy)} of the time (waits for a core left out; event-loop utilization ${percent(s.elu)}) and ` +
+    `the other threads were busy ${percent(s.offMainRatio)} of it.`
   )
 }
 

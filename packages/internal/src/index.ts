@@ -1,6 +1,7 @@
 export { describeValue } from './describe'
 export { BoundkitError } from './errors'
 export { Fifo } from './fifo'
+export { itemIterator } from './iterate'
 export type { Fail, NumberRule } from './options'
 export {
   booleanOption,
@@ -10,4 +11,3 @@ export {
   numberOption,
   signalOption,
 } from './options'
-export { itemIterator } from './iterate'

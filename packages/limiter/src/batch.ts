@@ -229,11 +229,12 @@ export class Batch<T, R> implements JobSink {
     if (this.#stopped || this.#ended) return
     this.#abortError = abortedError(reason)
     this.#stop()
+    // settle: report the rest first, so the batch does not end when its last in-flight job does.
+    if (this.#mode === 'settle' && !this.#pulling) this.#reportRest()
     this.#core.cancelWhere(
       (job) => abortedError(reason, job.attempt),
       (job) => job.sink === this,
     )
-    if (this.#mode === 'settle' && !this.#pulling) this.#reportRest()
     this.#checkEnd()
   }
 

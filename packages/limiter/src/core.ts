@@ -171,7 +171,13 @@ export class LimiterCore {
   #start(job: Job): unknown {
     if (job.state !== QUEUED) return undefined
     const windows = this.#windows
-    const now = windows.length > 0 || job.attempt === 0 || this.#resumeAt !== 0 ? this.clock.now() : 0
+    // The clock is read only when something needs it: a rate window, a cooldown, or maxRetryTime.
+    const now =
+      windows.length > 0 ||
+      this.#resumeAt !== 0 ||
+      (job.attempt === 0 && job.policy.maxRetryTime !== Number.POSITIVE_INFINITY)
+        ? this.clock.now()
+        : 0
     if (this.#userPaused || this.#blockedUntil(now) > now) {
       // Only reachable if p-queue started us while the gate was closing: wait at the front.
       this.#retryLane.push(job)

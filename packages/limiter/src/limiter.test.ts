@@ -622,3 +622,48 @@ describe('ordering and stream abort', () => {
     expect(seen.sort()).toEqual(['0:rejected:1', '1:rejected:1', '2:rejected:0', '3:rejected:0'])
   })
 })
+
+describe('abort with async sources', () => {
+  it('settle + abort over an async generator reports every item, none run after the abort', async () => {
+    const limiter = createLimiter({ concurrency: 2 })
+    const controller = new AbortController()
+    async function* source() {
+      for (let i = 0; i < 50; i++) {
+        await Promise.resolve()
+        yield i
+      }
+    }
+    const started: number[] = []
+    const promise = limiter.map(
+      source(),
+      (x, { signal }) => {
+        started.push(x)
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+      },
+      { signal: controller.signal, settle: true },
+    )
+    await flush()
+    controller.abort()
+    const outcomes = await promise
+    expect(outcomes.map((o) => o.index)).toEqual([...Array(50).keys()])
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true)
+    expect(started).toEqual([0, 1])
+    expect(outcomes.filter((o) => o.attempts > 0).map((o) => o.index)).toEqual([0, 1])
+  })
+
+  it('the limiter signal ends a running map and stream', async () => {
+    const controller = new AbortController()
+    const limiter = createLimiter({ concurrency: 2, signal: controller.signal })
+    const hang = (_x: number, { signal }: { signal: AbortSignal }) =>
+      new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    const mapped = limiter.map([1, 2, 3], hang).catch((e) => e)
+    const streamed = (async () => {
+      for await (const _ of limiter.stream([1, 2, 3], hang));
+    })().catch((e) => e)
+    await flush()
+    controller.abort()
+    expect(await mapped).toMatchObject({ code: 'ERR_ABORTED' })
+    expect(await streamed).toMatchObject({ code: 'ERR_ABORTED' })
+    expect(limiter.stats).toMatchObject({ running: 0, queued: 0, waiting: 0 })
+  })
+})

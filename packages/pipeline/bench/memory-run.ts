@@ -24,5 +24,9 @@ let ok = 0
 for await (const outcome of pipeline.run(indexes())) if (outcome.status === 'fulfilled') ok++
 await pool.destroy()
 console.log(
-  JSON.stringify({ ok, maxBuffered: pipeline.stats().maxBuffered, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
+  JSON.stringify({
+    ok,
+    maxBuffered: pipeline.stats().maxBuffered,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
 )

@@ -1,6 +1,6 @@
+import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { createPool, type Pool } from '@boundkit/pool'
@@ -18,7 +18,8 @@ async function startServer(latency: number): Promise<{ url: string; server: Serv
   const jpeg = await image.getBuffer('image/jpeg')
   const blob = Buffer.alloc(1 << 20, 7)
   const server = createServer((req, res) => {
-    if (req.url?.startsWith('/blob/')) return void res.writeHead(200, { 'content-length': blob.length }).end(blob)
+    if (req.url?.startsWith('/blob/'))
+      return void res.writeHead(200, { 'content-length': blob.length }).end(blob)
     setTimeout(() => res.writeHead(200, { 'content-length': jpeg.length }).end(jpeg), latency)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -39,6 +40,7 @@ async function drain(iterable: AsyncIterable<{ status: string }>): Promise<numbe
 
 let balanced: { url: string; server: Server } | undefined
 let pool: Pool | undefined
+let samples: ArrayBuffer[] = []
 const fetchConcurrency = 4
 // Balanced stages: fetching all items at concurrency 4 takes about as long as thumbnailing them on 2 threads.
 const latency = 130
@@ -69,7 +71,9 @@ const balancedBench = benchmark({
   setup: async () => {
     balanced = await startServer(latency)
     pool = createPool({ worker, threads })
-    await pool.broadcast?.('checksum', new ArrayBuffer(8))
+    samples = await fetchAll(Array.from({ length: 4 }, (_, i) => `${balanced!.url}/img/${i}`))
+    // Load jimp in every worker before the first measured case.
+    await pool.broadcast('thumbnail', samples[0]!.slice(0))
   },
   teardown: async () => {
     await pool?.destroy()
@@ -84,9 +88,13 @@ const balancedBench = benchmark({
     },
     'process stage alone': async (ctx) => {
       const n = ctx.scale(40, 8)
-      const data = await fetchAll(Array.from({ length: Math.min(n, 4) }, (_, i) => `${balanced!.url}/img/${i}`))
+      const data = await fetchAll(
+        Array.from({ length: Math.min(n, 4) }, (_, i) => `${balanced!.url}/img/${i}`),
+      )
       const start = performance.now()
-      await Promise.all(Array.from({ length: n }, (_, i) => pool!.run('thumbnail', data[i % data.length]!.slice(0))))
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => pool!.run('thumbnail', data[i % data.length]!.slice(0))),
+      )
       return { items: n, metrics: { 'process ms': performance.now() - start } }
     },
     'two-phase (fetch all, then process all)': async (ctx) => {
@@ -118,7 +126,11 @@ async function memoryRun(n: number) {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', script, blobs!.url, String(n)], {
     maxBuffer: 1 << 20,
   })
-  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ok: number; maxBuffered: number; peakRssMb: number }
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    ok: number
+    maxBuffered: number
+    peakRssMb: number
+  }
   if (result.ok !== n) throw new Error(`only ${result.ok} of ${n} items succeeded`)
   return { items: n, metrics: { 'child peak RSS MB': result.peakRssMb, 'max buffered': result.maxBuffered } }
 }

@@ -1,5 +1,5 @@
-export { PipelineError } from './errors'
 export type { PipelineErrorCode } from './errors'
+export { PipelineError } from './errors'
 export { createPipeline } from './pipeline'
 export type {
   FetchContext,

@@ -1,11 +1,5 @@
-import {
-  booleanOption,
-  expected,
-  functionOption,
-  numberOption,
-  signalOption,
-} from '@boundkit/internal'
 import { availableParallelism } from 'node:os'
+import { booleanOption, expected, functionOption, numberOption, signalOption } from '@boundkit/internal'
 import { invalidOption } from './errors'
 import type {
   FetchStage,
@@ -40,7 +34,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function resolveProcess<I, F, R>(value: unknown): ProcessKind<I, F, R> {
-  if (!isObject(value)) invalidOption(expected('process', 'an object: { pool, task }, { worker, task } or { run }', value))
+  if (!isObject(value))
+    invalidOption(expected('process', 'an object: { pool, task }, { worker, task } or { run }', value))
   const concurrency = (fallback: number) =>
     numberOption(invalidOption, 'process.concurrency', value.concurrency, positiveInteger, fallback)
   if ('run' in value) {
@@ -62,8 +57,18 @@ function resolveProcess<I, F, R>(value: unknown): ProcessKind<I, F, R> {
     if (typeof value.worker !== 'string' && !(value.worker instanceof URL)) {
       invalidOption(expected('process.worker', 'a path or file URL', value.worker))
     }
-    const threads = numberOption(invalidOption, 'process.threads', value.threads, positiveInteger, availableParallelism())
-    return { kind: 'worker', stage: value as unknown as WorkerProcessStage, concurrency: concurrency(threads) }
+    const threads = numberOption(
+      invalidOption,
+      'process.threads',
+      value.threads,
+      positiveInteger,
+      availableParallelism(),
+    )
+    return {
+      kind: 'worker',
+      stage: value as unknown as WorkerProcessStage,
+      concurrency: concurrency(threads),
+    }
   }
   return invalidOption(expected('process', 'an object with `pool`, `worker` or `run`', value))
 }
@@ -74,7 +79,13 @@ export function resolveOptions<I, F, R>(options: PipelineOptions<I, F, R>): Reso
   const fetch = options.fetch
   if (!isObject(fetch)) invalidOption(expected('fetch', 'an object with a `run` function', fetch))
   if (typeof fetch.run !== 'function') invalidOption(expected('fetch.run', 'a function', fetch.run))
-  const fetchConcurrency = numberOption(invalidOption, 'fetch.concurrency', fetch.concurrency, positiveInteger, 8)
+  const fetchConcurrency = numberOption(
+    invalidOption,
+    'fetch.concurrency',
+    fetch.concurrency,
+    positiveInteger,
+    8,
+  )
   const process = resolveProcess<I, F, R>(options.process)
   const buffer = numberOption(
     invalidOption,

@@ -1,5 +1,5 @@
 import { expected, itemIterator } from '@boundkit/internal'
-import { createLimiter } from '@boundkit/limiter'
+import { createLimiter, type Limiter } from '@boundkit/limiter'
 import { createPool } from '@boundkit/pool'
 import { invalidOption, PipelineError } from './errors'
 import { type ResolvedOptions, resolveOptions } from './options'
@@ -13,7 +13,9 @@ import type { Outcome, Pipeline, PipelineOptions, PipelineProgress, PipelineStat
  * Creates a two-stage pipeline: an I/O stage run through @boundkit/limiter, then a CPU stage on a
  * @boundkit/pool pool (or in this thread), both busy at once, with a bounded buffer between them.
  */
-export function createPipeline<I, F = unknown, R = unknown>(options: PipelineOptions<I, F, R>): Pipeline<I, R> {
+export function createPipeline<I, F = unknown, R = unknown>(
+  options: PipelineOptions<I, F, R>,
+): Pipeline<I, R> {
   return new PipelineImpl(resolveOptions(options))
 }
 
@@ -26,7 +28,7 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
 
   constructor(private readonly options: ResolvedOptions<I, F, R>) {
     const { fetch } = options
-    let limiter: ReturnType<typeof createLimiter>
+    let limiter: Limiter
     try {
       limiter = createLimiter({
         concurrency: options.fetchConcurrency,
@@ -36,8 +38,8 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
         timeout: fetch.timeout,
       })
     } catch (error) {
-      // The limiter checks the fetch options; report them as this package's, under their `fetch.` names.
-      return invalidOption(`fetch: ${(error as Error).message}`)
+      // The limiter checks the fetch options; report them as this package's, under the `fetch` stage.
+      invalidOption(`fetch: ${(error as Error).message}`)
     }
     const process = this.processRunner()
     this.closeProcess = process.close
@@ -83,11 +85,17 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
     return {
       run: (data, _item, _index, signal) =>
         pool.run(task, data, { signal, transfer: transferables(data) }) as Promise<R>,
-      close: process.kind === 'worker' ? () => (pool as ReturnType<typeof createPool>).destroy() : async () => undefined,
+      close:
+        process.kind === 'worker'
+          ? () => (pool as ReturnType<typeof createPool>).destroy()
+          : async () => undefined,
     }
   }
 
-  run(items: Iterable<I> | AsyncIterable<I>, runOptions: RunOptions = {}): AsyncIterableIterator<Outcome<I, R>> {
+  run(
+    items: Iterable<I> | AsyncIterable<I>,
+    runOptions: RunOptions = {},
+  ): AsyncIterableIterator<Outcome<I, R>> {
     if (this.closed) throw new PipelineError('ERR_CLOSED', 'The pipeline is closed')
     const source = itemIterator(items)
     if (!source) invalidOption(expected('items', 'an array, an iterable or an async iterable', items))

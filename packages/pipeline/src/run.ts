@@ -148,7 +148,8 @@ export class Run<I, F, R> {
     if (this.signal.aborted) {
       for (const entry of this.waiting.splice(0)) this.abandon(entry)
     }
-    while (this.waiting.length > 0 && this.processing < processConcurrency) this.startProcess(this.waiting.shift()!)
+    while (this.waiting.length > 0 && this.processing < processConcurrency)
+      this.startProcess(this.waiting.shift()!)
     this.notifyIfIdle()
   }
 
@@ -245,7 +246,14 @@ export class Run<I, F, R> {
           timings: { fetchMs: entry.fetchMs, waitMs, processMs: performance.now() - begun },
         }),
       (error: unknown) => {
-        const outcome = this.rejected(entry.index, entry.item, 'process', error, entry.attempts, entry.fetchMs)
+        const outcome = this.rejected(
+          entry.index,
+          entry.item,
+          'process',
+          error,
+          entry.attempts,
+          entry.fetchMs,
+        )
         outcome.timings.waitMs = waitMs
         outcome.timings.processMs = performance.now() - begun
         settle(outcome)
@@ -258,7 +266,14 @@ export class Run<I, F, R> {
     this.reserved--
     this.stages.stats.add('buffered', -1)
     if (entry.spilledPath) void this.stages.spill?.remove(entry.spilledPath)
-    const outcome = this.rejected(entry.index, entry.item, 'process', this.abortError(), entry.attempts, entry.fetchMs)
+    const outcome = this.rejected(
+      entry.index,
+      entry.item,
+      'process',
+      this.abortError(),
+      entry.attempts,
+      entry.fetchMs,
+    )
     outcome.timings.waitMs = performance.now() - entry.fetchedAt
     this.finish(outcome)
   }

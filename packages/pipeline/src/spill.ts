@@ -12,7 +12,9 @@ export class Spill {
   constructor(private readonly dir: string) {}
 
   private ensureFolder(): Promise<string> {
-    this.folder ??= mkdir(this.dir, { recursive: true }).then(() => mkdtemp(join(this.dir, 'boundkit-pipeline-')))
+    this.folder ??= mkdir(this.dir, { recursive: true }).then(() =>
+      mkdtemp(join(this.dir, 'boundkit-pipeline-')),
+    )
     return this.folder
   }
 
@@ -30,13 +32,15 @@ export class Spill {
   async close(): Promise<void> {
     const folder = this.folder
     this.folder = undefined
-    if (folder) await rm(await folder.catch(() => ''), { recursive: true, force: true }).catch(() => undefined)
+    if (folder)
+      await rm(await folder.catch(() => ''), { recursive: true, force: true }).catch(() => undefined)
   }
 }
 
 function toBytes(payload: unknown): Uint8Array | string {
   if (typeof payload === 'string') return payload
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload)
-  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
+  if (ArrayBuffer.isView(payload))
+    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
   return JSON.stringify(payload)
 }

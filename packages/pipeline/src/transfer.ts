@@ -14,7 +14,11 @@ export function transferables(payload: unknown): ArrayBuffer[] {
     }
   }
   consider(payload)
-  if (payload !== null && typeof payload === 'object' && Object.getPrototypeOf(payload) === Object.prototype) {
+  if (
+    payload !== null &&
+    typeof payload === 'object' &&
+    Object.getPrototypeOf(payload) === Object.prototype
+  ) {
     for (const value of Object.values(payload)) consider(value)
   }
   return [...found]

@@ -1,3 +1,4 @@
+import type { TransferListItem } from 'node:worker_threads'
 import type { LimiterOptions } from '@boundkit/limiter'
 import type { PipelineError } from './errors'
 
@@ -31,7 +32,7 @@ export interface ProcessPool {
   run(
     task: string,
     input: unknown,
-    options?: { signal?: AbortSignal; transfer?: readonly Transferable[] },
+    options?: { signal?: AbortSignal; transfer?: readonly TransferListItem[] },
   ): Promise<unknown>
   readonly threads?: number
 }

@@ -13,7 +13,12 @@ export interface ImageServer {
   close(): Promise<void>
 }
 
-export async function generateImage(seed: number, width: number, height: number, mime: 'image/png' | 'image/jpeg') {
+export async function generateImage(
+  seed: number,
+  width: number,
+  height: number,
+  mime: 'image/png' | 'image/jpeg',
+) {
   const image = new Jimp({ width, height, color: 0xffffffff })
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -27,7 +27,10 @@ type Thumb = { width: number; height: number; png: Uint8Array }
 
 describe('thumbnails: real HTTP downloads, real image decoding in a worker pool', () => {
   it('makes a decodable thumbnail of every image, in input order when ordered', async () => {
-    const urls = Array.from({ length: 16 }, (_, i) => `${server.url}/img/${i}.${i % 2 ? 'jpg' : 'png'}?w=160&h=120`)
+    const urls = Array.from(
+      { length: 16 },
+      (_, i) => `${server.url}/img/${i}.${i % 2 ? 'jpg' : 'png'}?w=160&h=120`,
+    )
     await using pipeline = createPipeline<string, ArrayBuffer, Thumb>({
       fetch: { run: download, concurrency: 4 },
       process: { worker, task: 'thumbnail', threads: 2, initData: { width: 64, height: 64 } },
@@ -64,7 +67,8 @@ describe('thumbnails: real HTTP downloads, real image decoding in a worker pool'
     await using pool = createPool({ worker, threads: 2 })
     const pipeline = createPipeline<(typeof items)[number], ArrayBuffer, Thumb>({
       fetch: {
-        run: (item, context) => (item.url === 'marked' ? new Uint8Array([1, 2, 3]).buffer : download(item.url, context)),
+        run: (item, context) =>
+          item.url === 'marked' ? new Uint8Array([1, 2, 3]).buffer : download(item.url, context),
         concurrency: 3,
         retry: { retries: 2, minDelay: 1, maxDelay: 5 },
       },
@@ -82,13 +86,33 @@ describe('thumbnails: real HTTP downloads, real image decoding in a worker pool'
     }
     expect(summary('ok')).toEqual({ status: 'fulfilled', stage: 'process', attempts: 1 })
     expect(summary('ok-jpg')).toEqual({ status: 'fulfilled', stage: 'process', attempts: 1 })
-    expect(summary('missing')).toEqual({ status: 'rejected', stage: 'fetch', attempts: 1, code: 'ERR_FETCH_FAILED' })
+    expect(summary('missing')).toEqual({
+      status: 'rejected',
+      stage: 'fetch',
+      attempts: 1,
+      code: 'ERR_FETCH_FAILED',
+    })
     expect(summary('flaky')).toEqual({ status: 'fulfilled', stage: 'process', attempts: 2 })
-    expect(summary('reset')).toEqual({ status: 'rejected', stage: 'fetch', attempts: 3, code: 'ERR_FETCH_FAILED' })
-    expect(summary('not-an-image')).toMatchObject({ status: 'rejected', stage: 'process', code: 'ERR_PROCESS_FAILED' })
-    expect(summary('marked')).toMatchObject({ status: 'rejected', stage: 'process', code: 'ERR_PROCESS_FAILED' })
+    expect(summary('reset')).toEqual({
+      status: 'rejected',
+      stage: 'fetch',
+      attempts: 3,
+      code: 'ERR_FETCH_FAILED',
+    })
+    expect(summary('not-an-image')).toMatchObject({
+      status: 'rejected',
+      stage: 'process',
+      code: 'ERR_PROCESS_FAILED',
+    })
+    expect(summary('marked')).toMatchObject({
+      status: 'rejected',
+      stage: 'process',
+      code: 'ERR_PROCESS_FAILED',
+    })
     const marked = byName.get('marked')!
-    expect(marked.status === 'rejected' && String((marked.error.cause as Error).message)).toContain('marked payload')
+    expect(marked.status === 'rejected' && String((marked.error.cause as Error).message)).toContain(
+      'marked payload',
+    )
     expect(pipeline.stats()).toMatchObject({ done: 7, failed: 4 })
   })
 
@@ -289,7 +313,10 @@ describe('cancellation', () => {
       (async () => {
         for await (const o of pipeline.run(broken())) outcomes.push(o.index)
       })(),
-    ).rejects.toMatchObject({ code: 'ERR_SOURCE_FAILED', cause: expect.objectContaining({ message: 'input broke' }) })
+    ).rejects.toMatchObject({
+      code: 'ERR_SOURCE_FAILED',
+      cause: expect.objectContaining({ message: 'input broke' }),
+    })
     expect(outcomes.sort()).toEqual([0, 1])
   })
 })
@@ -319,6 +346,8 @@ describe('bad options', () => {
 
   it('rejects items that are not iterable', () => {
     const pipeline = createPipeline({ fetch, process })
-    expect(() => pipeline.run(42 as never)).toThrow(/`items` to be an array, an iterable or an async iterable/)
+    expect(() => pipeline.run(42 as never)).toThrow(
+      /`items` to be an array, an iterable or an async iterable/,
+    )
   })
 })

@@ -151,15 +151,15 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     return this.#options.threads
   }
 
-  #balance(
-    task: { [RECORD]?: TaskRecord | null },
-    workers: { id: number; currentUsage: number; terminating: boolean; destroyed: boolean }[],
-  ) {
+  #balance(task: { [RECORD]?: TaskRecord | null }, workers: { id: number; currentUsage: number }[]) {
     const record = task[RECORD] ?? undefined
     const target = record?.target
+    const retiring = this.#retiring
     for (const worker of workers) {
-      if (worker.currentUsage !== 0 || worker.terminating || worker.destroyed) continue
-      if (target === undefined ? this.#retiring.has(worker.id) : worker.id !== target) continue
+      if (worker.currentUsage !== 0) continue
+      if (target !== undefined) {
+        if (worker.id !== target) continue
+      } else if (retiring.size > 0 && retiring.has(worker.id)) continue
       if (record) record.worker = worker.id
       if (this.#options.maxTasksPerWorker !== Number.POSITIVE_INFINITY) {
         const count = (this.#assigned.get(worker.id) ?? 0) + 1
