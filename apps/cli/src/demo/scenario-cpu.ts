@@ -11,8 +11,8 @@ export const cpuScenario: Scenario = {
   name: 'cpu',
   description: 'CPU batch: naive fibonacci, serial on the main thread vs @boundkit/pool',
   async run(context) {
-    const count = context.quick ? 24 : 64
-    const n = 32
+    const count = context.quick ? 32 : 64
+    const n = context.quick ? 33 : 34
     const inputs = Array.from({ length: count }, () => n)
     context.log(`  ${count} x fib(${n})`)
 
