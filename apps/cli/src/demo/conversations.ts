@@ -1,5 +1,5 @@
 import type { JudgeRequestBody } from '@boundkit/server'
-import { seededRandom } from '../random'
+import { seededRandom } from '@boundkit/server'
 
 const TOPICS = [
   ['the Eiffel Tower', 'Paris', 'was completed in 1889 for the World Fair'],

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { createPool, shared } from '@boundkit/pool'
+import { seededRandom } from '@boundkit/server'
 import { createProgress } from '../progress'
-import { seededRandom } from '../random'
 import { type Scenario, speedup, timed } from './types'
 
 export const sumWorker = new URL('./workers/sum.js', import.meta.url)
