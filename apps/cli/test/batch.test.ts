@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RunningServer, startServer } from '@boundkit/server'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { boundkit, start } from './run-cli'
 
 let dir: string
@@ -78,7 +78,7 @@ describe('boundkit batch against the demo server with faults on', () => {
   it('writes one ordered line per record, every one ok after retries', async () => {
     const out = join(dir, 'all.jsonl')
     const result = await boundkit(
-      ...batchArgs(out, '--concurrency', '8', '--retries', '12', '--rate', '50/s', '--timeout', '10s'),
+      ...batchArgs(out, '--concurrency', '8', '--retries', '12', '--rate', '5/100ms', '--timeout', '10s'),
       ...['--header', 'X-Test: yes', '--json'],
     )
     expect(result.stderr).not.toContain('failed:')
@@ -105,8 +105,17 @@ describe('boundkit batch against the demo server with faults on', () => {
   })
 
   it('survives SIGINT and SIGKILL: resumed runs leave exactly one line per record', async () => {
+    // A slower server of its own, so that the run is surely still going when the signal lands.
+    const slow = await startServer({
+      seed: 5,
+      judge: { latencyMs: 150, latencyDistribution: 'fixed', ratePerSecond: 60, burst: 6, faultRate: 0.1 },
+    })
+    onTestFinished(() => slow.close())
     const out = join(dir, 'resumed.jsonl')
-    const args = batchArgs(out, '--concurrency', '2', '--retries', '12', '--timeout', '10s')
+    const args = [
+      ...batchArgs(out, '--concurrency', '2', '--retries', '12', '--timeout', '10s'),
+      ...['--url', `${slow.url}/v1/judge`],
+    ]
     // 1. Ctrl-C: stops new requests, finishes the ones in flight, flushes, says how to resume, exits 130.
     const first = start(...args)
     await waitForLines(out, 10)

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { boundkit } from './run-cli'
 
@@ -42,5 +43,24 @@ describe('boundkit classify', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('kind:')
     expect(result.stdout).toContain('advice:')
+  })
+
+  it('measures an exported function called with --arg', async () => {
+    const tasks = fileURLToPath(new URL('./fixtures/tasks.mjs', import.meta.url))
+    const result = await boundkit(
+      ...['classify', `${tasks}#wait`, '--arg', '20', '--runs', '2', '--time-budget', '10s'],
+      ...['--max-concurrency', '4', '--json'],
+    )
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.stdout)
+    // Waiting on a timer keeps the main thread idle whatever the machine's load.
+    expect(report.kind).toBe('io')
+    expect(report.summary.callMs.median).toBeGreaterThanOrEqual(19)
+    const missing = await boundkit('classify', `${tasks}#nope`)
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain("has no exported function 'nope' (functions: spin, wait)")
+    const badArg = await boundkit('classify', `${tasks}#wait`, '--arg', '{oops')
+    expect(badArg.code).toBe(2)
+    expect(badArg.stderr).toContain('Expected --arg to be JSON')
   })
 })
