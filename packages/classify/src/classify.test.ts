@@ -82,7 +82,10 @@ describe('classify: the report', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
     expect(report.samples.length).toBe(2)
     expect(report.probe.levels[0]!.concurrency).toBe(1)
-    expect(report.probe.levels.map((l) => l.concurrency)).toEqual([1, 2, 4])
+    // Levels double from 1 up to maxConcurrency (how far they go depends on the measured gains).
+    const levels = report.probe.levels.map((l) => l.concurrency)
+    expect(levels.length).toBeGreaterThanOrEqual(2)
+    expect(levels).toEqual([1, 2, 4].slice(0, levels.length))
     expect(report.thresholds.cpuBusy).toBe(0.7)
     expect(report.recommendation.reasons.length).toBeGreaterThanOrEqual(3)
     const text = format(report)

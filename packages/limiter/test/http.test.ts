@@ -98,9 +98,10 @@ describe('against a real HTTP server', () => {
     expect(until - at).toBeGreaterThanOrEqual(1000)
     // Client side, exact: no attempt started while the cooldown held.
     expect(starts.filter((t) => t > at && t < until)).toEqual([])
-    // Server side: nothing arrived in the cooldown (100 ms of slack for requests already in flight).
+    // Server side: nothing arrived in the cooldown (300 ms of slack for requests already in flight on
+    // a loaded machine, where client and server share one event loop).
     const sent = log.throttled[0]!
-    expect(log.arrivals.filter((t) => t > sent + 100 && t < sent + 1000)).toEqual([])
+    expect(log.arrivals.filter((t) => t > sent + 300 && t < sent + 1000)).toEqual([])
     expect(log.requests).toBe(17)
   })
 
@@ -109,13 +110,13 @@ describe('against a real HTTP server', () => {
     const limiter = createLimiter({
       concurrency: 10,
       rate: [
-        { limit: 3, interval: 300 },
-        { limit: 6, interval: 1000 },
+        { limit: 3, interval: 600 },
+        { limit: 6, interval: 1500 },
       ],
     })
     const starts: number[] = []
     const outcomes = await limiter.map(
-      Array.from({ length: 14 }, (_, i) => i),
+      Array.from({ length: 12 }, (_, i) => i),
       (i, { signal }) => {
         starts.push(performance.now())
         return getText(`${server.url}/ok?id=${i}`, signal)
@@ -124,11 +125,11 @@ describe('against a real HTTP server', () => {
     )
     expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
     // Client side: exact windows (1 ms for timer rounding).
-    expect(busiest(starts, 299)).toBeLessThanOrEqual(3)
-    expect(busiest(starts, 999)).toBeLessThanOrEqual(6)
-    // Server side: windows narrowed by 100 ms to allow for transit.
-    expect(busiest(log.arrivals, 200)).toBeLessThanOrEqual(3)
-    expect(busiest(log.arrivals, 900)).toBeLessThanOrEqual(6)
+    expect(busiest(starts, 599)).toBeLessThanOrEqual(3)
+    expect(busiest(starts, 1499)).toBeLessThanOrEqual(6)
+    // Server side: windows narrowed by 300 ms to allow for transit on a loaded machine.
+    expect(busiest(log.arrivals, 300)).toBeLessThanOrEqual(3)
+    expect(busiest(log.arrivals, 1200)).toBeLessThanOrEqual(6)
   })
 
   it('timeouts abort slow requests and retry them; aborting the batch ends every item', async () => {
