@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RunningServer, startServer } from '@boundkit/server'
@@ -72,6 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close()
+  await rm(dir, { recursive: true, force: true })
 })
 
 describe('boundkit batch against the demo server with faults on', () => {

@@ -1,12 +1,16 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { boundkit } from './run-cli'
 
 let dir: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'boundkit-cli-'))
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
 })
 
 describe('the built boundkit binary', () => {

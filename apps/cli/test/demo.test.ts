@@ -1,12 +1,13 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { boundkit } from './run-cli'
 
 describe('boundkit demo --quick', () => {
   it('runs every scenario, prints the summary as JSON and writes its outputs', async () => {
     const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
+    onTestFinished(() => rm(out, { recursive: true, force: true }))
     const result = await boundkit('demo', '--quick', '--json', '--out', out)
     expect(result.stderr).toContain('demo server at http://127.0.0.1:')
     expect(result.code).toBe(0)
@@ -39,6 +40,7 @@ describe('boundkit demo --quick', () => {
 
   it('prints the readable table for one scenario', async () => {
     const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
+    onTestFinished(() => rm(out, { recursive: true, force: true }))
     const result = await boundkit('demo', '--quick', '--scenario', 'cpu', '--out', out)
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/scenario\s+model\s+baseline\s+boundkit\s+speedup\s+ok\/failed/)
