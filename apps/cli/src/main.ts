@@ -1,18 +1,25 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module'
 import { CommanderError } from 'commander'
+import { EXIT, messageOf, UsageError } from './errors'
 import { createProgram } from './program'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
 try {
-  await createProgram(version).parseAsync(process.argv)
+  const setExitCode = (code: number) => {
+    process.exitCode = code
+  }
+  await createProgram(version, { exit: setExitCode }).parseAsync(process.argv)
 } catch (error) {
   if (error instanceof CommanderError) {
     // --help and --version exit 0; every other parse failure is a usage error.
-    process.exitCode = error.exitCode === 0 ? 0 : 2
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage
+  } else if (error instanceof UsageError) {
+    console.error(`boundkit: ${error.message}`)
+    process.exitCode = EXIT.usage
   } else {
-    console.error(error instanceof Error ? error.message : error)
-    process.exitCode = 1
+    console.error(`boundkit: ${messageOf(error)}`)
+    process.exitCode = EXIT.someFailed
   }
 }

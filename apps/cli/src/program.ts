@@ -1,7 +1,22 @@
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
+import { collect } from './parse-options'
 
-/** The `boundkit` command and its subcommands. Exit codes: 0 ok, 1 some items failed, 2 usage error. */
-export function createProgram(version: string): Command {
+/** What a command's action resolves with: the process exit code. */
+export type ExitCode = number
+
+export interface ProgramHooks {
+  /** Receives each command's exit code. */
+  exit(code: ExitCode): void
+}
+
+const ENV_NOTE = '\nNO_COLOR turns colours off; without a TTY, progress is printed as plain periodic lines.'
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n${ENV_NOTE}`
+}
+
+/** The `boundkit` command and its subcommands. Exit codes: 0 ok, 1 some items failed, 2 usage error, 130 interrupted. */
+export function createProgram(version: string, hooks: ProgramHooks = { exit: () => {} }): Command {
   const program = new Command('boundkit')
     .description('Pick and apply the right concurrency model for Node.js batch jobs and servers.')
     .version(version, '-V, --version')
@@ -9,7 +24,97 @@ export function createProgram(version: string): Command {
     .exitOverride()
   program.addHelpText(
     'after',
-    '\nExamples:\n  boundkit --help\n  boundkit --version\n\nNO_COLOR is respected; output without a TTY is plain text.',
+    `${examples(
+      'boundkit demo --quick          # every scenario, briefly',
+      'boundkit batch in.jsonl --url http://localhost:8080/v1/judge --out results.jsonl',
+      'boundkit classify -- node -e "for (let i = 0; i < 1e8; i++);"',
+    )}\n\nExit codes: 0 success, 1 some items failed, 2 usage error, 130 interrupted.`,
   )
+
+  program
+    .command('demo')
+    .description(
+      'Start the demo server in-process and run each scenario its baseline way and the boundkit way, then print a summary table.',
+    )
+    .option('--quick', 'smaller sizes: under a minute on 2 cores')
+    .addOption(
+      new Option('--scenario <name>', 'run one scenario only').choices([
+        'classify',
+        'io',
+        'cpu',
+        'shared',
+        'mixed',
+      ]),
+    )
+    .option('--json', 'print the summary as JSON on stdout (progress goes to stderr)')
+    .option('--out <dir>', 'folder for the outputs (default: a new folder under the system temp folder)')
+    .addHelpText(
+      'after',
+      examples(
+        'boundkit demo',
+        'boundkit demo --quick --scenario io',
+        'boundkit demo --quick --json --out ./demo-out > summary.json',
+      ),
+    )
+    .action(async (options) => {
+      const { runDemo } = await import('./demo/run-demo')
+      hooks.exit(await runDemo(options))
+    })
+
+  program
+    .command('batch')
+    .description(
+      'POST each record of a JSONL file as JSON to a URL, with limits and retries, into an ordered JSONL output.',
+    )
+    .argument('<input>', 'the input JSONL file, one JSON record a line')
+    .requiredOption('--url <url>', 'where to POST each record')
+    .requiredOption('--out <file>', 'the output JSONL file (ordered, crash-safe)')
+    .option('--concurrency <n>', 'requests in flight at once', '8')
+    .option('--rate <N/s>', 'at most N request starts per second (also N/min, N/250ms)')
+    .option('--retries <n>', 'retries after a failed attempt (429, 5xx, network errors, timeouts)', '3')
+    .option('--timeout <ms>', 'timeout of one attempt (500, 2s, 1min)', '30s')
+    .option('--header <K: V>', 'add a request header (repeatable)', collect)
+    .option('--key <field>', "the record's id field (default: the record's index in the input)")
+    .option('--resume', 'keep the output file and skip the records it already holds')
+    .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
+    .option('--json', 'print the final summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      `${examples(
+        'boundkit batch conversations.jsonl --url http://127.0.0.1:8080/v1/judge --out judged.jsonl --key id',
+        'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --concurrency 16 \\',
+        "    --header 'Authorization: Bearer $TOKEN' --out out.jsonl --resume",
+      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests, lets in-flight ones finish (a second Ctrl-C aborts them), flushes and exits 130;\nre-run with --resume to continue.`,
+    )
+    .action(async (input: string, options) => {
+      const { runBatch } = await import('./batch/run-batch')
+      hooks.exit(await runBatch(input, options))
+    })
+
+  program
+    .command('classify')
+    .description('Measure a command or an exported function and say which concurrency model fits, and why.')
+    .usage('[options] -- <command ...>  |  [options] <module>#<export>')
+    .argument('[target...]', 'a command after --, or <module>#<export>')
+    .option('--arg <json>', 'module mode: the JSON value passed to the function')
+    .option('--runs <n>', 'measured runs after a warm-up', '3')
+    .option('--time-budget <ms>', 'total time the measurement may take (500, 2s, 1min)', '10s')
+    .option('--max-concurrency <n>', 'highest concurrency the probe tries', '8')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        'boundkit classify -- node -e "for (let i = 0; i < 3e8; i++);"',
+        'boundkit classify -- curl -s https://example.com',
+        'boundkit classify ./tasks.mjs#resize --arg \'{"width": 256}\' --json',
+      ),
+    )
+    .action(async (target: string[], options, command: Command) => {
+      const { runClassify } = await import('./classify/run-classify')
+      const raw = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv
+      const dashDash = raw.includes('--')
+      hooks.exit(await runClassify(target, options, dashDash))
+    })
+
   return program
 }

@@ -1,28 +1,33 @@
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { boundkit } from './run-cli'
 
-const run = promisify(execFile)
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-cli-'))
+})
 
-async function boundkit(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
 describe('the built boundkit binary', () => {
-  it('prints help and exits 0', async () => {
+  it('prints help with every command and exits 0', async () => {
     const result = await boundkit('--help')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('Usage: boundkit')
+    for (const command of ['demo', 'batch', 'classify']) expect(result.stdout).toContain(command)
+    expect(result.stdout).toContain('Exit codes')
+  })
+
+  it.each(['demo', 'batch', 'classify'])('prints help with examples for %s', async (command) => {
+    const result = await boundkit(command, '--help')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`Usage: boundkit ${command}`)
+    expect(result.stdout).toContain('Examples:')
+    expect(result.stdout).toContain('NO_COLOR')
   })
 
   it('prints its version', async () => {
@@ -30,10 +35,103 @@ describe('the built boundkit binary', () => {
     expect(result.code).toBe(0)
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
   })
+})
 
-  it('exits 2 on an unknown option', async () => {
+describe('usage errors exit 2', () => {
+  it('on an unknown option', async () => {
     const result = await boundkit('--no-such-flag')
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("unknown option '--no-such-flag'")
+  })
+
+  it('on a missing input file', async () => {
+    const result = await boundkit(
+      'batch',
+      join(dir, 'nope.jsonl'),
+      '--url',
+      'http://127.0.0.1:9/',
+      '--out',
+      join(dir, 'o.jsonl'),
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('Input file not found')
+  })
+
+  it('on a bad --rate, --concurrency or --url', async () => {
+    const input = join(dir, 'one.jsonl')
+    await writeFile(input, '{"a":1}\n')
+    const base = ['batch', input, '--out', join(dir, 'o.jsonl')]
+    const rate = await boundkit(...base, '--url', 'http://127.0.0.1:9/', '--rate', 'fast')
+    expect(rate.code).toBe(2)
+    expect(rate.stderr).toContain('Expected --rate to look like N/s')
+    const concurrency = await boundkit(...base, '--url', 'http://127.0.0.1:9/', '--concurrency', '0')
+    expect(concurrency.code).toBe(2)
+    expect(concurrency.stderr).toContain('Expected --concurrency to be an integer >= 1')
+    const url = await boundkit(...base, '--url', 'ftp://example.com')
+    expect(url.code).toBe(2)
+    expect(url.stderr).toContain('--url')
+  })
+
+  it('on a missing required option', async () => {
+    const result = await boundkit('batch', 'in.jsonl', '--out', 'o.jsonl')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("required option '--url <url>' not specified")
+  })
+
+  it('on a malformed input line, naming its line number, before any request', async () => {
+    const input = join(dir, 'bad.jsonl')
+    await writeFile(input, '{"id":"a"}\n\n{"id": oops}\n{"id":"c"}\n')
+    // Port 9 (discard) is never listened on: a request would fail, so exit 2 proves none was sent.
+    const result = await boundkit(
+      'batch',
+      input,
+      '--url',
+      'http://127.0.0.1:9/',
+      '--out',
+      join(dir, 'bad-out.jsonl'),
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(`${input}:3: malformed JSON`)
+    expect(result.stderr).toContain('--skip-bad')
+  })
+
+  it('on a duplicate --key value', async () => {
+    const input = join(dir, 'dup.jsonl')
+    await writeFile(input, '{"id":"a"}\n{"id":"a"}\n')
+    const result = await boundkit(
+      'batch',
+      input,
+      '--url',
+      'http://127.0.0.1:9/',
+      '--out',
+      join(dir, 'dup-out.jsonl'),
+      '--key',
+      'id',
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(`${input}:2: duplicate key "a"`)
+  })
+
+  it('when the output already holds results and --resume is not given', async () => {
+    const input = join(dir, 'one-more.jsonl')
+    const out = join(dir, 'full.jsonl')
+    await writeFile(input, '{"a":1}\n')
+    await writeFile(out, '{"key":0}\n')
+    const result = await boundkit('batch', input, '--url', 'http://127.0.0.1:9/', '--out', out)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('pass --resume')
+  })
+
+  it('on an unknown demo scenario', async () => {
+    const result = await boundkit('demo', '--scenario', 'nope')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('Allowed choices are classify, io, cpu, shared, mixed')
+  })
+
+  it('on classify without a target, or with a command that does not exist', async () => {
+    expect((await boundkit('classify')).code).toBe(2)
+    const missing = await boundkit('classify', '--', 'boundkit-no-such-command')
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('was not found')
   })
 })

@@ -1,0 +1,97 @@
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import {
+  type ClassifyOptions,
+  type ClassifyReport,
+  type CommandReport,
+  classify,
+  classifyCommand,
+  format,
+} from '@boundkit/classify'
+import { EXIT, UsageError } from '../errors'
+import { parseDuration, parseInteger, parseJson } from '../parse-options'
+import { colorEnabled, paint } from '../terminal'
+
+export interface ClassifyCliOptions {
+  arg?: string
+  runs: string
+  timeBudget: string
+  maxConcurrency: string
+  json?: boolean
+}
+
+/** `./tasks.mjs#resize` into the module path and the export name (`default` when there is no `#`). */
+export function parseModuleTarget(target: string): { module: string; exportName: string } {
+  const hash = target.lastIndexOf('#')
+  const module = hash === -1 ? target : target.slice(0, hash)
+  const exportName = hash === -1 ? 'default' : target.slice(hash + 1)
+  if (module === '' || exportName === '') {
+    throw new UsageError(`Expected <module>#<export>, got '${target}'`)
+  }
+  return { module, exportName }
+}
+
+async function loadFunction(target: string): Promise<(arg?: unknown) => unknown> {
+  const { module, exportName } = parseModuleTarget(target)
+  const url = /^[a-z]+:/i.test(module) ? module : pathToFileURL(resolve(module)).href
+  let loaded: Record<string, unknown>
+  try {
+    loaded = (await import(url)) as Record<string, unknown>
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNSUPPORTED_DIR_IMPORT') {
+      throw new UsageError(`Cannot load module ${module}: ${(error as Error).message}`)
+    }
+    throw error
+  }
+  const fn = loaded[exportName]
+  if (typeof fn !== 'function') {
+    const names = Object.keys(loaded).filter((name) => typeof loaded[name] === 'function')
+    throw new UsageError(
+      `${module} has no exported function '${exportName}'${names.length > 0 ? ` (functions: ${names.join(', ')})` : ''}`,
+    )
+  }
+  return fn as (arg?: unknown) => unknown
+}
+
+/**
+ * `boundkit classify -- <command ...>` measures a command; `boundkit classify <module>#<export>`
+ * measures an exported function called with `--arg`. Prints the report (or JSON) and resolves with 0.
+ */
+export async function runClassify(
+  target: string[],
+  cli: ClassifyCliOptions,
+  dashDash: boolean,
+): Promise<number> {
+  const options: ClassifyOptions = {
+    runs: parseInteger('--runs', cli.runs, 1, { max: 1000 }),
+    timeBudget: parseDuration('--time-budget', cli.timeBudget),
+    maxConcurrency: parseInteger('--max-concurrency', cli.maxConcurrency, 1, { max: 1024 }),
+  }
+  if (target.length === 0) {
+    throw new UsageError('Nothing to classify: give a command after --, or <module>#<export>')
+  }
+  let report: ClassifyReport | CommandReport
+  if (dashDash || target.length > 1) {
+    if (cli.arg !== undefined) throw new UsageError('--arg applies to <module>#<export>, not to a command')
+    const [command, ...args] = target as [string, ...string[]]
+    try {
+      report = await classifyCommand(command, args, options)
+    } catch (error) {
+      const { code, message } = error as { code?: unknown; message?: string }
+      if (code === 'ERR_COMMAND_FAILED' && message?.includes('(ENOENT)')) throw new UsageError(message)
+      throw error
+    }
+  } else {
+    const fn = await loadFunction(target[0] as string)
+    const arg = cli.arg === undefined ? undefined : parseJson('--arg', cli.arg)
+    report = await classify(() => fn(arg), options)
+  }
+  if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else {
+    const style = paint(colorEnabled(process.stdout))
+    const text = format(report).replace(/^(advice:.*)$/m, (line) => style.bold(line))
+    process.stdout.write(`${text}\n`)
+  }
+  return EXIT.ok
+}

@@ -1,0 +1,107 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { EXIT, messageOf } from '../errors'
+import { colorEnabled, formatMs, paint } from '../terminal'
+import { startDemoServer } from './demo-server'
+import { scenarios } from './scenarios'
+import { summaryTable } from './table'
+import type { DemoContext, ScenarioResult } from './types'
+
+export interface DemoCliOptions {
+  quick?: boolean
+  scenario?: string
+  json?: boolean
+  out?: string
+}
+
+/** The demo server's settings: a judge API with latency, a 100/s rate limit (429 + Retry-After) and faults. */
+export const demoServerOptions = {
+  port: 0,
+  seed: 42,
+  judge: {
+    latencyDistribution: 'normal',
+    latencyMs: 60,
+    latencySpreadMs: 20,
+    ratePerSecond: 100,
+    burst: 10,
+    faultRate: 0.05,
+    // 503s carry Retry-After, which pauses a whole limiter: the faults here are plain 500s and resets,
+    // and the 429s come from the rate limit.
+    faultKinds: ['500', 'reset'],
+  },
+} as const
+
+/**
+ * `boundkit demo`: starts the demo server in-process on a free port, runs each scenario its baseline
+ * way and the boundkit way, prints one summary table (or JSON) and writes the outputs to a folder.
+ */
+export async function runDemo(options: DemoCliOptions): Promise<number> {
+  const quick = options.quick === true
+  const chosen = scenarios.filter((s) => options.scenario === undefined || s.name === options.scenario)
+  const outDir = options.out ? resolve(options.out) : await mkdtemp(join(tmpdir(), 'boundkit-demo-'))
+  await mkdir(outDir, { recursive: true })
+  const stream = process.stderr
+  const style = paint(colorEnabled(stream))
+  const log = (line: string) => stream.write(`${line}\n`)
+  const server = await startDemoServer({
+    ...demoServerOptions,
+    judge: { ...demoServerOptions.judge, faultKinds: [...demoServerOptions.judge.faultKinds] },
+  })
+  const context: DemoContext = { url: server.url, quick, outDir, stream, log }
+  log(
+    style.dim(
+      `boundkit demo${quick ? ' --quick' : ''}: demo server at ${server.url} (a worker thread of this process), ` +
+        `${availableParallelism()} CPUs, Node ${process.version}`,
+    ),
+  )
+  const results: ScenarioResult[] = []
+  const errors: { scenario: string; error: string }[] = []
+  const started = performance.now()
+  try {
+    for (const scenario of chosen) {
+      log(`\n${style.bold(scenario.description)}`)
+      try {
+        results.push(...(await scenario.run(context)))
+      } catch (error) {
+        errors.push({ scenario: scenario.name, error: messageOf(error) })
+        log(style.red(`  ${scenario.name} failed: ${messageOf(error)}`))
+      }
+    }
+  } finally {
+    await server.close()
+  }
+  const totalMs = performance.now() - started
+  const summary = {
+    quick,
+    node: process.version,
+    cpus: availableParallelism(),
+    outDir,
+    totalMs: Math.round(totalMs),
+    scenarios: results.map((r) => ({
+      ...r,
+      baselineMs: r.baselineMs === null ? null : Math.round(r.baselineMs * 10) / 10,
+      boundkitMs: r.boundkitMs === null ? null : Math.round(r.boundkitMs * 10) / 10,
+    })),
+    errors,
+  }
+  await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
+  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+  else {
+    const out = paint(colorEnabled(process.stdout))
+    const lines = ['', summaryTable(results, out), '']
+    for (const note of results.flatMap((r) => r.notes)) lines.push(`  ${note}`)
+    for (const e of errors) lines.push(out.red(`  ${e.scenario}: ${e.error}`))
+    lines.push(
+      '',
+      `Outputs in ${outDir} (summary.json${results.some((r) => r.files.length > 0) ? ', ' : ''}${[...new Set(results.flatMap((r) => r.files))].join(', ')}); took ${formatMs(totalMs)}.`,
+    )
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+  const failed = results.reduce((n, r) => n + r.failed, 0)
+  if (errors.length > 0 || failed > 0) {
+    stream.write(style.red(`${errors.length} scenario(s) failed, ${failed} item(s) failed\n`))
+    return EXIT.someFailed
+  }
+  return EXIT.ok
+}

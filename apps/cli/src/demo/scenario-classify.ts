@@ -1,0 +1,88 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type ClassifyReport, classify } from '@boundkit/classify'
+import { fib } from '../fib'
+import { type Scenario, timed } from './types'
+
+interface SampleTask {
+  name: string
+  /** The kind a reader would expect, for the notes. */
+  expected: string
+  fn: () => Promise<unknown> | unknown
+}
+
+function samples(url: string): SampleTask[] {
+  const body = JSON.stringify({
+    id: 'classify-demo',
+    question: 'What is the event loop?',
+    contexts: ['The event loop runs callbacks one at a time.'],
+    answer: 'It runs callbacks one at a time.',
+  })
+  const judge = async () => {
+    const response = await fetch(`${url}/v1/judge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    return response.text()
+  }
+  return [
+    {
+      name: 'API call (POST /v1/judge)',
+      expected: 'io',
+      fn: judge,
+    },
+    { name: 'CPU loop (fib(30))', expected: 'cpu', fn: () => fib(30) },
+    {
+      name: 'mixed job (an API call, then fib(32) on its answer)',
+      expected: 'mixed',
+      fn: async () => {
+        await judge()
+        return fib(32)
+      },
+    },
+  ]
+}
+
+export const classifyScenario: Scenario = {
+  name: 'classify',
+  description: 'classify: three sample tasks measured, with verdicts and reasons (@boundkit/classify)',
+  async run(context) {
+    const reports: { task: string; expected: string; report?: ClassifyReport; error?: string }[] = []
+    const timeBudget = context.quick ? 2000 : 5000
+    const total = await timed(async () => {
+      for (const task of samples(context.url)) {
+        try {
+          const report = await classify(task.fn, { timeBudget, maxConcurrency: 8 })
+          reports.push({ task: task.name, expected: task.expected, report })
+          const r = report.recommendation
+          context.log(`  ${task.name}: ${report.kind} -> ${r.strategy} (concurrency ${r.concurrency})`)
+          context.log(`    ${r.reasons[0] ?? ''}`)
+        } catch (error) {
+          reports.push({ task: task.name, expected: task.expected, error: (error as Error).message })
+          context.log(`  ${task.name}: failed: ${(error as Error).message}`)
+        }
+      }
+    })
+    await writeFile(join(context.outDir, 'classify.json'), `${JSON.stringify(reports, null, 2)}\n`)
+    const measured = reports.filter((r) => r.report !== undefined)
+    return [
+      {
+        scenario: 'classify',
+        title: 'classify: 3 sample tasks',
+        model: measured.map((r) => `${r.report?.kind}->${r.report?.recommendation.strategy}`).join(', '),
+        baselineMs: null,
+        boundkitMs: total.ms,
+        speedup: null,
+        ok: measured.length,
+        failed: reports.length - measured.length,
+        notes: reports.map((r) =>
+          r.report
+            ? `classify: ${r.task}: ${r.report.kind} (expected ${r.expected}), use ${r.report.recommendation.strategy}`
+            : `classify: ${r.task}: failed (${r.error})`,
+        ),
+        files: ['classify.json'],
+      },
+    ]
+  },
+}

@@ -1,0 +1,69 @@
+import { availableParallelism } from 'node:os'
+import { createPool } from '@boundkit/pool'
+import { fib } from '../fib'
+import { createProgress } from '../progress'
+import { type Scenario, speedup, timed } from './types'
+
+/** The built worker file next to the bundled CLI (dist/workers/fib.js). */
+export const fibWorker = new URL('./workers/fib.js', import.meta.url)
+
+export const cpuScenario: Scenario = {
+  name: 'cpu',
+  description: 'CPU batch: naive fibonacci, serial on the main thread vs @boundkit/pool',
+  async run(context) {
+    const count = context.quick ? 32 : 64
+    const n = context.quick ? 33 : 34
+    const inputs = Array.from({ length: count }, () => n)
+    context.log(`  ${count} x fib(${n})`)
+
+    const serialProgress = createProgress({ label: '  serial ', total: count, stream: context.stream })
+    const base = await timed(async () => {
+      const values: number[] = []
+      for (const input of inputs) {
+        values.push(fib(input))
+        serialProgress.tick()
+        // Let the progress line (and the demo server) breathe between items.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      return values
+    })
+    serialProgress.stop()
+
+    const threads = availableParallelism()
+    const poolProgress = createProgress({ label: '  pool   ', total: count, stream: context.stream })
+    // Pool start-up (workers loading) is inside the measured time: that is what a user pays.
+    const ours = await timed(async () => {
+      const pool = createPool({ worker: fibWorker, threads })
+      try {
+        const values: number[] = []
+        for await (const value of pool.map(inputs, 'fib')) {
+          values.push(value as number)
+          poolProgress.tick()
+        }
+        return values
+      } finally {
+        await pool.close()
+      }
+    })
+    poolProgress.stop()
+    const same = ours.value.length === base.value.length && ours.value.every((v, i) => v === base.value[i])
+    const failed = same ? 0 : count
+    return [
+      {
+        scenario: 'cpu',
+        title: 'CPU batch (fibonacci)',
+        model: `pool: ${threads} threads`,
+        baselineMs: base.ms,
+        boundkitMs: ours.ms,
+        speedup: speedup(base.ms, ours.ms),
+        ok: count - failed,
+        failed,
+        notes: [
+          `cpu: ${count} x fib(${n}) = ${base.value[0]}; the speedup is bounded by the ${threads} CPUs of this machine` +
+            (same ? '' : '; RESULTS DIFFER from the serial run'),
+        ],
+        files: [],
+      },
+    ]
+  },
+}

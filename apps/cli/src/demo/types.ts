@@ -1,0 +1,56 @@
+import type { OutputStream } from '../terminal'
+
+/** One row of the demo's summary table. */
+export interface ScenarioResult {
+  /** Scenario id (`--scenario` name). */
+  scenario: string
+  /** What the row compares, e.g. `serial vs limiter`. */
+  title: string
+  /** The boundkit model used, e.g. `@boundkit/limiter (16 in flight, 90/s)`. */
+  model: string
+  /** Wall time of the baseline, ms; null when the scenario has none (classify). */
+  baselineMs: number | null
+  /** Wall time of the boundkit way, ms. */
+  boundkitMs: number | null
+  /** baselineMs / boundkitMs. */
+  speedup: number | null
+  /** Items that succeeded / failed (the boundkit way). */
+  ok: number
+  failed: number
+  /** Plain facts worth printing under the table (retries, 429s, verdicts). */
+  notes: string[]
+  /** Files this scenario wrote, relative to the output folder. */
+  files: string[]
+}
+
+/** What every scenario gets. */
+export interface DemoContext {
+  /** The demo server's base URL. */
+  url: string
+  quick: boolean
+  /** The output folder (absolute). */
+  outDir: string
+  /** Progress and log lines go here (stderr). */
+  stream: OutputStream
+  /** Prints a line of narration on `stream`. */
+  log(line: string): void
+}
+
+export interface Scenario {
+  name: string
+  /** Shown while the scenario runs. */
+  description: string
+  run(context: DemoContext): Promise<ScenarioResult[]>
+}
+
+/** Runs `fn` and returns its result with its wall time in ms. */
+export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: number }> {
+  const start = performance.now()
+  const value = await fn()
+  return { value, ms: performance.now() - start }
+}
+
+export function speedup(baselineMs: number | null, boundkitMs: number | null): number | null {
+  if (baselineMs === null || boundkitMs === null || boundkitMs <= 0) return null
+  return Math.round((baselineMs / boundkitMs) * 100) / 100
+}

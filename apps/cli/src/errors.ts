@@ -1,0 +1,24 @@
+/** A mistake in how the command was called (bad option, missing file, malformed input): exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+  readonly exitCode = 2
+}
+
+/** Exit codes of every command. */
+export const EXIT = {
+  ok: 0,
+  someFailed: 1,
+  usage: 2,
+  interrupted: 130,
+} as const
+
+/** The message of anything thrown, for one line on stderr. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' && !error.message.includes(code)
+      ? `${error.message} (${code})`
+      : error.message
+  }
+  return String(error)
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { UsageError } from './errors'
+import { parseDuration, parseHeader, parseInteger, parseJson, parseRate } from './parse-options'
+
+describe('parseRate', () => {
+  it.each([
+    ['20/s', { limit: 20, interval: 1000 }],
+    ['600/min', { limit: 600, interval: 60_000 }],
+    ['5/250ms', { limit: 5, interval: 250 }],
+    [' 3 / 2s ', { limit: 3, interval: 2000 }],
+  ])('reads %s', (text, expected) => {
+    expect(parseRate(text)).toEqual(expected)
+  })
+
+  it.each(['fast', '0/s', '10', '1.5/s', '10/fortnight', '-1/s'])('refuses %s with a usage error', (text) => {
+    expect(() => parseRate(text)).toThrow(UsageError)
+    expect(() => parseRate(text)).toThrow(`got '${text}'`)
+  })
+})
+
+describe('parseHeader', () => {
+  it('splits at the first colon and trims', () => {
+    expect(parseHeader('Authorization:  Bearer a:b ')).toEqual(['Authorization', 'Bearer a:b'])
+  })
+
+  it.each(['no colon', ': value', 'Bad Name: x'])('refuses %s', (text) => {
+    expect(() => parseHeader(text)).toThrow("Expected --header to look like 'Name: value'")
+  })
+})
+
+describe('parseInteger and parseDuration', () => {
+  it('checks bounds and names the option', () => {
+    expect(parseInteger('--retries', '0', 0)).toBe(0)
+    expect(() => parseInteger('--concurrency', '0', 1)).toThrow(
+      "Expected --concurrency to be an integer >= 1, got '0'",
+    )
+    expect(() => parseInteger('--runs', '2000', 1, { max: 1000 })).toThrow('<= 1000')
+    expect(() => parseInteger('--runs', '1.5', 1)).toThrow(UsageError)
+    expect(() => parseInteger('--runs', '', 1)).toThrow(UsageError)
+  })
+
+  it('reads durations with units', () => {
+    expect(parseDuration('--timeout', '500')).toBe(500)
+    expect(parseDuration('--timeout', '2s')).toBe(2000)
+    expect(parseDuration('--timeout', '1min')).toBe(60_000)
+    expect(() => parseDuration('--timeout', '0')).toThrow(UsageError)
+    expect(() => parseDuration('--timeout', 'soon')).toThrow("got 'soon'")
+  })
+
+  it('parses JSON arguments', () => {
+    expect(parseJson('--arg', '{"a":1}')).toEqual({ a: 1 })
+    expect(() => parseJson('--arg', '{a')).toThrow('Expected --arg to be JSON')
+  })
+})

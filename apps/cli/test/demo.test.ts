@@ -1,0 +1,51 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { boundkit } from './run-cli'
+
+describe('boundkit demo --quick', () => {
+  it('runs every scenario, prints the summary as JSON and writes its outputs', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
+    onTestFinished(() => rm(out, { recursive: true, force: true }))
+    const result = await boundkit('demo', '--quick', '--json', '--out', out)
+    expect(result.stderr).toContain('demo server at http://127.0.0.1:')
+    expect(result.code).toBe(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary.errors).toEqual([])
+    expect(new Set(summary.scenarios.map((s: { scenario: string }) => s.scenario))).toEqual(
+      new Set(['classify', 'io', 'cpu', 'shared', 'mixed']),
+    )
+    for (const row of summary.scenarios) {
+      expect(row.failed).toBe(0)
+      if (row.scenario !== 'classify') {
+        expect(row.baselineMs).toBeGreaterThan(0)
+        expect(row.boundkitMs).toBeGreaterThan(0)
+        expect(row.speedup).toBeCloseTo(row.baselineMs / row.boundkitMs, 1)
+      }
+    }
+    expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).toEqual(summary)
+    // Every conversation judged exactly once, in input order.
+    const judged = (await readFile(join(out, 'judged.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(judged.map((line) => line.index)).toEqual(judged.map((_, i) => i))
+    expect(judged.length).toBe(summary.scenarios.find((s: { scenario: string }) => s.scenario === 'io').ok)
+    const thumbnails = await readdir(join(out, 'thumbnails'))
+    expect(thumbnails.filter((name) => name.endsWith('.png')).length).toBe(40)
+    const classify = JSON.parse(await readFile(join(out, 'classify.json'), 'utf8'))
+    expect(classify).toHaveLength(3)
+  })
+
+  it('prints the readable table for one scenario', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
+    onTestFinished(() => rm(out, { recursive: true, force: true }))
+    const result = await boundkit('demo', '--quick', '--scenario', 'cpu', '--out', out)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/scenario\s+model\s+baseline\s+boundkit\s+speedup\s+ok\/failed/)
+    expect(result.stdout).toContain('CPU batch (fibonacci)')
+    expect(result.stdout).toContain(`Outputs in ${out}`)
+    expect(result.stdout).not.toContain('\u001b[')
+  })
+})

@@ -1,0 +1,40 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+
+export interface Result {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+const env = { ...process.env, NO_COLOR: '1' }
+
+/** Runs the built binary to its end. */
+export function boundkit(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [main, ...args], { env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
+      const failed = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null
+      resolve({ code: failed ? (failed.code ?? null) : 0, signal: failed?.signal ?? null, stdout, stderr })
+    })
+  })
+}
+
+/** Starts the built binary and hands back the child and a promise of its result. */
+export function start(...args: string[]): { child: ChildProcess; done: Promise<Result> } {
+  const child = spawn(process.execPath, [main, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk
+  })
+  const done = new Promise<Result>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+  return { child, done }
+}
