@@ -6,7 +6,6 @@ import type {
   PipelineOptions,
   PipelineProgress,
   PoolProcessStage,
-  ProcessStage,
   RunProcessStage,
   WorkerProcessStage,
 } from './types'

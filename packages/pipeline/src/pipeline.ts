@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { expected, itemIterator } from '@boundkit/internal'
 import { createLimiter, type Limiter } from '@boundkit/limiter'
 import { createPool } from '@boundkit/pool'
@@ -110,6 +111,9 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
     signals: AbortSignal[],
   ): AsyncGenerator<Outcome<I, R>, void, undefined> {
     const controller = new AbortController()
+    // Every fetch and process task in flight listens to this one signal; their number is bounded by
+    // `buffer + process concurrency`, not leaking, so Node's default cap of 10 does not apply.
+    setMaxListeners(0, controller.signal)
     const abort = (event?: Event) => controller.abort((event?.target as AbortSignal | undefined)?.reason)
     for (const signal of signals) {
       if (signal.aborted) controller.abort(signal.reason)

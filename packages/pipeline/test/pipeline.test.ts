@@ -225,7 +225,7 @@ describe('flow control', () => {
     const delays = [30, 1, 20, 1, 10, 1, 5, 1]
     const make = (ordered: boolean) =>
       createPipeline<number, number, number>({
-        fetch: { run: async (i) => (await sleep(delays[i]!), i), concurrency: 8 },
+        fetch: { run: (i) => sleep(delays[i]!, i), concurrency: 8 },
         process: { run: (i) => i, concurrency: 8 },
         ordered,
       })
@@ -234,6 +234,24 @@ describe('flow control', () => {
     expect(ordered).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
     expect([...unordered].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
     expect(unordered[0]).not.toBe(0)
+  })
+
+  it('shares one run signal among many items in flight without a listener-leak warning', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      const pipeline = createPipeline<number, number, number>({
+        fetch: { run: (n, { signal }) => sleep(1, n, { signal }), concurrency: 32 },
+        process: { run: (n, { signal }) => sleep(1, n, { signal }), concurrency: 32 },
+      })
+      const outcomes = await collect(pipeline.run(Array.from({ length: 200 }, (_, i) => i)))
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(200)
+      await sleep(10)
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning')
   })
 
   it('counts progress as it goes', async () => {
