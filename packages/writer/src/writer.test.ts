@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { linesOf, tempDir } from '../test/helpers'
 import { openWriter } from './index'
 
@@ -105,6 +106,32 @@ describe('group commit', () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => writer.write({ i })))
     expect(linesOf(file)).toHaveLength(100)
     await writer.close()
+  })
+
+  it("gives producers woken by one synced batch a single next batch under 'fsync'", async () => {
+    const probe = await open(join(tempDir(), 'probe'), 'w')
+    const datasync = vi.spyOn(Object.getPrototypeOf(probe), 'datasync')
+    await probe.close()
+    try {
+      const file = join(tempDir(), 'out.jsonl')
+      const writer = await openWriter(file, { durability: 'fsync' })
+      const producers = 50
+      const rounds = 20
+      await Promise.all(
+        Array.from({ length: producers }, async (_, p) => {
+          for (let r = 0; r < rounds; r++) {
+            await new Promise((resolve) => setImmediate(resolve))
+            await writer.write({ p, r })
+          }
+        }),
+      )
+      await writer.close()
+      expect(linesOf(file)).toHaveLength(producers * rounds)
+      // One sync per round: a batch of 1 followed by a batch of 49 would double it.
+      expect(datasync.mock.calls.length).toBeLessThanOrEqual(rounds + 2)
+    } finally {
+      datasync.mockRestore()
+    }
   })
 
   it("resolves at once under 'none' and still writes everything by close()", async () => {

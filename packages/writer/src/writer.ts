@@ -396,7 +396,12 @@ export class Writer<T = unknown> {
   private kick(): void {
     if (this.draining) return
     this.draining = true
-    void this.mutex.runExclusive(() => this.drain())
+    const drain = () => void this.mutex.runExclusive(() => this.drain())
+    // Under 'fsync' every batch costs a disk sync. Writers woken by the last batch come back in the
+    // same event-loop turn; starting at once would commit the first alone and the rest in a second
+    // batch (two syncs where one does). One turn's wait lets them all join.
+    if (this.durability === 'fsync') setImmediate(drain)
+    else drain()
   }
 
   /** Writes batches until none is left; runs under the mutex. */
