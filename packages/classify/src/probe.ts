@@ -60,7 +60,7 @@ export interface ProbeSettings {
   maxConcurrency: number
   /**
    * Levels in a row without a gain before the probe stops (1 for CPU-bound work, 2 otherwise); one
-   * is enough once the speedup is below half the concurrency.
+   * is enough from level 4 on once the speedup is below half the concurrency.
    */
   patience: number
   plateauGain: number
@@ -95,8 +95,11 @@ export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guar
     const gain = current.throughput / previous.throughput
     previous = current
     flat = gain < settings.plateauGain ? flat + 1 : 0
-    // A flat level ends the probe at once when concurrency already buys less than half its worth.
-    if (flat >= settings.patience || (flat > 0 && current.speedup / concurrency < 0.5)) {
+    // A flat level ends the probe at once when concurrency already buys less than half its worth,
+    // from level 4 on: at level 2 that means any reading under 1x, which one slow call of a task
+    // with varying latency gives by chance.
+    const poorValue = concurrency >= 4 && current.speedup / concurrency < 0.5
+    if (flat >= settings.patience || (flat > 0 && poorValue)) {
       stoppedBy = 'plateau'
       break
     }

@@ -143,6 +143,14 @@ describe('runProbe', () => {
     expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4])
   })
 
+  it('does not let one slow reading at level 2 cut the probe of I/O work short', async () => {
+    // Level 2 read 0.8x by chance (one slow call of a task with varying latency); level 4 scales.
+    const curve: Record<number, number> = { 1: 10, 2: 8, 4: 38, 8: 75, 16: 78, 32: 79 }
+    const p = await runProbe(async (c) => level(c, curve[c]!), settings, guard)
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4, 8, 16])
+    expect(p.knee).toBe(8)
+  })
+
   it('stops after one flat level with patience 1, and at maxConcurrency', async () => {
     const flat = await runProbe(async (c) => level(c, 10), { ...settings, patience: 1 }, guard)
     expect(flat.levels.map((l) => l.concurrency)).toEqual([1, 2])
