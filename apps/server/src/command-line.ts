@@ -75,6 +75,22 @@ export const SETTINGS: readonly Setting[] = [
     help: 'largest image width or height, pixels',
   },
   {
+    flag: 'image-cache-bytes',
+    env: 'BOUNDKIT_IMAGE_CACHE_BYTES',
+    option: 'imageCacheBytes',
+    kind: 'integer',
+    shown: '67108864',
+    help: 'bytes of rendered images kept in memory (0: render every request)',
+  },
+  {
+    flag: 'image-latency-ms',
+    env: 'BOUNDKIT_IMAGE_LATENCY_MS',
+    option: 'imageLatencyMs',
+    kind: 'integer',
+    shown: '0',
+    help: "wait before answering an image (a remote origin's network time), ms",
+  },
+  {
     flag: 'threads',
     env: 'BOUNDKIT_THREADS',
     option: 'threads',

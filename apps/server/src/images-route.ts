@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { ServerError } from './errors'
+import { ImageCache } from './image-cache'
 import { etagMatches, IMAGE_ID_PATTERN, type ImageFormat, imageEtag, renderImage } from './images'
+import type { ServerMetrics } from './metrics'
 import type { ResolvedOptions } from './options'
 
 interface ImageQuery {
@@ -30,7 +32,18 @@ export function parseImageFile(file: string): { id: string; format: ImageFormat 
 }
 
 /** `GET /images/:id.png` and `.jpg`: generated images with Content-Length, ETag and 304. */
-export function registerImagesRoute(app: FastifyInstance, options: ResolvedOptions) {
+export function registerImagesRoute(app: FastifyInstance, options: ResolvedOptions, metrics: ServerMetrics) {
+  const cache = new ImageCache(options.imageCacheBytes)
+  metrics.addGauge({
+    name: 'boundkit_image_cache_entries',
+    help: 'Rendered images kept in memory',
+    collect: () => cache.size,
+  })
+  metrics.addGauge({
+    name: 'boundkit_image_cache_bytes',
+    help: 'Bytes of rendered images kept in memory',
+    collect: () => cache.totalBytes,
+  })
   const side = { type: 'integer', minimum: 1, maximum: options.maxImageSide, default: 256 }
   app.get<{ Params: { file: string }; Querystring: ImageQuery }>(
     '/images/:file',
@@ -52,9 +65,14 @@ export function registerImagesRoute(app: FastifyInstance, options: ResolvedOptio
       const { id, format } = parseImageFile(request.params.file)
       const image = { id, format, ...request.query }
       const etag = imageEtag(image)
+      if (options.imageLatencyMs > 0) await options.sleep(options.imageLatencyMs)
       reply.header('etag', etag).header('cache-control', 'public, max-age=86400')
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send()
-      const bytes = renderImage(image)
+      let bytes = cache.get(etag)
+      if (!bytes) {
+        bytes = renderImage(image)
+        cache.set(etag, bytes)
+      }
       return reply.type(CONTENT_TYPES[format]).header('content-length', bytes.length).send(bytes)
     },
   )

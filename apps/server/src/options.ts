@@ -48,6 +48,10 @@ export interface ServerOptions {
   maxFibN?: number
   /** Largest width or height of a generated image, in pixels. @default 1024 */
   maxImageSide?: number
+  /** Bytes of rendered images kept in memory (least recently used out first); 0 renders every request. @default 67108864 (64 MiB) */
+  imageCacheBytes?: number
+  /** Wait before answering an image, in ms: stands in for a remote origin's network time. @default 0 */
+  imageLatencyMs?: number
   /** Worker threads of the pool behind `mode=pool` and `/thumbnails`. @default os.availableParallelism() */
   threads?: number
   /** Image fetches in flight at once for `POST /thumbnails` (one limiter for the whole server). @default 8 */
@@ -77,6 +81,8 @@ export interface ResolvedOptions {
   maxTextLength: number
   maxFibN: number
   maxImageSide: number
+  imageCacheBytes: number
+  imageLatencyMs: number
   threads: number
   fetchConcurrency: number
   shutdownTimeoutMs: number
@@ -146,6 +152,8 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     maxTextLength: integer('maxTextLength', options.maxTextLength, 1, 10_000_000, 20_000),
     maxFibN: integer('maxFibN', options.maxFibN, 0, 78, 40),
     maxImageSide: integer('maxImageSide', options.maxImageSide, 1, 8192, 1024),
+    imageCacheBytes: integer('imageCacheBytes', options.imageCacheBytes, 0, 2 ** 32, 64 * 2 ** 20),
+    imageLatencyMs: integer('imageLatencyMs', options.imageLatencyMs, 0, 60_000, 0),
     threads: integer('threads', options.threads, 1, 1024, availableParallelism()),
     fetchConcurrency: integer('fetchConcurrency', options.fetchConcurrency, 1, 1024, 8),
     shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, 0, 3_600_000, 10_000),

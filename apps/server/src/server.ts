@@ -86,7 +86,7 @@ export function buildApp(
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()))
   registerJudgeRoute(app, options, metrics)
-  registerImagesRoute(app, options)
+  registerImagesRoute(app, options, metrics)
   registerCpuRoute(app, options, fibRunners(workers?.pool))
   if (workers) {
     registerThumbnailsRoute(app, options, {

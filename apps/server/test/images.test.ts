@@ -26,6 +26,41 @@ describe('GET /images/:id.png and .jpg', () => {
     expect(again.equals(bytes)).toBe(true)
   })
 
+  it('renders an image once and serves it from the cache after that', async () => {
+    const gauge = async (name: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1])
+    }
+    const before = await gauge('boundkit_image_cache_entries')
+    const first = Buffer.from(await (await fetch(`${server.url}/images/cache-1.jpg?width=40`)).arrayBuffer())
+    expect(await gauge('boundkit_image_cache_entries')).toBe(before + 1)
+    const second = Buffer.from(await (await fetch(`${server.url}/images/cache-1.jpg?width=40`)).arrayBuffer())
+    expect(second.equals(first)).toBe(true)
+    expect(await gauge('boundkit_image_cache_entries')).toBe(before + 1)
+    await fetch(`${server.url}/images/cache-1.jpg?width=41`)
+    expect(await gauge('boundkit_image_cache_entries')).toBe(before + 2)
+    expect(await gauge('boundkit_image_cache_bytes')).toBeGreaterThan(first.length)
+  })
+
+  it('waits imageLatencyMs before answering, and renders every request with no cache', async () => {
+    const waits: number[] = []
+    const slow = await startServer({
+      imageLatencyMs: 35,
+      imageCacheBytes: 0,
+      sleep: async (ms) => {
+        waits.push(ms)
+      },
+    })
+    try {
+      expect((await fetch(`${slow.url}/images/late.png?width=8&height=8`)).status).toBe(200)
+      expect(waits).toEqual([35])
+      const text = await (await fetch(`${slow.url}/metrics`)).text()
+      expect(text).toMatch(/^boundkit_image_cache_entries 0$/m)
+    } finally {
+      await slow.close()
+    }
+  })
+
   it('serves a JPEG, 256 x 256 by default', async () => {
     const response = await fetch(`${server.url}/images/dog.jpg`)
     expect(response.status).toBe(200)
