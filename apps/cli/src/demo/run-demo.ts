@@ -5,6 +5,7 @@ import { EXIT, messageOf } from '../errors'
 import { colorEnabled, formatMs, paint } from '../terminal'
 import { startDemoServer } from './demo-server'
 import { scenarios } from './scenarios'
+import { demoServerOptions } from './server-options'
 import { summaryTable } from './table'
 import type { DemoContext, ScenarioResult } from './types'
 
@@ -14,23 +15,6 @@ export interface DemoCliOptions {
   json?: boolean
   out?: string
 }
-
-/** The demo server's settings: a judge API with latency, a 100/s rate limit (429 + Retry-After) and faults. */
-export const demoServerOptions = {
-  port: 0,
-  seed: 42,
-  judge: {
-    latencyDistribution: 'normal',
-    latencyMs: 60,
-    latencySpreadMs: 20,
-    ratePerSecond: 100,
-    burst: 10,
-    faultRate: 0.05,
-    // 503s carry Retry-After, which pauses a whole limiter: the faults here are plain 500s and resets,
-    // and the 429s come from the rate limit.
-    faultKinds: ['500', 'reset'],
-  },
-} as const
 
 /**
  * `boundkit demo`: starts the demo server in-process on a free port, runs each scenario its baseline
