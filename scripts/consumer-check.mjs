@@ -19,12 +19,10 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pnpmCommand } from './pnpm.mjs'
 
 const root = resolve(import.meta.dirname, '..')
-const pnpm =
-  process.env.npm_execpath && /pnpm/.test(process.env.npm_execpath)
-    ? [process.execPath, process.env.npm_execpath]
-    : ['npx', '-y', 'pnpm@10.34.8']
+const pnpm = pnpmCommand()
 const work = mkdtempSync(join(tmpdir(), 'boundkit-consumer-'))
 const tarballs = join(work, 'tarballs')
 const app = join(work, 'app')

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
+import { pnpmCommand } from './pnpm.mjs'
 
 // Vitest global set-up: build this package and its workspace dependencies where `dist` is missing or
 // older than the sources. Under `pnpm test` turbo has built everything already and this does nothing.
@@ -64,12 +65,8 @@ function buildOrder(dir: string, packages: Map<string, string>, seen = new Set<s
 }
 
 function runBuild(dir: string): void {
-  // npm_execpath is pnpm's own entry when pnpm started us; otherwise fall back to npx.
-  const execPath = process.env.npm_execpath ?? ''
-  const [cmd, args] = /pnpm/.test(execPath)
-    ? [process.execPath, [execPath, 'run', 'build']]
-    : ['npx', ['-y', 'pnpm@10.34.8', 'run', 'build']]
-  execFileSync(cmd, args, { cwd: dir, stdio: 'inherit' })
+  const [cmd, ...args] = pnpmCommand()
+  execFileSync(cmd!, [...args, 'run', 'build'], { cwd: dir, stdio: 'inherit' })
 }
 
 export default function setup(project: TestProject): void {
