@@ -10,7 +10,10 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // Epoch milliseconds from the monotonic clock: rate windows measure intervals, and Date.now()
+  // (whole ms of a wall clock that NTP slews or steps) can make a 600 ms gap really 599 ms, or hold
+  // every start for as long as the clock stepped back.
+  now: () => performance.timeOrigin + performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
