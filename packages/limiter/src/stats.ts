@@ -18,7 +18,10 @@ export interface LimiterStats {
   paused: boolean
   /** A Retry-After cooldown is holding new starts. */
   coolingDown: boolean
-  /** When new starts resume after the cooldown (ms since epoch, clock time); 0 when not cooling down. */
+  /**
+   * When new starts resume after the cooldown, 0 when not cooling down. Epoch ms on the limiter's
+   * clock (`performance.timeOrigin + performance.now()`), which can differ from `Date.now()` by a few ms.
+   */
   cooldownUntil: number
 }
 

@@ -81,13 +81,16 @@ describe('against a real HTTP server', () => {
   it('a 429 with Retry-After pauses every new start on the limiter for that long', async () => {
     reset()
     const limiter = createLimiter({ concurrency: 4, retry: { minDelay: 1 }, cooldown: { jitter: 0.1 } })
+    // `until` is on the limiter's clock (monotonic, epoch-based); Date.now() floors to whole ms and
+    // drifts from it, so the starts are stamped with the same clock.
+    const now = () => performance.timeOrigin + performance.now()
     const cooldowns: { at: number; until: number }[] = []
-    limiter.on('cooldown', (e) => cooldowns.push({ at: Date.now(), until: e.until }))
+    limiter.on('cooldown', (e) => cooldowns.push({ at: now(), until: e.until }))
     const starts: number[] = []
     const outcomes = await limiter.map(
       Array.from({ length: 16 }, (_, i) => i),
       (i, { signal }) => {
-        starts.push(Date.now())
+        starts.push(now())
         return getText(`${server.url}${i === 2 ? '/throttle-once?after=1' : '/ok?delay=20'}&id=${i}`, signal)
       },
       { settle: true },
