@@ -1,18 +1,15 @@
+import { type Options, type Params, SingleBar } from 'cli-progress'
 import { formatMs, type OutputStream } from './terminal'
 
 export interface ProgressOptions {
   /** Shown before the counters. */
   label: string
-  /** Items expected in all; unknown when undefined (no bar, no ETA). */
-  total?: number
+  /** Items expected in all. */
+  total: number
   /** Where progress goes (the command keeps stdout for results). @default process.stderr */
   stream?: OutputStream
-  /** Redraw one line in place (TTY) or print plain lines. @default stream.isTTY */
-  tty?: boolean
-  /** Plain mode: ms between two lines. @default 2000 */
+  /** Plain mode (no TTY): ms between two lines. @default 2000 */
   intervalMs?: number
-  /** Time source, ms. @default performance.now */
-  now?: () => number
   /** Print nothing at all. @default false */
   silent?: boolean
 }
@@ -26,74 +23,72 @@ export interface Progress {
   stop(): void
 }
 
-const BAR_WIDTH = 24
+/** cli-progress, with its redraw timer unreferenced: a progress line never keeps the process alive. */
+class Bar extends SingleBar {
+  override render(): void {
+    super.render()
+    ;(this as unknown as { timer?: NodeJS.Timeout | null }).timer?.unref()
+  }
+}
 
-/**
- * A progress display: on a TTY, one line redrawn in place with a bar, the rate and the ETA; elsewhere
- * (a pipe, a CI log), a plain line every `intervalMs` and one at the end.
- */
-export function createProgress(options: ProgressOptions): Progress {
-  const stream = options.stream ?? process.stderr
-  const tty = options.tty ?? stream.isTTY === true
-  const now = options.now ?? (() => performance.now())
-  const interval = options.intervalMs ?? 2000
-  const start = now()
-  let done = 0
-  let failed = 0
-  let last = Number.NEGATIVE_INFINITY
-  let shown = ''
-  let stopped = false
-
-  const line = (): string => {
-    const elapsed = now() - start
-    const rate = elapsed > 0 ? (done * 1000) / elapsed : 0
-    const parts = [options.label]
-    const total = options.total
-    if (total !== undefined && total > 0) {
-      const share = Math.min(1, done / total)
-      if (tty) {
-        const filled = Math.round(share * BAR_WIDTH)
-        parts.push(`[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`)
-      }
-      parts.push(`${done}/${total}`, `${Math.floor(share * 100)}%`)
-    } else parts.push(String(done))
-    if (failed > 0) parts.push(`${failed} failed`)
+/** `label  [bar]  done/total  pct%  N failed  rate/s  ETA` (the bar only on a TTY). */
+function formatLine(tty: boolean, label: string) {
+  return (options: Options, params: Params, payload: { failed: number }): string => {
+    const elapsed = Date.now() - params.startTime
+    const rate = elapsed > 0 ? (params.value * 1000) / elapsed : 0
+    const parts = [label]
+    if (tty) {
+      const width = options.barsize ?? 24
+      const filled = Math.round(Math.min(1, params.progress) * width)
+      parts.push(`[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`)
+    }
+    parts.push(`${params.value}/${params.total}`, `${Math.floor(Math.min(1, params.progress) * 100)}%`)
+    if (payload.failed > 0) parts.push(`${payload.failed} failed`)
     parts.push(`${rate.toFixed(1)}/s`)
-    if (total !== undefined && rate > 0 && done < total)
-      parts.push(`ETA ${formatMs(((total - done) / rate) * 1000)}`)
-    else parts.push(formatMs(elapsed))
+    const left = params.total - params.value
+    parts.push(left > 0 && rate > 0 ? `ETA ${formatMs((left / rate) * 1000)}` : formatMs(elapsed))
     return parts.join('  ')
   }
+}
 
-  const draw = (force: boolean) => {
-    if (options.silent || stopped) return
-    const t = now()
-    if (!force && t - last < (tty ? 100 : interval)) return
-    // A plain log gets no second line for the same counts (the closing one after a periodic one).
-    const counts = `${done}/${failed}`
-    if (force && !tty && counts === shown) return
-    last = t
-    shown = counts
-    if (tty) stream.write(`\r\u001b[2K${line()}`)
-    else stream.write(`${line()}\n`)
+const silentProgress: Progress = { update() {}, tick() {}, stop() {} }
+
+/**
+ * A progress display on cli-progress: on a TTY, one line redrawn in place (at most 10 times a
+ * second) with a bar, the rate and the ETA; elsewhere (a pipe, a CI log), a plain line every
+ * `intervalMs` and one at the end. No colours, so NO_COLOR has nothing to turn off.
+ */
+export function createProgress(options: ProgressOptions): Progress {
+  if (options.silent) return silentProgress
+  const stream = (options.stream ?? process.stderr) as NodeJS.WritableStream
+  const tty = (stream as OutputStream).isTTY === true
+  const bar = new Bar({
+    stream,
+    format: formatLine(tty, options.label),
+    barsize: 24,
+    noTTYOutput: true,
+    notTTYSchedule: options.intervalMs ?? 2000,
+    // A plain log already ends each line; a TTY line gets its newline on stop.
+    clearOnComplete: !tty,
+    gracefulExit: false,
+    hideCursor: false,
+  })
+  let done = 0
+  let failed = 0
+  let stopped = false
+  bar.start(options.total, 0, { failed })
+  const update = (d: number, f = failed) => {
+    done = d
+    failed = f
+    if (!stopped) bar.update(done, { failed })
   }
-
   return {
-    update(d, f = failed) {
-      done = d
-      failed = f
-      draw(false)
-    },
-    tick(itemFailed = false) {
-      done++
-      if (itemFailed) failed++
-      draw(false)
-    },
-    stop() {
+    update,
+    tick: (itemFailed = false) => update(done + 1, failed + (itemFailed ? 1 : 0)),
+    stop: () => {
       if (stopped) return
-      draw(true)
       stopped = true
-      if (tty && !options.silent) stream.write('\n')
+      bar.stop()
     },
   }
 }
