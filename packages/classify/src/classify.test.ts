@@ -104,9 +104,13 @@ describe('classify: the report', () => {
   })
 
   it('batches a tiny task so each sample lasts long enough to measure', async () => {
-    const report = await classify(() => 1 + 1, { ...small, minSampleTime: 20 })
+    const report = await classify(() => 1 + 1, { ...small, minSampleTime: 40 })
     expect(report.callsPerSample).toBeGreaterThan(1)
     expect(report.samples.every((s) => s.calls === report.callsPerSample)).toBe(true)
+    // Long enough to read through a 4 ms scheduler tick: near minSampleTime (the task may run faster
+    // than it did in the warm-up), not cut short by a cap on calls or a floor on the time per call
+    // (which left samples of `1 + 1` at about 1 ms).
+    expect(Math.min(...report.samples.map((s) => s.wallMs))).toBeGreaterThanOrEqual(10)
     expect(report.recommendation.strategy).toBe('inline')
   })
 

@@ -1,26 +1,38 @@
 import { performance } from 'node:perf_hooks'
 import { environment } from './environment'
 import { createGuard, type Guard } from './guard'
-import { callTask, type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
+import { type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
 import { type ClassifyOptions, checkTask, type ParsedOptions, parseOptions } from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
 import { median, spread } from './stats'
 import { functionKind, recommend } from './verdict'
 
-/** Calls per sample never exceed this, however tiny the task. */
-const maxCallsPerSample = 100_000
+/**
+ * Calls per sample never exceed this, however tiny the task. High enough that a call of a
+ * nanosecond or two still fills `minSampleTime`: a shorter sample is read through CPU counters that some
+ * kernels advance only once per scheduler tick (4 ms), which on a loaded machine could turn a
+ * tiny CPU task into a reading of "mostly waiting".
+ */
+const maxCallsPerSample = 100_000_000
 
-/** Calls the task back to back for at least 2 calls and `minMs`, measured as one window. */
+/**
+ * Calls the task back to back for at least 2 calls and `minMs`, measured as one window. The clock is
+ * read once per batch, and a batch doubles while it takes under 1 ms, so reading the clock does not
+ * inflate the time per call of a tiny task (which sets the calls per sample).
+ */
 async function warmWindow(task: Task, minMs: number, deadline: number, guard: Guard): Promise<Measurement> {
   const stop = startWindow()
   const start = performance.now()
   let calls = 0
-  while (calls < 2 || performance.now() - start < minMs) {
-    const pending = callTask(task, guard)
-    if (pending) await pending
-    calls++
-    if (calls >= maxCallsPerSample || performance.now() >= deadline) break
+  let batch = 1
+  for (;;) {
+    const batchStart = performance.now()
+    await runSequence(task, batch, guard)
+    calls += batch
+    const now = performance.now()
+    if ((calls >= 2 && now - start >= minMs) || calls >= maxCallsPerSample || now >= deadline) break
+    if (now - batchStart < 1) batch *= 2
   }
   return stop(calls)
 }
@@ -86,7 +98,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   const callMs = warm.wallMs / warm.calls
   const callsPerSample = Math.min(
     maxCallsPerSample,
-    Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-4))),
+    Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-6 /* 1 ns */))),
   )
 
   // The probe runs first: it measures level 1 itself and warms the task further, so the samples

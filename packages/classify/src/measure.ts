@@ -181,6 +181,31 @@ export async function runSequence(task: Task, calls: number, guard: Guard): Prom
   }
 }
 
+/**
+ * The share of time the task's thread was busy, without the time it waited for a core: the lower of
+ * the event loop's busy time and an upper bound from CPU time. That bound is the thread's own CPU
+ * time plus the other threads' CPU time (work it may block on, such as garbage collection helpers)
+ * and their run-queue time up to as much again. Helpers count up to the thread's own CPU time: they
+ * matter when they share its work (parallel GC), while a few ms of background compilation next to a
+ * thread that mostly waits (a child process's exit reads as busy to the event loop) would otherwise
+ * read as computing.
+ */
+export function busyShare(t: {
+  wallMs: number
+  mainActiveMs: number
+  threadCpuMs: number
+  threadWaitMs: number
+  others: { cpuMs: number; waitMs: number } | null
+}): number {
+  const uncontended = Math.max(t.wallMs - t.threadWaitMs, 1e-6)
+  const eluPart = Math.max(0, t.mainActiveMs - t.threadWaitMs) / uncontended
+  const helpers = t.others
+    ? Math.min(t.others.cpuMs + Math.min(t.others.waitMs, t.others.cpuMs), t.threadCpuMs)
+    : 0
+  const cpuPart = (t.threadCpuMs + helpers) / uncontended
+  return Math.min(1, eluPart, cpuPart)
+}
+
 /** Starts a measurement window; calling the returned function closes it. */
 export function startWindow(): (calls: number) => Measurement {
   const others0 = otherThreadTimes()
@@ -203,17 +228,10 @@ export function startWindow(): (calls: number) => Measurement {
       thread0?.waitMs != null && thread1?.waitMs != null ? Math.max(0, thread1.waitMs - thread0.waitMs) : null
     const others = otherThreadsDelta(others0, otherThreadTimes(), wallMs, threadWaitMs ?? 0)
     const eluShare = Math.min(1, mainActiveMs / safeWall)
-    let busy = eluShare
-    if (threadCpuMs !== null && threadWaitMs !== null) {
-      // Without the time the thread waited for a core: the event loop's busy time, and an upper
-      // bound from CPU time: its own, plus the other threads' CPU time (work it may block on, such
-      // as garbage collection helpers) and their run-queue time up to as much again.
-      const uncontended = Math.max(wallMs - threadWaitMs, 1e-6)
-      const eluPart = Math.max(0, mainActiveMs - threadWaitMs) / uncontended
-      const helpers = others ? others.cpuMs + Math.min(others.waitMs, others.cpuMs) : 0
-      const cpuPart = (threadCpuMs + helpers) / uncontended
-      busy = Math.min(1, eluPart, cpuPart)
-    }
+    const busy =
+      threadCpuMs !== null && threadWaitMs !== null
+        ? busyShare({ wallMs, mainActiveMs, threadCpuMs, threadWaitMs, others })
+        : eluShare
     const offMainCpuMs = others ? others.cpuMs : Math.max(0, cpuMs - (threadCpuMs ?? mainActiveMs))
     const offMainWaitMs = others ? others.waitMs : null
     return {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { busyShare } from './measure'
+
+describe('busyShare', () => {
+  it('does not read a waiting thread as busy because other threads compiled for a few ms', () => {
+    // A child process that sleeps 50 ms: its exit keeps the event loop "active", the thread itself
+    // computed 3 ms, and V8's background threads 8 ms. The task is I/O (below `mixedBusy`, 0.2).
+    const busy = busyShare({
+      wallMs: 54,
+      mainActiveMs: 54,
+      threadCpuMs: 3,
+      threadWaitMs: 0,
+      others: { cpuMs: 8, waitMs: 0 },
+    })
+    expect(busy).toBeCloseTo(6 / 54)
+  })
+
+  it('counts helpers that share the thread’s work, such as parallel GC', () => {
+    const busy = busyShare({
+      wallMs: 100,
+      mainActiveMs: 100,
+      threadCpuMs: 60,
+      threadWaitMs: 0,
+      others: { cpuMs: 30, waitMs: 0 },
+    })
+    expect(busy).toBeCloseTo(0.9)
+  })
+
+  it('takes the time spent waiting for a core out of the wall time', () => {
+    // CPU-bound on a loaded machine: on a core half the time, queued the other half.
+    const busy = busyShare({
+      wallMs: 100,
+      mainActiveMs: 100,
+      threadCpuMs: 49,
+      threadWaitMs: 50,
+      others: null,
+    })
+    expect(busy).toBeCloseTo(0.98)
+  })
+
+  it('is the event loop’s share when the CPU bound is higher', () => {
+    const busy = busyShare({
+      wallMs: 100,
+      mainActiveMs: 30,
+      threadCpuMs: 40,
+      threadWaitMs: 0,
+      others: { cpuMs: 5, waitMs: 5 },
+    })
+    expect(busy).toBeCloseTo(0.3)
+  })
+})
