@@ -38,6 +38,13 @@ describe('busyShare', () => {
     expect(busy).toBeCloseTo(0.98)
   })
 
+  it('does not trust a lagging CPU counter when the thread barely had a core', () => {
+    // A sync loop on a crowded machine: 4 ms on a core in a 40 ms window, and the thread's own
+    // counter not yet advanced (it moves once per scheduler tick while the thread runs).
+    const busy = busyShare({ wallMs: 40, mainActiveMs: 40, threadCpuMs: 0, threadWaitMs: 36, others: null })
+    expect(busy).toBe(1)
+  })
+
   it('is the event loop’s share when the CPU bound is higher', () => {
     const busy = busyShare({
       wallMs: 100,

@@ -181,6 +181,8 @@ export async function runSequence(task: Task, calls: number, guard: Guard): Prom
   }
 }
 
+const MIN_CPU_WINDOW_MS = 20
+
 /**
  * The share of time the task's thread was busy, without the time it waited for a core: the lower of
  * the event loop's busy time and an upper bound from CPU time. That bound is the thread's own CPU
@@ -199,6 +201,10 @@ export function busyShare(t: {
 }): number {
   const uncontended = Math.max(t.wallMs - t.threadWaitMs, 1e-6)
   const eluPart = Math.max(0, t.mainActiveMs - t.threadWaitMs) / uncontended
+  // A running thread's schedstat CPU time can lag by a scheduler tick (4 ms on some kernels). When
+  // the thread had a core for under MIN_CPU_WINDOW_MS of the window (a loaded machine), that lag
+  // would swamp the CPU bound, so the event loop's share stands alone.
+  if (uncontended < MIN_CPU_WINDOW_MS) return Math.min(1, eluPart)
   const helpers = t.others
     ? Math.min(t.others.cpuMs + Math.min(t.others.waitMs, t.others.cpuMs), t.threadCpuMs)
     : 0
