@@ -175,8 +175,10 @@ describe('workers', () => {
 
   it('lets idle workers go after idleTimeout, keeping one', async () => {
     pool = fixturePool('basic.mjs', { threads: 2, idleTimeout: 50 })
-    await Promise.all([1, 2, 3, 4].map((n) => pool.run('slowDouble', { n, ms: 50 })))
-    expect(pool.stats().threads).toBe(2)
+    const done = Promise.all([1, 2, 3, 4].map((n) => pool.run('slowDouble', { n, ms: 200 })))
+    // Checked while the tasks run: once they end, a worker may already have idled out on a slow machine.
+    await vi.waitFor(() => expect(pool.stats().threads).toBe(2), { timeout: 10_000, interval: 5 })
+    await done
     await vi.waitFor(() => expect(pool.stats().threads).toBe(1), { timeout: 10_000, interval: 50 })
     expect(await pool.run('double', 3)).toBe(6)
   })
