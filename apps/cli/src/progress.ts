@@ -23,6 +23,8 @@ export interface Progress {
   stop(): void
 }
 
+const BAR_WIDTH = 24
+
 /** cli-progress, with its redraw timer unreferenced: a progress line never keeps the process alive. */
 class Bar extends SingleBar {
   override render(): void {
@@ -33,16 +35,16 @@ class Bar extends SingleBar {
 
 /** `label  [bar]  done/total  pct%  N failed  rate/s  ETA` (the bar only on a TTY). */
 function formatLine(tty: boolean, label: string) {
-  return (options: Options, params: Params, payload: { failed: number }): string => {
+  return (_options: Options, params: Params, payload: { failed: number }): string => {
     const elapsed = Date.now() - params.startTime
     const rate = elapsed > 0 ? (params.value * 1000) / elapsed : 0
+    const share = Math.min(1, params.progress)
     const parts = [label]
     if (tty) {
-      const width = options.barsize ?? 24
-      const filled = Math.round(Math.min(1, params.progress) * width)
-      parts.push(`[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`)
+      const filled = Math.round(share * BAR_WIDTH)
+      parts.push(`[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`)
     }
-    parts.push(`${params.value}/${params.total}`, `${Math.floor(Math.min(1, params.progress) * 100)}%`)
+    parts.push(`${params.value}/${params.total}`, `${Math.floor(share * 100)}%`)
     if (payload.failed > 0) parts.push(`${payload.failed} failed`)
     parts.push(`${rate.toFixed(1)}/s`)
     const left = params.total - params.value
@@ -65,7 +67,6 @@ export function createProgress(options: ProgressOptions): Progress {
   const bar = new Bar({
     stream,
     format: formatLine(tty, options.label),
-    barsize: 24,
     noTTYOutput: true,
     notTTYSchedule: options.intervalMs ?? 2000,
     // A plain log already ends each line; a TTY line gets its newline on stop.
