@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { rejection } from '../test/rejection'
+import { callsPerSampleFor } from './classify'
 import { classify, format, measure } from './index'
+import type { Measurement } from './measure'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const small = { runs: 2, timeBudget: 3000, maxConcurrency: 4 }
@@ -105,13 +107,16 @@ describe('classify: the report', () => {
 
   it('batches a tiny task so each sample lasts long enough to measure', async () => {
     const report = await classify(() => 1 + 1, { ...small, minSampleTime: 40 })
-    expect(report.callsPerSample).toBeGreaterThan(1)
+    const why = JSON.stringify({
+      summary: report.summary,
+      samples: report.samples,
+      probe: report.probe.levels,
+    })
+    // Past the old cap of 100k calls and the old floor of 100 ns per call (400k calls for 40 ms),
+    // which left samples of `1 + 1` at about 1 ms: too short to read through a 4 ms scheduler tick.
+    expect(report.callsPerSample, why).toBeGreaterThan(400_000)
     expect(report.samples.every((s) => s.calls === report.callsPerSample)).toBe(true)
-    // Long enough to read through a 4 ms scheduler tick: near minSampleTime (the task may run faster
-    // than it did in the warm-up), not cut short by a cap on calls or a floor on the time per call
-    // (which left samples of `1 + 1` at about 1 ms).
-    expect(Math.min(...report.samples.map((s) => s.wallMs))).toBeGreaterThanOrEqual(10)
-    expect(report.recommendation.strategy).toBe('inline')
+    expect(report.recommendation.strategy, why).toBe('inline')
   })
 
   it('applies overridden thresholds', async () => {
@@ -153,5 +158,29 @@ describe('measure', () => {
     const failed = await rejection(measure(() => Promise.reject(new Error('no'))))
     expect(failed.code).toBe('ERR_TASK_FAILED')
     expect((failed.cause as Error).message).toBe('no')
+  })
+})
+
+describe('callsPerSampleFor', () => {
+  const warm = (wallMs: number, threadWaitMs: number | null, calls: number) =>
+    ({ wallMs, threadWaitMs, calls }) as Measurement
+
+  it('fills minSampleTime from the time per call', () => {
+    expect(callsPerSampleFor(warm(100, 0, 1000), 50)).toBe(500)
+  })
+
+  it('leaves out the warm-up’s wait for a core', () => {
+    // 100 ms of wall time, 75 of them queued: 1M calls in 25 ms on a core.
+    expect(callsPerSampleFor(warm(100, 75, 1_000_000), 40)).toBe(1_600_000)
+  })
+
+  it('uses wall time where the wait is unknown, and calls at least once', () => {
+    expect(callsPerSampleFor(warm(100, null, 1000), 50)).toBe(500)
+    expect(callsPerSampleFor(warm(300, null, 1), 50)).toBe(1)
+  })
+
+  it('caps the calls of a task faster than the clock can tell', () => {
+    expect(callsPerSampleFor(warm(1, 0, 1e9), 50)).toBe(50_000_000) // 1 ns per call at least
+    expect(callsPerSampleFor(warm(1, 0, 1e9), 500)).toBe(100_000_000)
   })
 })

@@ -1,7 +1,14 @@
 import { performance } from 'node:perf_hooks'
 import { environment } from './environment'
 import { createGuard, type Guard } from './guard'
-import { type Measurement, measureSample, runSequence, startWindow, type Task } from './measure'
+import {
+  type Measurement,
+  measureSample,
+  runSequence,
+  startWindow,
+  type Task,
+  uncontendedMs,
+} from './measure'
 import { type ClassifyOptions, checkTask, type ParsedOptions, parseOptions } from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
@@ -15,6 +22,19 @@ import { functionKind, recommend } from './verdict'
  * tiny CPU task into a reading of "mostly waiting".
  */
 const maxCallsPerSample = 100_000_000
+
+/**
+ * Calls per sample so a sample lasts `minSampleTime`, from the warm-up: its time per call leaves
+ * out the time the thread waited for a core, so a warm-up on a crowded machine does not shrink
+ * the samples of a tiny task to a few ms once the machine frees up.
+ */
+export function callsPerSampleFor(warm: Measurement, minSampleTime: number): number {
+  const callMs = uncontendedMs(warm) / warm.calls
+  return Math.min(
+    maxCallsPerSample,
+    Math.max(1, Math.ceil(minSampleTime / Math.max(callMs, 1e-6 /* 1 ns */))),
+  )
+}
 
 /**
  * Calls the task back to back for at least 2 calls and `minMs`, measured as one window. The clock is
@@ -95,11 +115,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   guard.check()
 
   const warm = await warmUp(fn, opts, guard)
-  const callMs = warm.wallMs / warm.calls
-  const callsPerSample = Math.min(
-    maxCallsPerSample,
-    Math.max(1, Math.ceil(opts.minSampleTime / Math.max(callMs, 1e-6 /* 1 ns */))),
-  )
+  const callsPerSample = callsPerSampleFor(warm, opts.minSampleTime)
 
   // The probe runs first: it measures level 1 itself and warms the task further, so the samples
   // that decide the kind come after any background compilation has settled.
@@ -110,7 +126,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
       ...opts.thresholds,
       patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2,
       // Keep time for the samples: a probe level that would eat into it is skipped.
-      reserveMs: opts.runs * callMs * callsPerSample,
+      reserveMs: (opts.runs * warm.wallMs * callsPerSample) / warm.calls,
     },
     guard,
   )

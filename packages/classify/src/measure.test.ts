@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { busyShare } from './measure'
+import { busyShare, windowWait } from './measure'
 
 describe('busyShare', () => {
   it('does not read a waiting thread as busy because other threads compiled for a few ms', () => {
@@ -54,5 +54,26 @@ describe('busyShare', () => {
       others: { cpuMs: 5, waitMs: 5 },
     })
     expect(busy).toBeCloseTo(0.3)
+  })
+})
+
+describe('windowWait', () => {
+  it('keeps a wait that fits in the time the thread did not run', () => {
+    expect(windowWait(50, 20, 25)).toBe(25)
+  })
+
+  it('cuts a wait charged beyond the window to the time the thread did not run', () => {
+    // Seen under load: a 3 ms window of a thread computing throughout, charged with 20 ms of wait
+    // (the kernel adds a wait when the thread gets its core back). Uncut, busyShare read it as 0.
+    expect(windowWait(3, 3.1, 20.4)).toBe(0)
+    expect(windowWait(30, 12.8, 30.8)).toBeCloseTo(17.2)
+    const wait = windowWait(30, 12.8, 30.8)
+    expect(
+      busyShare({ wallMs: 30, mainActiveMs: 30, threadCpuMs: 12.8, threadWaitMs: wait, others: null }),
+    ).toBe(1)
+  })
+
+  it('is never negative', () => {
+    expect(windowWait(10, 2, -1)).toBe(0)
   })
 })

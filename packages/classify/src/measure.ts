@@ -29,7 +29,10 @@ export interface Measurement {
    * `process.threadCpuUsage` where Node has it, else `null`.
    */
   threadCpuMs: number | null
-  /** Time that thread was ready to run but waited for a core (a busy machine), ms; Linux only, else `null`. */
+  /**
+   * Time that thread was ready to run but waited for a core (a busy machine), ms, at most
+   * `wallMs - threadCpuMs`; Linux only, else `null`.
+   */
   threadWaitMs: number | null
   /**
    * Share of time the task's thread was busy, 0..1, corrected for a loaded machine. Where the
@@ -103,6 +106,16 @@ function threadTimes(): ThreadTimes | null {
 const ENGINE_THREADS = /^(V8|DelayedTaskSche|SignalInspector)/
 
 /**
+ * A thread's run-queue wait within a window, cut to the time it did not run there. The kernel adds a
+ * wait to the counter only when the thread gets a core back, so a window can be charged with a wait
+ * longer than the window itself (seen under load: 20 ms of wait in a 3 ms window of a thread that
+ * computed all 3 ms), which would leave no time for the thread's own work.
+ */
+export function windowWait(wallMs: number, cpuMs: number, waitMs: number): number {
+  return Math.max(0, Math.min(waitMs, wallMs - cpuMs))
+}
+
+/**
  * CPU time and run-queue wait summed over the process's other threads (libuv's thread pool, worker
  * threads), ms, from /proc/self/task/<tid>/schedstat; `null` where that is not readable.
  */
@@ -146,7 +159,7 @@ function otherThreadsDelta(
   for (const [tid, [run, wait]] of after) {
     const [run0, wait0] = before.get(tid) ?? [0, 0]
     const cpu = Math.max(0, run - run0)
-    const waited = Math.max(0, wait - wait0)
+    const waited = windowWait(wallMs, cpu, wait - wait0)
     cpuMs += cpu
     waitMs += waited
     share += cpu / Math.max(wallMs - waited - mainWaitMs, cpu, 1e-6)
@@ -231,7 +244,9 @@ export function startWindow(): (calls: number) => Measurement {
     const mainActiveMs = Math.min(elu.active, wallMs)
     const threadCpuMs = thread0 && thread1 ? Math.max(0, thread1.cpuMs - thread0.cpuMs) : null
     const threadWaitMs =
-      thread0?.waitMs != null && thread1?.waitMs != null ? Math.max(0, thread1.waitMs - thread0.waitMs) : null
+      threadCpuMs !== null && thread0?.waitMs != null && thread1?.waitMs != null
+        ? windowWait(wallMs, threadCpuMs, thread1.waitMs - thread0.waitMs)
+        : null
     const others = otherThreadsDelta(others0, otherThreadTimes(), wallMs, threadWaitMs ?? 0)
     const eluShare = Math.min(1, mainActiveMs / safeWall)
     const busy =
@@ -257,6 +272,11 @@ export function startWindow(): (calls: number) => Measurement {
       offMainRatio: others ? others.share : offMainCpuMs / safeWall,
     }
   }
+}
+
+/** Time a sample's thread had a core or was off the run queue, ms: wall time less its wait for a core. */
+export function uncontendedMs(m: Measurement): number {
+  return m.wallMs - (m.threadWaitMs ?? 0)
 }
 
 /** Measures `calls` sequential calls of the task as one sample. */
