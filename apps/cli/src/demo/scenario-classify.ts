@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ClassifyReport, classify } from '@boundkit/classify'
 import { fib } from '../fib'
-import { type Scenario, timed } from './types'
+import { result, type Scenario, timed } from './types'
 
 interface SampleTask {
   name: string
@@ -67,13 +67,12 @@ export const classifyScenario: Scenario = {
     await writeFile(join(context.outDir, 'classify.json'), `${JSON.stringify(reports, null, 2)}\n`)
     const measured = reports.filter((r) => r.report !== undefined)
     return [
-      {
+      result({
         scenario: 'classify',
         title: 'classify: 3 sample tasks',
         model: measured.map((r) => `${r.report?.kind}->${r.report?.recommendation.strategy}`).join(', '),
         baselineMs: null,
         boundkitMs: total.ms,
-        speedup: null,
         ok: measured.length,
         failed: reports.length - measured.length,
         notes: reports.map((r) =>
@@ -82,7 +81,7 @@ export const classifyScenario: Scenario = {
             : `classify: ${r.task}: failed (${r.error})`,
         ),
         files: ['classify.json'],
-      },
+      }),
     ]
   },
 }

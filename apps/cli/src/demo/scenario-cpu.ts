@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { createPool } from '@boundkit/pool'
 import { fib } from '../fib'
 import { createProgress } from '../progress'
-import { type Scenario, speedup, timed } from './types'
+import { result, type Scenario, timed } from './types'
 
 /** The built worker file next to the bundled CLI (dist/workers/fib.js). */
 export const fibWorker = new URL('./workers/fib.js', import.meta.url)
@@ -49,13 +49,12 @@ export const cpuScenario: Scenario = {
     const same = ours.value.length === base.value.length && ours.value.every((v, i) => v === base.value[i])
     const failed = same ? 0 : count
     return [
-      {
+      result({
         scenario: 'cpu',
         title: 'CPU batch (fibonacci)',
         model: `pool: ${threads} threads`,
         baselineMs: base.ms,
         boundkitMs: ours.ms,
-        speedup: speedup(base.ms, ours.ms),
         ok: count - failed,
         failed,
         notes: [
@@ -63,7 +62,7 @@ export const cpuScenario: Scenario = {
             (same ? '' : '; RESULTS DIFFER from the serial run'),
         ],
         files: [],
-      },
+      }),
     ]
   },
 }

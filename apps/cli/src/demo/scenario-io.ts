@@ -6,7 +6,7 @@ import { openWriter } from '@boundkit/writer'
 import { errorRecord, postJson } from '../batch/http'
 import { createProgress } from '../progress'
 import { conversations } from './conversations'
-import { type DemoContext, type Scenario, speedup, timed } from './types'
+import { type DemoContext, result, type Scenario, timed } from './types'
 
 const RETRIES = 6
 const CONCURRENCY = 16
@@ -98,13 +98,12 @@ export const ioScenario: Scenario = {
     const ours = await timed(() => limited(context, items, path))
     const accounted = ours.value.ok + ours.value.failed
     return [
-      {
+      result({
         scenario: 'io',
         title: 'I/O batch (judge API)',
         model: `limiter: ${CONCURRENCY} in flight, ${RATE.limit * 10}/s`,
         baselineMs: base.ms,
         boundkitMs: ours.ms,
-        speedup: speedup(base.ms, ours.ms),
         ok: ours.value.ok,
         failed: ours.value.failed,
         notes: [
@@ -113,7 +112,7 @@ export const ioScenario: Scenario = {
             `serial baseline: ${base.value.ok} ok, ${base.value.failed} failed`,
         ],
         files: ['conversations.jsonl', 'judged.jsonl'],
-      },
+      }),
     ]
   },
 }

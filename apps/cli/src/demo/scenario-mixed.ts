@@ -7,7 +7,7 @@ import { createPool } from '@boundkit/pool'
 import { createProgress } from '../progress'
 import type { ThumbnailInput } from '../workers/thumbnail'
 import { demoServerOptions } from './server-options'
-import { type DemoContext, type Scenario, speedup, timed } from './types'
+import { type DemoContext, result, type Scenario, timed } from './types'
 
 export const thumbnailWorker = new URL('./workers/thumbnail.js', import.meta.url)
 
@@ -123,13 +123,12 @@ export const mixedScenario: Scenario = {
       const base = await timed(() => twoPhase(context, items, pool))
       const ours = await timed(() => pipelined(context, items, pool))
       return [
-        {
+        result({
           scenario: 'mixed',
           title: 'Mixed: thumbnails',
           model: `pipeline: ${FETCH_CONCURRENCY} fetches -> pool of ${threads}`,
           baselineMs: base.ms,
           boundkitMs: ours.ms,
-          speedup: speedup(base.ms, ours.ms),
           ok: ours.value.ok,
           failed: ours.value.failed,
           notes: [
@@ -138,7 +137,7 @@ export const mixedScenario: Scenario = {
               `(each download waits ${demoServerOptions.imageLatencyMs} ms at the demo server, standing in for a remote origin)`,
           ],
           files: ['thumbnails/'],
-        },
+        }),
       ]
     } finally {
       await pool.close()

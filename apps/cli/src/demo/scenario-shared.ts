@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { createPool, shared } from '@boundkit/pool'
 import { seededRandom } from '@boundkit/server'
 import { createProgress } from '../progress'
-import { type Scenario, speedup, timed } from './types'
+import { result, type Scenario, timed } from './types'
 
 export const sumWorker = new URL('./workers/sum.js', import.meta.url)
 
@@ -75,25 +75,23 @@ export const sharedScenario: Scenario = {
     const copyMs = median(times.copy)
     const sharedMs = median(times.shared)
     return [
-      {
+      result({
         scenario: 'shared',
         title: 'Shared memory: pool, copied',
         model: `pool: ${threads} threads, copy`,
         baselineMs: serialMs,
         boundkitMs: copyMs,
-        speedup: speedup(serialMs, copyMs),
         ok: right.copy,
         failed: rounds - right.copy,
         notes: [],
         files: [],
-      },
-      {
+      }),
+      result({
         scenario: 'shared',
         title: 'Shared memory: pool, shared',
         model: `pool: ${threads} threads, SharedArrayBuffer`,
         baselineMs: serialMs,
         boundkitMs: sharedMs,
-        speedup: speedup(serialMs, sharedMs),
         ok: right.shared,
         failed: rounds - right.shared,
         notes: [
@@ -101,7 +99,7 @@ export const sharedScenario: Scenario = {
             `the SharedArrayBuffer hand-off ${sharedMs.toFixed(1)} ms (summing alone takes ${serialMs.toFixed(1)} ms serially)`,
         ],
         files: [],
-      },
+      }),
     ]
   },
 }

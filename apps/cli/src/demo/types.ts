@@ -50,7 +50,12 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms
   return { value, ms: performance.now() - start }
 }
 
-export function speedup(baselineMs: number | null, boundkitMs: number | null): number | null {
-  if (baselineMs === null || boundkitMs === null || boundkitMs <= 0) return null
-  return Math.round((baselineMs / boundkitMs) * 100) / 100
+/** A summary row, its speedup (`baselineMs / boundkitMs`, two decimals) derived from its times. */
+export function result(row: Omit<ScenarioResult, 'speedup'>): ScenarioResult {
+  const { baselineMs, boundkitMs } = row
+  const speedup =
+    baselineMs === null || boundkitMs === null || boundkitMs <= 0
+      ? null
+      : Math.round((baselineMs / boundkitMs) * 100) / 100
+  return { ...row, speedup }
 }
