@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { demoServerOptions } from './demo/server-options'
 import { collect } from './parse-options'
 
 /** What a command's action resolves with: the process exit code. */
@@ -48,6 +49,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     )
     .option('--json', 'print the summary as JSON on stdout (progress goes to stderr)')
     .option('--out <dir>', 'folder for the outputs (default: a new folder under the system temp folder)')
+    .option('--seed <n>', "seed of the demo server's latency and fault draws", String(demoServerOptions.seed))
     .addHelpText(
       'after',
       examples(

@@ -10,7 +10,8 @@ describe('boundkit demo --quick', () => {
     onTestFinished(() => rm(out, { recursive: true, force: true }))
     const result = await boundkit('demo', '--quick', '--json', '--out', out)
     expect(result.stderr).toContain('demo server at http://127.0.0.1:')
-    expect(result.code).toBe(0)
+    // On a failure, the demo's own log says which scenario and item failed, and why.
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0)
     const summary = JSON.parse(result.stdout)
     expect(summary.errors).toEqual([])
     expect(new Set(summary.scenarios.map((s: { scenario: string }) => s.scenario))).toEqual(
@@ -36,6 +37,28 @@ describe('boundkit demo --quick', () => {
     expect(thumbnails.filter((name) => name.endsWith('.png')).length).toBe(40)
     const classify = JSON.parse(await readFile(join(out, 'classify.json'), 'utf8'))
     expect(classify).toHaveLength(3)
+  })
+
+  it('classify rides out a connection reset: with --seed 6 the third request to the judge API is reset', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
+    onTestFinished(() => rm(out, { recursive: true, force: true }))
+    const result = await boundkit(
+      'demo',
+      '--quick',
+      '--scenario',
+      'classify',
+      '--seed',
+      '6',
+      '--json',
+      '--out',
+      out,
+    )
+    expect(result.code, result.stderr).toBe(0)
+    const classify = JSON.parse(await readFile(join(out, 'classify.json'), 'utf8'))
+    expect(classify.map((r: { error?: string }) => r.error)).toEqual([undefined, undefined, undefined])
+    const bad = await boundkit('demo', '--seed', '-1')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('Expected --seed to be an integer >= 0')
   })
 
   it('prints the readable table for one scenario', async () => {

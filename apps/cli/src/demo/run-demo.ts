@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { EXIT, messageOf } from '../errors'
+import { parseInteger } from '../parse-options'
 import { colorEnabled, formatMs, paint } from '../terminal'
 import { startDemoServer } from './demo-server'
 import { scenarios } from './scenarios'
@@ -14,6 +15,8 @@ export interface DemoCliOptions {
   scenario?: string
   json?: boolean
   out?: string
+  /** As typed after `--seed`. */
+  seed?: string
 }
 
 /**
@@ -22,6 +25,10 @@ export interface DemoCliOptions {
  */
 export async function runDemo(options: DemoCliOptions): Promise<number> {
   const quick = options.quick === true
+  const seed =
+    options.seed === undefined
+      ? demoServerOptions.seed
+      : parseInteger('--seed', options.seed, 0, { max: 2 ** 32 - 1 })
   const chosen = scenarios.filter((s) => options.scenario === undefined || s.name === options.scenario)
   const outDir = options.out ? resolve(options.out) : await mkdtemp(join(tmpdir(), 'boundkit-demo-'))
   await mkdir(outDir, { recursive: true })
@@ -30,6 +37,7 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
   const log = (line: string) => stream.write(`${line}\n`)
   const server = await startDemoServer({
     ...demoServerOptions,
+    seed,
     judge: { ...demoServerOptions.judge, faultKinds: [...demoServerOptions.judge.faultKinds] },
   })
   const context: DemoContext = { url: server.url, quick, outDir, stream, log }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ClassifyReport, classify } from '@boundkit/classify'
+import { retry } from '@boundkit/limiter'
 import { fib } from '../fib'
 import { result, type Scenario, timed } from './types'
 
@@ -18,14 +19,22 @@ function samples(url: string): SampleTask[] {
     contexts: ['The event loop runs callbacks one at a time.'],
     answer: 'It runs callbacks one at a time.',
   })
-  const judge = async () => {
-    const response = await fetch(`${url}/v1/judge`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    })
-    return response.text()
-  }
+  // Any HTTP answer (a 429 or an injected 500 too) ends the call: classify measures the wait. The
+  // demo server also resets some connections, and classify stops at the first error its task throws
+  // (ERR_TASK_FAILED), so a reset is retried at once, as a client of a flaky API would.
+  const judge = () =>
+    retry(
+      async ({ signal }) => {
+        const response = await fetch(`${url}/v1/judge`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal,
+        })
+        return response.text()
+      },
+      { retries: 6, minDelay: 10, maxDelay: 50 },
+    )
   return [
     {
       name: 'API call (POST /v1/judge)',
