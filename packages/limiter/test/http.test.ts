@@ -129,9 +129,11 @@ describe('against a real HTTP server', () => {
       { settle: true },
     )
     expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
-    // Client side: exact windows (1 ms for timer rounding).
-    expect(busiest(starts, 599)).toBeLessThanOrEqual(3)
-    expect(busiest(starts, 1499)).toBeLessThanOrEqual(6)
+    // Client side: windows narrowed by 50 ms. Each start is stamped in the task, after the limiter's
+    // decision, and a loaded machine can pause the thread between the two (1.6 ms seen beside three
+    // busy loops; a preemption can last a whole time slice). The exact edges are tested on a fake clock.
+    expect(busiest(starts, 550)).toBeLessThanOrEqual(3)
+    expect(busiest(starts, 1450)).toBeLessThanOrEqual(6)
     // Server side: windows narrowed by 300 ms to allow for transit on a loaded machine.
     expect(busiest(log.arrivals, 300)).toBeLessThanOrEqual(3)
     expect(busiest(log.arrivals, 1200)).toBeLessThanOrEqual(6)
