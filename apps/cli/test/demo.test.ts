@@ -4,10 +4,16 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { boundkit } from './run-cli'
 
+/** A fresh output folder, removed when the test ends. */
+async function outDir(): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
+  onTestFinished(() => rm(out, { recursive: true, force: true }))
+  return out
+}
+
 describe('boundkit demo --quick', () => {
   it('runs every scenario, prints the summary as JSON and writes its outputs', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
-    onTestFinished(() => rm(out, { recursive: true, force: true }))
+    const out = await outDir()
     const result = await boundkit('demo', '--quick', '--json', '--out', out)
     expect(result.stderr).toContain('demo server at http://127.0.0.1:')
     // On a failure, the demo's own log says which scenario and item failed, and why.
@@ -40,8 +46,7 @@ describe('boundkit demo --quick', () => {
   })
 
   it('classify rides out a connection reset: with --seed 6 the third request to the judge API is reset', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
-    onTestFinished(() => rm(out, { recursive: true, force: true }))
+    const out = await outDir()
     const result = await boundkit(
       'demo',
       '--quick',
@@ -62,8 +67,7 @@ describe('boundkit demo --quick', () => {
   })
 
   it('prints the readable table for one scenario', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'boundkit-demo-test-'))
-    onTestFinished(() => rm(out, { recursive: true, force: true }))
+    const out = await outDir()
     const result = await boundkit('demo', '--quick', '--scenario', 'cpu', '--out', out)
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/scenario\s+model\s+baseline\s+boundkit\s+speedup\s+ok\/failed/)
