@@ -14,10 +14,6 @@ export class Fifo<T> {
     this.#items.push(item)
   }
 
-  peek(): T | undefined {
-    return this.#items[this.#head]
-  }
-
   shift(): T | undefined {
     if (this.#head === this.#items.length) return undefined
     const item = this.#items[this.#head]
@@ -38,13 +34,5 @@ export class Fifo<T> {
     if (index === -1) return false
     this.#items.splice(index, 1)
     return true
-  }
-
-  /** Removes and returns every item, oldest first. */
-  drain(): T[] {
-    const items = this.#items.slice(this.#head) as T[]
-    this.#items = []
-    this.#head = 0
-    return items
   }
 }

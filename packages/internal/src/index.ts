@@ -1,4 +1,9 @@
+export type { CauseLink } from './cause'
+export { causeChain, chainMessage } from './cause'
 export { describeValue } from './describe'
+export { asyncDispose } from './dispose'
+export type { Listener } from './emitter'
+export { Emitter } from './emitter'
 export { BoundkitError } from './errors'
 export { Fifo } from './fifo'
 export type { ItemIterator } from './iterate'
@@ -11,4 +16,7 @@ export {
   functionOption,
   numberOption,
   signalOption,
+  timeoutOption,
 } from './options'
+export type { FulfilledOutcome, Outcome, RejectedOutcome } from './outcome'
+export { isThenable } from './thenable'

@@ -88,3 +88,11 @@ export function signalOption(fail: Fail, name: string, value: unknown): AbortSig
   if (!(value instanceof AbortSignal)) fail(expected(name, 'an AbortSignal', value))
   return value as AbortSignal
 }
+
+/**
+ * Checks a timeout in ms: `>= 1`, or `Infinity` for none, the same range in every package.
+ * `undefined` gives `fallback`.
+ */
+export function timeoutOption(fail: Fail, name: string, value: unknown, fallback: number): number {
+  return numberOption(fail, name, value, { min: 1, allowInfinity: true }, fallback)
+}
