@@ -20,3 +20,4 @@ export {
 } from './options'
 export type { FulfilledOutcome, Outcome, RejectedOutcome } from './outcome'
 export { isThenable } from './thenable'
+export { rejection } from './testing'
