@@ -4,9 +4,10 @@
  * versions), installs the tarballs with npm into a new project outside the workspace, and imports each
  * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
  * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
- * Fails if any import, type check or smoke file fails.
+ * Then it runs each package README's first example as written (see `readmeExample`), against the demo
+ * server started here. Fails if any import, type check, smoke file or example fails.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -22,6 +23,7 @@ import { join, resolve } from 'node:path'
 import { pnpmCommand } from './pnpm.mjs'
 
 const root = resolve(import.meta.dirname, '..')
+const EXAMPLE_TIMEOUT_MS = 120_000
 const pnpm = pnpmCommand()
 const work = mkdtempSync(join(tmpdir(), 'boundkit-consumer-'))
 const tarballs = join(work, 'tarballs')
@@ -50,7 +52,17 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2))
   run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files, 'typescript@5.9', '@types/node@20'],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...files,
+      'typescript@5.9',
+      '@types/node@20',
+      // The pipeline's README example makes thumbnails with it, as a user of the pipeline would.
+      'jimp@1',
+    ],
     app,
   )
 
@@ -89,6 +101,22 @@ try {
     }
   }
 
+  const demo = await startDemoServer()
+  try {
+    for (const { dir, manifest } of packages) {
+      const name = manifest.name
+      try {
+        const ran = readmeExample(dir, name, demo.url)
+        console.log(`ok   ${name}: README example (${ran}) runs as written`)
+      } catch (error) {
+        failures++
+        console.error(`FAIL ${name}: README example: ${error.message}`)
+      }
+    }
+  } finally {
+    demo.stop()
+  }
+
   // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
   const imports = packages.map(({ manifest }, i) => `import * as p${i} from '${manifest.name}'\nvoid p${i}`)
   writeFileSync(join(app, 'types.mts'), `${imports.join('\n')}\n`)
@@ -122,3 +150,65 @@ if (failures) {
 console.log(
   `consumer check: ${packages.length} packages install from their tarballs and load from ESM and CJS`,
 )
+
+/**
+ * The code blocks under a README's first `## Example` heading, each a ```js block whose first line is
+ * `// file: NAME.mjs`, are written into a folder of the consumer project and the last one is run with
+ * this Node, as a user who copies them would. Returns the file it ran.
+ */
+function readmeExample(dir, name, demoUrl) {
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8')
+  const section = readme.split(/^## /m).find((part) => /^Example\b/.test(part))
+  if (section === undefined) throw new Error('the README has no "## Example" section')
+  const blocks = [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((match) => match[1])
+  if (blocks.length === 0) throw new Error('its "## Example" section has no ```js block')
+  const folder = join(app, 'examples', name.replace('@boundkit/', ''))
+  mkdirSync(folder, { recursive: true })
+  let last
+  for (const code of blocks) {
+    const file = /^\/\/ file: ([\w.-]+\.m?js)\n/.exec(code)?.[1]
+    if (file === undefined) throw new Error('an example block does not start with `// file: NAME.mjs`')
+    writeFileSync(join(folder, file), code)
+    last = file
+  }
+  try {
+    execFileSync(process.execPath, [last], {
+      cwd: folder,
+      env: { ...process.env, BOUNDKIT_DEMO_URL: demoUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: EXAMPLE_TIMEOUT_MS,
+    })
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')
+    throw new Error(`${last} failed (${error.signal ?? `exit ${error.status}`}):\n${output}`)
+  }
+  return last
+}
+
+/** The demo server (apps/server, built) on a free port, as the README examples expect it. */
+function startDemoServer() {
+  const main = join(root, 'apps', 'server', 'dist', 'main.js')
+  if (!existsSync(main)) throw new Error(`${main} is missing: build the workspace first`)
+  const child = spawn(process.execPath, [main, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const stop = () => child.kill('SIGTERM')
+  return new Promise((resolvePromise, reject) => {
+    let output = ''
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error('the demo server did not start within 30 s'))
+    }, 30_000)
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      const url = /listening on (\S+)/.exec(output)?.[1]
+      if (url) {
+        clearTimeout(timer)
+        child.stdout.resume()
+        resolvePromise({ url, stop })
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the demo server exited (${code}) before it listened`))
+    })
+  })
+}
