@@ -85,6 +85,20 @@ describe('map', () => {
     }
   })
 
+  it('counts a thrown null or undefined as a failure, chunked or not', async () => {
+    pool = fixturePool()
+    for (const chunkSize of [1, 2]) {
+      const outcomes = await pool.settle(['null', 'undefined', 0], 'throwValue', { chunkSize })
+      expect(outcomes.map((o) => o.ok)).toEqual([false, false, false])
+      expect(outcomes.map((o) => (o.ok ? 'fulfilled' : o.error))).toEqual([null, undefined, 0])
+      const error = await pool.mapAll(['null'], 'throwValue', { chunkSize }).then(
+        () => 'fulfilled',
+        (e: unknown) => e,
+      )
+      expect(error).toBeNull()
+    }
+  })
+
   it('stops with ERR_ABORTED when its signal aborts', async () => {
     pool = fixturePool()
     const controller = new AbortController()

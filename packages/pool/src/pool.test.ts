@@ -31,6 +31,23 @@ describe('run', () => {
     expect(error.code).toBeUndefined()
   })
 
+  it('rejects when a task throws null or undefined, sync or async (any throw is a failure)', async () => {
+    pool = fixturePool()
+    for (const task of ['throwValue', 'rejectValue']) {
+      const caught: unknown[] = []
+      for (const kind of ['null', 'undefined']) {
+        caught.push(
+          await pool.run(task, kind).then(
+            () => 'fulfilled',
+            (error: unknown) => error,
+          ),
+        )
+      }
+      expect(caught).toEqual([null, undefined])
+    }
+    expect(pool.stats()).toMatchObject({ completed: 0, failed: 4 })
+  })
+
   it('rejects an unknown task name with ERR_UNKNOWN_TASK naming the known ones', async () => {
     pool = fixturePool()
     const error = await rejection(pool.run('nope', 1))

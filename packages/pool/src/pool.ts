@@ -10,7 +10,7 @@ import { closedError, isCloneError, toPoolError } from './errors-map'
 import { chunkRunner, type Outcome, windowedOutcomes } from './map'
 import { mapSharedSlices } from './map-shared'
 import { type PoolOptions, type ResolvedOptions, resolveOptions } from './options'
-import type { StartNotice, TaskEnvelope, WorkerBoot } from './protocol'
+import { type StartNotice, type TaskEnvelope, unwrapThrown, type WorkerBoot } from './protocol'
 import type { Reducer, SharedSlice, TypedArray } from './shared'
 import { type PoolStats, timeSummary } from './stats'
 import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
@@ -250,7 +250,8 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
         settle()
         return value
       },
-      (error: unknown) => {
+      (thrown: unknown) => {
+        const error = unwrapThrown(thrown)
         this.#failed++
         const workerLost = record.worker >= 0 && !this.#liveWorkers().has(record.worker)
         if (workerLost) this.#crashed++

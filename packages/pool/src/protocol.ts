@@ -36,6 +36,30 @@ export interface StartNotice {
   boundkitStart: number
 }
 
+/**
+ * What the worker sends for a task that threw `null` or `undefined`: piscina takes a `null` error for
+ * a success, so the value travels wrapped and the main thread unwraps it (any throw is a failure).
+ */
+export interface NothingThrown {
+  boundkitThrown: 'null' | 'undefined'
+}
+
+/** Worker side: the value to throw in place of `error`. */
+export function wrapThrown(error: unknown): unknown {
+  if (error === null) return { boundkitThrown: 'null' } satisfies NothingThrown
+  if (error === undefined) return { boundkitThrown: 'undefined' } satisfies NothingThrown
+  return error
+}
+
+/** Main-thread side: the value the task threw. */
+export function unwrapThrown(error: unknown): unknown {
+  if (error === null || typeof error !== 'object' || Object.keys(error).length !== 1) return error
+  const kind = (error as Partial<NothingThrown>).boundkitThrown
+  if (kind === 'null') return null
+  if (kind === 'undefined') return undefined
+  return error
+}
+
 /** Errors raised inside the worker carry their code in the message, since cloning drops fields. */
 export const CODE_TAG = /^\[boundkit:(ERR_[A-Z_]+)\] /
 

@@ -7,8 +7,16 @@
 
 import { fileURLToPath } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
+import { isThenable } from '@boundkit/internal'
 import { isWorkerDefinition, type WorkerDefinition } from './define-worker'
-import { type ChunkReply, type StartNotice, type TaskEnvelope, tagMessage, type WorkerBoot } from './protocol'
+import {
+  type ChunkReply,
+  type StartNotice,
+  type TaskEnvelope,
+  tagMessage,
+  type WorkerBoot,
+  wrapThrown,
+} from './protocol'
 import { type SliceMessage, sliceView } from './shared'
 
 type Handler = (envelope: TaskEnvelope) => unknown
@@ -96,12 +104,23 @@ async function load(): Promise<Handler> {
     return reply
   }
 
+  function runOne(fn: (input: unknown, ctx: unknown) => unknown, input: unknown): unknown {
+    let result: unknown
+    try {
+      result = fn(input, ctx)
+    } catch (error) {
+      throw wrapThrown(error)
+    }
+    return isThenable(result)
+      ? Promise.resolve(result).catch((error) => Promise.reject(wrapThrown(error)))
+      : result
+  }
+
   return (envelope) => {
     const fn = lookup(envelope.t)
     if (envelope.s !== undefined) parentPort?.postMessage({ boundkitStart: envelope.s } satisfies StartNotice)
     if (envelope.c !== undefined) return runChunk(fn, envelope.c)
-    if (envelope.m === 1) return fn(sliceView(envelope.i as SliceMessage), ctx)
-    return fn(envelope.i, ctx)
+    return runOne(fn, envelope.m === 1 ? sliceView(envelope.i as SliceMessage) : envelope.i)
   }
 }
 
