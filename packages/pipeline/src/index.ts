@@ -1,24 +1,24 @@
 export type { PipelineErrorCode } from './errors'
 export { PipelineError } from './errors'
-export { createPipeline } from './pipeline'
 export type {
-  FetchContext,
-  FetchStage,
-  FulfilledOutcome,
-  Outcome,
-  Pipeline,
+  PipelineFetchContext,
+  PipelineFetchStage,
   PipelineOptions,
-  PipelineProgress,
-  PipelineStats,
-  PoolProcessStage,
-  ProcessContext,
-  ProcessPool,
-  ProcessStage,
-  RejectedOutcome,
-  RunOptions,
-  RunProcessStage,
-  SpillOptions,
-  Stage,
-  Timings,
-  WorkerProcessStage,
-} from './types'
+  PipelinePoolStage,
+  PipelineProcessContext,
+  PipelineProcessPool,
+  PipelineProcessStage,
+  PipelineRunOptions,
+  PipelineRunStage,
+  PipelineSpillOptions,
+  PipelineWorkerStage,
+} from './options'
+export type {
+  PipelineFulfilledOutcome,
+  PipelineOutcome,
+  PipelineRejectedOutcome,
+  PipelineStage,
+  PipelineTimings,
+} from './outcome'
+export { createPipeline, Pipeline } from './pipeline'
+export type { PipelineEventName, PipelineEvents, PipelineStats } from './stats'

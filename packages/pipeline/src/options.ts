@@ -1,29 +1,138 @@
 import { availableParallelism } from 'node:os'
-import { booleanOption, expected, functionOption, numberOption, signalOption } from '@boundkit/internal'
+import type { TransferListItem } from 'node:worker_threads'
+import {
+  booleanOption,
+  expected,
+  functionOption,
+  type Listener,
+  numberOption,
+  signalOption,
+  timeoutOption,
+} from '@boundkit/internal'
+import type { LimiterOptions } from '@boundkit/limiter'
 import { invalidOption } from './errors'
-import type {
-  FetchStage,
-  PipelineOptions,
-  PipelineProgress,
-  PoolProcessStage,
-  RunProcessStage,
-  WorkerProcessStage,
-} from './types'
 
-export type ProcessKind<I, F, R> =
-  | { kind: 'pool'; stage: PoolProcessStage; concurrency: number }
-  | { kind: 'worker'; stage: WorkerProcessStage; concurrency: number }
-  | { kind: 'run'; stage: RunProcessStage<I, F, R>; concurrency: number }
+/** What the fetch stage's `run` receives besides the item. */
+export interface PipelineFetchContext {
+  /** Aborts when the run is cancelled or the attempt times out. */
+  signal: AbortSignal
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number
+  /** The item's 0-based position in the input. */
+  index: number
+}
 
-export interface ResolvedOptions<I, F, R> {
-  fetch: FetchStage<I, F>
+/** The I/O stage: runs through @boundkit/limiter (retries, rate limits, Retry-After cooldown). */
+export interface PipelineFetchStage<I, F> {
+  run(item: I, context: PipelineFetchContext): Promise<F> | F
+  /** Fetches in flight at once. @default 8 */
+  concurrency?: number
+  /** One or several rate windows, all enforced together (@boundkit/limiter's `rate`). @default none */
+  rate?: LimiterOptions['rate']
+  /** Retry policy (@boundkit/limiter's `retry`), or `false` for none. @default the limiter's */
+  retry?: LimiterOptions['retry']
+  /** How a 429/503 with `Retry-After` pauses the whole fetch stage (@boundkit/limiter's `cooldown`). */
+  cooldown?: LimiterOptions['cooldown']
+  /** Timeout of one attempt in ms: `>= 1`, or `Infinity` for none. @default Infinity */
+  timeout?: number
+}
+
+/** A pool the process stage can use: @boundkit/pool's `Pool` fits. */
+export interface PipelineProcessPool {
+  run(
+    task: string,
+    input: unknown,
+    options?: { signal?: AbortSignal; transfer?: readonly TransferListItem[] },
+  ): Promise<unknown>
+  readonly threads?: number
+}
+
+/** The CPU stage on a pool you own: the pipeline does not close it. */
+export interface PipelinePoolStage {
+  pool: PipelineProcessPool
+  /** The task name in the pool's worker file. */
+  task: string
+  /** Tasks handed to the pool at once. @default the pool's thread count */
+  concurrency?: number
+}
+
+/** The CPU stage on a pool the pipeline creates from a worker file and closes with itself. */
+export interface PipelineWorkerStage {
+  /** A worker file (path or file URL) that calls `defineWorker` from @boundkit/pool. */
+  worker: string | URL
+  /** The task name in the worker file. */
+  task: string
+  /** Worker threads. @default `concurrency` when given, else os.availableParallelism() */
+  threads?: number
+  /** Passed to the worker's `init`. @default none */
+  initData?: unknown
+  /** Tasks handed to the pool at once. @default threads */
+  concurrency?: number
+}
+
+/** What an in-thread process stage receives besides the payload. */
+export interface PipelineProcessContext<I> {
+  item: I
+  /** The item's 0-based position in the input. */
+  index: number
+  /** Aborts when the run is cancelled. */
+  signal: AbortSignal
+}
+
+/** The process stage in this thread (for light work, or work that is itself asynchronous). */
+export interface PipelineRunStage<I, F, R> {
+  run(data: F, context: PipelineProcessContext<I>): Promise<R> | R
+  /** Items processed at once. @default 1 */
+  concurrency?: number
+}
+
+export type PipelineProcessStage<I, F, R> =
+  | PipelinePoolStage
+  | PipelineWorkerStage
+  | PipelineRunStage<I, F, R>
+
+/** Fetched payloads written to files instead of held in memory. */
+export interface PipelineSpillOptions {
+  /** The folder under which the pipeline makes its own temporary folder. */
+  dir: string
+}
+
+export interface PipelineOptions<I, F, R> {
+  fetch: PipelineFetchStage<I, F>
+  process: PipelineProcessStage<I, F, R>
+  /**
+   * Payloads fetched (or being fetched) that the process stage has not taken yet. When it is full the
+   * fetch stage waits. @default max(fetch concurrency, 2 x process concurrency)
+   */
+  buffer?: number
+  /** Yield outcomes in input order (head-of-line waits) instead of completion order. @default false */
+  ordered?: boolean
+  /** Write fetched payloads to files and pass the path to the process stage. @default none (in memory) */
+  spill?: PipelineSpillOptions
+  /** Cancels every run. @default none */
+  signal?: AbortSignal
+}
+
+export interface PipelineRunOptions {
+  /** Cancels this run only. @default none */
+  signal?: AbortSignal
+}
+
+export type ResolvedProcess<I, F, R> =
+  | { kind: 'pool'; stage: PipelinePoolStage; concurrency: number }
+  | { kind: 'worker'; stage: PipelineWorkerStage; threads: number; concurrency: number }
+  | { kind: 'run'; stage: PipelineRunStage<I, F, R>; concurrency: number }
+
+export interface ResolvedPipelineOptions<I, F, R> {
+  fetch: PipelineFetchStage<I, F>
   fetchConcurrency: number
-  process: ProcessKind<I, F, R>
+  /** ms, or `Infinity` for none. */
+  fetchTimeout: number
+  process: ResolvedProcess<I, F, R>
   buffer: number
   ordered: boolean
   spillDir: string | undefined
   signal: AbortSignal | undefined
-  onProgress: ((progress: PipelineProgress) => void) | undefined
 }
 
 const positiveInteger = { integer: true, min: 1 }
@@ -32,14 +141,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object'
 }
 
-function resolveProcess<I, F, R>(value: unknown): ProcessKind<I, F, R> {
+function resolveProcess<I, F, R>(value: unknown): ResolvedProcess<I, F, R> {
   if (!isObject(value))
     invalidOption(expected('process', 'an object: { pool, task }, { worker, task } or { run }', value))
   const concurrency = (fallback: number) =>
     numberOption(invalidOption, 'process.concurrency', value.concurrency, positiveInteger, fallback)
   if ('run' in value) {
     functionOption(invalidOption, 'process.run', value.run)
-    return { kind: 'run', stage: value as unknown as RunProcessStage<I, F, R>, concurrency: concurrency(1) }
+    return { kind: 'run', stage: value as unknown as PipelineRunStage<I, F, R>, concurrency: concurrency(1) }
   }
   if (typeof value.task !== 'string' || value.task === '') {
     invalidOption(expected('process.task', 'the name of a task in the worker file', value.task))
@@ -50,30 +159,24 @@ function resolveProcess<I, F, R>(value: unknown): ProcessKind<I, F, R> {
       invalidOption(expected('process.pool', 'a pool from @boundkit/pool', pool))
     }
     const threads = typeof pool.threads === 'number' ? pool.threads : availableParallelism()
-    return { kind: 'pool', stage: value as unknown as PoolProcessStage, concurrency: concurrency(threads) }
+    return { kind: 'pool', stage: value as unknown as PipelinePoolStage, concurrency: concurrency(threads) }
   }
   if ('worker' in value) {
     if (typeof value.worker !== 'string' && !(value.worker instanceof URL)) {
       invalidOption(expected('process.worker', 'a path or file URL', value.worker))
     }
-    const threads = numberOption(
-      invalidOption,
-      'process.threads',
-      value.threads,
-      positiveInteger,
-      availableParallelism(),
-    )
-    return {
-      kind: 'worker',
-      stage: value as unknown as WorkerProcessStage,
-      concurrency: concurrency(threads),
-    }
+    const given = numberOption(invalidOption, 'process.threads', value.threads, positiveInteger, 0)
+    const tasks = concurrency(given || availableParallelism())
+    const stage = value as unknown as PipelineWorkerStage
+    return { kind: 'worker', stage, threads: given || tasks, concurrency: tasks }
   }
   return invalidOption(expected('process', 'an object with `pool`, `worker` or `run`', value))
 }
 
-/** Checks every option once, at construction, and fills in the defaults. */
-export function resolveOptions<I, F, R>(options: PipelineOptions<I, F, R>): ResolvedOptions<I, F, R> {
+/** Checks every option of `createPipeline` once, at construction, and fills in the defaults. */
+export function resolvePipelineOptions<I, F, R>(
+  options: PipelineOptions<I, F, R>,
+): ResolvedPipelineOptions<I, F, R> {
   if (!isObject(options)) invalidOption(expected('options', 'an object', options))
   const fetch = options.fetch
   if (!isObject(fetch)) invalidOption(expected('fetch', 'an object with a `run` function', fetch))
@@ -100,11 +203,27 @@ export function resolveOptions<I, F, R>(options: PipelineOptions<I, F, R>): Reso
   return {
     fetch,
     fetchConcurrency,
+    fetchTimeout: timeoutOption(invalidOption, 'fetch.timeout', fetch.timeout, Number.POSITIVE_INFINITY),
     process,
     buffer,
     ordered: booleanOption(invalidOption, 'ordered', options.ordered, false),
     spillDir: spill?.dir,
     signal: signalOption(invalidOption, 'signal', options.signal),
-    onProgress: functionOption(invalidOption, 'onProgress', options.onProgress),
   }
+}
+
+/** Checks the options of one `run(items, options)` call. */
+export function resolvePipelineRunOptions(options: unknown): { signal: AbortSignal | undefined } {
+  if (options === undefined) return { signal: undefined }
+  if (!isObject(options)) invalidOption(expected('options', 'an object', options))
+  return { signal: signalOption(invalidOption, 'signal', options.signal) }
+}
+
+/** Checks the arguments of `on(event, listener)`: the events the pipeline emits, and a function. */
+export function checkListener<P>(event: unknown, events: readonly string[], listener: unknown): Listener<P> {
+  if (typeof event !== 'string' || !events.includes(event)) {
+    invalidOption(expected('event', `one of ${events.map((name) => `'${name}'`).join(', ')}`, event))
+  }
+  if (typeof listener !== 'function') invalidOption(expected('listener', 'a function', listener))
+  return listener as Listener<P>
 }

@@ -1,115 +1,90 @@
 import { setMaxListeners } from 'node:events'
-import { expected, itemIterator } from '@boundkit/internal'
-import { createLimiter, type Limiter } from '@boundkit/limiter'
-import { createPool } from '@boundkit/pool'
+import { asyncDispose, Emitter, expected, itemIterator, type Listener } from '@boundkit/internal'
 import { invalidOption, PipelineError } from './errors'
-import { type ResolvedOptions, resolveOptions } from './options'
-import { Run, type Stages } from './run'
-import { Spill } from './spill'
-import { StatsTracker } from './stats'
-import { transferables } from './transfer'
-import type { Outcome, Pipeline, PipelineOptions, PipelineProgress, PipelineStats, RunOptions } from './types'
+import {
+  checkListener,
+  type PipelineOptions,
+  type PipelineRunOptions,
+  resolvePipelineOptions,
+  resolvePipelineRunOptions,
+} from './options'
+import type { PipelineOutcome } from './outcome'
+import { Run } from './run'
+import { createStages, type Stages } from './stages'
+import { type PipelineEvents, type PipelineStats, pipelineEvents, StatsTracker } from './stats'
 
 /**
- * Creates a two-stage pipeline: an I/O stage run through @boundkit/limiter, then a CPU stage on a
+ * A two-stage pipeline: an I/O stage run through @boundkit/limiter, then a CPU stage on a
  * @boundkit/pool pool (or in this thread), both busy at once, with a bounded buffer between them.
+ * `I` is the input item, `F` the fetched payload, `R` the process stage's result.
  */
-export function createPipeline<I, F = unknown, R = unknown>(
-  options: PipelineOptions<I, F, R>,
-): Pipeline<I, R> {
-  return new PipelineImpl(resolveOptions(options))
-}
+export class Pipeline<I, F = unknown, R = unknown> {
+  readonly #stages: Stages<I, R>
+  readonly #signal: AbortSignal | undefined
+  readonly #events = new Emitter<PipelineEvents>()
+  readonly #stats = new StatsTracker(this.#events)
+  readonly #closing = new AbortController()
+  readonly #active = new Set<Run<I, R>>()
+  #closed: Promise<void> | undefined
 
-class PipelineImpl<I, F, R> implements Pipeline<I, R> {
-  private readonly stages: Stages<I, F, R>
-  private readonly closing = new AbortController()
-  private readonly active = new Set<Run<I, F, R>>()
-  private readonly closeProcess: () => Promise<void>
-  private closed = false
-
-  constructor(private readonly options: ResolvedOptions<I, F, R>) {
-    const { fetch } = options
-    let limiter: Limiter
-    try {
-      limiter = createLimiter({
-        concurrency: options.fetchConcurrency,
-        rate: fetch.rate,
-        retry: fetch.retry,
-        cooldown: fetch.cooldown,
-        timeout: fetch.timeout,
-      })
-    } catch (error) {
-      // The limiter checks the fetch options; report them as this package's, under the `fetch` stage.
-      invalidOption(`fetch: ${(error as Error).message}`)
-    }
-    const process = this.processRunner()
-    this.closeProcess = process.close
-    this.stages = {
-      fetch: (item, index, signal, onAttempt) =>
-        limiter.run(
-          ({ signal: attemptSignal, attempt }) => {
-            onAttempt(attempt)
-            return fetch.run(item, { signal: attemptSignal, attempt, index })
-          },
-          { signal },
-        ),
-      process: process.run,
-      processConcurrency: options.process.concurrency,
-      buffer: options.buffer,
-      ordered: options.ordered,
-      spill: options.spillDir === undefined ? undefined : new Spill(options.spillDir),
-      stats: new StatsTracker(options.onProgress),
-    }
+  /** Checks every option (`ERR_INVALID_OPTION`); a worker stage starts its pool here. */
+  constructor(options: PipelineOptions<I, F, R>) {
+    const resolved = resolvePipelineOptions(options)
+    this.#signal = resolved.signal
+    this.#stages = createStages(resolved, this.#stats)
   }
 
-  private processRunner(): {
-    run: Stages<I, F, R>['process']
-    close: () => Promise<void>
-  } {
-    const { process } = this.options
-    if (process.kind === 'run') {
-      const { stage } = process
-      return {
-        run: async (data, item, index, signal) => stage.run(data as F, { item, index, signal }),
-        close: async () => undefined,
-      }
-    }
-    const { task } = process.stage
-    const pool =
-      process.kind === 'pool'
-        ? process.stage.pool
-        : createPool({
-            worker: process.stage.worker,
-            threads: process.stage.threads ?? process.concurrency,
-            ...(process.stage.initData === undefined ? {} : { initData: process.stage.initData }),
-          })
-    return {
-      run: (data, _item, _index, signal) =>
-        pool.run(task, data, { signal, transfer: transferables(data) }) as Promise<R>,
-      close:
-        process.kind === 'worker'
-          ? () => (pool as ReturnType<typeof createPool>).destroy()
-          : async () => undefined,
-    }
-  }
-
+  /**
+   * Runs every item through both stages: one outcome per item, in completion order (input order
+   * with `ordered`). Items are pulled lazily; leaving the loop early cancels what is in flight.
+   */
   run(
     items: Iterable<I> | AsyncIterable<I>,
-    runOptions: RunOptions = {},
-  ): AsyncIterableIterator<Outcome<I, R>> {
-    if (this.closed) throw new PipelineError('ERR_CLOSED', 'The pipeline is closed')
+    options?: PipelineRunOptions,
+  ): AsyncIterableIterator<PipelineOutcome<I, R>> {
+    if (this.#closed) throw new PipelineError('ERR_CLOSED', 'The pipeline is closed')
+    const { signal } = resolvePipelineRunOptions(options)
     const source = itemIterator(items)
     if (!source) invalidOption(expected('items', 'an array, an iterable or an async iterable', items))
-    const signals = [this.closing.signal, this.options.signal, runOptions.signal].filter(
-      (signal): signal is AbortSignal => signal !== undefined,
+    const signals = [this.#closing.signal, this.#signal, signal].filter(
+      (given): given is AbortSignal => given !== undefined,
     )
-    return this.execute(source.iterator, signals)
+    return this.#execute(source.iterator, signals)
   }
 
-  private async *execute(
+  /** Listens to `'progress'` (a fresh `stats()` after each change); returns the function that unsubscribes. */
+  on<K extends keyof PipelineEvents>(event: K, listener: Listener<PipelineEvents[K]>): () => void {
+    return this.#events.on(event, checkListener(event, pipelineEvents, listener))
+  }
+
+  /** The counters and busy times since the pipeline was created, as a fresh object. */
+  stats(): PipelineStats {
+    return this.#stats.stats()
+  }
+
+  /**
+   * Cancels active runs and waits for them, then closes the fetch limiter, a pool the pipeline
+   * created, and the spill folder. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close()
+    return this.#closed
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  async #close(): Promise<void> {
+    this.#closing.abort(new PipelineError('ERR_ABORTED', 'The pipeline was closed'))
+    await Promise.all([...this.#active].map((run) => run.settled()))
+    await this.#stages.close()
+  }
+
+  async *#execute(
     source: Iterator<I> | AsyncIterator<I>,
     signals: AbortSignal[],
-  ): AsyncGenerator<Outcome<I, R>, void, undefined> {
+  ): AsyncGenerator<PipelineOutcome<I, R>, void, undefined> {
     const controller = new AbortController()
     // Every fetch and process task in flight listens to this one signal; their number is bounded by
     // `buffer + process concurrency`, not leaking, so Node's default cap of 10 does not apply.
@@ -119,8 +94,8 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
       if (signal.aborted) controller.abort(signal.reason)
       else signal.addEventListener('abort', abort, { once: true })
     }
-    const run = new Run(source, this.stages, controller.signal)
-    this.active.add(run)
+    const run = new Run(source, this.#stages, controller.signal)
+    this.#active.add(run)
     let finished = false
     try {
       yield* run.outcomes()
@@ -132,28 +107,17 @@ class PipelineImpl<I, F, R> implements Pipeline<I, R> {
       if (!finished) controller.abort(new PipelineError('ERR_ABORTED', 'The run was stopped before its end'))
       await run.settled()
       await run.closeSource()
-      this.active.delete(run)
+      this.#active.delete(run)
     }
   }
+}
 
-  progress(): PipelineProgress {
-    return this.stages.stats.progress()
-  }
-
-  stats(): PipelineStats {
-    return this.stages.stats.stats()
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.closing.abort(new PipelineError('ERR_ABORTED', 'The pipeline was closed'))
-    await Promise.all([...this.active].map((run) => run.settled()))
-    await this.closeProcess()
-    await this.stages.spill?.close()
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close()
-  }
+/**
+ * Creates a two-stage pipeline (the same as `new Pipeline(options)`): an I/O stage run through
+ * @boundkit/limiter, then a CPU stage on a @boundkit/pool pool (or in this thread).
+ */
+export function createPipeline<I, F = unknown, R = unknown>(
+  options: PipelineOptions<I, F, R>,
+): Pipeline<I, F, R> {
+  return new Pipeline(options)
 }

@@ -1,22 +1,20 @@
 import { PipelineError } from './errors'
-import type { Spill } from './spill'
-import type { StatsTracker } from './stats'
-import type { Outcome, RejectedOutcome, Stage } from './types'
+import {
+  type PipelineOutcome,
+  type PipelineRejectedOutcome,
+  type PipelineStage,
+  type PipelineTimings,
+  stageError,
+} from './outcome'
+import { ReadyOutcomes } from './ready'
+import type { Stages } from './stages'
+import type { StatsChange } from './stats'
 
-/** The two stages as a run sees them; built once per pipeline (see pipeline.ts). */
-export interface Stages<I, F, R> {
-  fetch(item: I, index: number, signal: AbortSignal, onAttempt: (attempt: number) => void): Promise<F>
-  process(data: unknown, item: I, index: number, signal: AbortSignal): Promise<R>
-  processConcurrency: number
-  buffer: number
-  ordered: boolean
-  spill: Spill | undefined
-  stats: StatsTracker
-}
-
+/** A fetched item waiting for the process stage. */
 interface Fetched<I> {
   index: number
   item: I
+  /** The payload, or the path of its spilled file. */
   data: unknown
   spilledPath: string | undefined
   attempts: number
@@ -29,320 +27,284 @@ interface Fetched<I> {
  * reserves its slot when it starts and gives it back when the process stage takes the payload), so
  * at most `buffer` payloads are fetched or being fetched ahead of the process stage, and at most
  * `buffer + processConcurrency` items are between the input and the consumer at any time.
+ * Every change of state is one `stats.change(...)`: progress listeners never see half of one.
  */
-export class Run<I, F, R> {
-  private nextIndex = 0
-  private sourceDone = false
-  private pulling = false
-  private sourceError: unknown
-  private reserved = 0
-  private processing = 0
+export class Run<I, R> {
+  readonly #source: Iterator<I> | AsyncIterator<I>
+  readonly #stages: Stages<I, R>
+  readonly #signal: AbortSignal
+  readonly #window: number
+  readonly #ready: ReadyOutcomes<PipelineOutcome<I, R>>
+  readonly #waiting: Fetched<I>[] = []
+  readonly #idleWaiters: (() => void)[] = []
+  #nextIndex = 0
+  #sourceDone = false
+  #pulling = false
+  /** Set when the input threw, whatever it threw (`undefined` included). */
+  #sourceFailure: { error: unknown } | undefined
+  #reserved = 0
+  #processing = 0
   /** Pulled and not yet handed to the consumer. */
-  private pending = 0
+  #pending = 0
   /** Pulled and without an outcome yet. */
-  private inFlight = 0
-  private readonly waiting: Fetched<I>[] = []
-  private readonly readyList: Outcome<I, R>[] = []
-  private readonly readyByIndex = new Map<number, Outcome<I, R>>()
-  private nextToYield = 0
-  private wake: (() => void) | undefined
-  private readonly idleWaiters: (() => void)[] = []
-  private readonly window: number
+  #inFlight = 0
+  #wake: (() => void) | undefined
 
-  constructor(
-    private readonly source: Iterator<I> | AsyncIterator<I>,
-    private readonly stages: Stages<I, F, R>,
-    private readonly signal: AbortSignal,
-  ) {
-    this.window = stages.buffer + stages.processConcurrency
+  constructor(source: Iterator<I> | AsyncIterator<I>, stages: Stages<I, R>, signal: AbortSignal) {
+    this.#source = source
+    this.#stages = stages
+    this.#signal = signal
+    this.#window = stages.buffer + stages.processConcurrency
+    this.#ready = new ReadyOutcomes(stages.ordered)
     signal.addEventListener(
       'abort',
       () => {
-        this.pump()
-        this.wakeUp()
+        this.#pump()
+        this.#wakeUp()
       },
       { once: true },
     )
   }
 
-  async *outcomes(): AsyncGenerator<Outcome<I, R>, void, undefined> {
-    this.pump()
+  async *outcomes(): AsyncGenerator<PipelineOutcome<I, R>, void, undefined> {
+    this.#pump()
     while (true) {
-      const next = this.takeReady()
+      const next = this.#ready.take()
       if (next) {
-        this.pending--
+        this.#pending--
         yield next
-        this.pump()
+        this.#pump()
         continue
       }
-      if (this.isIdle() && (this.sourceDone || this.signal.aborted)) break
+      if (this.#isIdle() && (this.#sourceDone || this.#signal.aborted)) break
       await new Promise<void>((resolve) => {
-        this.wake = resolve
+        this.#wake = resolve
       })
     }
-    if (this.sourceError !== undefined) {
-      throw new PipelineError('ERR_SOURCE_FAILED', 'The items iterable threw', { cause: this.sourceError })
+    if (this.#sourceFailure) {
+      const { error } = this.#sourceFailure
+      throw new PipelineError('ERR_SOURCE_FAILED', 'The items iterable threw', { cause: error })
     }
-    if (this.signal.aborted) {
-      throw new PipelineError('ERR_ABORTED', 'The pipeline run was aborted', { cause: this.signal.reason })
+    if (this.#signal.aborted) {
+      throw new PipelineError('ERR_ABORTED', 'The pipeline run was aborted', { cause: this.#signal.reason })
     }
   }
 
   /** Resolves once no item is in either stage (used after an abort or an early stop). */
   settled(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve()
-    return new Promise((resolve) => this.idleWaiters.push(resolve))
+    if (this.#isIdle()) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
   /** Lets the input iterable clean up when the run ends before it does. */
   async closeSource(): Promise<void> {
-    if (!this.sourceDone) {
-      this.sourceDone = true
-      await this.source.return?.()
+    if (!this.#sourceDone) {
+      this.#sourceDone = true
+      await this.#source.return?.()
     }
   }
 
-  private takeReady(): Outcome<I, R> | undefined {
-    if (!this.stages.ordered) return this.readyList.shift()
-    const next = this.readyByIndex.get(this.nextToYield)
-    if (next) {
-      this.readyByIndex.delete(this.nextToYield)
-      this.nextToYield++
-    }
-    return next
-  }
-
-  private pump(): void {
-    const { buffer, processConcurrency } = this.stages
+  #pump(): void {
+    const { buffer, processConcurrency } = this.#stages
     while (
-      !this.pulling &&
-      !this.sourceDone &&
-      !this.signal.aborted &&
-      this.reserved < buffer &&
-      this.pending < this.window
+      !this.#pulling &&
+      !this.#sourceDone &&
+      !this.#signal.aborted &&
+      this.#reserved < buffer &&
+      this.#pending < this.#window
     ) {
       let result: IteratorResult<I> | Promise<IteratorResult<I>>
       try {
-        result = this.source.next()
+        result = this.#source.next()
       } catch (error) {
-        this.failSource(error)
+        this.#failSource(error)
         break
       }
       if (result instanceof Promise) {
-        this.pulling = true
+        this.#pulling = true
         result.then(
           (settled) => {
-            this.pulling = false
-            this.accept(settled)
-            this.pump()
+            this.#pulling = false
+            this.#accept(settled)
+            this.#pump()
           },
           (error: unknown) => {
-            this.pulling = false
-            this.failSource(error)
+            this.#pulling = false
+            this.#failSource(error)
           },
         )
         break
       }
-      this.accept(result)
+      this.#accept(result)
     }
-    if (this.signal.aborted) {
-      for (const entry of this.waiting.splice(0)) void this.abandon(entry)
+    if (this.#signal.aborted) {
+      for (const entry of this.#waiting.splice(0)) void this.#abandon(entry)
     }
-    while (this.waiting.length > 0 && this.processing < processConcurrency)
-      this.startProcess(this.waiting.shift()!)
-    this.notifyIfIdle()
+    while (this.#waiting.length > 0 && this.#processing < processConcurrency)
+      this.#startProcess(this.#waiting.shift()!)
+    this.#notifyIfIdle()
   }
 
-  private accept(result: IteratorResult<I>): void {
+  #accept(result: IteratorResult<I>): void {
     if (result.done) {
-      this.sourceDone = true
-      this.wakeUp()
+      this.#sourceDone = true
+      this.#wakeUp()
       return
     }
-    const index = this.nextIndex++
-    if (this.signal.aborted) {
+    const index = this.#nextIndex++
+    this.#pending++
+    this.#inFlight++
+    if (this.#signal.aborted) {
       // Pulled while the abort landed: it still gets its one outcome.
-      this.pending++
-      this.inFlight++
-      this.finish(this.rejected(index, result.value, 'fetch', this.abortError(), 0, 0))
+      const outcome = this.#rejected(index, result.value, 'fetch', this.#abortError(), 0, timings(0))
+      this.#finish(outcome, { started: 1, fetchFailed: 1 })
       return
     }
-    this.startFetch(index, result.value)
+    this.#startFetch(index, result.value)
   }
 
-  private failSource(error: unknown): void {
-    this.sourceError = error
-    this.sourceDone = true
-    this.wakeUp()
-    this.notifyIfIdle()
+  #failSource(error: unknown): void {
+    this.#sourceFailure = { error }
+    this.#sourceDone = true
+    this.#wakeUp()
+    this.#notifyIfIdle()
   }
 
-  private startFetch(index: number, item: I): void {
-    const { stats } = this.stages
-    this.reserved++
-    this.pending++
-    this.inFlight++
-    stats.add('started', 1)
-    stats.add('fetching', 1)
+  #startFetch(index: number, item: I): void {
+    const { stats, spill } = this.#stages
+    this.#reserved++
+    stats.change({ started: 1, fetching: 1 })
     const started = performance.now()
     let attempts = 0
     const onAttempt = (attempt: number) => {
       attempts = attempt
-      if (attempt > 1) stats.add('retried', 1)
+      if (attempt > 1) stats.change({ retried: 1 })
     }
-    this.stages.fetch(item, index, this.signal, onAttempt).then(
+    const failed = (error: unknown, made: number) => {
+      this.#reserved--
+      const outcome = this.#rejected(index, item, 'fetch', error, made, timings(performance.now() - started))
+      this.#finish(outcome, { fetching: -1, fetchFailed: 1 })
+      this.#pump()
+    }
+    this.#stages.fetch(item, index, this.#signal, onAttempt).then(
       async (payload) => {
         const fetchMs = performance.now() - started
         let spilledPath: string | undefined
         try {
-          spilledPath = this.stages.spill ? await this.stages.spill.write(index, payload) : undefined
+          spilledPath = spill ? await spill.write(index, payload) : undefined
         } catch (error) {
-          stats.add('fetching', -1)
-          this.reserved--
-          this.finish(this.rejected(index, item, 'fetch', error, attempts, fetchMs))
-          return
+          return failed(error, attempts)
         }
-        stats.add('fetching', -1)
-        stats.add('fetched', 1)
-        stats.add('buffered', 1)
+        stats.change({ fetching: -1, fetched: 1, buffered: 1 })
         const data = spilledPath ?? payload
-        this.waiting.push({ index, item, data, spilledPath, attempts, fetchMs, fetchedAt: performance.now() })
-        this.pump()
+        this.#waiting.push({
+          index,
+          item,
+          data,
+          spilledPath,
+          attempts,
+          fetchMs,
+          fetchedAt: performance.now(),
+        })
+        this.#pump()
       },
-      (error: unknown) => {
-        stats.add('fetching', -1)
-        this.reserved--
-        const made = attemptsOf(error) ?? attempts
-        this.finish(this.rejected(index, item, 'fetch', error, made, performance.now() - started))
-        this.pump()
-      },
+      (error: unknown) => failed(error, attemptsOf(error) ?? attempts),
     )
   }
 
-  private startProcess(entry: Fetched<I>): void {
-    const { stats } = this.stages
-    this.reserved--
-    this.processing++
-    stats.add('buffered', -1)
-    stats.add('processing', 1)
+  #startProcess(entry: Fetched<I>): void {
+    this.#reserved--
+    this.#processing++
+    this.#stages.stats.change({ buffered: -1, processing: 1 })
     const begun = performance.now()
     const waitMs = begun - entry.fetchedAt
-    const settle = async (outcome: Outcome<I, R>) => {
-      this.processing--
-      stats.add('processing', -1)
-      await this.removeSpilled(entry)
-      this.finish(outcome)
-      this.pump()
+    const spent = (): PipelineTimings => ({
+      fetchMs: entry.fetchMs,
+      waitMs,
+      processMs: performance.now() - begun,
+    })
+    const settle = async (outcome: PipelineOutcome<I, R>) => {
+      await this.#removeSpilled(entry)
+      this.#processing--
+      this.#finish(outcome, { processing: -1 })
+      this.#pump()
     }
-    this.stages.process(entry.data, entry.item, entry.index, this.signal).then(
+    const { index, item, attempts } = entry
+    this.#stages.process(entry.data, item, index, this.#signal).then(
       (value) =>
         void settle({
-          index: entry.index,
-          item: entry.item,
+          index,
+          item,
           status: 'fulfilled',
           value,
           stage: 'process',
-          attempts: entry.attempts,
-          timings: { fetchMs: entry.fetchMs, waitMs, processMs: performance.now() - begun },
+          attempts,
+          timings: spent(),
         }),
-      (error: unknown) => {
-        const outcome = this.rejected(
-          entry.index,
-          entry.item,
-          'process',
-          error,
-          entry.attempts,
-          entry.fetchMs,
-        )
-        outcome.timings.waitMs = waitMs
-        outcome.timings.processMs = performance.now() - begun
-        void settle(outcome)
-      },
+      (error: unknown) => void settle(this.#rejected(index, item, 'process', error, attempts, spent())),
     )
   }
 
   /** A fetched payload the process stage will never take, because the run was aborted. */
-  private async abandon(entry: Fetched<I>): Promise<void> {
-    this.reserved--
-    this.stages.stats.add('buffered', -1)
-    const outcome = this.rejected(
-      entry.index,
-      entry.item,
-      'process',
-      this.abortError(),
-      entry.attempts,
-      entry.fetchMs,
-    )
-    outcome.timings.waitMs = performance.now() - entry.fetchedAt
-    await this.removeSpilled(entry)
-    this.finish(outcome)
+  async #abandon(entry: Fetched<I>): Promise<void> {
+    this.#reserved--
+    const waited = timings(entry.fetchMs, performance.now() - entry.fetchedAt)
+    const { index, item, attempts } = entry
+    const outcome = this.#rejected(index, item, 'process', this.#abortError(), attempts, waited)
+    await this.#removeSpilled(entry)
+    this.#finish(outcome, { buffered: -1 })
   }
 
   /** An item's spilled file goes before its outcome does: a consumer never sees a finished item's file. */
-  private async removeSpilled(entry: Fetched<I>): Promise<void> {
-    if (entry.spilledPath) await this.stages.spill?.remove(entry.spilledPath)
+  async #removeSpilled(entry: Fetched<I>): Promise<void> {
+    if (entry.spilledPath) await this.#stages.spill?.remove(entry.spilledPath)
   }
 
-  private rejected(
+  #rejected(
     index: number,
     item: I,
-    stage: Stage,
+    stage: PipelineStage,
     cause: unknown,
     attempts: number,
-    fetchMs: number,
-  ): RejectedOutcome<I> {
-    return {
-      index,
-      item,
-      status: 'rejected',
-      error: this.stageError(stage, cause),
-      stage,
-      attempts,
-      timings: { fetchMs, waitMs: 0, processMs: 0 },
-    }
+    spent: PipelineTimings,
+  ): PipelineRejectedOutcome<I> {
+    const error = stageError(stage, cause, this.#signal)
+    return { index, item, status: 'rejected', error, stage, attempts, timings: spent }
   }
 
-  private stageError(stage: Stage, cause: unknown): PipelineError {
-    if (cause instanceof PipelineError && cause.code === 'ERR_ABORTED') return cause
-    if (this.signal.aborted) {
-      return new PipelineError('ERR_ABORTED', `Aborted in the ${stage} stage`, { cause })
-    }
-    const message = cause instanceof Error ? cause.message : String(cause)
-    return stage === 'fetch'
-      ? new PipelineError('ERR_FETCH_FAILED', `Fetch failed: ${message}`, { cause })
-      : new PipelineError('ERR_PROCESS_FAILED', `Process failed: ${message}`, { cause })
-  }
-
-  private abortError(): PipelineError {
+  #abortError(): PipelineError {
     return new PipelineError('ERR_ABORTED', 'The pipeline run was aborted before this item finished', {
-      cause: this.signal.reason,
+      cause: this.#signal.reason,
     })
   }
 
-  private finish(outcome: Outcome<I, R>): void {
-    this.inFlight--
-    this.stages.stats.add('done', 1)
-    if (outcome.status === 'rejected') this.stages.stats.add('failed', 1)
-    if (this.stages.ordered) this.readyByIndex.set(outcome.index, outcome)
-    else this.readyList.push(outcome)
-    this.wakeUp()
-    this.notifyIfIdle()
+  /** The item's outcome, with the state change that ends it counted as one change with `done`. */
+  #finish(outcome: PipelineOutcome<I, R>, change: StatsChange): void {
+    this.#inFlight--
+    this.#stages.stats.change({ ...change, done: 1, failed: outcome.status === 'rejected' ? 1 : 0 })
+    this.#ready.add(outcome)
+    this.#wakeUp()
+    this.#notifyIfIdle()
   }
 
-  private wakeUp(): void {
-    const wake = this.wake
-    this.wake = undefined
+  #wakeUp(): void {
+    const wake = this.#wake
+    this.#wake = undefined
     wake?.()
   }
 
   /** No item in a stage, and no pull pending (a pull stuck in the input does not hold up an abort). */
-  private isIdle(): boolean {
-    return this.inFlight === 0 && (!this.pulling || this.signal.aborted)
+  #isIdle(): boolean {
+    return this.#inFlight === 0 && (!this.#pulling || this.#signal.aborted)
   }
 
-  private notifyIfIdle(): void {
-    if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve()
+  #notifyIfIdle(): void {
+    if (this.#isIdle()) for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }
+}
+
+function timings(fetchMs: number, waitMs = 0): PipelineTimings {
+  return { fetchMs, waitMs, processMs: 0 }
 }
 
 function attemptsOf(error: unknown): number | undefined {

@@ -7,19 +7,22 @@ import { join } from 'node:path'
  * processed; the folder, with anything left in it, on close.
  */
 export class Spill {
-  private folder: Promise<string> | undefined
+  readonly #dir: string
+  #folder: Promise<string> | undefined
 
-  constructor(private readonly dir: string) {}
+  constructor(dir: string) {
+    this.#dir = dir
+  }
 
-  private ensureFolder(): Promise<string> {
-    this.folder ??= mkdir(this.dir, { recursive: true }).then(() =>
-      mkdtemp(join(this.dir, 'boundkit-pipeline-')),
+  #ensureFolder(): Promise<string> {
+    this.#folder ??= mkdir(this.#dir, { recursive: true }).then(() =>
+      mkdtemp(join(this.#dir, 'boundkit-pipeline-')),
     )
-    return this.folder
+    return this.#folder
   }
 
   async write(index: number, payload: unknown): Promise<string> {
-    const folder = await this.ensureFolder()
+    const folder = await this.#ensureFolder()
     const path = join(folder, `item-${index}`)
     await writeFile(path, toBytes(payload))
     return path
@@ -30,10 +33,10 @@ export class Spill {
   }
 
   async close(): Promise<void> {
-    const folder = this.folder
-    this.folder = undefined
-    if (folder)
-      await rm(await folder.catch(() => ''), { recursive: true, force: true }).catch(() => undefined)
+    const folder = this.#folder
+    this.#folder = undefined
+    const path = await folder?.catch(() => undefined)
+    if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined)
   }
 }
 

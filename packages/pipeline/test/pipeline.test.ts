@@ -3,10 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { asyncDispose, rejection } from '@boundkit/internal'
 import { createPool } from '@boundkit/pool'
 import { Jimp } from 'jimp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPipeline, type Outcome, type PipelineError } from '../src/index'
+import { createPipeline, Pipeline, type PipelineError, type PipelineOutcome } from '../src/index'
+import { collect } from './collect'
 import { download, type ImageServer, startImageServer } from './image-server'
 
 const worker = new URL('./fixtures/thumbnail-worker.mjs', import.meta.url)
@@ -16,12 +18,6 @@ beforeAll(async () => {
   server = await startImageServer()
 })
 afterAll(() => server.close())
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = []
-  for await (const value of iterable) all.push(value)
-  return all
-}
 
 type Thumb = { width: number; height: number; png: Uint8Array }
 
@@ -253,18 +249,6 @@ describe('flow control', () => {
     }
     expect(warnings).not.toContain('MaxListenersExceededWarning')
   })
-
-  it('counts progress as it goes', async () => {
-    const seen: number[] = []
-    const pipeline = createPipeline<number, number, number>({
-      fetch: { run: (n) => n },
-      process: { run: (n) => n },
-      onProgress: (progress) => seen.push(progress.done),
-    })
-    await collect(pipeline.run([1, 2, 3]))
-    expect(Math.max(...seen)).toBe(3)
-    expect(pipeline.progress()).toMatchObject({ started: 3, done: 3, failed: 0, buffered: 0 })
-  })
 })
 
 describe('cancellation', () => {
@@ -279,7 +263,7 @@ describe('cancellation', () => {
       signal: controller.signal,
     })
     const urls = Array.from({ length: 200 }, (_, i) => `${server.url}/img/${i}.jpg?w=320&h=240`)
-    const outcomes: Outcome<string, Thumb>[] = []
+    const outcomes: PipelineOutcome<string, Thumb>[] = []
     let thrown: unknown
     try {
       for await (const outcome of pipeline.run(urls)) {
@@ -337,35 +321,76 @@ describe('cancellation', () => {
     })
     expect(outcomes.sort()).toEqual([0, 1])
   })
+
+  it('ends with ERR_SOURCE_FAILED when the input throws undefined, not as if it had ended', async () => {
+    function* broken() {
+      yield 1
+      throw undefined
+    }
+    const pipeline = createPipeline<number, number, number>({
+      fetch: { run: (n) => n },
+      process: { run: (n) => n },
+    })
+    const error = await rejection<PipelineError>(collect(pipeline.run(broken())))
+    expect(error.code).toBe('ERR_SOURCE_FAILED')
+    expect('cause' in error && error.cause === undefined).toBe(true)
+  })
 })
 
-describe('bad options', () => {
-  const fetch = { run: (n: number) => n }
-  const process = { run: (n: number) => n }
-  it.each([
-    [{ process }, /`fetch`/],
-    [{ fetch: { run: 'x' }, process }, /`fetch\.run` to be a function/],
-    [{ fetch: { ...fetch, concurrency: 0 }, process }, /`fetch\.concurrency` to be an integer >= 1, got `0`/],
-    [{ fetch, process, buffer: 1.5 }, /`buffer` to be an integer >= 1, got `1.5`/],
-    [{ fetch }, /`process`/],
-    [{ fetch, process: { task: 'x' } }, /`process`/],
-    [{ fetch, process: { pool: {}, task: 'x' } }, /`process\.pool`/],
-    [{ fetch, process: { worker: 1, task: 'x' } }, /`process\.worker`/],
-    [{ fetch, process, spill: { dir: '' } }, /`spill`/],
-    [{ fetch, process, ordered: 'yes' }, /`ordered` to be a boolean/],
-  ])('rejects %j', (options, message) => {
-    expect(() => createPipeline(options as never)).toThrow(message)
-    try {
-      createPipeline(options as never)
-    } catch (error) {
-      expect((error as PipelineError).code).toBe('ERR_INVALID_OPTION')
-    }
+describe('lifecycle', () => {
+  it('is a class: new Pipeline(options) works like createPipeline(options)', async () => {
+    const pipeline = new Pipeline({
+      fetch: { run: (n: number) => n + 1 },
+      process: { run: (n: number) => n * 2 },
+    })
+    expect(createPipeline({ fetch: { run: (n: number) => n }, process: { run: (n) => n } })).toBeInstanceOf(
+      Pipeline,
+    )
+    const outcomes = await collect(pipeline.run([1, 2]))
+    expect(outcomes.map((o) => o.status === 'fulfilled' && o.value).sort()).toEqual([4, 6])
   })
 
-  it('rejects items that are not iterable', () => {
-    const pipeline = createPipeline({ fetch, process })
-    expect(() => pipeline.run(42 as never)).toThrow(
-      /`items` to be an array, an iterable or an async iterable/,
-    )
+  it('close() returns the same promise every time, and [asyncDispose] closes too', async () => {
+    const pipeline = createPipeline<number, number, number>({
+      fetch: { run: (n) => n },
+      process: { worker, task: 'thumbnail', threads: 1 },
+    })
+    const first = pipeline.close()
+    expect(pipeline.close()).toBe(first)
+    expect(pipeline[asyncDispose]()).toBe(first)
+    await first
+    expect(() => pipeline.run([1])).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }))
+  })
+})
+
+describe('any thrown value is a failure (null and undefined included)', () => {
+  it.each([null, undefined])('an in-thread process stage that throws %s', async (thrown) => {
+    const pipeline = createPipeline<number, number, number>({
+      fetch: { run: (n) => n },
+      process: {
+        run: () => {
+          throw thrown
+        },
+      },
+    })
+    const [outcome] = await collect(pipeline.run([1]))
+    expect(outcome).toMatchObject({ status: 'rejected', stage: 'process' })
+    const error = outcome!.status === 'rejected' ? outcome!.error : undefined
+    expect(error?.code).toBe('ERR_PROCESS_FAILED')
+    expect(error?.cause).toBe(thrown)
+    expect(pipeline.stats()).toMatchObject({ done: 1, failed: 1 })
+  })
+
+  it.each(['null', 'undefined'])('a pool task that throws %s', async (thrown) => {
+    await using pool = createPool({ worker, threads: 1 })
+    const pipeline = createPipeline<string, string, unknown>({
+      fetch: { run: (name) => name },
+      process: { pool, task: 'throwNothing' },
+    })
+    const [outcome] = await collect(pipeline.run([thrown]))
+    expect(outcome).toMatchObject({ status: 'rejected', stage: 'process' })
+    const error = outcome!.status === 'rejected' ? outcome!.error : undefined
+    expect(error?.code).toBe('ERR_PROCESS_FAILED')
+    expect(error?.cause).toBe(thrown === 'null' ? null : undefined)
   })
 })
