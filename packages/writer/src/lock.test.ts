@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -57,6 +57,40 @@ describe('one writer per file', () => {
     expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(process.pid)
     await writer.close()
   })
+
+  it.skipIf(process.platform !== 'linux')(
+    'takes over a lock whose pid is a zombie (killed, not yet reaped by its parent)',
+    async () => {
+      const file = join(tempDir(), 'out.jsonl')
+      // The background sleep's parent execs into a program that never reaps it: killed, it stays a zombie.
+      const parent = spawn('sh', ['-c', 'sleep 1000 & echo $!; exec sleep 1000'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+      try {
+        const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', resolve)))
+        process.kill(pid, 'SIGKILL')
+        const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0]
+        for (let i = 0; i < 500 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10))
+        expect(state()).toBe('Z')
+        writeFileSync(`${file}.lock`, JSON.stringify({ pid, hostname: hostname() }))
+        const writer = await openWriter(file)
+        await writer.close()
+      } finally {
+        parent.kill('SIGKILL')
+      }
+    },
+  )
+
+  it.each(['0', '-1', '1.5', '1e12', '"123"', 'null'])(
+    'treats a lock with pid %s as invalid: taken over at once, never held forever',
+    async (pid) => {
+      const file = join(tempDir(), 'out.jsonl')
+      writeFileSync(`${file}.lock`, `{"pid":${pid},"hostname":${JSON.stringify(hostname())}}`)
+      const writer = await openWriter(file)
+      expect(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid).toBe(process.pid)
+      await writer.close()
+    },
+  )
 
   it('respects a lock from another host', async () => {
     const file = join(tempDir(), 'out.jsonl')
