@@ -1,5 +1,5 @@
 import { describeValue } from '@boundkit/internal'
-import { WriterError } from './errors'
+import { messageOf, WriterError } from './errors'
 import type { WriterFormat } from './options'
 
 /** A record turned into what goes into the file: a line with its newline, or raw bytes. */
@@ -10,13 +10,9 @@ function invalid(message: string, cause?: unknown): WriterError {
 }
 
 function encodeJson(record: unknown): string {
-  let json: string | undefined
-  try {
-    json = JSON.stringify(record)
-  } catch (cause) {
-    // BigInt, cycles, a throwing toJSON.
-    throw invalid(`Cannot encode the record as JSON: ${(cause as Error).message}`, cause)
-  }
+  // JSON.stringify throws on a BigInt, a cycle or a throwing toJSON, and a RangeError past V8's
+  // string limit; the caller turns each into ERR_INVALID_RECORD.
+  const json = JSON.stringify(record)
   if (json === undefined) throw invalid(`Cannot encode ${describeValue(record)} as a JSON line`)
   return `${json}\n`
 }
@@ -36,9 +32,18 @@ function encodeBytes(record: unknown): Uint8Array {
   return record
 }
 
-/** The encoder for a format; it throws `ERR_INVALID_RECORD` for a record the format cannot hold. */
+/**
+ * The encoder for a format. It throws `ERR_INVALID_RECORD` for a record the format cannot hold,
+ * including a line longer than V8's string limit (about 512 Mi characters).
+ */
 export function encoderFor(format: WriterFormat): (record: unknown) => Encoded {
-  if (format === 'jsonl') return encodeJson
-  if (format === 'text') return encodeText
-  return encodeBytes
+  const encode = format === 'jsonl' ? encodeJson : format === 'text' ? encodeText : encodeBytes
+  return (record) => {
+    try {
+      return encode(record)
+    } catch (error) {
+      if (error instanceof WriterError) throw error
+      throw invalid(`Cannot encode the record: ${messageOf(error)}`, error)
+    }
+  }
 }

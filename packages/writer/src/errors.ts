@@ -1,4 +1,4 @@
-import { BoundkitError } from '@boundkit/internal'
+import { BoundkitError, type Fail } from '@boundkit/internal'
 
 /** The codes a `WriterError` carries; the package README explains each. */
 export type WriterErrorCode =
@@ -23,8 +23,17 @@ export class WriterError extends BoundkitError<WriterErrorCode> {
   }
 }
 
+/** Throws the package's `ERR_INVALID_OPTION` with `message` (what was expected, what was given). */
+export const invalidOption: Fail = (message) => {
+  throw new WriterError('ERR_INVALID_OPTION', message)
+}
+
+/** The message of any thrown value. */
+export function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
 /** Wraps a file-system error as `ERR_IO`, keeping it as the cause. */
 export function ioError(what: string, cause: unknown): WriterError {
-  const detail = cause instanceof Error ? cause.message : String(cause)
-  return new WriterError('ERR_IO', `${what}: ${detail}`, { cause })
+  return new WriterError('ERR_IO', `${what}: ${messageOf(cause)}`, { cause })
 }

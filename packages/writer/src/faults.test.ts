@@ -1,7 +1,8 @@
 import { existsSync, rmSync } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { tempDir } from '../test/helpers'
+import { describe, expect, it, vi } from 'vitest'
+import { linesOf, tempDir } from '../test/helpers'
 import { type Durability, openWriter } from './index'
 
 const hasDevFull = existsSync('/dev/full')
@@ -44,6 +45,61 @@ describe('disk errors', () => {
     const writer = await openWriter('/dev/full', { lock: false, durability: 'none' })
     await writer.write({ a: 1 })
     await expect(writer.close()).rejects.toMatchObject({ code: 'ERR_IO' })
+  })
+
+  it('cuts the file back to the acknowledged records when the disk fills, naming the seq range not written', async () => {
+    const file = join(tempDir(), 'out.jsonl')
+    const writer = await openWriter(file, { ordered: true, maxPending: 64 })
+    // The disk has room for `room` more bytes: a write past it is cut short, the next one fails with
+    // ENOSPC, as write(2) does on a full file system.
+    const probe = await open(join(tempDir(), 'probe'), 'w')
+    const proto = Object.getPrototypeOf(probe) as FileHandle
+    await probe.close()
+    const realWrite = proto.write as (this: FileHandle, ...args: unknown[]) => Promise<unknown>
+    let room = 60_000
+    const spy = vi.spyOn(proto, 'write').mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+      const [buffer, offset, length, position] = args as [Buffer, number, number, null]
+      if (room === 0) {
+        const error = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+        return Promise.reject(error)
+      }
+      const n = Math.min(length, room)
+      room -= n
+      return realWrite.call(this, buffer, offset, n, position)
+    } as never)
+    const acked: number[] = []
+    try {
+      let next = 0
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          while (next < 3000) {
+            const seq = next++
+            await new Promise((resolve) => setImmediate(resolve))
+            const ok = await writer.write({ seq, text: 'x'.repeat(seq % 50) }, { seq }).then(
+              () => true,
+              () => false,
+            )
+            if (ok) acked.push(seq)
+          }
+        }),
+      )
+    } finally {
+      spy.mockRestore()
+    }
+    const error = await writer.close().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    acked.sort((a, b) => a - b)
+    expect(acked.length).toBeGreaterThan(0)
+    expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i))
+    expect(error).toMatchObject({
+      code: 'ERR_IO',
+      cause: expect.objectContaining({ code: 'ENOSPC' }),
+      message: expect.stringContaining(`seq ${acked.length}`),
+    })
+    // Exactly the acknowledged records, whole lines: nothing torn, nothing unacknowledged.
+    expect(linesOf(file).map((text) => (JSON.parse(text) as { seq: number }).seq)).toEqual(acked)
   })
 
   it('rejects opening a file in a directory that was removed', async () => {

@@ -1,6 +1,13 @@
 export type { WriterErrorCode } from './errors'
 export { WriterError } from './errors'
 export { openWriter } from './open'
-export type { Durability, WriterFormat, WriterOptions } from './options'
+export type {
+  Durability,
+  WriterFormat,
+  WriterOptions,
+  WriterReadCompletedOptions,
+  WriterWriteOptions,
+} from './options'
 export { readCompleted } from './resume'
-export type { WriteOptions, Writer } from './writer'
+export type { WriterStats } from './stats'
+export { Writer } from './writer'

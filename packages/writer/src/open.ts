@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ioError } from './errors'
 import { acquireLock, releaseLock } from './lock'
-import { resolveOptions, type WriterOptions } from './options'
+import { resolveWriterOptions, type WriterOptions } from './options'
 import { collectKeys, repairTail } from './resume'
 import { Writer } from './writer'
 
@@ -12,7 +12,7 @@ import { Writer } from './writer'
  * keys already written. Fails with `ERR_INVALID_OPTION`, `ERR_LOCKED`, `ERR_CORRUPT_LINE` or `ERR_IO`.
  */
 export async function openWriter<T = unknown>(path: string, options?: WriterOptions): Promise<Writer<T>> {
-  const o = resolveOptions(path, options)
+  const o = resolveWriterOptions(path, options)
   const file = resolve(path)
   const lockPath = o.lock ? `${file}.lock` : undefined
   if (lockPath !== undefined) await acquireLock(lockPath)
@@ -24,12 +24,17 @@ export async function openWriter<T = unknown>(path: string, options?: WriterOpti
       if (o.resume) lines = await collectKeys(file, length, o.format, o.key, completed)
     }
     let handle: FileHandle
+    let size: number | undefined
     try {
       handle = await open(file, 'a')
+      const info = await handle.stat()
+      // A failed write cuts the file back to what was acknowledged only where no one else appends.
+      if (info.isFile() && lockPath !== undefined) size = info.size
     } catch (error) {
       throw ioError(`Cannot open ${file}`, error)
     }
-    return new Writer<T>(file, handle, o, completed, o.startSeq + lines, lockPath)
+    const firstSeq = o.startSeq + lines
+    return new Writer<T>({ path: file, handle, options: o, completed, firstSeq, lockPath, size })
   } catch (error) {
     if (lockPath !== undefined) await releaseLock(lockPath)
     throw error

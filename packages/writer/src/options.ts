@@ -1,12 +1,13 @@
 import {
   booleanOption,
   choiceOption,
+  describeValue,
   expected,
-  type Fail,
   functionOption,
   numberOption,
+  signalOption,
 } from '@boundkit/internal'
-import { WriterError } from './errors'
+import { invalidOption, WriterError } from './errors'
 
 /** How a record becomes bytes in the file. */
 export type WriterFormat = 'jsonl' | 'text' | 'bytes'
@@ -14,6 +15,7 @@ export type WriterFormat = 'jsonl' | 'text' | 'bytes'
 /** When a write's promise resolves. */
 export type Durability = 'none' | 'flush' | 'fsync'
 
+/** The options of `openWriter`. */
 export interface WriterOptions {
   /**
    * `'jsonl'`: each record is JSON-encoded once and written as one line. `'text'`: each record is a
@@ -72,7 +74,30 @@ export interface WriterOptions {
   lock?: boolean
 }
 
-export interface ResolvedOptions {
+/** The options of one `writer.write(record, options)`. */
+export interface WriterWriteOptions {
+  /**
+   * The record's sequence number (an integer >= 0); required in ordered mode, rejected otherwise.
+   * @default undefined
+   */
+  seq?: number
+  /**
+   * Aborts the wait of a write held back by `maxPending`; an accepted write cannot be withdrawn.
+   * @default undefined
+   */
+  signal?: AbortSignal
+}
+
+/** The options of `readCompleted(path, key, options)`. */
+export interface WriterReadCompletedOptions {
+  /**
+   * How the file's lines are read: `'jsonl'` parses each line, `'text'` gives the line string.
+   * @default 'jsonl'
+   */
+  format?: 'jsonl' | 'text'
+}
+
+export interface ResolvedWriterOptions {
   format: WriterFormat
   durability: Durability
   ordered: boolean
@@ -83,35 +108,83 @@ export interface ResolvedOptions {
   lock: boolean
 }
 
-const fail: Fail = (message) => {
-  throw new WriterError('ERR_INVALID_OPTION', message)
+function optionsObject<T>(options: T | undefined): Partial<T> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    invalidOption(expected('options', 'an object', options))
+  }
+  return options ?? {}
 }
 
-export function resolveOptions(path: unknown, options: WriterOptions | undefined): ResolvedOptions {
-  if (typeof path !== 'string' || path.length === 0) fail(expected('path', 'a non-empty string', path))
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    fail(expected('options', 'an object', options))
+export function resolveWriterOptions(
+  path: unknown,
+  options: WriterOptions | undefined,
+): ResolvedWriterOptions {
+  if (typeof path !== 'string' || path.length === 0) {
+    invalidOption(expected('path', 'a non-empty string', path))
   }
-  const o = options ?? {}
-  const format = choiceOption(fail, 'format', o.format, ['jsonl', 'text', 'bytes'] as const, 'jsonl')
-  const resume = booleanOption(fail, 'resume', o.resume, false)
-  const key = functionOption<(record: unknown) => unknown>(fail, 'key', o.key)
+  const o = optionsObject(options)
+  const format = choiceOption(invalidOption, 'format', o.format, ['jsonl', 'text', 'bytes'] as const, 'jsonl')
+  const resume = booleanOption(invalidOption, 'resume', o.resume, false)
+  const key = functionOption<(record: unknown) => unknown>(invalidOption, 'key', o.key)
   if (resume && format === 'bytes') {
-    fail(
+    invalidOption(
       "Expected `resume` to be false with `format: 'bytes'` (raw bytes have no lines), got `true` (boolean)",
     )
   }
   if (key !== undefined && !resume) {
-    fail('Expected `resume` to be true when `key` is given, got `false` (boolean)')
+    invalidOption('Expected `resume` to be true when `key` is given, got `false` (boolean)')
   }
   return {
     format,
-    durability: choiceOption(fail, 'durability', o.durability, ['none', 'flush', 'fsync'] as const, 'flush'),
-    ordered: booleanOption(fail, 'ordered', o.ordered, false),
-    startSeq: numberOption(fail, 'startSeq', o.startSeq, { integer: true, min: 0 }, 0),
-    maxPending: numberOption(fail, 'maxPending', o.maxPending, { integer: true, min: 1 }, 16384),
+    durability: choiceOption(
+      invalidOption,
+      'durability',
+      o.durability,
+      ['none', 'flush', 'fsync'] as const,
+      'flush',
+    ),
+    ordered: booleanOption(invalidOption, 'ordered', o.ordered, false),
+    startSeq: numberOption(invalidOption, 'startSeq', o.startSeq, { integer: true, min: 0 }, 0),
+    maxPending: numberOption(invalidOption, 'maxPending', o.maxPending, { integer: true, min: 1 }, 16384),
     resume,
     key,
-    lock: booleanOption(fail, 'lock', o.lock, true),
+    lock: booleanOption(invalidOption, 'lock', o.lock, true),
+  }
+}
+
+/**
+ * Checks one write's options: `signal` (`ERR_INVALID_OPTION`) and `seq` (`ERR_INVALID_SEQ`: required,
+ * an integer >= 0, in ordered mode; absent otherwise).
+ */
+export function resolveWriteOptions(
+  options: WriterWriteOptions | undefined,
+  ordered: boolean,
+): { seq: number | undefined; signal: AbortSignal | undefined } {
+  const o = optionsObject(options)
+  const signal = signalOption(invalidOption, 'signal', o.signal)
+  const seq = o.seq
+  if (!ordered) {
+    if (seq !== undefined) {
+      throw new WriterError('ERR_INVALID_SEQ', '`seq` is only accepted with `ordered: true`')
+    }
+  } else if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    throw new WriterError(
+      'ERR_INVALID_SEQ',
+      `Expected \`seq\` to be an integer >= 0 in ordered mode, got ${describeValue(seq)}`,
+    )
+  }
+  return { seq, signal }
+}
+
+export function resolveReadCompletedOptions(
+  key: unknown,
+  options: WriterReadCompletedOptions | undefined,
+): { key: (record: unknown) => unknown; format: 'jsonl' | 'text' } {
+  const checked = functionOption<(record: unknown) => unknown>(invalidOption, 'key', key)
+  if (checked === undefined) invalidOption(expected('key', 'a function', key))
+  const o = optionsObject(options)
+  return {
+    key: checked,
+    format: choiceOption(invalidOption, 'format', o.format, ['jsonl', 'text'] as const, 'jsonl'),
   }
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
-import { expected } from '@boundkit/internal'
 import { ioError, WriterError } from './errors'
+import { resolveReadCompletedOptions, type WriterReadCompletedOptions } from './options'
 
 const NEWLINE = 0x0a
 const BLOCK = 64 * 1024
@@ -136,18 +136,9 @@ export async function collectKeys(
 export async function readCompleted<K = unknown>(
   path: string,
   key: (record: unknown) => K,
-  options: { format?: 'jsonl' | 'text' } = {},
+  options?: WriterReadCompletedOptions,
 ): Promise<Set<K>> {
-  if (typeof key !== 'function') {
-    throw new WriterError('ERR_INVALID_OPTION', expected('key', 'a function', key))
-  }
-  const format = options.format ?? 'jsonl'
-  if (format !== 'jsonl' && format !== 'text') {
-    throw new WriterError(
-      'ERR_INVALID_OPTION',
-      expected('format', "one of 'jsonl', 'text'", format as unknown),
-    )
-  }
+  const o = resolveReadCompletedOptions(key, options)
   let length = 0
   let handle: FileHandle | undefined
   try {
@@ -159,6 +150,6 @@ export async function readCompleted<K = unknown>(
     await handle?.close()
   }
   const keys = new Set<K>()
-  await collectKeys(path, length, format, key, keys as Set<unknown>)
+  await collectKeys(path, length, o.format, o.key, keys as Set<unknown>)
   return keys
 }

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { linesOf, tempDir } from '../test/helpers'
-import { openWriter } from './index'
+import { openWriter, Writer } from './index'
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -83,6 +83,20 @@ describe('options', () => {
     })
   })
 
+  it.each([
+    [5, 'ERR_INVALID_OPTION', 'Expected `options` to be an object'],
+    [{ signal: 'stop' }, 'ERR_INVALID_OPTION', 'Expected `signal` to be an AbortSignal'],
+    [{ seq: 0 }, 'ERR_INVALID_SEQ', '`seq` is only accepted with `ordered: true`'],
+  ])('checks every per-call option: rejects %o, never throws', async (options, code, message) => {
+    const writer = await openWriter(join(tempDir(), 'out.jsonl'))
+    let promise: Promise<void> | undefined
+    expect(() => {
+      promise = writer.write({}, options as never)
+    }).not.toThrow()
+    await expect(promise).rejects.toMatchObject({ code, message: expect.stringContaining(message) })
+    await writer.close()
+  })
+
   it('rejects a bad path', async () => {
     await expect(openWriter('' as string)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
   })
@@ -93,10 +107,10 @@ describe('group commit', () => {
     const file = join(tempDir(), 'out.jsonl')
     const writer = await openWriter(file)
     const first = Array.from({ length: 50 }, (_, i) => writer.write({ i }))
-    expect(writer.pending).toBe(50)
+    expect(writer.stats().pending).toBe(50)
     await Promise.all(first)
     expect(linesOf(file)).toHaveLength(50)
-    expect(writer.pending).toBe(0)
+    expect(writer.stats().pending).toBe(0)
     await writer.close()
   })
 
@@ -176,7 +190,7 @@ describe('ordered mode', () => {
     for (let i = 0; i < 5; i++) await settle()
     expect(resolved).toBe(false)
     expect(readFileSync(file, 'utf8')).toBe('')
-    expect(writer.pending).toBe(1)
+    expect(writer.stats().pending).toBe(1)
     await writer.write({ seq: 0 }, { seq: 0 })
     await later
     expect(linesOf(file)).toEqual(['{"seq":0}', '{"seq":1}'])
@@ -227,11 +241,11 @@ describe('ordered mode', () => {
     const promises: Promise<void>[] = []
     for (let seq = 100; seq >= 1; seq--) promises.push(writer.write({ seq }, { seq }))
     await settle()
-    expect(writer.pending).toBeLessThanOrEqual(maxPending)
-    expect(writer.waiting).toBe(100 - (maxPending - 1))
+    expect(writer.stats().pending).toBeLessThanOrEqual(maxPending)
+    expect(writer.stats().waiting).toBe(100 - (maxPending - 1))
     let maxSeen = 0
     const timer = setInterval(() => {
-      maxSeen = Math.max(maxSeen, writer.pending)
+      maxSeen = Math.max(maxSeen, writer.stats().pending)
     }, 0)
     promises.push(writer.write({ seq: 0 }, { seq: 0 }))
     await Promise.all(promises)
@@ -292,8 +306,8 @@ describe('unordered backpressure', () => {
     const file = join(tempDir(), 'out.jsonl')
     const writer = await openWriter(file, { maxPending: 3 })
     const promises = Array.from({ length: 20 }, (_, i) => writer.write(i))
-    expect(writer.pending).toBe(3)
-    expect(writer.waiting).toBe(17)
+    expect(writer.stats().pending).toBe(3)
+    expect(writer.stats().waiting).toBe(17)
     const controller = new AbortController()
     const aborted = writer.write('no', { signal: controller.signal })
     controller.abort()
@@ -301,6 +315,40 @@ describe('unordered backpressure', () => {
     await Promise.all(promises)
     expect(linesOf(file).map(Number)).toEqual(Array.from({ length: 20 }, (_, i) => i))
     await writer.close()
+  })
+})
+
+describe('stats', () => {
+  it('counts records, bytes, batches and syncs in a fresh object', async () => {
+    const writer = await openWriter(join(tempDir(), 'out.jsonl'), { durability: 'fsync', ordered: true })
+    expect(writer).toBeInstanceOf(Writer)
+    const first = writer.stats()
+    expect(first).toEqual({
+      recordsWritten: 0,
+      bytesWritten: 0,
+      batches: 0,
+      syncs: 0,
+      pending: 0,
+      buffered: 0,
+      waiting: 0,
+      nextSeq: 0,
+    })
+    const later = writer.write('b', { seq: 1 })
+    expect(writer.stats()).toMatchObject({ pending: 1, buffered: 1, nextSeq: 0 })
+    await Promise.all([writer.write('a', { seq: 0 }), later])
+    await writer.write('c', { seq: 2 })
+    await writer.close()
+    expect(writer.stats()).toEqual({
+      recordsWritten: 3,
+      bytesWritten: 12,
+      batches: 2,
+      syncs: 2,
+      pending: 0,
+      buffered: 0,
+      waiting: 0,
+      nextSeq: 3,
+    })
+    expect(first.recordsWritten).toBe(0)
   })
 })
 
