@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { expected } from '@boundkit/internal'
-import { ServerError } from './errors'
-import { type JudgeOptions, resolveOptions, type ServerOptions } from './options'
+import { invalidOption } from './errors'
+import { type JudgeOptions, resolveServerOptions, type ServerOptions } from './options'
 
 type Kind = 'integer' | 'number' | 'string' | 'boolean' | 'list'
 
@@ -110,9 +110,9 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'shutdown-timeout',
     env: 'BOUNDKIT_SHUTDOWN_TIMEOUT_MS',
     option: 'shutdownTimeoutMs',
-    kind: 'integer',
+    kind: 'number',
     shown: '10000',
-    help: 'ms to let in-flight requests finish on SIGTERM/SIGINT',
+    help: 'ms to let in-flight requests finish on SIGTERM/SIGINT (Infinity: no deadline)',
   },
   {
     flag: 'log',
@@ -196,10 +196,6 @@ export const SETTINGS: readonly Setting[] = [
   },
 ]
 
-const fail = (message: string): never => {
-  throw new ServerError('ERR_INVALID_OPTION', message)
-}
-
 const source = (setting: Setting) => `--${setting.flag} / ${setting.env}`
 
 function convert(setting: Setting, text: string): unknown {
@@ -215,13 +211,15 @@ function convert(setting: Setting, text: string): unknown {
     case 'boolean':
       if (['1', 'true', 'yes', 'on', ''].includes(trimmed.toLowerCase())) return true
       if (['0', 'false', 'no', 'off'].includes(trimmed.toLowerCase())) return false
-      return fail(expected(source(setting), 'true or false', text))
+      return invalidOption(expected(source(setting), 'true or false', text))
     default: {
       const value = /^[+-]?infinity$/i.test(trimmed)
         ? Number(trimmed.replace(/infinity/i, 'Infinity'))
         : Number(trimmed)
       if (trimmed === '' || Number.isNaN(value)) {
-        return fail(expected(source(setting), setting.kind === 'integer' ? 'an integer' : 'a number', text))
+        return invalidOption(
+          expected(source(setting), setting.kind === 'integer' ? 'an integer' : 'a number', text),
+        )
       }
       return value
     }
@@ -267,7 +265,7 @@ export function parseCommandLine(
       },
     }))
   } catch (error) {
-    return fail(`${(error as Error).message}. Run with --help for the list of options.`)
+    return invalidOption(`${(error as Error).message}. Run with --help for the list of options.`)
   }
   const top: Record<string, unknown> = { port: 3000 }
   const judge: Record<string, unknown> = {}
@@ -282,11 +280,11 @@ export function parseCommandLine(
   }
   const options = { ...top, judge: judge as JudgeOptions } as ServerOptions
   try {
-    resolveOptions(options)
+    resolveServerOptions(options)
   } catch (error) {
     const message = (error as Error).message
     const setting = SETTINGS.find((s) => message.includes(`\`${s.option}\``))
-    fail(setting ? `${message} (set by ${source(setting)})` : message)
+    invalidOption(setting ? `${message} (set by ${source(setting)})` : message)
   }
   return { options, help: values.help === true }
 }

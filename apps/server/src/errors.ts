@@ -30,8 +30,13 @@ export class ServerError extends BoundkitError<ServerErrorCode> {
   }
 }
 
+/** Throws the `ERR_INVALID_OPTION` of a bad option or setting (the `fail` of internal's option checks). */
+export function invalidOption(message: string): never {
+  throw new ServerError('ERR_INVALID_OPTION', message)
+}
+
 /** The JSON body of every error answer. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: ServerErrorCode; message: string }
 }
 

@@ -15,7 +15,7 @@ const FASTIFY_CODES: Record<string, [ServerErrorCode, number]> = {
 }
 
 /** The status, code and message to answer an error with; 5xx messages never leak internals. */
-export function classifyError(error: FastifyError | ServerError | Error): {
+function classifyError(error: FastifyError | ServerError | Error): {
   status: number
   code: ServerErrorCode
   message: string
@@ -69,13 +69,4 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     )
   }
   socket.destroy()
-}
-
-/** An AbortSignal that fires when the client goes away before its answer is sent. */
-export function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('The client closed the connection'))
-  })
-  return controller.signal
 }

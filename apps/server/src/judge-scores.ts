@@ -10,7 +10,7 @@ export interface JudgeScores {
 
 export type JudgeVerdict = 'pass' | 'fail'
 
-export interface JudgeInput {
+interface JudgeInput {
   question: string
   contexts: readonly string[]
   answer: string

@@ -2,7 +2,7 @@ import type { RandomSource } from './random'
 
 export type LatencyDistribution = 'fixed' | 'uniform' | 'normal' | 'exponential'
 
-export interface LatencyOptions {
+interface LatencyOptions {
   distribution: LatencyDistribution
   /** Mean (or the fixed value), in ms. */
   meanMs: number

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { helpText, parseCommandLine, SETTINGS } from './command-line'
-import { resolveOptions, type ServerOptions } from './options'
+import { resolveServerOptions, type ServerOptions } from './options'
 
-describe('resolveOptions', () => {
+describe('resolveServerOptions', () => {
   it('fills in the defaults', () => {
-    const options = resolveOptions()
+    const options = resolveServerOptions()
     expect(options).toMatchObject({
       port: 0,
       host: '127.0.0.1',
@@ -46,18 +46,22 @@ describe('resolveOptions', () => {
     [{ judge: { faultKinds: ['404' as '500'] } }, 'Expected `judge.faultKinds` to be an array of'],
     [{ random: 4 as unknown as () => number }, 'Expected `random` to be a function, got `4` (number)'],
     [{ host: '' }, 'Expected `host` to be a non-empty string'],
+    [
+      { shutdownTimeoutMs: 0 },
+      'Expected `shutdownTimeoutMs` to be a number >= 1 (or Infinity), got `0` (number)',
+    ],
   ])('refuses %j', (options, message) => {
-    expect(() => resolveOptions(options)).toThrow(message)
+    expect(() => resolveServerOptions(options)).toThrow(message)
     try {
-      resolveOptions(options)
+      resolveServerOptions(options)
     } catch (error) {
       expect((error as { code: string }).code).toBe('ERR_INVALID_OPTION')
     }
   })
 
   it('makes a seeded random source from `seed`', () => {
-    const a = resolveOptions({ seed: 9 }).random
-    const b = resolveOptions({ seed: 9 }).random
+    const a = resolveServerOptions({ seed: 9 }).random
+    const b = resolveServerOptions({ seed: 9 }).random
     expect([a(), a()]).toEqual([b(), b()])
   })
 })

@@ -1,17 +1,19 @@
 import { availableParallelism } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
-import { booleanOption, choiceOption, expected, functionOption, numberOption } from '@boundkit/internal'
-import { ServerError } from './errors'
+import {
+  booleanOption,
+  choiceOption,
+  expected,
+  functionOption,
+  numberOption,
+  timeoutOption,
+} from '@boundkit/internal'
+import { invalidOption } from './errors'
 import { FAULT_KINDS, type FaultKind } from './faults'
 import type { LatencyDistribution } from './latency'
 import { type RandomSource, seededRandom } from './random'
 
-export const LATENCY_DISTRIBUTIONS: readonly LatencyDistribution[] = [
-  'fixed',
-  'uniform',
-  'normal',
-  'exponential',
-]
+const LATENCY_DISTRIBUTIONS: readonly LatencyDistribution[] = ['fixed', 'uniform', 'normal', 'exponential']
 
 /** How `POST /v1/judge` behaves: its latency, its rate limit and its faults. */
 export interface JudgeOptions {
@@ -56,7 +58,11 @@ export interface ServerOptions {
   threads?: number
   /** Image fetches in flight at once for `POST /thumbnails` (one limiter for the whole server). @default 8 */
   fetchConcurrency?: number
-  /** How long `close()` waits for in-flight requests before cutting connections, in ms. @default 10000 */
+  /**
+   * How long `close()` lets in-flight requests finish, in ms (>= 1, or `Infinity`: no deadline). Past it,
+   * work that can stop (thumbnail items, pool-mode fib) is stopped and answered, and after one more
+   * second the connections still open are cut. @default 10000
+   */
   shutdownTimeoutMs?: number
   /** Log requests as JSON lines (pino) on stdout. @default false */
   logger?: boolean
@@ -73,7 +79,7 @@ export interface ServerOptions {
 }
 
 /** Options with every default filled in and every value checked. */
-export interface ResolvedOptions {
+export interface ResolvedServerOptions {
   port: number
   host: string
   bodyLimitBytes: number
@@ -93,56 +99,60 @@ export interface ResolvedOptions {
   judge: Required<JudgeOptions>
 }
 
-const fail = (message: string): never => {
-  throw new ServerError('ERR_INVALID_OPTION', message)
-}
-
 const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
-  numberOption(fail, name, value, { integer: true, min, max }, fallback)
+  numberOption(invalidOption, name, value, { integer: true, min, max }, fallback)
 
 function resolveJudge(judge: JudgeOptions | undefined): Required<JudgeOptions> {
   if (judge !== undefined && (typeof judge !== 'object' || judge === null)) {
-    fail(expected('judge', 'an object', judge))
+    invalidOption(expected('judge', 'an object', judge))
   }
   const j = judge ?? {}
   const faultKinds = j.faultKinds ?? FAULT_KINDS
   if (!Array.isArray(faultKinds) || faultKinds.some((k) => !FAULT_KINDS.includes(k))) {
-    fail(
+    invalidOption(
       expected('judge.faultKinds', `an array of ${FAULT_KINDS.map((k) => `'${k}'`).join(', ')}`, faultKinds),
     )
   }
   return {
     latencyDistribution: choiceOption(
-      fail,
+      invalidOption,
       'judge.latencyDistribution',
       j.latencyDistribution,
       LATENCY_DISTRIBUTIONS,
       'normal',
     ),
-    latencyMs: numberOption(fail, 'judge.latencyMs', j.latencyMs, { min: 0, max: 600_000 }, 200),
-    latencySpreadMs: numberOption(fail, 'judge.latencySpreadMs', j.latencySpreadMs, { min: 0 }, 50),
-    latencyMaxMs: numberOption(fail, 'judge.latencyMaxMs', j.latencyMaxMs, { min: 0, max: 600_000 }, 5000),
+    latencyMs: numberOption(invalidOption, 'judge.latencyMs', j.latencyMs, { min: 0, max: 600_000 }, 200),
+    latencySpreadMs: numberOption(invalidOption, 'judge.latencySpreadMs', j.latencySpreadMs, { min: 0 }, 50),
+    latencyMaxMs: numberOption(
+      invalidOption,
+      'judge.latencyMaxMs',
+      j.latencyMaxMs,
+      { min: 0, max: 600_000 },
+      5000,
+    ),
     ratePerSecond: numberOption(
-      fail,
+      invalidOption,
       'judge.ratePerSecond',
       j.ratePerSecond,
       { min: 0.001, allowInfinity: true },
       50,
     ),
     burst: integer('judge.burst', j.burst, 1, 1_000_000, 50),
-    faultRate: numberOption(fail, 'judge.faultRate', j.faultRate, { min: 0, max: 1 }, 0),
+    faultRate: numberOption(invalidOption, 'judge.faultRate', j.faultRate, { min: 0, max: 1 }, 0),
     faultKinds: [...new Set(faultKinds)],
   }
 }
 
 /** Fills in defaults and checks every option; a bad one throws `ServerError` `ERR_INVALID_OPTION`. */
-export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) fail(expected('options', 'an object', options))
+export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  if (typeof options !== 'object' || options === null)
+    invalidOption(expected('options', 'an object', options))
   const host = options.host ?? '127.0.0.1'
-  if (typeof host !== 'string' || host.length === 0) fail(expected('host', 'a non-empty string', host))
+  if (typeof host !== 'string' || host.length === 0)
+    invalidOption(expected('host', 'a non-empty string', host))
   const seed = integer('seed', options.seed, 0, 2 ** 32 - 1, 0)
   const random =
-    functionOption<RandomSource>(fail, 'random', options.random) ??
+    functionOption<RandomSource>(invalidOption, 'random', options.random) ??
     (options.seed === undefined ? Math.random : seededRandom(seed))
   return {
     port: integer('port', options.port, 0, 65_535, 0),
@@ -156,11 +166,11 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     imageLatencyMs: integer('imageLatencyMs', options.imageLatencyMs, 0, 60_000, 0),
     threads: integer('threads', options.threads, 1, 1024, availableParallelism()),
     fetchConcurrency: integer('fetchConcurrency', options.fetchConcurrency, 1, 1024, 8),
-    shutdownTimeoutMs: integer('shutdownTimeoutMs', options.shutdownTimeoutMs, 0, 3_600_000, 10_000),
-    logger: booleanOption(fail, 'logger', options.logger, false),
+    shutdownTimeoutMs: timeoutOption(invalidOption, 'shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000),
+    logger: booleanOption(invalidOption, 'logger', options.logger, false),
     random,
-    now: functionOption<() => number>(fail, 'now', options.now) ?? (() => performance.now()),
-    sleep: functionOption<(ms: number) => Promise<void>>(fail, 'sleep', options.sleep) ?? delay,
+    now: functionOption<() => number>(invalidOption, 'now', options.now) ?? (() => performance.now()),
+    sleep: functionOption<(ms: number) => Promise<void>>(invalidOption, 'sleep', options.sleep) ?? delay,
     judge: resolveJudge(options.judge),
   }
 }

@@ -11,14 +11,14 @@ const refuse = (index: number, raw: string, origin: string, reason: string): nev
 }
 
 /**
- * Checks that `raw` is an image URL on this server's own origin and returns the URL to fetch, built
- * from `origin` (never from the client's host). No SSRF: any other scheme, host, port or spelling is
+ * Checks that `raw` is an image URL on this server's own origin and returns its path and query, the
+ * only part of it the fetch uses (never the client's host). No SSRF: any other scheme, host, port or spelling is
  * refused before a request is made, including userinfo (`http://own@evil/`), other spellings of the
  * same address (`http://2130706433:port/`, `localhost`, `[::ffff:127.0.0.1]`) and paths outside
  * `/images/`. A URL must be written exactly as the WHATWG parser normalizes it, so no spelling trick
  * can mean one thing here and another to the fetch.
  */
-export function ownImageUrl(raw: string, index: number, origin: string): URL {
+export function ownImagePath(raw: string, index: number, origin: string): string {
   const own = new URL(origin)
   let url: URL
   try {
@@ -36,5 +36,5 @@ export function ownImageUrl(raw: string, index: number, origin: string): URL {
     return refuse(index, raw, origin, 'the URL is not in its normalized form')
   }
   if (!IMAGE_PATH.test(url.pathname)) return refuse(index, raw, origin, 'the path is not under /images/')
-  return new URL(`${url.pathname}${url.search}`, own)
+  return `${url.pathname}${url.search}`
 }

@@ -7,29 +7,30 @@ import type { ServerMetrics } from './metrics'
  * server (dist/index.js, dist/main.js) it sits next to the code; when the sources run (tests, the
  * benchmark's tsx), the same built file is taken from the package's dist.
  */
-export function cpuWorkerFile(): URL {
+function cpuWorkerFile(): URL {
   const beside = new URL('./workers/cpu.js', import.meta.url)
   if (existsSync(beside)) return beside
   return new URL('../dist/workers/cpu.js', import.meta.url)
 }
 
-/** The server's one worker pool: `fib` for `mode=pool`, `thumbnail` for `POST /thumbnails`. */
-export function createCpuPool(threads: number): Pool {
-  return createPool({ worker: cpuWorkerFile(), threads })
-}
+const GAUGES = [
+  ['threads', 'Worker threads alive in the pool.'],
+  ['utilization', "Share of the pool's capacity in use since it started, 0 to 1."],
+  ['queued', 'Pool tasks waiting for a worker.'],
+  ['running', 'Pool tasks running on a worker.'],
+  ['completed', 'Pool tasks that resolved since start.'],
+  ['failed', 'Pool tasks that rejected since start (errors, crashes, aborts).'],
+  ['crashed', 'Pool workers lost to a crash, a timeout or an abort since start.'],
+] as const
 
-/** The pool's figures, read at each scrape. */
-export function addPoolGauges(metrics: ServerMetrics, pool: Pool): void {
-  const gauges = [
-    ['threads', 'Worker threads alive in the pool.'],
-    ['utilization', "Share of the pool's capacity in use since it started, 0 to 1."],
-    ['queued', 'Pool tasks waiting for a worker.'],
-    ['running', 'Pool tasks running on a worker.'],
-    ['completed', 'Pool tasks that resolved since start.'],
-    ['failed', 'Pool tasks that rejected since start (errors, crashes, aborts).'],
-    ['crashed', 'Pool workers lost to a crash, a timeout or an abort since start.'],
-  ] as const
-  for (const [stat, help] of gauges) {
+/**
+ * The server's one worker pool: `fib` for `mode=pool`, `image` for the renders of `GET /images/...`,
+ * `thumbnail` for `POST /thumbnails`. Its figures are gauges read from `pool.stats()` at each scrape.
+ */
+export function createCpuPool(threads: number, metrics: ServerMetrics): Pool {
+  const pool = createPool({ worker: cpuWorkerFile(), threads })
+  for (const [stat, help] of GAUGES) {
     metrics.addGauge({ name: `boundkit_pool_${stat}`, help, collect: () => pool.stats()[stat] })
   }
+  return pool
 }

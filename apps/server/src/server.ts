@@ -1,21 +1,18 @@
-import type { Pool } from '@boundkit/pool'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { fibRunners, registerCpuRoute } from './cpu-route'
-import { errorBody } from './errors'
-import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
-import { registerImagesRoute } from './images-route'
-import { registerJudgeRoute } from './judge-route'
+import { asyncDispose } from '@boundkit/internal'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app'
+import { ServerError } from './errors'
+import { addLoopLagGauge } from './loop-lag'
 import { ServerMetrics } from './metrics'
-import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options'
-import { addPoolGauges, createCpuPool } from './pool'
-import {
-  addFetchGauges,
-  createThumbnailsPipeline,
-  type FetchCounters,
-  registerThumbnailsRoute,
-  type ThumbnailsPipeline,
-} from './thumbnails-route'
-import { validatorCompiler } from './validation'
+import { resolveServerOptions, type ServerOptions } from './options'
+import { OwnFetchListener } from './own-fetches'
+import { createCpuPool } from './pool'
+import { createThumbnailsPipeline } from './thumbnails-pipeline'
+
+/** Past the shutdown deadline, how long the work that was stopped gets to send its answer, in ms. */
+const ANSWER_GRACE_MS = 1000
+/** The longest delay a timer can wait; a longer deadline is no deadline. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
@@ -25,123 +22,91 @@ export interface RunningServer {
   /** The metrics registry, where later sources (pool, limiter) add their gauges. */
   metrics: ServerMetrics
   /**
-   * Stops accepting connections, lets in-flight requests finish (up to `shutdownTimeoutMs`, then cuts
-   * the remaining connections) and releases everything. Safe to call more than once.
+   * Stops accepting connections, lets in-flight requests finish and releases everything. Past
+   * `shutdownTimeoutMs`, the work that can stop is stopped and answered (thumbnail items `ERR_ABORTED`,
+   * pool-mode fib `503`), and one second later the connections still open are cut. Idempotent: always
+   * the same promise.
    */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }
 
-/** What the routes need to know about the server's life. */
-export interface ServerState {
-  /** Set by close(): new requests get 503, answers ask clients to drop keep-alive connections. */
-  closing: boolean
-  /** The base URL once listening: the only origin `POST /thumbnails` fetches from. */
-  url: string
-}
-
-/** The pool and the pipeline on it; without them only inline mode and no /thumbnails. */
-export interface ServerWorkers {
-  pool: Pool
-  pipeline: ThumbnailsPipeline
-  counters: FetchCounters
-}
-
-/** Builds the Fastify app with every route, unstarted. */
-export function buildApp(
-  options: ResolvedOptions,
-  metrics: ServerMetrics,
-  state: ServerState,
-  workers?: ServerWorkers,
-): FastifyInstance {
-  const app = Fastify({
-    logger: options.logger,
-    bodyLimit: options.bodyLimitBytes,
-    // Keep-alive connections that are idle when close() is called are closed at once; busy ones finish.
-    forceCloseConnections: 'idle',
-    // Requests that still arrive on open connections while closing get our own 503 (onRequest below).
-    return503OnClosing: false,
-    clientErrorHandler,
-    frameworkErrors,
-  })
-  app.setValidatorCompiler(validatorCompiler())
-  // Bodies are JSON only: anything else is answered 415, not parsed as a string.
-  app.removeContentTypeParser('text/plain')
-  installErrorHandlers(app)
-  app.addHook('onResponse', async (request, reply) => {
-    metrics.requests.inc({
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    })
-  })
-  app.addHook('onRequest', async (_request, reply) => {
-    if (state.closing) {
-      return reply.code(503).send(errorBody('ERR_UNAVAILABLE', 'Server is shutting down'))
-    }
-  })
-  app.addHook('onSend', async (_request, reply) => {
-    if (state.closing) reply.header('connection', 'close')
-  })
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()))
-  registerJudgeRoute(app, options, metrics)
-  registerImagesRoute(app, options, metrics)
-  registerCpuRoute(app, options, fibRunners(workers?.pool))
-  if (workers) {
-    registerThumbnailsRoute(app, options, {
-      pipeline: workers.pipeline,
-      origin: () => state.url,
-      counters: workers.counters,
-    })
-  }
-  return app
-}
-
 /** Starts the demo server; embedded by the CLI on an ephemeral port. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const resolved = resolveOptions(options)
+  const resolved = resolveServerOptions(options)
   const metrics = new ServerMetrics()
-  const state: ServerState = { closing: false, url: '' }
-  const pool = createCpuPool(resolved.threads)
-  const pipeline = createThumbnailsPipeline(resolved, pool)
-  const counters: FetchCounters = { failed: 0 }
-  addPoolGauges(metrics, pool)
-  addFetchGauges(metrics, pipeline, counters)
-  const app = buildApp(resolved, metrics, state, { pool, pipeline, counters })
-  let url: string
+  const stopLoopLag = addLoopLagGauge(metrics)
+  const pool = createCpuPool(resolved.threads, metrics)
+  const ownFetches = new OwnFetchListener((request, response) => app.routing(request, response))
+  const pipeline = createThumbnailsPipeline(resolved, pool, metrics, () => ownFetches.url)
+  const shutdown = new AbortController()
+  let closing = false
+  let url = ''
+  const app: FastifyInstance = buildApp({
+    options: resolved,
+    metrics,
+    pool,
+    pipeline,
+    closing: () => closing,
+    shutdown: shutdown.signal,
+    origin: () => url,
+    isOwnFetch: (request) => ownFetches.has(request),
+  })
+  // After the HTTP server: no request is left that could still need the own fetches, the pipeline or the pool.
+  const release = async () => {
+    try {
+      await ownFetches.close()
+      await pipeline.close()
+      await pool.close()
+    } finally {
+      stopLoopLag()
+    }
+  }
   try {
     url = await app.listen({ port: resolved.port, host: resolved.host })
+    await ownFetches.listen()
   } catch (error) {
-    metrics.close()
     await app.close()
-    await pipeline.close()
-    await pool.destroy()
+    await release()
     throw error
   }
-  state.url = url
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : resolved.port
+
+  const stopInFlight = () => {
+    shutdown.abort(
+      new ServerError(
+        'ERR_UNAVAILABLE',
+        `The server shut down: requests still running after ${resolved.shutdownTimeoutMs} ms were stopped`,
+        { status: 503 },
+      ),
+    )
+    return setTimeout(() => {
+      app.server.closeAllConnections()
+      void ownFetches.close()
+      void pool.destroy()
+    }, ANSWER_GRACE_MS)
+  }
   let closed: Promise<void> | undefined
   const close = () => {
-    state.closing = true
+    closing = true
     closed ??= (async () => {
-      // Past the deadline, connections still open are cut and tasks still on the pool are stopped.
-      const deadline = setTimeout(() => {
-        app.server.closeAllConnections()
-        void pool.destroy()
-      }, resolved.shutdownTimeoutMs)
+      let cut: NodeJS.Timeout | undefined
+      const deadline =
+        resolved.shutdownTimeoutMs <= MAX_TIMER_MS
+          ? setTimeout(() => {
+              cut = stopInFlight()
+            }, resolved.shutdownTimeoutMs)
+          : undefined
       try {
         await app.close()
-        // After the HTTP server: no request is left that could still need the pipeline or the pool.
-        await pipeline.close()
-        await pool.close()
+        await release()
       } finally {
         clearTimeout(deadline)
-        metrics.close()
+        clearTimeout(cut)
       }
     })()
     return closed
   }
-  return { url, port, metrics, close, [Symbol.asyncDispose]: close }
+  return { url, port, metrics, close, [asyncDispose]: close }
 }

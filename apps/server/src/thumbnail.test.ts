@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
-import { renderImage } from './images'
+import { renderImage } from './image-render'
 import { thumbnail } from './thumbnail'
 
 describe('thumbnail', () => {

@@ -15,7 +15,7 @@ export interface ThumbnailOutput {
 }
 
 /** The thumbnail width when neither side is given. */
-export const DEFAULT_THUMBNAIL_WIDTH = 128
+const DEFAULT_THUMBNAIL_WIDTH = 128
 
 /**
  * Decodes an image, resizes it and encodes it as PNG, all in pure JavaScript (jimp): CPU work, run in

@@ -2,13 +2,13 @@
  * A token bucket: holds up to `burst` tokens, refilled at `ratePerSecond`; each request takes one.
  * Time comes from `now` (milliseconds) so tests need no real waiting.
  */
-export interface TokenBucketOptions {
+interface TokenBucketOptions {
   ratePerSecond: number
   burst: number
   now: () => number
 }
 
-export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number }
+type TakeResult = { ok: true } | { ok: false; retryAfterMs: number }
 
 export class TokenBucket {
   readonly #rate: number

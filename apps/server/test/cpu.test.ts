@@ -39,12 +39,27 @@ describe('GET /cpu/fib/:n', () => {
     expect([fib(0), fib(1), fib(10), fib(20)]).toEqual([0, 1, 55, 6765])
   })
 
+  // issue 18 #15: Ajv's coercion took any spelling Number() reads; n is plain decimal digits only.
+  it.each(['0x10', '1e1', '%205', '5.0', '+5', '0b11', '%2010', '1_0', '5%20'])(
+    'refuses n written other than in decimal digits: %j',
+    async (n) => {
+      const response = await getJson(`${server.url}/cpu/fib/${n}`)
+      expect(response.status, n).toBe(400)
+      expect(response.body.error.code).toBe('ERR_VALIDATION')
+    },
+  )
+
+  it('takes leading zeros, and a percent-encoded digit, as decimal digits', async () => {
+    expect((await getJson(`${server.url}/cpu/fib/010`)).body).toMatchObject({ n: 10, value: 55 })
+    expect((await getJson(`${server.url}/cpu/fib/%35`)).body).toMatchObject({ n: 5, value: 5 })
+  })
+
   it.each([
     ['/cpu/fib/31', 'params/n must be <= 30'],
     ['/cpu/fib/99999999999999999999', 'params/n must be <= 30'],
-    ['/cpu/fib/-1', 'params/n must be >= 0'],
-    ['/cpu/fib/abc', 'params/n must be integer'],
-    ['/cpu/fib/2.5', 'params/n must be integer'],
+    ['/cpu/fib/-1', 'params/n must match pattern "^[0-9]+$"'],
+    ['/cpu/fib/abc', 'params/n must match pattern "^[0-9]+$"'],
+    ['/cpu/fib/2.5', 'params/n must match pattern "^[0-9]+$"'],
     ['/cpu/fib/10?mode=threads', 'querystring/mode must be equal to one of the allowed values'],
     ['/cpu/fib/10?mode=', 'querystring/mode must be equal to one of the allowed values'],
     ['/cpu/fib/10?other=1', 'querystring must NOT have additional properties'],

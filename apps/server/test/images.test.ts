@@ -61,6 +61,32 @@ describe('GET /images/:id.png and .jpg', () => {
     }
   })
 
+  // issue 18 #14: 60 distinct 1024 x 1024 PNGs rendered on the event loop delayed /healthz by 3.4 s.
+  it('renders in the pool: /healthz answers while distinct large images render', async () => {
+    const busy = await startServer({ threads: 1, maxImageSide: 1024 })
+    try {
+      const order: string[] = []
+      const images = Array.from({ length: 6 }, async (_, i) => {
+        const response = await fetch(`${busy.url}/images/big-${i}.png?width=1024&height=1024`)
+        expect(response.status).toBe(200)
+        await response.arrayBuffer()
+        order.push(`image ${i}`)
+      })
+      // Once one render is done, the others still wait for the pool's one thread.
+      await Promise.race(images)
+      const health = await fetch(`${busy.url}/healthz`)
+      expect(health.status).toBe(200)
+      order.push('healthz')
+      await Promise.all(images)
+      expect(order).toHaveLength(7)
+      expect(order.at(-1)).not.toBe('healthz')
+      const text = await busy.metrics.text()
+      expect(Number(/^boundkit_pool_completed (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(6)
+    } finally {
+      await busy.close()
+    }
+  })
+
   it('serves a JPEG, 256 x 256 by default', async () => {
     const response = await fetch(`${server.url}/images/dog.jpg`)
     expect(response.status).toBe(200)

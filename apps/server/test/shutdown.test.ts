@@ -10,9 +10,11 @@ import { judgeBody, postJson, rawRequest } from './http'
 function heldSleep() {
   const held: Array<() => void> = []
   const waiters: Array<{ count: number; resolve: () => void }> = []
+  let open = false
   return {
     sleep: () =>
       new Promise<void>((resolve) => {
+        if (open) return resolve()
         held.push(resolve)
         for (const waiter of waiters) if (held.length >= waiter.count) waiter.resolve()
       }),
@@ -23,6 +25,11 @@ function heldSleep() {
         else waiters.push({ count, resolve })
       }),
     releaseAll: () => {
+      for (const resolve of held.splice(0)) resolve()
+    },
+    /** Releases every held request and lets every later one through at once. */
+    open: () => {
+      open = true
       for (const resolve of held.splice(0)) resolve()
     },
   }
@@ -105,6 +112,65 @@ describe('graceful shutdown', () => {
     await server.close()
     expect(await response).toBe('cut')
     hold.releaseAll()
+  })
+})
+
+describe('graceful shutdown during POST /thumbnails (issue 18 #11)', () => {
+  const urls = (base: string, count: number) =>
+    Array.from({ length: count }, (_, i) => `${base}/images/t${i}.png?width=32&height=24`)
+
+  it("keeps serving the in-flight request's own image fetches after close(), so every item succeeds", async () => {
+    // The image answers wait in `sleep` (imageLatencyMs): four fetches are held when close() is called,
+    // the eight others start after it.
+    const hold = heldSleep()
+    const server = await startServer({
+      threads: 1,
+      imageLatencyMs: 1,
+      fetchConcurrency: 4,
+      sleep: hold.sleep,
+      shutdownTimeoutMs: 600_000,
+    })
+    const sources = urls(server.url, 12)
+    const response = postJson(`${server.url}/thumbnails`, { urls: sources, width: 8 })
+    await hold.inFlight(4)
+    const closing = server.close()
+    expect(await untilRefused(server.url)).toBe('ECONNREFUSED')
+    hold.open()
+    const answered = await response
+    expect(answered.status).toBe(200)
+    expect(
+      answered.body.items.map((item: { status: string; error?: unknown }) => item.error ?? item.status),
+    ).toEqual(sources.map(() => 'fulfilled'))
+    await closing
+  })
+
+  it('answers the items still unfinished at the shutdown deadline ERR_ABORTED, instead of cutting the request', async () => {
+    const hold = heldSleep()
+    const server = await startServer({
+      threads: 1,
+      imageLatencyMs: 1,
+      fetchConcurrency: 2,
+      sleep: hold.sleep,
+      shutdownTimeoutMs: 100,
+    })
+    const sources = urls(server.url, 5)
+    const response = postJson(`${server.url}/thumbnails`, { urls: sources, width: 8 }).catch(
+      (error: Error) => error,
+    )
+    await hold.inFlight(2)
+    await server.close()
+    const answered = await response
+    hold.open()
+    expect(answered).not.toBeInstanceOf(Error)
+    if (answered instanceof Error) return
+    expect(answered.status).toBe(200)
+    expect(answered.body.items).toHaveLength(5)
+    answered.body.items.forEach(
+      (item: { index: number; status: string; error: { code: string } }, i: number) => {
+        expect(item).toMatchObject({ index: i, url: sources[i], status: 'rejected' })
+        expect(item.error.code).toBe('ERR_ABORTED')
+      },
+    )
   })
 })
 

@@ -16,9 +16,6 @@ export interface ImageRequest {
 /** Bump when the drawing changes, so ETags change with it. */
 const DRAWING_VERSION = 1
 
-/** Ids are 1 to 64 letters, digits, `_` or `-`: nothing that could name another path. */
-export const IMAGE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
-
 /** A strong ETag for the bytes `renderImage(request)` gives, known without drawing them. */
 export function imageEtag(request: ImageRequest): string {
   const key = `${DRAWING_VERSION}:${request.format}:${request.id}:${request.width}x${request.height}:q${
@@ -33,7 +30,7 @@ export function imageEtag(request: ImageRequest): string {
  * Draws the image for an id: two colours from the id's hash, a diagonal gradient between them and a
  * checker of cells whose size also depends on the id. Same request, same bytes.
  */
-export function drawPixels(id: string, width: number, height: number): Buffer {
+function drawPixels(id: string, width: number, height: number): Buffer {
   const random = seededRandom(hashString(id))
   const from = [random() * 255, random() * 255, random() * 255]
   const to = [random() * 255, random() * 255, random() * 255]
@@ -53,7 +50,10 @@ export function drawPixels(id: string, width: number, height: number): Buffer {
   return pixels
 }
 
-/** Encodes the drawn image with pure-JavaScript encoders (pngjs, jpeg-js). */
+/**
+ * Encodes the drawn image with pure-JavaScript encoders (pngjs, jpeg-js): CPU work, run in the pool's
+ * workers (a 1024 x 1024 PNG takes a few hundred ms of CPU).
+ */
 export function renderImage(request: ImageRequest): Buffer {
   const { width, height } = request
   const data = drawPixels(request.id, width, height)
@@ -61,13 +61,4 @@ export function renderImage(request: ImageRequest): Buffer {
   const png = new PNG({ width, height })
   png.data = data
   return PNG.sync.write(png)
-}
-
-/** Whether an `If-None-Match` header matches the ETag (weak comparison, as RFC 9110 asks for GET). */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false
-  return ifNoneMatch
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === etag)
 }

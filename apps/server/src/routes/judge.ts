@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify'
-import { errorBody } from './errors'
-import { faultPicker } from './faults'
-import { type JudgeScores, type JudgeVerdict, scoreAnswer, verdictOf } from './judge-scores'
-import { latencySampler } from './latency'
-import type { ServerMetrics } from './metrics'
-import type { ResolvedOptions } from './options'
-import { TokenBucket } from './token-bucket'
+import { errorBody } from '../errors'
+import { faultPicker } from '../faults'
+import { type JudgeScores, type JudgeVerdict, scoreAnswer, verdictOf } from '../judge-scores'
+import { latencySampler } from '../latency'
+import type { ServerMetrics } from '../metrics'
+import type { ResolvedServerOptions } from '../options'
+import { TokenBucket } from '../token-bucket'
 
 export interface JudgeRequestBody {
   id: string
@@ -24,8 +24,21 @@ export interface JudgeResponseBody {
  * `POST /v1/judge`: the stand-in for a paid LLM API. Order per request: the token bucket (429 with
  * Retry-After, at once), then a latency draw and the wait, then either the injected fault or the answer.
  */
-export function registerJudgeRoute(app: FastifyInstance, options: ResolvedOptions, metrics: ServerMetrics) {
+export function registerJudgeRoute(
+  app: FastifyInstance,
+  options: ResolvedServerOptions,
+  metrics: ServerMetrics,
+): void {
   const { judge, random, sleep } = options
+  const rateLimited = metrics.addCounter({
+    name: 'boundkit_judge_rate_limited_total',
+    help: 'Judge requests refused with 429 by the token bucket.',
+  })
+  const faults = metrics.addCounter({
+    name: 'boundkit_judge_faults_total',
+    help: 'Judge requests failed on purpose, by fault kind (500, 503, reset).',
+    labelNames: ['kind'],
+  })
   const bucket = new TokenBucket({ ratePerSecond: judge.ratePerSecond, burst: judge.burst, now: options.now })
   const nextLatency = latencySampler(
     {
@@ -59,7 +72,7 @@ export function registerJudgeRoute(app: FastifyInstance, options: ResolvedOption
     async (request, reply) => {
       const taken = bucket.take()
       if (!taken.ok) {
-        metrics.judgeRateLimited.inc()
+        rateLimited.inc()
         const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000))
         return reply
           .code(429)
@@ -69,7 +82,7 @@ export function registerJudgeRoute(app: FastifyInstance, options: ResolvedOption
       const fault = nextFault()
       const latencyMs = nextLatency()
       await sleep(latencyMs)
-      if (fault) metrics.judgeFaults.inc({ kind: fault })
+      if (fault) faults.inc({ kind: fault })
       if (fault === 'reset') {
         reply.hijack()
         if (!request.raw.socket.destroyed) request.raw.socket.resetAndDestroy()

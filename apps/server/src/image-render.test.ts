@@ -1,8 +1,7 @@
 import jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
-import { etagMatches, imageEtag, renderImage } from './images'
-import { parseImageFile } from './images-route'
+import { imageEtag, renderImage } from './image-render'
 
 describe('renderImage', () => {
   const request = { id: 'cat-1', format: 'png' as const, width: 40, height: 30, quality: 80 }
@@ -31,33 +30,5 @@ describe('renderImage', () => {
     expect(imageEtag(request)).toMatch(/^"[0-9a-f]{16}"$/)
     // PNG ignores quality, so it does not change the tag
     expect(imageEtag({ ...request, quality: 10 })).toBe(imageEtag(request))
-  })
-
-  it('matches If-None-Match lists, weak tags and *', () => {
-    expect(etagMatches('"a", W/"b"', '"b"')).toBe(true)
-    expect(etagMatches('*', '"b"')).toBe(true)
-    expect(etagMatches('"a"', '"b"')).toBe(false)
-    expect(etagMatches(undefined, '"b"')).toBe(false)
-  })
-})
-
-describe('parseImageFile', () => {
-  it('splits id and format', () => {
-    expect(parseImageFile('a_B-9.jpg')).toEqual({ id: 'a_B-9', format: 'jpg' })
-  })
-
-  it.each(['../etc/passwd.png', '..\\x.png', 'a.b.png', '.png', 'x y.png', `${'a'.repeat(65)}.png`])(
-    'refuses the id of %j',
-    (file) => {
-      expect(() => parseImageFile(file)).toThrow(
-        expect.objectContaining({ code: 'ERR_INVALID_ID', status: 400 }),
-      )
-    },
-  )
-
-  it('answers 404 for other formats', () => {
-    expect(() => parseImageFile('a.gif')).toThrow(
-      expect.objectContaining({ code: 'ERR_NOT_FOUND', status: 404 }),
-    )
   })
 })
