@@ -1,5 +1,6 @@
+import { rejection } from '@boundkit/internal'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fixturePool, rejection } from '../test/helpers'
+import { fixturePool } from '../test/helpers'
 import type { Pool } from './index'
 
 let pool: Pool

@@ -1,43 +1,54 @@
-import { expected, numberOption, signalOption } from '@boundkit/internal'
-import { invalidOption, PoolError } from './errors'
-import type { MapSharedOptions } from './pool'
-import {
-  autoChunks,
-  isShared,
-  reduceResults,
-  SliceControl,
-  type SliceMessage,
-  sliceBounds,
-  type TypedArray,
-} from './shared'
-
 /**
  * `pool.mapShared`: cuts a shared typed array into slices, runs one task per slice (each gets a
- * zero-copy view and the shared control block), and gives the per-slice results or their reduction.
+ * zero-copy view and the call's shared control block), and gives the per-slice results or their
+ * reduction.
  */
-export async function mapSharedSlices<R>(
-  array: TypedArray,
-  options: MapSharedOptions<R>,
-  threads: number,
-  runSlice: (slice: SliceMessage) => Promise<unknown>,
-): Promise<R | R[]> {
+import { expected } from '@boundkit/internal'
+import { invalidOption, PoolError } from './errors'
+import type { ResolvedMapSharedOptions } from './options'
+import { reduceResults } from './reduce'
+import { isShared, type TypedArray } from './shared'
+import { SliceControl, type SliceMessage } from './slice-protocol'
+
+/** `[start, end)` bounds of `chunks` near-equal slices of `length`. */
+export function sliceBounds(length: number, chunks: number): [number, number][] {
+  const count = Math.max(1, Math.min(chunks, Math.max(length, 1)))
+  const bounds: [number, number][] = []
+  const base = Math.floor(length / count)
+  let extra = length % count
+  let start = 0
+  for (let i = 0; i < count; i++) {
+    const end = start + base + (extra > 0 ? 1 : 0)
+    if (extra > 0) extra--
+    bounds.push([start, end])
+    start = end
+  }
+  return bounds
+}
+
+/** Checks the `array` argument: a typed array on a `SharedArrayBuffer`. */
+export function sharedArrayArgument(array: unknown): TypedArray {
   if (!ArrayBuffer.isView(array) || array instanceof DataView || !isShared(array)) {
     invalidOption(
       expected('array', 'a typed array in a SharedArrayBuffer (use shared() or toShared())', array),
     )
   }
-  const chunks = numberOption(
-    invalidOption,
-    'chunks',
-    options.chunks,
-    { integer: true, min: 1 },
-    autoChunks(array.length, threads),
-  )
-  const reduce = options.reduce
-  if (reduce !== undefined && typeof reduce !== 'function' && !['sum', 'min', 'max'].includes(reduce)) {
-    invalidOption(expected('reduce', "'sum', 'min', 'max' or a function", reduce))
-  }
-  const signal = signalOption(invalidOption, 'signal', options.signal)
+  return array as TypedArray
+}
+
+export interface SliceRun {
+  /** Runs one slice as a task. */
+  run(slice: SliceMessage): Promise<unknown>
+  /** A slice finished; `done` is the progress the workers reported so far. */
+  finished(index: number, done: number): void
+}
+
+export async function mapSharedSlices<R>(
+  array: TypedArray,
+  options: ResolvedMapSharedOptions<R>,
+  slices: SliceRun,
+): Promise<R | R[]> {
+  const { signal, reduce } = options
   const aborted = () => new PoolError('ERR_ABORTED', 'mapShared was aborted', { cause: signal?.reason })
   if (signal?.aborted) throw aborted()
   const control = new SliceControl()
@@ -52,10 +63,9 @@ export async function mapSharedSlices<R>(
     signal?.addEventListener('abort', onAbort, { once: true })
   })
   const work = Promise.all(
-    sliceBounds(array.length, chunks).map(async ([start, end], index) => {
-      const slice: SliceMessage = { array, start, end, index, control: control.control }
-      const value = await runSlice(slice)
-      options.onProgress?.(control.progress, array.length)
+    sliceBounds(array.length, options.chunks).map(async ([start, end], index) => {
+      const value = await slices.run({ array, start, end, index, control: control.control })
+      slices.finished(index, control.progress)
       return value as R
     }),
   )

@@ -1,5 +1,6 @@
+import { rejection } from '@boundkit/internal'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fixturePool, rejection } from '../test/helpers'
+import { fixturePool } from '../test/helpers'
 import type { Pool } from './index'
 
 let pool: Pool
@@ -79,9 +80,18 @@ describe('map', () => {
     for (const chunkSize of [1, 3]) {
       const outcomes = await pool.settle([1, 2, 3, 4, 5, 6], 'maybeFail', { chunkSize })
       expect(outcomes.map((o) => o.index)).toEqual([0, 1, 2, 3, 4, 5])
-      expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true, true, false])
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+      ])
+      expect(outcomes[0]).toEqual({ index: 0, status: 'fulfilled', value: 1 })
       const failed = outcomes[2]
-      expect(failed?.ok === false && (failed.error as Error).message).toBe('bad 3')
+      expect(failed?.status === 'rejected' && (failed.error as Error).message).toBe('bad 3')
+      expect(Object.keys(failed ?? {}).sort()).toEqual(['error', 'index', 'status'])
     }
   })
 
@@ -89,8 +99,12 @@ describe('map', () => {
     pool = fixturePool()
     for (const chunkSize of [1, 2]) {
       const outcomes = await pool.settle(['null', 'undefined', 0], 'throwValue', { chunkSize })
-      expect(outcomes.map((o) => o.ok)).toEqual([false, false, false])
-      expect(outcomes.map((o) => (o.ok ? 'fulfilled' : o.error))).toEqual([null, undefined, 0])
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected'])
+      expect(outcomes.map((o) => (o.status === 'rejected' ? o.error : 'fulfilled'))).toEqual([
+        null,
+        undefined,
+        0,
+      ])
       const error = await pool.mapAll(['null'], 'throwValue', { chunkSize }).then(
         () => 'fulfilled',
         (e: unknown) => e,

@@ -3,11 +3,8 @@
  * `window` chunks are in flight or waiting to be yielded, and every input yields exactly one outcome.
  */
 
-import { itemIterator } from '@boundkit/internal'
+import { itemIterator, type Outcome } from '@boundkit/internal'
 import type { ChunkReply, TaskEnvelope } from './protocol'
-
-/** One input's result: a value, or the error it failed with, with its position in the inputs. */
-export type Outcome<R> = { index: number; ok: true; value: R } | { index: number; ok: false; error: unknown }
 
 /** Runs one chunk of inputs (starting at input `first`) and gives one outcome per input. */
 export type RunChunk<I, R> = (items: I[], first: number) => Promise<Outcome<R>[]>
@@ -33,22 +30,23 @@ export function chunkRunner<R>(
   return async (items, first) => {
     if (items.length === 1 && chunkSize === 1) {
       try {
-        return [{ index: first, ok: true, value: (await dispatch({ t: task, i: items[0] })) as R }]
+        const value = (await dispatch({ t: task, i: items[0] })) as R
+        return [{ index: first, status: 'fulfilled', value }]
       } catch (error) {
-        return [{ index: first, ok: false, error }]
+        return [{ index: first, status: 'rejected', error }]
       }
     }
     try {
       const reply = (await dispatch({ t: task, c: items })) as ChunkReply
       const outcomes: Outcome<R>[] = reply.v.map((value, i) => ({
         index: first + i,
-        ok: true,
+        status: 'fulfilled',
         value: value as R,
       }))
-      for (const [i, error] of reply.f) outcomes[i] = { index: first + i, ok: false, error }
+      for (const [i, error] of reply.f) outcomes[i] = { index: first + i, status: 'rejected', error }
       return outcomes
     } catch (error) {
-      return items.map((_, i) => ({ index: first + i, ok: false, error }))
+      return items.map((_, i) => ({ index: first + i, status: 'rejected', error }))
     }
   }
 }

@@ -1,12 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { fixturePool, rejection } from '../test/helpers'
-import { isShared, type Pool, shared, toShared } from './index'
-import { autoChunks, reduceResults, sliceBounds } from './shared'
-
-let pool: Pool
-afterEach(async () => {
-  await pool?.destroy()
-})
+import { describe, expect, it } from 'vitest'
+import { isShared, shared, toShared } from './index'
 
 describe('shared memory helpers', () => {
   it('allocates and copies typed arrays into SharedArrayBuffers', () => {
@@ -21,65 +14,5 @@ describe('shared memory helpers', () => {
     expect([...copy]).toEqual([1, 2, 3])
     expect(toShared(copy)).toBe(copy)
     expect(() => shared(Float64Array, -1)).toThrow('Expected `length` to be an integer >= 0')
-  })
-
-  it('cuts slices that cover the array exactly once', () => {
-    expect(sliceBounds(10, 3)).toEqual([
-      [0, 4],
-      [4, 7],
-      [7, 10],
-    ])
-    expect(sliceBounds(2, 5)).toEqual([
-      [0, 1],
-      [1, 2],
-    ])
-    expect(autoChunks(8_000_000, 2)).toBe(4)
-    expect(autoChunks(1000, 8)).toBe(1)
-    expect(reduceResults([3, 1, 2], 'min')).toBe(1)
-    expect(reduceResults([3, 1, 2], 'max')).toBe(3)
-    expect(reduceResults([3, 1, 2], (a, b) => a * b)).toBe(6)
-  })
-})
-
-describe('mapShared', () => {
-  it('sums a shared array in slices and reduces the results', async () => {
-    pool = fixturePool()
-    const array = shared(Float64Array, 100_001)
-    for (let i = 0; i < array.length; i++) array[i] = i
-    const expected = (100_000 * 100_001) / 2
-    expect(await pool.mapShared(array, 'sum', { reduce: 'sum' })).toBe(expected)
-    const parts = await pool.mapShared(array, 'sum', { chunks: 5 })
-    expect(parts).toHaveLength(5)
-    expect(parts.reduce((a, b) => a + b, 0)).toBe(expected)
-  })
-
-  it('lets workers write results in place (zero copy) and report progress', async () => {
-    pool = fixturePool()
-    const array = toShared(Float64Array.from({ length: 1000 }, (_, i) => i))
-    const progress: number[] = []
-    const counts = await pool.mapShared(array, 'square', { chunks: 4 })
-    expect(counts).toEqual([250, 250, 250, 250])
-    expect(array[999]).toBe(999 * 999)
-    await pool.mapShared(array, 'sum', { chunks: 4, onProgress: (done) => progress.push(done) })
-    expect(progress.at(-1)).toBe(1000)
-  })
-
-  it('sets the shared cancelled flag on abort, and rejects with ERR_ABORTED', async () => {
-    pool = fixturePool()
-    const controller = new AbortController()
-    const call = pool.mapShared(shared(Int32Array, 10), 'waitCancel', {
-      chunks: 2,
-      signal: controller.signal,
-    })
-    setTimeout(() => controller.abort(), 100)
-    expect((await rejection(call)).code).toBe('ERR_ABORTED')
-    // Cooperative: the workers saw the flag and returned; none was stopped.
-    await vi.waitFor(() => expect(pool.stats().completed).toBe(2), { timeout: 10_000 })
-    expect(pool.stats().crashed).toBe(0)
-  })
-
-  it('refuses an array that is not shared', async () => {
-    pool = fixturePool()
-    expect((await rejection(pool.mapShared(new Float64Array(4), 'sum'))).code).toBe('ERR_INVALID_OPTION')
   })
 })

@@ -17,7 +17,7 @@ import {
   type WorkerBoot,
   wrapThrown,
 } from './protocol'
-import { type SliceMessage, sliceView } from './shared'
+import { type SliceMessage, sliceView } from './slice-protocol'
 
 type Handler = (envelope: TaskEnvelope) => unknown
 

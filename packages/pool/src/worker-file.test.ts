@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { rejection } from '@boundkit/internal'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fixture, fixturePool, rejection } from '../test/helpers'
+import { codeOf, fixture, fixturePool } from '../test/helpers'
 import { createPool, type Pool } from './index'
 import { canLoadTypeScript, resolveWorkerFile } from './worker-file'
 
@@ -11,15 +12,6 @@ afterEach(async () => {
   await pool?.destroy()
   pool = undefined
 })
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (error) {
-    return (error as { code?: string }).code
-  }
-  return undefined
-}
 
 describe('worker file checks before any worker starts', () => {
   it('rejects a missing file, a bad extension and a bad `worker` value', () => {
@@ -30,18 +22,6 @@ describe('worker file checks before any worker starts', () => {
     expect(codeOf(() => createPool({ worker: 42 as never }))).toBe('ERR_INVALID_OPTION')
     expect(codeOf(() => createPool({ worker: new URL('https://example.com/w.js') }))).toBe(
       'ERR_INVALID_OPTION',
-    )
-  })
-
-  it('checks numeric options with a message naming the option', () => {
-    expect(() => createPool({ worker: fixture('basic.mjs'), threads: 0 })).toThrow(
-      'Expected `threads` to be an integer >= 1, got `0` (number)',
-    )
-    expect(() => createPool({ worker: fixture('basic.mjs'), maxTasksPerWorker: 1.5 })).toThrow(
-      /Expected `maxTasksPerWorker` to be an integer >= 1/,
-    )
-    expect(() => createPool({ worker: fixture('basic.mjs'), resourceLimits: { heap: 1 } as never })).toThrow(
-      /resourceLimits/,
     )
   })
 

@@ -7,14 +7,12 @@ export function fixturePool(name = 'basic.mjs', options: Omit<PoolOptions, 'work
   return createPool({ worker: fixture(name), threads: 2, ...options })
 }
 
-/** Resolves with the rejection of `promise` (fails the test if it resolves). */
-export async function rejection(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; message: string; cause?: unknown }> {
+/** The `code` of what `fn` throws; `'no error'` if it returns. */
+export function codeOf(fn: () => unknown): string | undefined {
   try {
-    await promise
+    fn()
   } catch (error) {
-    return error as { code?: string; message: string; cause?: unknown }
+    return (error as { code?: string }).code
   }
-  throw new Error('expected a rejection')
+  return 'no error'
 }
