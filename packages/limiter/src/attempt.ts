@@ -1,7 +1,19 @@
-import type { AttemptContext } from './retry'
+/** What each attempt receives (`run`'s `fn`, `retry`'s `fn`). */
+export interface AttemptContext {
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  readonly attempt: number
+  /** Aborts when the caller's signal aborts, or (in a limiter) when the attempt times out. */
+  readonly signal: AbortSignal
+}
+
+/** What `map`/`stream` pass to `fn` besides the item. */
+export interface ItemContext extends AttemptContext {
+  /** The item's 0-based position in the input. */
+  readonly index: number
+}
 
 /** One attempt of a job: its context for `fn`, its lazily created AbortController and slot state. */
-export class Attempt implements AttemptContext {
+export class Attempt implements ItemContext {
   readonly attempt: number
   /** The item's input position (map/stream); 0 for `run`. */
   readonly index: number

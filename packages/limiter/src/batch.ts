@@ -1,15 +1,11 @@
-import { expected, Fifo, itemIterator, numberOption } from '@boundkit/internal'
-import { Job, type JobSink, type LimiterCore } from './core'
+import { expected, Fifo, itemIterator, type Outcome } from '@boundkit/internal'
+import type { ItemContext } from './attempt'
+import type { LimiterCore } from './core'
 import { abortedError, invalidOption, type LimiterError } from './errors'
-import type { ItemContext } from './limiter'
-import type { BatchOptions } from './options'
-import type { RetryPolicy } from './retry-policy'
+import { Job, type JobCall, type JobSink, jobCall } from './job'
+import type { ResolvedCallOptions } from './options'
 
-/** One item's result: what `map({ settle: true })` returns and `stream` yields. */
-export type Outcome<R> =
-  | { index: number; status: 'fulfilled'; value: R; attempts: number }
-  | { index: number; status: 'rejected'; error: unknown; attempts: number }
-
+/** What `map` and `stream` accept: an array, an iterable or an async iterable, of any length. */
 export type ItemSource<T> = Iterable<T> | AsyncIterable<T>
 
 type Mode = 'map' | 'settle' | 'stream'
@@ -20,11 +16,9 @@ type Mode = 'map' | 'settle' | 'stream'
  */
 export class Batch<T, R> implements JobSink {
   readonly #core: LimiterCore
-  readonly #fn: (item: T, context: ItemContext) => unknown
+  readonly #call: JobCall
   readonly #mode: Mode
   readonly #window: number | undefined
-  readonly #timeout: number | undefined
-  readonly #policy: RetryPolicy
   readonly #signal: AbortSignal | undefined
   readonly #onAbort: (() => void) | undefined
   #array: readonly T[] | undefined
@@ -38,7 +32,7 @@ export class Batch<T, R> implements JobSink {
   #ended = false
   #abortError: LimiterError | undefined
   /** map: values by index; settle: outcomes by index. */
-  readonly results: unknown[] = []
+  readonly #results: unknown[] = []
   /** stream: finished outcomes not yet taken. */
   readonly #buffer = new Fifo<Outcome<R>>()
   #wake: (() => void) | undefined
@@ -50,20 +44,13 @@ export class Batch<T, R> implements JobSink {
     core: LimiterCore,
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => unknown,
-    options: BatchOptions,
+    options: ResolvedCallOptions,
     mode: Mode,
-    policy: RetryPolicy,
-    timeout: number | undefined,
   ) {
     this.#core = core
-    this.#fn = fn
+    this.#call = jobCall(fn, options, this)
     this.#mode = mode
-    this.#policy = policy
-    this.#timeout = timeout
-    this.#window =
-      options.window === undefined
-        ? undefined
-        : numberOption(invalidOption, 'window', options.window, { integer: true, min: 1 }, 1)
+    this.#window = options.window
     if (Array.isArray(items)) this.#array = items
     else {
       const source = itemIterator(items)
@@ -77,7 +64,7 @@ export class Batch<T, R> implements JobSink {
       this.#onAbort = () => this.abort(signal.reason)
       signal.addEventListener('abort', this.#onAbort, { once: true })
     }
-    core.batches.add(this)
+    core.track(this)
   }
 
   /** Starts pulling; for map, resolves with the results once every item has finished. */
@@ -90,7 +77,6 @@ export class Batch<T, R> implements JobSink {
       })
     }
     if (this.#signal?.aborted) this.abort(this.#signal.reason)
-    else if (this.#core.aborted) this.abort(this.#core.abortReason)
     else this.#fill()
     return promise
   }
@@ -154,12 +140,7 @@ export class Batch<T, R> implements JobSink {
   #launch(item: T): void {
     const index = this.#next++
     this.#inFlight++
-    const core = this.#core
-    const guarded =
-      this.#timeout !== undefined || this.#signal !== undefined || core.options.signal !== undefined
-    core.enqueue(
-      new Job(this.#fn as never, item, index, this, undefined, this.#timeout, this.#policy, guarded),
-    )
+    this.#core.enqueue(new Job(this.#call, index, item))
   }
 
   settled(job: Job, ok: boolean, value: unknown): void {
@@ -167,14 +148,11 @@ export class Batch<T, R> implements JobSink {
     const index = job.index
     if (this.#mode === 'map') {
       this.#inFlight--
-      if (ok) this.results[index] = value
+      if (ok) this.#results[index] = value
       else if (!this.#failure) {
         this.#failure = { error: value }
         this.#stop()
-        this.#core.cancelWhere(
-          (j) => abortedError(value, j.attempt),
-          (j) => j.sink === this,
-        )
+        this.#cancelJobs(value)
       }
     } else {
       const outcome: Outcome<R> = ok
@@ -182,7 +160,7 @@ export class Batch<T, R> implements JobSink {
         : { index, status: 'rejected', error: value, attempts: job.attempt }
       if (this.#mode === 'settle') {
         this.#inFlight--
-        this.results[index] = outcome
+        this.#results[index] = outcome
       } else {
         this.#buffer.push(outcome)
         this.#wakeConsumer()
@@ -229,17 +207,14 @@ export class Batch<T, R> implements JobSink {
     this.#stop()
     // settle: report the rest first, so the batch does not end when its last in-flight job does.
     if (this.#mode === 'settle' && !this.#pulling) this.#reportRest()
-    this.#core.cancelWhere(
-      (job) => abortedError(reason, job.attempt),
-      (job) => job.sink === this,
-    )
+    this.#cancelJobs(reason)
     this.#checkEnd()
   }
 
   /** settle + abort: every remaining item of a finite source is reported as aborted, never run. */
   #recordAborted(): void {
     const index = this.#next++
-    this.results[index] = { index, status: 'rejected', error: this.#abortError, attempts: 0 }
+    this.#results[index] = { index, status: 'rejected', error: this.#abortError, attempts: 0 }
   }
 
   #reportRest(): void {
@@ -284,11 +259,16 @@ export class Batch<T, R> implements JobSink {
   close(): void {
     if (this.#ended) return
     this.#stop()
-    this.#core.cancelWhere(
-      (job) => abortedError('stream closed', job.attempt),
-      (job) => job.sink === this,
-    )
+    this.#cancelJobs('stream closed')
     this.#finishBatch()
+  }
+
+  /** Ends this batch's live jobs with `ERR_ABORTED` (`reason` as the cause). */
+  #cancelJobs(reason: unknown): void {
+    this.#core.cancelWhere(
+      (job) => abortedError(reason, job.attempt),
+      (job) => job.call === this.#call,
+    )
   }
 
   #stop(): void {
@@ -315,10 +295,7 @@ export class Batch<T, R> implements JobSink {
     this.#failure = { error }
     this.#stopped = true
     this.#sourceDone = true
-    this.#core.cancelWhere(
-      (job) => abortedError(error, job.attempt),
-      (job) => job.sink === this,
-    )
+    this.#cancelJobs(error)
     this.#checkEnd()
   }
 
@@ -340,13 +317,13 @@ export class Batch<T, R> implements JobSink {
     this.#finishBatch()
     if (failed) this.#reject!(this.#failure!.error)
     else if (this.#abortError && this.#mode === 'map') this.#reject!(this.#abortError)
-    else this.#resolve!(this.results)
+    else this.#resolve!(this.#results)
   }
 
   #finishBatch(): void {
     if (this.#ended) return
     this.#ended = true
-    this.#core.batches.delete(this)
+    this.#core.untrack(this)
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort)
   }
 }

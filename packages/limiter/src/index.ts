@@ -1,16 +1,26 @@
-export type { ItemSource, Outcome } from './batch'
+export type { FulfilledOutcome, Outcome, RejectedOutcome } from '@boundkit/internal'
+export type { AttemptContext, ItemContext } from './attempt'
+export type { ItemSource } from './batch'
 export type { Clock } from './clock'
 export { systemClock } from './clock'
 export type { LimiterErrorCode } from './errors'
 export { LimiterError } from './errors'
+export type { LimiterEvents, RetryEvent } from './events'
 export type { ResponseLike } from './http-failure'
 export { defaultRetryOn, parseRetryAfter, retryAfterOf, statusOf } from './http-failure'
-export type { ItemContext } from './limiter'
 export { createLimiter, Limiter } from './limiter'
-export type { BatchOptions, CallOptions, CooldownOptions, LimiterOptions, RateLimit } from './options'
-export type { AttemptContext, RetryEvent, StandaloneRetryOptions } from './retry'
+export type {
+  CooldownOptions,
+  Jitter,
+  LimiterMapOptions,
+  LimiterOptions,
+  LimiterRunOptions,
+  LimiterStreamOptions,
+  RateLimit,
+  RetryOptions,
+  StandaloneRetryOptions,
+} from './options'
 export { retry } from './retry'
-export type { Jitter, RetryOptions } from './retry-policy'
 export type { Release } from './semaphore'
 export { Semaphore } from './semaphore'
-export type { LimiterEvents, LimiterStats } from './stats'
+export type { LimiterStats } from './stats'

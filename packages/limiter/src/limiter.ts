@@ -1,66 +1,62 @@
-import { signalOption } from '@boundkit/internal'
-import { Batch, type ItemSource, type Outcome } from './batch'
-import { Job, LimiterCore } from './core'
-import { abortedError, invalidOption, LimiterError } from './errors'
+import { asyncDispose, choiceOption, type Outcome } from '@boundkit/internal'
+import type { AttemptContext, ItemContext } from './attempt'
+import { Batch, type ItemSource } from './batch'
+import { LimiterCore } from './core'
+import { invalidOption } from './errors'
+import { LIMITER_EVENTS, type LimiterEvents } from './events'
+import { Job, jobCall } from './job'
 import {
-  type BatchOptions,
-  type CallOptions,
-  checkConcurrency,
-  checkTimeout,
+  concurrencyOption,
+  type LimiterMapOptions,
   type LimiterOptions,
-  resolveOptions,
+  type LimiterRunOptions,
+  type LimiterStreamOptions,
+  type ResolvedCallOptions,
+  type ResolvedLimiterOptions,
+  resolveCallOptions,
+  resolveLimiterOptions,
 } from './options'
-import type { AttemptContext } from './retry'
-import { type RetryPolicy, retryPolicy } from './retry-policy'
-import type { LimiterEvents, LimiterStats } from './stats'
+import type { LimiterStats } from './stats'
 
-/** What `map`/`stream` pass to `fn` besides the item. */
-export interface ItemContext extends AttemptContext {
-  /** The item's position in the input. */
-  readonly index: number
+function checkFn(fn: unknown): void {
+  if (typeof fn !== 'function') invalidOption('Expected `fn` to be a function')
 }
-
-const asyncDispose: typeof Symbol.asyncDispose =
-  Symbol.asyncDispose ?? (Symbol.for('nodejs.asyncDispose') as typeof Symbol.asyncDispose)
 
 /**
  * Runs async work under a concurrency limit, rate windows and a Retry-After cooldown, with
  * retries that give their slot back while they wait. Create one with `createLimiter`.
  */
 export class Limiter {
+  readonly #options: ResolvedLimiterOptions
   readonly #core: LimiterCore
+  /** The limiter's own settings as a call's, for `run(fn)` without options. */
+  readonly #defaults: ResolvedCallOptions
 
   constructor(options: LimiterOptions = {}) {
-    const resolved = resolveOptions(options)
-    this.#core = new LimiterCore(resolved, options.clock, options.random)
+    this.#options = resolveLimiterOptions(options)
+    this.#core = new LimiterCore(this.#options)
+    this.#defaults = resolveCallOptions(undefined, this.#options, 'run')
   }
 
   /** Runs `fn({ signal, attempt })` under the limits, retrying per the policy. */
-  run<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options?: CallOptions): Promise<Awaited<T>> {
-    const core = this.#core
-    if (typeof fn !== 'function') {
-      return Promise.reject(new LimiterError('ERR_INVALID_OPTION', 'Expected `fn` to be a function'))
+  run<T>(
+    fn: (context: AttemptContext) => T | PromiseLike<T>,
+    options?: LimiterRunOptions,
+  ): Promise<Awaited<T>> {
+    let call: ResolvedCallOptions
+    try {
+      checkFn(fn)
+      call = options === undefined ? this.#defaults : resolveCallOptions(options, this.#options, 'run')
+    } catch (error) {
+      return Promise.reject(error)
     }
-    let policy: RetryPolicy = core.options.retry
-    let timeout = core.options.timeout
-    let signal: AbortSignal | undefined
-    if (options !== undefined) {
-      try {
-        policy = retryPolicy(options.retry, 'retry', policy)
-        timeout = checkTimeout('timeout', options.timeout, timeout)
-        signal = signalOption(invalidOption, 'signal', options.signal)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    }
-    const refusal = this.#refusal(signal)
+    const refusal = this.#core.refusal(call.signal)
     if (refusal) return Promise.reject(refusal)
-    const guarded = timeout !== undefined || signal !== undefined || core.options.signal !== undefined
     return new Promise((resolve, reject) => {
-      const job = new Job(fn, undefined, 0, undefined, signal, timeout, policy, guarded)
+      const job = new Job(jobCall(fn, call))
       job.resolve = resolve as (value: unknown) => void
       job.reject = reject
-      core.enqueue(job)
+      this.#core.enqueue(job)
     })
   }
 
@@ -71,21 +67,20 @@ export class Limiter {
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options: BatchOptions & { settle: true },
+    options: LimiterMapOptions & { settle: true },
   ): Promise<Outcome<Awaited<R>>[]>
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options?: BatchOptions & { settle?: false },
+    options?: LimiterMapOptions & { settle?: false },
   ): Promise<Awaited<R>[]>
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options: BatchOptions = {},
+    options?: LimiterMapOptions,
   ): Promise<unknown[]> {
     try {
-      const batch = this.#batch(items, fn, options, options.settle === true ? 'settle' : 'map')
-      return batch.start()!
+      return this.#batch(items, fn, options, 'map').start()!
     } catch (error) {
       return Promise.reject(error)
     }
@@ -99,7 +94,7 @@ export class Limiter {
   async *stream<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options: CallOptions & { window?: number } = {},
+    options?: LimiterStreamOptions,
   ): AsyncGenerator<Outcome<Awaited<R>>, void, undefined> {
     const batch = this.#batch<T, Awaited<R>>(items, fn, options, 'stream')
     batch.start()
@@ -117,26 +112,15 @@ export class Limiter {
   #batch<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => unknown,
-    options: BatchOptions,
-    mode: 'map' | 'settle' | 'stream',
+    options: LimiterMapOptions | undefined,
+    kind: 'map' | 'stream',
   ): Batch<T, R> {
-    const core = this.#core
-    if (typeof fn !== 'function') invalidOption('Expected `fn` to be a function')
-    if (typeof options !== 'object' || options === null) invalidOption('Expected `options` to be an object')
-    const policy = retryPolicy(options.retry, 'retry', core.options.retry)
-    const timeout = checkTimeout('timeout', options.timeout, core.options.timeout)
-    const signal = signalOption(invalidOption, 'signal', options.signal)
-    const refusal = this.#refusal(undefined)
+    checkFn(fn)
+    const call = resolveCallOptions(options, this.#options, kind)
+    const refusal = this.#core.refusal(undefined)
     if (refusal) throw refusal
-    return new Batch<T, R>(core, items, fn, { ...options, signal }, mode, policy, timeout)
-  }
-
-  #refusal(signal: AbortSignal | undefined): LimiterError | undefined {
-    const core = this.#core
-    if (core.aborted) return abortedError(core.abortReason, 0)
-    if (core.closed) return new LimiterError('ERR_CLOSED', 'The limiter is closed')
-    if (signal?.aborted) return abortedError(signal.reason, 0)
-    return undefined
+    const mode = kind === 'stream' ? 'stream' : call.settle ? 'settle' : 'map'
+    return new Batch<T, R>(this.#core, items, fn, call, mode)
   }
 
   /** Stops starting attempts (running ones continue) until `resume()`. */
@@ -153,15 +137,21 @@ export class Limiter {
     return this.#core.onIdle()
   }
 
-  /** Ends every queued job and every job waiting for a retry with `ERR_CLEARED`; running ones continue. */
+  /**
+   * Ends every queued job and every job waiting out a backoff or a cooldown with `ERR_CLEARED`;
+   * running ones continue.
+   */
   clear(): void {
     this.#core.clear()
   }
 
-  /** Refuses new work (`ERR_CLOSED`) and resolves once the work already given has ended. */
+  /**
+   * Refuses new work (`ERR_CLOSED`); running attempts and queued jobs go on, jobs waiting out a
+   * retry backoff or a Retry-After cooldown end with `ERR_CLOSED` at once. Resolves once every job
+   * has ended; calling it again returns the same promise.
+   */
   close(): Promise<void> {
-    this.#core.closed = true
-    return this.#core.onIdle()
+    return this.#core.close()
   }
 
   [asyncDispose](): Promise<void> {
@@ -174,16 +164,20 @@ export class Limiter {
   }
 
   set concurrency(value: number) {
-    this.#core.concurrency = checkConcurrency(value)
+    this.#core.concurrency = concurrencyOption(value)
   }
 
-  /** A snapshot of the counters. */
-  get stats(): LimiterStats {
+  /** A fresh snapshot of the counters. */
+  stats(): LimiterStats {
     return this.#core.stats()
   }
 
-  /** Subscribes to an event; returns the function that unsubscribes. */
+  /**
+   * Subscribes to `'progress'` (the stats), `'retry'`, `'cooldown'` or `'idle'`; returns the
+   * function that unsubscribes. A listener that throws becomes a process warning; the work goes on.
+   */
   on<K extends keyof LimiterEvents>(event: K, listener: (payload: LimiterEvents[K]) => void): () => void {
+    choiceOption(invalidOption, 'event', event, LIMITER_EVENTS, 'progress')
     if (typeof listener !== 'function') invalidOption('Expected `listener` to be a function')
     return this.#core.on(event, listener)
   }

@@ -47,7 +47,11 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
     ['signal not a signal', { signal: {} as never }, '`signal`'],
     ['cooldown.jitter 2', { cooldown: { jitter: 2 } }, '`cooldown.jitter`'],
     ['cooldown.maxDelay -1', { cooldown: { maxDelay: -1 } }, '`cooldown.maxDelay`'],
-    ['onProgress not a function', { onProgress: 1 as never }, '`onProgress`'],
+    ['timeout -1', { timeout: -1 }, '`timeout`'],
+    ['maxRetryAfter -1', { retry: { maxRetryAfter: -1 } }, '`retry.maxRetryAfter`'],
+    ['clock without setTimeout', { clock: { now: () => 0 } as never }, '`clock.setTimeout`'],
+    ['random not a function', { random: 0.5 as never }, '`random`'],
+    ['cooldown not an object', { cooldown: 5 as never }, '`cooldown`'],
   ]
   it.each(cases)('%s', (_name, options, fragment) => {
     const { code, message } = codeOf(() => createLimiter(options))
@@ -83,7 +87,7 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
       code: 'ERR_INVALID_OPTION',
       message: expect.stringContaining('`window`'),
     })
-    expect(limiter.stats.done).toBe(0)
+    expect(limiter.stats().done).toBe(0)
   })
 
   it('checks retry() and Semaphore options', async () => {

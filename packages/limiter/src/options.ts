@@ -1,24 +1,65 @@
-import { functionOption, numberOption, signalOption } from '@boundkit/internal'
-import type { Clock } from './clock'
+import {
+  booleanOption,
+  choiceOption,
+  expected,
+  functionOption,
+  type NumberRule,
+  numberOption,
+  signalOption,
+  timeoutOption,
+} from '@boundkit/internal'
+import { type Clock, systemClock, timerSafe } from './clock'
 import { invalidOption } from './errors'
-import { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy'
-import type { LimiterStats } from './stats'
+import type { RetryEvent } from './events'
+import { defaultRetryOn } from './http-failure'
 
 /** At most `limit` attempt starts in any sliding `interval` ms. */
 export interface RateLimit {
+  /** Starts allowed per window (integer >= 1). */
   limit: number
+  /** The window's width, in ms (>= 1). */
   interval: number
 }
 
 /** How a 429/503 with `Retry-After` pauses the whole limiter. */
 export interface CooldownOptions {
-  /** Longest pause honoured, in ms (a larger Retry-After is capped). @default 300000 */
+  /** Longest pause of the whole limiter, in ms; a longer Retry-After pauses it this long. @default 300000 */
   maxDelay?: number
   /**
    * Starts resume at a random point within this fraction of the wait after the cooldown ends, so
-   * many limiters (or processes) do not all resume at once. @default 0.1
+   * many limiters (or processes) do not all resume at once (0..1). @default 0.1
    */
   jitter?: number
+}
+
+/** `'full'`: uniform in [0, delay] (AWS "full jitter"); `'none'`: the exact delay; or your own (kept within [0, maxDelay]). */
+export type Jitter = 'full' | 'none' | ((delay: number, attempt: number, random: () => number) => number)
+
+/** How failed attempts are retried (the limiter's `retry` option, and `retry()`'s options). */
+export interface RetryOptions {
+  /** Retries after the first attempt (so `retries: 3` allows 4 attempts); integer >= 0 or Infinity. @default 3 */
+  retries?: number
+  /** Delay before the first retry, in ms. @default 250 */
+  minDelay?: number
+  /** Upper bound of any backoff delay, in ms. @default 30000 */
+  maxDelay?: number
+  /** Growth of the delay per attempt: `minDelay * factor ** (attempt - 1)` (>= 1). @default 2 */
+  factor?: number
+  /** Randomisation of each delay. @default 'full' */
+  jitter?: Jitter
+  /** No retry starts later than this many ms after the first attempt started. @default Infinity */
+  maxRetryTime?: number
+  /**
+   * Longest Retry-After (seconds or HTTP date) a retry waits for, in ms. A longer one fails the item
+   * with `ERR_RETRY_AFTER_TOO_LONG` instead of sleeping (`cause`: the failure). @default 300000
+   */
+  maxRetryAfter?: number
+  /**
+   * Whether a failure is worth retrying. `failure` is the thrown error (any value, `null` included) or
+   * a returned `Response`. If it throws, the item fails with `ERR_CALLBACK_FAILED`.
+   * @default network errors, timeouts, HTTP 408/425/429/500/502/503/504 (never AbortError or other 4xx)
+   */
+  retryOn?: (failure: unknown, attempt: number) => boolean
 }
 
 export interface LimiterOptions {
@@ -26,73 +67,171 @@ export interface LimiterOptions {
   concurrency?: number
   /** One or several rate windows, all enforced together. @default no rate limit */
   rate?: RateLimit | readonly RateLimit[]
-  /** Per-attempt timeout in ms; a timed-out attempt fails with `ERR_TIMEOUT` (retryable). @default none */
+  /** Per-attempt timeout in ms (>= 1, or Infinity for none); a timed-out attempt fails with `ERR_TIMEOUT` (retryable). @default Infinity */
   timeout?: number
   /** Aborts everything: queued work is not started, running attempts see their signal abort. */
   signal?: AbortSignal
-  /** Retry policy, or `false` for none. @default { retries: 3, minDelay: 250, maxDelay: 30000, factor: 2, jitter: 'full' } */
+  /** Retry policy, or `false` for none. @default { retries: 3, minDelay: 250, maxDelay: 30000, factor: 2, jitter: 'full', maxRetryAfter: 300000 } */
   retry?: RetryOptions | false
-  /** Retry-After cooldown, or `false` to ignore Retry-After (still used as the retry delay). @default {} */
+  /** Retry-After cooldown, or `false` to ignore Retry-After (still used as the retry delay). @default { maxDelay: 300000, jitter: 0.1 } */
   cooldown?: CooldownOptions | false
   /** Time source. @default the system clock */
   clock?: Clock
   /** Random source in [0, 1) for jitter. @default Math.random */
   random?: () => number
-  /** Called with the counters after every change (start, end, retry, cooldown). */
-  onProgress?: (stats: LimiterStats) => void
 }
 
-/** Options of one `run`, `map` or `stream` call; they override the limiter's for that call. */
-export interface CallOptions {
+/** Options of one `run` call; they override the limiter's for that call. */
+export interface LimiterRunOptions {
   /** Aborts this call only. */
   signal?: AbortSignal
-  /** Per-attempt timeout in ms. @default the limiter's */
+  /** Per-attempt timeout in ms (>= 1, or Infinity for none). @default the limiter's */
   timeout?: number
-  /** Retry policy for this call. @default the limiter's */
+  /** Retry policy for this call, or `false` for none. @default the limiter's */
   retry?: RetryOptions | false
 }
 
-export interface BatchOptions extends CallOptions {
-  /** `map` only: never reject; resolve with one outcome per item. @default false */
-  settle?: boolean
-  /** Items pulled from the source but not yet finished (or, for stream, not yet consumed). @default 2 x concurrency (1024 when concurrency is Infinity) */
+/** Options of one `stream` call. */
+export interface LimiterStreamOptions extends LimiterRunOptions {
+  /**
+   * Items pulled from the source and not yet finished (for `stream`: not yet consumed); integer >= 1.
+   * @default 2 x concurrency (1024 when concurrency is Infinity)
+   */
   window?: number
 }
 
-export interface ResolvedOptions {
+/** Options of one `map` call. */
+export interface LimiterMapOptions extends LimiterStreamOptions {
+  /** Never reject: resolve with one outcome per item. @default false */
+  settle?: boolean
+}
+
+/** Options of the standalone `retry(fn, options)`. */
+export interface StandaloneRetryOptions extends RetryOptions {
+  /** Stops waiting and retrying; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+  /** Time source. @default the system clock */
+  clock?: Clock
+  /** Random source in [0, 1) for jitter. @default Math.random */
+  random?: () => number
+  /** Called before each retry waits; if it throws, `retry` rejects with `ERR_CALLBACK_FAILED`. */
+  onRetry?: (event: RetryEvent) => void
+}
+
+/** Retry options checked, with every default filled in. */
+export interface RetryPolicy {
+  retries: number
+  minDelay: number
+  maxDelay: number
+  factor: number
+  jitter: Jitter
+  maxRetryTime: number
+  maxRetryAfter: number
+  retryOn: (failure: unknown, attempt: number) => boolean
+}
+
+/** The limiter's options checked, with every default filled in. */
+export interface ResolvedLimiterOptions {
   concurrency: number
   windows: RateLimit[]
-  timeout: number | undefined
+  /** Infinity: none. */
+  timeout: number
   signal: AbortSignal | undefined
   retry: RetryPolicy
   cooldown: { maxDelay: number; jitter: number } | undefined
-  onProgress: ((stats: LimiterStats) => void) | undefined
+  /** The injected clock, its timers made safe for any delay. */
+  clock: Clock
+  random: () => number
 }
 
-export function checkConcurrency(value: unknown): number {
-  if (value === undefined)
-    invalidOption('Expected `concurrency` to be an integer >= 1 (or Infinity), got `undefined`')
+/** One `run`, `map` or `stream` call's options checked, the limiter's filling what it leaves out. */
+export interface ResolvedCallOptions {
+  signal: AbortSignal | undefined
+  /** Infinity: none. */
+  timeout: number
+  policy: RetryPolicy
+  /** An attempt's slot is released without waiting for `fn`: a timeout or a signal is in play. */
+  guarded: boolean
+  /** undefined: 2 x concurrency. */
+  window: number | undefined
+  settle: boolean
+}
+
+export const DEFAULT_RETRY_AFTER_MAX = 300_000
+
+export const NO_RETRY: RetryPolicy = {
+  retries: 0,
+  minDelay: 0,
+  maxDelay: 0,
+  factor: 1,
+  jitter: 'none',
+  maxRetryTime: Number.POSITIVE_INFINITY,
+  maxRetryAfter: DEFAULT_RETRY_AFTER_MAX,
+  retryOn: defaultRetryOn,
+}
+
+function objectOption(name: string, value: unknown, orFalse: boolean): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    invalidOption(expected(name, orFalse ? 'an object or false' : 'an object', value))
+  }
+}
+
+/** Checks retry options (`false` turns retries off); `prefix` names them in messages. */
+export function resolveRetryOptions(
+  options: RetryOptions | false | undefined,
+  prefix: string,
+  base?: RetryPolicy,
+): RetryPolicy {
+  if (options === false) return NO_RETRY
+  if (options === undefined && base) return base
+  if (prefix !== '') objectOption(prefix, options, true)
+  const o = options ?? {}
+  const name = (key: string) => (prefix === '' ? key : `${prefix}.${key}`)
+  const number = (key: keyof RetryOptions, rule: NumberRule, fallback: number) =>
+    numberOption(invalidOption, name(key), o[key], rule, fallback)
+  const anyDelay = { min: 0, allowInfinity: true }
+  const minDelay = number('minDelay', { min: 0 }, base?.minDelay ?? 250)
+  const maxDelay = number('maxDelay', anyDelay, base?.maxDelay ?? 30_000)
+  if (maxDelay < minDelay) {
+    invalidOption(
+      `Expected \`${name('maxDelay')}\` to be >= \`${name('minDelay')}\` (${minDelay}), got ${maxDelay}`,
+    )
+  }
+  const jitter: Jitter =
+    typeof o.jitter === 'function' || (o.jitter === undefined && base)
+      ? (o.jitter ?? base!.jitter)
+      : choiceOption(invalidOption, name('jitter'), o.jitter, ['full', 'none'] as const, 'full')
+  return {
+    retries: number('retries', { integer: true, min: 0, allowInfinity: true }, base?.retries ?? 3),
+    minDelay,
+    maxDelay,
+    factor: number('factor', { min: 1 }, base?.factor ?? 2),
+    jitter,
+    maxRetryTime: number('maxRetryTime', anyDelay, base?.maxRetryTime ?? Number.POSITIVE_INFINITY),
+    maxRetryAfter: number('maxRetryAfter', anyDelay, base?.maxRetryAfter ?? DEFAULT_RETRY_AFTER_MAX),
+    retryOn:
+      functionOption<RetryPolicy['retryOn']>(invalidOption, name('retryOn'), o.retryOn) ??
+      base?.retryOn ??
+      defaultRetryOn,
+  }
+}
+
+/** Checks `concurrency` (the option and the setter). */
+export function concurrencyOption(value: unknown): number {
+  if (value === undefined) invalidOption(expected('concurrency', 'an integer >= 1 (or Infinity)', value))
   return numberOption(invalidOption, 'concurrency', value, { integer: true, min: 1, allowInfinity: true }, 10)
 }
 
-export function checkTimeout(name: string, value: unknown, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback
-  return numberOption(invalidOption, name, value, { min: 1, allowInfinity: true }, 0)
-}
-
-function checkRate(rate: unknown): RateLimit[] {
+function rateOption(rate: unknown): RateLimit[] {
   if (rate === undefined) return []
   const list = Array.isArray(rate) ? rate : [rate]
-  return list.map((entry, i) => {
+  return list.map((entry: unknown, i) => {
     const name = Array.isArray(rate) ? `rate[${i}]` : 'rate'
-    if (typeof entry !== 'object' || entry === null) {
-      invalidOption(`Expected \`${name}\` to be { limit, interval }, got ${JSON.stringify(entry)}`)
-    }
+    if (typeof entry !== 'object' || entry === null)
+      invalidOption(expected(name, '{ limit, interval }', entry))
     const { limit, interval } = entry as Partial<RateLimit>
-    if (limit === undefined)
-      invalidOption(`Expected \`${name}.limit\` to be an integer >= 1, got \`undefined\``)
-    if (interval === undefined)
-      invalidOption(`Expected \`${name}.interval\` to be a number >= 1, got \`undefined\``)
+    if (limit === undefined) invalidOption(expected(`${name}.limit`, 'an integer >= 1', limit))
+    if (interval === undefined) invalidOption(expected(`${name}.interval`, 'a number >= 1', interval))
     return {
       limit: numberOption(invalidOption, `${name}.limit`, limit, { integer: true, min: 1 }, 1),
       interval: numberOption(invalidOption, `${name}.interval`, interval, { min: 1 }, 1),
@@ -100,22 +239,33 @@ function checkRate(rate: unknown): RateLimit[] {
   })
 }
 
-export function resolveOptions(options: LimiterOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    invalidOption(`Expected \`options\` to be an object, got ${String(options)}`)
+/** Checks the injected clock (all three methods) and wraps its timers so that no delay overflows. */
+export function clockOption(clock: unknown): Clock {
+  if (clock === undefined) return timerSafe(systemClock)
+  objectOption('clock', clock, false)
+  for (const key of ['now', 'setTimeout', 'clearTimeout'] as const) {
+    if (typeof (clock as Partial<Clock>)[key] !== 'function') {
+      invalidOption(expected(`clock.${key}`, 'a function', (clock as Partial<Clock>)[key]))
+    }
   }
+  return timerSafe(clock as Clock)
+}
+
+export function randomOption(random: unknown): () => number {
+  return functionOption<() => number>(invalidOption, 'random', random) ?? Math.random
+}
+
+export function resolveLimiterOptions(options: LimiterOptions): ResolvedLimiterOptions {
+  if (typeof options !== 'object' || options === null)
+    invalidOption(expected('options', 'an object', options))
   const cooldown = options.cooldown
-  if (cooldown !== undefined && cooldown !== false && (typeof cooldown !== 'object' || cooldown === null)) {
-    invalidOption(`Expected \`cooldown\` to be an object or false, got ${JSON.stringify(cooldown)}`)
-  }
-  functionOption(invalidOption, 'clock.now', options.clock === undefined ? undefined : options.clock.now)
-  functionOption(invalidOption, 'random', options.random)
+  if (cooldown !== false) objectOption('cooldown', cooldown, true)
   return {
-    concurrency: options.concurrency === undefined ? 10 : checkConcurrency(options.concurrency),
-    windows: checkRate(options.rate),
-    timeout: checkTimeout('timeout', options.timeout, undefined),
+    concurrency: options.concurrency === undefined ? 10 : concurrencyOption(options.concurrency),
+    windows: rateOption(options.rate),
+    timeout: timeoutOption(invalidOption, 'timeout', options.timeout, Number.POSITIVE_INFINITY),
     signal: signalOption(invalidOption, 'signal', options.signal),
-    retry: retryPolicy(options.retry, 'retry'),
+    retry: resolveRetryOptions(options.retry, 'retry'),
     cooldown:
       cooldown === false
         ? undefined
@@ -129,6 +279,33 @@ export function resolveOptions(options: LimiterOptions): ResolvedOptions {
             ),
             jitter: numberOption(invalidOption, 'cooldown.jitter', cooldown?.jitter, { min: 0, max: 1 }, 0.1),
           },
-    onProgress: functionOption(invalidOption, 'onProgress', options.onProgress),
+    clock: clockOption(options.clock),
+    random: randomOption(options.random),
+  }
+}
+
+/**
+ * Checks the options of one call (`kind` says which apply) against the limiter's `base`; every
+ * option is checked, as the constructor's are.
+ */
+export function resolveCallOptions(
+  options: LimiterMapOptions | undefined,
+  base: ResolvedLimiterOptions,
+  kind: 'run' | 'stream' | 'map',
+): ResolvedCallOptions {
+  objectOption('options', options, false)
+  const o = options ?? {}
+  const signal = signalOption(invalidOption, 'signal', o.signal)
+  const timeout = timeoutOption(invalidOption, 'timeout', o.timeout, base.timeout)
+  return {
+    signal,
+    timeout,
+    policy: resolveRetryOptions(o.retry, 'retry', base.retry),
+    guarded: timeout !== Number.POSITIVE_INFINITY || signal !== undefined || base.signal !== undefined,
+    window:
+      kind === 'run' || o.window === undefined
+        ? undefined
+        : numberOption(invalidOption, 'window', o.window, { integer: true, min: 1 }, 1),
+    settle: kind === 'map' && booleanOption(invalidOption, 'settle', o.settle, false),
   }
 }

@@ -1,138 +1,32 @@
-import { choiceOption, functionOption, numberOption } from '@boundkit/internal'
-import { invalidOption } from './errors'
-import { defaultRetryOn, retryAfterOf, statusOf } from './http-failure'
+import { LimiterError, userCall } from './errors'
+import { retryAfterOf, statusOf } from './http-failure'
+import type { RetryPolicy } from './options'
 
-/** `'full'`: uniform in [0, delay] (AWS "full jitter"); `'none'`: the exact delay; or your own. */
-export type Jitter = 'full' | 'none' | ((delay: number, attempt: number, random: () => number) => number)
-
-/** How failed attempts are retried. */
-export interface RetryOptions {
-  /** Retries after the first attempt (so `retries: 3` allows 4 attempts). @default 3 */
-  retries?: number
-  /** Delay before the first retry, in ms. @default 250 */
-  minDelay?: number
-  /** Upper bound of any backoff delay, in ms. @default 30000 */
-  maxDelay?: number
-  /** Growth of the delay per attempt: `minDelay * factor ** (attempt - 1)`. @default 2 */
-  factor?: number
-  /** Randomisation of each delay. @default 'full' */
-  jitter?: Jitter
-  /** No retry starts later than this many ms after the first attempt started. @default Infinity */
-  maxRetryTime?: number
-  /**
-   * Whether a failure is worth retrying. `failure` is the thrown error or a returned `Response`.
-   * @default network errors, timeouts, HTTP 408/425/429/500/502/503/504 (never AbortError or other 4xx)
-   */
-  retryOn?: (failure: unknown, attempt: number) => boolean
-}
-
-export interface RetryPolicy {
-  retries: number
-  minDelay: number
-  maxDelay: number
-  factor: number
-  jitter: Jitter
-  maxRetryTime: number
-  retryOn: (failure: unknown, attempt: number) => boolean
-}
-
-export const NO_RETRY: RetryPolicy = {
-  retries: 0,
-  minDelay: 0,
-  maxDelay: 0,
-  factor: 1,
-  jitter: 'none',
-  maxRetryTime: Number.POSITIVE_INFINITY,
-  retryOn: defaultRetryOn,
-}
-
-/** Validates retry options (`false` turns retries off); `prefix` names them in messages. */
-export function retryPolicy(
-  options: RetryOptions | false | undefined,
-  prefix: string,
-  base?: RetryPolicy,
-): RetryPolicy {
-  if (options === false) return NO_RETRY
-  if (options === undefined && base) return base
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    invalidOption(`Expected \`${prefix}\` to be an object or false, got ${JSON.stringify(options)}`)
-  }
-  const o = options ?? {}
-  const name = (key: string) => `${prefix}.${key}`
-  const minDelay = numberOption(
-    invalidOption,
-    name('minDelay'),
-    o.minDelay,
-    { min: 0 },
-    base?.minDelay ?? 250,
-  )
-  const maxDelay = numberOption(
-    invalidOption,
-    name('maxDelay'),
-    o.maxDelay,
-    { min: 0, allowInfinity: true },
-    base?.maxDelay ?? 30_000,
-  )
-  if (maxDelay < minDelay) {
-    invalidOption(
-      `Expected \`${name('maxDelay')}\` to be >= \`${name('minDelay')}\` (${minDelay}), got ${maxDelay}`,
-    )
-  }
-  let jitter: Jitter = base?.jitter ?? 'full'
-  if (typeof o.jitter === 'function') jitter = o.jitter
-  else
-    jitter = choiceOption<'full' | 'none'>(
-      invalidOption,
-      name('jitter'),
-      o.jitter,
-      ['full', 'none'],
-      jitter as 'full',
-    )
-  return {
-    retries: numberOption(
-      invalidOption,
-      name('retries'),
-      o.retries,
-      { integer: true, min: 0, allowInfinity: true },
-      base?.retries ?? 3,
-    ),
-    minDelay,
-    maxDelay,
-    factor: numberOption(invalidOption, name('factor'), o.factor, { min: 1 }, base?.factor ?? 2),
-    jitter,
-    maxRetryTime: numberOption(
-      invalidOption,
-      name('maxRetryTime'),
-      o.maxRetryTime,
-      { min: 0, allowInfinity: true },
-      base?.maxRetryTime ?? Number.POSITIVE_INFINITY,
-    ),
-    retryOn:
-      functionOption<RetryPolicy['retryOn']>(invalidOption, name('retryOn'), o.retryOn) ??
-      base?.retryOn ??
-      defaultRetryOn,
-  }
-}
-
-/** The backoff before retry number `attempt` (1 = after the first attempt failed). */
+/** The backoff before retry number `attempt` (1 = after the first attempt failed), in [0, maxDelay]. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
   const exact = Math.min(policy.maxDelay, policy.minDelay * policy.factor ** (attempt - 1))
+  const jitter = policy.jitter
   let delay: number
-  if (policy.jitter === 'none') delay = exact
-  else if (policy.jitter === 'full') delay = random() * exact
-  else delay = policy.jitter(exact, attempt, random)
-  return Number.isFinite(delay) && delay > 0 ? delay : 0
+  if (jitter === 'none') delay = exact
+  else if (jitter === 'full') delay = userCall('`random`', random) * exact
+  else delay = userCall('`retry.jitter`', jitter, exact, attempt, random)
+  return delay > 0 ? Math.min(delay, policy.maxDelay) : 0
 }
 
-/** What to do after a failed attempt. */
+/**
+ * What to do after a failed attempt: retry after `delay` ms, or end with `error` (undefined: the
+ * failure itself). `retryAfter` is the server's Retry-After in ms, when a 429/503 carried one.
+ */
 export type RetryDecision =
   | { retry: true; delay: number; retryAfter: number | undefined }
-  | { retry: false; exhausted: boolean; retryAfter: number | undefined }
+  | { retry: false; error: LimiterError | undefined; retryAfter: number | undefined }
 
 /**
  * Decides whether attempt number `attempt` (which failed with `failure`, `firstStart` ms being
  * when the first attempt started) is retried, and after how long. A Retry-After on the failure
- * raises the delay to at least that long.
+ * raises the delay to at least that long, or ends the job when it is longer than `maxRetryAfter`.
+ * A user callback that throws (`retryOn`, a jitter function, `random`, a Response's `headers.get`)
+ * throws `ERR_CALLBACK_FAILED`.
  */
 export function decideRetry(
   policy: RetryPolicy,
@@ -142,12 +36,33 @@ export function decideRetry(
   now: number,
   random: () => number,
 ): RetryDecision {
-  const status = statusOf(failure)
-  const retryAfter = status === 429 || status === 503 ? retryAfterOf(failure, now) : undefined
-  if (policy.retries === 0) return { retry: false, exhausted: false, retryAfter }
-  if (!policy.retryOn(failure, attempt)) return { retry: false, exhausted: false, retryAfter }
-  if (attempt > policy.retries) return { retry: false, exhausted: true, retryAfter }
+  const retryAfter = userCall("Reading the failure's status or Retry-After", readRetryAfter, failure, now)
+  const end = (error: LimiterError | undefined): RetryDecision => ({ retry: false, error, retryAfter })
+  if (policy.retries === 0) return end(undefined)
+  if (!userCall('`retryOn`', policy.retryOn, failure, attempt)) return end(undefined)
+  if (attempt > policy.retries) return end(exhausted(failure, attempt))
+  if (retryAfter !== undefined && !(retryAfter <= policy.maxRetryAfter && Number.isFinite(retryAfter))) {
+    return end(
+      new LimiterError(
+        'ERR_RETRY_AFTER_TOO_LONG',
+        `The server asked to retry after ${retryAfter} ms, more than maxRetryAfter (${policy.maxRetryAfter} ms)`,
+        { cause: failure, attempts: attempt },
+      ),
+    )
+  }
   const delay = Math.max(backoffDelay(policy, attempt, random), retryAfter ?? 0)
-  if (now + delay - firstStart > policy.maxRetryTime) return { retry: false, exhausted: true, retryAfter }
+  if (now + delay - firstStart > policy.maxRetryTime) return end(exhausted(failure, attempt))
   return { retry: true, delay, retryAfter }
+}
+
+function readRetryAfter(failure: unknown, now: number): number | undefined {
+  const status = statusOf(failure)
+  return status === 429 || status === 503 ? retryAfterOf(failure, now) : undefined
+}
+
+function exhausted(failure: unknown, attempts: number): LimiterError {
+  return new LimiterError('ERR_RETRIES_EXHAUSTED', `Gave up after ${attempts} attempts`, {
+    cause: failure,
+    attempts,
+  })
 }

@@ -1,43 +1,21 @@
-import { signalOption } from '@boundkit/internal'
-import { type Clock, sleep, systemClock } from './clock'
-import { abortedError, invalidOption, LimiterError } from './errors'
+import { functionOption, signalOption } from '@boundkit/internal'
+import type { AttemptContext } from './attempt'
+import { sleep } from './clock'
+import { abortedError, invalidOption, userCall, withAttempts } from './errors'
 import { isResponseLike } from './http-failure'
-import { decideRetry, type RetryOptions, retryPolicy } from './retry-policy'
-
-/** What each attempt receives. */
-export interface AttemptContext {
-  /** 1 for the first attempt, 2 for the first retry, ... */
-  readonly attempt: number
-  /** Aborts when the caller's signal aborts, or (in a limiter) when the attempt times out. */
-  readonly signal: AbortSignal
-}
-
-/** Information about a retry about to be scheduled. */
-export interface RetryEvent {
-  /** The attempt that failed. */
-  attempt: number
-  /** Milliseconds until the next attempt. */
-  delay: number
-  /** The thrown error or returned Response. */
-  failure: unknown
-}
-
-export interface StandaloneRetryOptions extends RetryOptions {
-  /** Stops waiting and retrying; the promise rejects with `ERR_ABORTED`. */
-  signal?: AbortSignal
-  /** Time source. @default the system clock */
-  clock?: Clock
-  /** Random source in [0, 1) for jitter. @default Math.random */
-  random?: () => number
-  /** Called before each retry waits. */
-  onRetry?: (event: RetryEvent) => void
-}
+import { clockOption, randomOption, resolveRetryOptions, type StandaloneRetryOptions } from './options'
+import { decideRetry, type RetryDecision } from './retry-policy'
 
 const neverAborted = new AbortController().signal
 
 /** Cancels the body of a Response we will not hand back, so its connection is freed. */
 export function discard(response: unknown): void {
-  if (isResponseLike(response)) response.body?.cancel?.()?.catch(() => {})
+  if (!isResponseLike(response)) return
+  try {
+    response.body?.cancel?.()?.catch(() => {})
+  } catch {
+    // A body that cannot be cancelled is left to the garbage collector.
+  }
 }
 
 /**
@@ -50,10 +28,11 @@ export async function retry<T>(
   options: StandaloneRetryOptions = {},
 ): Promise<T> {
   if (typeof fn !== 'function') invalidOption('Expected `fn` to be a function')
-  const policy = retryPolicy(options, 'retry')
+  const policy = resolveRetryOptions(options, '')
   const signal = signalOption(invalidOption, 'signal', options.signal)
-  const clock = options.clock ?? systemClock
-  const random = options.random ?? Math.random
+  const clock = clockOption(options.clock)
+  const random = randomOption(options.random)
+  const onRetry = functionOption<(event: unknown) => void>(invalidOption, 'onRetry', options.onRetry)
   const firstStart = clock.now()
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw abortedError(signal.reason, attempt - 1)
@@ -69,19 +48,21 @@ export async function retry<T>(
       failure = error
       failed = true
     }
-    const decision = decideRetry(policy, failure, attempt, firstStart, clock.now(), random)
-    if (!decision.retry) {
-      if (!failed) return value as T
-      if (decision.exhausted) {
-        throw new LimiterError('ERR_RETRIES_EXHAUSTED', `Gave up after ${attempt} attempts`, {
-          cause: failure,
-          attempts: attempt,
-        })
+    let decision: RetryDecision
+    try {
+      decision = decideRetry(policy, failure, attempt, firstStart, clock.now(), random)
+      if (decision.retry && onRetry) {
+        userCall('`onRetry`', onRetry, { attempt, delay: decision.delay, failure })
       }
-      throw failure
+    } catch (error) {
+      throw withAttempts(error, attempt)
+    }
+    if (!decision.retry) {
+      // A returned Response is handed back as fetch would; a thrown failure may be wrapped.
+      if (!failed) return value as T
+      throw decision.error ?? failure
     }
     if (!failed) discard(value)
-    options.onRetry?.({ attempt, delay: decision.delay, failure })
     await sleep(clock, decision.delay, signal, () => abortedError(signal?.reason, attempt))
   }
 }

@@ -8,6 +8,8 @@ export class FakeClock implements Clock {
   time: number
   #timers = new Map<number, { at: number; callback: () => void }>()
   #nextId = 1
+  /** The longest delay any timer was given, in ms. */
+  longest = 0
 
   constructor(start = 1_700_000_000_000) {
     this.time = start
@@ -17,6 +19,7 @@ export class FakeClock implements Clock {
 
   setTimeout = (callback: () => void, ms: number): unknown => {
     const id = this.#nextId++
+    if (ms > this.longest) this.longest = ms
     this.#timers.set(id, { at: this.time + Math.max(0, ms), callback })
     return id
   }

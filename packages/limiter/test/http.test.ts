@@ -68,7 +68,7 @@ describe('against a real HTTP server', () => {
     expect(log.peak).toBeLessThanOrEqual(5)
     expect(log.peak).toBeGreaterThan(1)
     expect(log.requests).toBe(40 + 16)
-    expect(limiter.stats).toMatchObject({
+    expect(limiter.stats()).toMatchObject({
       done: 32,
       failed: 8,
       retried: 16,
@@ -172,6 +172,6 @@ describe('against a real HTTP server', () => {
       aborted.every((o) => o.status === 'rejected' && (o.error as { code: string }).code === 'ERR_ABORTED'),
     ).toBe(true)
     await limiter.onIdle()
-    expect(limiter.stats.running).toBe(0)
+    expect(limiter.stats().running).toBe(0)
   })
 })

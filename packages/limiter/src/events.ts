@@ -1,0 +1,28 @@
+import type { LimiterStats } from './stats'
+
+/** A failed attempt that will be retried (`retry()`'s `onRetry` and the limiter's `'retry'` event). */
+export interface RetryEvent {
+  /** The attempt that failed (1 = the first). */
+  attempt: number
+  /** Wait before the next attempt, in ms. */
+  delay: number
+  /** The thrown error or returned Response. */
+  failure: unknown
+}
+
+/** Events `limiter.on()` accepts, with their payloads. */
+export interface LimiterEvents {
+  /** The counters changed (a start, an end, a retry scheduled, a cooldown begun or over). */
+  progress: LimiterStats
+  /** A failed attempt of item `index` (0 for `run`) will be retried after `delay` ms. */
+  retry: RetryEvent & { index: number }
+  /**
+   * A Retry-After started (or extended) a cooldown: no new starts until `until` (epoch ms on the
+   * limiter's clock), `delay` ms from now.
+   */
+  cooldown: { until: number; delay: number }
+  /** Every job has ended. */
+  idle: undefined
+}
+
+export const LIMITER_EVENTS: readonly (keyof LimiterEvents)[] = ['progress', 'retry', 'cooldown', 'idle']

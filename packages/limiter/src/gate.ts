@@ -1,0 +1,193 @@
+import type { Clock } from './clock'
+import { userCall } from './errors'
+import type { RateLimit, ResolvedLimiterOptions } from './options'
+import { RateWindow } from './rate-window'
+
+/** What the gate tells its owner. */
+export interface GateHooks {
+  /** Starts must stop (the gate closed or `pause()`). */
+  closed(): void
+  /** Starts may go on; `cooled` when a cooldown just ended. */
+  opened(cooled: boolean): void
+}
+
+/**
+ * Decides when the next attempt may start: `pause()`, the rate windows (each a sliding log of the
+ * last starts) and the Retry-After cooldown. When they forbid a start, the gate closes and one
+ * timer reopens it at the earliest time they all allow.
+ */
+export class Gate {
+  readonly #clock: Clock
+  readonly #random: () => number
+  readonly #cooldown: ResolvedLimiterOptions['cooldown']
+  readonly #windows: RateWindow[]
+  readonly #hooks: GateHooks
+  #closed = false
+  #paused = false
+  #stopped = false
+  /** Cooldown: no starts before this time (clock ms), jitter included; 0 when none. */
+  #resumeAt = 0
+  /** Cooldown: the end the server asked for, without jitter. */
+  #cooldownEnd = 0
+  #timer: unknown = undefined
+  #timerAt = 0
+
+  constructor(
+    options: Pick<ResolvedLimiterOptions, 'clock' | 'random' | 'cooldown'> & {
+      windows: readonly RateLimit[]
+    },
+    hooks: GateHooks,
+  ) {
+    this.#clock = options.clock
+    this.#random = options.random
+    this.#cooldown = options.cooldown
+    this.#windows = options.windows.map((w) => new RateWindow(w.limit, w.interval))
+    this.#hooks = hooks
+  }
+
+  /** Starts may go on, as far as the gate knows without reading the clock. */
+  get open(): boolean {
+    return !this.#closed && !this.#paused
+  }
+
+  get paused(): boolean {
+    return this.#paused
+  }
+
+  get coolingDown(): boolean {
+    return this.#resumeAt !== 0
+  }
+
+  /** When starts resume after the cooldown (clock ms), 0 when none. */
+  get cooldownUntil(): number {
+    return this.#resumeAt
+  }
+
+  /** `admit` needs the current time (there is a rate window or a cooldown). */
+  get timed(): boolean {
+    return this.#windows.length > 0 || this.#resumeAt !== 0
+  }
+
+  /**
+   * Admits one start at `now` and records it in the rate windows; when no start is allowed now,
+   * closes (until the earliest time one is) and returns false.
+   */
+  admit(now: number): boolean {
+    if (this.#paused || this.#blockedUntil(now) > now) {
+      this.#close(now)
+      return false
+    }
+    if (this.#windows.length > 0) {
+      for (const w of this.#windows) w.record(now)
+      if (this.#blockedUntil(now) > now) this.#close(now)
+    }
+    return true
+  }
+
+  /**
+   * A failure carried a Retry-After of `retryAfter` ms: hold every start until then (at most
+   * `cooldown.maxDelay`, plus jitter). A cooldown only ever extends. Returns the cooldown event,
+   * or undefined when nothing changed.
+   */
+  coolDown(retryAfter: number, now: number): { until: number; delay: number } | undefined {
+    const cooldown = this.#cooldown
+    if (!cooldown) return undefined
+    const wait = Math.min(retryAfter, cooldown.maxDelay)
+    const end = now + wait
+    if (!(wait > 0) || end <= this.#cooldownEnd) return undefined
+    const spread =
+      cooldown.jitter === 0 || wait === Number.POSITIVE_INFINITY ? 0 : userCall('`random`', this.#random)
+    this.#cooldownEnd = end
+    this.#resumeAt = end + spread * cooldown.jitter * wait
+    this.#close(now)
+    return { until: this.#resumeAt, delay: this.#resumeAt - now }
+  }
+
+  pause(): void {
+    this.#paused = true
+    this.#hooks.closed()
+    this.#clearTimer()
+  }
+
+  resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    this.#tryOpen()
+  }
+
+  /**
+   * Work arrived: a gate that closed while the owner was idle (its timer dropped by `sleep`)
+   * checks again. Returns true when it did (and so reopened, or re-armed its timer).
+   */
+  wake(): boolean {
+    if (!this.#closed || this.#timer !== undefined || this.#paused) return false
+    this.#tryOpen()
+    return true
+  }
+
+  /** Nothing to start: drop the timer, so that a long cooldown does not keep the process alive. */
+  sleep(): void {
+    this.#clearTimer()
+  }
+
+  /** Closed for good (the limiter was aborted). */
+  stop(): void {
+    this.#stopped = true
+    this.#clearTimer()
+  }
+
+  /** The earliest time every rate window and the cooldown allow a start. */
+  #blockedUntil(now: number): number {
+    let at = this.#resumeAt > now ? this.#resumeAt : 0
+    for (const w of this.#windows) {
+      const free = w.freeAt()
+      if (free > at) at = free
+    }
+    return at
+  }
+
+  #close(now: number): void {
+    if (!this.#closed) {
+      this.#closed = true
+      this.#hooks.closed()
+    }
+    if (this.#paused) return
+    const at = this.#blockedUntil(now)
+    this.#schedule(at > now ? at : now + 1, now)
+  }
+
+  #schedule(at: number, now: number): void {
+    if (this.#timer !== undefined) {
+      if (this.#timerAt === at) return
+      this.#clock.clearTimeout(this.#timer)
+    }
+    this.#timerAt = at
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined
+        this.#tryOpen()
+      },
+      Math.max(1, at - now),
+    )
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #tryOpen(): void {
+    if (this.#paused || this.#stopped) return
+    const now = this.#clock.now()
+    const at = this.#blockedUntil(now)
+    if (at > now) {
+      this.#schedule(at, now)
+      return
+    }
+    const cooled = this.#resumeAt !== 0
+    this.#resumeAt = 0
+    this.#cooldownEnd = 0
+    this.#closed = false
+    this.#hooks.opened(cooled)
+  }
+}

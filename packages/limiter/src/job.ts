@@ -1,0 +1,95 @@
+import type { Attempt } from './attempt'
+import type { ResolvedCallOptions, RetryPolicy } from './options'
+
+export const QUEUED = 0
+export const RUNNING = 1
+export const WAITING = 2
+export const SETTLED = 3
+
+/** Where the outcome of each job of a `map`/`stream` goes (its batch). */
+export interface JobSink {
+  settled(job: Job, ok: boolean, value: unknown): void
+}
+
+/** What every job of one `run`, `map` or `stream` call shares. */
+export interface JobCall {
+  readonly fn: (...args: never[]) => unknown
+  /** Per-attempt timeout in ms; Infinity: none. */
+  readonly timeout: number
+  readonly policy: RetryPolicy
+  /** Watched per job (`run`); a batch watches its own signal and cancels its jobs. */
+  readonly signal: AbortSignal | undefined
+  /** An attempt's slot is released without waiting for `fn` (a timeout or a signal is in play). */
+  readonly guarded: boolean
+  /** The batch of a `map`/`stream`; undefined for `run` (the job's own promise). */
+  readonly sink: JobSink | undefined
+}
+
+/** The settings of one call, shared by its jobs. */
+export function jobCall(fn: JobCall['fn'], options: ResolvedCallOptions, sink?: JobSink): JobCall {
+  const { timeout, policy, guarded } = options
+  return { fn, timeout, policy, guarded, signal: sink ? undefined : options.signal, sink }
+}
+
+/** One unit of work: a `run` call, or one item of a `map`/`stream`. */
+export class Job {
+  state = QUEUED
+  attempt = 0
+  firstStart = 0
+  current: Attempt | undefined = undefined
+  /** Backoff timer while WAITING. */
+  timer: unknown = undefined
+  /** The failure being retried, while WAITING. */
+  failure: unknown = undefined
+  resolve: ((value: unknown) => void) | undefined = undefined
+  reject: ((error: unknown) => void) | undefined = undefined
+  onAbort: (() => void) | undefined = undefined
+  /** The function p-queue runs for each attempt (made when the job first reaches p-queue). */
+  wrapper: (() => unknown) | undefined = undefined
+  /** Neighbours in the limiter's list of live jobs. */
+  prev: Job | undefined = undefined
+  next: Job | undefined = undefined
+
+  /** `index` and `item` are the item's (map/stream); a `run` job has neither. */
+  constructor(
+    readonly call: JobCall,
+    readonly index = 0,
+    readonly item?: unknown,
+  ) {}
+}
+
+/** The live (not settled) jobs, oldest first, as an intrusive doubly-linked list: O(1) add and remove. */
+export class JobList {
+  #head: Job | undefined = undefined
+  #tail: Job | undefined = undefined
+  #size = 0
+
+  get size(): number {
+    return this.#size
+  }
+
+  add(job: Job): void {
+    job.prev = this.#tail
+    if (this.#tail) this.#tail.next = job
+    else this.#head = job
+    this.#tail = job
+    this.#size++
+  }
+
+  delete(job: Job): void {
+    if (job.prev) job.prev.next = job.next
+    else this.#head = job.next
+    if (job.next) job.next.prev = job.prev
+    else this.#tail = job.prev
+    job.prev = undefined
+    job.next = undefined
+    this.#size--
+  }
+
+  /** A copy, so that jobs can be ended while walking it. */
+  snapshot(): Job[] {
+    const jobs: Job[] = []
+    for (let job = this.#head; job; job = job.next) jobs.push(job)
+    return jobs
+  }
+}
