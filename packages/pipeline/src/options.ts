@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os'
-import type { TransferListItem } from 'node:worker_threads'
 import {
   booleanOption,
   expected,
@@ -39,11 +38,8 @@ export interface PipelineFetchStage<I, F> {
 
 /** A pool the process stage can use: @boundkit/pool's `Pool` fits. */
 export interface PipelineProcessPool {
-  run(
-    task: string,
-    input: unknown,
-    options?: { signal?: AbortSignal; transfer?: readonly TransferListItem[] },
-  ): Promise<unknown>
+  /** The pipeline passes `transfer: 'auto'`: binary payloads move to the worker instead of being copied. */
+  run(task: string, input: unknown, options?: { signal?: AbortSignal; transfer?: 'auto' }): Promise<unknown>
   readonly threads?: number
 }
 

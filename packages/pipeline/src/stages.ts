@@ -4,7 +4,6 @@ import { invalidOption } from './errors'
 import type { PipelineProcessPool, ResolvedPipelineOptions, ResolvedProcess } from './options'
 import { Spill } from './spill'
 import type { StatsTracker } from './stats'
-import { transferables } from './transfer'
 
 /** The two stages and the settings a run needs; built once per pipeline. */
 export interface Stages<I, R> {
@@ -95,7 +94,7 @@ function poolRunner<I, R>(
 ): { run: Stages<I, R>['process']; close: () => Promise<void> } {
   return {
     run: async (data, _item, _index, signal) =>
-      (await pool.run(task, data, { signal, transfer: transferables(data) })) as R,
+      (await pool.run(task, data, { signal, transfer: 'auto' })) as R,
     close,
   }
 }
