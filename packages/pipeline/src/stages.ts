@@ -2,6 +2,7 @@ import { createLimiter, type Limiter } from '@boundkit/limiter'
 import { createPool } from '@boundkit/pool'
 import { invalidOption } from './errors'
 import type { PipelineProcessPool, ResolvedPipelineOptions, ResolvedProcess } from './options'
+import type { PipelineStage } from './outcome'
 import { Spill } from './spill'
 import type { StatsTracker } from './stats'
 
@@ -52,18 +53,15 @@ export function createStages<I, F, R>(
 
 function fetchLimiter<I, F, R>(options: ResolvedPipelineOptions<I, F, R>): Limiter {
   const { fetch } = options
-  try {
-    return createLimiter({
+  return built('fetch', () =>
+    createLimiter({
       concurrency: options.fetchConcurrency,
       rate: fetch.rate,
       retry: fetch.retry,
       cooldown: fetch.cooldown,
       timeout: Number.isFinite(options.fetchTimeout) ? options.fetchTimeout : undefined,
-    })
-  } catch (error) {
-    // The limiter checks the fetch options; report them as this package's, under the `fetch` stage.
-    return invalidOption(`fetch: ${(error as Error).message}`)
-  }
+    }),
+  )
 }
 
 function processRunner<I, F, R>(
@@ -79,11 +77,13 @@ function processRunner<I, F, R>(
   if (process.kind === 'pool') return poolRunner(process.stage.pool, process.stage.task, async () => {})
   // A pool made from a worker file is the pipeline's own: it closes with the pipeline.
   const { stage } = process
-  const pool = createPool({
-    worker: stage.worker,
-    threads: process.threads,
-    ...(stage.initData === undefined ? {} : { initData: stage.initData }),
-  })
+  const pool = built('process', () =>
+    createPool({
+      worker: stage.worker,
+      threads: process.threads,
+      ...(stage.initData === undefined ? {} : { initData: stage.initData }),
+    }),
+  )
   return poolRunner(pool, stage.task, () => pool.close())
 }
 
@@ -96,5 +96,18 @@ function poolRunner<I, R>(
     run: async (data, _item, _index, signal) =>
       (await pool.run(task, data, { signal, transfer: 'auto' })) as R,
     close,
+  }
+}
+
+/**
+ * Builds a stage's engine (the limiter, a pool). They check the options passed through to them; such
+ * an error is reported as this package's `ERR_INVALID_OPTION`, under the stage's name.
+ */
+function built<T>(stage: PipelineStage, build: () => T): T {
+  try {
+    return build()
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_INVALID_OPTION') throw error
+    return invalidOption(`${stage}: ${(error as Error).message}`)
   }
 }

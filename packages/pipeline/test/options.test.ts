@@ -25,6 +25,8 @@ describe('createPipeline options', () => {
     [{ fetch, process: { task: 'x' } }, /`process`/],
     [{ fetch, process: { pool: {}, task: 'x' } }, /`process\.pool`/],
     [{ fetch, process: { worker: 1, task: 'x' } }, /`process\.worker`/],
+    [{ fetch, process: { worker: 'w.mjs', task: 'x', threads: 1e9 } }, /^process: .*`threads`/],
+    [{ fetch: { ...fetch, rate: { limit: 0, interval: 1000 } }, process }, /^fetch: .*`rate\.limit`/],
     [{ fetch, process, spill: { dir: '' } }, /`spill`/],
     [{ fetch, process, ordered: 'yes' }, /`ordered` to be a boolean/],
     [{ fetch, process, signal: 'stop' }, /`signal` to be an AbortSignal/],
