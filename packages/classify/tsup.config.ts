@@ -1,3 +1,8 @@
 import { boundkitConfig } from '../../tsup.shared.ts'
 
-export default boundkitConfig()
+// The command wrapper is a program of its own that classifyCommand starts with `node` (not in
+// `exports`, no types): dist/command-wrapper.cjs, found beside the module that starts it.
+export default boundkitConfig({
+  entry: ['src/index.ts', 'src/command-wrapper.ts'],
+  dts: { entry: ['src/index.ts'] },
+})

@@ -1,7 +1,7 @@
+import { rejection } from '@boundkit/internal'
 import { describe, expect, it } from 'vitest'
-import { rejection } from '../test/rejection'
 import { callsPerSampleFor } from './classify'
-import { classify, format, measure } from './index'
+import { ClassifyError, classify, format, measure } from './index'
 import type { Measurement } from './measure'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -9,7 +9,9 @@ const small = { runs: 2, timeBudget: 3000, maxConcurrency: 4 }
 
 describe('classify: bad input', () => {
   it('rejects a non-function', async () => {
-    const error = await rejection(classify('not a function' as never))
+    const error = await rejection<ClassifyError>(classify('not a function' as never))
+    expect(error).toBeInstanceOf(ClassifyError)
+    expect(error.name).toBe('ClassifyError')
     expect(error.code).toBe('ERR_INVALID_OPTION')
     expect(error.message).toBe('Expected `fn` to be a function, got `"not a function"` (string)')
   })
@@ -20,7 +22,7 @@ describe('classify: bad input', () => {
       { maxConcurrency: 1.5 },
       'Expected `maxConcurrency` to be an integer >= 1 and <= 1024, got `1.5` (number)',
     ],
-    [{ timeBudget: -1 }, 'Expected `timeBudget` to be a number >= 1, got `-1` (number)'],
+    [{ timeBudget: -1 }, 'Expected `timeBudget` to be a number >= 1 (or Infinity), got `-1` (number)'],
     [{ signal: {} }, 'Expected `signal` to be an AbortSignal, got `Object` (object)'],
     [
       { thresholds: { cpuBusy: 2 } },
@@ -105,6 +107,12 @@ describe('classify: the report', () => {
     expect(report.probe.levels.length).toBeGreaterThanOrEqual(1)
   })
 
+  it('takes Infinity as no time budget', async () => {
+    const report = await classify(() => sleep(5), { ...small, timeBudget: Number.POSITIVE_INFINITY })
+    expect(report.samples.length).toBe(small.runs)
+    expect(report.probe.stoppedBy).not.toBe('time-budget')
+  })
+
   it('batches a tiny task so each sample lasts long enough to measure', async () => {
     const report = await classify(() => 1 + 1, { ...small, minSampleTime: 40 })
     const why = JSON.stringify({
@@ -150,6 +158,22 @@ describe('measure', () => {
     })
     expect(sum).toBeGreaterThan(0)
     expect(m.calls).toBe(1)
+  })
+
+  it('waits past the longest timer for a long timeout, and takes Infinity for none', async () => {
+    // A timeout past 2^31-1 ms used to overflow Node's timer, which then fired after 1 ms: ERR_TIMEOUT.
+    expect((await measure(() => sleep(20), { timeout: 2 ** 32 })).calls).toBe(1)
+    expect((await measure(() => sleep(20), { timeout: Number.POSITIVE_INFINITY })).calls).toBe(1)
+  })
+
+  it.each([
+    [null, 'Expected `options` to be an object, got `null`'],
+    [{ timeout: 0 }, 'Expected `timeout` to be a number >= 1 (or Infinity), got `0` (number)'],
+    [{ signal: 'stop' }, 'Expected `signal` to be an AbortSignal, got `"stop"` (string)'],
+  ])('checks its options %j', async (options, message) => {
+    const error = await rejection(measure(() => 1, options as never))
+    expect(error.code).toBe('ERR_INVALID_OPTION')
+    expect(error.message).toMatch(message)
   })
 
   it('fails with coded errors', async () => {

@@ -1,18 +1,17 @@
 import { performance } from 'node:perf_hooks'
+import { runSequence, type Task } from './calls'
 import { environment } from './environment'
-import { createGuard, type Guard } from './guard'
+import { createGuard, type Guard, repeatWithinBudget } from './guard'
+import { type Measurement, measureSample, startWindow, uncontendedMs } from './measure'
+import { median, spread } from './median'
 import {
-  type Measurement,
-  measureSample,
-  runSequence,
-  startWindow,
-  type Task,
-  uncontendedMs,
-} from './measure'
-import { type ClassifyOptions, checkTask, type ParsedOptions, parseOptions } from './options'
+  type ClassifyOptions,
+  checkTask,
+  type ResolvedClassifyOptions,
+  resolveClassifyOptions,
+} from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
-import { median, spread } from './stats'
 import { functionKind, recommend } from './verdict'
 
 /**
@@ -66,7 +65,7 @@ async function warmWindow(task: Task, minMs: number, deadline: number, guard: Gu
  * a row (real offloaded work) or falls below `offloadedCpu` (it was compilation), for at most 6
  * extra windows and a quarter of the time budget. Returns the last window.
  */
-async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Measurement> {
+async function warmUp(task: Task, opts: ResolvedClassifyOptions, guard: Guard): Promise<Measurement> {
   const deadline = performance.now() + opts.timeBudget / 4
   const stopFirst = startWindow()
   await runSequence(task, 1, guard)
@@ -85,7 +84,8 @@ async function warmUp(task: Task, opts: ParsedOptions, guard: Guard): Promise<Me
   return window
 }
 
-function summarise(samples: Measurement[], probe: Probe): Summary {
+/** The medians of the samples (and, for off-main CPU, of the probe's levels too). */
+function summariseSamples(samples: Measurement[], probe: Probe): Summary {
   const calls = samples[0]!.calls
   return {
     callMs: spread(samples.map((m) => m.wallMs / calls)),
@@ -109,9 +109,9 @@ function summarise(samples: Measurement[], probe: Probe): Summary {
  */
 export async function classify(fn: Task, options?: ClassifyOptions): Promise<ClassifyReport> {
   checkTask(fn)
-  const opts = parseOptions(options)
+  const opts = resolveClassifyOptions(options)
   const t0 = performance.now()
-  const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
+  const guard = createGuard(opts.timeBudget, 'timeBudget', opts.signal)
   guard.check()
 
   const warm = await warmUp(fn, opts, guard)
@@ -131,14 +131,8 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
     guard,
   )
 
-  const samples: Measurement[] = []
-  for (let i = 0; i < opts.runs; i++) {
-    // Past the first sample, skip a run that would not fit in the time left.
-    if (i > 0 && median(samples.map((m) => m.wallMs)) > guard.remaining()) break
-    guard.check()
-    samples.push(await measureSample(fn, callsPerSample, guard))
-  }
-  const summary = summarise(samples, probe)
+  const samples = await repeatWithinBudget(opts.runs, guard, () => measureSample(fn, callsPerSample, guard))
+  const summary = summariseSamples(samples, probe)
   const kind = functionKind(summary, opts.thresholds)
 
   const env = environment()

@@ -1,6 +1,6 @@
+import { rejection } from '@boundkit/internal'
 import { describe, expect, it } from 'vitest'
-import { rejection } from '../test/rejection'
-import { classifyCommand, format } from './index'
+import { type ClassifyError, classifyCommand, format } from './index'
 
 const small = { runs: 2, timeBudget: 8000, maxConcurrency: 4 }
 const busyLoop = 'let s = 0; for (let i = 0; i < 1e8; i++) s += i; if (s < 0) console.log(s)'
@@ -38,7 +38,9 @@ describe('classifyCommand', () => {
   })
 
   it('reports a failing command with its exit code and the tail of stderr', async () => {
-    const error = await rejection(classifyCommand('sh', ['-c', 'echo broken pipe >&2; exit 3'], small))
+    const error = await rejection<ClassifyError>(
+      classifyCommand('sh', ['-c', 'echo broken pipe >&2; exit 3'], small),
+    )
     expect(error.code).toBe('ERR_COMMAND_FAILED')
     expect(error.command).toEqual({ exitCode: 3, signal: null, stderrTail: 'broken pipe\n' })
     expect(error.message).toMatch(/exited with code 3: broken pipe/)
@@ -55,5 +57,11 @@ describe('classifyCommand', () => {
       'Expected `args` to be an array of strings, got `"x"` (string)',
     )
     expect((await rejection(classifyCommand('ls', [], { runs: 0 }))).code).toBe('ERR_INVALID_OPTION')
+    expect((await rejection(classifyCommand('ls', [], { cwd: 1 } as never))).message).toBe(
+      'Expected `cwd` to be a string, got `1` (number)',
+    )
+    expect((await rejection(classifyCommand('ls', [], { env: null } as never))).code).toBe(
+      'ERR_INVALID_OPTION',
+    )
   })
 })

@@ -1,23 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { expected } from '@boundkit/internal'
+import { fileURLToPath } from 'node:url'
+import type { WrapperResult, WrapperSpec } from './command-wrapper'
 import { environment } from './environment'
-import { ClassifyError, failOption } from './errors'
-import { createGuard, type Guard } from './guard'
-import { type ClassifyOptions, parseOptions } from './options'
+import { ClassifyError } from './errors'
+import { createGuard, type Guard, repeatWithinBudget } from './guard'
+import { median, spread } from './median'
+import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type RunLevel, runProbe } from './probe'
 import type { CommandReport, CommandRun } from './report'
-import { median, spread } from './stats'
 import { commandKind, recommendCommand } from './verdict'
-import { wrapperSource } from './wrapper'
-
-/** Options of `classifyCommand`: those of `classify`, plus where and how to run the command. */
-export interface CommandOptions extends ClassifyOptions {
-  /** Working directory of the command. @default process.cwd() */
-  cwd?: string
-  /** Environment of the command. @default process.env */
-  env?: NodeJS.ProcessEnv
-}
 
 const tailLength = 2000
 
@@ -58,21 +51,33 @@ function failed(display: string, exitCode: number | null, signal: string | null,
   )
 }
 
-interface WrapperResult {
-  error?: { code: string | null; message: string }
-  wallMs?: number
-  code?: number | null
-  signal?: string | null
-  cpu?: { user: number; system: number } | null
+let wrapper: string | undefined
+
+/**
+ * The wrapper program (src/command-wrapper.ts), built beside this module as command-wrapper.cjs;
+ * running from the sources (this package's own tests), the built one in dist.
+ */
+function wrapperPath(): string {
+  if (wrapper !== undefined) return wrapper
+  for (const candidate of ['./command-wrapper.cjs', '../dist/command-wrapper.cjs']) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url))
+    if (existsSync(path)) {
+      wrapper = path
+      return path
+    }
+  }
+  throw new ClassifyError(
+    'ERR_COMMAND_FAILED',
+    `The wrapper program command-wrapper.cjs is missing beside ${fileURLToPath(import.meta.url)}; ` +
+      'classifyCommand needs the files of @boundkit/classify as published (its dist folder)',
+  )
 }
 
 /** One measured run through the wrapper process. */
-function runWrapped(
-  command: string,
-  args: string[],
-  opts: CommandOptions,
-): Spawned & { result: Promise<CommandRun> } {
-  const child = spawn(process.execPath, ['-e', wrapperSource, JSON.stringify({ command, args })], {
+function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Promise<CommandRun> } {
+  const { command, args } = opts
+  const spec: WrapperSpec = { command, args }
+  const child = spawn(process.execPath, [wrapperPath(), JSON.stringify(spec)], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     cwd: opts.cwd,
     env: opts.env,
@@ -97,7 +102,7 @@ function runWrapped(
         reject(failed(quote(command, args), wrapperCode, wrapperSignal, stderr))
         return
       }
-      if (parsed.error) {
+      if ('error' in parsed) {
         const cause = Object.assign(new Error(parsed.error.message), { code: parsed.error.code })
         if (parsed.error.code === 'ENOENT') reject(notFound(command, cause))
         else {
@@ -114,13 +119,12 @@ function runWrapped(
         }
         return
       }
-      const exitCode = parsed.code ?? null
+      const exitCode = parsed.code
       if (exitCode !== 0) {
-        reject(failed(quote(command, args), exitCode, parsed.signal ?? null, stderr))
+        reject(failed(quote(command, args), exitCode, parsed.signal, stderr))
         return
       }
-      const wallMs = parsed.wallMs!
-      const cpu = parsed.cpu ?? null
+      const { wallMs, cpu } = parsed
       const cpuMs = cpu ? cpu.user + cpu.system : null
       resolve({
         wallMs,
@@ -136,11 +140,8 @@ function runWrapped(
 }
 
 /** One unmeasured run for the probe: the command spawned directly, timed from spawn to exit. */
-function runDirect(
-  command: string,
-  args: string[],
-  opts: CommandOptions,
-): Spawned & { result: Promise<void> } {
+function runDirect(opts: ResolvedCommandOptions): Spawned & { result: Promise<void> } {
+  const { command, args } = opts
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd, env: opts.env })
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -156,11 +157,11 @@ function runDirect(
   return { child, result }
 }
 
-function commandLevel(command: string, args: string[], opts: CommandOptions, guard: Guard): RunLevel {
+function commandLevel(opts: ResolvedCommandOptions, guard: Guard): RunLevel {
   return async (concurrency) => {
     const start = performance.now()
     const runs: Promise<void>[] = []
-    for (let i = 0; i < concurrency; i++) runs.push(guarded(runDirect(command, args, opts), guard))
+    for (let i = 0; i < concurrency; i++) runs.push(guarded(runDirect(opts), guard))
     await Promise.all(runs)
     const wallMs = performance.now() - start
     return {
@@ -175,15 +176,6 @@ function commandLevel(command: string, args: string[], opts: CommandOptions, gua
   }
 }
 
-function checkCommand(command: unknown, args: unknown): asserts args is string[] {
-  if (typeof command !== 'string' || command.length === 0) {
-    failOption(expected('command', 'a non-empty string', command))
-  }
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-    failOption(expected('args', 'an array of strings', args))
-  }
-}
-
 /**
  * Runs `command` with `args` (no shell) `runs` times as a child process and reports wall time and
  * the CPU time of the command and its descendants, with a verdict and a recommendation; then probes
@@ -193,42 +185,24 @@ function checkCommand(command: unknown, args: unknown): asserts args is string[]
 export async function classifyCommand(
   command: string,
   args: readonly string[] = [],
-  options?: CommandOptions,
+  options?: ClassifyCommandOptions,
 ): Promise<CommandReport> {
-  checkCommand(command, args)
-  const opts = parseOptions(options)
-  const extra = (options ?? {}) as CommandOptions
-  if (extra.cwd !== undefined && typeof extra.cwd !== 'string')
-    failOption(expected('cwd', 'a string', extra.cwd))
-  if (extra.env !== undefined && (extra.env === null || typeof extra.env !== 'object')) {
-    failOption(expected('env', 'an object', extra.env))
-  }
-  const argv = [...args]
+  const opts = resolveCommandOptions(command, args, options)
   const t0 = performance.now()
-  const guard = createGuard(t0 + opts.timeBudget, opts.timeBudget, opts.signal)
+  const guard = createGuard(opts.timeBudget, 'timeBudget', opts.signal)
   guard.check()
 
-  const runs: CommandRun[] = []
-  for (let i = 0; i < opts.runs; i++) {
-    if (i > 0 && median(runs.map((r) => r.wallMs)) > guard.remaining()) break
-    guard.check()
-    runs.push(await guarded(runWrapped(command, argv, extra), guard))
-  }
-
+  const runs = await repeatWithinBudget(opts.runs, guard, () => guarded(runWrapped(opts), guard))
   const wall = median(runs.map((r) => r.wallMs))
   const cpuKnown = runs.every((r) => r.cpuMs !== null)
   const cpuMs = cpuKnown ? median(runs.map((r) => r.cpuMs!)) : null
   const cpuRatio = cpuKnown ? median(runs.map((r) => r.cpuRatio!)) : null
-  const probe = await runProbe(
-    commandLevel(command, argv, extra, guard),
-    { ...opts, ...opts.thresholds, patience: 2 },
-    guard,
-  )
+  const probe = await runProbe(commandLevel(opts, guard), { ...opts, ...opts.thresholds, patience: 2 }, guard)
   const env = environment()
   const kind = commandKind(cpuRatio, probe, env, opts.thresholds)
   return {
-    command,
-    args: argv,
+    command: opts.command,
+    args: opts.args,
     kind,
     recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),
     summary: { wallMs: spread(runs.map((r) => r.wallMs)), cpuMs, cpuRatio },

@@ -22,7 +22,7 @@ export interface CommandFailure {
 export class ClassifyError extends BoundkitError<ClassifyErrorCode> {
   override name = 'ClassifyError'
   /** Set on `ERR_COMMAND_FAILED`: exit code, signal and the tail of standard error. */
-  readonly command?: CommandFailure
+  declare readonly command?: CommandFailure
 
   constructor(
     code: ClassifyErrorCode,
@@ -34,6 +34,7 @@ export class ClassifyError extends BoundkitError<ClassifyErrorCode> {
   }
 }
 
-export const failOption = (message: string): never => {
+/** Throws the `ERR_INVALID_OPTION` error of a bad option or argument. */
+export const invalidOption = (message: string): never => {
   throw new ClassifyError('ERR_INVALID_OPTION', message)
 }

@@ -1,6 +1,18 @@
 import type { Probe } from './probe'
 import type { ClassifyReport, CommandReport, TaskKind } from './report'
-import { ms, percent } from './stats'
+
+/** A share as a percentage: one decimal below 10%, whole above. */
+export function percent(value: number): string {
+  const p = value * 100
+  return `${p < 10 ? p.toFixed(1) : Math.round(p)}%`
+}
+
+/** A duration in ms, with the decimals that matter at its size. */
+export function ms(value: number): string {
+  if (value >= 100) return `${Math.round(value)} ms`
+  if (value >= 1) return `${value.toFixed(1)} ms`
+  return `${value.toFixed(3)} ms`
+}
 
 const kindText: Record<TaskKind, string> = {
   io: 'I/O-bound (mostly waiting)',

@@ -13,7 +13,7 @@ export interface Guard {
   wait<T>(promise: PromiseLike<T>, mapError?: (error: unknown) => unknown): Promise<T>
   /** Throws ERR_ABORTED or ERR_TIMEOUT when either has already happened. */
   check(): void
-  /** Milliseconds left before the deadline. */
+  /** Milliseconds left before the deadline (`Infinity` when there is none). */
   remaining(): number
 }
 
@@ -22,15 +22,29 @@ export function taskFailed(error: unknown): ClassifyError {
   return new ClassifyError('ERR_TASK_FAILED', `The task failed: ${text}`, { cause: error })
 }
 
-export function aborted(signal: AbortSignal): ClassifyError {
+function aborted(signal: AbortSignal): ClassifyError {
   return new ClassifyError('ERR_ABORTED', 'The classification was aborted', { cause: signal.reason })
 }
 
-export function createGuard(deadline: number, budgetMs: number, signal?: AbortSignal): Guard {
+/** The longest delay `setTimeout` takes; a longer one overflows and fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A guard whose deadline is `budgetMs` from now (`Infinity`: none). `option` names the option that
+ * set it in the ERR_TIMEOUT message.
+ */
+export function createGuard(
+  budgetMs: number,
+  option: 'timeBudget' | 'timeout',
+  signal: AbortSignal | undefined,
+): Guard {
+  const deadline = performance.now() + budgetMs
   const timeout = () =>
     new ClassifyError(
       'ERR_TIMEOUT',
-      `The task did not settle within the time budget of ${budgetMs} ms (raise \`timeBudget\` for slow tasks)`,
+      option === 'timeBudget'
+        ? `The task did not settle within the time budget of ${budgetMs} ms (raise \`timeBudget\` for slow tasks)`
+        : `The task did not settle within the timeout of ${budgetMs} ms`,
     )
   const remaining = () => deadline - performance.now()
   return {
@@ -43,7 +57,16 @@ export function createGuard(deadline: number, budgetMs: number, signal?: AbortSi
       return new Promise<T>((resolve, reject) => {
         if (signal?.aborted) return reject(aborted(signal))
         const onAbort = () => finish(() => reject(aborted(signal!)))
-        const timer = setTimeout(() => finish(() => reject(timeout())), Math.max(0, remaining()))
+        let timer: NodeJS.Timeout | undefined
+        // A deadline past what one timer can wait is reached in steps; none is set without a deadline.
+        const arm = () => {
+          const left = remaining()
+          if (left === Number.POSITIVE_INFINITY) return
+          timer = setTimeout(
+            () => (remaining() > 0 ? arm() : finish(() => reject(timeout()))),
+            Math.max(0, Math.min(left, MAX_TIMER_MS)),
+          )
+        }
         let done = false
         function finish(action: () => void) {
           if (done) return
@@ -53,6 +76,7 @@ export function createGuard(deadline: number, budgetMs: number, signal?: AbortSi
           action()
         }
         signal?.addEventListener('abort', onAbort, { once: true })
+        arm()
         promise.then(
           (value) => finish(() => resolve(value)),
           (error) => finish(() => reject(mapError(error))),
@@ -60,4 +84,24 @@ export function createGuard(deadline: number, budgetMs: number, signal?: AbortSi
       })
     },
   }
+}
+
+/**
+ * Runs `runOnce` up to `runs` times one after another. Past the first run, a run that may not fit in
+ * the time left is skipped, and so are all after it: one that varies (a network call, a loaded
+ * machine) can take as long as its slowest run so far, and one still running when the time is up
+ * fails the whole classification with ERR_TIMEOUT.
+ */
+export async function repeatWithinBudget<T extends { wallMs: number }>(
+  runs: number,
+  guard: Guard,
+  runOnce: () => Promise<T>,
+): Promise<T[]> {
+  const done: T[] = []
+  for (let i = 0; i < runs; i++) {
+    if (i > 0 && Math.max(...done.map((r) => r.wallMs)) > guard.remaining()) break
+    guard.check()
+    done.push(await runOnce())
+  }
+  return done
 }

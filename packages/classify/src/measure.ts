@@ -1,10 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { createGuard, type Guard, taskFailed } from './guard'
-import { parseMeasureOptions } from './options'
-
-/** A task to classify: sync or async, called with no arguments. */
-export type Task = () => unknown
+import { runSequence, type Task } from './calls'
+import { createGuard, type Guard } from './guard'
+import { type ClassifyMeasureOptions, resolveMeasureOptions } from './options'
+import { otherThreadsDelta, otherThreadTimes, threadTimes, windowWait } from './thread-times'
 
 /** The raw figures of one measured sample (one or more calls of the task, one after another). */
 export interface Measurement {
@@ -56,142 +54,6 @@ export interface Measurement {
    * `offMainCpuMs / wallMs`.
    */
   offMainRatio: number
-}
-
-/** Options of `measure`. */
-export interface MeasureOptions {
-  /** Give up waiting for the task after this many ms: `ERR_TIMEOUT`. @default 60000 */
-  timeout?: number
-  /** Stop waiting when aborted: `ERR_ABORTED`. */
-  signal?: AbortSignal
-}
-
-type ThreadCpu = () => { user: number; system: number }
-const threadCpuUsage = (process as unknown as { threadCpuUsage?: ThreadCpu }).threadCpuUsage
-
-interface ThreadTimes {
-  /** CPU time of the calling thread, ms. */
-  cpuMs: number
-  /** Time the calling thread was ready to run but waited for a core, ms; `null` if unknown. */
-  waitMs: number | null
-}
-
-let schedstatWorks = process.platform === 'linux'
-
-/**
- * The calling thread's own times. On Linux, /proc/thread-self/schedstat gives nanosecond figures of
- * time on a CPU and time waiting in the run queue; elsewhere `process.threadCpuUsage` (Node >= 23.9)
- * gives CPU time alone; otherwise nothing.
- */
-function threadTimes(): ThreadTimes | null {
-  if (schedstatWorks) {
-    try {
-      const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')
-      return { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 }
-    } catch {
-      schedstatWorks = false
-    }
-  }
-  if (typeof threadCpuUsage !== 'function') return null
-  const usage = threadCpuUsage.call(process)
-  return { cpuMs: (usage.user + usage.system) / 1000, waitMs: null }
-}
-
-/**
- * Threads of V8's own (garbage collection, compilation) and the inspector's, by the names Node >= 22
- * gives them: their CPU is the engine's housekeeping, not work the task handed off, and on a loaded
- * machine a few ms of it would otherwise read as a busy thread. Node 20 names every thread `node`,
- * so there all other threads count.
- */
-const ENGINE_THREADS = /^(V8|DelayedTaskSche|SignalInspector)/
-
-/**
- * A thread's run-queue wait within a window, cut to the time it did not run there. The kernel adds a
- * wait to the counter only when the thread gets a core back, so a window can be charged with a wait
- * longer than the window itself (seen under load: 20 ms of wait in a 3 ms window of a thread that
- * computed all 3 ms), which would leave no time for the thread's own work.
- */
-export function windowWait(wallMs: number, cpuMs: number, waitMs: number): number {
-  return Math.max(0, Math.min(waitMs, wallMs - cpuMs))
-}
-
-/**
- * CPU time and run-queue wait summed over the process's other threads (libuv's thread pool, worker
- * threads), ms, from /proc/self/task/<tid>/schedstat; `null` where that is not readable.
- */
-function otherThreadTimes(): Map<string, [number, number]> | null {
-  if (!schedstatWorks) return null
-  try {
-    const self = readFileSync('/proc/thread-self/stat', 'latin1').split(' ', 1)[0]
-    const times = new Map<string, [number, number]>()
-    for (const tid of readdirSync('/proc/self/task')) {
-      if (tid === self) continue
-      try {
-        if (ENGINE_THREADS.test(readFileSync(`/proc/self/task/${tid}/comm`, 'latin1'))) continue
-        const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')
-        times.set(tid, [Number(run) / 1e6, Number(wait) / 1e6])
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-    return times
-  } catch {
-    return null
-  }
-}
-
-/**
- * The other threads' CPU time, their run-queue wait, and their load-corrected busy share: for each
- * thread, its CPU time over the wall time less its own wait for a core and the main thread's (the
- * main thread, kept waiting, cannot hand out the next piece of work), summed. A pool thread
- * computing the whole time reads 1 however loaded the machine is.
- */
-function otherThreadsDelta(
-  before: Map<string, [number, number]> | null,
-  after: Map<string, [number, number]> | null,
-  wallMs: number,
-  mainWaitMs: number,
-): { cpuMs: number; waitMs: number; share: number } | null {
-  if (!before || !after) return null
-  let cpuMs = 0
-  let waitMs = 0
-  let share = 0
-  for (const [tid, [run, wait]] of after) {
-    const [run0, wait0] = before.get(tid) ?? [0, 0]
-    const cpu = Math.max(0, run - run0)
-    const waited = windowWait(wallMs, cpu, wait - wait0)
-    cpuMs += cpu
-    waitMs += waited
-    share += cpu / Math.max(wallMs - waited - mainWaitMs, cpu, 1e-6)
-  }
-  return { cpuMs, waitMs, share }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
-}
-
-/** Calls `task` once; a sync throw becomes ERR_TASK_FAILED, a promise is awaited under the guard. */
-export function callTask(task: Task, guard: Guard): Promise<unknown> | undefined {
-  let result: unknown
-  try {
-    result = task()
-  } catch (error) {
-    throw taskFailed(error)
-  }
-  return isThenable(result) ? guard.wait(result) : undefined
-}
-
-/** Runs `calls` calls of the task one after another; sync calls never yield to the event loop. */
-export async function runSequence(task: Task, calls: number, guard: Guard): Promise<void> {
-  for (let i = 0; i < calls; i++) {
-    const pending = callTask(task, guard)
-    if (pending) await pending
-  }
 }
 
 const MIN_CPU_WINDOW_MS = 20
@@ -290,9 +152,9 @@ export async function measureSample(task: Task, calls: number, guard: Guard): Pr
  * Runs `fn` once and returns the raw figures of that run: wall time, process CPU time, main-thread
  * event-loop utilization and the CPU time spent off the main thread. For callers with their own rules.
  */
-export async function measure(fn: Task, options: MeasureOptions = {}): Promise<Measurement> {
-  const { timeout, signal } = parseMeasureOptions(fn, options)
-  const guard = createGuard(performance.now() + timeout, timeout, signal)
+export async function measure(fn: Task, options?: ClassifyMeasureOptions): Promise<Measurement> {
+  const { timeout, signal } = resolveMeasureOptions(fn, options)
+  const guard = createGuard(timeout, 'timeout', signal)
   guard.check()
   return measureSample(fn, 1, guard)
 }

@@ -1,5 +1,5 @@
-import { expected, numberOption, signalOption } from '@boundkit/internal'
-import { ClassifyError, failOption } from './errors'
+import { expected, numberOption, signalOption, timeoutOption } from '@boundkit/internal'
+import { invalidOption } from './errors'
 
 /**
  * The rules that turn measurements into a verdict. Every figure is a ratio or a duration, so the
@@ -47,8 +47,9 @@ export interface ClassifyOptions {
   /** Measured samples after one warm-up call. @default 3 */
   runs?: number
   /**
-   * Total time classification may take, ms. Runs and probe levels that would not fit are skipped;
-   * a task that has not settled when it runs out fails with `ERR_TIMEOUT`. @default 5000
+   * Total time classification may take, ms (`>= 1`, or `Infinity` for no limit). Runs and probe
+   * levels that would not fit are skipped; a task that has not settled when it runs out fails with
+   * `ERR_TIMEOUT`. @default 5000
    */
   timeBudget?: number
   /** Highest concurrency the probe tries (1, 2, 4, ... up to this). @default 16 */
@@ -64,7 +65,23 @@ export interface ClassifyOptions {
   thresholds?: Partial<Thresholds>
 }
 
-export interface ParsedOptions {
+/** Options of `classifyCommand`: those of `classify`, plus where and how to run the command. */
+export interface ClassifyCommandOptions extends ClassifyOptions {
+  /** Working directory of the command. @default process.cwd() */
+  cwd?: string
+  /** Environment of the command. @default process.env */
+  env?: NodeJS.ProcessEnv
+}
+
+/** Options of `measure`. */
+export interface ClassifyMeasureOptions {
+  /** Give up waiting for the task after this many ms (`>= 1`, or `Infinity`): `ERR_TIMEOUT`. @default 60000 */
+  timeout?: number
+  /** Stop waiting when aborted: `ERR_ABORTED`. */
+  signal?: AbortSignal
+}
+
+export interface ResolvedClassifyOptions {
   runs: number
   timeBudget: number
   maxConcurrency: number
@@ -73,23 +90,30 @@ export interface ParsedOptions {
   thresholds: Thresholds
 }
 
+export interface ResolvedCommandOptions extends ResolvedClassifyOptions {
+  command: string
+  args: string[]
+  cwd: string | undefined
+  env: NodeJS.ProcessEnv | undefined
+}
+
 const ratio = { min: 0, max: 1 }
 
 function parseThresholds(value: unknown): Thresholds {
   if (value === undefined) return { ...defaultThresholds }
   if (value === null || typeof value !== 'object') {
-    failOption(expected('thresholds', 'an object', value))
+    invalidOption(expected('thresholds', 'an object', value))
   }
   const given = value as Record<string, unknown>
   const known = Object.keys(defaultThresholds)
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) {
-      failOption(`Unknown threshold \`${key}\`; known thresholds: ${known.join(', ')}`)
+      invalidOption(`Unknown threshold \`${key}\`; known thresholds: ${known.join(', ')}`)
     }
   }
   const d = defaultThresholds
   const n = (name: keyof Thresholds, rule: Parameters<typeof numberOption>[3]) =>
-    numberOption(failOption, `thresholds.${name}`, given[name], rule, d[name])
+    numberOption(invalidOption, `thresholds.${name}`, given[name], rule, d[name])
   const result: Thresholds = {
     cpuBusy: n('cpuBusy', ratio),
     mixedBusy: n('mixedBusy', ratio),
@@ -101,53 +125,86 @@ function parseThresholds(value: unknown): Thresholds {
     commandIo: n('commandIo', { min: 0 }),
   }
   if (result.mixedBusy > result.cpuBusy) {
-    failOption(
+    invalidOption(
       `Expected \`thresholds.mixedBusy\` (${result.mixedBusy}) to be <= \`thresholds.cpuBusy\` (${result.cpuBusy})`,
     )
   }
   if (result.commandIo > result.commandCpu) {
-    failOption(
+    invalidOption(
       `Expected \`thresholds.commandIo\` (${result.commandIo}) to be <= \`thresholds.commandCpu\` (${result.commandCpu})`,
     )
   }
   return result
 }
 
-export function parseOptions(options: unknown): ParsedOptions {
-  if (options === undefined) options = {}
-  if (options === null || typeof options !== 'object') failOption(expected('options', 'an object', options))
-  const o = options as Record<string, unknown>
+/** The options object itself: `undefined` is no options; anything else must be an object. */
+function optionsObject(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object')
+    invalidOption(expected('options', 'an object', options))
+  return options as Record<string, unknown>
+}
+
+/** Checks the options of `classify` (and the shared ones of `classifyCommand`), with defaults. */
+export function resolveClassifyOptions(options: unknown): ResolvedClassifyOptions {
+  const o = optionsObject(options)
   return {
-    runs: numberOption(failOption, 'runs', o.runs, { integer: true, min: 1, max: 1000 }, 3),
-    timeBudget: numberOption(failOption, 'timeBudget', o.timeBudget, { min: 1 }, 5000),
+    runs: numberOption(invalidOption, 'runs', o.runs, { integer: true, min: 1, max: 1000 }, 3),
+    timeBudget: timeoutOption(invalidOption, 'timeBudget', o.timeBudget, 5000),
     maxConcurrency: numberOption(
-      failOption,
+      invalidOption,
       'maxConcurrency',
       o.maxConcurrency,
       { integer: true, min: 1, max: 1024 },
       16,
     ),
-    minSampleTime: numberOption(failOption, 'minSampleTime', o.minSampleTime, { min: 0 }, 50),
-    signal: signalOption(failOption, 'signal', o.signal),
+    minSampleTime: numberOption(invalidOption, 'minSampleTime', o.minSampleTime, { min: 0 }, 50),
+    signal: signalOption(invalidOption, 'signal', o.signal),
     thresholds: parseThresholds(o.thresholds),
   }
 }
 
+/** Checks the task given to `classify` or `measure`. */
 export function checkTask(fn: unknown): void {
-  if (typeof fn !== 'function') {
-    throw new ClassifyError('ERR_INVALID_OPTION', expected('fn', 'a function', fn))
+  if (typeof fn !== 'function') invalidOption(expected('fn', 'a function', fn))
+}
+
+/** Checks the command, its arguments and the options of `classifyCommand`. */
+export function resolveCommandOptions(
+  command: unknown,
+  args: unknown,
+  options: unknown,
+): ResolvedCommandOptions {
+  if (typeof command !== 'string' || command.length === 0) {
+    invalidOption(expected('command', 'a non-empty string', command))
+  }
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    invalidOption(expected('args', 'an array of strings', args))
+  }
+  const resolved = resolveClassifyOptions(options)
+  const { cwd, env } = optionsObject(options)
+  if (cwd !== undefined && typeof cwd !== 'string') invalidOption(expected('cwd', 'a string', cwd))
+  if (env !== undefined && (env === null || typeof env !== 'object')) {
+    invalidOption(expected('env', 'an object', env))
+  }
+  return {
+    ...resolved,
+    command: command as string,
+    args: [...(args as string[])],
+    cwd: cwd as string | undefined,
+    env: env as NodeJS.ProcessEnv | undefined,
   }
 }
 
-export function parseMeasureOptions(
+/** Checks the task and the options of `measure`. */
+export function resolveMeasureOptions(
   fn: unknown,
   options: unknown,
 ): { timeout: number; signal: AbortSignal | undefined } {
   checkTask(fn)
-  if (options === null || typeof options !== 'object') failOption(expected('options', 'an object', options))
-  const o = options as Record<string, unknown>
+  const o = optionsObject(options)
   return {
-    timeout: numberOption(failOption, 'timeout', o.timeout, { min: 1 }, 60_000),
-    signal: signalOption(failOption, 'signal', o.signal),
+    timeout: timeoutOption(invalidOption, 'timeout', o.timeout, 60_000),
+    signal: signalOption(invalidOption, 'signal', o.signal),
   }
 }

@@ -1,5 +1,6 @@
+import { runSequence, type Task } from './calls'
 import type { Guard } from './guard'
-import { runSequence, startWindow, type Task } from './measure'
+import { startWindow } from './measure'
 
 /** Throughput at one level of the concurrency probe. */
 export interface ProbeLevel {
@@ -104,10 +105,11 @@ export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guar
       break
     }
   }
-  return summarise(levels, stoppedBy, settings.kneeFraction)
+  return probeFromLevels(levels, stoppedBy, settings.kneeFraction)
 }
 
-export function summarise(levels: ProbeLevel[], stoppedBy: ProbeStop, kneeFraction: number): Probe {
+/** The probe's result from its levels: the knee and the best speedup over concurrency 1. */
+export function probeFromLevels(levels: ProbeLevel[], stoppedBy: ProbeStop, kneeFraction: number): Probe {
   const best = Math.max(...levels.map((l) => l.throughput))
   const knee = levels.find((l) => l.throughput >= kneeFraction * best)?.concurrency ?? 1
   return { levels, knee, bestSpeedup: best / levels[0]!.throughput, stoppedBy }

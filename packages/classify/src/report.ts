@@ -1,7 +1,7 @@
 import type { Measurement } from './measure'
+import type { Spread } from './median'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
-import type { Spread } from './stats'
 
 /**
  * What kind of work a task is:

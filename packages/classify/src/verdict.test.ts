@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { defaultThresholds } from './options'
-import { type Probe, type ProbeLevel, runProbe, summarise } from './probe'
+import { type Probe, type ProbeLevel, probeFromLevels, runProbe } from './probe'
 import type { Environment, Summary } from './report'
 import { commandKind, functionKind, recommend, recommendCommand } from './verdict'
 
@@ -26,7 +26,7 @@ function level(concurrency: number, throughput: number): ProbeLevel {
 }
 
 function probe(throughputs: number[], stoppedBy: Probe['stoppedBy'] = 'plateau'): Probe {
-  return summarise(
+  return probeFromLevels(
     throughputs.map((tp, i) => level(2 ** i, tp)),
     stoppedBy,
     t.kneeFraction,

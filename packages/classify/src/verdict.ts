@@ -1,7 +1,7 @@
+import { ms, percent } from './format'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
 import type { Environment, Recommendation, Strategy, Summary, TaskKind } from './report'
-import { ms, percent } from './stats'
 
 /** The kind of a function's work, from the medians of its samples. */
 export function functionKind(summary: Summary, t: Thresholds): TaskKind {
@@ -30,7 +30,7 @@ function fixed(value: number): string {
 }
 
 /** "throughput grew 7.6x from 1 to 8 concurrent runs (knee at 8; ...)". */
-export function probeSentence(probe: Probe): string {
+function probeSentence(probe: Probe): string {
   const last = probe.levels[probe.levels.length - 1]!
   if (probe.levels.length < 2) {
     return 'The concurrency probe had no time left in the time budget to try more than one run at a time.'

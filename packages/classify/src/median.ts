@@ -1,4 +1,4 @@
-/** Small statistics over samples. */
+/** The median of a list of figures (`NaN` for none). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN
   const sorted = [...values].sort((a, b) => a - b)
@@ -20,21 +20,4 @@ export function spread(values: readonly number[]): Spread {
   const min = Math.min(...values)
   const max = Math.max(...values)
   return { median: m, min, max, spread: m > 0 ? (max - min) / m : 0 }
-}
-
-/** Rounds for reports: keeps JSON short without losing meaning. */
-export function round(value: number, digits = 3): number {
-  const f = 10 ** digits
-  return Math.round(value * f) / f
-}
-
-export function percent(value: number): string {
-  const p = value * 100
-  return `${p < 10 ? p.toFixed(1) : Math.round(p)}%`
-}
-
-export function ms(value: number): string {
-  if (value >= 100) return `${Math.round(value)} ms`
-  if (value >= 1) return `${value.toFixed(1)} ms`
-  return `${value.toFixed(3)} ms`
 }
