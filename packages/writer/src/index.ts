@@ -9,5 +9,5 @@ export type {
   WriterWriteOptions,
 } from './options'
 export { readCompleted } from './resume'
-export type { WriterStats } from './stats'
+export type { WriterEvents, WriterStats } from './stats'
 export { Writer } from './writer'

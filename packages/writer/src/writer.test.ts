@@ -350,6 +350,29 @@ describe('stats', () => {
     })
     expect(first.recordsWritten).toBe(0)
   })
+
+  it("reports each written batch's stats through on('progress'); a throwing listener breaks nothing", async () => {
+    const writer = await openWriter(join(tempDir(), 'out.jsonl'))
+    const seen: number[] = []
+    const off = writer.on('progress', (stats) => seen.push(stats.recordsWritten))
+    const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    let warnings = 0
+    writer.on('progress', () => {
+      throw new Error('listener bug')
+    })
+    try {
+      await Promise.all([writer.write(1), writer.write(2)])
+      await writer.write(3)
+      off()
+      await writer.write(4)
+      await writer.close()
+      warnings = warning.mock.calls.length
+    } finally {
+      warning.mockRestore()
+    }
+    expect(seen).toEqual([2, 3])
+    expect(warnings).toBe(3)
+  })
 })
 
 describe('close', () => {

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises'
-import { asyncDispose } from '@boundkit/internal'
+import { asyncDispose, Emitter, type Listener } from '@boundkit/internal'
 import type { Admission } from './admission'
 import { GroupCommit } from './commit'
 import { type Encoded, encoderFor } from './encode'
@@ -7,7 +7,7 @@ import { messageOf, WriterError } from './errors'
 import { releaseLock } from './lock'
 import { type ResolvedWriterOptions, resolveWriteOptions, type WriterWriteOptions } from './options'
 import { OrderedAdmission } from './ordered'
-import type { WriterStats } from './stats'
+import type { WriterEvents, WriterStats } from './stats'
 import { UnorderedAdmission } from './unordered'
 
 /** What `openWriter` hands the constructor. */
@@ -40,6 +40,7 @@ export class Writer<T = unknown> {
   readonly #commit: GroupCommit
   readonly #admission: Admission
   readonly #lockPath: string | undefined
+  readonly #events = new Emitter<WriterEvents>()
   readonly #firstSeq: number
   #closing: Promise<void> | undefined
 
@@ -57,7 +58,10 @@ export class Writer<T = unknown> {
       durability: options.durability,
       size: parts.size,
       firstSeq: options.ordered ? firstSeq : undefined,
-      onWritten: () => this.#admission.written(),
+      onWritten: () => {
+        this.#admission.written()
+        this.#events.emit('progress', () => this.stats())
+      },
       onFail: (error) => this.#admission.reject(error),
     })
     this.#firstSeq = firstSeq
@@ -86,6 +90,14 @@ export class Writer<T = unknown> {
       waiting: admission.waiting,
       nextSeq: this.nextSeq,
     }
+  }
+
+  /**
+   * Listens to `'progress'` (the stats after each batch written); returns the function that
+   * unsubscribes. A listener that throws becomes a process warning and never breaks the writing.
+   */
+  on<K extends keyof WriterEvents>(event: K, listener: Listener<WriterEvents[K]>): () => void {
+    return this.#events.on(event, listener)
   }
 
   /**
