@@ -1,10 +1,14 @@
-// A bare worker_threads worker (no pool) for the CPU benchmark's reference case: computes `count`
-// fibonacci(n) per message.
+// A hand-written worker_threads worker (no pool) for the CPU benchmark's limit: given a results
+// array on a SharedArrayBuffer once, it fills the `[start, end)` slice each message names with fib(n).
 import { parentPort } from 'node:worker_threads'
-import { fib } from './fib-worker.mjs'
+import { fib } from './fib.mjs'
 
-parentPort.on('message', ({ n, count }) => {
-  let total = 0
-  for (let i = 0; i < count; i++) total += fib(n)
-  parentPort.postMessage(total)
+let results
+parentPort.on('message', (message) => {
+  if (message.results) {
+    results = message.results
+    return
+  }
+  for (let i = message.start; i < message.end; i++) results[i] = fib(message.n)
+  parentPort.postMessage(message.end - message.start)
 })

@@ -1,7 +1,4 @@
 import { defineWorker } from '@boundkit/pool'
-
-export function fib(n) {
-  return n < 2 ? n : fib(n - 1) + fib(n - 2)
-}
+import { fib } from './fib.mjs'
 
 export default defineWorker({ tasks: { fib } })

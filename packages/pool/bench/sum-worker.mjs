@@ -1,18 +1,11 @@
 import { defineWorker } from '@boundkit/pool'
+import { sumRange } from './sum-range.mjs'
 
 export default defineWorker({
   tasks: {
     // Sums a whole (copied) array.
-    sumCopy(array) {
-      let total = 0
-      for (let i = 0; i < array.length; i++) total += array[i]
-      return total
-    },
+    sumCopy: (array) => sumRange(array, 0, array.length),
     // Sums one slice of a shared array, read in place.
-    sumShared({ array, start, end }) {
-      let total = 0
-      for (let i = start; i < end; i++) total += array[i]
-      return total
-    },
+    sumShared: ({ array, start, end }) => sumRange(array, start, end),
   },
 })

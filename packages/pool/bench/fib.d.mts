@@ -1,0 +1,1 @@
+export function fib(n: number): number

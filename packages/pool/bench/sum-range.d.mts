@@ -1,0 +1,1 @@
+export function sumRange(array: Float64Array, start: number, end: number): number
