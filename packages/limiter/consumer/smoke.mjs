@@ -15,6 +15,13 @@ const outcomes = await limiter.map(
 const summary = outcomes.map((o) => `${o.index}:${o.status}:${o.attempts}`).join(',')
 if (summary !== '0:fulfilled:1,1:fulfilled:2,2:fulfilled:1,3:rejected:1')
   throw new Error(`unexpected ${summary}`)
+const { done, failed } = limiter.stats()
+if (done !== 3 || failed !== 1) throw new Error(`stats() gave done ${done}, failed ${failed}`)
+const tooLong = await limiter
+  .run(() => Promise.reject(Object.assign(new Error('quota'), { status: 429, retryAfter: 86_400 })))
+  .catch((e) => e)
+if (tooLong.code !== 'ERR_RETRY_AFTER_TOO_LONG')
+  throw new Error(`expected ERR_RETRY_AFTER_TOO_LONG, got ${tooLong.code}`)
 if ((await retry(async ({ attempt }) => attempt, {})) !== 1) throw new Error('retry failed')
 const sem = new Semaphore(1)
 const release = await sem.acquire()
