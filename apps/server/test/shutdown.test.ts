@@ -239,10 +239,11 @@ describe('standalone main.js', () => {
   })
 
   it('exits 0 on SIGINT when idle', async () => {
-    const { proc } = await startMain([])
+    const { proc, output } = await startMain([])
     const exited = once(proc, 'exit')
     proc.kill('SIGINT')
-    expect(await exited).toEqual([0, null])
+    // The output is compared too, so that a failure shows what the server said.
+    expect({ exit: await exited, output: output() }).toEqual({ exit: [0, null], output: expect.any(String) })
   })
 
   it('exits 2 with a clear message on a bad setting', async () => {
