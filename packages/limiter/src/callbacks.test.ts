@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
+import { http } from '../test/http-error'
 import { createLimiter, type LimiterOptions, retry } from './index'
-
-const http = (status: number, extra: object = {}) =>
-  Object.assign(new Error(`HTTP ${status}`), { status }, extra)
 
 // A listener's error becomes a process warning; collect them instead of printing them.
 let warnings: Error[] = []

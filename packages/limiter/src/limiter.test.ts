@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FakeClock, flush } from '../test/fake-clock'
+import { http } from '../test/http-error'
 import { createLimiter, type LimiterStats } from './index'
-
-const http = (status: number, extra: object = {}) =>
-  Object.assign(new Error(`HTTP ${status}`), { status }, extra)
 
 /** A task that resolves when the test says so, counting how many run at once. */
 function gate() {
@@ -93,18 +91,12 @@ describe('run', () => {
   it('gives up with ERR_RETRIES_EXHAUSTED carrying the last error and attempts', async () => {
     const clock = new FakeClock()
     const limiter = createLimiter({ retry: { retries: 2, minDelay: 1 }, clock })
-    const last = http(500)
-    let n = 0
-    const promise = limiter
-      .run(async () => {
-        n++
-        throw n === 3 ? last : http(500)
-      })
-      .catch((e) => e)
+    const failures = [http(500), http(502), http(503)]
+    const promise = limiter.run(({ attempt }) => Promise.reject(failures[attempt - 1])).catch((e) => e)
     await clock.runAll()
-    const error = await promise
-    expect(error).toMatchObject({ code: 'ERR_RETRIES_EXHAUSTED', attempts: 3 })
-    expect(error.cause).toBe(last)
+    const { code, attempts, cause } = await promise
+    expect([code, attempts, cause]).toEqual(['ERR_RETRIES_EXHAUSTED', 3, failures[2]])
+    expect(cause).toBe(failures[2])
   })
 
   it('a retry gives its slot back while it waits its backoff', async () => {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
+import { http } from '../test/http-error'
 import { createLimiter, retry } from './index'
 
 const MAX_TIMER = 2 ** 31 - 1
-
-const http = (status: number, extra: object = {}) =>
-  Object.assign(new Error(`HTTP ${status}`), { status }, extra)
 
 /** Tracks whether a promise has settled, without awaiting it. */
 function track<T>(promise: Promise<T>) {

@@ -90,10 +90,42 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
     expect(limiter.stats().done).toBe(0)
   })
 
+  const perCall: [string, object, string][] = [
+    ['timeout 0.5', { timeout: 0.5 }, '`timeout`'],
+    ['timeout NaN', { timeout: Number.NaN }, '`timeout`'],
+    ['signal not a signal', { signal: 'stop' }, '`signal`'],
+    ['retry 5', { retry: 5 }, '`retry`'],
+    ['retry.retries -1', { retry: { retries: -1 } }, '`retry.retries`'],
+    ['retry.maxRetryAfter NaN', { retry: { maxRetryAfter: Number.NaN } }, '`retry.maxRetryAfter`'],
+    ['window 1.5', { window: 1.5 }, '`window`'],
+  ]
+  it.each(perCall)('per call, in run, map and stream: %s', async (_name, options, fragment) => {
+    const limiter = createLimiter()
+    const invalid = { code: 'ERR_INVALID_OPTION', message: expect.stringContaining(fragment) }
+    const isWindow = fragment === '`window`'
+    if (!isWindow) await expect(limiter.run(async () => 1, options)).rejects.toMatchObject(invalid)
+    await expect(limiter.map([1], async () => 1, options)).rejects.toMatchObject(invalid)
+    await expect(limiter.stream([1], async () => 1, options).next()).rejects.toMatchObject(invalid)
+    expect(limiter.stats().done).toBe(0)
+  })
+
+  it('checks settle, the options object, and on()', async () => {
+    const limiter = createLimiter()
+    const invalid = { code: 'ERR_INVALID_OPTION' }
+    await expect(limiter.map([1], async () => 1, { settle: 'yes' as never })).rejects.toMatchObject(invalid)
+    await expect(limiter.run(async () => 1, null as never)).rejects.toMatchObject(invalid)
+    expect(codeOf(() => limiter.on('done' as never, () => {})).code).toBe('ERR_INVALID_OPTION')
+    expect(codeOf(() => limiter.on('progress', 5 as never)).code).toBe('ERR_INVALID_OPTION')
+  })
+
   it('checks retry() and Semaphore options', async () => {
     await expect(retry(async () => 1, { retries: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(retry(async () => 1, { onRetry: 1 as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
     expect(codeOf(() => new Semaphore(0)).code).toBe('ERR_INVALID_OPTION')
     expect(codeOf(() => new Semaphore(1.5)).code).toBe('ERR_INVALID_OPTION')
     expect(codeOf(() => new Semaphore(undefined as never)).code).toBe('ERR_INVALID_OPTION')
+    await expect(new Semaphore(1).run('nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
   })
 })

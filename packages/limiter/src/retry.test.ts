@@ -1,61 +1,36 @@
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
-import { retry } from './index'
-
-const http = (status: number, extra: object = {}) =>
-  Object.assign(new Error(`HTTP ${status}`), { status }, extra)
+import { http } from '../test/http-error'
+import { retry, type StandaloneRetryOptions } from './index'
 
 describe('retry', () => {
-  it('retries with exponential backoff (jitter none) and returns the value', async () => {
+  /** The delays `retry` waits when the first `failures` attempts fail with a 500, and what it returns. */
+  async function delaysOf(failures: number, options: StandaloneRetryOptions) {
     const clock = new FakeClock()
     const delays: number[] = []
     const promise = retry(
       async ({ attempt }) => {
-        if (attempt < 4) throw http(503)
+        if (attempt <= failures) throw http(500)
         return attempt
       },
-      {
-        clock,
-        jitter: 'none',
-        minDelay: 100,
-        factor: 3,
-        maxDelay: 500,
-        onRetry: (e) => delays.push(e.delay),
-      },
+      { clock, ...options, onRetry: (e) => delays.push(e.delay) },
     )
     await clock.runAll()
-    await expect(promise).resolves.toBe(4)
-    expect(delays).toEqual([100, 300, 500])
+    return { value: await promise, delays }
+  }
+
+  it('retries with exponential backoff (jitter none) and returns the value', async () => {
+    const options = { jitter: 'none', minDelay: 100, factor: 3, maxDelay: 500 } as const
+    expect(await delaysOf(3, options)).toEqual({ value: 4, delays: [100, 300, 500] })
   })
 
   it('uses full jitter from the injected random source', async () => {
-    const clock = new FakeClock()
-    const delays: number[] = []
-    const promise = retry(
-      async ({ attempt }) => {
-        if (attempt < 3) throw http(500)
-        return 'ok'
-      },
-      { clock, random: () => 0.5, minDelay: 100, onRetry: (e) => delays.push(e.delay) },
-    )
-    await clock.runAll()
-    await promise
-    expect(delays).toEqual([50, 100])
+    expect((await delaysOf(2, { random: () => 0.5, minDelay: 100 })).delays).toEqual([50, 100])
   })
 
-  it('accepts a jitter function', async () => {
-    const clock = new FakeClock()
-    const delays: number[] = []
-    const promise = retry(
-      async ({ attempt }) => {
-        if (attempt < 2) throw http(500)
-        return 'ok'
-      },
-      { clock, minDelay: 100, jitter: (d, a) => d + a, onRetry: (e) => delays.push(e.delay) },
-    )
-    await clock.runAll()
-    await promise
-    expect(delays).toEqual([101])
+  it('accepts a jitter function, its result kept within maxDelay', async () => {
+    expect((await delaysOf(1, { minDelay: 100, jitter: (d, a) => d + a })).delays).toEqual([101])
+    expect((await delaysOf(1, { minDelay: 100, maxDelay: 150, jitter: () => 1e12 })).delays).toEqual([150])
   })
 
   it('gives up with ERR_RETRIES_EXHAUSTED, the last error as cause and the attempt count', async () => {

@@ -1,4 +1,4 @@
-import { Fifo, numberOption, signalOption } from '@boundkit/internal'
+import { expected, Fifo, numberOption, signalOption } from '@boundkit/internal'
 import { abortedError, invalidOption } from './errors'
 
 /** Gives a permit back. Calling it twice does nothing; `using release = await sem.acquire()` works. */
@@ -77,6 +77,7 @@ export class Semaphore {
 
   /** Runs `fn` holding a permit. */
   async run<T>(fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
+    if (typeof fn !== 'function') invalidOption(expected('fn', 'a function', fn))
     const release = await this.acquire(signal)
     try {
       return await fn()
