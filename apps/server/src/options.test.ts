@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { helpText, parseCommandLine, SETTINGS } from './command-line'
+import { helpText, parseCommandLine } from './command-line'
 import { resolveServerOptions, type ServerOptions } from './options'
+import { SETTINGS } from './settings'
 
 describe('resolveServerOptions', () => {
   it('fills in the defaults', () => {
