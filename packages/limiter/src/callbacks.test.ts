@@ -129,3 +129,21 @@ describe('a throwing user callback fails that item with ERR_CALLBACK_FAILED, nev
     }
   })
 })
+
+describe('values whose getters throw', () => {
+  it('a value whose `status` getter throws is a plain value, not a crash', async () => {
+    const limiter = createLimiter()
+    const trap = new Proxy(
+      {},
+      {
+        get(_target, key) {
+          if (key === 'then' || typeof key === 'symbol') return undefined
+          throw new Error('getter broke')
+        },
+      },
+    )
+    await expect(limiter.run(() => Promise.resolve(trap))).resolves.toBe(trap)
+    const outcomes = await limiter.map([trap], async (x) => x, { settle: true })
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled' })
+  })
+})

@@ -294,7 +294,9 @@ export class LimiterCore {
   clear(): void {
     this.cancelWhere(
       (job) =>
-        new LimiterError('ERR_CLEARED', 'The job was cleared before it started', { cause: job.failure }),
+        new LimiterError('ERR_CLEARED', 'The job was cleared before its next attempt started', {
+          cause: job.failure,
+        }),
       (job) => job.state === QUEUED || job.state === WAITING,
     )
     this.#dropQueued()

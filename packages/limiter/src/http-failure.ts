@@ -11,10 +11,15 @@ export interface ResponseLike {
   body?: { cancel?: () => Promise<unknown> } | null
 }
 
+/** Whether `value` looks like a fetch `Response`; a value whose getters throw does not. */
 export function isResponseLike(value: unknown): value is ResponseLike {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Partial<ResponseLike>
-  return typeof v.status === 'number' && typeof v.ok === 'boolean' && typeof v.headers?.get === 'function'
+  try {
+    return typeof v.status === 'number' && typeof v.ok === 'boolean' && typeof v.headers?.get === 'function'
+  } catch {
+    return false
+  }
 }
 
 type Bag = Record<string, unknown>
