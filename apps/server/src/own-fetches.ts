@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+
+type Route = (request: IncomingMessage, response: ServerResponse) => void
 
 /**
  * The loopback listener that the server's own image fetches (`POST /thumbnails`) go to. It serves
@@ -9,29 +11,27 @@ import type { AddressInfo } from 'node:net'
  */
 export class OwnFetchListener {
   readonly #requests = new WeakSet<IncomingMessage>()
-  readonly #server: Server
+  #route: Route | undefined
   #url = ''
-
-  /** @param route hands a request to the app (Fastify's `routing`). */
-  constructor(route: (request: IncomingMessage, response: ServerResponse) => void) {
-    this.#server = createServer((request, response) => {
-      const isImage =
-        (request.method === 'GET' || request.method === 'HEAD') && request.url?.startsWith('/images/')
-      if (!isImage) {
-        response.writeHead(404).end()
-        return
-      }
-      this.#requests.add(request)
-      route(request, response)
-    })
-  }
+  readonly #server = createServer((request, response) => {
+    const isImage =
+      (request.method === 'GET' || request.method === 'HEAD') && request.url?.startsWith('/images/')
+    if (!isImage || !this.#route) {
+      response.writeHead(404).end()
+      return
+    }
+    this.#requests.add(request)
+    this.#route(request, response)
+  })
 
   /** Its base URL once listening, e.g. `http://127.0.0.1:40124`. */
   get url(): string {
     return this.#url
   }
 
-  async listen(): Promise<void> {
+  /** Listens on 127.0.0.1, an ephemeral port; `route` hands a request to the app (Fastify's `routing`). */
+  async listen(route: Route): Promise<void> {
+    this.#route = route
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject)
       this.#server.listen(0, '127.0.0.1', () => {

@@ -1,5 +1,4 @@
 import { asyncDispose } from '@boundkit/internal'
-import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app'
 import { ServerError } from './errors'
 import { addLoopLagGauge } from './loop-lag'
@@ -37,12 +36,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const metrics = new ServerMetrics()
   const stopLoopLag = addLoopLagGauge(metrics)
   const pool = createCpuPool(resolved.threads, metrics)
-  const ownFetches = new OwnFetchListener((request, response) => app.routing(request, response))
+  const ownFetches = new OwnFetchListener()
   const pipeline = createThumbnailsPipeline(resolved, pool, metrics, () => ownFetches.url)
   const shutdown = new AbortController()
   let closing = false
   let url = ''
-  const app: FastifyInstance = buildApp({
+  const app = buildApp({
     options: resolved,
     metrics,
     pool,
@@ -64,7 +63,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   try {
     url = await app.listen({ port: resolved.port, host: resolved.host })
-    await ownFetches.listen()
+    await ownFetches.listen((request, response) => app.routing(request, response))
   } catch (error) {
     await app.close()
     await release()
