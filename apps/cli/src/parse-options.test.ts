@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from './errors'
-import { parseDuration, parseHeader, parseInteger, parseJson, parseRate } from './parse-options'
+import { parseBytes, parseDuration, parseHeader, parseInteger, parseJson, parseRate } from './parse-options'
 
 describe('parseRate', () => {
   it.each([
@@ -25,6 +25,33 @@ describe('parseHeader', () => {
 
   it.each(['no colon', ': value', 'Bad Name: x'])('refuses %s', (text) => {
     expect(() => parseHeader(text)).toThrow("Expected --header to look like 'Name: value'")
+  })
+
+  it.each(['X: a\r\nInjected: b', 'X: a\nb', 'X: a\rb', 'X: a\u0000b', 'X: \u20ac'])(
+    'refuses a value fetch would refuse: %j',
+    (text) => {
+      expect(() => parseHeader(text)).toThrow(UsageError)
+      expect(() => parseHeader(text)).toThrow(
+        'Expected the value of --header X to be a valid HTTP header value',
+      )
+    },
+  )
+})
+
+describe('parseBytes', () => {
+  it.each([
+    ['1048576', 1048576],
+    ['64KiB', 65536],
+    ['32 MiB', 32 * 2 ** 20],
+    ['1gib', 2 ** 30],
+  ])('reads %s', (text, bytes) => {
+    expect(parseBytes('--max-response-bytes', text, 1, 2 ** 30)).toBe(bytes)
+  })
+
+  it.each(['lots', '0', '2GiB', '-1', '1MB'])('refuses %s', (text) => {
+    expect(() => parseBytes('--max-response-bytes', text, 1, 2 ** 30)).toThrow(
+      `Expected --max-response-bytes to be a size in bytes like 1048576, 64KiB or 32MiB, from 1 to 1073741824, got '${text}'`,
+    )
   })
 })
 

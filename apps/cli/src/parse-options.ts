@@ -20,9 +20,18 @@ export function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':')
   const name = colon === -1 ? '' : text.slice(0, colon).trim()
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-    throw new UsageError(`Expected --header to look like 'Name: value', got '${text}'`)
+    throw new UsageError(`Expected --header to look like 'Name: value', got ${JSON.stringify(text)}`)
   }
-  return [name, text.slice(colon + 1).trim()]
+  const value = text.slice(colon + 1).trim()
+  try {
+    // What fetch will refuse at every request (CR, LF, NUL, characters past U+00FF) fails here, once.
+    new Headers([[name, value]])
+  } catch {
+    throw new UsageError(
+      `Expected the value of --header ${name} to be a valid HTTP header value (no CR, LF or NUL, no character past U+00FF), got ${JSON.stringify(value)}`,
+    )
+  }
+  return [name, value]
 }
 
 /** Repeatable options collect into an array. */
@@ -55,8 +64,26 @@ export function parseInteger(
 export function parseDuration(name: string, text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$/.exec(text)
   const value = match ? Number(match[1]) * (UNITS[match[2] ?? 'ms'] as number) : Number.NaN
-  if (!match || !(value > 0)) {
-    throw new UsageError(`Expected ${name} to be a duration like 500, 500ms, 2s or 1min, got '${text}'`)
+  if (!match || !(value >= 1)) {
+    throw new UsageError(
+      `Expected ${name} to be a duration of at least 1 ms like 500, 500ms, 2s or 1min, got '${text}'`,
+    )
+  }
+  return value
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 }
+
+/** A size in bytes: `1048576`, `64KiB`, `32MiB`, `1GiB`, between `min` and `max`. */
+export function parseBytes(name: string, text: string, min: number, max: number): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kib|mib|gib)?\s*$/i.exec(text)
+  const value = match
+    ? Math.floor(Number(match[1]) * (BYTE_UNITS[(match[2] ?? '').toLowerCase()] as number))
+    : Number.NaN
+  if (!match || !(value >= min && value <= max)) {
+    throw new UsageError(
+      `Expected ${name} to be a size in bytes like 1048576, 64KiB or 32MiB, from ${min} to ${max}, got '${text}'`,
+    )
   }
   return value
 }

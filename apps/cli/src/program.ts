@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander'
+import { DEFAULT_MAX_RESPONSE_BYTES } from './batch/settings'
 import { demoServerOptions } from './demo/server-options'
 import { collect } from './parse-options'
 
@@ -75,8 +76,13 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     .option('--rate <N/s>', 'at most N request starts per second (also N/min, N/250ms)')
     .option('--retries <n>', 'retries after a failed attempt (429, 5xx, network errors, timeouts)', '3')
     .option('--timeout <ms>', 'timeout of one attempt (500, 2s, 1min)', '30s')
+    .option(
+      '--max-response-bytes <n>',
+      'largest response body read (bytes, or 64KiB, 32MiB); past it the record fails with ERR_RESPONSE_TOO_LARGE',
+      DEFAULT_MAX_RESPONSE_BYTES,
+    )
     .option('--header <K: V>', 'add a request header (repeatable)', collect)
-    .option('--key <field>', "the record's id field (default: the record's index in the input)")
+    .option('--key <field>', "the record's id field (default: the record's line number in the input)")
     .option('--resume', 'keep the output file and skip the records it already holds')
     .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
     .option('--json', 'print the final summary as JSON on stdout')
@@ -86,7 +92,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
         'boundkit batch conversations.jsonl --url http://127.0.0.1:8080/v1/judge --out judged.jsonl --key id',
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --concurrency 16 \\',
         "    --header 'Authorization: Bearer $TOKEN' --out out.jsonl --resume",
-      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests, lets in-flight ones finish (a second Ctrl-C aborts them), flushes and exits 130;\nre-run with --resume to continue.`,
+      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests and retries, lets in-flight ones finish, flushes and exits 130 (a second Ctrl-C exits\nat once); re-run with --resume to continue.`,
     )
     .action(async (input: string, options) => {
       const { runBatch } = await import('./batch/run-batch')

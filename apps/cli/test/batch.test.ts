@@ -165,7 +165,7 @@ describe('boundkit batch against the demo server with faults on', () => {
     expect(result.stderr).toContain('1 of 2 records failed')
     const written = await lines(out)
     expect(written).toHaveLength(2)
-    expect(written[1]).toMatchObject({ key: 1, index: 1, status: 400, attempts: 1, error: { status: 400 } })
+    expect(written[1]).toMatchObject({ key: 2, index: 1, status: 400, attempts: 1, error: { status: 400 } })
   })
 
   it('skips malformed lines with --skip-bad and reports their line numbers', async () => {

@@ -1,3 +1,5 @@
+import { causeChain, chainMessage } from '@boundkit/internal'
+
 /** A non-2xx answer, thrown so the limiter can decide on a retry from `status` and `headers`. */
 export class HttpError extends Error {
   override name = 'HttpError'
@@ -11,14 +13,57 @@ export class HttpError extends Error {
   }
 }
 
+/** An answer whose body is larger than the cap: reading stopped there and the connection was closed. */
+export class ResponseTooLargeError extends Error {
+  override name = 'ResponseTooLargeError'
+  readonly code = 'ERR_RESPONSE_TOO_LARGE'
+  constructor(
+    readonly status: number,
+    readonly maxBytes: number,
+  ) {
+    super(`HTTP ${status}: the response body is larger than ${maxBytes} bytes (--max-response-bytes)`)
+  }
+}
+
 /** What a successful POST gave back. */
 export interface HttpAnswer {
   status: number
   body: unknown
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text()
+export interface PostOptions {
+  headers?: Record<string, string>
+  signal: AbortSignal
+  /** Reading stops past this many bytes of body, with `ResponseTooLargeError`. */
+  maxResponseBytes: number
+}
+
+/** The body as text, read as a stream and never past `maxBytes`: a huge answer cannot exhaust memory. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new ResponseTooLargeError(response.status, maxBytes)
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body?.cancel().catch(() => {})
+    throw tooLarge()
+  }
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, size).toString('utf8')
+}
+
+async function readBody(response: Response, maxBytes: number): Promise<unknown> {
+  const text = await readCapped(response, maxBytes)
   const type = response.headers.get('content-type') ?? ''
   if (type.includes('json') && text !== '') {
     try {
@@ -30,22 +75,20 @@ async function readBody(response: Response): Promise<unknown> {
   return text
 }
 
-/** POSTs `record` as JSON; resolves with a 2xx answer's parsed body, throws `HttpError` otherwise. */
-export async function postJson(
-  url: string,
-  record: unknown,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-): Promise<HttpAnswer> {
+/**
+ * POSTs `body` (JSON text, sent as it is) to `url`; resolves with a 2xx answer's parsed body, throws
+ * `HttpError` otherwise, or `ResponseTooLargeError` for a body past `maxResponseBytes`.
+ */
+export async function postJson(url: string, body: string, options: PostOptions): Promise<HttpAnswer> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify(record),
-    signal,
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+    body,
+    signal: options.signal,
   })
-  const body = await readBody(response)
-  if (!response.ok) throw new HttpError(response.status, response.headers, body)
-  return { status: response.status, body }
+  const answer = await readBody(response, options.maxResponseBytes)
+  if (!response.ok) throw new HttpError(response.status, response.headers, answer)
+  return { status: response.status, body: answer }
 }
 
 /** The error of an output line: plain data with a code, a message, and the HTTP status and body when known. */
@@ -58,33 +101,28 @@ export interface ErrorRecord {
 
 /**
  * Plain data for an error: its code (or that of the first cause that has one), the messages of the
- * cause chain, and the HTTP status and body when an HTTP answer is behind it.
+ * cause chain, and the HTTP status (and body) when an HTTP answer is behind it.
  */
 export function errorRecord(error: unknown): ErrorRecord {
-  const messages: string[] = []
-  const codes: string[] = []
-  let http: HttpError | undefined
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { message, code, cause } = current as { message?: unknown; code?: unknown; cause?: unknown }
-    if (current instanceof HttpError) http ??= current
-    if (typeof message === 'string' && message !== '' && !messages.includes(message)) messages.push(message)
-    if (typeof code === 'string') codes.push(code)
-    current = cause
-  }
-  const [first] = codes
-  const code = first ?? 'ERR_REQUEST_FAILED'
-  let message = messages.length > 0 ? messages.join(': ') : String(error)
+  const chain = causeChain(error, 5)
+  const codes = chain.flatMap((link) => (link.code === undefined ? [] : [link.code]))
+  const answered = chain.find(
+    (link) => link.error instanceof HttpError || link.error instanceof ResponseTooLargeError,
+  )?.error as HttpError | ResponseTooLargeError | undefined
+  const code = codes[0] ?? 'ERR_REQUEST_FAILED'
+  let message = chainMessage(error, 5)
   // The deepest code says what happened on the wire (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET).
   const deepest = codes.at(-1)
-  const own = (error as { code?: unknown } | null)?.code
-  if (http === undefined && deepest !== undefined && deepest !== own && !message.includes(deepest)) {
+  if (
+    answered === undefined &&
+    deepest !== undefined &&
+    deepest !== chain[0]?.code &&
+    !message.includes(deepest)
+  ) {
     message += ` (${deepest})`
   }
   const record: ErrorRecord = { code, message }
-  if (http !== undefined) {
-    record.status = http.status
-    record.body = http.body
-  }
+  if (answered !== undefined) record.status = answered.status
+  if (answered instanceof HttpError) record.body = answered.body
   return record
 }

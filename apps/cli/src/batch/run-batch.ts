@@ -1,36 +1,27 @@
-import { stat } from 'node:fs/promises'
-import { createLimiter, type ItemContext } from '@boundkit/limiter'
-import { openWriter, type Writer } from '@boundkit/writer'
-import { EXIT, messageOf, UsageError } from '../errors'
+import { createLimiter, type ItemContext, type Outcome } from '@boundkit/limiter'
+import type { Writer } from '@boundkit/writer'
+import { EXIT } from '../errors'
 import { checkInputFile, readJsonl } from '../jsonl-input'
-import { parseDuration, parseHeader, parseInteger, parseRate } from '../parse-options'
 import { createProgress } from '../progress'
-import { colorEnabled, formatMs, paint } from '../terminal'
-import { errorRecord, postJson } from './http'
-import { type BatchSettings, outputLine, resumeCommand } from './output'
-import { scanInput } from './scan'
+import { colorEnabled, type OutputStream, paint } from '../terminal'
+import { errorRecord, type HttpAnswer, postJson } from './http'
+import { InOrder } from './in-order'
+import type { KeySet, RecordKey } from './key-sets'
+import { checkOutput, openOutput, readDone, removeIfEmpty } from './output-file'
+import { type OutputLine, outputLine } from './output-line'
+import { resumeCommand } from './resume-command'
+import { type InputScan, keyOf, scanInput } from './scan'
+import { type BatchCliOptions, type BatchSettings, parseBatchOptions } from './settings'
+import { printSummary } from './summary'
 
-/** The options commander hands to `batch`, as typed on the command line. */
-export interface BatchCliOptions {
-  url: string
-  out: string
-  concurrency: string
-  rate?: string
-  retries: string
-  timeout: string
-  header?: string[]
-  key?: string
-  resume?: boolean
-  skipBad?: boolean
-  json?: boolean
-}
-
-/** Where the command prints, and the signals it listens to (tests replace them). */
+/** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
 export interface BatchIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean }
-  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  stdout: OutputStream
+  stderr: OutputStream
   argv: readonly string[]
   onInterrupt(listener: () => void): () => void
+  /** Ends the process now (a second Ctrl-C). */
+  exit(code: number): void
 }
 
 const processIo: BatchIo = {
@@ -41,84 +32,51 @@ const processIo: BatchIo = {
     process.on('SIGINT', listener)
     return () => process.off('SIGINT', listener)
   },
+  exit: (code) => process.exit(code),
 }
 
-/** The options checked and converted; a bad one is a usage error (exit 2). */
-export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSettings {
-  let url: URL
-  try {
-    url = new URL(o.url)
-  } catch {
-    throw new UsageError(`Expected --url to be an http or https URL, got '${o.url}'`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`Expected --url to be an http or https URL, got '${o.url}'`)
-  }
-  if (o.key !== undefined && o.key.trim() === '')
-    throw new UsageError('Expected --key to name a field, got an empty string')
-  return {
-    input,
-    url: url.href,
-    out: o.out,
-    concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
-    rate: o.rate === undefined ? undefined : parseRate(o.rate),
-    retries: parseInteger('--retries', o.retries, 0, { max: 100 }),
-    timeout: parseDuration('--timeout', o.timeout),
-    headers: Object.fromEntries((o.header ?? []).map(parseHeader)),
-    key: o.key,
-    resume: o.resume === true,
-    skipBad: o.skipBad === true,
-    json: o.json === true,
-  }
+/** A pending record: its place in this run (`pos`), in the input (`index`), its key and its text. */
+interface Pending {
+  pos: number
+  index: number
+  key: RecordKey
+  text: string
 }
 
-async function checkOutput(settings: BatchSettings): Promise<void> {
-  let size = 0
+/** Codes of a record that ends without a line, so `--resume` runs it again. */
+const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_ABORTED'])
+
+class InterruptedError extends Error {
+  override name = 'InterruptedError'
+  readonly code = 'ERR_INTERRUPTED'
+}
+
+/** Opens the output, reads what it holds and scans the input; a usage error closes it again. */
+async function prepare(
+  settings: BatchSettings,
+  stderr: OutputStream,
+): Promise<{ writer: Writer; done: KeySet; scan: InputScan }> {
+  await checkInputFile(settings.input)
+  const existed = await checkOutput(settings)
+  const style = paint(colorEnabled(stderr))
+  const writer = await openOutput(settings)
   try {
-    const info = await stat(settings.out)
-    if (!info.isFile()) throw new UsageError(`--out is not a file: ${settings.out}`)
-    size = info.size
-  } catch (error) {
-    if (error instanceof UsageError) throw error
-  }
-  if (size > 0 && !settings.resume) {
-    throw new UsageError(
-      `${settings.out} already holds results; pass --resume to continue it, or choose another --out`,
+    const done = await readDone(settings)
+    const scan = await scanInput(settings, done, (bad) =>
+      stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
     )
-  }
-}
-
-async function openOutput(settings: BatchSettings): Promise<Writer> {
-  try {
-    return await openWriter(settings.out, {
-      format: 'jsonl',
-      ordered: true,
-      resume: true,
-      key: (line) => (line as { key?: unknown } | null)?.key,
-    })
+    return { writer, done, scan }
   } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (code === 'ERR_LOCKED' || code === 'ERR_CORRUPT_LINE') throw new UsageError(messageOf(error))
+    await writer.close().catch(() => {})
+    if (!existed) await removeIfEmpty(settings.out)
     throw error
   }
 }
 
-/** A pending record: its place in this run (`pos`), in the input (`index`), and its key. */
-interface Pending {
-  pos: number
-  index: number
-  key: string | number
-  record: unknown
-}
-
-class NotStartedError extends Error {
-  override name = 'NotStartedError'
-  readonly code = 'ERR_NOT_STARTED'
-}
-
 /**
- * `boundkit batch`: POSTs every pending record of the input through a limiter and writes one ordered
- * line per record. Resolves with the exit code: 0 all ok, 1 some failed, 2 usage, 130 interrupted.
+ * `boundkit batch`: POSTs every pending record of the input through a limiter and writes one line per
+ * record, in input order. Resolves with the exit code: 0 all ok, 1 some failed, 130 interrupted; a
+ * usage error (exit 2) is thrown before any request.
  */
 export async function runBatch(
   input: string,
@@ -126,114 +84,116 @@ export async function runBatch(
   io: BatchIo = processIo,
 ): Promise<number> {
   const settings = parseBatchOptions(input, cli)
-  await checkInputFile(input)
-  await checkOutput(settings)
+  const { writer, done, scan } = await prepare(settings, io.stderr)
   const style = paint(colorEnabled(io.stderr))
-  const scan = await scanInput(settings, (bad) =>
-    io.stderr.write(`${style.yellow('skipped')} ${input}:${bad.line}: ${bad.reason}\n`),
-  )
-  const writer = await openOutput(settings)
-  const completed = writer.completed
-  const already = scan.keys.filter((key) => completed.has(key)).length
-  const todo = scan.records - already
-  const base = writer.nextSeq
+  const todo = scan.records - scan.alreadyDone
+  const resume = resumeCommand(io.argv)
   const started = performance.now()
-
-  let stopping = false
-  const hard = new AbortController()
-  const stopListening = io.onInterrupt(() => {
-    if (!stopping) {
-      stopping = true
-      io.stderr.write(
-        `\n${style.yellow('Interrupted')}: no new requests; waiting for the ones in flight (Ctrl-C again to abort them)\n`,
-      )
-    } else if (!hard.signal.aborted) {
-      io.stderr.write(`${style.yellow('Aborting')} the requests in flight\n`)
-      hard.abort(new Error('Interrupted'))
-    }
-  })
-
-  const progress = createProgress({ label: 'batch', total: todo, stream: io.stderr })
-  const counts = { ok: 0, failed: 0, written: 0, left: 0 }
-  const writes = new Set<Promise<void>>()
-  let writeError: unknown
-  const firstStart = new Map<number, number>()
-  const items: Pending[] = []
-
-  async function* pending(): AsyncGenerator<Pending> {
-    let pos = 0
-    for await (const { index, record } of readJsonl(input, {
-      skipBad: true,
-      check: (_record, l) => (scan.badLines.has(l) ? 'skipped' : undefined),
-    })) {
-      if (stopping) return
-      const key = scan.keyOf(record, index)
-      if (completed.has(key)) continue
-      const item = { pos: pos++, index, key, record }
-      items[item.pos] = item
-      yield item
-    }
-  }
-
-  const request = (item: Pending, context: ItemContext) => {
-    if (stopping) throw new NotStartedError('Not started: the batch was interrupted')
-    if (!firstStart.has(item.pos)) firstStart.set(item.pos, performance.now())
-    return postJson(
-      settings.url,
-      item.record,
-      settings.headers,
-      AbortSignal.any([context.signal, hard.signal]),
-    )
-  }
-
   const limiter = createLimiter({
     concurrency: settings.concurrency,
     rate: settings.rate,
     timeout: settings.timeout,
     retry: settings.retries === 0 ? false : { retries: settings.retries },
   })
+
+  // Ctrl-C once: start nothing more, end the retries waiting out a backoff or a Retry-After (no line:
+  // --resume runs them again), let the requests in flight finish. Twice: exit now.
+  let stopping = false
+  const hard = new AbortController()
+  const stopListening = io.onInterrupt(() => {
+    if (!stopping) {
+      stopping = true
+      io.stderr.write(
+        `\n${style.yellow('Interrupted')}: no new requests or retries; waiting for the ones in flight (Ctrl-C again to exit now)\n`,
+      )
+      limiter.clear()
+      return
+    }
+    hard.abort(new InterruptedError('Interrupted twice'))
+    io.stderr.write(
+      `${style.yellow('Interrupted')} again: exiting now; the requests in flight are not written. To continue, run:\n  ${resume}\n`,
+    )
+    io.exit(EXIT.interrupted)
+  })
+  // A retry scheduled after the first Ctrl-C is ended as soon as it starts waiting.
+  limiter.on('retry', () => {
+    if (stopping) setImmediate(() => limiter.clear())
+  })
+
+  const progress = createProgress({ label: 'batch', total: todo, stream: io.stderr })
+  const counts = { ok: 0, failed: 0, written: 0 }
+  const writes = new Set<Promise<void>>()
+  let writeError: unknown
+  const firstStart = new Map<number, number>()
+  const items = new Map<number, Pending>()
+  const key = keyOf(settings.key)
+  let seq = writer.nextSeq
+  const inOrder = new InOrder<OutputLine>((line) => {
+    const ok = line.error === undefined
+    const write = writer.write(line, { seq: seq++ }).then(
+      () => {
+        counts.written++
+        if (ok) counts.ok++
+        else counts.failed++
+        progress.tick(!ok)
+      },
+      (error: unknown) => {
+        writeError ??= error
+      },
+    )
+    writes.add(write)
+    void write.finally(() => writes.delete(write))
+  })
+
+  async function* pending(): AsyncGenerator<Pending> {
+    let pos = 0
+    // The scan reported the bad lines and refused the run if any was not to be skipped.
+    for await (const { index, line, text, record } of readJsonl(input, {
+      skipBad: true,
+      check: (r, l) => {
+        const result = key(r, l)
+        return 'reason' in result ? result.reason : undefined
+      },
+    })) {
+      if (stopping) return
+      const recordKey = (key(record, line) as { key: RecordKey }).key
+      if (done.has(recordKey)) continue
+      const item = { pos: pos++, index, key: recordKey, text }
+      items.set(item.pos, item)
+      yield item
+    }
+  }
+
+  const request = async (item: Pending, context: ItemContext): Promise<HttpAnswer> => {
+    if (stopping) throw new InterruptedError('Not started: the batch was interrupted')
+    if (!firstStart.has(item.pos)) firstStart.set(item.pos, performance.now())
+    return postJson(settings.url, item.text, {
+      headers: settings.headers,
+      signal: AbortSignal.any([context.signal, hard.signal]),
+      maxResponseBytes: settings.maxResponseBytes,
+    })
+  }
+
+  /** The record's line, or undefined when it ends without one (never started, interrupted). */
+  const lineOf = (item: Pending, outcome: Outcome<HttpAnswer>): OutputLine | undefined => {
+    const start = firstStart.get(item.pos)
+    firstStart.delete(item.pos)
+    const attempts = outcome.attempts ?? 0
+    const ms = start === undefined ? 0 : performance.now() - start
+    if (outcome.status === 'fulfilled') {
+      return outputLine(item, outcome.value.status, { response: outcome.value.body }, attempts, ms)
+    }
+    const code = (outcome.error as { code?: unknown } | null)?.code
+    if (start === undefined || hard.signal.aborted || LEFT_FOR_LATER.has(code as string)) return undefined
+    const error = errorRecord(outcome.error)
+    return outputLine(item, error.status ?? null, { error }, attempts, ms)
+  }
+
   try {
     for await (const outcome of limiter.stream(pending(), request)) {
-      const item = items[outcome.index] as Pending
-      delete items[outcome.index]
-      const start = firstStart.get(item.pos)
-      firstStart.delete(item.pos)
-      // Never started, refused a retry after Ctrl-C, or aborted: no line, so --resume runs it again.
-      if (
-        outcome.status === 'rejected' &&
-        (start === undefined ||
-          hard.signal.aborted ||
-          (outcome.error as { code?: unknown })?.code === 'ERR_NOT_STARTED')
-      ) {
-        counts.left++
-        continue
-      }
-      const ms = start === undefined ? 0 : performance.now() - start
-      const line =
-        outcome.status === 'fulfilled'
-          ? outputLine(item, outcome.value.status, { response: outcome.value.body }, outcome.attempts, ms)
-          : outputLine(
-              item,
-              errorRecord(outcome.error).status ?? null,
-              { error: errorRecord(outcome.error) },
-              outcome.attempts,
-              ms,
-            )
-      const ok = outcome.status === 'fulfilled'
-      const write = writer.write(line, { seq: base + item.pos }).then(
-        () => {
-          counts.written++
-          if (ok) counts.ok++
-          else counts.failed++
-          progress.tick(!ok)
-        },
-        (error: unknown) => {
-          if ((error as { code?: unknown }).code === 'ERR_CLOSED') counts.left++
-          else writeError ??= error
-        },
-      )
-      writes.add(write)
-      void write.finally(() => writes.delete(write))
+      const item = items.get(outcome.index) as Pending
+      items.delete(outcome.index)
+      inOrder.put(item.pos, lineOf(item, outcome))
       if (writeError !== undefined) break
     }
   } finally {
@@ -249,44 +209,26 @@ export async function runBatch(
   }
   if (writeError !== undefined) throw writeError
 
-  const interrupted = stopping || hard.signal.aborted
-  const notWritten = todo - counts.written
-  const summary = {
-    input,
-    out: settings.out,
-    records: scan.records,
-    badLines: scan.badLines.size,
-    alreadyDone: already,
-    written: counts.written,
-    ok: counts.ok,
-    failed: counts.failed,
-    notWritten,
-    interrupted,
-    ms: Math.round(performance.now() - started),
-  }
-  const resume = resumeCommand(io.argv)
-  if (settings.json) io.stdout.write(`${JSON.stringify(interrupted ? { ...summary, resume } : summary)}\n`)
-  else {
-    const out = paint(colorEnabled(io.stdout))
-    const parts = [
-      `${out.green(`${counts.ok} ok`)}`,
-      counts.failed > 0 ? out.red(`${counts.failed} failed`) : `0 failed`,
-    ]
-    if (already > 0) parts.push(`${already} already done`)
-    if (scan.badLines.size > 0) parts.push(`${scan.badLines.size} bad lines skipped`)
-    io.stdout.write(`${parts.join(', ')} in ${formatMs(summary.ms)}; results in ${settings.out}\n`)
-  }
-  if (interrupted) {
-    io.stderr.write(
-      `${style.yellow('Interrupted')}: ${notWritten} of ${todo} records not written yet. To continue, run:\n  ${resume}\n`,
-    )
-    return EXIT.interrupted
-  }
-  if (counts.failed > 0) {
-    io.stderr.write(
-      `${style.red(`${counts.failed} of ${todo} records failed`)} (see "error" in ${settings.out})\n`,
-    )
-    return EXIT.someFailed
-  }
-  return EXIT.ok
+  const interrupted = stopping
+  printSummary(
+    settings,
+    scan,
+    {
+      input,
+      out: settings.out,
+      records: scan.records,
+      badLines: scan.badLines,
+      alreadyDone: scan.alreadyDone,
+      written: counts.written,
+      ok: counts.ok,
+      failed: counts.failed,
+      notWritten: todo - counts.written,
+      interrupted,
+      ms: Math.round(performance.now() - started),
+      ...(interrupted ? { resume } : {}),
+    },
+    io,
+  )
+  if (interrupted) return EXIT.interrupted
+  return counts.failed > 0 ? EXIT.someFailed : EXIT.ok
 }

@@ -13,8 +13,15 @@ const CONCURRENCY = 16
 /** Below the server's 100/s so 429s stay occasional; bursts still meet its bucket. */
 const RATE = { limit: 9, interval: 100 }
 
+/** The judge's answers are a few hundred bytes: a MiB is plenty. */
+const MAX_RESPONSE_BYTES = 2 ** 20
+
 async function judge(url: string, body: JudgeRequestBody, signal: AbortSignal): Promise<JudgeResponseBody> {
-  return (await postJson(`${url}/v1/judge`, body, {}, signal)).body as JudgeResponseBody
+  const answer = await postJson(`${url}/v1/judge`, JSON.stringify(body), {
+    signal,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+  })
+  return answer.body as JudgeResponseBody
 }
 
 /** One conversation at a time, each retried on its own (Retry-After honoured): the naive loop. */

@@ -63,7 +63,8 @@ async function twoPhase(context: DemoContext, items: ImageItem[], pool: Thumbnai
       if (outcome.status === 'fulfilled') payloads.push(outcome.value)
       else failed++
     }
-    for (const outcome of await pool.settle(payloads, 'thumbnail')) if (!outcome.ok) failed++
+    for (const outcome of await pool.settle(payloads, 'thumbnail'))
+      if (outcome.status === 'rejected') failed++
     progress.update(items.length * 2, failed)
     return { ok: items.length - failed, failed }
   } finally {

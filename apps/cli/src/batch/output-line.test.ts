@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { errorRecord, HttpError } from './http'
-import { outputLine, resumeCommand } from './output'
+import { outputLine } from './output-line'
+import { resumeCommand } from './resume-command'
 
 describe('resumeCommand', () => {
   it('repeats the command line with --resume, quoting what needs it', () => {

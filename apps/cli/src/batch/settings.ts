@@ -1,0 +1,80 @@
+import { UsageError } from '../errors'
+import { parseBytes, parseDuration, parseHeader, parseInteger, parseRate } from '../parse-options'
+
+/** The options commander hands to `batch`, as typed on the command line. */
+export interface BatchCliOptions {
+  url: string
+  out: string
+  concurrency: string
+  rate?: string
+  retries: string
+  timeout: string
+  maxResponseBytes: string
+  header?: string[]
+  key?: string
+  resume?: boolean
+  skipBad?: boolean
+  json?: boolean
+}
+
+/** The batch options, checked. */
+export interface BatchSettings {
+  input: string
+  url: string
+  out: string
+  concurrency: number
+  rate: { limit: number; interval: number } | undefined
+  retries: number
+  /** Timeout of one attempt, ms. */
+  timeout: number
+  /** The largest response body read, bytes; past it the record fails with `ERR_RESPONSE_TOO_LARGE`. */
+  maxResponseBytes: number
+  headers: Record<string, string>
+  /** The `--key` field; without it a record's key is its line number. */
+  key: string | undefined
+  resume: boolean
+  skipBad: boolean
+  json: boolean
+}
+
+/** `--max-response-bytes` default: 32 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = '32MiB'
+/** The highest `--max-response-bytes`: a body is held as one string, and V8 strings stop near 512 MiB. */
+const MAX_RESPONSE_BYTES = 256 * 2 ** 20
+
+function parseUrl(text: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`Expected --url to be an http or https URL, got '${text}'`)
+  }
+  return url.href
+}
+
+/** The options checked and converted; a bad one is a usage error (exit 2), before any request. */
+export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSettings {
+  if (o.key !== undefined && o.key.trim() === '')
+    throw new UsageError('Expected --key to name a field, got an empty string')
+  return {
+    input,
+    url: parseUrl(o.url),
+    out: o.out,
+    concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
+    rate: o.rate === undefined ? undefined : parseRate(o.rate),
+    retries: parseInteger('--retries', o.retries, 0, { max: 100 }),
+    timeout: parseDuration('--timeout', o.timeout),
+    maxResponseBytes: parseBytes(
+      '--max-response-bytes',
+      o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      1,
+      MAX_RESPONSE_BYTES,
+    ),
+    headers: Object.fromEntries((o.header ?? []).map(parseHeader)),
+    key: o.key,
+    resume: o.resume === true,
+    skipBad: o.skipBad === true,
+    json: o.json === true,
+  }
+}

@@ -1,0 +1,100 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type LocalServer, localServer, ok } from './local-server'
+import { boundkit, start } from './run-cli'
+
+// Issue 18 #10: Ctrl-C while a retry waits out a Retry-After. The wait (280 s) is longer than the
+// test's timeout, so a run that waits it out fails the test; the limiter's cap (300 s) does not cut it.
+const RETRY_AFTER = '280'
+
+let dir: string
+let input: string
+let out: string
+const servers: LocalServer[] = []
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-batch-interrupt-'))
+  input = join(dir, 'in.jsonl')
+  out = join(dir, 'out.jsonl')
+  await writeFile(input, '{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n')
+})
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()))
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function server(answer: Parameters<typeof localServer>[0]): Promise<LocalServer> {
+  const started = await localServer(answer)
+  servers.push(started)
+  return started
+}
+
+function busy(_request: unknown, response: import('node:http').ServerResponse): void {
+  response.writeHead(503, { 'retry-after': RETRY_AFTER, 'content-type': 'application/json' })
+  response.end('{"error":"busy"}')
+}
+
+async function outputText(): Promise<string> {
+  return readFile(out, 'utf8').catch(() => '')
+}
+
+async function until(test: () => boolean): Promise<void> {
+  while (!test()) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
+  it('the first Ctrl-C ends the waiting retry at once: exit 130, no line written, the resumed run sends it', async () => {
+    const api = await server(busy)
+    const run = start('batch', input, '--url', api.url, '--out', out, '--key', 'id', '--concurrency', '1')
+    await api.requests(1)
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toMatch(/To continue, run:\n {2}boundkit batch .* --resume/)
+    expect(await outputText()).toBe('')
+    expect(api.bodies).toHaveLength(1)
+
+    const healthy = await server(ok)
+    const resumed = await boundkit(
+      'batch',
+      input,
+      '--url',
+      healthy.url,
+      '--out',
+      out,
+      '--key',
+      'id',
+      '--resume',
+    )
+    expect(resumed.code).toBe(0)
+    const keys = (await outputText())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).key)
+    expect(keys).toEqual(['a', 'b', 'c'])
+  })
+
+  it('the second Ctrl-C exits at once (130) while a request is still in flight', async () => {
+    // The first record waits out a Retry-After; the second never gets an answer.
+    const api = await server((request, response, body) => {
+      if (body.toString().includes('"a"')) busy(request, response)
+    })
+    const run = start('batch', input, '--url', api.url, '--out', out, '--key', 'id', '--concurrency', '2')
+    run.child.stderr?.setEncoding('utf8')
+    let stderr = ''
+    run.child.stderr?.on('data', (text: string) => {
+      stderr += text
+    })
+    await api.requests(2)
+    run.child.kill('SIGINT')
+    await until(() => stderr.includes('waiting for the ones in flight'))
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toMatch(/exiting now.*\n {2}boundkit batch .* --resume/)
+    expect(await outputText()).toBe('')
+  })
+})
