@@ -119,17 +119,22 @@ describe('graceful shutdown during POST /thumbnails (issue 18 #11)', () => {
   const urls = (base: string, count: number) =>
     Array.from({ length: count }, (_, i) => `${base}/images/t${i}.png?width=32&height=24`)
 
-  it("keeps serving the in-flight request's own image fetches after close(), so every item succeeds", async () => {
-    // The image answers wait in `sleep` (imageLatencyMs): four fetches are held when close() is called,
-    // the eight others start after it.
+  /** A server whose image answers wait in `sleep` (imageLatencyMs) until the test lets them go. */
+  async function startHeld(fetchConcurrency: number, shutdownTimeoutMs: number) {
     const hold = heldSleep()
     const server = await startServer({
       threads: 1,
       imageLatencyMs: 1,
-      fetchConcurrency: 4,
+      fetchConcurrency,
       sleep: hold.sleep,
-      shutdownTimeoutMs: 600_000,
+      shutdownTimeoutMs,
     })
+    return { hold, server }
+  }
+
+  it("keeps serving the in-flight request's own image fetches after close(), so every item succeeds", async () => {
+    // Four fetches are held when close() is called, the eight others start after it.
+    const { hold, server } = await startHeld(4, 600_000)
     const sources = urls(server.url, 12)
     const response = postJson(`${server.url}/thumbnails`, { urls: sources, width: 8 })
     await hold.inFlight(4)
@@ -145,14 +150,7 @@ describe('graceful shutdown during POST /thumbnails (issue 18 #11)', () => {
   })
 
   it('answers the items still unfinished at the shutdown deadline ERR_ABORTED, instead of cutting the request', async () => {
-    const hold = heldSleep()
-    const server = await startServer({
-      threads: 1,
-      imageLatencyMs: 1,
-      fetchConcurrency: 2,
-      sleep: hold.sleep,
-      shutdownTimeoutMs: 100,
-    })
+    const { hold, server } = await startHeld(2, 100)
     const sources = urls(server.url, 5)
     const response = postJson(`${server.url}/thumbnails`, { urls: sources, width: 8 }).catch(
       (error: Error) => error,
