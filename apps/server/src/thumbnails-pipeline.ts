@@ -47,7 +47,7 @@ export function createThumbnailsPipeline(
   })
   metrics.addGauge({
     name: 'boundkit_limiter_fetches',
-    help: 'Image fetches of POST /thumbnails through the limiter since start: done (fetched), failed (after retries), retried (retry attempts), in_flight (now).',
+    help: 'Image fetches of POST /thumbnails through the limiter since start: done (fetched), failed (after retries, or cancelled), retried (retry attempts), in_flight (now).',
     labelNames: ['state'],
     collect: () => {
       const stats = pipeline.stats()
