@@ -24,6 +24,8 @@ export class LimiterCore {
   readonly #gate: Gate
   readonly #jobs = new JobList()
   readonly #events = new Emitter<LimiterEvents>()
+  /** Someone listens to 'progress'. */
+  #watched = false
   #idleWaiters: (() => void)[] = []
   #running = 0
   #queued = 0
@@ -391,11 +393,17 @@ export class LimiterCore {
   }
 
   on<K extends keyof LimiterEvents>(event: K, listener: (payload: LimiterEvents[K]) => void): () => void {
-    return this.#events.on(event, listener)
+    const off = this.#events.on(event, listener)
+    this.#watched = this.#events.has('progress')
+    return () => {
+      off()
+      this.#watched = this.#events.has('progress')
+    }
   }
 
+  /** Emits the stats to 'progress' listeners; free when there are none (it runs twice per job). */
   #progress(): void {
-    if (this.#events.has('progress')) this.#events.emit('progress', this.stats())
+    if (this.#watched) this.#events.emit('progress', this.stats())
   }
 
   onIdle(): Promise<void> {
