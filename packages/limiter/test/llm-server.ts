@@ -120,15 +120,9 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     requestsPerMinute: options.requestsPerMinute ?? Number.POSITIVE_INFINITY,
     tokensPerMinute: options.tokensPerMinute ?? Number.POSITIVE_INFINITY,
   }
-  const newLog = (): LlmServerLog => ({
-    requests: 0,
-    served: 0,
-    rateLimited: 0,
-    inFlight: 0,
-    peak: 0,
-    ids: new Map(),
-    tokens: 0,
-  })
+  const newLog = (): LlmServerLog => {
+    return { requests: 0, served: 0, rateLimited: 0, inFlight: 0, peak: 0, ids: new Map(), tokens: 0 }
+  }
   let log = newLog()
   let origin = performance.now()
   // The window being enforced: its number since `origin`, and what it has admitted so far.
@@ -143,18 +137,20 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
   }
   const perWindow = (perMinute: number) => Math.floor((perMinute * width) / MINUTE)
 
+  /** OpenAI's headers for each finite limit: the per-minute limit, and the window enforced now. */
   const rateHeaders = (): Record<string, string> => {
     const reset = goDuration(roll())
-    return {
-      'x-ratelimit-limit-requests': String(limits.requestsPerMinute),
-      'x-ratelimit-limit-tokens': String(limits.tokensPerMinute),
-      'x-ratelimit-remaining-requests': String(
-        Math.max(0, perWindow(limits.requestsPerMinute) - current.requests),
-      ),
-      'x-ratelimit-remaining-tokens': String(Math.max(0, perWindow(limits.tokensPerMinute) - current.tokens)),
-      'x-ratelimit-reset-requests': reset,
-      'x-ratelimit-reset-tokens': reset,
+    const headers: Record<string, string> = {}
+    for (const [kind, perMinute, used] of [
+      ['requests', limits.requestsPerMinute, current.requests],
+      ['tokens', limits.tokensPerMinute, current.tokens],
+    ] as const) {
+      if (!Number.isFinite(perMinute)) continue
+      headers[`x-ratelimit-limit-${kind}`] = String(perMinute)
+      headers[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, perWindow(perMinute) - used))
+      headers[`x-ratelimit-reset-${kind}`] = reset
     }
+    return headers
   }
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -178,20 +174,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if (kind) {
       log.rateLimited++
       const limit = kind === 'requests' ? limits.requestsPerMinute : limits.tokensPerMinute
-      const wait = goDuration(untilReset)
-      send(
-        res,
-        429,
-        error(
-          `Rate limit reached for ${kind} per min: Limit ${limit}. Please try again in ${wait}.`,
-          kind,
-          'rate_limit_exceeded',
-        ),
-        {
-          'retry-after': String(Math.ceil(untilReset / 1000)),
-          'retry-after-ms': String(Math.ceil(untilReset)),
-        },
-      )
+      const message = `Rate limit reached for ${kind} per min: Limit ${limit}. Please try again in ${goDuration(untilReset)}.`
+      const wait = {
+        'retry-after': String(Math.ceil(untilReset / 1000)),
+        'retry-after-ms': String(Math.ceil(untilReset)),
+      }
+      send(res, 429, error(message, kind, 'rate_limit_exceeded'), wait)
       return
     }
     const admittedIn = current.index
