@@ -2,7 +2,7 @@ import { Emitter, Fifo, isThenable } from '@boundkit/internal'
 import PQueue from 'p-queue'
 import { Attempt } from './attempt'
 import type { Clock } from './clock'
-import { abortedError, LimiterError, withAttempts } from './errors'
+import { abortedError, LimiterError, timeoutError, withAttempts } from './errors'
 import type { LimiterEvents } from './events'
 import { Gate } from './gate'
 import { isResponseLike } from './http-failure'
@@ -165,13 +165,7 @@ export class LimiterCore {
       if (call.timeout !== Number.POSITIVE_INFINITY) {
         const ms = call.timeout
         attempt.timer = this.#clock.setTimeout(() => {
-          const error = new LimiterError(
-            'ERR_TIMEOUT',
-            `Attempt ${attempt.attempt} timed out after ${ms} ms`,
-            {
-              attempts: attempt.attempt,
-            },
-          )
+          const error = timeoutError(attempt.attempt, ms)
           attempt.abort(error)
           this.#attemptRejected(job, attempt, error)
         }, ms)

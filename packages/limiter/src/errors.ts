@@ -42,6 +42,10 @@ export function abortedError(reason: unknown, attempts?: number): LimiterError {
   return new LimiterError('ERR_ABORTED', 'The operation was aborted', { cause: reason, attempts })
 }
 
+export function timeoutError(attempt: number, ms: number): LimiterError {
+  return new LimiterError('ERR_TIMEOUT', `Attempt ${attempt} timed out after ${ms} ms`, { attempts: attempt })
+}
+
 /** A user callback (`retryOn`, a jitter function, `random`, ...) threw: `what` names it. */
 export function callbackFailed(what: string, thrown: unknown): LimiterError {
   const detail = thrown instanceof Error ? thrown.message : describeValue(thrown)
