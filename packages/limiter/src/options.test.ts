@@ -120,6 +120,7 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
 
   it('checks retry() and Semaphore options', async () => {
     await expect(retry(async () => 1, { retries: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(retry(async () => 1, null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
     await expect(retry(async () => 1, { onRetry: 1 as never })).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTION',
     })

@@ -157,9 +157,9 @@ export interface ResolvedCallOptions {
   settle: boolean
 }
 
-export const DEFAULT_RETRY_AFTER_MAX = 300_000
+const DEFAULT_RETRY_AFTER_MAX = 300_000
 
-export const NO_RETRY: RetryPolicy = {
+const NO_RETRY: RetryPolicy = {
   retries: 0,
   minDelay: 0,
   maxDelay: 0,
@@ -184,7 +184,7 @@ export function resolveRetryOptions(
 ): RetryPolicy {
   if (options === false) return NO_RETRY
   if (options === undefined && base) return base
-  if (prefix !== '') objectOption(prefix, options, true)
+  objectOption(prefix === '' ? 'options' : prefix, options, prefix !== '')
   const o = options ?? {}
   const name = (key: string) => (prefix === '' ? key : `${prefix}.${key}`)
   const number = (key: keyof RetryOptions, rule: NumberRule, fallback: number) =>
