@@ -19,5 +19,5 @@ export {
   timeoutOption,
 } from './options'
 export type { FulfilledOutcome, Outcome, RejectedOutcome } from './outcome'
-export { isThenable } from './thenable'
 export { rejection } from './testing'
+export { isThenable } from './thenable'
