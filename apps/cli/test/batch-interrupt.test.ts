@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import type { ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -32,7 +33,7 @@ async function server(answer: Parameters<typeof localServer>[0]): Promise<LocalS
   return started
 }
 
-function busy(_request: unknown, response: import('node:http').ServerResponse): void {
+function busy(_request: unknown, response: ServerResponse): void {
   response.writeHead(503, { 'retry-after': RETRY_AFTER, 'content-type': 'application/json' })
   response.end('{"error":"busy"}')
 }
@@ -96,5 +97,27 @@ describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
     expect(result.code).toBe(130)
     expect(result.stderr).toMatch(/exiting now.*\n {2}boundkit batch .* --resume/)
     expect(await outputText()).toBe('')
+  })
+
+  it('a request in flight at the first Ctrl-C that then fails with a Retry-After is not retried and not written', async () => {
+    let held: ServerResponse | undefined
+    const api = await server((_request, response) => {
+      held = response
+    })
+    const run = start('batch', input, '--url', api.url, '--out', out, '--key', 'id', '--concurrency', '1')
+    run.child.stderr?.setEncoding('utf8')
+    let stderr = ''
+    run.child.stderr?.on('data', (text: string) => {
+      stderr += text
+    })
+    await api.requests(1)
+    run.child.kill('SIGINT')
+    await until(() => stderr.includes('waiting for the ones in flight'))
+    busy(undefined, held as ServerResponse)
+    const result = await run.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toContain('3 of 3 records not written yet')
+    expect(await outputText()).toBe('')
+    expect(api.bodies).toHaveLength(1)
   })
 })

@@ -1,27 +1,34 @@
 import { causeChain, chainMessage } from '@boundkit/internal'
 
+/** An HTTP answer that is not a result: it carries the answer's status, for the output line and for retries. */
+export class AnswerError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
 /** A non-2xx answer, thrown so the limiter can decide on a retry from `status` and `headers`. */
-export class HttpError extends Error {
+export class HttpError extends AnswerError {
   override name = 'HttpError'
   readonly code = 'ERR_HTTP_STATUS'
   constructor(
-    readonly status: number,
+    status: number,
     readonly headers: Headers,
     readonly body: unknown,
   ) {
-    super(`HTTP ${status}`)
+    super(status, `HTTP ${status}`)
   }
 }
 
 /** An answer whose body is larger than the cap: reading stopped there and the connection was closed. */
-export class ResponseTooLargeError extends Error {
+export class ResponseTooLargeError extends AnswerError {
   override name = 'ResponseTooLargeError'
   readonly code = 'ERR_RESPONSE_TOO_LARGE'
-  constructor(
-    readonly status: number,
-    readonly maxBytes: number,
-  ) {
-    super(`HTTP ${status}: the response body is larger than ${maxBytes} bytes (--max-response-bytes)`)
+  constructor(status: number, maxBytes: number) {
+    super(status, `HTTP ${status}: the response body is larger than ${maxBytes} bytes (--max-response-bytes)`)
   }
 }
 
@@ -106,9 +113,7 @@ export interface ErrorRecord {
 export function errorRecord(error: unknown): ErrorRecord {
   const chain = causeChain(error, 5)
   const codes = chain.flatMap((link) => (link.code === undefined ? [] : [link.code]))
-  const answered = chain.find(
-    (link) => link.error instanceof HttpError || link.error instanceof ResponseTooLargeError,
-  )?.error as HttpError | ResponseTooLargeError | undefined
+  const answered = chain.find((link) => link.error instanceof AnswerError)?.error as AnswerError | undefined
   const code = codes[0] ?? 'ERR_REQUEST_FAILED'
   let message = chainMessage(error, 5)
   // The deepest code says what happened on the wire (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET).

@@ -44,7 +44,7 @@ interface Pending {
 }
 
 /** Codes of a record that ends without a line, so `--resume` runs it again. */
-const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_ABORTED'])
+const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED'])
 
 class InterruptedError extends Error {
   override name = 'InterruptedError'
@@ -106,7 +106,10 @@ export async function runBatch(
       io.stderr.write(
         `\n${style.yellow('Interrupted')}: no new requests or retries; waiting for the ones in flight (Ctrl-C again to exit now)\n`,
       )
+      // Queued records end with ERR_CLEARED; records waiting out a backoff or a Retry-After, and any
+      // retryable failure from now on, end with ERR_CLOSED at once; requests in flight finish.
       limiter.clear()
+      limiter.close().catch(() => {})
       return
     }
     hard.abort(new InterruptedError('Interrupted twice'))
@@ -114,10 +117,6 @@ export async function runBatch(
       `${style.yellow('Interrupted')} again: exiting now; the requests in flight are not written. To continue, run:\n  ${resume}\n`,
     )
     io.exit(EXIT.interrupted)
-  })
-  // A retry scheduled after the first Ctrl-C is ended as soon as it starts waiting.
-  limiter.on('retry', () => {
-    if (stopping) setImmediate(() => limiter.clear())
   })
 
   const progress = createProgress({ label: 'batch', total: todo, stream: io.stderr })

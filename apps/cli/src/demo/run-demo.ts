@@ -5,10 +5,10 @@ import { EXIT, messageOf } from '../errors'
 import { parseInteger } from '../parse-options'
 import { colorEnabled, formatMs, paint } from '../terminal'
 import { startDemoServer } from './demo-server'
+import type { DemoContext, ScenarioResult } from './scenario'
 import { scenarios } from './scenarios'
 import { demoServerOptions } from './server-options'
 import { summaryTable } from './table'
-import type { DemoContext, ScenarioResult } from './types'
 
 export interface DemoCliOptions {
   quick?: boolean

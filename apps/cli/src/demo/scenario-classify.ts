@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ClassifyReport, classify } from '@boundkit/classify'
 import { retry } from '@boundkit/limiter'
-import { fib } from '../fib'
-import { result, type Scenario, timed } from './types'
+import { fib } from '@boundkit/server'
+import { result, type Scenario, timed } from './scenario'
 
 interface SampleTask {
   name: string

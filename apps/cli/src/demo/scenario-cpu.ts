@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { createPool } from '@boundkit/pool'
-import { fib } from '../fib'
+import { fib } from '@boundkit/server'
 import { createProgress } from '../progress'
-import { result, type Scenario, timed } from './types'
+import { result, type Scenario, timed } from './scenario'
 
 /** The built worker file next to the bundled CLI (dist/workers/fib.js). */
 export const fibWorker = new URL('./workers/fib.js', import.meta.url)

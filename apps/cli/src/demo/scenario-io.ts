@@ -6,7 +6,7 @@ import { openWriter } from '@boundkit/writer'
 import { errorRecord, postJson } from '../batch/http'
 import { createProgress } from '../progress'
 import { conversations } from './conversations'
-import { type DemoContext, result, type Scenario, timed } from './types'
+import { type DemoContext, result, type Scenario, timed } from './scenario'
 
 const RETRIES = 6
 const CONCURRENCY = 16

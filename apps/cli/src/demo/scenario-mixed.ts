@@ -3,11 +3,11 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { createLimiter } from '@boundkit/limiter'
 import { createPipeline } from '@boundkit/pipeline'
-import { createPool } from '@boundkit/pool'
+import { createPool, type Pool } from '@boundkit/pool'
 import { createProgress } from '../progress'
 import type { ThumbnailInput } from '../workers/thumbnail'
+import { type DemoContext, result, type Scenario, timed } from './scenario'
 import { demoServerOptions } from './server-options'
-import { type DemoContext, result, type Scenario, timed } from './types'
 
 export const thumbnailWorker = new URL('./workers/thumbnail.js', import.meta.url)
 
@@ -41,10 +41,8 @@ function images(context: DemoContext, count: number, dir: string): ImageItem[] {
   })
 }
 
-type ThumbnailPool = ReturnType<typeof createPool>
-
 /** Phase 1 downloads everything (limiter), phase 2 makes every thumbnail (pool): no overlap. */
-async function twoPhase(context: DemoContext, items: ImageItem[], pool: ThumbnailPool) {
+async function twoPhase(context: DemoContext, items: ImageItem[], pool: Pool) {
   const progress = createProgress({ label: '  2-phase', total: items.length * 2, stream: context.stream })
   const limiter = createLimiter({ concurrency: FETCH_CONCURRENCY, retry: { retries: 2 } })
   let failed = 0
@@ -74,7 +72,7 @@ async function twoPhase(context: DemoContext, items: ImageItem[], pool: Thumbnai
 }
 
 /** Both stages busy at once: downloads feed a bounded buffer the pool drains. */
-async function pipelined(context: DemoContext, items: ImageItem[], pool: ThumbnailPool) {
+async function pipelined(context: DemoContext, items: ImageItem[], pool: Pool) {
   const progress = createProgress({ label: '  pipeline', total: items.length, stream: context.stream })
   const pipeline = createPipeline<ImageItem, ThumbnailInput, unknown>({
     fetch: {
@@ -120,7 +118,7 @@ export const mixedScenario: Scenario = {
       const warm = await warmer
         .map(items, (item, { signal }) => download(item, signal))
         .finally(() => warmer.close())
-      await pool.settle(warm.slice(0, threads), 'thumbnail')
+      await pool.settle(warm.slice(0, threads), 'thumbnail', { transfer: 'auto' })
       const base = await timed(() => twoPhase(context, items, pool))
       const ours = await timed(() => pipelined(context, items, pool))
       return [

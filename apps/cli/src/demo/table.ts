@@ -1,5 +1,5 @@
 import { formatMs, type Paint } from '../terminal'
-import type { ScenarioResult } from './types'
+import type { ScenarioResult } from './scenario'
 
 const HEADERS = ['scenario', 'model', 'baseline', 'boundkit', 'speedup', 'ok/failed'] as const
 

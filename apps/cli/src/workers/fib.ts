@@ -1,5 +1,5 @@
 import { defineWorker } from '@boundkit/pool'
-import { fib } from '../fib'
+import { fib } from '@boundkit/server'
 
 /** The CPU scenario's worker: `fib(n)` off the main thread. */
 export default defineWorker({

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { createPool, shared } from '@boundkit/pool'
 import { seededRandom } from '@boundkit/server'
 import { createProgress } from '../progress'
-import { result, type Scenario, timed } from './types'
+import { result, type Scenario, timed } from './scenario'
 
 export const sumWorker = new URL('./workers/sum.js', import.meta.url)
 
@@ -50,9 +50,9 @@ export const sharedScenario: Scenario = {
         const copy = await timed(async () => {
           const parts = await Promise.all(
             Array.from({ length: threads }, (_, i) => {
-              // Each worker gets its own copy of its part (moved, not cloned a second time).
+              // Each worker gets its own copy of its part (moved by the pool, not cloned a second time).
               const part = plain.slice(i * half, Math.min(length, (i + 1) * half))
-              return pool.run('sumCopy', part as never, { transfer: [part.buffer] })
+              return pool.run('sumCopy', part as never, { transfer: 'auto' })
             }),
           )
           return (parts as number[]).reduce((a, b) => a + b, 0)
@@ -74,32 +74,24 @@ export const sharedScenario: Scenario = {
     const serialMs = median(times.serial)
     const copyMs = median(times.copy)
     const sharedMs = median(times.shared)
+    const row = (how: 'copy' | 'shared', ms: number, notes: string[]) =>
+      result({
+        scenario: 'shared',
+        title: `Shared memory: pool, ${how === 'copy' ? 'copied' : 'shared'}`,
+        model: `pool: ${threads} threads, ${how === 'copy' ? 'copy' : 'SharedArrayBuffer'}`,
+        baselineMs: serialMs,
+        boundkitMs: ms,
+        ok: right[how],
+        failed: rounds - right[how],
+        notes,
+        files: [],
+      })
     return [
-      result({
-        scenario: 'shared',
-        title: 'Shared memory: pool, copied',
-        model: `pool: ${threads} threads, copy`,
-        baselineMs: serialMs,
-        boundkitMs: copyMs,
-        ok: right.copy,
-        failed: rounds - right.copy,
-        notes: [],
-        files: [],
-      }),
-      result({
-        scenario: 'shared',
-        title: 'Shared memory: pool, shared',
-        model: `pool: ${threads} threads, SharedArrayBuffer`,
-        baselineMs: serialMs,
-        boundkitMs: sharedMs,
-        ok: right.shared,
-        failed: rounds - right.shared,
-        notes: [
-          `shared: copying ${(length * 8) / 2 ** 20} MiB to the workers (slices copied, then moved) takes ${copyMs.toFixed(1)} ms a round; ` +
-            `the SharedArrayBuffer hand-off ${sharedMs.toFixed(1)} ms (summing alone takes ${serialMs.toFixed(1)} ms serially)`,
-        ],
-        files: [],
-      }),
+      row('copy', copyMs, []),
+      row('shared', sharedMs, [
+        `shared: copying ${(length * 8) / 2 ** 20} MiB to the workers (slices copied, then moved) takes ${copyMs.toFixed(1)} ms a round; ` +
+          `the SharedArrayBuffer hand-off ${sharedMs.toFixed(1)} ms (summing alone takes ${serialMs.toFixed(1)} ms serially)`,
+      ]),
     ]
   },
 }
