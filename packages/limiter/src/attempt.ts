@@ -1,9 +1,19 @@
+import { type Charge, type LimiterReport, UNTRACKED } from './charge'
+import { checkReport } from './cost'
+
 /** What each attempt receives (`run`'s `fn`, `retry`'s `fn`). */
 export interface AttemptContext {
   /** 1 for the first attempt, 2 for the first retry, ... */
   readonly attempt: number
   /** Aborts when the caller's signal aborts, or (in a limiter) when the attempt times out. */
   readonly signal: AbortSignal
+  /**
+   * Tells the limiter what this attempt really cost (`{ cost: { tokens: usage.total_tokens } }`:
+   * replaces the estimate in the weighted windows) and the answer's rate-limit `headers`. Call it
+   * once per attempt; a later call replaces the cost. A bad argument throws `ERR_INVALID_OPTION`.
+   * Standalone `retry()` only checks the argument.
+   */
+  readonly report: (report: LimiterReport) => void
 }
 
 /** What `map`/`stream` pass to `fn` besides the item. */
@@ -12,11 +22,18 @@ export interface ItemContext extends AttemptContext {
   readonly index: number
 }
 
+/** `report` outside a limiter: checks its argument, nothing else. */
+export function checkOnly(report: LimiterReport): void {
+  checkReport(report)
+}
+
 /** One attempt of a job: its context for `fn`, its lazily created AbortController and slot state. */
 export class Attempt implements ItemContext {
   readonly attempt: number
   /** The item's input position (map/stream); 0 for `run`. */
   readonly index: number
+  /** What its start was charged in the rate windows. */
+  readonly charge: Charge
   /** True while the attempt holds its concurrency slot. */
   holding = true
   /** Per-attempt timeout timer, when `timeout` is set. */
@@ -26,10 +43,12 @@ export class Attempt implements ItemContext {
   #controller: AbortController | undefined = undefined
   #aborted = false
   #reason: unknown = undefined
+  #report: ((report: LimiterReport) => void) | undefined = undefined
 
-  constructor(attempt: number, index: number) {
+  constructor(attempt: number, index: number, charge: Charge = UNTRACKED) {
     this.attempt = attempt
     this.index = index
+    this.charge = charge
   }
 
   /** Created on first read: attempts that never look at their signal cost no AbortController. */
@@ -39,6 +58,18 @@ export class Attempt implements ItemContext {
       if (this.#aborted) this.#controller.abort(this.#reason)
     }
     return this.#controller.signal
+  }
+
+  /** Bound on first read, so that `{ report }` can be destructured; free for attempts that never report. */
+  get report(): (report: LimiterReport) => void {
+    if (this.#report === undefined) {
+      const charge = this.charge
+      this.#report = (report) => {
+        checkReport(report)
+        charge.reporter?.report(charge, report)
+      }
+    }
+    return this.#report
   }
 
   abort(reason: unknown): void {

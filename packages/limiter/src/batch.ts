@@ -1,9 +1,10 @@
 import { expected, Fifo, itemIterator, type Outcome } from '@boundkit/internal'
 import type { ItemContext } from './attempt'
 import type { LimiterCore } from './core'
-import { abortedError, invalidOption, type LimiterError } from './errors'
+import { costVector } from './cost'
+import { abortedError, invalidOption, type LimiterError, userCall } from './errors'
 import { Job, type JobCall, type JobSink, jobCall } from './job'
-import type { ResolvedCallOptions } from './options'
+import type { RateLimit, ResolvedCallOptions } from './options'
 
 /** What `map` and `stream` accept: an array, an iterable or an async iterable, of any length. */
 export type ItemSource<T> = Iterable<T> | AsyncIterable<T>
@@ -21,12 +22,17 @@ export class Batch<T, R> implements JobSink {
   readonly #window: number | undefined
   readonly #signal: AbortSignal | undefined
   readonly #onAbort: (() => void) | undefined
+  readonly #cost: ResolvedCallOptions['cost']
+  readonly #costOf: ResolvedCallOptions['costOf']
+  readonly #weighted: readonly RateLimit[]
   #array: readonly T[] | undefined
   #iterator: Iterator<T> | AsyncIterator<T> | undefined
   #async = false
   #next = 0
   #inFlight = 0
   #pulling = false
+  /** Inside `#fill`'s loop: an item refused at launch does not start a nested fill. */
+  #filling = false
   #sourceDone = false
   #stopped = false
   #ended = false
@@ -46,8 +52,12 @@ export class Batch<T, R> implements JobSink {
     fn: (item: T, context: ItemContext) => unknown,
     options: ResolvedCallOptions,
     mode: Mode,
+    weighted: readonly RateLimit[],
   ) {
     this.#core = core
+    this.#cost = options.cost
+    this.#costOf = options.costOf
+    this.#weighted = weighted
     this.#call = jobCall(fn, options, this)
     this.#mode = mode
     this.#window = options.window
@@ -88,7 +98,16 @@ export class Batch<T, R> implements JobSink {
   }
 
   #fill(): void {
-    if (this.#pulling || this.#stopped) return
+    if (this.#pulling || this.#stopped || this.#filling) return
+    this.#filling = true
+    try {
+      this.#pull()
+    } finally {
+      this.#filling = false
+    }
+  }
+
+  #pull(): void {
     const limit = this.#windowSize()
     while (!this.#sourceDone && this.#inFlight < limit) {
       if (this.#array) {
@@ -140,7 +159,18 @@ export class Batch<T, R> implements JobSink {
   #launch(item: T): void {
     const index = this.#next++
     this.#inFlight++
-    this.#core.enqueue(new Job(this.#call, index, item))
+    const job = new Job(this.#call, index, item)
+    if (this.#costOf === undefined) job.cost = this.#cost
+    else {
+      try {
+        const cost = userCall('`cost`', this.#costOf, item, index)
+        job.cost = costVector(cost, this.#weighted, `cost(item ${index})`)
+      } catch (error) {
+        this.#core.refuse(job, error)
+        return
+      }
+    }
+    this.#core.enqueue(job)
   }
 
   settled(job: Job, ok: boolean, value: unknown): void {

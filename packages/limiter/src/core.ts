@@ -1,9 +1,11 @@
 import { Emitter, Fifo, isThenable } from '@boundkit/internal'
 import PQueue from 'p-queue'
+import { AdaptiveController } from './adaptive'
 import { Attempt } from './attempt'
 import type { Clock } from './clock'
 import { abortedError, LimiterError, timeoutError, withAttempts } from './errors'
 import type { LimiterEvents } from './events'
+import { Feedback } from './feedback'
 import { Gate } from './gate'
 import { isResponseLike } from './http-failure'
 import { type Job, JobList, QUEUED, RUNNING, SETTLED, WAITING } from './job'
@@ -22,6 +24,8 @@ export class LimiterCore {
   readonly #clock: Clock
   readonly #random: () => number
   readonly #gate: Gate
+  /** What finished attempts teach: 429s, rate-limit headers, adaptive concurrency's samples. */
+  readonly #feedback: Feedback
   readonly #jobs = new JobList()
   readonly #events = new Emitter<LimiterEvents>()
   /** Someone listens to 'progress'. */
@@ -60,6 +64,13 @@ export class LimiterCore {
         if (cooled) this.#progress()
       },
     })
+    const adaptive =
+      options.adaptive &&
+      new AdaptiveController(options.adaptive, (event) => {
+        this.#queue.concurrency = event.limit
+        this.#events.emit('concurrency', event)
+      })
+    this.#feedback = new Feedback(this.#gate.windows, adaptive, this.#clock.now)
     const signal = options.signal
     if (signal) {
       if (signal.aborted) this.abort(signal.reason)
@@ -85,6 +96,12 @@ export class LimiterCore {
   }
 
   // ---- enqueueing -------------------------------------------------------------------------
+
+  /** Ends a job that never queued (its cost was refused) with `error`. */
+  refuse(job: Job, error: unknown): void {
+    this.#jobs.add(job)
+    this.#finish(job, false, error)
+  }
 
   /** Queues a job's first attempt; its outcome goes to its call's sink, or to `resolve`/`reject`. */
   enqueue(job: Job): void {
@@ -128,7 +145,8 @@ export class LimiterCore {
       this.#gate.timed || (job.attempt === 0 && call.policy.maxRetryTime !== Number.POSITIVE_INFINITY)
         ? this.#clock.now()
         : 0
-    if (!this.#gate.admit(now)) {
+    const charge = this.#gate.admit(now, job.cost)
+    if (charge === undefined) {
       // Only reachable if p-queue started us while the gate was closing: wait at the front.
       this.#retryLane.push(job)
       return undefined
@@ -136,7 +154,7 @@ export class LimiterCore {
     job.state = RUNNING
     this.#queued--
     this.#running++
-    const attempt = new Attempt(++job.attempt, job.index)
+    const attempt = new Attempt(++job.attempt, job.index, charge)
     job.current = attempt
     if (job.attempt === 1) job.firstStart = now
     this.#progress()
@@ -190,7 +208,10 @@ export class LimiterCore {
   #attemptResolved(job: Job, attempt: Attempt, value: unknown): void {
     if (!this.#endAttempt(attempt) || job.state !== RUNNING) return
     if (isResponseLike(value) && !value.ok) this.#afterFailure(job, attempt, value, true)
-    else this.#finish(job, true, value)
+    else {
+      if (this.#feedback.watchesSuccess) this.#feedback.succeeded(attempt.charge, value, this.#running + 1)
+      this.#finish(job, true, value)
+    }
   }
 
   #attemptRejected(job: Job, attempt: Attempt, error: unknown): void {
@@ -204,6 +225,7 @@ export class LimiterCore {
     let decision: RetryDecision
     try {
       const now = this.#clock.now()
+      this.#feedback.failed(attempt.charge, failure, now)
       decision = decideRetry(job.call.policy, failure, n, job.firstStart, now, this.#random)
       if (decision.retryAfter !== undefined) this.#coolDown(decision.retryAfter, now)
     } catch (error) {
@@ -366,7 +388,9 @@ export class LimiterCore {
     return this.#queue.concurrency
   }
 
+  /** Sets a fixed concurrency (adaptive concurrency stops). */
   set concurrency(value: number) {
+    this.#feedback.fix()
     this.#queue.concurrency = value
     this.#feed()
   }
@@ -380,9 +404,8 @@ export class LimiterCore {
       failed: this.#failed,
       retried: this.#retried,
       concurrency: this.#queue.concurrency,
-      paused: this.#gate.paused,
-      coolingDown: this.#gate.coolingDown,
-      cooldownUntil: this.#gate.cooldownUntil,
+      rateLimited: this.#feedback.rateLimited,
+      ...this.#gate.stats(this.#clock.now()),
     }
   }
 

@@ -8,6 +8,7 @@ export type LimiterErrorCode =
   | 'ERR_RETRIES_EXHAUSTED'
   | 'ERR_RETRY_AFTER_TOO_LONG'
   | 'ERR_CALLBACK_FAILED'
+  | 'ERR_COST_TOO_HIGH'
   | 'ERR_CLEARED'
   | 'ERR_CLOSED'
 

@@ -23,6 +23,25 @@ export interface LimiterEvents {
   cooldown: { until: number; delay: number }
   /** Every job has ended. */
   idle: undefined
+  /** Adaptive concurrency changed its limit (see `ConcurrencyEvent`). */
+  concurrency: ConcurrencyEvent
 }
 
-export const LIMITER_EVENTS: readonly (keyof LimiterEvents)[] = ['progress', 'retry', 'cooldown', 'idle']
+/** Adaptive concurrency moved its limit from `previous` to `limit`. */
+export interface ConcurrencyEvent {
+  limit: number
+  previous: number
+  /**
+   * `'increase'`: the limit was used and latency did not rise; `'decrease'`: latency rose, or a
+   * 503; `'rate-limited'`: a 429; `'timeout'`: an attempt timed out.
+   */
+  reason: 'increase' | 'decrease' | 'rate-limited' | 'timeout'
+}
+
+export const LIMITER_EVENTS: readonly (keyof LimiterEvents)[] = [
+  'progress',
+  'retry',
+  'cooldown',
+  'idle',
+  'concurrency',
+]

@@ -2,21 +2,29 @@ import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
 import { MAX_TIMER_MS, timerSafe } from './clock'
 import { Gate } from './gate'
-import type { RateLimit } from './options'
+import type { RateLimit, RetryPolicy } from './options'
 
 /** A gate on a fake clock, with a log of what it told its owner. */
 function setUp(windows: RateLimit[] = [], cooldown = { maxDelay: 300_000, jitter: 0 }, random = () => 0.5) {
   const clock = new FakeClock(0)
   const log: string[] = []
   const gate = new Gate(
-    { clock: timerSafe(clock), random, cooldown, windows },
+    {
+      clock: timerSafe(clock),
+      random,
+      cooldown,
+      windows,
+      headers: undefined,
+      adaptive: undefined,
+      retry: { maxRetryAfter: 300_000 } as RetryPolicy,
+    },
     {
       closed: () => log.push(`closed@${clock.now()}`),
       opened: (cooled) => log.push(`opened@${clock.now()}${cooled ? ' cooled' : ''}`),
     },
   )
   /** Admits at the clock's time; what admit returned. */
-  const admit = () => gate.admit(clock.now())
+  const admit = () => gate.admit(clock.now(), undefined) !== undefined
   return { clock, log, gate, admit }
 }
 
@@ -70,7 +78,7 @@ describe('Gate', () => {
     await clock.advance(1)
     expect(log).toEqual(['closed@0', 'opened@2100 cooled'])
     expect(gate.coolingDown).toBe(false)
-    expect(gate.admit(clock.now())).toBe(true)
+    expect(gate.admit(clock.now(), undefined)).toBeDefined()
   })
 
   it('caps a cooldown at maxDelay; a zero Retry-After changes nothing', () => {

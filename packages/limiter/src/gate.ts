@@ -1,7 +1,9 @@
+import type { Charge } from './charge'
 import type { Clock } from './clock'
 import { userCall } from './errors'
-import type { RateLimit, ResolvedLimiterOptions } from './options'
-import { RateWindow } from './rate-window'
+import type { ResolvedLimiterOptions } from './options'
+import type { LimiterStats } from './stats'
+import { Windows } from './windows'
 
 /** What the gate tells its owner. */
 export interface GateHooks {
@@ -11,17 +13,25 @@ export interface GateHooks {
   opened(cooled: boolean): void
 }
 
+/** The gate's part of `stats()`. */
+export type GateStats = Pick<
+  LimiterStats,
+  'paused' | 'coolingDown' | 'cooldownUntil' | 'cooldowns' | 'cooldownMs' | 'windows'
+>
+
 /**
- * Decides when the next attempt may start: `pause()`, the rate windows (each a sliding log of the
- * last starts) and the Retry-After cooldown. When they forbid a start, the gate closes and one
- * timer reopens it at the earliest time they all allow.
+ * Decides when the next attempt may start: `pause()`, the rate windows (sliding logs of the last
+ * starts or costs, following the server's headers) and the Retry-After cooldown. When they forbid
+ * a start, the gate closes and one timer reopens it at the earliest time they all allow.
  */
 export class Gate {
   readonly #clock: Clock
   readonly #random: () => number
   readonly #cooldown: ResolvedLimiterOptions['cooldown']
-  readonly #windows: RateWindow[]
+  readonly windows: Windows
   readonly #hooks: GateHooks
+  /** The cost of the start last refused: the gate reopens when it fits. */
+  #pending: readonly number[] | undefined = undefined
   #closed = false
   #paused = false
   #stopped = false
@@ -31,17 +41,27 @@ export class Gate {
   #cooldownEnd = 0
   #timer: unknown = undefined
   #timerAt = 0
+  #cooldowns = 0
+  #rechecking = false
+  #cooldownStart = 0
+  /** Time spent in cooldowns that ended (ms). */
+  #cooledMs = 0
 
   constructor(
-    options: Pick<ResolvedLimiterOptions, 'clock' | 'random' | 'cooldown'> & {
-      windows: readonly RateLimit[]
-    },
+    options: Pick<
+      ResolvedLimiterOptions,
+      'clock' | 'random' | 'cooldown' | 'windows' | 'headers' | 'adaptive' | 'retry'
+    >,
     hooks: GateHooks,
   ) {
     this.#clock = options.clock
     this.#random = options.random
     this.#cooldown = options.cooldown
-    this.#windows = options.windows.map((w) => new RateWindow(w.limit, w.interval))
+    const track = options.adaptive !== undefined
+    const windows = { windows: options.windows, headers: options.headers, track }
+    this.windows = new Windows({ ...windows, maxReset: options.retry.maxRetryAfter }, options.clock.now, () =>
+      this.#recheck(),
+    )
     this.#hooks = hooks
   }
 
@@ -63,25 +83,26 @@ export class Gate {
     return this.#resumeAt
   }
 
-  /** `admit` needs the current time (there is a rate window or a cooldown). */
+  /** `admit` needs the current time (a rate window, a cooldown, or attempts timed for adaptive concurrency). */
   get timed(): boolean {
-    return this.#windows.length > 0 || this.#resumeAt !== 0
+    return this.windows.tracked || this.windows.all.length > 0 || this.#resumeAt !== 0
   }
 
   /**
-   * Admits one start at `now` and records it in the rate windows; when no start is allowed now,
-   * closes (until the earliest time one is) and returns false.
+   * Admits one start of `cost` (aligned with the weighted windows) at `now` and counts it in the
+   * rate windows; when it may not start now, closes (until the earliest time it may) and returns
+   * undefined.
    */
-  admit(now: number): boolean {
+  admit(now: number, cost: readonly number[] | undefined): Charge | undefined {
+    this.#pending = cost
     if (this.#paused || this.#blockedUntil(now) > now) {
       this.#close(now)
-      return false
+      return undefined
     }
-    if (this.#windows.length > 0) {
-      for (const w of this.#windows) w.record(now)
-      if (this.#blockedUntil(now) > now) this.#close(now)
-    }
-    return true
+    this.#pending = undefined
+    const charge = this.windows.charge(now, cost)
+    if (this.windows.all.length > 0 && this.#blockedUntil(now) > now) this.#close(now)
+    return charge
   }
 
   /**
@@ -97,6 +118,10 @@ export class Gate {
     if (!(wait > 0) || end <= this.#cooldownEnd) return undefined
     const spread =
       cooldown.jitter === 0 || wait === Number.POSITIVE_INFINITY ? 0 : userCall('`random`', this.#random)
+    if (this.#resumeAt === 0) {
+      this.#cooldowns++
+      this.#cooldownStart = now
+    }
     this.#cooldownEnd = end
     this.#resumeAt = end + spread * cooldown.jitter * wait
     this.#close(now)
@@ -136,14 +161,36 @@ export class Gate {
     this.#clearTimer()
   }
 
-  /** The earliest time every rate window and the cooldown allow a start. */
+  /** The earliest time every rate window and the cooldown allow the pending start. */
   #blockedUntil(now: number): number {
-    let at = this.#resumeAt > now ? this.#resumeAt : 0
-    for (const w of this.#windows) {
-      const free = w.freeAt()
-      if (free > at) at = free
+    const at = this.#resumeAt > now ? this.#resumeAt : 0
+    if (this.windows.all.length === 0) return at
+    return Math.max(at, this.windows.freeAt(this.#pending, now))
+  }
+
+  /** Budget came back (a refund, new server headers): a closed gate checks again now. */
+  #recheck(): void {
+    if (this.#rechecking || !this.#closed || this.#timer === undefined) return
+    this.#rechecking = true
+    queueMicrotask(() => {
+      this.#rechecking = false
+      if (!this.#closed || this.#timer === undefined || this.#paused) return
+      this.#clearTimer()
+      this.#tryOpen()
+    })
+  }
+
+  stats(now: number): GateStats {
+    const cooling =
+      this.#resumeAt === 0 ? 0 : Math.max(0, Math.min(now, this.#resumeAt) - this.#cooldownStart)
+    return {
+      paused: this.#paused,
+      coolingDown: this.#resumeAt !== 0,
+      cooldownUntil: this.#resumeAt,
+      cooldowns: this.#cooldowns,
+      cooldownMs: this.#cooledMs + cooling,
+      windows: this.windows.stats(now),
     }
-    return at
   }
 
   #close(now: number): void {
@@ -185,6 +232,7 @@ export class Gate {
       return
     }
     const cooled = this.#resumeAt !== 0
+    if (cooled) this.#cooledMs += Math.max(0, Math.min(now, this.#resumeAt) - this.#cooldownStart)
     this.#resumeAt = 0
     this.#cooldownEnd = 0
     this.#closed = false

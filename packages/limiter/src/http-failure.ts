@@ -1,3 +1,5 @@
+import { parseRetryAfter, retryAfterHeader } from './rate-headers'
+
 /**
  * Reading HTTP facts out of whatever an attempt failed with: a thrown error with `status`,
  * `statusCode` or `response.status`, a thrown or returned fetch `Response`, and `Retry-After`.
@@ -34,41 +36,9 @@ export function statusOf(failure: unknown): number | undefined {
   return undefined
 }
 
-function headerValue(headers: unknown, name: string): string | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined
-  const h = headers as { get?: unknown } & Bag
-  if (typeof h.get === 'function') {
-    const value = (h.get as (n: string) => unknown).call(headers, name)
-    return typeof value === 'string' ? value : undefined
-  }
-  for (const key of Object.keys(h)) {
-    if (key.toLowerCase() === name) {
-      const value = h[key]
-      if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined
-      return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
-    }
-  }
-  return undefined
-}
-
-/**
- * Parses a Retry-After value (delay seconds, or an HTTP date compared with `now`) into milliseconds
- * to wait, never negative. `undefined` when the value is missing or malformed.
- */
-export function parseRetryAfter(value: unknown, now: number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined
-  if (typeof value !== 'string') return undefined
-  const text = value.trim()
-  if (text === '') return undefined
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000
-  const date = Date.parse(text)
-  if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - now)
-}
-
 /**
  * Milliseconds the server asked us to wait: from `error.retryAfter`, `error.response.headers`,
- * `error.headers`, or the headers of a thrown/returned `Response`.
+ * `error.headers`, or the headers of a thrown/returned `Response` (`retry-after-ms`, then `retry-after`).
  */
 export function retryAfterOf(failure: unknown, now: number): number | undefined {
   if (typeof failure !== 'object' || failure === null) return undefined
@@ -78,7 +48,7 @@ export function retryAfterOf(failure: unknown, now: number): number | undefined 
     if (direct !== undefined) return direct
   }
   for (const headers of [(f.response as Bag | undefined)?.headers, f.headers]) {
-    const parsed = parseRetryAfter(headerValue(headers, 'retry-after'), now)
+    const parsed = retryAfterHeader(headers, now)
     if (parsed !== undefined) return parsed
   }
   return undefined

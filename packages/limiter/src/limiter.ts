@@ -29,16 +29,20 @@ function checkFn(fn: unknown): void {
 export class Limiter {
   readonly #options: ResolvedLimiterOptions
   readonly #core: LimiterCore
-  /** The limiter's own settings as a call's, for `run(fn)` without options. */
-  readonly #defaults: ResolvedCallOptions
+  /** The limiter's own settings as a call's, for `run(fn)` without options (none with a weighted window: a cost is due). */
+  readonly #defaults: ResolvedCallOptions | undefined
 
   constructor(options: LimiterOptions = {}) {
     this.#options = resolveLimiterOptions(options)
     this.#core = new LimiterCore(this.#options)
-    this.#defaults = resolveCallOptions(undefined, this.#options, 'run')
+    this.#defaults =
+      this.#options.weighted.length === 0 ? resolveCallOptions(undefined, this.#options, 'run') : undefined
   }
 
-  /** Runs `fn({ signal, attempt })` under the limits, retrying per the policy. */
+  /**
+   * Runs `fn({ signal, attempt, report })` under the limits, retrying per the policy. A `cost`
+   * above a weighted window's limit rejects at once with `ERR_COST_TOO_HIGH`.
+   */
   run<T>(
     fn: (context: AttemptContext) => T | PromiseLike<T>,
     options?: LimiterRunOptions,
@@ -46,7 +50,7 @@ export class Limiter {
     let call: ResolvedCallOptions
     try {
       checkFn(fn)
-      call = options === undefined ? this.#defaults : resolveCallOptions(options, this.#options, 'run')
+      call = (options === undefined && this.#defaults) || resolveCallOptions(options, this.#options, 'run')
     } catch (error) {
       return Promise.reject(error)
     }
@@ -54,6 +58,7 @@ export class Limiter {
     if (refusal) return Promise.reject(refusal)
     return new Promise((resolve, reject) => {
       const job = new Job(jobCall(fn, call))
+      job.cost = call.cost
       job.resolve = resolve as (value: unknown) => void
       job.reject = reject
       this.#core.enqueue(job)
@@ -67,17 +72,17 @@ export class Limiter {
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options: LimiterMapOptions & { settle: true },
+    options: LimiterMapOptions<T> & { settle: true },
   ): Promise<Outcome<Awaited<R>>[]>
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options?: LimiterMapOptions & { settle?: false },
+    options?: LimiterMapOptions<T> & { settle?: false },
   ): Promise<Awaited<R>[]>
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options?: LimiterMapOptions,
+    options?: LimiterMapOptions<T>,
   ): Promise<unknown[]> {
     try {
       return this.#batch(items, fn, options, 'map').start()!
@@ -94,7 +99,7 @@ export class Limiter {
   async *stream<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options?: LimiterStreamOptions,
+    options?: LimiterStreamOptions<T>,
   ): AsyncGenerator<Outcome<Awaited<R>>, void, undefined> {
     const batch = this.#batch<T, Awaited<R>>(items, fn, options, 'stream')
     batch.start()
@@ -112,15 +117,15 @@ export class Limiter {
   #batch<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => unknown,
-    options: LimiterMapOptions | undefined,
+    options: LimiterMapOptions<T> | undefined,
     kind: 'map' | 'stream',
   ): Batch<T, R> {
     checkFn(fn)
-    const call = resolveCallOptions(options, this.#options, kind)
+    const call = resolveCallOptions(options as LimiterMapOptions | undefined, this.#options, kind)
     const refusal = this.#core.refusal(undefined)
     if (refusal) throw refusal
     const mode = kind === 'stream' ? 'stream' : call.settle ? 'settle' : 'map'
-    return new Batch<T, R>(this.#core, items, fn, call, mode)
+    return new Batch<T, R>(this.#core, items, fn, call, mode, this.#options.weighted)
   }
 
   /** Stops starting attempts (running ones continue) until `resume()`. */
@@ -158,7 +163,10 @@ export class Limiter {
     return this.close()
   }
 
-  /** Attempts allowed to run at once. Raising it starts queued work at once. */
+  /**
+   * Attempts allowed to run at once (with adaptive concurrency, its current limit). Setting it fixes
+   * the concurrency (adaptive concurrency stops); raising it starts queued work at once.
+   */
   get concurrency(): number {
     return this.#core.concurrency
   }
@@ -173,7 +181,7 @@ export class Limiter {
   }
 
   /**
-   * Subscribes to `'progress'` (the stats), `'retry'`, `'cooldown'` or `'idle'`; returns the
+   * Subscribes to `'progress'` (the stats), `'retry'`, `'cooldown'`, `'idle'` or `'concurrency'`; returns the
    * function that unsubscribes. A listener that throws becomes a process warning; the work goes on.
    */
   on<K extends keyof LimiterEvents>(event: K, listener: (payload: LimiterEvents[K]) => void): () => void {

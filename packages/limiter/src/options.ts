@@ -8,17 +8,52 @@ import {
   signalOption,
   timeoutOption,
 } from '@boundkit/internal'
+import type { ResolvedAdaptive } from './adaptive'
 import { type Clock, systemClock, timerSafe } from './clock'
+import { costVector } from './cost'
 import { invalidOption } from './errors'
 import type { RetryEvent } from './events'
 import { defaultRetryOn } from './http-failure'
+import type { HeaderFamilies } from './rate-headers'
 
-/** At most `limit` attempt starts in any sliding `interval` ms. */
+/**
+ * At most `limit` attempt starts in any sliding `interval` ms; or, with `cost`, at most `limit` of
+ * that cost (e.g. tokens) started in any `interval` ms.
+ */
 export interface RateLimit {
-  /** Starts allowed per window (integer >= 1). */
+  /** Starts (or units of `cost`) allowed per window (integer >= 1). */
   limit: number
   /** The window's width, in ms (>= 1). */
   interval: number
+  /**
+   * The name of the cost this window counts, e.g. `'tokens'`: each start counts its call's
+   * `cost[name]` (a number >= 0), and `report({ cost })` replaces that estimate by the real cost.
+   * @default undefined: the window counts starts (1 each)
+   */
+  cost?: string
+}
+
+/** A task's cost per named unit, e.g. `{ tokens: 1500 }` (each a finite number >= 0). */
+export type LimiterCost = Readonly<Record<string, number>>
+
+/** Which rate-limit headers the limiter reads from each answer (see the README's header list). */
+export type LimiterHeaders = 'auto' | 'openai' | 'anthropic' | false
+
+/** Adaptive concurrency: the limiter finds the limit itself, between `min` and `max`. */
+export interface AdaptiveConcurrency {
+  /** Lowest limit (integer >= 1). @default 1 */
+  min?: number
+  /** Highest limit (integer >= min). @default 64 */
+  max?: number
+  /** The limit at the start (min..max). @default 4, within min..max */
+  initial?: number
+  /**
+   * `'aimd'`: additive increase while the limit is used, halving on a 429, a 503, a timeout or a
+   * cooldown. `'gradient'`: the same decreases, and the limit also follows the ratio of the
+   * long-term latency (baseline) to the short-term latency, so it backs off as latency rises.
+   * @default 'gradient'
+   */
+  strategy?: 'aimd' | 'gradient'
 }
 
 /** How a 429/503 with `Retry-After` pauses the whole limiter. */
@@ -63,10 +98,22 @@ export interface RetryOptions {
 }
 
 export interface LimiterOptions {
-  /** Attempts running at once (integer >= 1, or Infinity). Can be changed later. @default 10 */
-  concurrency?: number
+  /**
+   * Attempts running at once: an integer >= 1 or Infinity; `'auto'` (= `{ min: 1, max: 64,
+   * initial: 4, strategy: 'gradient' }`) or an `AdaptiveConcurrency` object to let the limiter find
+   * it. Setting `limiter.concurrency` later switches to that fixed number. @default 10
+   */
+  concurrency?: number | 'auto' | AdaptiveConcurrency
   /** One or several rate windows, all enforced together. @default no rate limit */
   rate?: RateLimit | readonly RateLimit[]
+  /**
+   * Reads the server's rate-limit headers from every answer (a returned Response, a thrown error's
+   * `headers` or `response.headers`, or `report({ headers })`) and follows them: a window the
+   * server says has fewer left than the limiter thinks follows the server until its reset.
+   * `'openai'`: `x-ratelimit-*` only; `'anthropic'`: `anthropic-ratelimit-*` only; `false`: none.
+   * @default 'auto' (both families)
+   */
+  headers?: LimiterHeaders
   /** Per-attempt timeout in ms (>= 1, or Infinity for none); a timed-out attempt fails with `ERR_TIMEOUT` (retryable). @default Infinity */
   timeout?: number
   /** Aborts everything: queued work is not started, running attempts see their signal abort. */
@@ -81,8 +128,8 @@ export interface LimiterOptions {
   random?: () => number
 }
 
-/** Options of one `run` call; they override the limiter's for that call. */
-export interface LimiterRunOptions {
+/** What `run`, `map` and `stream` calls share. */
+interface LimiterCallOptions {
   /** Aborts this call only. */
   signal?: AbortSignal
   /** Per-attempt timeout in ms (>= 1, or Infinity for none). @default the limiter's */
@@ -91,8 +138,24 @@ export interface LimiterRunOptions {
   retry?: RetryOptions | false
 }
 
+/** Options of one `run` call; they override the limiter's for that call. */
+export interface LimiterRunOptions extends LimiterCallOptions {
+  /**
+   * The task's cost for the weighted rate windows (`{ tokens: 1500 }`), charged at each attempt's
+   * start; required when a window has a `cost`. A cost alone above a window's limit fails at once
+   * with `ERR_COST_TOO_HIGH`. @default none (weighted windows refuse the call)
+   */
+  cost?: LimiterCost
+}
+
 /** Options of one `stream` call. */
-export interface LimiterStreamOptions extends LimiterRunOptions {
+export interface LimiterStreamOptions<T = unknown> extends LimiterCallOptions {
+  /**
+   * Each item's cost for the weighted rate windows, or one cost for every item. A function that
+   * throws fails that item with `ERR_CALLBACK_FAILED`; a bad result fails it with
+   * `ERR_INVALID_OPTION`, a cost above a window's limit with `ERR_COST_TOO_HIGH`. @default none
+   */
+  cost?: LimiterCost | ((item: T, index: number) => LimiterCost)
   /**
    * Items pulled from the source and not yet finished (for `stream`: not yet consumed); integer >= 1.
    * @default 2 x concurrency (1024 when concurrency is Infinity)
@@ -101,7 +164,7 @@ export interface LimiterStreamOptions extends LimiterRunOptions {
 }
 
 /** Options of one `map` call. */
-export interface LimiterMapOptions extends LimiterStreamOptions {
+export interface LimiterMapOptions<T = unknown> extends LimiterStreamOptions<T> {
   /** Never reject: resolve with one outcome per item. @default false */
   settle?: boolean
 }
@@ -132,8 +195,15 @@ export interface RetryPolicy {
 
 /** The limiter's options checked, with every default filled in. */
 export interface ResolvedLimiterOptions {
+  /** The fixed concurrency, or adaptive concurrency's initial limit. */
   concurrency: number
+  /** Adaptive concurrency, undefined when fixed. */
+  adaptive: ResolvedAdaptive | undefined
   windows: RateLimit[]
+  /** The windows with a `cost`, in order: a call's cost vector follows them. */
+  weighted: RateLimit[]
+  /** Header families read; undefined: none (`headers: false`). */
+  headers: HeaderFamilies | undefined
   /** Infinity: none. */
   timeout: number
   signal: AbortSignal | undefined
@@ -155,6 +225,10 @@ export interface ResolvedCallOptions {
   /** undefined: 2 x concurrency. */
   window: number | undefined
   settle: boolean
+  /** Every job's cost vector (aligned with the weighted windows), when one cost is given for all. */
+  cost: number[] | undefined
+  /** map/stream: each item's cost, checked per item. */
+  costOf: ((item: unknown, index: number) => unknown) | undefined
 }
 
 const DEFAULT_RETRY_AFTER_MAX = 300_000
@@ -216,10 +290,38 @@ export function resolveRetryOptions(
   }
 }
 
+const AUTO: ResolvedAdaptive = { min: 1, max: 64, initial: 4, strategy: 'gradient' }
+
+/** Checks `concurrency: 'auto' | { min, max, initial, strategy }`; undefined for a number. */
+function adaptiveOption(value: unknown): ResolvedAdaptive | undefined {
+  if (value === 'auto') return AUTO
+  if (typeof value !== 'object' || value === null) return undefined
+  const o = value as Record<string, unknown>
+  const int = (key: string, min: number, fallback: number) =>
+    numberOption(invalidOption, `concurrency.${key}`, o[key], { integer: true, min }, fallback)
+  const min = int('min', 1, AUTO.min)
+  const max = int('max', min, Math.max(min, AUTO.max))
+  const initial = int('initial', min, Math.min(max, Math.max(min, AUTO.initial)))
+  if (initial > max) invalidOption(`Expected \`concurrency.initial\` to be <= max (${max}), got ${initial}`)
+  const strategy = choiceOption(
+    invalidOption,
+    'concurrency.strategy',
+    o.strategy,
+    ['aimd', 'gradient'] as const,
+    'gradient',
+  )
+  return { min, max, initial, strategy }
+}
+
 /** Checks `concurrency` (the option and the setter). */
 export function concurrencyOption(value: unknown): number {
   if (value === undefined) invalidOption(expected('concurrency', 'an integer >= 1 (or Infinity)', value))
   return numberOption(invalidOption, 'concurrency', value, { integer: true, min: 1, allowInfinity: true }, 10)
+}
+
+function headersOption(value: unknown): HeaderFamilies | undefined {
+  if (value === false) return undefined
+  return choiceOption(invalidOption, 'headers', value, ['auto', 'openai', 'anthropic'] as const, 'auto')
 }
 
 function rateOption(rate: unknown): RateLimit[] {
@@ -229,13 +331,18 @@ function rateOption(rate: unknown): RateLimit[] {
     const name = Array.isArray(rate) ? `rate[${i}]` : 'rate'
     if (typeof entry !== 'object' || entry === null)
       invalidOption(expected(name, '{ limit, interval }', entry))
-    const { limit, interval } = entry as Partial<RateLimit>
+    const { limit, interval, cost } = entry as Partial<RateLimit>
     if (limit === undefined) invalidOption(expected(`${name}.limit`, 'an integer >= 1', limit))
     if (interval === undefined) invalidOption(expected(`${name}.interval`, 'a number >= 1', interval))
-    return {
+    if (cost !== undefined && (typeof cost !== 'string' || cost === '')) {
+      invalidOption(expected(`${name}.cost`, "a cost name like 'tokens'", cost))
+    }
+    const window: RateLimit = {
       limit: numberOption(invalidOption, `${name}.limit`, limit, { integer: true, min: 1 }, 1),
       interval: numberOption(invalidOption, `${name}.interval`, interval, { min: 1 }, 1),
     }
+    if (cost !== undefined) window.cost = cost
+    return window
   })
 }
 
@@ -260,9 +367,18 @@ export function resolveLimiterOptions(options: LimiterOptions): ResolvedLimiterO
     invalidOption(expected('options', 'an object', options))
   const cooldown = options.cooldown
   if (cooldown !== false) objectOption('cooldown', cooldown, true)
+  const adaptive = adaptiveOption(options.concurrency)
+  const windows = rateOption(options.rate)
   return {
-    concurrency: options.concurrency === undefined ? 10 : concurrencyOption(options.concurrency),
-    windows: rateOption(options.rate),
+    concurrency: adaptive
+      ? adaptive.initial
+      : options.concurrency === undefined
+        ? 10
+        : concurrencyOption(options.concurrency),
+    adaptive,
+    windows,
+    weighted: windows.filter((w) => w.cost !== undefined),
+    headers: headersOption(options.headers),
     timeout: timeoutOption(invalidOption, 'timeout', options.timeout, Number.POSITIVE_INFINITY),
     signal: signalOption(invalidOption, 'signal', options.signal),
     retry: resolveRetryOptions(options.retry, 'retry'),
@@ -297,6 +413,8 @@ export function resolveCallOptions(
   const o = options ?? {}
   const signal = signalOption(invalidOption, 'signal', o.signal)
   const timeout = timeoutOption(invalidOption, 'timeout', o.timeout, base.timeout)
+  const costOf =
+    kind !== 'run' && typeof o.cost === 'function' ? (o.cost as ResolvedCallOptions['costOf']) : undefined
   return {
     signal,
     timeout,
@@ -307,5 +425,7 @@ export function resolveCallOptions(
         ? undefined
         : numberOption(invalidOption, 'window', o.window, { integer: true, min: 1 }, 1),
     settle: kind === 'map' && booleanOption(invalidOption, 'settle', o.settle, false),
+    cost: costOf ? undefined : costVector(o.cost, base.weighted, 'cost'),
+    costOf,
   }
 }

@@ -1,10 +1,15 @@
+import type { ServerBudget } from './server-budget'
+
 /**
- * One sliding rate window: at most `limit` starts in any `interval` ms. Keeps the last `limit`
- * start times in a ring, so the check is exact and O(1).
+ * One sliding rate window that counts starts: at most `limit` in any `interval` ms. Keeps the last
+ * `limit` start times in a ring, so the check is exact and O(1).
  */
 export class RateWindow {
   readonly limit: number
   readonly interval: number
+  readonly cost = undefined
+  /** The server's view of this budget, when its headers are read. */
+  server: ServerBudget | undefined = undefined
   #starts: Float64Array
   #next = 0
   #count = 0
@@ -26,5 +31,19 @@ export class RateWindow {
     this.#starts[this.#next] = now
     this.#next = (this.#next + 1) % this.limit
     if (this.#count < this.limit) this.#count++
+  }
+
+  /** Starts in the window ending at `now` (a binary search of the ring, oldest to newest). */
+  used(now: number): number {
+    const oldest = this.#count < this.limit ? 0 : this.#next
+    const at = (i: number) => this.#starts[(oldest + i) % this.limit]!
+    let low = 0
+    let high = this.#count
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (at(mid) + this.interval <= now) low = mid + 1
+      else high = mid
+    }
+    return this.#count - low
   }
 }

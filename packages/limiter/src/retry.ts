@@ -1,5 +1,5 @@
 import { functionOption, signalOption } from '@boundkit/internal'
-import type { AttemptContext } from './attempt'
+import { type AttemptContext, checkOnly } from './attempt'
 import { sleep } from './clock'
 import { abortedError, invalidOption, userCall, withAttempts } from './errors'
 import { isResponseLike } from './http-failure'
@@ -40,7 +40,7 @@ export async function retry<T>(
     let value: T | undefined
     let failed = false
     try {
-      value = await fn({ attempt, signal: signal ?? neverAborted })
+      value = await fn({ attempt, signal: signal ?? neverAborted, report: checkOnly })
       if (!isResponseLike(value) || value.ok) return value
       failure = value
     } catch (error) {

@@ -12,7 +12,7 @@ export interface LimiterStats {
   failed: number
   /** Retries scheduled so far (count). */
   retried: number
-  /** Attempts allowed at once (count, or Infinity). */
+  /** Attempts allowed at once now (count, or Infinity); with adaptive concurrency, its current limit. */
   concurrency: number
   /** `pause()` is in effect. */
   paused: boolean
@@ -23,4 +23,28 @@ export interface LimiterStats {
    * clock (`performance.timeOrigin + performance.now()`), which can differ from `Date.now()` by a few ms.
    */
   cooldownUntil: number
+  /** Cooldowns begun (count): Retry-After pauses of the whole limiter. */
+  cooldowns: number
+  /** Time spent cooling down so far, the current cooldown included (ms). */
+  cooldownMs: number
+  /** Answers with HTTP status 429 seen, thrown or returned (count). */
+  rateLimited: number
+  /** Each rate window, in the order of the `rate` option. */
+  windows: WindowStats[]
+}
+
+/** One rate window in `stats().windows`. */
+export interface WindowStats {
+  /** The window's limit (starts, or units of `cost`). */
+  limit: number
+  /** The window's width (ms). */
+  interval: number
+  /** The cost it counts (`'tokens'`), undefined when it counts starts. */
+  cost: string | undefined
+  /** Started in the last `interval` ms (starts, or units of `cost`, real costs once reported). */
+  used: number
+  /** What the server's headers say remains, minus what started since (same unit); only while that view holds. */
+  serverRemaining?: number
+  /** When the server's view ends (ms from now); only while it holds. */
+  resetsInMs?: number
 }

@@ -1,0 +1,42 @@
+import type { HeadersLike } from './rate-headers'
+
+/** What `context.report()` takes: the task's real cost and the answer's headers. */
+export interface LimiterReport {
+  /** The real cost (e.g. `{ tokens: usage.total_tokens }`): replaces the estimate in the weighted windows. */
+  cost?: Readonly<Record<string, number>>
+  /** The answer's headers (a fetch `Headers` or a plain record): the server's rate-limit view. */
+  headers?: HeadersLike
+}
+
+/** One start counted in a weighted window: its time and the cost it counts now. */
+export interface CostEntry {
+  readonly at: number
+  cost: number
+  /** Still counted in its window (false once it slid out). */
+  live: boolean
+}
+
+/** Applies a report to the windows (the limiter's `Windows`). */
+export interface Reporter {
+  report(charge: Charge, report: LimiterReport): void
+}
+
+/**
+ * What one attempt's start was charged: its time and its entries in the weighted windows, so that
+ * `report` can correct them and date the headers it brings.
+ */
+export class Charge {
+  /** `report({ headers })` was called: the attempt's end does not read its headers again. */
+  headersRead = false
+
+  constructor(
+    readonly reporter: Reporter | undefined,
+    /** When the attempt started (clock ms). */
+    readonly start: number,
+    /** Aligned with the weighted windows; undefined when there are none. */
+    readonly entries: readonly CostEntry[] | undefined,
+  ) {}
+}
+
+/** The charge of every attempt when nothing is tracked (no weighted window, no header, fixed concurrency). */
+export const UNTRACKED = new Charge(undefined, 0, undefined)

@@ -1,0 +1,72 @@
+import type { AdaptiveController } from './adaptive'
+import type { Charge } from './charge'
+import { userCall } from './errors'
+import { isResponseLike, statusOf } from './http-failure'
+import type { Windows } from './windows'
+
+type Bag = Record<string, unknown>
+
+/** The headers an answer carries: a Response's, a thrown error's `headers` or `response.headers`. */
+function headersOf(answer: unknown): unknown {
+  if (typeof answer !== 'object' || answer === null) return undefined
+  if (isResponseLike(answer)) return answer.headers
+  const a = answer as Bag
+  return a.headers ?? (a.response as Bag | undefined)?.headers
+}
+
+/**
+ * What the limiter learns from each finished attempt: 429s are counted, the answer's rate-limit
+ * headers go to the windows (unless `report` gave them), and adaptive concurrency gets a sample.
+ */
+export class Feedback {
+  /** 429 answers seen. */
+  rateLimited = 0
+  /** Successes teach something (headers to read, or adaptive concurrency): the core calls `succeeded`. */
+  readonly watchesSuccess: boolean
+  readonly #windows: Windows
+  readonly #now: () => number
+  #adaptive: AdaptiveController | undefined
+
+  constructor(windows: Windows, adaptive: AdaptiveController | undefined, now: () => number) {
+    this.#windows = windows
+    this.#adaptive = adaptive
+    this.#now = now
+    this.watchesSuccess = windows.reads || adaptive !== undefined
+  }
+
+  get adaptive(): AdaptiveController | undefined {
+    return this.#adaptive
+  }
+
+  /** `limiter.concurrency = n`: the concurrency is fixed from now on. */
+  fix(): void {
+    this.#adaptive = undefined
+  }
+
+  /** A successful attempt, `inflight` attempts (itself included) running when it ended. */
+  succeeded(charge: Charge, value: unknown, inflight: number): void {
+    const now = this.#now()
+    if (this.#windows.reads && !charge.headersRead && isResponseLike(value)) {
+      try {
+        this.#windows.read(charge, value.headers, now)
+      } catch {
+        // A value whose headers cannot be read teaches nothing; it is still the task's value.
+      }
+    }
+    this.#adaptive?.succeeded(charge.start, now, inflight)
+  }
+
+  /** A failed attempt (thrown, or a non-ok Response returned); a throwing getter throws ERR_CALLBACK_FAILED. */
+  failed(charge: Charge, failure: unknown, now: number): void {
+    const status = statusOf(failure)
+    if (status === 429) this.rateLimited++
+    if (this.#windows.reads && !charge.headersRead) {
+      userCall("Reading the failure's headers", () => this.#windows.read(charge, headersOf(failure), now))
+    }
+    const adaptive = this.#adaptive
+    if (adaptive === undefined) return
+    if (status === 429) adaptive.dropped(charge.start, now, 'rate-limited')
+    else if (status === 503) adaptive.dropped(charge.start, now, 'decrease')
+    else if ((failure as Bag | null)?.code === 'ERR_TIMEOUT') adaptive.dropped(charge.start, now, 'timeout')
+  }
+}

@@ -1,0 +1,158 @@
+import { Charge, type LimiterReport, type Reporter, UNTRACKED } from './charge'
+import type { RateLimit } from './options'
+import { type HeaderFamilies, type RateInfo, rateInfo } from './rate-headers'
+import { RateWindow } from './rate-window'
+import { ServerBudget } from './server-budget'
+import type { WindowStats } from './stats'
+import { WeightedWindow } from './weighted-window'
+
+type Window = RateWindow | WeightedWindow
+
+/** How the windows are built. */
+export interface WindowsOptions {
+  windows: readonly RateLimit[]
+  /** The header families read, undefined: none. */
+  headers: HeaderFamilies | undefined
+  /** Each attempt gets its own charge (start time) even without a weighted window (adaptive concurrency). */
+  track: boolean
+  /** Longest server reset followed, in ms (`retry.maxRetryAfter`): a longer one is capped. */
+  maxReset: number
+}
+
+/**
+ * The rate windows of a limiter: they admit starts (counting 1 or the task's cost), correct a
+ * cost when `report` gives the real one, and follow the server's rate-limit headers.
+ */
+export class Windows implements Reporter {
+  readonly all: readonly Window[]
+  /** The windows with a `cost`, in the order of a call's cost vector. */
+  readonly weighted: readonly WeightedWindow[]
+  /** Each attempt gets its own `Charge` (else they share `UNTRACKED`). */
+  readonly tracked: boolean
+  /** Answers' headers are read into the windows' server budgets. */
+  readonly reads: boolean
+  readonly #families: HeaderFamilies
+  readonly #maxReset: number
+  readonly #now: () => number
+  /** Budget came back (a refund, a server reset): the gate checks again. */
+  readonly #freed: () => void
+
+  constructor(options: WindowsOptions, now: () => number, freed: () => void) {
+    this.all = options.windows.map((w) =>
+      w.cost === undefined
+        ? new RateWindow(w.limit, w.interval)
+        : new WeightedWindow(w.limit, w.interval, w.cost),
+    )
+    this.weighted = this.all.filter((w): w is WeightedWindow => w instanceof WeightedWindow)
+    this.reads = options.headers !== undefined && this.all.length > 0
+    if (this.reads) for (const w of this.all) w.server = new ServerBudget()
+    this.tracked = this.reads || this.weighted.length > 0 || options.track
+    this.#families = options.headers ?? 'auto'
+    this.#maxReset = options.maxReset
+    this.#now = now
+    this.#freed = freed
+  }
+
+  /** The earliest time every window allows a start of `cost` (aligned with `weighted`; undefined: 0). */
+  freeAt(cost: readonly number[] | undefined, now: number): number {
+    let at = Number.NEGATIVE_INFINITY
+    let k = 0
+    for (const w of this.all) {
+      const amount = w.cost === undefined ? 1 : (cost?.[k++] ?? 0)
+      const own = w.freeAt(amount, now)
+      if (own > at) at = own
+      const server = w.server?.freeAt(amount, now) ?? Number.NEGATIVE_INFINITY
+      if (server > at) at = server
+    }
+    return at
+  }
+
+  /** Counts a start at `now` in every window; its charge lets `report` correct it later. */
+  charge(now: number, cost: readonly number[] | undefined): Charge {
+    let entries: ReturnType<WeightedWindow['record']>[] | undefined
+    let k = 0
+    for (const w of this.all) {
+      if (w.cost === undefined) {
+        w.record(now)
+        w.server?.adjust(1, now, now)
+      } else {
+        const amount = cost?.[k++] ?? 0
+        if (entries === undefined) entries = []
+        entries.push(w.record(now, amount))
+        w.server?.adjust(amount, now, now)
+      }
+    }
+    return this.tracked ? new Charge(this, now, entries) : UNTRACKED
+  }
+
+  /** `context.report()`: the real cost replaces the estimate, then the headers are read. */
+  report(charge: Charge, report: LimiterReport): void {
+    const now = this.#now()
+    let freed = false
+    if (report.cost !== undefined && charge.entries) {
+      const cost = report.cost
+      this.weighted.forEach((w, k) => {
+        const entry = charge.entries![k]!
+        const amount = cost[w.cost]
+        if (amount === undefined || amount === entry.cost) return
+        w.server?.adjust(amount - entry.cost, charge.start, now)
+        if (amount < entry.cost) freed = true
+        w.adjust(entry, amount)
+      })
+    }
+    if (freed) this.#freed()
+    if (report.headers !== undefined) {
+      charge.headersRead = true
+      this.read(charge, report.headers, now)
+    }
+  }
+
+  /**
+   * Reads an answer's rate-limit headers (to the attempt of `charge`) into the server budgets.
+   * Unknown or malformed values are ignored; only a throwing `headers.get` throws.
+   */
+  read(charge: Charge, headers: unknown, now: number): void {
+    if (!this.reads || typeof headers !== 'object' || headers === null) return
+    const found = rateInfo(headers, this.#families, now)
+    if (found.length === 0) return
+    let changed = false
+    for (const w of this.all) {
+      const view = this.#tightest(found, w)
+      if (
+        view &&
+        w.server!.update(view.remaining, Math.min(view.resetMs, this.#maxReset), charge.start, now)
+      ) {
+        changed = true
+      }
+    }
+    if (changed) this.#freed()
+  }
+
+  /** Of the budgets an answer gives, the one that applies to `w` with the least left. */
+  #tightest(found: readonly RateInfo[], w: Window): RateInfo | undefined {
+    let best: RateInfo | undefined
+    for (const info of found) {
+      if (!this.#matches(info.kind, w)) continue
+      if (!best || info.remaining < best.remaining) best = info
+    }
+    return best
+  }
+
+  /** requests -> a window without cost; tokens -> 'tokens'; input/output tokens -> their own window, else 'tokens'. */
+  #matches(kind: string, w: Window): boolean {
+    if (kind === 'requests') return w.cost === undefined
+    if (w.cost === kind) return true
+    return w.cost === 'tokens' && kind !== 'tokens' && !this.all.some((other) => other.cost === kind)
+  }
+
+  stats(now: number): WindowStats[] {
+    return this.all.map((w) => {
+      const stats: WindowStats = { limit: w.limit, interval: w.interval, cost: w.cost, used: w.used(now) }
+      if (w.server?.active(now)) {
+        stats.serverRemaining = w.server.remaining
+        stats.resetsInMs = w.server.resetAt - now
+      }
+      return stats
+    })
+  }
+}
