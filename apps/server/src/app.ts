@@ -5,6 +5,7 @@ import { errorBody } from './errors'
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
 import type { ServerMetrics } from './metrics'
 import type { ResolvedServerOptions } from './options'
+import { registerChatCompletionsRoute } from './routes/chat-completions'
 import { registerCpuFibRoute } from './routes/cpu-fib'
 import { registerHealthRoute } from './routes/health'
 import { registerImagesRoute } from './routes/images'
@@ -70,6 +71,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
   registerHealthRoute(app)
   registerMetricsRoute(app, metrics)
   registerJudgeRoute(app, options, metrics)
+  registerChatCompletionsRoute(app, options, metrics)
   registerImagesRoute(app, options, metrics, parts.pool)
   registerCpuFibRoute(app, options, parts.pool, parts.shutdown)
   registerThumbnailsRoute(app, options, parts.pipeline, parts.origin, parts.shutdown)

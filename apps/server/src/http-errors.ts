@@ -15,7 +15,7 @@ const FASTIFY_CODES: Record<string, [ServerErrorCode, number]> = {
 }
 
 /** The status, code and message to answer an error with; 5xx messages never leak internals. */
-function classifyError(error: FastifyError | ServerError | Error): {
+export function classifyError(error: FastifyError | ServerError | Error): {
   status: number
   code: ServerErrorCode
   message: string

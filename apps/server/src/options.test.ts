@@ -29,6 +29,9 @@ describe('resolveServerOptions', () => {
         faultRate: 0,
         faultKinds: ['500', '503', 'reset'],
       },
+      chatRpm: 600,
+      chatTpm: 60_000,
+      chatWindowMs: 10_000,
     })
   })
 
@@ -51,6 +54,12 @@ describe('resolveServerOptions', () => {
       { shutdownTimeoutMs: 0 },
       'Expected `shutdownTimeoutMs` to be a number >= 1 (or Infinity), got `0` (number)',
     ],
+    [
+      { chatRpm: 5 },
+      'Expected `chatRpm` to be at least 6 (one a window of chatWindowMs 10000), or Infinity, got `5` (number)',
+    ],
+    [{ chatTpm: Number.NaN }, 'Expected `chatTpm` to be a number >= 1'],
+    [{ chatWindowMs: 60_001 }, 'Expected `chatWindowMs` to be an integer >= 1 and <= 60000'],
   ])('refuses %j', (options, message) => {
     expect(() => resolveServerOptions(options)).toThrow(message)
     try {
@@ -91,6 +100,13 @@ describe('parseCommandLine', () => {
     })
   })
 
+  it('reads the chat limits, Infinity included', () => {
+    const { options } = parseCommandLine(['--chat-rpm', 'Infinity', '--chat-window-ms', '1000'], {
+      BOUNDKIT_CHAT_TPM: '90000',
+    })
+    expect(options).toMatchObject({ chatRpm: Number.POSITIVE_INFINITY, chatTpm: 90_000, chatWindowMs: 1000 })
+  })
+
   it('reads the pool and fetch settings', () => {
     const { options } = parseCommandLine(['--threads', '3'], { BOUNDKIT_FETCH_CONCURRENCY: '4' })
     expect(options).toMatchObject({ threads: 3, fetchConcurrency: 4 })
@@ -102,6 +118,7 @@ describe('parseCommandLine', () => {
     [[], { BOUNDKIT_JUDGE_RATE: '0' }, '(set by --judge-rate / BOUNDKIT_JUDGE_RATE)'],
     [[], { BOUNDKIT_LOG: 'maybe' }, 'Expected `--log / BOUNDKIT_LOG` to be true or false'],
     [['--bogus'], {}, "Unknown option '--bogus'"],
+    [['--chat-tpm', '5'], {}, '(set by --chat-tpm / BOUNDKIT_CHAT_TPM)'],
   ])('refuses %j %j with a clear message', (argv, env, message) => {
     expect(() => parseCommandLine(argv, env)).toThrow(message)
   })

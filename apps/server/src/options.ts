@@ -74,8 +74,20 @@ export interface ServerOptions {
   now?: () => number
   /** How the judge waits out its latency (tests can hold requests in flight). @default a timer */
   sleep?: (ms: number) => Promise<void>
-  /** The judge endpoint's behaviour. */
+  /** The judge endpoint's behaviour (also the latency and faults of `POST /v1/chat/completions`). */
   judge?: JudgeOptions
+  /**
+   * Requests per minute `POST /v1/chat/completions` admits, enforced per window of `chatWindowMs`
+   * (each allows `chatRpm x chatWindowMs / 60000`); `Infinity` turns the request limit off. @default 600
+   */
+  chatRpm?: number
+  /**
+   * Tokens per minute `POST /v1/chat/completions` admits (prompt estimate + max tokens at admission,
+   * the real usage after), enforced per window of `chatWindowMs`; `Infinity` turns it off. @default 60000
+   */
+  chatTpm?: number
+  /** Width of the quantized windows over which `chatRpm` and `chatTpm` are enforced, in ms (1 to 60000). @default 10000 */
+  chatWindowMs?: number
 }
 
 /** Options with every default filled in and every value checked. */
@@ -97,6 +109,9 @@ export interface ResolvedServerOptions {
   now: () => number
   sleep: (ms: number) => Promise<void>
   judge: Required<JudgeOptions>
+  chatRpm: number
+  chatTpm: number
+  chatWindowMs: number
 }
 
 const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
@@ -143,6 +158,21 @@ function resolveJudge(judge: JudgeOptions | undefined): Required<JudgeOptions> {
   }
 }
 
+/** A per-minute chat limit: > 0 or `Infinity`, and at least one per window (one request, one token). */
+function perMinuteLimit(name: string, value: unknown, fallback: number, windowMs: number): number {
+  const limit = numberOption(invalidOption, name, value, { min: 1, allowInfinity: true }, fallback)
+  if (Math.floor((limit * windowMs) / 60_000) < 1) {
+    invalidOption(
+      expected(
+        name,
+        `at least ${Math.ceil(60_000 / windowMs)} (one a window of chatWindowMs ${windowMs}), or Infinity`,
+        value,
+      ),
+    )
+  }
+  return limit
+}
+
 /** Fills in defaults and checks every option; a bad one throws `ServerError` `ERR_INVALID_OPTION`. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   if (typeof options !== 'object' || options === null)
@@ -154,6 +184,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const random =
     functionOption<RandomSource>(invalidOption, 'random', options.random) ??
     (options.seed === undefined ? Math.random : seededRandom(seed))
+  const chatWindowMs = integer('chatWindowMs', options.chatWindowMs, 1, 60_000, 10_000)
   return {
     port: integer('port', options.port, 0, 65_535, 0),
     host,
@@ -172,5 +203,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     now: functionOption<() => number>(invalidOption, 'now', options.now) ?? (() => performance.now()),
     sleep: functionOption<(ms: number) => Promise<void>>(invalidOption, 'sleep', options.sleep) ?? delay,
     judge: resolveJudge(options.judge),
+    chatRpm: perMinuteLimit('chatRpm', options.chatRpm, 600, chatWindowMs),
+    chatTpm: perMinuteLimit('chatTpm', options.chatTpm, 60_000, chatWindowMs),
+    chatWindowMs,
   }
 }

@@ -39,6 +39,9 @@ const ROWS: readonly Row[] = [
   ['judge-burst',          'BOUNDKIT_JUDGE_BURST',             'judge.burst',               'integer', '50',                      'token-bucket capacity'],
   ['judge-fault-rate',     'BOUNDKIT_JUDGE_FAULT_RATE',        'judge.faultRate',           'number',  '0',                       'share of judge requests that fail, 0 to 1'],
   ['judge-fault-kinds',    'BOUNDKIT_JUDGE_FAULT_KINDS',       'judge.faultKinds',          'list',    '500,503,reset',           'how failing requests fail, comma-separated'],
+  ['chat-rpm',             'BOUNDKIT_CHAT_RPM',                'chatRpm',                   'number',  '600',                     'requests/min of /v1/chat/completions (Infinity: no limit)'],
+  ['chat-tpm',             'BOUNDKIT_CHAT_TPM',                'chatTpm',                   'number',  '60000',                   'tokens/min of /v1/chat/completions (Infinity: no limit)'],
+  ['chat-window-ms',       'BOUNDKIT_CHAT_WINDOW_MS',          'chatWindowMs',              'integer', '10000',                   'window the per-minute chat limits are enforced over, ms'],
 ]
 
 /** Every setting of the standalone server: flag, environment variable, option, default. */

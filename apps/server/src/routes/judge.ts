@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { errorBody } from '../errors'
-import { faultPicker } from '../faults'
+import { judgeBehaviour, resetConnection } from '../judge-behaviour'
 import { type JudgeScores, type JudgeVerdict, scoreAnswer, verdictOf } from '../judge-scores'
-import { latencySampler } from '../latency'
 import type { ServerMetrics } from '../metrics'
 import type { ResolvedServerOptions } from '../options'
 import { TokenBucket } from '../token-bucket'
@@ -29,7 +28,7 @@ export function registerJudgeRoute(
   options: ResolvedServerOptions,
   metrics: ServerMetrics,
 ): void {
-  const { judge, random, sleep } = options
+  const { judge, sleep } = options
   const rateLimited = metrics.addCounter({
     name: 'boundkit_judge_rate_limited_total',
     help: 'Judge requests refused with 429 by the token bucket.',
@@ -40,16 +39,7 @@ export function registerJudgeRoute(
     labelNames: ['kind'],
   })
   const bucket = new TokenBucket({ ratePerSecond: judge.ratePerSecond, burst: judge.burst, now: options.now })
-  const nextLatency = latencySampler(
-    {
-      distribution: judge.latencyDistribution,
-      meanMs: judge.latencyMs,
-      spreadMs: judge.latencySpreadMs,
-      maxMs: judge.latencyMaxMs,
-    },
-    random,
-  )
-  const nextFault = faultPicker(judge.faultRate, judge.faultKinds, random)
+  const { nextFault, nextLatency } = judgeBehaviour(options)
   const text = { type: 'string', maxLength: options.maxTextLength }
 
   app.post<{ Body: JudgeRequestBody }>(
@@ -83,11 +73,7 @@ export function registerJudgeRoute(
       const latencyMs = nextLatency()
       await sleep(latencyMs)
       if (fault) faults.inc({ kind: fault })
-      if (fault === 'reset') {
-        reply.hijack()
-        if (!request.raw.socket.destroyed) request.raw.socket.resetAndDestroy()
-        return reply
-      }
+      if (fault === 'reset') return resetConnection(request, reply)
       if (fault === '500') {
         return reply.code(500).send(errorBody('ERR_FAULT_INJECTED', 'Injected fault: internal error'))
       }
