@@ -40,11 +40,11 @@ export interface LlmServerOptions extends Partial<LlmLimits> {
 export interface ChatBody {
   model?: string
   messages?: { role: string; content?: unknown }[]
-  max_tokens?: number
-  max_completion_tokens?: number
-  n?: number
+  max_tokens?: number | null
+  max_completion_tokens?: number | null
+  n?: number | null
   /** `metadata.id` names the item: the log counts how often each id was served. */
-  metadata?: Record<string, string>
+  metadata?: Record<string, string> | null
 }
 
 /** What the server saw since it started (or since `resetLog()`). */
@@ -71,6 +71,8 @@ export interface LlmServer {
   /** The limits now (changeable at run time through `setLimits`). */
   limits(): LlmLimits
   setLimits(limits: Partial<LlmLimits>): void
+  /** What the window enforced now has admitted (tokens: charges, refunded as requests end) and its end. */
+  window(): { requests: number; tokens: number; resetsInMs: number }
   /** Clears the log and starts a fresh window now (budgets full). */
   resetLog(): void
   close(): Promise<void>
@@ -257,6 +259,10 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     },
     limits: () => ({ ...limits }),
     setLimits: (next) => Object.assign(limits, next),
+    window: () => {
+      const resetsInMs = roll()
+      return { requests: current.requests, tokens: current.tokens, resetsInMs }
+    },
     resetLog: () => {
       log = { ...newLog(), inFlight: log.inFlight }
       origin = performance.now()
