@@ -3,6 +3,7 @@ import { type JudgeScores, type JudgeVerdict, scoreAnswer, verdictOf } from './j
 /** One message of a chat completion request, as the route's schema lets it through. */
 export interface ChatMessage {
   role: string
+  name?: unknown
   content?: string | readonly { type: string; text?: string }[] | null
 }
 
@@ -14,24 +15,29 @@ export interface ChatVerdict {
   verdict: JudgeVerdict
 }
 
-/** A message's text: its string content, or its text parts joined by newlines. */
-export function messageText(message: ChatMessage): string {
+/** A message's text: its string content, or its text parts joined by `separator`. */
+export function messageText(message: ChatMessage, separator = '\n'): string {
   const { content } = message
   if (typeof content === 'string') return content
   if (!Array.isArray(content)) return ''
   return content
     .map((part) => (typeof part.text === 'string' ? part.text : ''))
     .filter(Boolean)
-    .join('\n')
+    .join(separator)
 }
 
 /**
  * The prompt tokens charged and reported, the estimate clients use without a tokenizer (as the
- * openai-cookbook counts): per message 4 + ceil(characters / 4), plus 2 for the reply's priming.
+ * openai-cookbook counts, and @boundkit/limiter's `estimateTokens` without gpt-tokenizer): per message
+ * 4 + ceil(characters of its text, parts joined as they are / 4) + ceil(characters of its `name` / 4),
+ * plus 2 for the reply's priming.
  */
 export function promptTokens(messages: readonly ChatMessage[]): number {
   let tokens = 2
-  for (const message of messages) tokens += 4 + Math.ceil(messageText(message).length / 4)
+  for (const message of messages) {
+    tokens += 4 + Math.ceil(messageText(message, '').length / 4)
+    if (typeof message.name === 'string') tokens += Math.ceil(message.name.length / 4)
+  }
   return tokens
 }
 
@@ -110,7 +116,7 @@ function conversationOf(messages: readonly ChatMessage[]): Conversation {
   const text = last >= 0 ? messageText(messages[last]!) : ''
   const parsed = fromJudgeJson(text) ?? fromSections(text)
   if (parsed) return parsed
-  const before = messages.slice(0, Math.max(0, last)).map(messageText)
+  const before = messages.slice(0, Math.max(0, last)).map((message) => messageText(message))
   return { question: before.join('\n'), contexts: before, answer: text }
 }
 
