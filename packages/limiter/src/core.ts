@@ -1,10 +1,9 @@
-import { Emitter, Fifo, isThenable } from '@boundkit/internal'
+import { Fifo, isThenable } from '@boundkit/internal'
 import PQueue from 'p-queue'
-import { AdaptiveController } from './adaptive'
 import { Attempt } from './attempt'
 import type { Clock } from './clock'
 import { abortedError, LimiterError, timeoutError, withAttempts } from './errors'
-import type { LimiterEvents } from './events'
+import { LimiterEmitter } from './events'
 import { Feedback } from './feedback'
 import { Gate } from './gate'
 import { isResponseLike } from './http-failure'
@@ -12,7 +11,7 @@ import { type Job, JobList, QUEUED, RUNNING, SETTLED, WAITING } from './job'
 import type { ResolvedLimiterOptions } from './options'
 import { discard } from './retry'
 import { decideRetry, type RetryDecision } from './retry-policy'
-import type { LimiterStats } from './stats'
+import { Counters, type LimiterStats } from './stats'
 
 /**
  * The engine behind `Limiter`: p-queue runs attempts under the concurrency limit, the gate holds
@@ -27,16 +26,10 @@ export class LimiterCore {
   /** What finished attempts teach: 429s, rate-limit headers, adaptive concurrency's samples. */
   readonly #feedback: Feedback
   readonly #jobs = new JobList()
-  readonly #events = new Emitter<LimiterEvents>()
-  /** Someone listens to 'progress'. */
-  #watched = false
+  /** The limiter's events (`limiter.on` subscribes here). */
+  readonly events = new LimiterEmitter()
   #idleWaiters: (() => void)[] = []
-  #running = 0
-  #queued = 0
-  #waiting = 0
-  #done = 0
-  #failed = 0
-  #retried = 0
+  readonly #n = new Counters()
   #abortReason: unknown = undefined
   #aborted = false
   #closed: Promise<void> | undefined = undefined
@@ -64,13 +57,10 @@ export class LimiterCore {
         if (cooled) this.#progress()
       },
     })
-    const adaptive =
-      options.adaptive &&
-      new AdaptiveController(options.adaptive, (event) => {
-        this.#queue.concurrency = event.limit
-        this.#events.emit('concurrency', event)
-      })
-    this.#feedback = new Feedback(this.#gate.windows, adaptive, this.#clock.now)
+    this.#feedback = new Feedback(this.#gate.windows, options, (event) => {
+      this.#queue.concurrency = event.limit
+      this.events.emit('concurrency', event)
+    })
     const signal = options.signal
     if (signal) {
       if (signal.aborted) this.abort(signal.reason)
@@ -106,7 +96,7 @@ export class LimiterCore {
   /** Queues a job's first attempt; its outcome goes to its call's sink, or to `resolve`/`reject`. */
   enqueue(job: Job): void {
     this.#jobs.add(job)
-    this.#queued++
+    this.#n.queued++
     const signal = job.call.signal
     if (signal) {
       job.onAbort = () => this.cancel(job, abortedError(signal.reason, job.attempt))
@@ -152,8 +142,8 @@ export class LimiterCore {
       return undefined
     }
     job.state = RUNNING
-    this.#queued--
-    this.#running++
+    this.#n.queued--
+    this.#n.running++
     const attempt = new Attempt(++job.attempt, job.index, charge)
     job.current = attempt
     if (job.attempt === 1) job.firstStart = now
@@ -199,7 +189,7 @@ export class LimiterCore {
   #endAttempt(attempt: Attempt): boolean {
     if (!attempt.holding) return false
     attempt.holding = false
-    this.#running--
+    this.#n.running--
     if (attempt.timer !== undefined) this.#clock.clearTimeout(attempt.timer)
     attempt.release?.()
     return true
@@ -209,7 +199,7 @@ export class LimiterCore {
     if (!this.#endAttempt(attempt) || job.state !== RUNNING) return
     if (isResponseLike(value) && !value.ok) this.#afterFailure(job, attempt, value, true)
     else {
-      if (this.#feedback.watchesSuccess) this.#feedback.succeeded(attempt.charge, value, this.#running + 1)
+      if (this.#feedback.watchesSuccess) this.#feedback.succeeded(attempt.charge, value, this.#n.running + 1)
       this.#finish(job, true, value)
     }
   }
@@ -245,10 +235,10 @@ export class LimiterCore {
       return
     }
     job.state = WAITING
-    this.#waiting++
-    this.#retried++
-    if (this.#events.has('retry')) {
-      this.#events.emit('retry', { index: job.index, attempt: n, delay: decision.delay, failure })
+    this.#n.waiting++
+    this.#n.retried++
+    if (this.events.has('retry')) {
+      this.events.emit('retry', { index: job.index, attempt: n, delay: decision.delay, failure })
     }
     job.timer = this.#clock.setTimeout(() => this.#reenter(job), decision.delay)
     this.#progress()
@@ -259,8 +249,8 @@ export class LimiterCore {
     job.timer = undefined
     job.failure = undefined
     job.state = QUEUED
-    this.#waiting--
-    this.#queued++
+    this.#n.waiting--
+    this.#n.queued++
     this.#retryLane.push(job)
     this.#feed()
   }
@@ -268,8 +258,8 @@ export class LimiterCore {
   #finish(job: Job, ok: boolean, value: unknown): void {
     job.state = SETTLED
     this.#jobs.delete(job)
-    if (ok) this.#done++
-    else this.#failed++
+    if (ok) this.#n.done++
+    else this.#n.failed++
     if (job.onAbort) job.call.signal?.removeEventListener('abort', job.onAbort)
     const sink = job.call.sink
     if (sink) sink.settled(job, ok, value)
@@ -282,7 +272,7 @@ export class LimiterCore {
   #coolDown(retryAfter: number, now: number): void {
     const event = this.#gate.coolDown(retryAfter, now)
     if (event === undefined) return
-    this.#events.emit('cooldown', event)
+    this.events.emit('cooldown', event)
     this.#progress()
     if (this.#closed) this.#endWaits()
   }
@@ -292,9 +282,9 @@ export class LimiterCore {
   /** Ends a job now with `error`: a queued one never starts, a running one sees its signal abort. */
   cancel(job: Job, error: unknown): void {
     if (job.state === SETTLED) return
-    if (job.state === QUEUED) this.#queued--
+    if (job.state === QUEUED) this.#n.queued--
     else if (job.state === WAITING) {
-      this.#waiting--
+      this.#n.waiting--
       this.#clock.clearTimeout(job.timer)
     } else if (job.current) {
       job.current.abort(error)
@@ -397,30 +387,16 @@ export class LimiterCore {
 
   stats(): LimiterStats {
     return {
-      running: this.#running,
-      queued: this.#queued,
-      waiting: this.#waiting,
-      done: this.#done,
-      failed: this.#failed,
-      retried: this.#retried,
+      ...this.#n,
       concurrency: this.#queue.concurrency,
       rateLimited: this.#feedback.rateLimited,
       ...this.#gate.stats(this.#clock.now()),
     }
   }
 
-  on<K extends keyof LimiterEvents>(event: K, listener: (payload: LimiterEvents[K]) => void): () => void {
-    const off = this.#events.on(event, listener)
-    this.#watched = this.#events.has('progress')
-    return () => {
-      off()
-      this.#watched = this.#events.has('progress')
-    }
-  }
-
   /** Emits the stats to 'progress' listeners; free when there are none (it runs twice per job). */
   #progress(): void {
-    if (this.#watched) this.#events.emit('progress', this.stats())
+    if (this.events.watched) this.events.emit('progress', this.stats())
   }
 
   onIdle(): Promise<void> {
@@ -435,6 +411,6 @@ export class LimiterCore {
       this.#idleWaiters = []
       for (const resolve of waiters) resolve()
     }
-    this.#events.emit('idle', undefined)
+    this.events.emit('idle', undefined)
   }
 }

@@ -1,3 +1,4 @@
+import { Emitter } from '@boundkit/internal'
 import type { LimiterStats } from './stats'
 
 /** A failed attempt that will be retried (`retry()`'s `onRetry` and the limiter's `'retry'` event). */
@@ -45,3 +46,20 @@ export const LIMITER_EVENTS: readonly (keyof LimiterEvents)[] = [
   'idle',
   'concurrency',
 ]
+
+/** The limiter's emitter; `watched` says whether anyone listens to 'progress' (checked twice per job). */
+export class LimiterEmitter extends Emitter<LimiterEvents> {
+  watched = false
+
+  override on<K extends keyof LimiterEvents>(
+    event: K,
+    listener: (payload: LimiterEvents[K]) => void,
+  ): () => void {
+    const off = super.on(event, listener)
+    this.watched = this.has('progress')
+    return () => {
+      off()
+      this.watched = this.has('progress')
+    }
+  }
+}

@@ -1,18 +1,12 @@
-import type { AdaptiveController } from './adaptive'
+import { AdaptiveController } from './adaptive'
 import type { Charge } from './charge'
 import { userCall } from './errors'
-import { isResponseLike, statusOf } from './http-failure'
+import type { ConcurrencyEvent } from './events'
+import { headersOf, isResponseLike, statusOf } from './http-failure'
+import type { ResolvedLimiterOptions } from './options'
 import type { Windows } from './windows'
 
 type Bag = Record<string, unknown>
-
-/** The headers an answer carries: a Response's, a thrown error's `headers` or `response.headers`. */
-function headersOf(answer: unknown): unknown {
-  if (typeof answer !== 'object' || answer === null) return undefined
-  if (isResponseLike(answer)) return answer.headers
-  const a = answer as Bag
-  return a.headers ?? (a.response as Bag | undefined)?.headers
-}
 
 /**
  * What the limiter learns from each finished attempt: 429s are counted, the answer's rate-limit
@@ -27,11 +21,16 @@ export class Feedback {
   readonly #now: () => number
   #adaptive: AdaptiveController | undefined
 
-  constructor(windows: Windows, adaptive: AdaptiveController | undefined, now: () => number) {
+  /** `adapted` gets each change of adaptive concurrency's limit. */
+  constructor(
+    windows: Windows,
+    options: Pick<ResolvedLimiterOptions, 'adaptive' | 'clock'>,
+    adapted: (event: ConcurrencyEvent) => void,
+  ) {
     this.#windows = windows
-    this.#adaptive = adaptive
-    this.#now = now
-    this.watchesSuccess = windows.reads || adaptive !== undefined
+    this.#adaptive = options.adaptive && new AdaptiveController(options.adaptive, adapted)
+    this.#now = options.clock.now
+    this.watchesSuccess = windows.reads || this.#adaptive !== undefined
   }
 
   get adaptive(): AdaptiveController | undefined {

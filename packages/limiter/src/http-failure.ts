@@ -26,6 +26,14 @@ export function isResponseLike(value: unknown): value is ResponseLike {
 
 type Bag = Record<string, unknown>
 
+/** The headers an answer carries: a Response's, a thrown error's `headers` or `response.headers`. */
+export function headersOf(answer: unknown): unknown {
+  if (typeof answer !== 'object' || answer === null) return undefined
+  if (isResponseLike(answer)) return answer.headers
+  const a = answer as Bag
+  return a.headers ?? (a.response as Bag | undefined)?.headers
+}
+
 /** The HTTP status an error or a Response carries, if any. */
 export function statusOf(failure: unknown): number | undefined {
   if (typeof failure !== 'object' || failure === null) return undefined

@@ -187,7 +187,7 @@ export class Limiter {
   on<K extends keyof LimiterEvents>(event: K, listener: (payload: LimiterEvents[K]) => void): () => void {
     choiceOption(invalidOption, 'event', event, LIMITER_EVENTS, 'progress')
     if (typeof listener !== 'function') invalidOption('Expected `listener` to be a function')
-    return this.#core.on(event, listener)
+    return this.#core.events.on(event, listener)
   }
 }
 

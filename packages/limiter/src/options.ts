@@ -190,6 +190,11 @@ export interface RetryPolicy {
   jitter: Jitter
   maxRetryTime: number
   maxRetryAfter: number
+  /**
+   * The rate-limit header families whose reset a 429 without Retry-After waits for, when they say
+   * nothing remains (the limiter's `headers`; undefined: none).
+   */
+  resets: HeaderFamilies | undefined
   retryOn: (failure: unknown, attempt: number) => boolean
 }
 
@@ -242,6 +247,7 @@ const NO_RETRY: RetryPolicy = {
   maxRetryTime: Number.POSITIVE_INFINITY,
   maxRetryAfter: DEFAULT_RETRY_AFTER_MAX,
   retryOn: defaultRetryOn,
+  resets: 'auto',
 }
 
 function objectOption(name: string, value: unknown, orFalse: boolean): void {
@@ -256,7 +262,8 @@ export function resolveRetryOptions(
   prefix: string,
   base?: RetryPolicy,
 ): RetryPolicy {
-  if (options === false) return NO_RETRY
+  if (options === false)
+    return base && base.resets !== NO_RETRY.resets ? { ...NO_RETRY, resets: base.resets } : NO_RETRY
   if (options === undefined && base) return base
   objectOption(prefix === '' ? 'options' : prefix, options, prefix !== '')
   const o = options ?? {}
@@ -283,6 +290,7 @@ export function resolveRetryOptions(
     jitter,
     maxRetryTime: number('maxRetryTime', anyDelay, base?.maxRetryTime ?? Number.POSITIVE_INFINITY),
     maxRetryAfter: number('maxRetryAfter', anyDelay, base?.maxRetryAfter ?? DEFAULT_RETRY_AFTER_MAX),
+    resets: base ? base.resets : 'auto',
     retryOn:
       functionOption<RetryPolicy['retryOn']>(invalidOption, name('retryOn'), o.retryOn) ??
       base?.retryOn ??
@@ -369,6 +377,7 @@ export function resolveLimiterOptions(options: LimiterOptions): ResolvedLimiterO
   if (cooldown !== false) objectOption('cooldown', cooldown, true)
   const adaptive = adaptiveOption(options.concurrency)
   const windows = rateOption(options.rate)
+  const headers = headersOption(options.headers)
   return {
     concurrency: adaptive
       ? adaptive.initial
@@ -378,10 +387,10 @@ export function resolveLimiterOptions(options: LimiterOptions): ResolvedLimiterO
     adaptive,
     windows,
     weighted: windows.filter((w) => w.cost !== undefined),
-    headers: headersOption(options.headers),
+    headers,
     timeout: timeoutOption(invalidOption, 'timeout', options.timeout, Number.POSITIVE_INFINITY),
     signal: signalOption(invalidOption, 'signal', options.signal),
-    retry: resolveRetryOptions(options.retry, 'retry'),
+    retry: { ...resolveRetryOptions(options.retry, 'retry'), resets: headers },
     cooldown:
       cooldown === false
         ? undefined

@@ -1,6 +1,7 @@
 import { LimiterError, userCall } from './errors'
-import { retryAfterOf, statusOf } from './http-failure'
+import { headersOf, retryAfterOf, statusOf } from './http-failure'
 import type { RetryPolicy } from './options'
+import { rateInfo } from './rate-headers'
 
 /** The backoff before retry number `attempt` (1 = after the first attempt failed), in [0, maxDelay]. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
@@ -36,7 +37,13 @@ export function decideRetry(
   now: number,
   random: () => number,
 ): RetryDecision {
-  const retryAfter = userCall("Reading the failure's status or Retry-After", readRetryAfter, failure, now)
+  const retryAfter = userCall(
+    "Reading the failure's status or Retry-After",
+    readRetryAfter,
+    policy,
+    failure,
+    now,
+  )
   const end = (error: LimiterError | undefined): RetryDecision => ({ retry: false, error, retryAfter })
   if (policy.retries === 0) return end(undefined)
   if (!userCall('`retryOn`', policy.retryOn, failure, attempt)) return end(undefined)
@@ -55,9 +62,20 @@ export function decideRetry(
   return { retry: true, delay, retryAfter }
 }
 
-function readRetryAfter(failure: unknown, now: number): number | undefined {
+/**
+ * A 429's or 503's Retry-After; for a 429 without one, the reset of a rate-limit header family that
+ * says nothing remains (capped at `maxRetryAfter`: a server's absurd reset does not fail the item).
+ */
+function readRetryAfter(policy: RetryPolicy, failure: unknown, now: number): number | undefined {
   const status = statusOf(failure)
-  return status === 429 || status === 503 ? retryAfterOf(failure, now) : undefined
+  if (status !== 429 && status !== 503) return undefined
+  const retryAfter = retryAfterOf(failure, now)
+  if (retryAfter !== undefined || status !== 429 || policy.resets === undefined) return retryAfter
+  let reset: number | undefined
+  for (const info of rateInfo(headersOf(failure), policy.resets, now)) {
+    if (info.remaining === 0 && (reset === undefined || info.resetMs > reset)) reset = info.resetMs
+  }
+  return reset === undefined ? undefined : Math.min(reset, policy.maxRetryAfter)
 }
 
 function exhausted(failure: unknown, attempts: number): LimiterError {

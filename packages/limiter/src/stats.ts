@@ -48,3 +48,13 @@ export interface WindowStats {
   /** When the server's view ends (ms from now); only while it holds. */
   resetsInMs?: number
 }
+
+/** The job counters of `LimiterStats`, as the limiter keeps them. */
+export class Counters {
+  running = 0
+  queued = 0
+  waiting = 0
+  done = 0
+  failed = 0
+  retried = 0
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest'
+import { FakeClock } from '../test/fake-clock'
+import { createLimiter, type ItemContext, type Outcome } from './index'
+import { WeightedWindow } from './weighted-window'
+
+/** Whether (and with what) a promise has settled, without awaiting it. */
+const track = (promise: Promise<unknown>) => {
+  const state: { settled: boolean; value?: unknown } = { settled: false }
+  const settle = (value: unknown) => {
+    state.settled = true
+    state.value = value
+  }
+  promise.then(settle, settle)
+  return state
+}
+
+const tokens = (limit: number, interval = 1000) => ({ limit, interval, cost: 'tokens' })
+
+describe('WeightedWindow', () => {
+  it('admits costs up to the limit, then frees exactly when enough cost slides out', () => {
+    const w = new WeightedWindow(100, 1000, 'tokens')
+    expect(w.freeAt(60, 0)).toBe(Number.NEGATIVE_INFINITY)
+    w.record(0, 60)
+    w.record(200, 30)
+    expect(w.freeAt(10, 300)).toBe(Number.NEGATIVE_INFINITY)
+    // 90 used: 50 more fits once the 60 of t=0 slid out (t=1000), 80 only once both did (t=1200).
+    expect(w.freeAt(50, 300)).toBe(1000)
+    expect(w.freeAt(80, 300)).toBe(1200)
+    expect(w.used(999)).toBe(90)
+    expect(w.used(1000)).toBe(30)
+  })
+
+  it('a corrected cost replaces the estimate while the entry counts; not after it slid out', () => {
+    const w = new WeightedWindow(100, 1000, 'tokens')
+    const a = w.record(0, 80)
+    expect(w.freeAt(50, 10)).toBe(1000)
+    w.adjust(a, 20) // refund 60
+    expect(w.freeAt(50, 10)).toBe(Number.NEGATIVE_INFINITY)
+    w.adjust(a, 120) // charge more than the limit: blocks until it slides out
+    expect(w.freeAt(0, 10)).toBe(1000)
+    expect(w.used(1000)).toBe(0)
+    w.adjust(a, 5)
+    expect(w.used(1000)).toBe(0)
+  })
+})
+
+describe('weighted rate windows in the limiter (fake clock)', () => {
+  it('counts each start at its cost and holds a start until its cost fits', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(100) })
+    const starts: number[] = []
+    const task = (n: number) => limiter.run(() => starts.push(clock.now()), { cost: { tokens: n } })
+    const all = [task(40), task(40), task(40), task(0)].map(track)
+    await clock.advance(0)
+    // The third does not fit (80 + 40 > 100) and the one behind it waits its turn (FIFO).
+    expect(starts).toEqual([0, 0])
+    expect(limiter.stats().windows).toEqual([{ limit: 100, interval: 1000, cost: 'tokens', used: 80 }])
+    await clock.advance(999)
+    expect(starts).toEqual([0, 0])
+    await clock.advance(1)
+    expect(starts).toEqual([0, 0, 1000, 1000])
+    expect(all.every((s) => s.settled)).toBe(true)
+  })
+
+  it("report({ cost }) refunds the estimate's excess: the next start goes at once", async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(100) })
+    const first = track(
+      limiter.run(({ report }) => report({ cost: { tokens: 10 } }), { cost: { tokens: 90 } }),
+    )
+    const second = track(limiter.run(() => clock.now(), { cost: { tokens: 80 } }))
+    await clock.advance(0)
+    expect(first.settled).toBe(true)
+    expect(second.value).toBe(0)
+    expect(limiter.stats().windows[0]?.used).toBe(90)
+  })
+
+  it('report({ cost }) above the estimate charges the difference (later starts wait for it)', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(100) })
+    await limiter.run(({ report }) => report({ cost: { tokens: 100 } }), { cost: { tokens: 10 } })
+    const next = track(limiter.run(() => clock.now(), { cost: { tokens: 1 } }))
+    await clock.advance(999)
+    expect(next.settled).toBe(false)
+    await clock.advance(1)
+    expect(next.value).toBe(1000)
+  })
+
+  it('a later report replaces the earlier one (it does not add to it)', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(100) })
+    await limiter.run(
+      ({ report }) => {
+        report({ cost: { tokens: 70 } })
+        report({ cost: { tokens: 30 } })
+      },
+      { cost: { tokens: 50 } },
+    )
+    expect(limiter.stats().windows[0]?.used).toBe(30)
+  })
+
+  it('a cost alone above a window fails at once with ERR_COST_TOO_HIGH (run, map item, stream item)', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: [{ limit: 5, interval: 1000 }, tokens(100)] })
+    await expect(limiter.run(() => 'never', { cost: { tokens: 101 } })).rejects.toMatchObject({
+      code: 'ERR_COST_TOO_HIGH',
+    })
+    const outcomes = await limiter.map([40, 101, 40], (n) => n, {
+      settle: true,
+      cost: (n) => ({ tokens: n }),
+    })
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((outcomes[1] as { error: { code: string } }).error.code).toBe('ERR_COST_TOO_HIGH')
+    const streamed: Outcome<number>[] = []
+    for await (const o of limiter.stream([1, 500], (n) => n, { cost: (n) => ({ tokens: n }) }))
+      streamed.push(o)
+    expect(streamed.find((o) => o.index === 1)).toMatchObject({ status: 'rejected', attempts: 0 })
+    expect(limiter.stats().failed).toBe(2) // the refused run() never became a job
+  })
+
+  it('costs of 0 count nothing; negative, NaN, Infinity and non-numbers are ERR_INVALID_OPTION at the call', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(10) })
+    for (let i = 0; i < 50; i++) await limiter.run(() => i, { cost: { tokens: 0 } })
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5', null]) {
+      await expect(limiter.run(() => 1, { cost: { tokens: bad as number } })).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      })
+    }
+    for (const bad of [undefined, 5, 'x', { requests: 1 }]) {
+      await expect(
+        limiter.run(() => 1, { cost: bad as unknown as { tokens: number } }),
+      ).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      })
+    }
+    // A weighted window needs a cost: map without one is refused at the call.
+    await expect(limiter.map([1], (n) => n)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    expect(() => createLimiter({ rate: { limit: 1, interval: 1, cost: '' } })).toThrow(/rate.cost/)
+  })
+
+  it("map/stream: the cost function's bad result fails that item (ERR_INVALID_OPTION), a throw fails it with ERR_CALLBACK_FAILED; the batch goes on", async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(100) })
+    const boom = new Error('no estimate')
+    const outcomes = await limiter.map([1, 2, 3, 4], (n) => n, {
+      settle: true,
+      cost: (n) => {
+        if (n === 2) return { tokens: -5 }
+        if (n === 3) throw boom
+        return { tokens: 1 }
+      },
+    })
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled'])
+    expect(outcomes[1]).toMatchObject({ error: { code: 'ERR_INVALID_OPTION' }, attempts: 0 })
+    expect(outcomes[2]).toMatchObject({ error: { code: 'ERR_CALLBACK_FAILED', cause: boom } })
+    // Without settle, the first bad item rejects the map.
+    await expect(
+      limiter.map([1, 2], (n) => n, { cost: () => ({ tokens: Number.NaN }) }),
+    ).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
+  })
+
+  it('many bad items in a row neither recurse nor stall', async () => {
+    const limiter = createLimiter({ rate: tokens(100) })
+    const outcomes = await limiter.map(
+      Array.from({ length: 20_000 }, (_, i) => i),
+      (n) => n,
+      { settle: true, cost: (n) => ({ tokens: n === 19_999 ? 1 : -1 }) },
+    )
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+  })
+
+  it('a retry is charged again at its start; report corrects the attempt that made it', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({
+      clock,
+      rate: tokens(1000, 10_000),
+      retry: { minDelay: 10, jitter: 'none' },
+    })
+    const value = limiter.run(
+      ({ attempt, report }: ItemContext | { attempt: number; report: ItemContext['report'] }) => {
+        report({ cost: { tokens: 5 } })
+        if (attempt === 1) throw Object.assign(new Error('busy'), { status: 503 })
+        return attempt
+      },
+      { cost: { tokens: 100 } },
+    )
+    await clock.advance(10)
+    expect(await value).toBe(2)
+    expect(limiter.stats().windows[0]?.used).toBe(10)
+  })
+})
