@@ -1,0 +1,84 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type KeySet, LineSet } from './key-sets'
+import { scanInput } from './scan'
+import { parseBatchOptions } from './settings'
+
+setFlagsFromString('--expose_gc')
+const gc = runInNewContext('gc') as () => void
+
+/** Live memory after a full collection: the heap and the array buffers (where a KeyTable keeps its keys). */
+function live(): number {
+  gc()
+  const memory = process.memoryUsage()
+  return memory.heapUsed + memory.arrayBuffers
+}
+
+const RECORDS = 200_000
+let dir: string
+let input: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-scan-'))
+  input = join(dir, 'in.jsonl')
+  const lines = Array.from(
+    { length: RECORDS },
+    (_, i) => `{"id":"conv-${String(i).padStart(7, '0')}","q":"?"}`,
+  )
+  await writeFile(input, `${lines.join('\n')}\n`)
+})
+
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+/**
+ * Scans the input with a done-set that, every 20,000 records, measures what the scan keeps alive:
+ * resolves with the growth from the first sample to the largest later one, in bytes a record.
+ */
+async function growthPerRecord(key: string | undefined): Promise<number> {
+  const samples: number[] = []
+  let seen = 0
+  const probe: KeySet = {
+    size: 0,
+    add: () => true,
+    has: () => {
+      if (seen++ % 20_000 === 0) samples.push(live())
+      return false
+    },
+  }
+  const settings = parseBatchOptions(input, {
+    url: 'http://127.0.0.1:9/',
+    out: join(dir, 'out.jsonl'),
+    concurrency: '8',
+    retries: '0',
+    timeout: '1s',
+    maxResponseBytes: '1MiB',
+    key,
+  })
+  const scan = await scanInput(settings, probe, () => {})
+  expect(scan).toEqual({ records: RECORDS, badLines: 0, alreadyDone: 0 })
+  const first = samples[0] as number
+  return (Math.max(...samples) - first) / (seen - 20_000)
+}
+
+// Issue 18 #13: the memory of a batch does not grow with its input without --key, and stays lean with it.
+describe('scanInput memory', () => {
+  it('keeps nothing per record without --key', async () => {
+    expect(await growthPerRecord(undefined)).toBeLessThan(2)
+  })
+
+  it('keeps each --key value in about 33 bytes (a Set of the strings and an array took over 70)', async () => {
+    expect(await growthPerRecord('id')).toBeLessThan(45)
+  })
+})
+
+describe('LineSet as the done-set of a run without --key', () => {
+  it('answers for line numbers only', () => {
+    const done = new LineSet()
+    done.add(3)
+    expect(done.has(3) && !done.has('3') && !done.has(4)).toBe(true)
+  })
+})
