@@ -1,6 +1,6 @@
 // Consumer smoke test: the packed package, imported from ESM, runs a batch with retries and a
 // cooldown against a fake failing task, and exposes its error codes.
-import { createLimiter, LimiterError, retry, Semaphore } from '@boundkit/limiter'
+import { createLimiter, estimateTokens, LimiterError, retry, Semaphore } from '@boundkit/limiter'
 
 const limiter = createLimiter({ concurrency: 2, retry: { retries: 2, minDelay: 1, maxDelay: 2 } })
 const outcomes = await limiter.map(
@@ -29,4 +29,12 @@ if (sem.tryAcquire() !== undefined) throw new Error('semaphore let two in')
 release()
 const error = await limiter.run(() => 1, { timeout: 0 }).catch((e) => e)
 if (!(error instanceof LimiterError) || error.code !== 'ERR_INVALID_OPTION') throw new Error('no coded error')
+// Issue 14: a token window, the real cost reported, a cost too high, estimateTokens (gpt-tokenizer or not).
+const tokens = createLimiter({ rate: [{ limit: 100, interval: 60_000, cost: 'tokens' }] })
+await tokens.run(({ report }) => report({ cost: { tokens: 10 }, headers: {} }), { cost: { tokens: 90 } })
+if (tokens.stats().windows[0].used !== 10) throw new Error('report({ cost }) did not replace the estimate')
+const tooHigh = await tokens.run(() => 1, { cost: { tokens: 101 } }).catch((e) => e)
+if (tooHigh.code !== 'ERR_COST_TOO_HIGH') throw new Error(`expected ERR_COST_TOO_HIGH, got ${tooHigh.code}`)
+if (estimateTokens('abcdefgh', { tokenizer: false }) !== 2 || !(estimateTokens('hello world') > 0))
+  throw new Error('estimateTokens')
 console.log('limiter smoke ok')
