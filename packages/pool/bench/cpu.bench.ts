@@ -20,7 +20,7 @@ export default benchmark({
   title: 'CPU-bound batch: 64 x fibonacci(30)',
   description: `The same recursive fibonacci (one plain function, bench/fib.mjs) run one call after the other on the main thread (warmed), on a 2-thread pool (\`mapAll\`), and on 2 hand-written worker threads, each sent half the calls in one message and writing its results into a SharedArrayBuffer (no pool: the physical limit, the baseline). Target: the pool within 1.1x of the limit.`,
   baseline: LIMIT,
-  runs: 5,
+  runs: 7,
   quickRuns: 1,
   async setup(ctx) {
     n = ctx.scale(30, 25)
