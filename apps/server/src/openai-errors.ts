@@ -57,17 +57,27 @@ function typeOf(value: unknown): string {
   return TYPE_NAMES[typeof value] ?? typeof value
 }
 
-const expectedTypes = (types: unknown[]) =>
-  types
-    .flat()
-    .filter((type) => type !== 'null')
-    .map((type) => TYPE_NAMES[String(type)] ?? String(type))
-    .join(' or ')
+/** `a string, an array or null` */
+function expectedTypes(types: unknown[]): string {
+  const names = types.flat().map((type) => TYPE_NAMES[String(type)] ?? String(type))
+  return names.length < 2
+    ? (names[0] ?? 'another type')
+    : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`
+}
+
+/**
+ * The error to report: the first, unless a value matched none of an `anyOf`'s branches. Then the
+ * error inside the branch the value's type matched (a content part without `type`), else the `anyOf`.
+ */
+function chosenError(errors: readonly SchemaError[]): SchemaError {
+  const either = errors.find((e) => e.keyword === 'anyOf')
+  if (!either) return errors[0]!
+  return errors.find((e) => e.instancePath.startsWith(`${either.instancePath}/`)) ?? either
+}
 
 /** A schema refusal as OpenAI words it: the parameter, what was expected, what was sent. */
 function describeSchemaError(errors: readonly SchemaError[], body: unknown): OpenAIErrorBody {
-  const either = errors.find((e) => e.keyword === 'anyOf')
-  const error = either ?? errors[0]!
+  const error = chosenError(errors)
   const { keyword, instancePath, params } = error
   const value = valueAt(body, instancePath)
   const param = parameterName(

@@ -208,6 +208,12 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
       'messages[0].content',
     ],
     [
+      'a content part without type',
+      { model: 'm', messages: [{ role: 'user', content: [{ text: 'x' }] }] },
+      'missing_required_parameter',
+      'messages[0].content[0].type',
+    ],
+    [
       'a string temperature',
       { model: 'm', messages: [judgeMessage()], temperature: 'hot' },
       'invalid_type',
@@ -233,6 +239,17 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     expect(error.error).toEqual({ message: expect.any(String), type: 'invalid_request_error', code, param })
     expect(error.message).toContain(param)
     expect(error.headers?.get('x-ratelimit-remaining-requests')).toBe('100') // refused before any charge
+  })
+
+  it('says what a content of the wrong type should be', async () => {
+    const { client } = await start()
+    const error = await apiError(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 42 as never }] }),
+    )
+    expect(error.error).toMatchObject({
+      message:
+        "Invalid type for 'messages[0].content': expected a string, an array or null, but got an integer instead.",
+    })
   })
 
   it('accepts unknown fields and nulls, as OpenAI does', async () => {
