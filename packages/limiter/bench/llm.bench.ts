@@ -1,6 +1,6 @@
 import PQueue from 'p-queue'
 import { type BenchContext, benchmark } from '../../../bench/harness.ts'
-import { createLimiter } from '../src/index.ts'
+import { createLimiter, estimateTokens } from '../src/index.ts'
 import {
   admissionTokens,
   type ChatBody,
@@ -91,8 +91,8 @@ const definition = benchmark({
       `request limit and the token limit turned into requests (tokens / mean estimate) per minute; p-queue runs ` +
       `that many per ${plan.window / 1000} s interval and waits out retry-after-ms before re-adding a 429; the ` +
       `cookbook's processor is its algorithm (continuous buckets, 15 s pause after a 429) written for the ` +
-      `benchmark. Every client estimates a request's tokens the way the server charges them (prompt + ` +
-      `max_tokens), as a real tokenizer does against the real API. Each case starts at the start of a server window.`
+      `benchmark. Every client estimates a request's tokens the way this server charges them (prompt + ` +
+      `max_tokens; boundkit: \`estimateTokens(body, { tokenizer: false })\`), as a real tokenizer does against the real API. Each case starts at the start of a server window.`
   },
   teardown: () => server?.close(),
   cases: {
@@ -112,7 +112,7 @@ const definition = benchmark({
             report({ headers: response.headers, cost: { tokens: data.usage.total_tokens } })
             return data
           },
-          { settle: true, cost: (body) => ({ tokens: admissionTokens(body) }) },
+          { settle: true, cost: (body) => ({ tokens: estimateTokens(body, { tokenizer: false }) }) },
         ),
       ),
     'boundkit: request windows only': () =>
