@@ -1,4 +1,4 @@
-import type { Charge } from './charge'
+import { type Charge, UNTRACKED } from './charge'
 import type { Clock } from './clock'
 import { userCall } from './errors'
 import type { ResolvedLimiterOptions } from './options'
@@ -30,6 +30,8 @@ export class Gate {
   readonly #cooldown: ResolvedLimiterOptions['cooldown']
   readonly windows: Windows
   readonly #hooks: GateHooks
+  /** There are rate windows, or attempts are tracked: `admit` counts and charges. */
+  readonly #counting: boolean
   /** The cost of the start last refused: the gate reopens when it fits. */
   #pending: readonly number[] | undefined = undefined
   #closed = false
@@ -62,6 +64,7 @@ export class Gate {
     this.windows = new Windows({ ...windows, maxReset: options.retry.maxRetryAfter }, options.clock.now, () =>
       this.#recheck(),
     )
+    this.#counting = this.windows.tracked || this.windows.all.length > 0
     this.#hooks = hooks
   }
 
@@ -85,7 +88,7 @@ export class Gate {
 
   /** `admit` needs the current time (a rate window, a cooldown, or attempts timed for adaptive concurrency). */
   get timed(): boolean {
-    return this.windows.tracked || this.windows.all.length > 0 || this.#resumeAt !== 0
+    return this.#counting || this.#resumeAt !== 0
   }
 
   /**
@@ -94,6 +97,12 @@ export class Gate {
    * undefined.
    */
   admit(now: number, cost: readonly number[] | undefined): Charge | undefined {
+    if (!this.#counting) {
+      // No window, no tracking (the common case): only pause and the cooldown can hold a start.
+      if (!this.#paused && this.#resumeAt <= now) return UNTRACKED
+      this.#close(now)
+      return undefined
+    }
     this.#pending = cost
     if (this.#paused || this.#blockedUntil(now) > now) {
       this.#close(now)
