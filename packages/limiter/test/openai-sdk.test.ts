@@ -138,4 +138,27 @@ describe('the openai SDK (maxRetries: 0) inside the limiter', () => {
     expect(Number(seen?.get('x-ratelimit-remaining-requests'))).toBe(600 - 4)
     expect(server.log.served).toBe(4)
   })
+  it('limits halved mid-run, then restored: the limiter follows the headers (at most the one 429 the change causes)', async () => {
+    // 3 requests per 500 ms window, then 1, then 3 again; one request at a time.
+    const { server, client } = await start({ requestsPerMinute: 360, window: 500, latency: 5 })
+    const limiter = createLimiter({ concurrency: 1, rate: { limit: 360, interval: 60_000 } })
+    const n = 12
+    let answered = 0
+    const outcomes = await limiter.map(
+      requests(n),
+      async (request, { signal, report }) => {
+        const { data, response } = await client.chat.completions.create(request, { signal }).withResponse()
+        report({ headers: response.headers })
+        answered++
+        if (answered === 4) server.setLimits({ requestsPerMinute: 180 })
+        if (answered === 8) server.setLimits({ requestsPerMinute: 360 })
+        return data
+      },
+      { settle: true },
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
+    expectEachServedOnce(server, n)
+    // Without following the headers, every window past its third request would answer 429.
+    expect(server.log.rateLimited).toBeLessThanOrEqual(1)
+  })
 })
