@@ -75,10 +75,10 @@ const definition = benchmark({
     ...Object.fromEntries(
       sweep.map((c) => [
         `fixed ${c}`,
-        (ctx: BenchContext) => throughput(`fixed ${c}`, c, ctx.scale(8_000, 1_000)),
+        (ctx: BenchContext) => throughput(`fixed ${c}`, c, ctx.scale(8_000, 500)),
       ]),
     ),
-    auto: (ctx) => throughput('auto', 'auto', ctx.scale(8_000, 1_000)),
+    auto: (ctx) => throughput('auto', 'auto', ctx.scale(8_000, 500)),
   },
 })
 
