@@ -9,7 +9,8 @@ async function main() {
   const error = await limiter.run(() => new Promise(() => {}), { timeout: 20, retry: false }).catch((e) => e)
   if (error.code !== 'ERR_TIMEOUT') throw new Error(`expected ERR_TIMEOUT, got ${error.code}`)
   // estimateTokens loads gpt-tokenizer (when installed) with createRequire from the CJS build too.
-  if (!(estimateTokens({ messages: [{ content: 'hi' }], max_tokens: 5 }) >= 12)) throw new Error('estimateTokens')
+  if (!(estimateTokens({ messages: [{ content: 'hi' }], max_tokens: 5 }) >= 12))
+    throw new Error('estimateTokens')
   console.log('limiter cjs smoke ok')
 }
 main().catch((error) => {

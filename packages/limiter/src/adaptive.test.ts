@@ -39,11 +39,13 @@ describe('GradientStrategy', () => {
     expect(g.succeeded(100, { rtt: 10_000, inflight: 100 })).toBeGreaterThanOrEqual(100 * (0.8 + 0.2 * 0.5))
   })
 
-  it('the baseline follows a lower RTT at once and a higher one slowly; zero RTTs do not divide by zero', () => {
+  it('the baseline follows a lower short-term RTT at once, a higher one slowly, and ignores one fast outlier; zero RTTs do not divide by zero', () => {
     const g = new GradientStrategy()
     feed(g, 10, 100, 5)
-    feed(g, 10, 50, 1)
-    expect(g.rtts.baseline).toBe(50)
+    feed(g, 10, 10, 1) // one outlier moves the short-term average a tenth of the way
+    expect(g.rtts.baseline).toBeCloseTo(91)
+    feed(g, 10, 50, 100)
+    expect(g.rtts.baseline).toBeCloseTo(50, 0)
     feed(g, 10, 1000, 10)
     expect(g.rtts.baseline).toBeLessThan(100)
     const zero = new GradientStrategy()

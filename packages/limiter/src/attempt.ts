@@ -76,6 +76,7 @@ export class Attempt implements ItemContext {
     if (this.#aborted) return
     this.#aborted = true
     this.#reason = reason
+    this.charge.reporter?.ended(this.charge)
     this.#controller?.abort(reason)
   }
 }

@@ -19,6 +19,8 @@ export interface CostEntry {
 /** Applies a report to the windows (the limiter's `Windows`). */
 export interface Reporter {
   report(charge: Charge, report: LimiterReport): void
+  /** The attempt ended (answered, failed, timed out or cancelled): it is no longer in transit. */
+  ended(charge: Charge): void
 }
 
 /**

@@ -45,6 +45,7 @@ export class Feedback {
   /** A successful attempt, `inflight` attempts (itself included) running when it ended. */
   succeeded(charge: Charge, value: unknown, inflight: number): void {
     const now = this.#now()
+    if (this.#windows.reads) this.#windows.ended(charge)
     if (this.#windows.reads && !charge.headersRead && isResponseLike(value)) {
       try {
         this.#windows.read(charge, value.headers, now)
@@ -59,6 +60,7 @@ export class Feedback {
   failed(charge: Charge, failure: unknown, now: number): void {
     const status = statusOf(failure)
     if (status === 429) this.rateLimited++
+    if (this.#windows.reads) this.#windows.ended(charge)
     if (this.#windows.reads && !charge.headersRead) {
       userCall("Reading the failure's headers", () => this.#windows.read(charge, headersOf(failure), now))
     }

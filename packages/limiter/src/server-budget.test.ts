@@ -16,6 +16,20 @@ const openai = (remaining: number, reset: string, kind = 'requests') => ({
   [`x-ratelimit-reset-${kind}`]: reset,
 })
 
+/** A limiter with a 100/min request window on a fake clock, and a sleep on that clock. */
+function requestWindow() {
+  const clock = new FakeClock(0)
+  const limiter = createLimiter({ clock, rate: { limit: 100, interval: 60_000 } })
+  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
+  /** A run that answers after `ms`, its headers saying `remaining` are left for 30 s. */
+  const answering = (ms: number, remaining: number) =>
+    limiter.run(async ({ report }) => {
+      await sleep(ms)
+      report({ headers: openai(remaining, '30s') })
+    })
+  return { clock, limiter, sleep, answering }
+}
+
 describe('ServerBudget', () => {
   it('holds until its reset; a stale answer (older attempt) does not undo a newer one', () => {
     const budget = new ServerBudget()
@@ -75,6 +89,22 @@ describe('the limiter follows the server (fake clock)', () => {
     await Promise.all(rest)
   })
 
+  it('attempts started after the answered one and still running are counted against what the server says (in transit)', async () => {
+    const { clock, limiter, sleep, answering } = requestWindow()
+    const answered = answering(50, 10)
+    await clock.advance(10)
+    const inTransit = [1, 2, 3].map(() => limiter.run(() => sleep(100)))
+    await clock.advance(40)
+    await answered
+    // The server answered 10 before it saw the three started after: 7 are left for new starts.
+    expect(limiter.stats().windows[0]?.serverRemaining).toBe(7)
+    await clock.advance(100)
+    await Promise.all(inTransit)
+    // Ended attempts are no longer in transit: the next answer's view is taken as it is.
+    await limiter.run(({ report }) => report({ headers: openai(6, '30s') }))
+    expect(limiter.stats().windows[0]?.serverRemaining).toBe(6)
+  })
+
   it('never less conservative than its own limit: a server saying more remain changes nothing', async () => {
     const clock = new FakeClock(0)
     const limiter = createLimiter({ clock, rate: { limit: 2, interval: 1000 } })
@@ -117,19 +147,11 @@ describe('the limiter follows the server (fake clock)', () => {
   })
 
   it('report({ headers }) is read; a stale answer does not undo a newer one', async () => {
-    const clock = new FakeClock(0)
-    const limiter = createLimiter({ clock, rate: { limit: 100, interval: 60_000 } })
-    const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
+    const { clock, limiter, answering } = requestWindow()
     // The slow attempt starts first and answers last, with an older view (50 left).
-    const slow = limiter.run(async ({ report }) => {
-      await sleep(300)
-      report({ headers: openai(50, '30s') })
-    })
+    const slow = answering(300, 50)
     await clock.advance(10)
-    const fast = limiter.run(async ({ report }) => {
-      await sleep(10)
-      report({ headers: openai(4, '30s') })
-    })
+    const fast = answering(10, 4)
     await clock.advance(300)
     await Promise.all([slow, fast])
     expect(limiter.stats().windows[0]?.serverRemaining).toBe(4)

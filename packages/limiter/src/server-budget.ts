@@ -24,7 +24,7 @@ export class ServerBudget {
    */
   update(remaining: number, resetMs: number, start: number, now: number): boolean {
     if (this.active(now) && start < this.since) return false
-    this.remaining = remaining
+    this.remaining = Math.max(0, remaining)
     this.resetAt = now + resetMs
     this.since = start
     this.setAt = now

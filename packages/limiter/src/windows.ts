@@ -36,6 +36,8 @@ export class Windows implements Reporter {
   readonly #now: () => number
   /** Budget came back (a refund, a server reset): the gate checks again. */
   readonly #freed: () => void
+  /** Attempts started and not yet ended, while headers are read: the server may not have counted them yet. */
+  readonly #inTransit = new Set<Charge>()
 
   constructor(options: WindowsOptions, now: () => number, freed: () => void) {
     this.all = options.windows.map((w) =>
@@ -82,7 +84,14 @@ export class Windows implements Reporter {
         w.server?.adjust(amount, now, now)
       }
     }
-    return this.tracked ? new Charge(this, now, entries) : UNTRACKED
+    if (!this.tracked) return UNTRACKED
+    const charge = new Charge(this, now, entries)
+    if (this.reads) this.#inTransit.add(charge)
+    return charge
+  }
+
+  ended(charge: Charge): void {
+    this.#inTransit.delete(charge)
   }
 
   /** `context.report()`: the real cost replaces the estimate, then the headers are read. */
@@ -116,16 +125,30 @@ export class Windows implements Reporter {
     const found = rateInfo(headers, this.#families, now)
     if (found.length === 0) return
     let changed = false
+    let k = 0
     for (const w of this.all) {
+      const index = w.cost === undefined ? -1 : k++
       const view = this.#tightest(found, w)
-      if (
-        view &&
-        w.server!.update(view.remaining, Math.min(view.resetMs, this.#maxReset), charge.start, now)
-      ) {
+      if (!view) continue
+      const remaining = view.remaining - this.#transit(charge, index)
+      if (w.server!.update(remaining, Math.min(view.resetMs, this.#maxReset), charge.start, now))
         changed = true
-      }
     }
     if (changed) this.#freed()
+  }
+
+  /**
+   * What the attempts started after the answered one and not yet ended cost in a window (`index`:
+   * its weighted position, -1 for a window of starts): the server computed its answer before it saw
+   * some of them (in transit), so they are counted now; each later answer corrects the view.
+   */
+  #transit(answered: Charge, index: number): number {
+    let cost = 0
+    for (const c of this.#inTransit) {
+      if (c === answered || c.start < answered.start) continue
+      cost += index < 0 ? 1 : (c.entries?.[index]?.cost ?? 0)
+    }
+    return cost
   }
 
   /** Of the budgets an answer gives, the one that applies to `w` with the least left. */
