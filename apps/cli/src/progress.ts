@@ -12,6 +12,8 @@ export interface ProgressOptions {
   intervalMs?: number
   /** Print nothing at all. @default false */
   silent?: boolean
+  /** Extra counters shown after the rate, from the elapsed ms (e.g. tokens/min). */
+  detail?: (elapsedMs: number) => string
 }
 
 export interface Progress {
@@ -34,7 +36,7 @@ class Bar extends SingleBar {
 }
 
 /** `label  [bar]  done/total  pct%  N failed  rate/s  ETA` (the bar only on a TTY). */
-function formatLine(tty: boolean, label: string) {
+function formatLine(tty: boolean, label: string, detail?: (elapsedMs: number) => string) {
   return (_options: Options, params: Params, payload: { failed: number }): string => {
     const elapsed = Date.now() - params.startTime
     const rate = elapsed > 0 ? (params.value * 1000) / elapsed : 0
@@ -47,6 +49,7 @@ function formatLine(tty: boolean, label: string) {
     parts.push(`${params.value}/${params.total}`, `${Math.floor(share * 100)}%`)
     if (payload.failed > 0) parts.push(`${payload.failed} failed`)
     parts.push(`${rate.toFixed(1)}/s`)
+    if (detail !== undefined) parts.push(detail(elapsed))
     const left = params.total - params.value
     parts.push(left > 0 && rate > 0 ? `ETA ${formatMs((left / rate) * 1000)}` : formatMs(elapsed))
     return parts.join('  ')
@@ -66,7 +69,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const tty = (stream as OutputStream).isTTY === true
   const bar = new Bar({
     stream,
-    format: formatLine(tty, options.label),
+    format: formatLine(tty, options.label, options.detail),
     noTTYOutput: true,
     notTTYSchedule: options.intervalMs ?? 2000,
     // A plain log already ends each line; a TTY line gets its newline on stop.

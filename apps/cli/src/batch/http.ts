@@ -35,6 +35,7 @@ export class ResponseTooLargeError extends AnswerError {
 /** What a successful POST gave back. */
 export interface HttpAnswer {
   status: number
+  headers: Headers
   body: unknown
 }
 
@@ -95,7 +96,7 @@ export async function postJson(url: string, body: string, options: PostOptions):
   })
   const answer = await readBody(response, options.maxResponseBytes)
   if (!response.ok) throw new HttpError(response.status, response.headers, answer)
-  return { status: response.status, body: answer }
+  return { status: response.status, headers: response.headers, body: answer }
 }
 
 /** The error of an output line: plain data with a code, a message, and the HTTP status and body when known. */

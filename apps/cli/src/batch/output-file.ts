@@ -3,14 +3,21 @@ import { openWriter, type Writer } from '@boundkit/writer'
 import { messageOf, UsageError } from '../errors'
 import { readLines } from '../jsonl-input'
 import { type KeySet, KeyTable, LineSet } from './key-sets'
-import type { BatchSettings } from './settings'
+import type { KeyRule } from './scan'
+
+/** What the output file checks need of a run's settings. */
+export interface OutputSettings {
+  input: string
+  out: string
+  resume: boolean
+}
 
 /**
  * Checks `--out` before anything is opened or written: not a folder, not the input itself (through a
  * hard link or a symbolic link too: the same device and inode), and empty unless `--resume`.
  * Resolves with whether the file existed.
  */
-export async function checkOutput(settings: BatchSettings): Promise<boolean> {
+export async function checkOutput(settings: OutputSettings): Promise<boolean> {
   const out = await stat(settings.out).catch(() => undefined)
   if (out === undefined) return false
   if (!out.isFile()) throw new UsageError(`--out is not a file: ${settings.out}`)
@@ -29,7 +36,7 @@ export async function checkOutput(settings: BatchSettings): Promise<boolean> {
 }
 
 /** The ordered, locked output writer; a locked or corrupt file is a usage error. */
-export async function openOutput(settings: BatchSettings): Promise<Writer> {
+export async function openOutput(settings: { out: string }): Promise<Writer> {
   try {
     return await openWriter(settings.out, { format: 'jsonl', ordered: true, resume: true })
   } catch (error) {
@@ -47,22 +54,15 @@ export async function removeIfEmpty(path: string): Promise<void> {
 
 /**
  * The keys the output already holds, read streaming once the writer holds the file (its lock taken,
- * a torn last line cut): line numbers as ranges without `--key`, exact keys in a `KeyTable` with it.
+ * a torn last line cut): line numbers as ranges, other keys exactly in a `KeyTable`.
  */
-export async function readDone(settings: BatchSettings): Promise<KeySet> {
-  const done: KeySet = settings.key === undefined ? new LineSet() : new KeyTable()
+export async function readDone(settings: { out: string }, keys: KeyRule): Promise<KeySet> {
+  const done: KeySet = keys.lineNumbers ? new LineSet() : new KeyTable()
   for await (const { line, text } of readLines(settings.out)) {
     if (text === undefined || text === '') continue
-    const key = (JSON.parse(text) as { key?: unknown } | null)?.key
-    const fits =
-      settings.key === undefined
-        ? Number.isSafeInteger(key) && (key as number) >= 1
-        : typeof key === 'string' || typeof key === 'number'
-    if (!fits) {
-      throw new UsageError(
-        `${settings.out}:${line}: key ${JSON.stringify(key)} is not a ${settings.key === undefined ? 'line number: was it written with --key? Resume with the same --key' : `--key ${settings.key} value`}`,
-      )
-    }
+    const key = (JSON.parse(text) as Record<string, unknown> | null)?.[keys.field]
+    const problem = keys.readBack(key)
+    if (problem !== undefined) throw new UsageError(`${settings.out}:${line}: ${problem}`)
     done.add(key as string | number)
   }
   return done

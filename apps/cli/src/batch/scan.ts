@@ -1,6 +1,5 @@
 import { type BadLine, readJsonl } from '../jsonl-input'
 import { type KeySet, KeyTable, type RecordKey } from './key-sets'
-import type { BatchSettings } from './settings'
 
 /** A record's key, or why the record cannot be sent. */
 export type KeyResult = { key: RecordKey } | { reason: string }
@@ -36,6 +35,38 @@ export function keyOf(field: string | undefined): (record: unknown, line: number
   }
 }
 
+/** How a run keys its records, and how it reads the keys back from its output file. */
+export interface KeyRule {
+  /** The output line's field that holds the key. */
+  field: string
+  /** Keys are line numbers (a `LineSet` holds them; no two lines can share one). */
+  lineNumbers: boolean
+  /** The record's key, or why the record cannot be sent. */
+  of(record: unknown, line: number): KeyResult
+  /** Why a second record with `key` is refused. */
+  duplicate(key: RecordKey): string
+  /** Why a key read back from the output file does not fit, or undefined. */
+  readBack(key: unknown): string | undefined
+}
+
+/** `boundkit batch`'s keys: the `--key` field, or the line number, in the output line's `key`. */
+export function batchKeys(field: string | undefined): KeyRule {
+  return {
+    field: 'key',
+    lineNumbers: field === undefined,
+    of: keyOf(field),
+    duplicate: (key) => `duplicate key ${JSON.stringify(key)} (--key ${field} must be unique)`,
+    readBack: (key) => {
+      const fits =
+        field === undefined
+          ? Number.isSafeInteger(key) && (key as number) >= 1
+          : typeof key === 'string' || typeof key === 'number'
+      if (fits) return undefined
+      return `key ${JSON.stringify(key)} is not a ${field === undefined ? 'line number: was it written with --key? Resume with the same --key' : `--key ${field} value`}`
+    },
+  }
+}
+
 export interface InputScan {
   /** Records that will be sent or are already done (bad lines excluded). */
   records: number
@@ -48,23 +79,21 @@ export interface InputScan {
 /**
  * Reads the input once before any request: counts the records (for progress and ETA) and those
  * already done, and checks every line (JSON, the `--key` field, no duplicate key) so a malformed line
- * fails before anything is sent. Memory: with `--key`, the keys in a `KeyTable`; without, nothing
+ * fails before anything is sent. Memory: with keys that are not line numbers, the keys in a `KeyTable`; without, nothing
  * that grows with the input.
  */
 export async function scanInput(
-  settings: BatchSettings,
+  settings: { input: string; skipBad: boolean },
+  keys: KeyRule,
   done: KeySet,
   onBad: (bad: BadLine) => void,
 ): Promise<InputScan> {
-  const field = settings.key
-  const key = keyOf(field)
-  const seen = field === undefined ? undefined : new KeyTable()
+  const key = keys.of
+  const seen = keys.lineNumbers ? undefined : new KeyTable()
   const check = (record: unknown, line: number): string | undefined => {
     const result = key(record, line)
     if ('reason' in result) return result.reason
-    if (seen?.add(result.key) === false) {
-      return `duplicate key ${JSON.stringify(result.key)} (--key ${field} must be unique)`
-    }
+    if (seen?.add(result.key) === false) return keys.duplicate(result.key)
     return undefined
   }
   const scan: InputScan = { records: 0, badLines: 0, alreadyDone: 0 }

@@ -1,6 +1,5 @@
 import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
 import type { InputScan } from './scan'
-import type { BatchSettings } from './settings'
 
 /** What `--json` prints at the end (with `resume`, the command to continue, when interrupted). */
 export interface BatchSummary {
@@ -18,12 +17,16 @@ export interface BatchSummary {
   resume?: string
 }
 
-/** The end of a run: its summary on stdout (one line, or JSON), and on stderr what is left to do. */
+/**
+ * The end of a run: its summary on stdout (one line, or JSON), its `details` lines (not with
+ * `--json`: they are in the JSON) and what is left to do on stderr.
+ */
 export function printSummary(
-  settings: BatchSettings,
+  settings: { json: boolean; out: string },
   scan: InputScan,
   summary: BatchSummary,
   io: { stdout: OutputStream; stderr: OutputStream },
+  details: readonly string[] = [],
 ): void {
   if (settings.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
   else {
@@ -36,6 +39,7 @@ export function printSummary(
     if (scan.badLines > 0) parts.push(`${scan.badLines} bad lines skipped`)
     io.stdout.write(`${parts.join(', ')} in ${formatMs(summary.ms)}; results in ${settings.out}\n`)
   }
+  if (!settings.json) for (const line of details) io.stderr.write(`${line}\n`)
   const style = paint(colorEnabled(io.stderr))
   const todo = scan.records - scan.alreadyDone
   if (summary.interrupted) {

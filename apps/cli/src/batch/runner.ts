@@ -1,0 +1,276 @@
+import {
+  createLimiter,
+  type ItemContext,
+  type LimiterCost,
+  type LimiterOptions,
+  type LimiterStats,
+  type Outcome,
+} from '@boundkit/limiter'
+import type { Writer } from '@boundkit/writer'
+import { EXIT } from '../errors'
+import { checkInputFile, readJsonl } from '../jsonl-input'
+import { createProgress } from '../progress'
+import { colorEnabled, type OutputStream, paint } from '../terminal'
+import { InOrder } from './in-order'
+import type { KeySet, RecordKey } from './key-sets'
+import { checkOutput, type OutputSettings, openOutput, readDone, removeIfEmpty } from './output-file'
+import { resumeCommand } from './resume-command'
+import { type InputScan, type KeyRule, scanInput } from './scan'
+import type { BatchSummary } from './summary'
+
+/** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
+export interface RunIo {
+  stdout: OutputStream
+  stderr: OutputStream
+  argv: readonly string[]
+  onInterrupt(listener: () => void): () => void
+  /** Ends the process now (a second Ctrl-C). */
+  exit(code: number): void
+}
+
+export const processIo: RunIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  argv: process.argv,
+  onInterrupt(listener) {
+    process.on('SIGINT', listener)
+    return () => process.off('SIGINT', listener)
+  },
+  exit: (code) => process.exit(code),
+}
+
+/** A pending record: its place in this run (`pos`), in the input (`index`, `line`), its key, text and value. */
+export interface Pending {
+  pos: number
+  index: number
+  /** Its 1-based line number in the input. */
+  line: number
+  key: RecordKey
+  text: string
+  record: unknown
+}
+
+/** What the runner needs of a command's settings. */
+export interface RunSettings extends OutputSettings {
+  skipBad: boolean
+  json: boolean
+}
+
+/** The line of a finished record, and whether it counts as ok. */
+export interface LineResult {
+  line: unknown
+  ok: boolean
+}
+
+/**
+ * What differs between `boundkit batch` and `boundkit llm`: how records are keyed and checked, the
+ * limiter, the request, and the output line. The runner does the rest.
+ */
+export interface RunJob<A> {
+  /** The progress label: the command's name. */
+  label: string
+  settings: RunSettings
+  keys: KeyRule
+  limiter: LimiterOptions
+  /** Each record's cost for the limiter's weighted windows, when it has some. */
+  cost?: (item: Pending) => LimiterCost
+  /** One attempt of a record's request; `signal` ends with the attempt or a second Ctrl-C. */
+  request(item: Pending, signal: AbortSignal, context: ItemContext): Promise<A>
+  /** The line of a record that got an answer or failed for good. */
+  line(item: Pending, result: { value: A } | { error: unknown }, attempts: number, ms: number): LineResult
+  /** Extra progress counters (e.g. tokens/min). */
+  progressDetail?: (elapsedMs: number) => string
+}
+
+/** How a run ended, for the command's summary. */
+export interface RunResult {
+  summary: BatchSummary
+  scan: InputScan
+  /** The limiter's counters at the end of the run, before it closed. */
+  stats: LimiterStats
+  exitCode: number
+}
+
+/** Codes of a record that ends without a line, so `--resume` runs it again. */
+const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED'])
+
+class InterruptedError extends Error {
+  override name = 'InterruptedError'
+  readonly code = 'ERR_INTERRUPTED'
+}
+
+/** Opens the output, reads what it holds and scans the input; a usage error closes it again. */
+async function prepare(
+  job: RunJob<unknown>,
+  stderr: OutputStream,
+): Promise<{ writer: Writer; done: KeySet; scan: InputScan }> {
+  const { settings } = job
+  await checkInputFile(settings.input)
+  const existed = await checkOutput(settings)
+  const style = paint(colorEnabled(stderr))
+  const writer = await openOutput(settings)
+  try {
+    const done = await readDone(settings, job.keys)
+    const scan = await scanInput(settings, job.keys, done, (bad) =>
+      stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
+    )
+    return { writer, done, scan }
+  } catch (error) {
+    await writer.close().catch(() => {})
+    if (!existed) await removeIfEmpty(settings.out)
+    throw error
+  }
+}
+
+/**
+ * Runs every pending record of the input through a limiter and writes one line per record, in input
+ * order, resumable; the first Ctrl-C finishes what is in flight, the second exits at once. A usage
+ * error (exit 2) is thrown before any request. Exit code: 0 all ok, 1 some failed, 130 interrupted.
+ */
+export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<RunResult> {
+  const { settings, keys } = job
+  const input = settings.input
+  const { writer, done, scan } = await prepare(job as RunJob<unknown>, io.stderr)
+  const style = paint(colorEnabled(io.stderr))
+  const todo = scan.records - scan.alreadyDone
+  const resume = resumeCommand(io.argv)
+  const started = performance.now()
+  const limiter = createLimiter(job.limiter)
+
+  // Ctrl-C once: start nothing more, end the retries waiting out a backoff or a Retry-After (no line:
+  // --resume runs them again), let the requests in flight finish. Twice: exit now.
+  let stopping = false
+  const hard = new AbortController()
+  const stopListening = io.onInterrupt(() => {
+    if (!stopping) {
+      stopping = true
+      io.stderr.write(
+        `\n${style.yellow('Interrupted')}: no new requests or retries; waiting for the ones in flight (Ctrl-C again to exit now)\n`,
+      )
+      // Queued records end with ERR_CLEARED; records waiting out a backoff or a Retry-After, and any
+      // retryable failure from now on, end with ERR_CLOSED at once; requests in flight finish.
+      limiter.clear()
+      limiter.close().catch(() => {})
+      return
+    }
+    hard.abort(new InterruptedError('Interrupted twice'))
+    io.stderr.write(
+      `${style.yellow('Interrupted')} again: exiting now; the requests in flight are not written. To continue, run:\n  ${resume}\n`,
+    )
+    io.exit(EXIT.interrupted)
+  })
+
+  const progress = createProgress({
+    label: job.label,
+    total: todo,
+    stream: io.stderr,
+    ...(job.progressDetail ? { detail: job.progressDetail } : {}),
+  })
+  const counts = { ok: 0, failed: 0, written: 0 }
+  const writes = new Set<Promise<void>>()
+  let writeError: unknown
+  const firstStart = new Map<number, number>()
+  const items = new Map<number, Pending>()
+  let seq = writer.nextSeq
+  const inOrder = new InOrder<LineResult>(({ line, ok }) => {
+    const write = writer.write(line, { seq: seq++ }).then(
+      () => {
+        counts.written++
+        if (ok) counts.ok++
+        else counts.failed++
+        progress.tick(!ok)
+      },
+      (error: unknown) => {
+        writeError ??= error
+      },
+    )
+    writes.add(write)
+    void write.finally(() => writes.delete(write))
+  })
+
+  async function* pending(): AsyncGenerator<Pending> {
+    let pos = 0
+    // The scan reported the bad lines and refused the run if any was not to be skipped.
+    for await (const { index, line, text, record } of readJsonl(input, {
+      skipBad: true,
+      check: (r, l) => {
+        const result = keys.of(r, l)
+        return 'reason' in result ? result.reason : undefined
+      },
+    })) {
+      if (stopping) return
+      const recordKey = (keys.of(record, line) as { key: RecordKey }).key
+      if (done.has(recordKey)) continue
+      const item = { pos: pos++, index, line, key: recordKey, text, record }
+      items.set(item.pos, item)
+      yield item
+    }
+  }
+
+  const request = async (item: Pending, context: ItemContext): Promise<A> => {
+    if (stopping) throw new InterruptedError('Not started: the batch was interrupted')
+    if (!firstStart.has(item.pos)) firstStart.set(item.pos, performance.now())
+    return job.request(item, AbortSignal.any([context.signal, hard.signal]), context)
+  }
+
+  /** The record's line, or undefined when it ends without one (never started, interrupted). */
+  const lineOf = (item: Pending, outcome: Outcome<A>): LineResult | undefined => {
+    const start = firstStart.get(item.pos)
+    firstStart.delete(item.pos)
+    const attempts = outcome.attempts ?? 0
+    const ms = start === undefined ? 0 : performance.now() - start
+    if (outcome.status === 'fulfilled') return job.line(item, { value: outcome.value }, attempts, ms)
+    const code = (outcome.error as { code?: unknown } | null)?.code
+    // A record refused by its own cost (ERR_COST_TOO_HIGH) never starts, yet gets its line.
+    if (code !== 'ERR_COST_TOO_HIGH' && (start === undefined || LEFT_FOR_LATER.has(code as string))) {
+      return undefined
+    }
+    if (hard.signal.aborted) return undefined
+    return job.line(item, { error: outcome.error }, attempts, ms)
+  }
+
+  let stats: LimiterStats | undefined
+  const cost = job.cost
+  try {
+    for await (const outcome of limiter.stream(
+      pending(),
+      request,
+      cost === undefined ? {} : { cost: (item: Pending) => cost(item) },
+    )) {
+      const item = items.get(outcome.index) as Pending
+      items.delete(outcome.index)
+      inOrder.put(item.pos, lineOf(item, outcome))
+      if (writeError !== undefined) break
+    }
+  } finally {
+    stopListening()
+    stats = limiter.stats()
+    await limiter.close().catch(() => {})
+    try {
+      await writer.close()
+    } catch (error) {
+      writeError ??= error
+    }
+    await Promise.allSettled([...writes])
+    progress.stop()
+  }
+  if (writeError !== undefined) throw writeError
+
+  const interrupted = stopping
+  const summary: BatchSummary = {
+    input,
+    out: settings.out,
+    records: scan.records,
+    badLines: scan.badLines,
+    alreadyDone: scan.alreadyDone,
+    written: counts.written,
+    ok: counts.ok,
+    failed: counts.failed,
+    notWritten: todo - counts.written,
+    interrupted,
+    ms: Math.round(performance.now() - started),
+    ...(interrupted ? { resume } : {}),
+  }
+  const exitCode = interrupted ? EXIT.interrupted : counts.failed > 0 ? EXIT.someFailed : EXIT.ok
+  return { summary, scan, stats, exitCode }
+}
