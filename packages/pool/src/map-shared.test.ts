@@ -22,7 +22,7 @@ describe('slicing', () => {
       [0, 1],
       [1, 2],
     ])
-    expect(autoChunks(8_000_000, 2)).toBe(4)
+    expect(autoChunks(8_000_000, 2)).toBe(2)
     expect(autoChunks(1000, 8)).toBe(1)
     expect(reduceResults([3, 1, 2], 'min')).toBe(1)
     expect(reduceResults([3, 1, 2], 'max')).toBe(3)
