@@ -11,32 +11,27 @@ let server: LlmServer
 /** Requests/s of every measured run, per case, for the closing comparison. */
 const seen = new Map<string, number[]>()
 
-async function* forever() {
-  for (let i = 0; ; i++) yield i
+/** Items until `ms` from now: the stream then ends once the requests already started are answered. */
+async function* until(ms: number) {
+  const end = performance.now() + ms
+  for (let i = 0; performance.now() < end; i++) yield i
 }
 
-/** Streams requests for `ms` at the given concurrency; requests/s is the figure that counts. */
+/** Streams requests for `ms` at the given concurrency, lets them finish, and counts answers per second. */
 async function throughput(name: string, concurrency: LimiterOptions['concurrency'], ms: number) {
   while (server.log.inFlight > 0) await sleep(10)
   server.resetLog()
   const limiter = createLimiter({ concurrency })
   const body = { model: 'local-model', messages: [{ role: 'user', content: 'ping' }], max_tokens: 8 }
   let done = 0
-  let elapsed = 0
   const start = performance.now()
-  try {
-    for await (const outcome of limiter.stream(forever(), async (_i, { signal }) => {
-      return (await chat(server.baseURL, body, signal)).data
-    })) {
-      if (outcome.status === 'fulfilled') done++
-      else throw outcome.error
-      if (performance.now() - start >= ms) break
-    }
-  } finally {
-    elapsed = performance.now() - start
-    await limiter.close()
+  for await (const outcome of limiter.stream(until(ms), async (_i, { signal }) => {
+    return (await chat(server.baseURL, body, signal)).data
+  })) {
+    if (outcome.status !== 'fulfilled') throw outcome.error
+    done++
   }
-  const perSecond = (done * 1000) / elapsed
+  const perSecond = (done * 1000) / (performance.now() - start)
   seen.set(name, [...(seen.get(name) ?? []), perSecond])
   return {
     metrics: {
@@ -63,7 +58,7 @@ const definition = benchmark({
     const best = fixed.reduce((a, b) => (b.perSecond > a.perSecond ? b : a))
     const auto = medians.find((m) => m.name === 'auto')!
     definition.description =
-      `Each case streams requests for a fixed time and counts answers per second. The server answers after ` +
+      `Each case streams requests for a fixed time (8 s), lets the last ones finish, and counts answers per second. The server answers after ` +
       `${latency} ms up to ${capacity} requests in flight; past that, latency grows with the square of the ` +
       `overload, so throughput falls, as a thrashing server's does. The sweep runs boundkit at fixed ` +
       `concurrencies ${sweep.join(', ')}; "auto" is \`concurrency: 'auto'\` (its default min 1, max 64, ` +
