@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander'
 import { DEFAULT_MAX_RESPONSE_BYTES } from './batch/settings'
 import { demoServerOptions } from './demo/server-options'
+import { DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL } from './llm/settings'
 import { collect } from './parse-options'
 
 /** What a command's action resolves with: the process exit code. */
@@ -97,6 +98,71 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     .action(async (input: string, options) => {
       const { runBatch } = await import('./batch/run-batch')
       hooks.exit(await runBatch(input, options))
+    })
+
+  program
+    .command('llm')
+    .description(
+      'Run an OpenAI Batch API request file (or records filled into a template) live, at the API limits, resumable, into the Batch API output format in input order.',
+    )
+    .argument(
+      '<input>',
+      'a Batch API request file ({"custom_id","method","url","body"} a line), or plain records with --template',
+    )
+    .requiredOption(
+      '--out <file>',
+      'the output JSONL file (Batch API output lines, in input order, crash-safe)',
+    )
+    .option(
+      '--base-url <url>',
+      'the API base URL; a request url /v1/... is joined to it without doubling /v1',
+      DEFAULT_BASE_URL,
+    )
+    .option('--rpm <n>', "the account's requests per minute")
+    .option('--tpm <n>', "the account's tokens per minute (each request's estimate, then its usage)")
+    .option('--concurrency <n>', "requests in flight at once, or 'auto' (adaptive)", 'auto')
+    .option(
+      '--template <file>',
+      'plain records: fill {{field}} (dotted paths) into this chat prompt (with --model)',
+    )
+    .option('--model <name>', 'the model of the --template requests')
+    .option('--key <field>', "with --template: the record's custom_id field (default: its line number)")
+    .option(
+      '--json-answer',
+      "parse the first choice's content as JSON into the line's `answer` (ERR_ANSWER_NOT_JSON if not)",
+    )
+    .option('--price <in=X,out=Y>', 'USD per 1M input and output tokens, for the cost in the summary')
+    .option(
+      '--max-attempts <n>',
+      'attempts per request (429, 5xx, network errors, timeouts are retried)',
+      '6',
+    )
+    .option('--timeout <ms>', 'timeout of one attempt (500, 2s, 1min)', '10min')
+    .option(
+      '--max-response-bytes <n>',
+      'largest response body read (bytes, or 64KiB, 32MiB)',
+      DEFAULT_MAX_RESPONSE_BYTES,
+    )
+    .option(
+      '--api-key-env <name>',
+      `the environment variable holding the API key (default: ${DEFAULT_API_KEY_ENV}; unset: no key sent)`,
+    )
+    .option('--azure', "send the key as Azure's api-key header instead of Authorization: Bearer")
+    .option('--header <K: V>', 'add a request header (repeatable)', collect)
+    .option('--resume', 'keep the output file and skip the custom_ids it already holds')
+    .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
+    .option('--json', 'print the final summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      examples(
+        'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000 --price in=0.15,out=0.6',
+        'boundkit llm conversations.jsonl --template judge.md --model gpt-4o-mini --key id --json-answer --out judged.jsonl',
+        'boundkit llm requests.jsonl --base-url http://127.0.0.1:8000/v1 --out results.jsonl --resume',
+      ),
+    )
+    .action(async (input: string, options) => {
+      const { runLlm } = await import('./llm/run-llm')
+      hooks.exit(await runLlm(input, options))
     })
 
   program

@@ -1,0 +1,99 @@
+import { errorRecord, type HttpAnswer } from '../batch/http'
+import type { LineResult } from '../batch/runner'
+
+/** The token counts of an answer's `usage` (chat, responses and embeddings name them differently). */
+export interface Usage {
+  prompt: number
+  completion: number
+  total: number
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0
+}
+
+/** The `usage` of a response body, zeros when it has none. */
+export function usageOf(body: unknown): Usage {
+  const usage = (body as { usage?: Record<string, unknown> } | null)?.usage ?? {}
+  const prompt = count(usage.prompt_tokens ?? usage.input_tokens)
+  const completion = count(usage.completion_tokens ?? usage.output_tokens)
+  const total = count(usage.total_tokens) || prompt + completion
+  return { prompt, completion, total }
+}
+
+function shorten(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+/** The first choice's content parsed as JSON (`--json-answer`), or the coded error of the line. */
+function answerOf(body: unknown): { answer: unknown } | { error: { code: string; message: string } } {
+  const choice = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]
+  const content = choice?.message?.content
+  if (typeof content !== 'string') {
+    return {
+      error: {
+        code: 'ERR_ANSWER_NOT_JSON',
+        message: 'the answer has no choices[0].message.content (--json-answer)',
+      },
+    }
+  }
+  try {
+    return { answer: JSON.parse(content) }
+  } catch {
+    return {
+      error: {
+        code: 'ERR_ANSWER_NOT_JSON',
+        message: `the first choice's content is not JSON (--json-answer): ${JSON.stringify(shorten(content))}`,
+      },
+    }
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10
+
+/**
+ * A line of the OpenAI Batch API output format plus boundkit's `attempts` and `ms`:
+ * `{ id, custom_id, response: { status_code, request_id, body }, error: null }` for an answer,
+ * `{ id: null, custom_id, response: null | { status_code, request_id, body }, error: { code, message } }`
+ * for a failure (the OpenAI error's code when the server sent one).
+ */
+export function llmLine(
+  customId: string,
+  result: { value: HttpAnswer } | { error: unknown },
+  options: { jsonAnswer: boolean; attempts: number; ms: number },
+): LineResult {
+  const tail = { attempts: options.attempts, ms: round(options.ms) }
+  if ('value' in result) {
+    const { status, headers, body } = result.value
+    const requestId = headers.get('x-request-id')
+    const response = { status_code: status, request_id: requestId, body }
+    const id = requestId ?? (body as { id?: unknown } | null)?.id ?? null
+    if (!options.jsonAnswer)
+      return { line: { id, custom_id: customId, response, error: null, ...tail }, ok: true }
+    const answer = answerOf(body)
+    if ('error' in answer)
+      return { line: { id, custom_id: customId, response, ...answer, ...tail }, ok: false }
+    return { line: { id, custom_id: customId, response, error: null, ...answer, ...tail }, ok: true }
+  }
+  const error = errorRecord(result.error)
+  const apiCode = (error.body as { error?: { code?: unknown } } | undefined)?.error?.code
+  const headers = (result.error as { headers?: Headers } | null)?.headers
+  const response =
+    error.status === undefined
+      ? null
+      : {
+          status_code: error.status,
+          request_id: headers?.get?.('x-request-id') ?? null,
+          body: error.body ?? null,
+        }
+  return {
+    line: {
+      id: null,
+      custom_id: customId,
+      response,
+      error: { code: typeof apiCode === 'string' ? apiCode : error.code, message: error.message },
+      ...tail,
+    },
+    ok: false,
+  }
+}

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises'
+import type { LimiterOptions, RateLimit } from '@boundkit/limiter'
+import { type HttpAnswer, postJson } from '../batch/http'
+import { type Pending, processIo, type RunIo, runJob } from '../batch/runner'
+import { printSummary } from '../batch/summary'
+import { UsageError } from '../errors'
+import { llmLine, type Usage, usageOf } from './output-line'
+import { joinUrl, type LlmRequest, llmKeys, requestsOf, tokenEstimate } from './requests'
+import { type LlmCliOptions, type LlmSettings, parseLlmOptions } from './settings'
+import { llmDetails, llmSummary } from './summary'
+
+async function readTemplate(path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined
+  try {
+    return await readFile(path, 'utf8')
+  } catch {
+    throw new UsageError(`Template file not found: ${path}`)
+  }
+}
+
+function limiterOptions(settings: LlmSettings): LimiterOptions {
+  const rate: RateLimit[] = []
+  if (settings.rpm !== undefined) rate.push({ limit: settings.rpm, interval: 60_000 })
+  if (settings.tpm !== undefined) rate.push({ limit: settings.tpm, interval: 60_000, cost: 'tokens' })
+  return {
+    concurrency: settings.concurrency,
+    ...(rate.length > 0 ? { rate } : {}),
+    headers: 'auto',
+    timeout: settings.timeout,
+    retry: settings.maxAttempts === 1 ? false : { retries: settings.maxAttempts - 1 },
+  }
+}
+
+/**
+ * `boundkit llm`: sends every pending request of an OpenAI Batch API request file (or plain records
+ * filled into `--template`) to `--base-url`, paced by `--rpm`/`--tpm` and the answers' rate-limit
+ * headers, and writes the Batch API output format, in input order. Resolves with the exit code.
+ */
+export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = processIo): Promise<number> {
+  const settings = parseLlmOptions(input, cli)
+  const requestOf = requestsOf(settings, await readTemplate(settings.template))
+  const build = (item: Pending) => requestOf(item.record, item.line) as LlmRequest
+  const tokens: Usage = { prompt: 0, completion: 0, total: 0 }
+  const started = performance.now()
+  const { summary, scan, stats, exitCode } = await runJob<HttpAnswer>(
+    {
+      label: 'llm',
+      settings,
+      keys: llmKeys(requestOf),
+      limiter: limiterOptions(settings),
+      ...(settings.tpm === undefined
+        ? {}
+        : { cost: (item) => ({ tokens: tokenEstimate(build(item).body) }) }),
+      request: async (item, signal, context) => {
+        const request = build(item)
+        const answer = await postJson(joinUrl(settings.baseUrl, request.path), JSON.stringify(request.body), {
+          headers: settings.headers,
+          signal,
+          maxResponseBytes: settings.maxResponseBytes,
+        })
+        const used = usageOf(answer.body).total
+        context.report({
+          headers: answer.headers,
+          ...(settings.tpm !== undefined && used > 0 ? { cost: { tokens: used } } : {}),
+        })
+        return answer
+      },
+      line: (item, result, attempts, ms) => {
+        if ('value' in result) {
+          const usage = usageOf(result.value.body)
+          tokens.prompt += usage.prompt
+          tokens.completion += usage.completion
+          tokens.total += usage.total
+        }
+        return llmLine(String(item.key), result, { jsonAnswer: settings.jsonAnswer, attempts, ms })
+      },
+      progressDetail: (elapsed) =>
+        `${elapsed > 0 ? Math.round((tokens.total * 60_000) / elapsed) : 0} tok/min`,
+    },
+    io,
+  )
+  const ms = performance.now() - started
+  const fields = llmSummary(settings, tokens, summary.ok + summary.failed, ms, stats)
+  printSummary(settings, scan, { ...summary, ...fields }, io, llmDetails(fields, ms))
+  return exitCode
+}

@@ -1,0 +1,151 @@
+import { UsageError } from '../errors'
+import { parseBytes, parseDuration, parseHeader, parseInteger } from '../parse-options'
+
+/** The options commander hands to `llm`, as typed on the command line. */
+export interface LlmCliOptions {
+  out: string
+  baseUrl: string
+  rpm?: string
+  tpm?: string
+  concurrency: string
+  template?: string
+  model?: string
+  key?: string
+  jsonAnswer?: boolean
+  price?: string
+  maxAttempts: string
+  timeout: string
+  maxResponseBytes: string
+  apiKeyEnv?: string
+  header?: string[]
+  azure?: boolean
+  resume?: boolean
+  skipBad?: boolean
+  json?: boolean
+}
+
+/** USD per 1M tokens. */
+export interface Price {
+  input: number
+  output: number
+}
+
+/** The llm options, checked. */
+export interface LlmSettings {
+  input: string
+  out: string
+  baseUrl: string
+  rpm: number | undefined
+  tpm: number | undefined
+  concurrency: number | 'auto'
+  /** The template file (format 2), with `model`; undefined: the input is a Batch API request file. */
+  template: string | undefined
+  model: string | undefined
+  key: string | undefined
+  jsonAnswer: boolean
+  price: Price | undefined
+  maxAttempts: number
+  /** Timeout of one attempt, ms. */
+  timeout: number
+  maxResponseBytes: number
+  /** Every request's headers, the API key's included: never printed. */
+  headers: Record<string, string>
+  resume: boolean
+  skipBad: boolean
+  json: boolean
+}
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1'
+export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY'
+
+function parseBaseUrl(text: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`Expected --base-url to be an http or https URL, got '${text}'`)
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/** `in=0.15,out=0.6`: USD per 1M input and output tokens. */
+export function parsePrice(text: string): Price {
+  const parts = Object.fromEntries(
+    text.split(',').map((part) => part.split('=').map((s) => s.trim()) as [string, string]),
+  )
+  const input = Number(parts.in)
+  const output = Number(parts.out)
+  if (
+    Object.keys(parts).length !== 2 ||
+    !(input >= 0) ||
+    !(output >= 0) ||
+    parts.in === '' ||
+    parts.out === ''
+  ) {
+    throw new UsageError(
+      `Expected --price to look like in=0.15,out=0.6 (USD per 1M input and output tokens), got '${text}'`,
+    )
+  }
+  return { input, output }
+}
+
+/** The API key's header from the environment; the key itself never appears in a message. */
+function authHeaders(o: LlmCliOptions, env: NodeJS.ProcessEnv): Record<string, string> {
+  const name = o.apiKeyEnv ?? DEFAULT_API_KEY_ENV
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new UsageError(`Expected --api-key-env to name an environment variable, got '${name}'`)
+  }
+  const key = env[name]
+  if (key === undefined || key === '') {
+    if (o.apiKeyEnv !== undefined)
+      throw new UsageError(`The environment variable ${name} (--api-key-env) is not set`)
+    return {}
+  }
+  const header: [string, string] = o.azure === true ? ['api-key', key] : ['authorization', `Bearer ${key}`]
+  try {
+    new Headers([header])
+  } catch {
+    throw new UsageError(
+      `The value of ${name} is not a valid HTTP header value (CR, LF, NUL or a character past U+00FF)`,
+    )
+  }
+  return Object.fromEntries([header])
+}
+
+/** The options checked and converted; a bad one is a usage error (exit 2), before any request. */
+export function parseLlmOptions(input: string, o: LlmCliOptions, env = process.env): LlmSettings {
+  if ((o.template === undefined) !== (o.model === undefined)) {
+    throw new UsageError('--template and --model go together (plain records filled into a chat request)')
+  }
+  if (o.key !== undefined && o.template === undefined) {
+    throw new UsageError('--key goes with --template (a Batch API request file has its own custom_id)')
+  }
+  if (o.key !== undefined && o.key.trim() === '') {
+    throw new UsageError('Expected --key to name a field, got an empty string')
+  }
+  const concurrency =
+    o.concurrency.trim() === 'auto'
+      ? 'auto'
+      : parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 })
+  return {
+    input,
+    out: o.out,
+    baseUrl: parseBaseUrl(o.baseUrl),
+    rpm: o.rpm === undefined ? undefined : parseInteger('--rpm', o.rpm, 1),
+    tpm: o.tpm === undefined ? undefined : parseInteger('--tpm', o.tpm, 1),
+    concurrency,
+    template: o.template,
+    model: o.model,
+    key: o.key,
+    jsonAnswer: o.jsonAnswer === true,
+    price: o.price === undefined ? undefined : parsePrice(o.price),
+    maxAttempts: parseInteger('--max-attempts', o.maxAttempts, 1, { max: 100 }),
+    timeout: parseDuration('--timeout', o.timeout),
+    maxResponseBytes: parseBytes('--max-response-bytes', o.maxResponseBytes, 1, 256 * 2 ** 20),
+    headers: { ...authHeaders(o, env), ...Object.fromEntries((o.header ?? []).map(parseHeader)) },
+    resume: o.resume === true,
+    skipBad: o.skipBad === true,
+    json: o.json === true,
+  }
+}

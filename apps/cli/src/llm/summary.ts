@@ -1,0 +1,63 @@
+import type { LimiterStats } from '@boundkit/limiter'
+import { formatMs } from '../terminal'
+import type { Usage } from './output-line'
+import type { LlmSettings } from './settings'
+
+/** What `boundkit llm --json` adds to the batch summary. */
+export interface LlmSummaryFields {
+  /** 429 answers seen (count). */
+  rateLimited: number
+  /** Retry-After cooldowns of the whole run (count) and their total time (ms). */
+  cooldowns: number
+  cooldownMs: number
+  /** Tokens of the answers written (from their `usage`). */
+  tokens: { prompt: number; completion: number; total: number }
+  /** USD, with `--price`; null without. */
+  costUsd: number | null
+  /** Requests answered per second, over the wall time. */
+  requestsPerSecond: number
+  /** Tokens per minute, over the wall time. */
+  tokensPerMinute: number
+  /** The limits the run was given (per minute), null when not. */
+  limits: { rpm: number | null; tpm: number | null }
+  /** The concurrency limit the run ended with (the adaptive one with `--concurrency auto`). */
+  concurrency: number
+}
+
+export function llmSummary(
+  settings: LlmSettings,
+  tokens: Usage,
+  requests: number,
+  ms: number,
+  stats: LimiterStats,
+): LlmSummaryFields {
+  const price = settings.price
+  return {
+    rateLimited: stats.rateLimited,
+    cooldowns: stats.cooldowns,
+    cooldownMs: Math.round(stats.cooldownMs),
+    tokens: { ...tokens },
+    costUsd:
+      price === undefined
+        ? null
+        : Math.round((tokens.prompt * price.input + tokens.completion * price.output) * 1e2) / 1e8,
+    requestsPerSecond: ms > 0 ? Math.round((requests * 1e5) / ms) / 100 : 0,
+    tokensPerMinute: ms > 0 ? Math.round((tokens.total * 60_000) / ms) : 0,
+    limits: { rpm: settings.rpm ?? null, tpm: settings.tpm ?? null },
+    concurrency: stats.concurrency,
+  }
+}
+
+const of = (limit: number | null, scale = 1) =>
+  limit === null ? '' : ` (limit ${Math.round(limit * scale * 100) / 100})`
+
+/** The summary's llm lines for stderr. */
+export function llmDetails(s: LlmSummaryFields, ms: number): string[] {
+  const { prompt, completion, total } = s.tokens
+  const lines = [
+    `429s: ${s.rateLimited}, cooldowns: ${s.cooldowns} (${formatMs(s.cooldownMs)})`,
+    `tokens: ${prompt} prompt + ${completion} completion = ${total}${s.costUsd === null ? '' : `, cost $${s.costUsd.toFixed(4)}`}`,
+    `wall ${formatMs(ms)}: ${s.requestsPerSecond} requests/s${of(s.limits.rpm, 1 / 60)}, ${s.tokensPerMinute} tokens/min${of(s.limits.tpm)}; concurrency settled at ${s.concurrency}`,
+  ]
+  return lines
+}

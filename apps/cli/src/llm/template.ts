@@ -1,0 +1,40 @@
+/** `{{ field }}` or `{{ a.b.c }}` in a template. */
+const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g
+
+/** The value at a dotted path (`a.b.0.c`) of a record, or undefined. */
+export function valueAt(record: unknown, path: string): unknown {
+  let value = record
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+function text(value: unknown): string {
+  if (Array.isArray(value)) return value.map(text).join('\n')
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value)
+  return String(value)
+}
+
+/**
+ * Fills each `{{path}}` of `template` from `record` (dotted paths; an array becomes its items joined
+ * with newlines, an object its JSON). Resolves with the text, or why the record cannot fill it.
+ */
+export function fillTemplate(template: string, record: unknown): { text: string } | { reason: string } {
+  const missing: string[] = []
+  const filled = template.replace(PLACEHOLDER, (_match, path: string) => {
+    const value = valueAt(record, path)
+    if (value === undefined || value === null) {
+      missing.push(path)
+      return ''
+    }
+    return text(value)
+  })
+  if (missing.length > 0) {
+    return {
+      reason: `field${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} of --template missing`,
+    }
+  }
+  return { text: filled }
+}
