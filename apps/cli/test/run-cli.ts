@@ -10,21 +10,27 @@ export interface Result {
   stderr: string
 }
 
-const env = { ...process.env, NO_COLOR: '1' }
+/** The environment of each run, read at the call (a test may set a variable first). */
+const env = () => ({ ...process.env, NO_COLOR: '1' })
 
 /** Runs the built binary to its end. */
 export function boundkit(...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [main, ...args], { env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
-      const failed = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null
-      resolve({ code: failed ? (failed.code ?? null) : 0, signal: failed?.signal ?? null, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [main, ...args],
+      { env: env(), maxBuffer: 64 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        const failed = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null
+        resolve({ code: failed ? (failed.code ?? null) : 0, signal: failed?.signal ?? null, stdout, stderr })
+      },
+    )
   })
 }
 
 /** Starts the built binary and hands back the child and a promise of its result. */
 export function start(...args: string[]): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(process.execPath, [main, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [main, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (chunk) => {
