@@ -210,7 +210,10 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   const request = async (item: Pending, context: ItemContext): Promise<A> => {
     if (stopping) throw new InterruptedError('Not started: the batch was interrupted')
     if (!firstStart.has(item.pos)) firstStart.set(item.pos, performance.now())
-    return job.request(item, AbortSignal.any([context.signal, hard.signal]), context)
+    // The attempt's own signal only: on Node 20, AbortSignal.any() with a signal that lives as long as
+    // the run keeps every request's signal alive (measured: +0.8 KB of memory a request). A second
+    // Ctrl-C exits the process, which ends the requests in flight anyway.
+    return job.request(item, context.signal, context)
   }
 
   /** The record's line, or undefined when it ends without one (never started, interrupted). */
