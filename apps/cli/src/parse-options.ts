@@ -15,6 +15,18 @@ export function parseRate(text: string): { limit: number; interval: number } {
   return { limit, interval: count * (UNITS[match[3] as string] as number) }
 }
 
+/** An http or https URL option, parsed. */
+export function parseHttpUrl(name: string, text: string): URL {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`Expected ${name} to be an http or https URL, got '${text}'`)
+  }
+  return url
+}
+
 /** `--header 'Authorization: Bearer x'` into a name and a value. */
 export function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':')

@@ -1,5 +1,12 @@
 import { UsageError } from '../errors'
-import { parseBytes, parseDuration, parseHeader, parseInteger, parseRate } from '../parse-options'
+import {
+  parseBytes,
+  parseDuration,
+  parseHeader,
+  parseHttpUrl,
+  parseInteger,
+  parseRate,
+} from '../parse-options'
 
 /** The options commander hands to `batch`, as typed on the command line. */
 export interface BatchCliOptions {
@@ -42,24 +49,13 @@ export const DEFAULT_MAX_RESPONSE_BYTES = '32MiB'
 /** The highest `--max-response-bytes`: a body is held as one string, and V8 strings stop near 512 MiB. */
 const MAX_RESPONSE_BYTES = 256 * 2 ** 20
 
-function parseUrl(text: string): string {
-  let url: URL | undefined
-  try {
-    url = new URL(text)
-  } catch {}
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new UsageError(`Expected --url to be an http or https URL, got '${text}'`)
-  }
-  return url.href
-}
-
 /** The options checked and converted; a bad one is a usage error (exit 2), before any request. */
 export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSettings {
   if (o.key !== undefined && o.key.trim() === '')
     throw new UsageError('Expected --key to name a field, got an empty string')
   return {
     input,
-    url: parseUrl(o.url),
+    url: parseHttpUrl('--url', o.url).href,
     out: o.out,
     concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
     rate: o.rate === undefined ? undefined : parseRate(o.rate),

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors'
-import { parseBytes, parseDuration, parseHeader, parseInteger } from '../parse-options'
+import { parseBytes, parseDuration, parseHeader, parseHttpUrl, parseInteger } from '../parse-options'
 
 /** The options commander hands to `llm`, as typed on the command line. */
 export interface LlmCliOptions {
@@ -58,14 +58,9 @@ export interface LlmSettings {
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1'
 export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY'
 
+/** The base URL without its trailing slashes: `https://api.openai.com/v1`. */
 function parseBaseUrl(text: string): string {
-  let url: URL | undefined
-  try {
-    url = new URL(text)
-  } catch {}
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new UsageError(`Expected --base-url to be an http or https URL, got '${text}'`)
-  }
+  const url = parseHttpUrl('--base-url', text)
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest'
+import { joinUrl, llmKeys, requestsOf, tokenEstimate } from './requests'
+import { parseLlmOptions, parsePrice } from './settings'
+import { fillTemplate } from './template'
+
+describe('joinUrl', () => {
+  it.each([
+    ['https://api.openai.com/v1', '/v1/chat/completions', 'https://api.openai.com/v1/chat/completions'],
+    ['https://api.openai.com/v1', '/v1/embeddings', 'https://api.openai.com/v1/embeddings'],
+    ['http://127.0.0.1:8000', '/v1/responses', 'http://127.0.0.1:8000/v1/responses'],
+    ['http://proxy/openai/v1', '/v1/chat/completions', 'http://proxy/openai/v1/chat/completions'],
+    ['http://host/v1', '/chat/completions', 'http://host/v1/chat/completions'],
+  ])('%s + %s', (base, path, url) => {
+    expect(joinUrl(base, path)).toBe(url)
+  })
+})
+
+describe('fillTemplate', () => {
+  it('fills dotted paths, joins arrays with newlines, writes objects as JSON', () => {
+    const record = { q: 'Why?', ctx: ['a', 'b'], meta: { lang: 'en', tags: { x: 1 } } }
+    expect(fillTemplate('{{q}}|{{ ctx }}|{{meta.lang}}|{{meta.tags}}', record)).toEqual({
+      text: 'Why?|a\nb|en|{"x":1}',
+    })
+  })
+
+  it('names the missing fields', () => {
+    expect(fillTemplate('{{q}} {{a.b}} {{c}}', { q: 1, c: null })).toEqual({
+      reason: 'fields "a.b", "c" of --template missing',
+    })
+  })
+})
+
+describe('the llm input', () => {
+  const settings = (extra: Record<string, string>) =>
+    parseLlmOptions(
+      'in.jsonl',
+      {
+        out: 'o',
+        baseUrl: 'http://h/v1/',
+        concurrency: 'auto',
+        maxAttempts: '3',
+        timeout: '1s',
+        maxResponseBytes: '1MiB',
+        ...extra,
+      },
+      {},
+    )
+
+  it('keys a Batch API line by custom_id and refuses one that is not a request', () => {
+    const keys = llmKeys(requestsOf(settings({}), undefined))
+    const body = { model: 'm', messages: [] }
+    expect(keys.of({ custom_id: 'a', method: 'POST', url: '/v1/embeddings', body }, 1)).toEqual({ key: 'a' })
+    expect(keys.of({ custom_id: 'a', method: 'GET', url: '/v1/x', body }, 1)).toMatchObject({
+      reason: expect.stringContaining('"method"'),
+    })
+    expect(keys.of({ custom_id: 7, method: 'POST', url: '/v1/x', body }, 1)).toMatchObject({
+      reason: expect.stringContaining('custom_id'),
+    })
+    expect(keys.readBack(3)).toContain('not a string')
+  })
+
+  it('builds a chat request from a template, keyed by --key or the line number', () => {
+    const byKey = requestsOf(settings({ template: 't.md', model: 'gpt', key: 'a.id' }), 'Q: {{q}}')
+    expect(byKey({ a: { id: 9 }, q: 'why' }, 4)).toEqual({
+      customId: '9',
+      path: '/v1/chat/completions',
+      body: { model: 'gpt', messages: [{ role: 'user', content: 'Q: why' }] },
+    })
+    expect(requestsOf(settings({ template: 't.md', model: 'gpt' }), 'Q: {{q}}')({ q: 'x' }, 4)).toMatchObject(
+      { customId: '4' },
+    )
+  })
+
+  it('estimates chat bodies with max_tokens and other bodies from their input', () => {
+    const chat = tokenEstimate({ messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 })
+    expect(chat).toBeGreaterThan(100)
+    expect(tokenEstimate({ input: 'a'.repeat(400) })).toBeGreaterThan(10)
+  })
+})
+
+describe('llm options', () => {
+  const base = {
+    out: 'o',
+    baseUrl: 'https://api.openai.com/v1',
+    concurrency: 'auto',
+    maxAttempts: '3',
+    timeout: '1s',
+    maxResponseBytes: '1MiB',
+  }
+
+  it('sends the key as Bearer, or as api-key with --azure, and never puts it in an error', () => {
+    expect(parseLlmOptions('i', base, { OPENAI_API_KEY: 'sk-1' }).headers).toEqual({
+      authorization: 'Bearer sk-1',
+    })
+    expect(parseLlmOptions('i', { ...base, azure: true }, { OPENAI_API_KEY: 'sk-1' }).headers).toEqual({
+      'api-key': 'sk-1',
+    })
+    expect(parseLlmOptions('i', base, {}).headers).toEqual({})
+    expect(() => parseLlmOptions('i', base, { OPENAI_API_KEY: 'sk-\nsecret' })).toThrow(
+      /^(?!.*secret).*OPENAI_API_KEY/,
+    )
+    expect(() => parseLlmOptions('i', { ...base, apiKeyEnv: 'MY_KEY' }, {})).toThrow(
+      'MY_KEY (--api-key-env) is not set',
+    )
+  })
+
+  it('checks --template with --model, --concurrency and --price', () => {
+    expect(() => parseLlmOptions('i', { ...base, template: 't' }, {})).toThrow('--template and --model')
+    expect(() => parseLlmOptions('i', { ...base, concurrency: 'lots' }, {})).toThrow('--concurrency')
+    expect(parsePrice('in=0.15,out=0.6')).toEqual({ input: 0.15, output: 0.6 })
+    expect(() => parsePrice('in=1')).toThrow('--price')
+  })
+})
