@@ -18,7 +18,7 @@ export class GradientStrategy implements ConcurrencyStrategy {
   #samples = 0
 
   constructor(
-    readonly tolerance = 1.2,
+    readonly tolerance = 1.5,
     readonly smoothing = 0.2,
   ) {}
 
