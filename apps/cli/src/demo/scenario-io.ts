@@ -5,6 +5,7 @@ import type { JudgeRequestBody, JudgeResponseBody } from '@boundkit/server'
 import { openWriter } from '@boundkit/writer'
 import { errorRecord, postJson } from '../batch/http'
 import { createProgress } from '../progress'
+import { runChat } from './chat-run'
 import { conversations } from './conversations'
 import { type DemoContext, result, type Scenario, timed } from './scenario'
 
@@ -104,6 +105,10 @@ export const ioScenario: Scenario = {
     const base = await timed(() => serial(context, items))
     const ours = await timed(() => limited(context, items, path))
     const accounted = ours.value.ok + ours.value.failed
+    context.log(
+      '  the same conversations as chat completions, by `boundkit llm` (rpm/tpm windows, headers, adaptive concurrency)',
+    )
+    const chat = await runChat(context, items.slice(0, context.quick ? 40 : 200))
     return [
       result({
         scenario: 'io',
@@ -117,8 +122,12 @@ export const ioScenario: Scenario = {
           `io: ${accounted}/${items.length} conversations accounted for in judged.jsonl (input order); ` +
             `${ours.value.retried} retries, ${ours.value.cooldowns} Retry-After cooldowns; ` +
             `serial baseline: ${base.value.ok} ok, ${base.value.failed} failed`,
+          `llm: ${chat.ok} ok, ${chat.failed} failed chat completions in ${(chat.ms / 1000).toFixed(1)} s: ` +
+            `${chat.tokensPerMinute} tokens/min against the limit of ${chat.limits.tpm}, ` +
+            `${chat.requestsPerSecond} requests/s, ${chat.rateLimited} 429s, concurrency settled at ${chat.concurrency} ` +
+            '(chat-results.jsonl, Batch API output format)',
         ],
-        files: ['conversations.jsonl', 'judged.jsonl'],
+        files: ['conversations.jsonl', 'judged.jsonl', 'chat-requests.jsonl', 'chat-results.jsonl'],
       }),
     ]
   },

@@ -5,6 +5,11 @@
 export const demoServerOptions = {
   port: 0,
   seed: 42,
+  // POST /v1/chat/completions: per-minute limits enforced per 5 s window (tokens binding), for the
+  // I/O scenario's `boundkit llm` run.
+  chatRpm: 600,
+  chatTpm: 24_000,
+  chatWindowMs: 5000,
   // Images answer after 200 ms, like a remote origin: downloads are waits, the thumbnails are CPU.
   imageLatencyMs: 200,
   judge: {
