@@ -19,7 +19,8 @@ export function checkCost(value: unknown, name: string): Cost {
       `Expected \`${name}\` to be an object of costs like { tokens: 1500 }, got ${describeValue(value)}`,
     )
   }
-  for (const [key, amount] of Object.entries(value)) {
+  for (const key in value) {
+    const amount = (value as Record<string, unknown>)[key]
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
       invalidOption(`Expected \`${name}.${key}\` to be a finite number >= 0, got ${describeValue(amount)}`)
     }

@@ -44,16 +44,20 @@ export class Feedback {
 
   /** A successful attempt, `inflight` attempts (itself included) running when it ended. */
   succeeded(charge: Charge, value: unknown, inflight: number): void {
-    const now = this.#now()
-    if (this.#windows.reads) this.#windows.ended(charge)
-    if (this.#windows.reads && !charge.headersRead && isResponseLike(value)) {
-      try {
-        this.#windows.read(charge, value.headers, now)
-      } catch {
-        // A value whose headers cannot be read teaches nothing; it is still the task's value.
-      }
+    if (this.#windows.reads) {
+      this.#windows.ended(charge)
+      if (!charge.headersRead && isResponseLike(value)) this.#readSafely(charge, value.headers)
     }
-    this.#adaptive?.succeeded(charge.start, now, inflight)
+    if (this.#adaptive) this.#adaptive.succeeded(charge.start, this.#now(), inflight)
+  }
+
+  /** A successful value's headers; one that cannot be read teaches nothing (it is still the value). */
+  #readSafely(charge: Charge, headers: unknown): void {
+    try {
+      this.#windows.read(charge, headers, this.#now())
+    } catch {
+      // Ignored: never thrown from a success.
+    }
   }
 
   /** A failed attempt (thrown, or a non-ok Response returned); a throwing getter throws ERR_CALLBACK_FAILED. */

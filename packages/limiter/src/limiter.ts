@@ -2,6 +2,7 @@ import { asyncDispose, choiceOption, type Outcome } from '@boundkit/internal'
 import type { AttemptContext, ItemContext } from './attempt'
 import { Batch, type ItemSource } from './batch'
 import { LimiterCore } from './core'
+import { costVector } from './cost'
 import { invalidOption } from './errors'
 import { LIMITER_EVENTS, type LimiterEvents } from './events'
 import { Job, jobCall } from './job'
@@ -18,6 +19,13 @@ import {
 } from './options'
 import type { LimiterStats } from './stats'
 
+/** `options` is an object with no key but `cost`. */
+function costOnly(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null) return false
+  for (const key in options) if (key !== 'cost') return false
+  return true
+}
+
 function checkFn(fn: unknown): void {
   if (typeof fn !== 'function') invalidOption('Expected `fn` to be a function')
 }
@@ -29,14 +37,13 @@ function checkFn(fn: unknown): void {
 export class Limiter {
   readonly #options: ResolvedLimiterOptions
   readonly #core: LimiterCore
-  /** The limiter's own settings as a call's, for `run(fn)` without options (none with a weighted window: a cost is due). */
-  readonly #defaults: ResolvedCallOptions | undefined
+  /** The limiter's own settings as a call's, for `run(fn)` and `run(fn, { cost })`. */
+  readonly #defaults: ResolvedCallOptions
 
   constructor(options: LimiterOptions = {}) {
     this.#options = resolveLimiterOptions(options)
     this.#core = new LimiterCore(this.#options)
-    this.#defaults =
-      this.#options.weighted.length === 0 ? resolveCallOptions(undefined, this.#options, 'run') : undefined
+    this.#defaults = resolveCallOptions(undefined, { ...this.#options, weighted: [] }, 'run')
   }
 
   /**
@@ -48,9 +55,17 @@ export class Limiter {
     options?: LimiterRunOptions,
   ): Promise<Awaited<T>> {
     let call: ResolvedCallOptions
+    let cost: readonly number[] | undefined
     try {
       checkFn(fn)
-      call = (options === undefined && this.#defaults) || resolveCallOptions(options, this.#options, 'run')
+      if (options === undefined || costOnly(options)) {
+        // The common calls skip the per-call checks: only the cost (if any) is the call's own.
+        call = this.#defaults
+        cost = costVector(options?.cost, this.#options.weighted, 'cost')
+      } else {
+        call = resolveCallOptions(options, this.#options, 'run')
+        cost = call.cost
+      }
     } catch (error) {
       return Promise.reject(error)
     }
@@ -58,7 +73,7 @@ export class Limiter {
     if (refusal) return Promise.reject(refusal)
     return new Promise((resolve, reject) => {
       const job = new Job(jobCall(fn, call))
-      job.cost = call.cost
+      job.cost = cost
       job.resolve = resolve as (value: unknown) => void
       job.reject = reject
       this.#core.enqueue(job)

@@ -114,6 +114,7 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
     const invalid = { code: 'ERR_INVALID_OPTION' }
     await expect(limiter.map([1], async () => 1, { settle: 'yes' as never })).rejects.toMatchObject(invalid)
     await expect(limiter.run(async () => 1, null as never)).rejects.toMatchObject(invalid)
+    await expect(limiter.run(async () => 1, 5 as never)).rejects.toMatchObject(invalid)
     expect(codeOf(() => limiter.on('done' as never, () => {})).code).toBe('ERR_INVALID_OPTION')
     expect(codeOf(() => limiter.on('progress', 5 as never)).code).toBe('ERR_INVALID_OPTION')
   })
