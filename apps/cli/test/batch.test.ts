@@ -1,30 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { lines, waitForLines } from './output-lines'
 import { boundkit, start } from './run-cli'
 
 let dir: string
 let server: RunningServer
 const RECORDS = 80
-
-/** Every line of an output file, parsed. */
-async function lines(path: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(path, 'utf8').catch(() => '')
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-}
-
-async function waitForLines(path: string, count: number): Promise<void> {
-  const deadline = Date.now() + 120_000
-  while ((await lines(path)).length < count) {
-    if (Date.now() > deadline) throw new Error(`${path} never reached ${count} lines`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /** `batch` on the shared input against the test server, into `out`, keyed by id. */
 function batchArgs(out: string, ...extra: string[]): string[] {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { localServer } from './local-server'
+import { lines, waitForLines } from './output-lines'
 import { boundkit, start } from './run-cli'
 
 // `boundkit llm` end to end: the built binary against the demo server's POST /v1/chat/completions.
@@ -12,22 +13,6 @@ const KEY_ENV = 'BOUNDKIT_LLM_TEST_KEY'
 const KEY = 'sk-test-0123456789-must-not-leak'
 let dir: string
 let server: RunningServer
-
-async function lines(path: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(path, 'utf8').catch(() => '')
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-}
-
-async function waitForLines(path: string, count: number): Promise<void> {
-  const deadline = Date.now() + 120_000
-  while ((await lines(path)).length < count) {
-    if (Date.now() > deadline) throw new Error(`${path} never reached ${count} lines`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /** A judge body as the chat content: the demo server answers its scores as JSON, with the id. */
 function judged(i: number) {
@@ -57,6 +42,11 @@ async function requestFile(name: string, count: number): Promise<string> {
   const path = join(dir, name)
   await writeFile(path, `${Array.from({ length: count }, (_, i) => requestLine(i)).join('\n')}\n`)
   return path
+}
+
+/** `boundkit llm`'s arguments: input, output, base URL, then the rest. */
+function llmArgs(input: string, out: string, baseUrl: string): string[] {
+  return ['llm', input, '--out', out, '--base-url', baseUrl]
 }
 
 const ids = (count: number, prefix = 'r-') => Array.from({ length: count }, (_, i) => `${prefix}${i}`)
@@ -93,7 +83,7 @@ describe('boundkit llm against the demo server', () => {
     const input = await requestFile('requests.jsonl', count)
     const out = join(dir, 'requests-out.jsonl')
     const result = await boundkit(
-      ...['llm', input, '--out', out, '--base-url', `${server.url}/v1`, '--rpm', '300', '--tpm', '30000'],
+      ...[...llmArgs(input, out, `${server.url}/v1`), '--rpm', '300', '--tpm', '30000'],
       ...['--api-key-env', KEY_ENV, '--json-answer', '--price', 'in=1,out=2', '--json'],
     )
     expect(result.stderr).not.toContain('failed')
@@ -142,18 +132,7 @@ describe('boundkit llm against the demo server', () => {
     const template = join(dir, 'judge.md')
     await writeFile(template, 'Question: {{q}}\nContexts:\n{{ ctx }}\nAnswer: {{a}}\n')
     const out = join(dir, 'records-out.jsonl')
-    const args = [
-      'llm',
-      input,
-      '--out',
-      out,
-      '--base-url',
-      server.url,
-      '--template',
-      template,
-      '--model',
-      'demo',
-    ]
+    const args = [...llmArgs(input, out, server.url), '--template', template, '--model', 'demo']
     const result = await boundkit(...args, '--key', 'conv.id', '--json-answer')
     expect(result.code).toBe(0)
     const written = await lines(out)
@@ -181,18 +160,7 @@ describe('boundkit llm against the demo server', () => {
     const count = 60
     const input = await requestFile('resume.jsonl', count)
     const out = join(dir, 'resume-out.jsonl')
-    const args = [
-      'llm',
-      input,
-      '--out',
-      out,
-      '--base-url',
-      slow.url,
-      '--concurrency',
-      '2',
-      '--api-key-env',
-      KEY_ENV,
-    ]
+    const args = [...llmArgs(input, out, slow.url), '--concurrency', '2', '--api-key-env', KEY_ENV]
 
     const first = start(...args)
     await waitForLines(out, 6)
@@ -233,19 +201,7 @@ describe('boundkit llm against the demo server', () => {
     const input = await requestFile('storm.jsonl', count)
     const out = join(dir, 'storm-out.jsonl')
     const result = await boundkit(
-      ...[
-        'llm',
-        input,
-        '--out',
-        out,
-        '--base-url',
-        strict.url,
-        '--concurrency',
-        '8',
-        '--max-attempts',
-        '30',
-        '--json',
-      ],
+      ...[...llmArgs(input, out, strict.url), '--concurrency', '8', '--max-attempts', '30', '--json'],
     )
     expect(result.code).toBe(0)
     const written = await lines(out)
@@ -285,17 +241,7 @@ describe('boundkit llm against a stub server', () => {
       })
     await writeFile(input, `${line('good')}\n${line('bad')}\n`)
     const out = join(dir, 'stub-out.jsonl')
-    const args = [
-      'llm',
-      input,
-      '--out',
-      out,
-      '--base-url',
-      `${stub.url}v1`,
-      '--api-key-env',
-      KEY_ENV,
-      '--json-answer',
-    ]
+    const args = [...llmArgs(input, out, `${stub.url}v1`), '--api-key-env', KEY_ENV, '--json-answer']
     const result = await boundkit(...args, '--header', 'X-Team: evals')
     expect(result.code).toBe(1)
     const [good, bad] = await lines(out)
@@ -325,7 +271,7 @@ describe('boundkit llm against a stub server', () => {
     const input = await requestFile('refused.jsonl', 2)
     const out = join(dir, 'refused-out.jsonl')
     const result = await boundkit(
-      ...['llm', input, '--out', out, '--base-url', 'http://127.0.0.1:9/v1', '--api-key-env', KEY_ENV],
+      ...[...llmArgs(input, out, 'http://127.0.0.1:9/v1'), '--api-key-env', KEY_ENV],
       ...['--max-attempts', '1'],
     )
     expect(result.code).toBe(1)
@@ -333,6 +279,21 @@ describe('boundkit llm against a stub server', () => {
     expect(written.map((line) => line.response)).toEqual([null, null])
     expect(written[0]).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } })
     await expectNoKey(result, out)
+  })
+
+  it('a request whose token estimate alone is above --tpm fails on its line with ERR_COST_TOO_HIGH, unsent', async () => {
+    const stub = await localServer((_request, response) => response.end('{}'))
+    onTestFinished(() => stub.close())
+    const input = await requestFile('too-big.jsonl', 2)
+    const out = join(dir, 'too-big-out.jsonl')
+    const result = await boundkit(...llmArgs(input, out, stub.url), '--tpm', '5')
+    expect(result.code).toBe(1)
+    const written = await lines(out)
+    expect(written.map((line) => [line.custom_id, (line.error as { code: string }).code])).toEqual([
+      ['r-0', 'ERR_COST_TOO_HIGH'],
+      ['r-1', 'ERR_COST_TOO_HIGH'],
+    ])
+    expect(stub.bodies).toHaveLength(0)
   })
 
   it.each([
@@ -355,7 +316,7 @@ describe('boundkit llm against a stub server', () => {
     const input = join(dir, 'spoiled.jsonl')
     await writeFile(input, `${rows.join('\n')}\n`)
     const out = join(dir, 'spoiled-out.jsonl')
-    const result = await boundkit('llm', input, '--out', out, '--base-url', stub.url)
+    const result = await boundkit(...llmArgs(input, out, stub.url))
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(message)
     expect(stub.bodies).toHaveLength(0)
