@@ -30,6 +30,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     `${examples(
       'boundkit demo --quick          # every scenario, briefly',
       'boundkit batch in.jsonl --url http://localhost:8080/v1/judge --out results.jsonl',
+      'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000',
       'boundkit classify -- node -e "for (let i = 0; i < 1e8; i++);"',
     )}\n\nExit codes: 0 success, 1 some items failed, 2 usage error, 130 interrupted.`,
   )

@@ -18,11 +18,11 @@ describe('the built boundkit binary', () => {
     const result = await boundkit('--help')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('Usage: boundkit')
-    for (const command of ['demo', 'batch', 'classify']) expect(result.stdout).toContain(command)
+    for (const command of ['demo', 'batch', 'llm', 'classify']) expect(result.stdout).toContain(command)
     expect(result.stdout).toContain('Exit codes')
   })
 
-  it.each(['demo', 'batch', 'classify'])('prints help with examples for %s', async (command) => {
+  it.each(['demo', 'batch', 'llm', 'classify'])('prints help with examples for %s', async (command) => {
     const result = await boundkit(command, '--help')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`Usage: boundkit ${command}`)
