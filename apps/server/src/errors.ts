@@ -1,4 +1,4 @@
-import { BoundkitError } from '@boundkit/internal'
+import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 
 /**
  * Every error code the server uses: `ERR_INVALID_OPTION` at start, the others as the `code` of an HTTP
@@ -30,10 +30,8 @@ export class ServerError extends BoundkitError<ServerErrorCode> {
   }
 }
 
-/** Throws the `ERR_INVALID_OPTION` of a bad option or setting (the `fail` of internal's option checks). */
-export function invalidOption(message: string): never {
-  throw new ServerError('ERR_INVALID_OPTION', message)
-}
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure((message) => new ServerError('ERR_INVALID_OPTION', message))
 
 /** The JSON body of every error answer. */
 interface ErrorBody {

@@ -1,4 +1,4 @@
-import { BoundkitError } from '@boundkit/internal'
+import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 
 /** The codes a `ClassifyError` carries; the package README explains each. */
 export type ClassifyErrorCode =
@@ -34,7 +34,7 @@ export class ClassifyError extends BoundkitError<ClassifyErrorCode> {
   }
 }
 
-/** Throws the `ERR_INVALID_OPTION` error of a bad option or argument. */
-export const invalidOption = (message: string): never => {
-  throw new ClassifyError('ERR_INVALID_OPTION', message)
-}
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure(
+  (message) => new ClassifyError('ERR_INVALID_OPTION', message),
+)

@@ -15,6 +15,7 @@ export {
   expected,
   functionOption,
   numberOption,
+  optionFailure,
   signalOption,
   timeoutOption,
 } from './options'

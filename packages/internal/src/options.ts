@@ -96,3 +96,13 @@ export function signalOption(fail: Fail, name: string, value: unknown): AbortSig
 export function timeoutOption(fail: Fail, name: string, value: unknown, fallback: number): number {
   return numberOption(fail, name, value, { min: 1, allowInfinity: true }, fallback)
 }
+
+/**
+ * A package's `invalidOption(message)`: the `fail` its option checks take, throwing the package's own
+ * error class with `ERR_INVALID_OPTION` (`make` builds it).
+ */
+export function optionFailure(make: (message: string) => Error): Fail {
+  return (message) => {
+    throw make(message)
+  }
+}

@@ -1,4 +1,4 @@
-import { BoundkitError, describeValue } from '@boundkit/internal'
+import { BoundkitError, describeValue, type Fail, optionFailure } from '@boundkit/internal'
 
 /** The codes a `LimiterError` carries; the package README explains each. */
 export type LimiterErrorCode =
@@ -24,10 +24,8 @@ export class LimiterError extends BoundkitError<LimiterErrorCode> {
   }
 }
 
-/** Throws a coded `ERR_INVALID_OPTION`; the `fail` callback the option checks expect. */
-export function invalidOption(message: string): never {
-  throw new LimiterError('ERR_INVALID_OPTION', message)
-}
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure((message) => new LimiterError('ERR_INVALID_OPTION', message))
 
 export function isLimiterError(error: unknown, code: LimiterErrorCode): error is LimiterError {
   return (

@@ -1,4 +1,4 @@
-import { BoundkitError } from '@boundkit/internal'
+import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 
 /**
  * The codes a `PipelineError` carries:
@@ -22,6 +22,7 @@ export class PipelineError extends BoundkitError<PipelineErrorCode> {
   override name = 'PipelineError'
 }
 
-export function invalidOption(message: string): never {
-  throw new PipelineError('ERR_INVALID_OPTION', message)
-}
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure(
+  (message) => new PipelineError('ERR_INVALID_OPTION', message),
+)

@@ -1,4 +1,4 @@
-import { BoundkitError } from '@boundkit/internal'
+import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 
 /** The codes a `PoolError` carries; the package README explains each. */
 export type PoolErrorCode =
@@ -18,7 +18,5 @@ export class PoolError extends BoundkitError<PoolErrorCode> {
   override name = 'PoolError'
 }
 
-/** Throws `ERR_INVALID_OPTION`: the `fail` callback the option checks of `@boundkit/internal` take. */
-export function invalidOption(message: string): never {
-  throw new PoolError('ERR_INVALID_OPTION', message)
-}
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure((message) => new PoolError('ERR_INVALID_OPTION', message))

@@ -1,4 +1,4 @@
-import { BoundkitError, type Fail } from '@boundkit/internal'
+import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 
 /** The codes a `WriterError` carries; the package README explains each. */
 export type WriterErrorCode =
@@ -23,10 +23,8 @@ export class WriterError extends BoundkitError<WriterErrorCode> {
   }
 }
 
-/** Throws the package's `ERR_INVALID_OPTION` with `message` (what was expected, what was given). */
-export const invalidOption: Fail = (message) => {
-  throw new WriterError('ERR_INVALID_OPTION', message)
-}
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure((message) => new WriterError('ERR_INVALID_OPTION', message))
 
 /** The message of any thrown value. */
 export function messageOf(cause: unknown): string {
