@@ -1,4 +1,4 @@
-import { expected, numberOption, signalOption, timeoutOption } from '@boundkit/internal'
+import { expected, numberOption, optionsObject, signalOption, timeoutOption } from '@boundkit/internal'
 import { invalidOption } from './errors'
 
 /**
@@ -138,16 +138,13 @@ function parseThresholds(value: unknown): Thresholds {
 }
 
 /** The options object itself: `undefined` is no options; anything else must be an object. */
-function optionsObject(options: unknown): Record<string, unknown> {
-  if (options === undefined) return {}
-  if (options === null || typeof options !== 'object')
-    invalidOption(expected('options', 'an object', options))
-  return options as Record<string, unknown>
+function optionsObjectOf(options: unknown): Partial<Record<string, unknown>> {
+  return optionsObject(invalidOption, options as Record<string, unknown> | undefined)
 }
 
 /** Checks the options of `classify` (and the shared ones of `classifyCommand`), with defaults. */
 export function resolveClassifyOptions(options: unknown): ResolvedClassifyOptions {
-  const o = optionsObject(options)
+  const o = optionsObjectOf(options)
   return {
     runs: numberOption(invalidOption, 'runs', o.runs, { integer: true, min: 1, max: 1000 }, 3),
     timeBudget: timeoutOption(invalidOption, 'timeBudget', o.timeBudget, 5000),
@@ -182,7 +179,7 @@ export function resolveCommandOptions(
     invalidOption(expected('args', 'an array of strings', args))
   }
   const resolved = resolveClassifyOptions(options)
-  const { cwd, env } = optionsObject(options)
+  const { cwd, env } = optionsObjectOf(options)
   if (cwd !== undefined && typeof cwd !== 'string') invalidOption(expected('cwd', 'a string', cwd))
   if (env !== undefined && (env === null || typeof env !== 'object')) {
     invalidOption(expected('env', 'an object', env))
@@ -202,7 +199,7 @@ export function resolveMeasureOptions(
   options: unknown,
 ): { timeout: number; signal: AbortSignal | undefined } {
   checkTask(fn)
-  const o = optionsObject(options)
+  const o = optionsObjectOf(options)
   return {
     timeout: timeoutOption(invalidOption, 'timeout', o.timeout, 60_000),
     signal: signalOption(invalidOption, 'signal', o.signal),

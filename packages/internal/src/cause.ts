@@ -39,3 +39,8 @@ export function chainMessage(error: unknown, depth = 8): string {
   }
   return messages.length > 0 ? messages.join(': ') : String(error)
 }
+
+/** The message of any thrown value: an Error's own message, else the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,5 +1,5 @@
 export type { CauseLink } from './cause'
-export { causeChain, chainMessage } from './cause'
+export { causeChain, chainMessage, messageOf } from './cause'
 export { describeValue } from './describe'
 export { asyncDispose } from './dispose'
 export type { Listener } from './emitter'
@@ -16,6 +16,7 @@ export {
   functionOption,
   numberOption,
   optionFailure,
+  optionsObject,
   signalOption,
   timeoutOption,
 } from './options'

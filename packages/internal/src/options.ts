@@ -106,3 +106,14 @@ export function optionFailure(make: (message: string) => Error): Fail {
     throw make(message)
   }
 }
+
+/** Checks that an options argument, when given, is an object; `undefined` gives `{}`. */
+export function optionsObject<T extends object>(
+  fail: Fail,
+  value: T | undefined,
+  name = 'options',
+): Partial<T> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object') fail(expected(name, 'an object', value))
+  return value
+}

@@ -1,3 +1,4 @@
+import { messageOf } from '@boundkit/internal'
 import { PoolError } from './errors'
 import { CODE_TAG } from './protocol'
 
@@ -13,10 +14,6 @@ export interface RejectionContext {
 }
 
 const EXIT = /worker exited with code: (-?\d+)/
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 export function isCloneError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false

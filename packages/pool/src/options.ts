@@ -10,6 +10,7 @@ import {
   expected,
   itemIterator,
   numberOption,
+  optionsObject,
   signalOption,
   timeoutOption,
 } from '@boundkit/internal'
@@ -176,12 +177,6 @@ export function inputsArgument(inputs: unknown): Iterable<unknown> | AsyncIterab
   return inputs as Iterable<unknown> | AsyncIterable<unknown>
 }
 
-function optionsObject<T>(options: T | undefined): Partial<T> {
-  if (options === undefined) return {}
-  if (options === null || typeof options !== 'object') fail(expected('options', 'an object', options))
-  return options
-}
-
 function autoTransfer(value: unknown): 'auto' | undefined {
   if (value !== undefined && value !== 'auto') fail(expected('transfer', "'auto'", value))
   return value as 'auto' | undefined
@@ -195,7 +190,7 @@ export interface ResolvedRunOptions {
 }
 
 export function resolveRunOptions(given: PoolRunOptions | undefined): ResolvedRunOptions {
-  const options = optionsObject(given)
+  const options = optionsObject(fail, given)
   const signal = signalOption(fail, 'signal', options.signal)
   const timeout = timeoutOption(fail, 'timeout', options.timeout, Number.POSITIVE_INFINITY)
   const transfer = options.transfer
@@ -216,7 +211,7 @@ export interface ResolvedMapOptions {
 }
 
 export function resolveMapOptions(given: PoolMapOptions | undefined, threads: number): ResolvedMapOptions {
-  const options = optionsObject(given)
+  const options = optionsObject(fail, given)
   const signal = signalOption(fail, 'signal', options.signal)
   return {
     ordered: booleanOption(fail, 'ordered', options.ordered, true),
@@ -249,7 +244,7 @@ export function resolveMapSharedOptions<R>(
   length: number,
   threads: number,
 ): ResolvedMapSharedOptions<R> {
-  const options = optionsObject(given)
+  const options = optionsObject(fail, given)
   const chunks = numberOption(
     fail,
     'chunks',

@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises'
+import { messageOf } from '@boundkit/internal'
 import { Mutex } from 'async-mutex'
 import { Batch } from './batch'
 import type { Encoded } from './encode'
-import { ioError, messageOf, WriterError } from './errors'
+import { ioError, WriterError } from './errors'
 import type { Durability } from './options'
 
 const RESOLVED = Promise.resolve()

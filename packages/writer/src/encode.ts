@@ -1,5 +1,5 @@
-import { describeValue } from '@boundkit/internal'
-import { messageOf, WriterError } from './errors'
+import { describeValue, messageOf } from '@boundkit/internal'
+import { WriterError } from './errors'
 import type { WriterFormat } from './options'
 
 /** A record turned into what goes into the file: a line with its newline, or raw bytes. */

@@ -1,4 +1,4 @@
-import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
+import { BoundkitError, type Fail, messageOf, optionFailure } from '@boundkit/internal'
 
 /** The codes a `WriterError` carries; the package README explains each. */
 export type WriterErrorCode =
@@ -25,11 +25,6 @@ export class WriterError extends BoundkitError<WriterErrorCode> {
 
 /** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
 export const invalidOption: Fail = optionFailure((message) => new WriterError('ERR_INVALID_OPTION', message))
-
-/** The message of any thrown value. */
-export function messageOf(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause)
-}
 
 /** Wraps a file-system error as `ERR_IO`, keeping it as the cause. */
 export function ioError(what: string, cause: unknown): WriterError {

@@ -5,6 +5,7 @@ import {
   expected,
   functionOption,
   numberOption,
+  optionsObject,
   signalOption,
 } from '@boundkit/internal'
 import { invalidOption, WriterError } from './errors'
@@ -108,13 +109,6 @@ export interface ResolvedWriterOptions {
   lock: boolean
 }
 
-function optionsObject<T>(options: T | undefined): Partial<T> {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    invalidOption(expected('options', 'an object', options))
-  }
-  return options ?? {}
-}
-
 export function resolveWriterOptions(
   path: unknown,
   options: WriterOptions | undefined,
@@ -122,7 +116,7 @@ export function resolveWriterOptions(
   if (typeof path !== 'string' || path.length === 0) {
     invalidOption(expected('path', 'a non-empty string', path))
   }
-  const o = optionsObject(options)
+  const o = optionsObject(invalidOption, options)
   const format = choiceOption(invalidOption, 'format', o.format, ['jsonl', 'text', 'bytes'] as const, 'jsonl')
   const resume = booleanOption(invalidOption, 'resume', o.resume, false)
   const key = functionOption<(record: unknown) => unknown>(invalidOption, 'key', o.key)
@@ -160,7 +154,7 @@ export function resolveWriteOptions(
   options: WriterWriteOptions | undefined,
   ordered: boolean,
 ): { seq: number | undefined; signal: AbortSignal | undefined } {
-  const o = optionsObject(options)
+  const o = optionsObject(invalidOption, options)
   const signal = signalOption(invalidOption, 'signal', o.signal)
   const seq = o.seq
   if (!ordered) {
@@ -182,7 +176,7 @@ export function resolveReadCompletedOptions(
 ): { key: (record: unknown) => unknown; format: 'jsonl' | 'text' } {
   const checked = functionOption<(record: unknown) => unknown>(invalidOption, 'key', key)
   if (checked === undefined) invalidOption(expected('key', 'a function', key))
-  const o = optionsObject(options)
+  const o = optionsObject(invalidOption, options)
   return {
     key: checked,
     format: choiceOption(invalidOption, 'format', o.format, ['jsonl', 'text'] as const, 'jsonl'),
