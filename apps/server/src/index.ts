@@ -1,6 +1,7 @@
 export type { ServerErrorCode } from './errors'
 export { ServerError } from './errors'
 export { fib } from './fib'
+export type { CounterDefinition, GaugeDefinition, GaugeSample, ServerMetrics } from './metrics'
 export type { JudgeOptions, ServerOptions } from './options'
 export { seededRandom } from './random'
 export type { JudgeRequestBody, JudgeResponseBody } from './routes/judge'

@@ -1,12 +1,12 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 
 /** One sample of a gauge added with `addGauge`: a value and, optionally, its labels. */
-interface GaugeSample {
+export interface GaugeSample {
   value: number
   labels?: Record<string, string>
 }
 
-interface GaugeDefinition {
+export interface GaugeDefinition {
   /** Prometheus name, e.g. `boundkit_pool_threads`. */
   name: string
   help: string
@@ -15,7 +15,7 @@ interface GaugeDefinition {
   collect: () => number | readonly GaugeSample[]
 }
 
-interface CounterDefinition<Label extends string> {
+export interface CounterDefinition<Label extends string> {
   /** Prometheus name, ending in `_total`. */
   name: string
   help: string
