@@ -22,3 +22,8 @@ export function messageOf(error: unknown): string {
   }
   return String(error)
 }
+
+/** Text quoted in an error message, cut to at most `max` characters (the cut marked with `...`). */
+export function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
+}

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { UsageError } from './errors'
+import { shorten, UsageError } from './errors'
 
 /** One line of a file: its 1-based number and its text, without the line ending (and without a BOM). */
 export interface InputLine {
@@ -81,10 +81,6 @@ export async function* readLines(path: string): AsyncGenerator<InputLine> {
   if (partial.length > 0) yield decode(Buffer.concat(partial), ++line)
 }
 
-function shorten(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
-}
-
 /** Blank in JSON's terms: only spaces, tabs and carriage returns. */
 const BLANK = /^[ \t\r]*$/
 
@@ -94,7 +90,7 @@ function parseLine(text: string | undefined): { record: unknown } | { reason: st
   try {
     return { record: JSON.parse(text) }
   } catch (error) {
-    return { reason: `malformed JSON (${(error as Error).message}): ${shorten(text.trim())}` }
+    return { reason: `malformed JSON (${(error as Error).message}): ${shorten(text.trim(), 60)}` }
   }
 }
 

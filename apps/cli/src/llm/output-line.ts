@@ -1,5 +1,6 @@
 import { errorRecord, type HttpAnswer } from '../batch/http'
 import type { LineResult } from '../batch/runner'
+import { shorten } from '../errors'
 
 /** The token counts of an answer's `usage` (chat, responses and embeddings name them differently). */
 export interface Usage {
@@ -21,10 +22,6 @@ export function usageOf(body: unknown): Usage {
   return { prompt, completion, total }
 }
 
-function shorten(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
-}
-
 /** The first choice's content parsed as JSON (`--json-answer`), or the coded error of the line. */
 function answerOf(body: unknown): { answer: unknown } | { error: { code: string; message: string } } {
   const choice = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]
@@ -43,7 +40,7 @@ function answerOf(body: unknown): { answer: unknown } | { error: { code: string;
     return {
       error: {
         code: 'ERR_ANSWER_NOT_JSON',
-        message: `the first choice's content is not JSON (--json-answer): ${JSON.stringify(shorten(content))}`,
+        message: `the first choice's content is not JSON (--json-answer): ${JSON.stringify(shorten(content, 80))}`,
       },
     }
   }
