@@ -1,3 +1,5 @@
+import { type ErrorJSON, errorToJSON } from './error-json'
+
 /**
  * The shape of every boundkit error: a string `code` to branch on and the underlying `cause`.
  * Each package subclasses it once (`LimiterError`, `PoolError`, ...). Callers branch on `code`,
@@ -10,5 +12,14 @@ export class BoundkitError<Code extends string = string> extends Error {
     super(message, options)
     this.code = code
     this.name = new.target.name
+  }
+
+  /**
+   * What `JSON.stringify` writes: `{ name, code, message, status?, cause?: [{ name, code?, message,
+   * status?, errno?, syscall? }, ...] }` (see `ErrorJSON`), so an outcome written to a file keeps
+   * what went wrong. A subclass adds its own fields (the limiter's `attempts`).
+   */
+  toJSON(): ErrorJSON {
+    return errorToJSON(this)
   }
 }

@@ -23,3 +23,12 @@ export interface RejectedOutcome<E = unknown> {
 }
 
 export type Outcome<R, E = unknown> = FulfilledOutcome<R> | RejectedOutcome<E>
+
+/**
+ * An outcome that carries the item's `key` (what the limiter's `key(item, index)` option returned),
+ * so a script needs no index-to-id map. A fulfilled outcome always has it; a rejected one has
+ * `undefined` when the `key` function itself threw (the item then fails with that error).
+ */
+export type KeyedOutcome<R, K, E = unknown> =
+  | (FulfilledOutcome<R> & { key: K })
+  | (RejectedOutcome<E> & { key: K | undefined })
