@@ -1,4 +1,4 @@
-import { expected, Fifo, itemIterator, type Outcome } from '@boundkit/internal'
+import { expected, Fifo, itemIterator, type KeyedOutcome, type Outcome } from '@boundkit/internal'
 import type { ItemContext } from './attempt'
 import type { LimiterCore } from './core'
 import { costVector } from './cost'
@@ -24,6 +24,7 @@ export class Batch<T, R> implements JobSink {
   readonly #onAbort: (() => void) | undefined
   readonly #cost: ResolvedCallOptions['cost']
   readonly #costOf: ResolvedCallOptions['costOf']
+  readonly #keyOf: ResolvedCallOptions['keyOf']
   readonly #weighted: readonly RateLimit[]
   #array: readonly T[] | undefined
   #iterator: Iterator<T> | AsyncIterator<T> | undefined
@@ -57,6 +58,7 @@ export class Batch<T, R> implements JobSink {
     this.#core = core
     this.#cost = options.cost
     this.#costOf = options.costOf
+    this.#keyOf = options.keyOf
     this.#weighted = weighted
     this.#call = jobCall(fn, options, this)
     this.#mode = mode
@@ -131,7 +133,7 @@ export class Batch<T, R> implements JobSink {
               if (this.#mode === 'settle' && this.#abortError) {
                 if (result.done) this.#sourceDone = true
                 else {
-                  this.#recordAborted()
+                  this.#recordAborted(result.value)
                   this.#reportRest()
                 }
               } else if (!result.done) this.#closeSource()
@@ -160,17 +162,38 @@ export class Batch<T, R> implements JobSink {
     const index = this.#next++
     this.#inFlight++
     const job = new Job(this.#call, index, item)
-    if (this.#costOf === undefined) job.cost = this.#cost
-    else {
+    job.cost = this.#cost
+    if (this.#keyOf !== undefined || this.#costOf !== undefined) {
       try {
-        const cost = userCall('`cost`', this.#costOf, item, index)
-        job.cost = costVector(cost, this.#weighted, `cost(item ${index})`)
+        if (this.#keyOf !== undefined) job.key = userCall('`key`', this.#keyOf, item, index)
+        if (this.#costOf !== undefined) {
+          const cost = userCall('`cost`', this.#costOf, item, index)
+          job.cost = costVector(cost, this.#weighted, `cost(item ${index})`)
+        }
       } catch (error) {
         this.#core.refuse(job, error)
         return
       }
     }
     this.#core.enqueue(job)
+  }
+
+  /** Item `index`'s outcome, with its `key` when the call has a `key` function. */
+  #outcome(
+    index: number,
+    key: unknown,
+    ok: boolean,
+    value: unknown,
+    attempts: number,
+  ): Outcome<R> | KeyedOutcome<R, unknown> {
+    if (this.#keyOf === undefined) {
+      return ok
+        ? { index, status: 'fulfilled', value: value as R, attempts }
+        : { index, status: 'rejected', error: value, attempts }
+    }
+    return ok
+      ? { index, key, status: 'fulfilled', value: value as R, attempts }
+      : { index, key, status: 'rejected', error: value, attempts }
   }
 
   settled(job: Job, ok: boolean, value: unknown): void {
@@ -185,9 +208,7 @@ export class Batch<T, R> implements JobSink {
         this.#cancelJobs(value)
       }
     } else {
-      const outcome: Outcome<R> = ok
-        ? { index, status: 'fulfilled', value: value as R, attempts: job.attempt }
-        : { index, status: 'rejected', error: value, attempts: job.attempt }
+      const outcome = this.#outcome(index, job.key, ok, value, job.attempt)
       if (this.#mode === 'settle') {
         this.#inFlight--
         this.#results[index] = outcome
@@ -242,15 +263,21 @@ export class Batch<T, R> implements JobSink {
   }
 
   /** settle + abort: every remaining item of a finite source is reported as aborted, never run. */
-  #recordAborted(): void {
+  #recordAborted(item: T): void {
     const index = this.#next++
-    this.#results[index] = { index, status: 'rejected', error: this.#abortError, attempts: 0 }
+    let key: unknown
+    try {
+      key = this.#keyOf?.(item, index)
+    } catch {
+      // The item is reported as aborted either way; a key that cannot be computed is left out.
+    }
+    this.#results[index] = this.#outcome(index, key, false, this.#abortError, 0)
   }
 
   #reportRest(): void {
-    const record = () => this.#recordAborted()
+    const record = (item: T) => this.#recordAborted(item)
     if (this.#array) {
-      while (this.#next < this.#array.length) record()
+      while (this.#next < this.#array.length) record(this.#array[this.#next] as T)
       this.#sourceDone = true
       return
     }
@@ -260,7 +287,7 @@ export class Batch<T, R> implements JobSink {
       const pull = (): Promise<void> =>
         Promise.resolve(iterator.next()).then((result) => {
           if (result.done) return
-          record()
+          record(result.value)
           return pull()
         })
       pull().then(
@@ -278,7 +305,7 @@ export class Batch<T, R> implements JobSink {
     }
     try {
       const iterator = this.#iterator as Iterator<T>
-      for (let r = iterator.next(); !r.done; r = iterator.next()) record()
+      for (let r = iterator.next(); !r.done; r = iterator.next()) record(r.value)
       this.#sourceDone = true
     } catch (error) {
       this.#sourceFailed(error)

@@ -1,3 +1,4 @@
+import { httpStatusOf } from '@boundkit/internal'
 import { parseRetryAfter, retryAfterHeader } from './rate-headers'
 
 /**
@@ -34,15 +35,8 @@ export function headersOf(answer: unknown): unknown {
   return a.headers ?? (a.response as Bag | undefined)?.headers
 }
 
-/** The HTTP status an error or a Response carries, if any. */
-export function statusOf(failure: unknown): number | undefined {
-  if (typeof failure !== 'object' || failure === null) return undefined
-  const f = failure as Bag
-  for (const value of [f.status, f.statusCode, (f.response as Bag | undefined)?.status]) {
-    if (typeof value === 'number' && Number.isInteger(value)) return value
-  }
-  return undefined
-}
+/** The HTTP status an error or a Response carries, if any (`status`, `statusCode`, `response.status`). */
+export const statusOf: (failure: unknown) => number | undefined = httpStatusOf
 
 /**
  * Milliseconds the server asked us to wait: from `error.retryAfter`, `error.response.headers`,

@@ -1,4 +1,12 @@
-export type { FulfilledOutcome, Outcome, RejectedOutcome } from '@boundkit/internal'
+export type {
+  ErrorJSON,
+  ErrorLinkJSON,
+  FulfilledOutcome,
+  KeyedOutcome,
+  Outcome,
+  RejectedOutcome,
+} from '@boundkit/internal'
+export { errorToJSON } from '@boundkit/internal'
 export type { AttemptContext, ItemContext } from './attempt'
 export type { ItemSource } from './batch'
 export type { LimiterReport } from './charge'

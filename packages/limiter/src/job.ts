@@ -46,6 +46,8 @@ export class Job {
   onAbort: (() => void) | undefined = undefined
   /** The function p-queue runs for each attempt (made when the job first reaches p-queue). */
   wrapper: (() => unknown) | undefined = undefined
+  /** What the call's `key(item, index)` returned (map/stream with `key`), for its outcome. */
+  key: unknown = undefined
   /** Its cost in the weighted windows (aligned with them); undefined when there are none. */
   cost: readonly number[] | undefined = undefined
   /** Neighbours in the limiter's list of live jobs. */

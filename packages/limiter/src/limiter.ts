@@ -1,4 +1,4 @@
-import { asyncDispose, choiceOption, type Outcome } from '@boundkit/internal'
+import { asyncDispose, choiceOption, type KeyedOutcome, type Outcome } from '@boundkit/internal'
 import type { AttemptContext, ItemContext } from './attempt'
 import { Batch, type ItemSource } from './batch'
 import { LimiterCore } from './core'
@@ -25,6 +25,9 @@ function costOnly(options: unknown): boolean {
   for (const key in options) if (key !== 'cost') return false
   return true
 }
+
+/** Options `O` whose `key` function is given: the outcomes are then `KeyedOutcome<R, K>`. */
+type WithKey<O, T, K> = Omit<O, 'key'> & { key: (item: T, index: number) => K }
 
 function checkFn(fn: unknown): void {
   if (typeof fn !== 'function') invalidOption('Expected `fn` to be a function')
@@ -82,8 +85,14 @@ export class Limiter {
 
   /**
    * Runs `fn(item, context)` for every item and resolves with the results in input order; rejects
-   * with the first failure (unless `settle`). Items are pulled only as slots free up.
+   * with the first failure (unless `settle`). Items are pulled only as slots free up. With `settle`
+   * and `key`, each outcome carries its item's key.
    */
+  map<T, R, K>(
+    items: ItemSource<T>,
+    fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
+    options: WithKey<LimiterMapOptions<T>, T, K> & { settle: true },
+  ): Promise<KeyedOutcome<Awaited<R>, K>[]>
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
@@ -92,7 +101,7 @@ export class Limiter {
   map<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
-    options?: LimiterMapOptions<T> & { settle?: false },
+    options?: LimiterMapOptions<T> & { settle?: false; key?: undefined },
   ): Promise<Awaited<R>[]>
   map<T, R>(
     items: ItemSource<T>,
@@ -109,8 +118,19 @@ export class Limiter {
   /**
    * Runs `fn(item, context)` for every item and yields each outcome as it finishes (completion
    * order). Never throws for an item; throws if the source throws or the call is aborted.
-   * Stopping the loop early cancels what is still in flight.
+   * Stopping the loop early cancels what is still in flight. With `key`, each outcome carries its
+   * item's key.
    */
+  stream<T, R, K>(
+    items: ItemSource<T>,
+    fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
+    options: WithKey<LimiterStreamOptions<T>, T, K>,
+  ): AsyncGenerator<KeyedOutcome<Awaited<R>, K>, void, undefined>
+  stream<T, R>(
+    items: ItemSource<T>,
+    fn: (item: T, context: ItemContext) => R | PromiseLike<R>,
+    options?: LimiterStreamOptions<T>,
+  ): AsyncGenerator<Outcome<Awaited<R>>, void, undefined>
   async *stream<T, R>(
     items: ItemSource<T>,
     fn: (item: T, context: ItemContext) => R | PromiseLike<R>,

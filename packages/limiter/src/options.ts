@@ -157,6 +157,14 @@ export interface LimiterStreamOptions<T = unknown> extends LimiterCallOptions {
    */
   cost?: LimiterCost | ((item: T, index: number) => LimiterCost)
   /**
+   * The item's key, e.g. `(row) => row.id`: each outcome carries what it returns as `key` (a
+   * `KeyedOutcome`), so a script needs no index-to-id map. Called once per item, when it is pulled,
+   * before its cost. If it throws, that item fails with `ERR_CALLBACK_FAILED` (its `key` undefined)
+   * and the batch goes on. `map` takes it with `settle: true` only (plain `map` yields no outcomes).
+   * @default none (outcomes have no `key`)
+   */
+  key?: (item: T, index: number) => unknown
+  /**
    * Items pulled from the source and not yet finished (for `stream`: not yet consumed); integer >= 1.
    * @default 2 x concurrency (1024 when concurrency is Infinity)
    */
@@ -234,6 +242,8 @@ export interface ResolvedCallOptions {
   cost: number[] | undefined
   /** map/stream: each item's cost, checked per item. */
   costOf: ((item: unknown, index: number) => unknown) | undefined
+  /** map with settle, stream: each item's key, put on its outcome. */
+  keyOf: ((item: unknown, index: number) => unknown) | undefined
 }
 
 const DEFAULT_RETRY_AFTER_MAX = 300_000
@@ -424,6 +434,14 @@ export function resolveCallOptions(
   const timeout = timeoutOption(invalidOption, 'timeout', o.timeout, base.timeout)
   const costOf =
     kind !== 'run' && typeof o.cost === 'function' ? (o.cost as ResolvedCallOptions['costOf']) : undefined
+  const settle = kind === 'map' && booleanOption(invalidOption, 'settle', o.settle, false)
+  const keyOf =
+    kind === 'run'
+      ? undefined
+      : functionOption<ResolvedCallOptions['keyOf'] & {}>(invalidOption, 'key', o.key)
+  if (keyOf && kind === 'map' && !settle) {
+    invalidOption('`key` puts the key on outcomes: give it to `map` with `settle: true`, or to `stream`')
+  }
   return {
     signal,
     timeout,
@@ -433,8 +451,9 @@ export function resolveCallOptions(
       kind === 'run' || o.window === undefined
         ? undefined
         : numberOption(invalidOption, 'window', o.window, { integer: true, min: 1 }, 1),
-    settle: kind === 'map' && booleanOption(invalidOption, 'settle', o.settle, false),
+    settle,
     cost: costOf ? undefined : costVector(o.cost, base.weighted, 'cost'),
     costOf,
+    keyOf,
   }
 }
