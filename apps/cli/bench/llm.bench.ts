@@ -1,191 +1,168 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type RunningServer, startServer } from '@boundkit/server'
 import { type BenchContext, benchmark } from '../../../bench/harness.ts'
+import { cookbookProcessor } from '../../../packages/limiter/bench/llm-cookbook.ts'
+import {
+  admissionTokens,
+  type ChatBody,
+  type ChatServer,
+  idealMs,
+  largeRun,
+  llmArgs,
+  makePlan,
+  type Plan,
+  type PlanShape,
+  readJsonLines,
+  runBinary,
+  serverCounts,
+  smallRun,
+  startChatServer,
+  writeInputs,
+} from './llm-plan.ts'
 
 // `boundkit llm` (the built binary) against the demo server's POST /v1/chat/completions, whose
-// per-minute limits are enforced per window; beside it `boundkit batch --rate` on the same bodies.
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-const MAX_TOKENS = 40
-const LATENCY = 100
+// per-minute limits are enforced per window; beside it, on the same server, requests and limits, the
+// openai-cookbook's parallel processor and `boundkit batch --rate`.
 
-let dir: string
-let plan: ReturnType<typeof makePlan>
-
-/** A chat body whose content the server answers with the judge's scores (about 22 tokens). */
-function body(i: number) {
-  const item = {
-    id: `c${i}`,
-    question: `What is ${i}?`,
-    contexts: [`${i} is a number. `.repeat(1 + (i % 7))],
-    answer: `${i}.`,
-  }
-  return {
-    model: 'demo',
-    messages: [{ role: 'user', content: JSON.stringify(item) }],
-    max_tokens: MAX_TOKENS,
-  }
-}
-
-/** The server's own charge of a prompt (chars/4 per message + overheads), as its README gives it. */
-function promptTokens(b: ReturnType<typeof body>): number {
-  return 2 + b.messages.reduce((sum, m) => sum + 4 + Math.ceil(m.content.length / 4), 0)
-}
-
-function makePlan(ctx: BenchContext) {
-  const n = ctx.scale(200, 30)
-  const window = ctx.scale(10_000, 2000)
-  const bodies = Array.from({ length: n }, (_, i) => body(i))
-  // The answers' content is about 90 characters: 23 completion tokens.
-  const tokens = bodies.reduce((sum, b) => sum + promptTokens(b) + 23, 0)
-  const admission = bodies.reduce((sum, b) => sum + promptTokens(b) + MAX_TOKENS, 0) / n
-  const tokensPerWindow = Math.ceil(tokens / 3.5)
-  const requestsPerWindow = Math.ceil(n / 2)
-  const perMinute = 60_000 / window
-  return {
-    n,
-    window,
-    bodies,
-    tokens,
-    rpm: requestsPerWindow * perMinute,
-    tpm: tokensPerWindow * perMinute,
-    tokensPerWindow,
-    requestsPerWindow,
-    /** `boundkit batch --rate`: the request and token limits as starts per window (admission charge). */
-    ratePerWindow: Math.floor(Math.min(requestsPerWindow, tokensPerWindow / admission)),
-  }
-}
-
-/** The wall time the limits allow for the tokens really used: every window filled, the last one started at its start. */
-function idealMs(tokensUsed: number): number {
-  const windows = Math.ceil(Math.max(tokensUsed / plan.tokensPerWindow, plan.n / plan.requestsPerWindow))
-  return (windows - 1) * plan.window + LATENCY
-}
-
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [main, ...args], { maxBuffer: 64 * 2 ** 20 }, (error, _stdout, stderr) =>
-      error && error.code !== 0 ? reject(new Error(`${args[0]} failed: ${stderr.slice(-500)}`)) : resolve(),
-    )
+/** One chat completion for the cookbook's processor: a 429's message ("Rate limit reached ...") is its error. */
+async function chatCall(url: string, body: ChatBody): Promise<unknown> {
+  const response = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   })
+  const data = (await response.json()) as { error?: { message?: string } }
+  if (!response.ok) throw new Error(data.error?.message ?? `HTTP ${response.status}`)
+  return data
 }
 
-/** Starts a fresh server (its windows start now), runs the case, checks the output, gives the figures. */
-async function measured(
-  name: string,
+/**
+ * Runs a case from the start of a server window, checks that every request got its answer (once, in
+ * order, for the binaries' output files), and gives the figures the server counted during the case.
+ */
+async function measured(plan: Plan, chat: ChatServer, run: (url: string) => Promise<number>) {
+  const before = await serverCounts(chat.server)
+  await chat.startWindow()
+  const start = performance.now()
+  const failed = await run(chat.url)
+  const ms = performance.now() - start
+  const after = await serverCounts(chat.server)
+  const ok = after.ok - before.ok
+  const rateLimited = after.rateLimited - before.rateLimited
+  const tokens = after.tokens - before.tokens
+  if (ok !== plan.n) throw new Error(`the server answered ${ok} requests with 200, not ${plan.n}`)
+  return {
+    items: plan.n,
+    metrics: {
+      'x ideal': ms / idealMs(plan, tokens),
+      'ideal ms': idealMs(plan, tokens),
+      '429s': rateLimited,
+      '429 % of requests': (100 * rateLimited) / (rateLimited + ok),
+      'tokens/min % of tpm': (100 * tokens * 60_000) / ms / plan.tpm,
+      failed,
+    },
+  }
+}
+
+/** Runs a binary writing `out` and checks each line's `field` is `key(i)`: every request once, in order. */
+async function binaryRun(
+  plan: Plan,
+  args: string[],
+  out: string,
   field: string,
-  args: (url: string, out: string) => string[],
   key: (i: number) => unknown,
 ) {
-  const server: RunningServer = await startServer({
-    seed: 1,
-    chatRpm: plan.rpm,
-    chatTpm: plan.tpm,
-    chatWindowMs: plan.window,
-    judge: { latencyMs: LATENCY, latencyDistribution: 'fixed', faultRate: 0 },
-  })
-  const out = join(dir, `${name}-${Date.now()}.jsonl`)
-  try {
-    const start = performance.now()
-    await run(args(server.url, out))
-    const ms = performance.now() - start
-    const lines = (await readFile(out, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-    if (lines.length !== plan.n || lines.some((line, i) => line[field] !== key(i))) {
-      throw new Error(`${name}: not every request exactly once, in order`)
-    }
-    const attempts = lines.reduce((sum, line) => sum + (line.attempts as number), 0)
-    // The usage the server reported: in the Batch API body (llm) or the response itself (batch).
-    const used = lines.reduce((sum, line) => {
-      const response = line.response as {
-        body?: { usage?: { total_tokens: number } }
-        usage?: { total_tokens: number }
-      }
-      return sum + ((response.body ?? response).usage?.total_tokens ?? 0)
-    }, 0)
-    const failed = lines.filter((line) => (line.error ?? null) !== null).length
-    return {
-      items: plan.n,
-      metrics: {
-        'x ideal': ms / idealMs(used),
-        'ideal ms': idealMs(used),
-        '429s (retries, faults off)': attempts - plan.n,
-        failed,
-      },
-    }
-  } finally {
-    await server.close()
+  await runBinary(args)
+  const lines = await readJsonLines(out)
+  if (lines.length !== plan.n || lines.some((line, i) => line[field] !== key(i))) {
+    throw new Error(`${args[0]}: not every request exactly once, in order`)
   }
+  return lines.filter((line) => (line.error ?? null) !== null).length
 }
 
-export default benchmark({
-  title:
-    '`boundkit llm` vs `boundkit batch --rate`: chat requests against per-minute request and token limits enforced per window',
-  baseline: 'boundkit llm --rpm --tpm (concurrency auto)',
-  description:
-    'The built binary on 200 chat requests (30 under --quick) against the demo server, which allows per ' +
-    'window (10 s; 2 s quick) half the requests and 1/3.5 of the tokens the batch uses, answers after 100 ms ' +
-    'and charges prompt + max_tokens at admission. "x ideal": wall time (process start to exit) / what the ' +
-    'limits allow for the tokens really used (every window filled, the last one started at its start). ' +
-    '`boundkit batch --rate` gets the tighter of the two limits as requests per window (tokens / mean admission charge).',
-  runs: 2,
-  quickRuns: 1,
-  warmup: 0,
-  setup: async (ctx) => {
-    plan = makePlan(ctx)
-    dir = await mkdtemp(join(tmpdir(), 'boundkit-llm-bench-'))
-    const requests = plan.bodies.map((b, i) =>
-      JSON.stringify({ custom_id: `r-${i}`, method: 'POST', url: '/v1/chat/completions', body: b }),
-    )
-    await writeFile(join(dir, 'requests.jsonl'), `${requests.join('\n')}\n`)
-    await writeFile(join(dir, 'bodies.jsonl'), `${plan.bodies.map((b) => JSON.stringify(b)).join('\n')}\n`)
-  },
-  teardown: () => rm(dir, { recursive: true, force: true }),
-  cases: {
-    'boundkit llm --rpm --tpm (concurrency auto)': () =>
-      measured(
-        'llm',
-        'custom_id',
-        (url, out) => [
-          'llm',
-          join(dir, 'requests.jsonl'),
-          '--out',
-          out,
-          '--base-url',
-          url,
-          '--rpm',
-          String(plan.rpm),
-          '--tpm',
-          String(plan.tpm),
-          '--max-attempts',
-          '30',
-        ],
-        (i) => `r-${i}`,
-      ),
-    'boundkit batch --rate (requests per window from both limits)': () =>
-      measured(
-        'batch',
-        'key',
-        (url, out) => [
-          'batch',
-          join(dir, 'bodies.jsonl'),
-          '--url',
-          `${url}/v1/chat/completions`,
-          '--out',
-          out,
-          '--rate',
-          `${plan.ratePerWindow}/${plan.window}ms`,
-          '--concurrency',
-          '32',
-          '--retries',
-          '30',
-        ],
-        (i) => i + 1,
-      ),
-  },
-})
+function llmBenchmark(title: string, shape: (ctx: BenchContext) => PlanShape, describe: string) {
+  let dir: string
+  let plan: Plan
+  let chat: ChatServer
+  let runs = 0
+  const out = (name: string) => join(dir, `${name}-${runs++}.jsonl`)
+  return benchmark({
+    title,
+    baseline: 'boundkit llm --rpm --tpm (concurrency auto)',
+    description:
+      `${describe} The demo server answers after 100 ms and charges prompt + max_tokens at admission, the ` +
+      'real usage after; each case starts at the start of one of its windows (its clock moved there). "x ideal": wall time / what the limits allow for the tokens really used (every window ' +
+      'filled, the last one started at its start); the binaries are timed from process start to exit, the ' +
+      "cookbook's algorithm (packages/limiter/bench/llm-cookbook.ts: continuous buckets starting full at the " +
+      'per-minute limits, estimates never reconciled, a 15 s pause after a 429, scaled with the window) runs ' +
+      'in the benchmark process. 429s and tokens are counted by the server; "tokens/min % of tpm" is tokens ' +
+      'used / wall time against --tpm (above 100% is possible: the last window counts whole). `boundkit ' +
+      'batch --rate` gets the tighter of the two limits as requests per window (tokens / mean admission charge).',
+    runs: 2,
+    quickRuns: 1,
+    warmup: 0,
+    setup: async (ctx) => {
+      plan = makePlan(shape(ctx))
+      dir = await mkdtemp(join(tmpdir(), 'boundkit-llm-bench-'))
+      await writeInputs(dir, plan)
+      chat = await startChatServer(plan)
+    },
+    teardown: async () => {
+      await chat?.server.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+    cases: {
+      'boundkit llm --rpm --tpm (concurrency auto)': () =>
+        measured(plan, chat, (url) => {
+          const file = out('llm')
+          return binaryRun(plan, llmArgs(plan, dir, url, file), file, 'custom_id', (i) => `r-${i}`)
+        }),
+      'openai-cookbook parallel processor (its algorithm)': () =>
+        measured(plan, chat, async (url) => {
+          const result = await cookbookProcessor(plan.bodies, {
+            maxRequestsPerMinute: plan.rpm,
+            maxTokensPerMinute: plan.tpm,
+            tokens: admissionTokens,
+            call: (body) => chatCall(url, body),
+            pauseAfterRateLimit: (15_000 * plan.window) / 10_000,
+          })
+          return result.failed
+        }),
+      'boundkit batch --rate (requests per window from both limits)': () =>
+        measured(plan, chat, (url) => {
+          const file = out('batch')
+          const args = [
+            'batch',
+            join(dir, 'bodies.jsonl'),
+            '--url',
+            `${url}/v1/chat/completions`,
+            '--out',
+            file,
+            '--rate',
+            `${plan.ratePerWindow}/${plan.window}ms`,
+            '--concurrency',
+            '32',
+            '--retries',
+            '30',
+          ]
+          return binaryRun(plan, args, file, 'key', (i) => i + 1)
+        }),
+    },
+  })
+}
+
+export default [
+  llmBenchmark(
+    '`boundkit llm` vs the openai-cookbook processor vs `boundkit batch --rate`: 200 chat requests against per-minute limits enforced per window',
+    smallRun,
+    '200 chat requests (30 under --quick); the server allows per window (10 s; 1 s quick) half the requests ' +
+      'and 1/3.5 of the tokens the batch uses.',
+  ),
+  llmBenchmark(
+    '`boundkit llm` vs the openai-cookbook processor vs `boundkit batch --rate`: 2,000 chat requests against per-minute limits enforced per window',
+    largeRun,
+    '2,000 chat requests (40 under --quick, with the limits of the 200); the server allows per window (10 s; ' +
+      '1 s quick) a quarter of the requests and 1/7.5 of the tokens the batch uses.',
+  ),
+]

@@ -1,0 +1,201 @@
+/**
+ * What the `boundkit llm` benchmarks share: the chat requests, the demo server's per-window limits
+ * derived from them (tokens binding), the ideal those limits allow, the built binary, and the server's
+ * own counts of 429s and tokens.
+ */
+import { execFile } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type RunningServer, startServer } from '@boundkit/server'
+import type { BenchContext } from '../../../bench/harness.ts'
+
+export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+export const MAX_TOKENS = 40
+export const LATENCY = 100
+
+/** A chat body whose content the server answers with the judge's scores (about 22 tokens). */
+function body(i: number) {
+  const item = {
+    id: `c${i}`,
+    question: `What is ${i}?`,
+    contexts: [`${i} is a number. `.repeat(1 + (i % 7))],
+    answer: `${i}.`,
+  }
+  return {
+    model: 'demo',
+    messages: [{ role: 'user', content: JSON.stringify(item) }],
+    max_tokens: MAX_TOKENS,
+  }
+}
+
+export type ChatBody = ReturnType<typeof body>
+
+/** The index of the request a body was built for (its conversation's id, `c<i>`). */
+export function indexOf(chat: ChatBody): number {
+  return Number((JSON.parse(chat.messages[0]!.content) as { id: string }).id.slice(1))
+}
+
+/** The server's own charge of a prompt (chars/4 per message + overheads), as its README gives it. */
+export function promptTokens(b: ChatBody): number {
+  return 2 + b.messages.reduce((sum, m) => sum + 4 + Math.ceil(m.content.length / 4), 0)
+}
+
+/** What the server charges a request at admission: its prompt and `max_tokens`. */
+export const admissionTokens = (b: ChatBody) => promptTokens(b) + MAX_TOKENS
+
+export interface PlanShape {
+  n: number
+  /** The server's window, in ms. */
+  window: number
+  /** The windows' worth of tokens the batch uses (the binding limit). */
+  tokenWindows: number
+  /** The windows' worth of requests the batch makes (fewer than its tokens' windows). */
+  requestWindows: number
+}
+
+export type Plan = ReturnType<typeof makePlan>
+
+/** The 200-request run: half the requests and 1/3.5 of the tokens per window (10 s; 1 s and 30 requests quick). */
+export const smallRun = (ctx: BenchContext): PlanShape => ({
+  n: ctx.scale(200, 30),
+  window: ctx.scale(10_000, 1000),
+  tokenWindows: 3.5,
+  requestWindows: 2,
+})
+
+/** The 2,000-request run: a quarter of the requests and 1/7.5 of the tokens per window (quick: 40 requests, the 200's shape). */
+export const largeRun = (ctx: BenchContext): PlanShape => ({
+  n: ctx.scale(2000, 40),
+  window: ctx.scale(10_000, 1000),
+  tokenWindows: ctx.scale(7.5, 3.5),
+  requestWindows: ctx.scale(4, 2),
+})
+
+export function makePlan({ n, window, tokenWindows, requestWindows }: PlanShape) {
+  const bodies = Array.from({ length: n }, (_, i) => body(i))
+  // The answers' content is about 90 characters: 23 completion tokens.
+  const tokens = bodies.reduce((sum, b) => sum + promptTokens(b) + 23, 0)
+  const admission = bodies.reduce((sum, b) => sum + admissionTokens(b), 0) / n
+  const tokensPerWindow = Math.ceil(tokens / tokenWindows)
+  const requestsPerWindow = Math.ceil(n / requestWindows)
+  const perMinute = 60_000 / window
+  return {
+    n,
+    window,
+    bodies,
+    rpm: requestsPerWindow * perMinute,
+    tpm: tokensPerWindow * perMinute,
+    tokensPerWindow,
+    requestsPerWindow,
+    /** `boundkit batch --rate`: the request and token limits as starts per window (admission charge). */
+    ratePerWindow: Math.floor(Math.min(requestsPerWindow, tokensPerWindow / admission)),
+  }
+}
+
+/** The wall time the limits allow for the tokens really used: every window filled, the last one started at its start. */
+export function idealMs(plan: Plan, tokensUsed: number): number {
+  const windows = Math.ceil(Math.max(tokensUsed / plan.tokensPerWindow, plan.n / plan.requestsPerWindow))
+  return (windows - 1) * plan.window + LATENCY
+}
+
+/** Writes the Batch API request file (`requests.jsonl`) and the bare bodies (`bodies.jsonl`, for `batch`). */
+export async function writeInputs(dir: string, plan: Plan): Promise<void> {
+  const requests = plan.bodies.map((b, i) =>
+    JSON.stringify({ custom_id: `r-${i}`, method: 'POST', url: '/v1/chat/completions', body: b }),
+  )
+  await writeFile(join(dir, 'requests.jsonl'), `${requests.join('\n')}\n`)
+  await writeFile(join(dir, 'bodies.jsonl'), `${plan.bodies.map((b) => JSON.stringify(b)).join('\n')}\n`)
+}
+
+/** A duration as the `x-ratelimit-reset-*` headers give it (Go's: `12ms`, `7.991s`, `1m30.5s`), in ms. */
+function goDurationMs(text: string): number {
+  const ms = /^([\d.]+)ms$/.exec(text)
+  if (ms) return Number(ms[1])
+  const [, h = 0, m = 0, sec = 0] = /^(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s)?$/.exec(text) ?? []
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(sec)) * 1000
+}
+
+export interface ChatServer {
+  url: string
+  server: RunningServer
+  /**
+   * Moves the server's clock to the start of its next window (by what `x-ratelimit-reset-requests`
+   * says is left of this one), so that a case starts at a window's start with every budget whole.
+   */
+  startWindow(): Promise<void>
+}
+
+/** The demo server enforcing the plan's limits, answering after 100 ms, no faults; its clock can jump ahead. */
+export async function startChatServer(plan: Plan): Promise<ChatServer> {
+  let shift = 0
+  const server = await startServer({
+    seed: 1,
+    chatRpm: plan.rpm,
+    chatTpm: plan.tpm,
+    chatWindowMs: plan.window,
+    judge: { latencyMs: LATENCY, latencyDistribution: 'fixed', faultRate: 0 },
+    now: () => performance.now() + shift,
+  })
+  return {
+    url: server.url,
+    server,
+    async startWindow() {
+      // A request the schema refuses (400) is not charged, and carries the headers.
+      const probe = await fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+      await probe.arrayBuffer()
+      // +1 ms: the header is rounded to the ms.
+      shift += goDurationMs(probe.headers.get('x-ratelimit-reset-requests') ?? '0s') + 1
+    },
+  }
+}
+
+/** `boundkit llm` on the request file at the plan's limits. */
+export function llmArgs(plan: Plan, dir: string, url: string, out: string): string[] {
+  return [
+    'llm',
+    join(dir, 'requests.jsonl'),
+    '--out',
+    out,
+    '--base-url',
+    url,
+    '--rpm',
+    String(plan.rpm),
+    '--tpm',
+    String(plan.tpm),
+    '--max-attempts',
+    '30',
+  ]
+}
+
+/** Runs the built binary to its end; a non-zero exit rejects with its stderr's tail. */
+export function runBinary(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 2 ** 20 }, (error, _stdout, stderr) =>
+      error && error.code !== 0 ? reject(new Error(`${args[0]} failed: ${stderr.slice(-500)}`)) : resolve(),
+    )
+  })
+}
+
+export async function readJsonLines(path: string): Promise<Record<string, unknown>[]> {
+  const text = (await readFile(path, 'utf8')).trim()
+  return text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+/** The server's counters: 429s, 200s and the tokens (prompt + completion) of the 200s. */
+export async function serverCounts(server: RunningServer) {
+  const lines = (await server.metrics.text()).split('\n')
+  const sum = (prefix: string) =>
+    lines
+      .filter((l) => l.startsWith(prefix))
+      .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
+  return {
+    rateLimited: sum('boundkit_chat_rate_limited_total'),
+    ok: sum('boundkit_chat_requests_total{status="200"}'),
+    tokens: sum('boundkit_chat_tokens_total'),
+  }
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { benchmark } from '../../../bench/harness.ts'
+import { CountingProxy } from './counting-proxy.ts'
+import {
+  type ChatServer,
+  largeRun,
+  llmArgs,
+  MAIN,
+  makePlan,
+  type Plan,
+  readJsonLines,
+  runBinary,
+  startChatServer,
+  writeInputs,
+} from './llm-plan.ts'
+
+// The resume cost of `boundkit llm`: killed with SIGKILL mid-run, then run again with --resume; the
+// server (through a counting proxy) tells which requests it served in both runs.
+
+/** The share of the output written when the first run is killed. */
+const KILL_AT = 0.4
+
+let dir: string
+let plan: Plan
+let chat: ChatServer
+let runs = 0
+
+/** The custom_ids of the output's complete lines (a torn last line left out, as --resume cuts it). */
+async function writtenIds(path: string): Promise<string[]> {
+  const parts = (await readFile(path, 'utf8').catch(() => '')).split('\n')
+  parts.pop()
+  return parts.filter((p) => p !== '').map((p) => (JSON.parse(p) as { custom_id: string }).custom_id)
+}
+
+/**
+ * Runs `boundkit llm` until its output holds `lines` lines, kills it with SIGKILL, and waits until the
+ * server has answered every request it was sent. Resolves with the requests in flight at the kill:
+ * sent by the client and not answered (those the proxy had read, and those it read after the kill).
+ */
+async function runAndKill(args: string[], out: string, lines: number, proxy: CountingProxy): Promise<number> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: 'ignore' })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  for (;;) {
+    await sleep(20)
+    if (child.exitCode !== null) throw new Error(`boundkit llm exited (${child.exitCode}) before the kill`)
+    if ((await writtenIds(out)).length >= lines) break
+  }
+  const onWire = proxy.onWire
+  child.kill('SIGKILL')
+  proxy.markKill()
+  await exited
+  // Requests already in the socket reach the server after the kill: give them time to arrive and end.
+  await sleep(500)
+  while (proxy.upstreamPending > 0) await sleep(20)
+  return onWire + proxy.arrivedAfterKill
+}
+
+export default benchmark({
+  title: '`boundkit llm` resume cost: `kill -9` mid-run, then `--resume`',
+  description:
+    'The 2,000 chat requests and limits of the 2,000-request benchmark (40 requests under --quick), the ' +
+    `first run started at the start of a server window, through a proxy that records, per request, each 200 the demo server gave in each run. The ` +
+    `first run is killed with SIGKILL once ${KILL_AT * 100}% of the output lines are written; the second ` +
+    'runs with --resume to the end. "in flight at kill": requests the client had sent and not been answered. ' +
+    '"served, not written at kill": requests the server answered 200 in the first run (before the kill or ' +
+    'in flight at it) whose line the output file did not hold after the kill. "served twice": requests ' +
+    "answered 200 in both runs. Target (issue 15): served twice <= in flight at kill. 'out of place': output " +
+    'lines that are not r-0, r-1, ... once each, in order (0 = every custom_id exactly once, in order).',
+  runs: 2,
+  quickRuns: 1,
+  warmup: 0,
+  setup: async (ctx) => {
+    plan = makePlan(largeRun(ctx))
+    dir = await mkdtemp(join(tmpdir(), 'boundkit-llm-resume-bench-'))
+    await writeInputs(dir, plan)
+    chat = await startChatServer(plan)
+  },
+  teardown: async () => {
+    await chat?.server.close()
+    await rm(dir, { recursive: true, force: true })
+  },
+  cases: {
+    'boundkit llm, kill -9 at 40% of the lines, then --resume': async () => {
+      const proxy = new CountingProxy(chat.url)
+      await proxy.listen()
+      await chat.startWindow()
+      const out = join(dir, `resume-${runs++}.jsonl`)
+      try {
+        const args = llmArgs(plan, dir, proxy.url, out)
+        proxy.startRun()
+        const inFlight = await runAndKill(args, out, Math.ceil(plan.n * KILL_AT), proxy)
+        const written = new Set(await writtenIds(out))
+        proxy.startRun()
+        await runBinary([...args, '--resume'])
+        const [first, second] = proxy.served as [Map<number, number>, Map<number, number>]
+        const servedTwice = [...first.keys()].filter((i) => second.has(i)).length
+        const lines = await readJsonLines(out)
+        const outOfPlace =
+          Math.abs(lines.length - plan.n) + lines.filter((line, i) => line.custom_id !== `r-${i}`).length
+        return {
+          items: plan.n,
+          metrics: {
+            'lines at kill': written.size,
+            'in flight at kill': inFlight,
+            'served, not written at kill': [...first.keys()].filter((i) => !written.has(`r-${i}`)).length,
+            'served twice': servedTwice,
+            'target met (1 = yes)': servedTwice <= inFlight ? 1 : 0,
+            'out of place': outOfPlace,
+          },
+        }
+      } finally {
+        await proxy.close()
+      }
+    },
+  },
+})
