@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openWriter, readCompleted, Writer } from '@boundkit/writer'
+import { compactFile, openWriter, readCompleted, Writer } from '@boundkit/writer'
 
 const dir = mkdtempSync(join(tmpdir(), 'writer-smoke-'))
 const file = join(dir, 'out.jsonl')
@@ -22,6 +22,13 @@ try {
     .map((l) => JSON.parse(l).id)
   if (ids.join() !== '0,1,2,3') throw new Error(`unexpected file: ${ids}`)
   if ((await readCompleted(file, (r) => r.id)).size !== 4) throw new Error('readCompleted')
+  const retried = await openWriter(file)
+  await retried.write({ id: 1, again: true })
+  await retried.close()
+  const compacted = await compactFile(file, (r) => r.id, { order: [0, 1, 2, 3] })
+  if (compacted.linesRead !== 5 || compacted.linesWritten !== 4) throw new Error('compactFile')
+  if (!readFileSync(file, 'utf8').split('\n')[1].includes('again'))
+    throw new Error('compactFile kept an old line')
   const error = await openWriter(file, { maxPending: 0 }).catch((e) => e)
   if (error.code !== 'ERR_INVALID_OPTION') throw new Error('expected ERR_INVALID_OPTION')
 } finally {

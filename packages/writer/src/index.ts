@@ -1,8 +1,11 @@
+export type { WriterCompactResult } from './compact'
+export { compactFile } from './compact'
 export type { WriterErrorCode } from './errors'
 export { WriterError } from './errors'
 export { openWriter } from './open'
 export type {
   Durability,
+  WriterCompactOptions,
   WriterFormat,
   WriterOptions,
   WriterReadCompletedOptions,

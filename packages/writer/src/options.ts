@@ -182,3 +182,53 @@ export function resolveReadCompletedOptions(
     format: choiceOption(invalidOption, 'format', o.format, ['jsonl', 'text'] as const, 'jsonl'),
   }
 }
+
+/** The options of `compactFile(path, key, options)`. */
+export interface WriterCompactOptions {
+  /**
+   * The keys in the order the compacted file lists their records (the input's order, say). A key
+   * the file does not hold is passed over, a repeated one counts once; records whose key it never
+   * gives follow, in the order of their first line.
+   * @default undefined (every record where its first line was)
+   */
+  order?: Iterable<unknown> | AsyncIterable<unknown>
+  /**
+   * How the file's lines are read: `'jsonl'` parses each line, `'text'` gives the line string.
+   * @default 'jsonl'
+   */
+  format?: 'jsonl' | 'text'
+  /**
+   * Hold `<path>.lock` while compacting, so that no writer appends meanwhile (`ERR_LOCKED` if one
+   * holds it). Turn off only where `openWriter` had `lock: false`.
+   * @default true
+   */
+  lock?: boolean
+}
+
+export interface ResolvedCompactOptions {
+  key: (record: unknown) => unknown
+  order: Iterable<unknown> | AsyncIterable<unknown> | undefined
+  format: 'jsonl' | 'text'
+  lock: boolean
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' ||
+      typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  )
+}
+
+export function resolveCompactOptions(
+  key: unknown,
+  options: WriterCompactOptions | undefined,
+): ResolvedCompactOptions {
+  const { key: checked, format } = resolveReadCompletedOptions(key, options)
+  const o = optionsObject(invalidOption, options)
+  if (o.order !== undefined && !isIterable(o.order)) {
+    invalidOption(expected('order', 'an iterable or async iterable of keys', o.order))
+  }
+  return { key: checked, order: o.order, format, lock: booleanOption(invalidOption, 'lock', o.lock, true) }
+}

@@ -52,14 +52,14 @@ export async function repairTail(path: string): Promise<number> {
 }
 
 /**
- * Calls `onLine(text, lineNumber)` for each whole line of the first `length` bytes of the file,
- * streaming (memory stays at one read chunk plus the longest line). A missing file has no lines.
- * Resolves with the number of lines.
+ * Calls `onLine(text, lineNumber, bytes)` for each whole line of the first `length` bytes of the
+ * file (`bytes`: the line's length in the file, its newline excluded), streaming (memory stays at one
+ * read chunk plus the longest line). A missing file has no lines. Resolves with the number of lines.
  */
 export async function forEachLine(
   path: string,
   length: number,
-  onLine: (text: string, lineNumber: number) => void,
+  onLine: (text: string, lineNumber: number, bytes: number) => void,
 ): Promise<number> {
   if (length === 0) return 0
   const stream = createReadStream(path, { start: 0, end: length - 1, highWaterMark: BLOCK })
@@ -71,10 +71,9 @@ export async function forEachLine(
       let at = chunk.indexOf(NEWLINE, from)
       while (at !== -1) {
         const piece = chunk.subarray(from, at)
-        const text =
-          carry.length === 0 ? piece.toString('utf8') : Buffer.concat([...carry, piece]).toString('utf8')
+        const bytes = carry.length === 0 ? piece : Buffer.concat([...carry, piece])
         carry = []
-        onLine(text, ++count)
+        onLine(bytes.toString('utf8'), ++count, bytes.length)
         from = at + 1
         at = chunk.indexOf(NEWLINE, from)
       }
@@ -114,18 +113,25 @@ export async function collectKeys(
   const parse = lineParser(format, path)
   return forEachLine(path, length, (text, lineNumber) => {
     const record = parse(text, lineNumber)
-    if (key === undefined) return
-    let value: unknown
-    try {
-      value = key(record)
-    } catch (cause) {
-      throw new WriterError('ERR_CORRUPT_LINE', `key() failed on line ${lineNumber} of ${path}`, {
-        cause,
-        line: lineNumber,
-      })
-    }
-    into.add(value)
+    if (key !== undefined) into.add(keyOfLine(key, record, lineNumber, path))
   })
+}
+
+/** `key(record)` of a line read back; a throw becomes `ERR_CORRUPT_LINE` naming the line. */
+export function keyOfLine(
+  key: (record: unknown) => unknown,
+  record: unknown,
+  lineNumber: number,
+  path: string,
+): unknown {
+  try {
+    return key(record)
+  } catch (cause) {
+    throw new WriterError('ERR_CORRUPT_LINE', `key() failed on line ${lineNumber} of ${path}`, {
+      cause,
+      line: lineNumber,
+    })
+  }
 }
 
 /**
