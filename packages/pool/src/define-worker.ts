@@ -25,14 +25,44 @@ export interface WorkerDefinition<
   readonly [WORKER_MARK]: true
 }
 
+/** Any `init`: what it is given is checked by the worker file's own annotation. */
+type InitFunction = (data: never) => unknown
+
+/**
+ * The `ctx` an `init` gives its tasks: what it returns, awaited. `any` while `Init` is still the bare
+ * constraint, not read yet: TypeScript reads a method-style `init() {}` (context-sensitive, for its
+ * `this`) only in its second inference pass, and a first-pass `ctx` of `unknown` or `undefined` would
+ * reject every task that annotates its `ctx`. After the second pass `Init` is the real function.
+ */
+type ContextOf<Init> = InitFunction extends Init
+  ? NotReadYet
+  : Init extends (data: never) => infer R
+    ? Awaited<R>
+    : never
+
+// biome-ignore lint/suspicious/noExplicitAny: see ContextOf
+type NotReadYet = any
+
 /**
  * Declares the tasks of a worker file. Export the result (`export default defineWorker({...})` or
  * `module.exports = defineWorker({...})`); the pool's own worker entry loads the file and runs it.
+ *
+ * In TypeScript `ctx` is inferred from what `init` returns, whether `init` is a method
+ * (`async init(data: D) {...}`) or an arrow (`init: async (data: D) => ...`), and is `undefined`
+ * without `init`. Write `init` before `tasks` so that tasks with an unannotated `ctx` see its type.
  */
+export function defineWorker<Tasks extends Record<string, TaskFunction<undefined>>>(spec: {
+  init?: undefined
+  tasks: Tasks
+}): WorkerDefinition<undefined, Tasks>
+// `init`'s type is inferred whole: with `init?: (data) => Ctx | Promise<Ctx>`, TypeScript settled
+// `Ctx` to `undefined` before it read a method-style `init` (checked late, being context-sensitive).
+// Two overloads, because without `init` the bare `Init` must mean `undefined`, not "not read yet".
 export function defineWorker<
-  Ctx = undefined,
-  Tasks extends Record<string, TaskFunction<Ctx>> = Record<string, TaskFunction<Ctx>>,
->(spec: WorkerSpec<Ctx, Tasks>): WorkerDefinition<Ctx, Tasks> {
+  Init extends InitFunction,
+  Tasks extends Record<string, TaskFunction<ContextOf<Init>>>,
+>(spec: { init: Init; tasks: Tasks }): WorkerDefinition<ContextOf<Init>, Tasks>
+export function defineWorker(spec: WorkerSpec<unknown, Record<string, TaskFunction>>): WorkerDefinition {
   if (spec === null || typeof spec !== 'object') invalidOption(expected('spec', 'an object', spec))
   if (spec.init !== undefined && typeof spec.init !== 'function') {
     invalidOption(expected('init', 'a function', spec.init))
