@@ -24,7 +24,7 @@ import { type TaskEnvelope, unwrapThrown, type WorkerBoot } from './protocol'
 import { Recycler } from './recycle'
 import type { Reducer } from './reduce'
 import type { TypedArray } from './shared'
-import { type PoolStats, timeSummary } from './stats'
+import { BusyTime, type PoolStats, timeSummary } from './stats'
 import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
 import { TaskTimeouts } from './timeouts'
 import { autoTransferList } from './transfer'
@@ -48,6 +48,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   readonly #events = new Emitter<PoolEvents>()
   readonly #timeouts = new TaskTimeouts()
   readonly #recycler: Recycler
+  readonly #busy = new BusyTime()
   #closed = false
   #destroyed = false
   #inFlight = 0
@@ -112,7 +113,10 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     for (const worker of workers) {
       if (worker.currentUsage !== 0) continue
       if (target !== undefined ? worker.id !== target : !this.#recycler.accepts(worker.id)) continue
-      if (record) record.worker = worker.id
+      if (record) {
+        record.worker = worker.id
+        this.#busy.started(record)
+      }
       this.#recycler.assigned(worker.id)
       return worker as never
     }
@@ -136,6 +140,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     const settled = () => {
       this.#inFlight--
       clock?.dispose()
+      this.#busy.settled(record)
       if (record.worker >= 0) this.#recycler.settled(record.worker)
       if (this.#inFlight === 0) this.#drained?.()
     }
@@ -299,7 +304,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
       completed: this.#completed,
       failed: this.#failed,
       crashed: this.#crashed,
-      utilization: piscina.utilization,
+      utilization: this.#busy.utilization(this.#options.threads),
       runTime: timeSummary(histogram.runTime),
       waitTime: timeSummary(histogram.waitTime),
     }
