@@ -2,6 +2,7 @@ import { Fifo, isThenable } from '@boundkit/internal'
 import PQueue from 'p-queue'
 import { Attempt } from './attempt'
 import type { Clock } from './clock'
+import { CooldownPolicy } from './cooldown-policy'
 import { abortedError, LimiterError, timeoutError, withAttempts } from './errors'
 import { LimiterEmitter } from './events'
 import { Feedback } from './feedback'
@@ -25,6 +26,8 @@ export class LimiterCore {
   readonly #gate: Gate
   /** What finished attempts teach: 429s, rate-limit headers, adaptive concurrency's samples. */
   readonly #feedback: Feedback
+  /** Which Retry-After pauses everyone; undefined with `cooldown: false` (none does). */
+  readonly #cooldown: CooldownPolicy | undefined
   readonly #jobs = new JobList()
   /** The limiter's events (`limiter.on` subscribes here). */
   readonly events = new LimiterEmitter()
@@ -57,6 +60,7 @@ export class LimiterCore {
         if (cooled) this.#progress()
       },
     })
+    this.#cooldown = options.cooldown && new CooldownPolicy(options.cooldown.after)
     this.#feedback = new Feedback(this.#gate.windows, options, (event) => {
       this.#queue.concurrency = event.limit
       this.events.emit('concurrency', event)
@@ -199,6 +203,7 @@ export class LimiterCore {
     if (!this.#endAttempt(attempt) || job.state !== RUNNING) return
     if (isResponseLike(value) && !value.ok) this.#afterFailure(job, attempt, value, true)
     else {
+      this.#cooldown?.succeeded()
       if (this.#feedback.watchesSuccess) this.#feedback.succeeded(attempt.charge, value, this.#n.running + 1)
       this.#finish(job, true, value)
     }
@@ -217,7 +222,10 @@ export class LimiterCore {
       const now = this.#clock.now()
       this.#feedback.failed(attempt.charge, failure, now)
       decision = decideRetry(job.call.policy, failure, n, job.firstStart, now, this.#random)
-      if (decision.retryAfter !== undefined) this.#coolDown(decision.retryAfter, now)
+      if (decision.retryAfter !== undefined) {
+        if (this.#cooldown?.shared(decision.rateLimited)) this.#coolDown(decision.retryAfter, now)
+        else if (decision.retry) this.#n.retryAfterDelays++
+      }
     } catch (error) {
       this.#finish(job, false, withAttempts(error, n))
       return

@@ -12,7 +12,7 @@ function setUp(windows: RateLimit[] = [], cooldown = { maxDelay: 300_000, jitter
     {
       clock: timerSafe(clock),
       random,
-      cooldown,
+      cooldown: { after: 3, ...cooldown },
       windows,
       headers: undefined,
       adaptive: undefined,

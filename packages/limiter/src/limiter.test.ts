@@ -217,7 +217,12 @@ describe('Retry-After cooldown', () => {
   it('reads an HTTP date from a returned Response (503) and can be turned off', async () => {
     const clock = new FakeClock()
     const t0 = clock.now()
-    const limiter = createLimiter({ retry: { minDelay: 1, jitter: 'none' }, cooldown: { jitter: 0 }, clock })
+    // after: 1: this lone 503 pauses everyone (by default only a 429 does, or 3 Retry-Afters in a row).
+    const limiter = createLimiter({
+      retry: { minDelay: 1, jitter: 'none' },
+      cooldown: { jitter: 0, after: 1 },
+      clock,
+    })
     const date = new Date(t0 + 5000).toUTCString()
     const p = limiter.run(
       async ({ attempt }) =>
@@ -551,9 +556,9 @@ describe('timers', () => {
     const t0 = clock.now()
     const limiter = createLimiter({ retry: false, cooldown: { jitter: 0 }, clock })
     await expect(
-      limiter.run(async () => Promise.reject(http(503, { retryAfter: 10 }))),
+      limiter.run(async () => Promise.reject(http(429, { retryAfter: 10 }))),
     ).rejects.toMatchObject({
-      status: 503,
+      status: 429,
     })
     expect(clock.pending).toBe(0)
     const starts: number[] = []

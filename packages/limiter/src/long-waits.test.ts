@@ -64,7 +64,7 @@ describe('no timer is given more than 2^31-1 ms', () => {
       cooldown: { maxDelay: Number.POSITIVE_INFINITY, jitter: 0 },
     })
     const tenYears = new Date(clock.now() + 10 * 365 * 86_400_000).toUTCString()
-    await limiter.run(() => Promise.reject(http(503, { retryAfter: tenYears }))).catch(() => {})
+    await limiter.run(() => Promise.reject(http(429, { retryAfter: tenYears }))).catch(() => {})
     const starts: number[] = []
     const later = track(limiter.run(() => starts.push(clock.now())))
     await clock.advance(MAX_TIMER + 1000)

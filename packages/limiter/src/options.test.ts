@@ -47,6 +47,12 @@ describe('invalid options fail at construction with ERR_INVALID_OPTION naming th
     ['signal not a signal', { signal: {} as never }, '`signal`'],
     ['cooldown.jitter 2', { cooldown: { jitter: 2 } }, '`cooldown.jitter`'],
     ['cooldown.maxDelay -1', { cooldown: { maxDelay: -1 } }, '`cooldown.maxDelay`'],
+    [
+      'cooldown.after 0',
+      { cooldown: { after: 0 } },
+      'Expected `cooldown.after` to be an integer >= 1 (or Infinity), got `0` (number)',
+    ],
+    ['cooldown.after 1.5', { cooldown: { after: 1.5 } }, '`cooldown.after`'],
     ['timeout -1', { timeout: -1 }, '`timeout`'],
     ['maxRetryAfter -1', { retry: { maxRetryAfter: -1 } }, '`retry.maxRetryAfter`'],
     ['clock without setTimeout', { clock: { now: () => 0 } as never }, '`clock.setTimeout`'],

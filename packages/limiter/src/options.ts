@@ -56,8 +56,19 @@ export interface AdaptiveConcurrency {
   strategy?: 'aimd' | 'gradient'
 }
 
-/** How a 429/503 with `Retry-After` pauses the whole limiter. */
+/**
+ * When a `Retry-After` pauses the whole limiter (a cooldown): a 429 (or rate-limit headers saying a
+ * budget is spent) at once; a 503 only when `after` of them come in a row, else it delays only its
+ * own item's retry.
+ */
 export interface CooldownOptions {
+  /**
+   * Answers in a row (no success between them) asking to wait with a Retry-After that is not a rate
+   * limit (a 503) before the whole limiter pauses; fewer delay only their own item's retry. `1`:
+   * every Retry-After pauses everyone; `Infinity`: only rate limits do (integer >= 1 or Infinity).
+   * @default 3
+   */
+  after?: number
   /** Longest pause of the whole limiter, in ms; a longer Retry-After pauses it this long. @default 300000 */
   maxDelay?: number
   /**
@@ -120,7 +131,10 @@ export interface LimiterOptions {
   signal?: AbortSignal
   /** Retry policy, or `false` for none. @default { retries: 3, minDelay: 250, maxDelay: 30000, factor: 2, jitter: 'full', maxRetryAfter: 300000 } */
   retry?: RetryOptions | false
-  /** Retry-After cooldown, or `false` to ignore Retry-After (still used as the retry delay). @default { maxDelay: 300000, jitter: 0.1 } */
+  /**
+   * Retry-After cooldown of the whole limiter, or `false` for none (a Retry-After still sets its
+   * item's retry delay). @default { after: 3, maxDelay: 300000, jitter: 0.1 }
+   */
   cooldown?: CooldownOptions | false
   /** Time source. @default the system clock */
   clock?: Clock
@@ -221,7 +235,7 @@ export interface ResolvedLimiterOptions {
   timeout: number
   signal: AbortSignal | undefined
   retry: RetryPolicy
-  cooldown: { maxDelay: number; jitter: number } | undefined
+  cooldown: { after: number; maxDelay: number; jitter: number } | undefined
   /** The injected clock, its timers made safe for any delay. */
   clock: Clock
   random: () => number
@@ -405,6 +419,13 @@ export function resolveLimiterOptions(options: LimiterOptions): ResolvedLimiterO
       cooldown === false
         ? undefined
         : {
+            after: numberOption(
+              invalidOption,
+              'cooldown.after',
+              cooldown?.after,
+              { integer: true, min: 1, allowInfinity: true },
+              3,
+            ),
             maxDelay: numberOption(
               invalidOption,
               'cooldown.maxDelay',

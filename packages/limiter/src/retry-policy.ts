@@ -14,13 +14,21 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   return delay > 0 ? Math.min(delay, policy.maxDelay) : 0
 }
 
+/** The server's wait of a 429 or 503: how long (ms), and whether it is a rate limit. */
+interface ServerWait {
+  /** The Retry-After (or a spent budget's reset) in ms; undefined when the failure asks for none. */
+  retryAfter: number | undefined
+  /** A 429, or rate-limit headers saying a budget is spent: the wait applies to every request. */
+  rateLimited: boolean
+}
+
 /**
  * What to do after a failed attempt: retry after `delay` ms, or end with `error` (undefined: the
- * failure itself). `retryAfter` is the server's Retry-After in ms, when a 429/503 carried one.
+ * failure itself). `retryAfter` is the server's Retry-After in ms, when a 429/503 carried one;
+ * `rateLimited` says it is a rate limit (the limiter then cools down at once).
  */
-export type RetryDecision =
-  | { retry: true; delay: number; retryAfter: number | undefined }
-  | { retry: false; error: LimiterError | undefined; retryAfter: number | undefined }
+export type RetryDecision = ServerWait &
+  ({ retry: true; delay: number } | { retry: false; error: LimiterError | undefined })
 
 /**
  * Decides whether attempt number `attempt` (which failed with `failure`, `firstStart` ms being
@@ -37,14 +45,9 @@ export function decideRetry(
   now: number,
   random: () => number,
 ): RetryDecision {
-  const retryAfter = userCall(
-    "Reading the failure's status or Retry-After",
-    readRetryAfter,
-    policy,
-    failure,
-    now,
-  )
-  const end = (error: LimiterError | undefined): RetryDecision => ({ retry: false, error, retryAfter })
+  const wait = userCall("Reading the failure's status or Retry-After", serverWait, policy, failure, now)
+  const retryAfter = wait.retryAfter
+  const end = (error: LimiterError | undefined): RetryDecision => ({ retry: false, error, ...wait })
   if (policy.retries === 0) return end(undefined)
   if (!userCall('`retryOn`', policy.retryOn, failure, attempt)) return end(undefined)
   if (attempt > policy.retries) return end(exhausted(failure, attempt))
@@ -59,23 +62,33 @@ export function decideRetry(
   }
   const delay = Math.max(backoffDelay(policy, attempt, random), retryAfter ?? 0)
   if (now + delay - firstStart > policy.maxRetryTime) return end(exhausted(failure, attempt))
-  return { retry: true, delay, retryAfter }
+  return { retry: true, delay, ...wait }
 }
+
+const NO_WAIT: ServerWait = { retryAfter: undefined, rateLimited: false }
 
 /**
  * A 429's or 503's Retry-After; for a 429 without one, the reset of a rate-limit header family that
  * says nothing remains (capped at `maxRetryAfter`: a server's absurd reset does not fail the item).
+ * A 429 is a rate limit; so is a 503 whose rate-limit headers say a budget is spent.
  */
-function readRetryAfter(policy: RetryPolicy, failure: unknown, now: number): number | undefined {
+function serverWait(policy: RetryPolicy, failure: unknown, now: number): ServerWait {
   const status = statusOf(failure)
-  if (status !== 429 && status !== 503) return undefined
+  if (status !== 429 && status !== 503) return NO_WAIT
   const retryAfter = retryAfterOf(failure, now)
-  if (retryAfter !== undefined || status !== 429 || policy.resets === undefined) return retryAfter
+  if (retryAfter === undefined && status === 503) return NO_WAIT
   let reset: number | undefined
-  for (const info of rateInfo(headersOf(failure), policy.resets, now)) {
-    if (info.remaining === 0 && (reset === undefined || info.resetMs > reset)) reset = info.resetMs
+  if (policy.resets !== undefined && (retryAfter === undefined || status === 503)) {
+    for (const info of rateInfo(headersOf(failure), policy.resets, now)) {
+      if (info.remaining === 0 && (reset === undefined || info.resetMs > reset)) reset = info.resetMs
+    }
   }
-  return reset === undefined ? undefined : Math.min(reset, policy.maxRetryAfter)
+  if (status === 503) return { retryAfter, rateLimited: reset !== undefined }
+  if (retryAfter !== undefined) return { retryAfter, rateLimited: true }
+  return {
+    retryAfter: reset === undefined ? undefined : Math.min(reset, policy.maxRetryAfter),
+    rateLimited: true,
+  }
 }
 
 function exhausted(failure: unknown, attempts: number): LimiterError {

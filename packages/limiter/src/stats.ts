@@ -23,8 +23,16 @@ export interface LimiterStats {
    * clock (`performance.timeOrigin + performance.now()`), which can differ from `Date.now()` by a few ms.
    */
   cooldownUntil: number
-  /** Cooldowns begun (count): Retry-After pauses of the whole limiter. */
+  /**
+   * Cooldowns begun (count): Retry-After pauses of the whole limiter (a 429, or `cooldown.after`
+   * Retry-Afters in a row).
+   */
   cooldowns: number
+  /**
+   * Retry-Afters that delayed only their own item's retry, not the whole limiter (count): a 503
+   * below the `cooldown.after` threshold, or any with `cooldown: false`.
+   */
+  retryAfterDelays: number
   /** Time spent cooling down so far, the current cooldown included (ms). */
   cooldownMs: number
   /** Answers with HTTP status 429 seen, thrown or returned (count). */
@@ -57,4 +65,5 @@ export class Counters {
   done = 0
   failed = 0
   retried = 0
+  retryAfterDelays = 0
 }
