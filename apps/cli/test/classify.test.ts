@@ -59,6 +59,19 @@ describe('boundkit classify', () => {
     const missing = await boundkit('classify', `${tasks}#nope`)
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("has no exported function 'nope' (functions: spin, wait)")
+    // The text names the flags a user types, not the API's option names.
+    const text = await boundkit(
+      ...['classify', `${tasks}#wait`, '--arg', '20', '--runs', '2', '--time-budget', '10s'],
+      ...['--max-concurrency', '2'],
+    )
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/^verdict: {2}(certain|UNCERTAIN): /m)
+    expect(text.stdout).toContain('`--max-concurrency`')
+    expect(text.stdout).not.toContain('`maxConcurrency`')
+    // The pending 10-minute call does not hold the CLI once the time budget has run out.
+    const slow = await boundkit('classify', `${tasks}#wait`, '--arg', '600000', '--time-budget', '300ms')
+    expect(slow.code).toBe(1)
+    expect(slow.stderr).toContain('raise `--time-budget`')
     const badArg = await boundkit('classify', `${tasks}#wait`, '--arg', '{oops')
     expect(badArg.code).toBe(2)
     expect(badArg.stderr).toContain('Expected --arg to be JSON')

@@ -51,16 +51,29 @@ describe('classify: bad input', () => {
     expect(error.cause).toBe(cause)
   })
 
-  it('reports a task that rejects later, with its error as cause', async () => {
+  it('skips a call that fails now and then, and says so', async () => {
     let calls = 0
+    const report = await classify(async () => {
+      await sleep(1)
+      if (++calls === 4) throw new TypeError('fourth call failed')
+    }, small)
+    expect(report.failedCalls).toBe(1)
+    expect(report.kind).toBe('io')
+    expect(format(report)).toContain('failed:   1 call failed and was skipped')
+  })
+
+  it('fails a task whose calls keep failing, with the code of the cause in the message', async () => {
+    let calls = 0
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
     const error = await rejection(
       classify(async () => {
         await sleep(1)
-        if (++calls === 4) throw new TypeError('fourth call failed')
+        if (++calls >= 3) throw new Error('fetch failed', { cause: reset })
       }, small),
     )
     expect(error.code).toBe('ERR_TASK_FAILED')
-    expect(error.cause).toBeInstanceOf(TypeError)
+    expect(error.message).toBe('The task failed: fetch failed: socket hang up (ECONNRESET)')
+    expect((error.cause as Error).cause).toBe(reset)
   })
 
   it('gives up on a task that never settles when the time budget runs out', async () => {
@@ -98,6 +111,18 @@ describe('classify: the report', () => {
       `advice:   ${report.recommendation.strategy}, concurrency ${report.recommendation.concurrency}`,
     )
     expect(text.split('\n').length).toBeGreaterThan(6)
+    expect(report.certainty.votes[report.kind]).toBeGreaterThanOrEqual(1)
+    expect(text).toMatch(/^verdict: {2}(certain|UNCERTAIN): \d+ of \d+ samples read /m)
+    expect(report.failedCalls).toBe(0)
+  })
+
+  it('names the options as the caller asks', async () => {
+    const report = await classify(() => sleep(10), { ...small, maxConcurrency: 2 })
+    const plain = format(report)
+    const named = format(report, { optionNames: { maxConcurrency: '--max-concurrency' } })
+    expect(plain).toContain('`maxConcurrency`')
+    expect(named).not.toContain('`maxConcurrency`')
+    expect(named).toContain('`--max-concurrency`')
   })
 
   it('keeps time for the samples when the task is slow for the time budget', async () => {

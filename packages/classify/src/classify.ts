@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
-import { runSequence, type Task } from './calls'
+import { type FailedCalls, runSequence, type Task } from './calls'
+import { certaintyOf, disputed } from './certainty'
 import { environment } from './environment'
 import { createGuard, type Guard, repeatWithinBudget } from './guard'
 import { type Measurement, measureSample, startWindow, uncontendedMs } from './measure'
@@ -12,7 +13,7 @@ import {
 } from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
-import { functionKind, recommend } from './verdict'
+import { functionKind, probeDoubts, recommend } from './verdict'
 
 /**
  * Calls per sample never exceed this, however tiny the task. High enough that a call of a
@@ -40,14 +41,20 @@ export function callsPerSampleFor(warm: Measurement, minSampleTime: number): num
  * read once per batch, and a batch doubles while it takes under 1 ms, so reading the clock does not
  * inflate the time per call of a tiny task (which sets the calls per sample).
  */
-async function warmWindow(task: Task, minMs: number, deadline: number, guard: Guard): Promise<Measurement> {
+async function warmWindow(
+  task: Task,
+  minMs: number,
+  deadline: number,
+  guard: Guard,
+  failed: FailedCalls,
+): Promise<Measurement> {
   const stop = startWindow()
   const start = performance.now()
   let calls = 0
   let batch = 1
   for (;;) {
     const batchStart = performance.now()
-    await runSequence(task, batch, guard)
+    await runSequence(task, batch, guard, failed)
     calls += batch
     const now = performance.now()
     if ((calls >= 2 && now - start >= minMs) || calls >= maxCallsPerSample || now >= deadline) break
@@ -65,18 +72,23 @@ async function warmWindow(task: Task, minMs: number, deadline: number, guard: Gu
  * a row (real offloaded work) or falls below `offloadedCpu` (it was compilation), for at most 6
  * extra windows and a quarter of the time budget. Returns the last window.
  */
-async function warmUp(task: Task, opts: ResolvedClassifyOptions, guard: Guard): Promise<Measurement> {
+async function warmUp(
+  task: Task,
+  opts: ResolvedClassifyOptions,
+  guard: Guard,
+  failed: FailedCalls,
+): Promise<Measurement> {
   const deadline = performance.now() + opts.timeBudget / 4
   const stopFirst = startWindow()
-  await runSequence(task, 1, guard)
+  await runSequence(task, 1, guard, failed)
   const first = stopFirst(1)
   if (performance.now() >= deadline) return first
   const minMs = Math.max(opts.minSampleTime, 100)
-  let window = await warmWindow(task, minMs, deadline, guard)
+  let window = await warmWindow(task, minMs, deadline, guard, failed)
   let steady = 0
   for (let extra = 0; extra < 6 && performance.now() < deadline; extra++) {
     if (window.offMainRatio < opts.thresholds.offloadedCpu) break
-    const next = await warmWindow(task, minMs, deadline, guard)
+    const next = await warmWindow(task, minMs, deadline, guard, failed)
     steady = next.offMainRatio >= 0.6 * window.offMainRatio ? steady + 1 : 0
     window = next
     if (steady >= 2) break
@@ -105,43 +117,57 @@ function summariseSamples(samples: Measurement[], probe: Probe): Summary {
 /**
  * Measures `fn` (sync or async) and says what kind of work it is and which model fits: a warm-up,
  * a concurrency probe (1, 2, 4, ... up to `maxConcurrency` within `timeBudget`), then `runs`
- * measured samples. The report is plain data (JSON-serialisable); `format(report)` prints it.
+ * measured samples, and as many again when too few of them agree with the verdict (it is then
+ * reported uncertain if they still do not). A call that fails is skipped as transient, up to 2 calls
+ * or 5% of the calls made. The report is plain data (JSON-serialisable); `format(report)` prints it.
  */
 export async function classify(fn: Task, options?: ClassifyOptions): Promise<ClassifyReport> {
   checkTask(fn)
   const opts = resolveClassifyOptions(options)
   const t0 = performance.now()
   const guard = createGuard(opts.timeBudget, 'timeBudget', opts.signal)
+  const failed: FailedCalls = { count: 0, made: 0 }
   guard.check()
 
-  const warm = await warmUp(fn, opts, guard)
+  const warm = await warmUp(fn, opts, guard, failed)
   const callsPerSample = callsPerSampleFor(warm, opts.minSampleTime)
+  const cpuAtWarmUp = warm.busy >= opts.thresholds.cpuBusy
 
   // The probe runs first: it measures level 1 itself and warms the task further, so the samples
   // that decide the kind come after any background compilation has settled.
   const probe = await runProbe(
-    functionLevel(fn, callsPerSample, guard),
+    functionLevel(fn, callsPerSample, guard, failed),
     {
       ...opts,
       ...opts.thresholds,
-      patience: warm.busy >= opts.thresholds.cpuBusy ? 1 : 2,
+      patience: cpuAtWarmUp ? 1 : 2,
+      // CPU work on one thread is expected not to scale; waiting work that does not is worth a second look.
+      confirmFlat: !cpuAtWarmUp,
       // Keep time for the samples: a probe level that would eat into it is skipped.
       reserveMs: (opts.runs * warm.wallMs * callsPerSample) / warm.calls,
     },
     guard,
   )
 
-  const samples = await repeatWithinBudget(opts.runs, guard, () => measureSample(fn, callsPerSample, guard))
+  const sample = () => measureSample(fn, callsPerSample, guard, failed)
+  const readKind = (m: Measurement) => functionKind(m, opts.thresholds)
+  let samples = await repeatWithinBudget(opts.runs, guard, sample)
+  let kind = functionKind(summariseSamples(samples, probe), opts.thresholds)
+  if (disputed(kind, samples.map(readKind))) {
+    samples = await repeatWithinBudget(opts.runs, guard, sample, samples)
+    kind = functionKind(summariseSamples(samples, probe), opts.thresholds)
+  }
   const summary = summariseSamples(samples, probe)
-  const kind = functionKind(summary, opts.thresholds)
 
   const env = environment()
   return {
     kind,
+    certainty: certaintyOf(kind, samples.map(readKind), 'samples', probeDoubts(kind, probe)),
     recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),
     summary,
     callsPerSample,
     samples,
+    failedCalls: failed.count,
     probe,
     thresholds: opts.thresholds,
     environment: env,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { rejection } from '@boundkit/internal'
 import { describe, expect, it } from 'vitest'
 import { type ClassifyError, classifyCommand, format } from './index'
@@ -44,6 +47,23 @@ describe('classifyCommand', () => {
     expect(error.code).toBe('ERR_COMMAND_FAILED')
     expect(error.command).toEqual({ exitCode: 3, signal: null, stderrTail: 'broken pipe\n' })
     expect(error.message).toMatch(/exited with code 3: broken pipe/)
+  })
+
+  it('runs a command again after one failed run, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'boundkit-classify-'))
+    try {
+      // The first run fails (a reset connection, say); every later one sleeps 50 ms.
+      const script = 'if [ ! -f "$MARK" ]; then touch "$MARK"; exit 7; fi; sleep 0.05'
+      const report = await classifyCommand('sh', ['-c', script], {
+        ...small,
+        env: { ...process.env, MARK: join(dir, 'failed-once') },
+      })
+      expect(report.failedRuns).toBe(1)
+      expect(report.kind).toBe('io')
+      expect(format(report)).toContain('failed:   1 run failed and was skipped')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('stops a command that outlives the time budget', async () => {

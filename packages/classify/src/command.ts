@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks'
+import { type FailedCalls, retryFailed } from './calls'
+import { certaintyOf, disputed } from './certainty'
 import { guarded, runDirect, runWrapped } from './command-run'
 import { environment } from './environment'
 import { createGuard, type Guard, repeatWithinBudget } from './guard'
@@ -6,13 +8,14 @@ import { median, spread } from './median'
 import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type RunLevel, runProbe } from './probe'
 import type { CommandReport } from './report'
-import { commandKind, recommendCommand } from './verdict'
+import { commandKind, probeDoubts, recommendCommand } from './verdict'
 
-function commandLevel(opts: ResolvedCommandOptions, guard: Guard): RunLevel {
+function commandLevel(opts: ResolvedCommandOptions, guard: Guard, failed: FailedCalls): RunLevel {
   return async (concurrency) => {
     const start = performance.now()
     const runs: Promise<void>[] = []
-    for (let i = 0; i < concurrency; i++) runs.push(guarded(runDirect(opts), guard))
+    for (let i = 0; i < concurrency; i++)
+      runs.push(retryFailed(() => guarded(runDirect(opts), guard), failed))
     await Promise.all(runs)
     const wallMs = performance.now() - start
     return {
@@ -43,21 +46,46 @@ export async function classifyCommand(
   const guard = createGuard(opts.timeBudget, 'timeBudget', opts.signal)
   guard.check()
 
-  const runs = await repeatWithinBudget(opts.runs, guard, () => guarded(runWrapped(opts), guard))
-  const wall = median(runs.map((r) => r.wallMs))
-  const cpuKnown = runs.every((r) => r.cpuMs !== null)
-  const cpuMs = cpuKnown ? median(runs.map((r) => r.cpuMs!)) : null
-  const cpuRatio = cpuKnown ? median(runs.map((r) => r.cpuRatio!)) : null
-  const probe = await runProbe(commandLevel(opts, guard), { ...opts, ...opts.thresholds, patience: 2 }, guard)
+  // A run that fails (a reset connection) is run again, within the allowance of `skipFailure`.
+  const failed: FailedCalls = { count: 0, made: 0 }
+  const run = () => retryFailed(() => guarded(runWrapped(opts), guard), failed)
+  let runs = await repeatWithinBudget(opts.runs, guard, run)
+  const probe = await runProbe(
+    commandLevel(opts, guard, failed),
+    { ...opts, ...opts.thresholds, patience: 2, confirmFlat: true },
+    guard,
+  )
   const env = environment()
-  const kind = commandKind(cpuRatio, probe, env, opts.thresholds)
+  const kindOf = (cpuRatio: number | null) => commandKind(cpuRatio, probe, env, opts.thresholds)
+  const medianRatio = () =>
+    runs.every((r) => r.cpuRatio !== null) ? median(runs.map((r) => r.cpuRatio!)) : null
+  // Runs that disagree with the verdict call for as many again (see `classify`).
+  if (
+    disputed(
+      kindOf(medianRatio()),
+      runs.map((r) => kindOf(r.cpuRatio)),
+    )
+  ) {
+    runs = await repeatWithinBudget(opts.runs, guard, run, runs)
+  }
+  const wall = median(runs.map((r) => r.wallMs))
+  const cpuRatio = medianRatio()
+  const cpuMs = cpuRatio === null ? null : median(runs.map((r) => r.cpuMs!))
+  const kind = kindOf(cpuRatio)
   return {
     command: opts.command,
     args: opts.args,
     kind,
+    certainty: certaintyOf(
+      kind,
+      runs.map((r) => kindOf(r.cpuRatio)),
+      'runs',
+      probeDoubts(kind, probe),
+    ),
     recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),
     summary: { wallMs: spread(runs.map((r) => r.wallMs)), cpuMs, cpuRatio },
     runs,
+    failedRuns: failed.count,
     probe,
     thresholds: opts.thresholds,
     environment: env,

@@ -7,6 +7,19 @@ export function percent(value: number): string {
   return `${p < 10 ? p.toFixed(1) : Math.round(p)}%`
 }
 
+/**
+ * A share as a percentage, with as many decimals as it takes not to read the same as `threshold`
+ * (so "19.8% is below 20%", never "20% is below 20%").
+ */
+export function percentBeside(value: number, threshold: number): string {
+  if (percent(value) !== percent(threshold) || value === threshold) return percent(value)
+  for (let digits = 1; digits < 4; digits++) {
+    const text = `${(value * 100).toFixed(digits)}%`
+    if (text !== `${(threshold * 100).toFixed(digits)}%`) return text
+  }
+  return `${(value * 100).toFixed(4)}%`
+}
+
 /** A duration in ms, with the decimals that matter at its size. */
 export function ms(value: number): string {
   if (value >= 100) return `${Math.round(value)} ms`
@@ -30,14 +43,47 @@ function isCommandReport(report: ClassifyReport | CommandReport): report is Comm
   return 'command' in report
 }
 
+/** Options of `format`. */
+export interface ClassifyFormatOptions {
+  /**
+   * What to call the options named in the text, by API name: a CLI passes its flags
+   * (`{ maxConcurrency: '--max-concurrency' }`) so its users read names they can type.
+   */
+  optionNames?: Partial<Record<string, string>>
+}
+
+/** `\`maxConcurrency\`` written as the caller names it, where it does. */
+function renameOptions(text: string, names: Partial<Record<string, string>>): string {
+  return text.replace(/`([A-Za-z.]+)`/g, (quoted, name: string) => {
+    const renamed = names[name]
+    return renamed === undefined ? quoted : `\`${renamed}\``
+  })
+}
+
+function kindLine(report: ClassifyReport | CommandReport): string {
+  const line = `kind:     ${report.kind}: ${kindText[report.kind]}`
+  return report.certainty.certain ? line : `${line} (uncertain)`
+}
+
+/** The votes as "5 of 6 samples read io, 1 read mixed". */
+function votesLine(report: ClassifyReport | CommandReport): string {
+  const votes = Object.entries(report.certainty.votes).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+  const total = votes.reduce((sum, [, n]) => sum + (n ?? 0), 0)
+  const what = isCommandReport(report) ? 'runs' : 'samples'
+  const parts = votes.map(([kind, n], i) =>
+    i === 0 ? `${n} of ${total} ${what} read ${kind}` : `${n} read ${kind}`,
+  )
+  return `${report.certainty.certain ? 'certain' : 'UNCERTAIN'}: ${parts.join(', ')}`
+}
+
 /** A readable multi-line text of a `classify` or `classifyCommand` report. */
-export function format(report: ClassifyReport | CommandReport): string {
+export function format(report: ClassifyReport | CommandReport, options: ClassifyFormatOptions = {}): string {
   const r = report.recommendation
   const lines: string[] = []
   if (isCommandReport(report)) {
     const s = report.summary
     lines.push(`command:  ${[report.command, ...report.args].join(' ')}`)
-    lines.push(`kind:     ${report.kind}: ${kindText[report.kind]}`)
+    lines.push(kindLine(report))
     lines.push(
       `runs:     ${report.runs.length}, wall ${ms(s.wallMs.median)} median (min ${ms(s.wallMs.min)}, max ${ms(s.wallMs.max)})`,
     )
@@ -48,7 +94,7 @@ export function format(report: ClassifyReport | CommandReport): string {
     )
   } else {
     const s = report.summary
-    lines.push(`kind:     ${report.kind}: ${kindText[report.kind]}`)
+    lines.push(kindLine(report))
     lines.push(
       `runs:     ${report.samples.length} x ${report.callsPerSample} call${report.callsPerSample === 1 ? '' : 's'}, ` +
         `${ms(s.callMs.median)} per call median (min ${ms(s.callMs.min)}, max ${ms(s.callMs.max)}, spread ${percent(s.callMs.spread)})`,
@@ -58,6 +104,15 @@ export function format(report: ClassifyReport | CommandReport): string {
         `off the main thread ${percent(s.offMainRatio)}`,
     )
   }
+  lines.push(`verdict:  ${votesLine(report)}`)
+  for (const doubt of report.certainty.doubts) lines.push(`  ! ${doubt}`)
+  const failed = isCommandReport(report) ? report.failedRuns : report.failedCalls
+  if (failed > 0) {
+    const what = isCommandReport(report) ? 'run' : 'call'
+    lines.push(
+      `failed:   ${failed} ${what}${failed === 1 ? '' : 's'} failed and ${failed === 1 ? 'was' : 'were'} skipped`,
+    )
+  }
   lines.push(probeLine(report.probe))
   const pool = r.poolSize === undefined ? '' : `, pool of ${r.poolSize}`
   lines.push(`advice:   ${r.strategy}, concurrency ${r.concurrency}${pool}`)
@@ -65,5 +120,6 @@ export function format(report: ClassifyReport | CommandReport): string {
   lines.push(
     `(${report.environment.cpus} CPUs, Node ${report.environment.node}, took ${ms(report.durationMs)})`,
   )
-  return lines.join('\n')
+  const text = lines.join('\n')
+  return options.optionNames ? renameOptions(text, options.optionNames) : text
 }

@@ -1,3 +1,4 @@
+import { causeChain, chainMessage } from '@boundkit/internal'
 import { ClassifyError } from './errors'
 
 /**
@@ -17,9 +18,15 @@ export interface Guard {
   remaining(): number
 }
 
+/**
+ * ERR_TASK_FAILED for what the task threw: the messages of its cause chain, and the first code in
+ * the chain (`ECONNRESET`, ...) where no message names it.
+ */
 export function taskFailed(error: unknown): ClassifyError {
-  const text = error instanceof Error ? error.message : String(error)
-  return new ClassifyError('ERR_TASK_FAILED', `The task failed: ${text}`, { cause: error })
+  const text = chainMessage(error)
+  const code = causeChain(error).find((link) => link.code !== undefined)?.code
+  const suffix = code !== undefined && !text.includes(code) ? ` (${code})` : ''
+  return new ClassifyError('ERR_TASK_FAILED', `The task failed: ${text}${suffix}`, { cause: error })
 }
 
 function aborted(signal: AbortSignal): ClassifyError {
@@ -87,21 +94,22 @@ export function createGuard(
 }
 
 /**
- * Runs `runOnce` up to `runs` times one after another. Past the first run, a run that may not fit in
- * the time left is skipped, and so are all after it: one that varies (a network call, a loaded
- * machine) can take as long as its slowest run so far, and one still running when the time is up
- * fails the whole classification with ERR_TIMEOUT.
+ * Runs `runOnce` up to `runs` more times one after another, after the runs `done` so far. Past the
+ * first run, a run that may not fit in the time left is skipped, and so are all after it: one that
+ * varies (a network call, a loaded machine) can take as long as its slowest run so far, and one
+ * still running when the time is up fails the whole classification with ERR_TIMEOUT.
  */
 export async function repeatWithinBudget<T extends { wallMs: number }>(
   runs: number,
   guard: Guard,
   runOnce: () => Promise<T>,
+  done: readonly T[] = [],
 ): Promise<T[]> {
-  const done: T[] = []
+  const all = [...done]
   for (let i = 0; i < runs; i++) {
-    if (i > 0 && Math.max(...done.map((r) => r.wallMs)) > guard.remaining()) break
+    if (all.length > 0 && Math.max(...all.map((r) => r.wallMs)) > guard.remaining()) break
     guard.check()
-    done.push(await runOnce())
+    all.push(await runOnce())
   }
-  return done
+  return all
 }

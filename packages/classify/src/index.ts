@@ -3,6 +3,7 @@ export { classify } from './classify'
 export { classifyCommand } from './command'
 export type { ClassifyErrorCode, CommandFailure } from './errors'
 export { ClassifyError } from './errors'
+export type { ClassifyFormatOptions } from './format'
 export { format } from './format'
 export type { Measurement } from './measure'
 export { measure } from './measure'
@@ -11,6 +12,7 @@ export type { ClassifyCommandOptions, ClassifyMeasureOptions, ClassifyOptions, T
 export { defaultThresholds } from './options'
 export type { Probe, ProbeLevel, ProbeStop } from './probe'
 export type {
+  Certainty,
   ClassifyReport,
   CommandReport,
   CommandRun,

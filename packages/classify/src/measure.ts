@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { runSequence, type Task } from './calls'
+import { type FailedCalls, runSequence, type Task } from './calls'
 import { createGuard, type Guard } from './guard'
 import { type ClassifyMeasureOptions, resolveMeasureOptions } from './options'
 import { otherThreadsDelta, otherThreadTimes, threadTimes, windowWait } from './thread-times'
@@ -142,9 +142,14 @@ export function uncontendedMs(m: Measurement): number {
 }
 
 /** Measures `calls` sequential calls of the task as one sample. */
-export async function measureSample(task: Task, calls: number, guard: Guard): Promise<Measurement> {
+export async function measureSample(
+  task: Task,
+  calls: number,
+  guard: Guard,
+  failed?: FailedCalls,
+): Promise<Measurement> {
   const stop = startWindow()
-  await runSequence(task, calls, guard)
+  await runSequence(task, calls, guard, failed)
   return stop(calls)
 }
 

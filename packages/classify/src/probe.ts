@@ -1,4 +1,4 @@
-import { runSequence, type Task } from './calls'
+import { type FailedCalls, runSequence, type Task } from './calls'
 import type { Guard } from './guard'
 import { startWindow } from './measure'
 
@@ -33,16 +33,27 @@ export interface Probe {
   /** Best speedup over concurrency 1. */
   bestSpeedup: number
   stoppedBy: ProbeStop
+  /**
+   * Whether the probe's levels were read a second time (see `runProbe`): `true` when it saw no
+   * gain and read again, `false` when it saw no gain but had no time left to read again, `null` when
+   * it saw a gain or was not asked to confirm.
+   */
+  confirmed: boolean | null
 }
 
 /** One probe level: `concurrency` lanes in flight, each making `callsPerLane` calls in a row. */
 export type RunLevel = (concurrency: number) => Promise<Omit<ProbeLevel, 'speedup'>>
 
-export function functionLevel(task: Task, callsPerLane: number, guard: Guard): RunLevel {
+export function functionLevel(
+  task: Task,
+  callsPerLane: number,
+  guard: Guard,
+  failed?: FailedCalls,
+): RunLevel {
   return async (concurrency) => {
     const stop = startWindow()
     const lanes: Promise<void>[] = []
-    for (let i = 0; i < concurrency; i++) lanes.push(runSequence(task, callsPerLane, guard))
+    for (let i = 0; i < concurrency; i++) lanes.push(runSequence(task, callsPerLane, guard, failed))
     await Promise.all(lanes)
     const m = stop(concurrency * callsPerLane)
     return {
@@ -68,49 +79,94 @@ export interface ProbeSettings {
   kneeFraction: number
   /** Time to keep for what follows the probe (the samples), ms. @default 0 */
   reserveMs?: number
+  /** Read the levels again before concluding that concurrency brings no gain at all. @default false */
+  confirmFlat?: boolean
+}
+
+/** Levels in a row, counted from the last, whose gain over the level before is under `plateauGain`. */
+function trailingFlat(levels: readonly ProbeLevel[], plateauGain: number): number {
+  let flat = 0
+  for (
+    let i = levels.length - 1;
+    i > 0 && levels[i]!.throughput / levels[i - 1]!.throughput < plateauGain;
+    i--
+  )
+    flat++
+  return flat
+}
+
+/** Speedups over the (possibly re-read) first level. */
+function rescale(levels: ProbeLevel[]): void {
+  for (const level of levels) level.speedup = level.throughput / levels[0]!.throughput
 }
 
 /**
  * Runs levels 1, 2, 4, 8, ... until doubling stops helping (`patience` levels in a row), up to
  * `maxConcurrency` and while the next level is expected to fit in the time left (a level is assumed
  * to take at most twice the previous one: no scaling at all).
+ *
+ * No gain at all is a strong claim (for waiting work it advises one call at a time), and one level
+ * read while the machine was busier than during level 1 can make it: with `confirmFlat`, the levels
+ * so far (three at most) are read again once and the faster reading of each is kept (load on a
+ * shared machine only ever slows a reading down); the probe goes on if a gain shows.
  */
 export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guard: Guard): Promise<Probe> {
   guard.check()
   const first = await runLevel(1)
   const levels: ProbeLevel[] = [{ ...first, speedup: 1 }]
   let stoppedBy: ProbeStop = 'max-concurrency'
-  let previous = levels[0]!
-  let flat = 0
-  while (previous.concurrency < settings.maxConcurrency) {
+  let confirmed: boolean | null = null
+  const fits = (ms: number) => ms <= guard.remaining() - (settings.reserveMs ?? 0)
+  while (levels.at(-1)!.concurrency < settings.maxConcurrency) {
+    const previous = levels.at(-1)!
     const concurrency = Math.min(previous.concurrency * 2, settings.maxConcurrency)
-    const expectedMs = previous.wallMs * (concurrency / previous.concurrency)
-    if (expectedMs > guard.remaining() - (settings.reserveMs ?? 0)) {
+    if (!fits(previous.wallMs * (concurrency / previous.concurrency))) {
       stoppedBy = 'time-budget'
       break
     }
     guard.check()
     const level = await runLevel(concurrency)
-    const current = { ...level, speedup: level.throughput / first.throughput }
-    levels.push(current)
-    const gain = current.throughput / previous.throughput
-    previous = current
-    flat = gain < settings.plateauGain ? flat + 1 : 0
-    // A flat level ends the probe at once when concurrency already buys less than half its worth,
-    // from level 4 on: at level 2 that means any reading under 1x, which one slow call of a task
-    // with varying latency gives by chance.
-    const poorValue = concurrency >= 4 && current.speedup / concurrency < 0.5
-    if (flat >= settings.patience || (flat > 0 && poorValue)) {
-      stoppedBy = 'plateau'
-      break
+    levels.push({ ...level, speedup: level.throughput / levels[0]!.throughput })
+    if (!plateaued(levels, settings)) continue
+    const noGain = Math.max(...levels.map((l) => l.speedup)) < settings.plateauGain
+    if (settings.confirmFlat && noGain && confirmed === null) {
+      confirmed = fits(levels.reduce((sum, l) => sum + l.wallMs, 0))
+      if (confirmed) {
+        for (const [i, l] of levels.entries()) {
+          guard.check()
+          const again = await runLevel(l.concurrency)
+          if (again.throughput > l.throughput) levels[i] = { ...again, speedup: 1 }
+        }
+        rescale(levels)
+        if (!plateaued(levels, settings)) continue
+      }
     }
+    stoppedBy = 'plateau'
+    break
   }
-  return probeFromLevels(levels, stoppedBy, settings.kneeFraction)
+  return probeFromLevels(levels, stoppedBy, settings.kneeFraction, confirmed)
+}
+
+/**
+ * Whether the probe should stop: `patience` flat levels in a row, or one flat level once concurrency
+ * already buys less than half its worth, from level 4 on (at level 2 that means any reading under
+ * 1x, which one slow call of a task with varying latency gives by chance).
+ */
+function plateaued(levels: readonly ProbeLevel[], settings: ProbeSettings): boolean {
+  const flat = trailingFlat(levels, settings.plateauGain)
+  const last = levels.at(-1)!
+  const poorValue = last.concurrency >= 4 && last.speedup / last.concurrency < 0.5
+  return flat >= settings.patience || (flat > 0 && poorValue)
 }
 
 /** The probe's result from its levels: the knee and the best speedup over concurrency 1. */
-export function probeFromLevels(levels: ProbeLevel[], stoppedBy: ProbeStop, kneeFraction: number): Probe {
+export function probeFromLevels(
+  levels: ProbeLevel[],
+  stoppedBy: ProbeStop,
+  kneeFraction: number,
+  confirmed: boolean | null = null,
+): Probe {
   const best = Math.max(...levels.map((l) => l.throughput))
   const knee = levels.find((l) => l.throughput >= kneeFraction * best)?.concurrency ?? 1
-  return { levels, knee, bestSpeedup: best / levels[0]!.throughput, stoppedBy }
+  return { levels, knee, bestSpeedup: best / levels[0]!.throughput, stoppedBy, confirmed }
 }

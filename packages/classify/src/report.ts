@@ -50,14 +50,32 @@ export interface Environment {
   threadPoolSize: number
 }
 
+/**
+ * How far a verdict can be trusted. Each sample (each run of a command) is read on its own as well:
+ * when too few agree with the verdict, more samples are taken, and if they still disagree the
+ * verdict is reported as uncertain rather than flipping from one classification to the next.
+ */
+export interface Certainty {
+  /** False when the readings disagree (see `doubts`): another classification may read otherwise. */
+  certain: boolean
+  /** How many samples (runs, for a command) read each kind on their own. */
+  votes: Partial<Record<TaskKind, number>>
+  /** Why the verdict is uncertain, in plain sentences; empty when it is certain. */
+  doubts: string[]
+}
+
 /** What `classify` returns; plain data, safe to `JSON.stringify`. */
 export interface ClassifyReport {
+  /** The kind the samples' medians read; see `certainty` for how far to trust it. */
   kind: TaskKind
+  certainty: Certainty
   recommendation: Recommendation
   summary: Summary
   /** Calls of the task per measured sample (tiny tasks are batched to `minSampleTime`). */
   callsPerSample: number
   samples: Measurement[]
+  /** Calls that failed and were skipped as transient (see `ClassifyOptions`); 0 when none did. */
+  failedCalls: number
   probe: Probe
   thresholds: Thresholds
   environment: Environment
@@ -85,9 +103,12 @@ export interface CommandReport {
   command: string
   args: string[]
   kind: TaskKind
+  certainty: Certainty
   recommendation: Recommendation
   summary: { wallMs: Spread; cpuMs: number | null; cpuRatio: number | null }
   runs: CommandRun[]
+  /** Runs that failed and were run again as transient (see `ClassifyOptions`); 0 when none did. */
+  failedRuns: number
   probe: Probe
   thresholds: Thresholds
   environment: Environment

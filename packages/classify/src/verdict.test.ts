@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { certaintyOf, disputed } from './certainty'
+import { percentBeside } from './format'
 import { defaultThresholds } from './options'
 import { type Probe, type ProbeLevel, probeFromLevels, runProbe } from './probe'
 import type { Environment, Summary } from './report'
-import { commandKind, functionKind, recommend, recommendCommand } from './verdict'
+import { commandKind, functionKind, probeDoubts, recommend, recommendCommand } from './verdict'
 
 const t = { ...defaultThresholds }
 const env: Environment = { node: 'v20', platform: 'linux', cpus: 4, threadPoolSize: 4 }
@@ -165,5 +167,92 @@ describe('runProbe', () => {
     // Each level takes 100 ms; the next is assumed to take up to twice the last one.
     expect(p.levels.map((l) => l.concurrency)).toEqual([1])
     expect(p.stoppedBy).toBe('time-budget')
+  })
+})
+
+describe('runProbe: a flat reading is read again before it counts', () => {
+  const guard = { wait: <T>(p: PromiseLike<T>) => Promise.resolve(p), check() {}, remaining: () => 1e9 }
+  const settings = {
+    maxConcurrency: 16,
+    plateauGain: 1.15,
+    kneeFraction: 0.9,
+    patience: 2,
+    confirmFlat: true,
+  }
+
+  it('keeps the faster reading of each level, and goes on when a gain shows', async () => {
+    // The first readings of levels 2 and 4 came while the machine was busy; read again, they scale.
+    const readings: Record<number, number[]> = { 1: [10, 10], 2: [10, 20], 4: [10, 40], 8: [80], 16: [82] }
+    const p = await runProbe(async (c) => level(c, readings[c]!.shift()!), settings, guard)
+    expect(p.confirmed).toBe(true)
+    expect(p.levels.map((l) => [l.concurrency, l.throughput])).toEqual([
+      [1, 10],
+      [2, 20],
+      [4, 40],
+      [8, 80],
+      [16, 82],
+    ])
+    expect(p.knee).toBe(8)
+  })
+
+  it('confirms a task that does not scale, and says so', async () => {
+    const p = await runProbe(async (c) => level(c, 10), settings, guard)
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1, 2, 4])
+    expect(p.confirmed).toBe(true)
+    expect(p.bestSpeedup).toBe(1)
+  })
+
+  it('leaves it unconfirmed when there is no time to read again, which makes the advice uncertain', async () => {
+    let left = 500
+    const tight = { ...guard, remaining: () => left }
+    const p = await runProbe(
+      async (c) => {
+        left -= 100
+        return level(c, 10)
+      },
+      settings,
+      tight,
+    )
+    expect(p.confirmed).toBe(false)
+    expect(probeDoubts('io', p)).toHaveLength(1)
+    expect(probeDoubts('cpu', p)).toEqual([])
+    expect(certaintyOf('io', ['io', 'io', 'io'], 'samples', probeDoubts('io', p)).certain).toBe(false)
+  })
+
+  it('does not read again without confirmFlat (CPU work is expected not to scale on one thread)', async () => {
+    const p = await runProbe(async (c) => level(c, 10), { ...settings, confirmFlat: false }, guard)
+    expect(p.confirmed).toBe(null)
+  })
+})
+
+describe('certainty', () => {
+  it('is certain when at least 3 of 4 readings agree with the verdict', () => {
+    expect(certaintyOf('io', ['io', 'io', 'io', 'mixed'], 'samples')).toEqual({
+      certain: true,
+      votes: { io: 3, mixed: 1 },
+      doubts: [],
+    })
+  })
+
+  it('is uncertain when the readings split, and says how', () => {
+    expect(disputed('io', ['io', 'io', 'mixed'])).toBe(true)
+    const c = certaintyOf('mixed', ['cpu', 'mixed', 'cpu', 'mixed', 'mixed', 'cpu'], 'samples')
+    expect(c.certain).toBe(false)
+    expect(c.votes).toEqual({ cpu: 3, mixed: 3 })
+    expect(c.doubts[0]).toMatch(/^Only 3 of 6 samples read mixed on their own \(3 read cpu\)/)
+  })
+})
+
+describe('percentBeside', () => {
+  it('never prints a share the same as the threshold it is compared with', () => {
+    expect(percentBeside(0.198, 0.2)).toBe('19.8%')
+    expect(percentBeside(0.2001, 0.2)).toBe('20.01%')
+    expect(percentBeside(0.5, 0.2)).toBe('50%')
+    expect(percentBeside(0.2, 0.2)).toBe('20%')
+  })
+
+  it('is what the verdict sentences use', () => {
+    const r = recommend('io', summary(0.198, 0), probe([10, 20, 40]), t, env, 16)
+    expect(r.reasons.join(' ')).toContain('Main-thread busy time 19.8% is below 20%')
   })
 })

@@ -1,10 +1,10 @@
-import { ms, percent } from './format'
+import { ms, percent, percentBeside } from './format'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
 import type { Environment, Recommendation, Strategy, Summary, TaskKind } from './report'
 
-/** The kind of a function's work, from the medians of its samples. */
-export function functionKind(summary: Summary, t: Thresholds): TaskKind {
+/** The kind of a function's work, from the medians of its samples (or from one sample). */
+export function functionKind(summary: Pick<Summary, 'busy' | 'offMainRatio'>, t: Thresholds): TaskKind {
   if (summary.busy >= t.cpuBusy) return 'cpu'
   // Off-main CPU decides only when it outweighs the main thread's own share.
   if (summary.offMainRatio >= t.offloadedCpu && summary.offMainRatio >= summary.busy) return 'cpu-offloaded'
@@ -23,6 +23,18 @@ export function commandKind(
   if (cpuRatio >= t.commandCpu) return 'cpu'
   if (cpuRatio < t.commandIo) return 'io'
   return 'mixed'
+}
+
+/**
+ * Doubts about the advice that come from the probe: waiting work whose probe saw no gain from
+ * concurrency but had no time left to read that again (the advice would be to run it inline).
+ */
+export function probeDoubts(kind: TaskKind, probe: Probe): string[] {
+  if (kind !== 'io' || probe.confirmed !== false) return []
+  return [
+    'The probe saw no gain from running calls at once but had no time left to read that again: ' +
+      'a busy moment of the machine can look the same (raise `timeBudget`).',
+  ]
 }
 
 function fixed(value: number): string {
@@ -66,19 +78,19 @@ function figuresSentence(s: Summary): string {
 function kindSentence(kind: TaskKind, s: Summary, t: Thresholds, env: Environment): string {
   switch (kind) {
     case 'cpu':
-      return `Main-thread busy time ${percent(s.busy)} is at or above ${percent(t.cpuBusy)} (\`cpuBusy\`): the work is CPU on the main thread.`
+      return `Main-thread busy time ${percentBeside(s.busy, t.cpuBusy)} is at or above ${percent(t.cpuBusy)} (\`cpuBusy\`): the work is CPU on the main thread.`
     case 'cpu-offloaded':
       return (
-        `CPU time off the main thread was ${percent(s.offMainRatio)} of wall time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`) ` +
+        `CPU time off the main thread was ${percentBeside(s.offMainRatio, t.offloadedCpu)} of wall time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`) ` +
         `while the main thread was busy ${percent(s.busy)}: the work runs on libuv's thread pool (${env.threadPoolSize} threads).`
       )
     case 'mixed':
       return (
-        `Main-thread busy time ${percent(s.busy)} lies between ${percent(t.mixedBusy)} (\`mixedBusy\`) and ${percent(t.cpuBusy)} (\`cpuBusy\`): ` +
+        `Main-thread busy time ${percentBeside(s.busy, s.busy < (t.mixedBusy + t.cpuBusy) / 2 ? t.mixedBusy : t.cpuBusy)} lies between ${percent(t.mixedBusy)} (\`mixedBusy\`) and ${percent(t.cpuBusy)} (\`cpuBusy\`): ` +
         'the task both waits and computes on the main thread.'
       )
     default:
-      return `Main-thread busy time ${percent(s.busy)} is below ${percent(t.mixedBusy)} (\`mixedBusy\`): the task mostly waits.`
+      return `Main-thread busy time ${percentBeside(s.busy, t.mixedBusy)} is below ${percent(t.mixedBusy)} (\`mixedBusy\`): the task mostly waits.`
   }
 }
 
@@ -174,7 +186,7 @@ export function recommendCommand(
     )
   } else {
     reasons.push(
-      `Each run took ${ms(wallMs)}; CPU time of the command and its descendants was ${percent(cpuRatio)} of wall time.`,
+      `Each run took ${ms(wallMs)}; CPU time of the command and its descendants was ${percentBeside(cpuRatio, cpuRatio < (t.commandIo + t.commandCpu) / 2 ? t.commandIo : t.commandCpu)} of wall time.`,
     )
     if (kind === 'cpu')
       reasons.push(`That is at or above ${percent(t.commandCpu)} (\`commandCpu\`): the command computes.`)

@@ -4,13 +4,15 @@ import { createFixture } from './tasks'
 
 /**
  * The labelled suite: each task is classified `repeats` times in a row (5: the stability bar). A
- * clear-cut task must get its label (and its strategy, where given) every time; every task must get
- * the same kind every time; and at least 95% of all verdicts must match their labels.
+ * verdict may say it is uncertain (its samples split: the task lies near a threshold, or the shared
+ * machine changed pace mid-run), but a certain one must never flip: every certain verdict of a task
+ * gives the same kind, and for a clear-cut task its label (and its strategy, where given). At least
+ * 95% of all verdicts must match their labels, and at least 80% must be certain.
  */
 const repeats = 5
 const options = { runs: 3, timeBudget: 4000, maxConcurrency: 4 }
 const fixture = await createFixture()
-const verdicts: { name: string; label: TaskKind; kinds: TaskKind[] }[] = []
+const verdicts: { name: string; label: TaskKind; kinds: TaskKind[]; certain: boolean[] }[] = []
 
 afterAll(() => fixture.close())
 
@@ -28,12 +30,25 @@ describe('labelled suite', () => {
       const reports = []
       for (let i = 0; i < repeats; i++) reports.push(await classify(task.fn, options))
       const kinds = reports.map((r) => r.kind)
-      const strategies = reports.map((r) => r.recommendation.strategy)
-      verdicts.push({ name: task.name, label: task.kind, kinds })
-      expect(new Set(kinds).size, `kinds over ${repeats} runs: ${kinds.join(', ')}`).toBe(1)
+      const certain = reports.filter((r) => r.certainty.certain)
+      verdicts.push({
+        name: task.name,
+        label: task.kind,
+        kinds,
+        certain: reports.map((r) => r.certainty.certain),
+      })
+      const seen = reports
+        .map(
+          (r) =>
+            `${r.kind}/${r.recommendation.strategy}${r.certainty.certain ? '' : ` (uncertain: ${r.certainty.doubts.join(' ')})`}`,
+        )
+        .join('; ')
+      expect(new Set(certain.map((r) => r.kind)).size, seen).toBeLessThanOrEqual(1)
       if (task.clearCut) {
-        expect(kinds).toEqual(Array(repeats).fill(task.kind))
-        if (task.strategy) expect(strategies).toEqual(Array(repeats).fill(task.strategy))
+        for (const r of certain) {
+          expect(r.kind, seen).toBe(task.kind)
+          if (task.strategy) expect(r.recommendation.strategy, seen).toBe(task.strategy)
+        }
       }
     })
   }
@@ -43,5 +58,7 @@ describe('labelled suite', () => {
     const all = verdicts.flatMap((v) => v.kinds.map((k) => k === v.label))
     const share = all.filter(Boolean).length / all.length
     expect(share).toBeGreaterThanOrEqual(0.95)
+    const certain = verdicts.flatMap((v) => v.certain)
+    expect(certain.filter(Boolean).length / certain.length).toBeGreaterThanOrEqual(0.8)
   })
 })

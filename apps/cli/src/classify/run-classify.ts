@@ -12,6 +12,19 @@ import { EXIT, UsageError } from '../errors'
 import { parseDuration, parseInteger, parseJson } from '../parse-options'
 import { colorEnabled, paint } from '../terminal'
 
+/** The flags of the options that the report and the errors name. */
+const optionNames = { maxConcurrency: '--max-concurrency', timeBudget: '--time-budget', runs: '--runs' }
+
+/** An error of the classification, with the API's option names replaced by the flags. */
+function withFlags(error: unknown): unknown {
+  if (error instanceof Error) {
+    for (const [name, flag] of Object.entries(optionNames)) {
+      error.message = error.message.replaceAll(`\`${name}\``, `\`${flag}\``)
+    }
+  }
+  return error
+}
+
 export interface ClassifyCliOptions {
   arg?: string
   runs: string
@@ -80,17 +93,22 @@ export async function runClassify(
     } catch (error) {
       const { code, message } = error as { code?: unknown; message?: string }
       if (code === 'ERR_COMMAND_FAILED' && message?.includes('(ENOENT)')) throw new UsageError(message)
-      throw error
+      throw withFlags(error)
     }
   } else {
     const fn = await loadFunction(target[0] as string)
     const arg = cli.arg === undefined ? undefined : parseJson('--arg', cli.arg)
-    report = await classify(() => fn(arg), options)
+    report = await classify(() => fn(arg), options).catch((error: unknown) => {
+      // A task cannot be cancelled: once the classification gives up on it (a timeout, Ctrl-C),
+      // the CLI exits when the error is printed instead of waiting for the task to settle.
+      setTimeout(() => process.exit(), 0).unref()
+      throw withFlags(error)
+    })
   }
   if (cli.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   else {
     const style = paint(colorEnabled(process.stdout))
-    const text = format(report).replace(/^(advice:.*)$/m, (line) => style.bold(line))
+    const text = format(report, { optionNames }).replace(/^(advice:.*)$/m, (line) => style.bold(line))
     process.stdout.write(`${text}\n`)
   }
   return EXIT.ok
