@@ -1,10 +1,12 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { rejection } from '@boundkit/internal'
 import { afterEach, describe, expect, it } from 'vitest'
 import { codeOf, fixture, fixturePool } from '../test/helpers'
 import { createPool, type Pool } from './index'
+import { moduleFormatHint } from './module-format'
 import { canLoadTypeScript, resolveWorkerFile } from './worker-file'
 
 let pool: Pool | undefined
@@ -85,5 +87,65 @@ describe('worker files that fail to load', () => {
   it('loads a CommonJS worker file given as a path', async () => {
     pool = createPool({ worker: fixture('commonjs.cjs').pathname, threads: 1, initData: 'hello' })
     expect(await pool.run('greet', 'world')).toBe('hello world')
+  })
+})
+
+// Issue 19: on Node 24 a .ts worker with `import` in a package whose package.json says
+// "type": "commonjs" failed with only Node's "Cannot use import statement outside a module".
+describe('a worker file written as an ES module where Node loads it as CommonJS', () => {
+  const dir = join(tmpdir(), `boundkit-pool-commonjs-${process.pid}`)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'package.json'), '{ "name": "commonjs-app", "type": "commonjs" }\n')
+  const poolModule = new URL('../dist/index.js', import.meta.url).href
+  const source = (typed: boolean) =>
+    `import { defineWorker } from '${poolModule}'\n` +
+    `export default defineWorker({ tasks: { length: (p${typed ? ': { x: number; y: number }' : ''}) => Math.hypot(p.x, p.y) } })\n`
+  const file = (name: string, typed: boolean) => {
+    writeFileSync(join(dir, name), source(typed))
+    return pathToFileURL(join(dir, name))
+  }
+
+  it('says to rename a .ts worker to .mts or set "type": "module" (or, where Node cannot strip types, to build it)', async () => {
+    const worker = file('worker.ts', true)
+    if (canLoadTypeScript()) {
+      pool = createPool({ worker, threads: 1 })
+      const error = await rejection(pool.run('length', { x: 3, y: 4 }))
+      expect(error.code).toBe('ERR_WORKER_FILE')
+      expect(error.message).toMatch(/Cannot use import statement outside a module/)
+      expect(error.message).toMatch(/rename it to \.mts, or set "type": "module" in that package\.json/)
+      await pool.destroy()
+      // The advice works: the same file as .mts loads.
+      pool = createPool({ worker: file('worker.mts', true), threads: 1 })
+      expect(await pool.run('length', { x: 3, y: 4 })).toBe(5)
+    } else {
+      // Node 20 cannot load .ts in a worker at all: refused at once, saying to build it.
+      let error: { code?: string; message: string } | undefined
+      try {
+        createPool({ worker, threads: 1 })
+      } catch (e) {
+        error = e as { code?: string; message: string }
+      }
+      expect(error?.code).toBe('ERR_WORKER_FILE')
+      expect(error?.message).toMatch(/Compile it to \.js\/\.mjs .* or run on Node >= 22\.18/)
+    }
+  })
+
+  it('says to rename a .js worker to .mjs or set "type": "module", on every Node', async () => {
+    pool = createPool({ worker: file('worker.js', false), threads: 1 })
+    const error = await rejection(pool.run('length', { x: 3, y: 4 }))
+    expect(error.code).toBe('ERR_WORKER_FILE')
+    expect(error.message).toMatch(/rename it to \.mjs, or set "type": "module" in that package\.json/)
+    await pool.destroy()
+    pool = createPool({ worker: file('worker.mjs', false), threads: 1 })
+    expect(await pool.run('length', { x: 3, y: 4 })).toBe(5)
+  })
+
+  it('gives the hint only for that failure', () => {
+    const esm = 'Cannot use import statement outside a module'
+    expect(moduleFormatHint('/app/worker.ts', esm)).toMatch(/rename it to \.mts, or set "type": "module"/)
+    expect(moduleFormatHint('/app/worker.js', "Unexpected token 'export'")).toMatch(/rename it to \.mjs/)
+    expect(moduleFormatHint('/app/worker.cts', esm)).toMatch(/always CommonJS: rename it to \.mts\.$/)
+    expect(moduleFormatHint('/app/worker.mts', esm)).toBe('')
+    expect(moduleFormatHint('/app/worker.ts', 'Unexpected identifier')).toBe('')
   })
 })
