@@ -38,7 +38,26 @@ describe('boundkit demo --quick', () => {
       .split('\n')
       .map((l) => JSON.parse(l))
     expect(judged.map((line) => line.index)).toEqual(judged.map((_, i) => i))
-    expect(judged.length).toBe(summary.scenarios.find((s: { scenario: string }) => s.scenario === 'io').ok)
+    const io = summary.scenarios.find((s: { scenario: string }) => s.scenario === 'io')
+    expect(judged.length).toBe(io.ok)
+    // The same batch, naive and through the limiter. The naive client (all at once, Retry-After ignored)
+    // overran the server's quota: a 429 storm, and each request an item's first attempt or a retry.
+    const [naive, limiter] = io.clients
+    expect(naive.concurrency).toBeNull()
+    expect(naive.rateLimited).toBeGreaterThan(0)
+    expect(naive.requests).toBe(naive.ok + naive.failed + naive.retries)
+    expect(naive.retries).toBeGreaterThanOrEqual(naive.rateLimited)
+    // The limiter finished every item, with the figures of its stats(): no 503 in the demo, so each
+    // cooldown began with a 429.
+    expect(limiter).toMatchObject({ ok: 200, failed: 0 })
+    expect(limiter.requests).toBe(limiter.ok + limiter.retries)
+    expect(limiter.cooldowns).toBeLessThanOrEqual(limiter.rateLimited)
+    expect(limiter.cooldownMs).toBeGreaterThanOrEqual(0)
+    // The batch follows classify's advice for the same API call (or says why not: 8 when not a limiter).
+    const classified = JSON.parse(await readFile(join(out, 'classify.json'), 'utf8'))
+    const advice = classified[0].report.recommendation
+    expect(limiter.concurrency).toBe(advice.strategy === 'limiter' ? advice.concurrency : 8)
+    expect(io.model).toBe(`limiter: ${limiter.concurrency} in flight, Retry-After`)
     // The chat part of the I/O scenario (boundkit llm's code path): every custom_id once, in order, ok.
     const chat = (await readFile(join(out, 'chat-results.jsonl'), 'utf8'))
       .trim()

@@ -8,7 +8,10 @@ import { startDemoServer } from './demo-server'
 import type { DemoContext, ScenarioResult } from './scenario'
 import { scenarios } from './scenarios'
 import { demoServerOptions } from './server-options'
-import { summaryTable } from './table'
+import { clientsTable, summaryTable } from './table'
+
+/** ms to one decimal, for the JSON summary. */
+const tenth = (ms: number) => Math.round(ms * 10) / 10
 
 export interface DemoCliOptions {
   quick?: boolean
@@ -40,7 +43,7 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
     seed,
     judge: { ...demoServerOptions.judge, faultKinds: [...demoServerOptions.judge.faultKinds] },
   })
-  const context: DemoContext = { url: server.url, quick, outDir, stream, log }
+  const context: DemoContext = { url: server.url, quick, outDir, stream, log, advice: {} }
   log(
     style.dim(
       `boundkit demo${quick ? ' --quick' : ''}: demo server at ${server.url} (a worker thread of this process), ` +
@@ -72,8 +75,15 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
     totalMs: Math.round(totalMs),
     scenarios: results.map((r) => ({
       ...r,
-      baselineMs: r.baselineMs === null ? null : Math.round(r.baselineMs * 10) / 10,
-      boundkitMs: r.boundkitMs === null ? null : Math.round(r.boundkitMs * 10) / 10,
+      baselineMs: r.baselineMs === null ? null : tenth(r.baselineMs),
+      boundkitMs: r.boundkitMs === null ? null : tenth(r.boundkitMs),
+      ...(r.clients && {
+        clients: r.clients.map((c) => ({
+          ...c,
+          ms: tenth(c.ms),
+          cooldownMs: c.cooldownMs === null ? null : tenth(c.cooldownMs),
+        })),
+      }),
     })),
     errors,
   }
@@ -82,6 +92,8 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
   else {
     const out = paint(colorEnabled(process.stdout))
     const lines = ['', summaryTable(results, out), '']
+    const clients = clientsTable(results, out)
+    if (clients !== '') lines.push('  The I/O batch, client by client:', '', clients, '')
     for (const note of results.flatMap((r) => r.notes)) lines.push(`  ${note}`)
     for (const e of errors) lines.push(out.red(`  ${e.scenario}: ${e.error}`))
     lines.push(

@@ -5,10 +5,15 @@ import { retry } from '@boundkit/limiter'
 import { fib } from '@boundkit/server'
 import { result, type Scenario, timed } from './scenario'
 
+/** The most concurrency classify's probe tries here; the I/O batch falls back to it. */
+export const CLASSIFY_MAX_CONCURRENCY = 8
+
 interface SampleTask {
   name: string
   /** The kind a reader would expect, for the notes. */
   expected: string
+  /** Its advice is kept for the I/O batch, which makes the same call. */
+  advisesApiCall?: true
   fn: () => Promise<unknown> | unknown
 }
 
@@ -40,6 +45,7 @@ function samples(url: string): SampleTask[] {
       name: 'API call (POST /v1/judge)',
       expected: 'io',
       fn: judge,
+      advisesApiCall: true,
     },
     { name: 'CPU loop (fib(30))', expected: 'cpu', fn: () => fib(30) },
     {
@@ -62,9 +68,12 @@ export const classifyScenario: Scenario = {
     const total = await timed(async () => {
       for (const task of samples(context.url)) {
         try {
-          const report = await classify(task.fn, { timeBudget, maxConcurrency: 8 })
+          const report = await classify(task.fn, { timeBudget, maxConcurrency: CLASSIFY_MAX_CONCURRENCY })
           reports.push({ task: task.name, expected: task.expected, report })
           const r = report.recommendation
+          if (task.advisesApiCall) {
+            context.advice.apiCall = { strategy: r.strategy, concurrency: r.concurrency }
+          }
           context.log(`  ${task.name}: ${report.kind} -> ${r.strategy} (concurrency ${r.concurrency})`)
           context.log(`    ${r.reasons[0] ?? ''}`)
         } catch (error) {

@@ -1,18 +1,21 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createLimiter, retry } from '@boundkit/limiter'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createLimiter } from '@boundkit/limiter'
 import type { JudgeRequestBody, JudgeResponseBody } from '@boundkit/server'
 import { openWriter } from '@boundkit/writer'
 import { errorRecord, postJson } from '../batch/http'
 import { createProgress } from '../progress'
 import { runChat } from './chat-run'
 import { conversations } from './conversations'
-import { type DemoContext, result, type Scenario, timed } from './scenario'
+import { runNaive } from './naive-client'
+import { type ClientRun, type DemoContext, result, type Scenario, timed } from './scenario'
+import { CLASSIFY_MAX_CONCURRENCY } from './scenario-classify'
+import { demoServerOptions } from './server-options'
 
 const RETRIES = 6
-const CONCURRENCY = 16
-/** Below the server's 100/s so 429s stay occasional; bursts still meet its bucket. */
-const RATE = { limit: 9, interval: 100 }
+/** The naive client's first backoff (ms), doubled after each failure. */
+const NAIVE_FIRST_DELAY = 100
 
 /** The judge's answers are a few hundred bytes: a MiB is plenty. */
 const MAX_RESPONSE_BYTES = 2 ** 20
@@ -25,32 +28,27 @@ async function judge(url: string, body: JudgeRequestBody, signal: AbortSignal): 
   return answer.body as JudgeResponseBody
 }
 
-/** One conversation at a time, each retried on its own (Retry-After honoured): the naive loop. */
-async function serial(context: DemoContext, items: JudgeRequestBody[]) {
-  const progress = createProgress({ label: '  serial ', total: items.length, stream: context.stream })
-  let ok = 0
-  let failed = 0
-  for (const item of items) {
-    try {
-      await retry(({ signal }) => judge(context.url, item, signal), { retries: RETRIES })
-      ok++
-    } catch {
-      failed++
-    }
-    progress.update(ok + failed, failed)
+/** Every conversation at once, each retried on its own, Retry-After ignored: the naive batch. */
+async function naive(context: DemoContext, items: JudgeRequestBody[]) {
+  const progress = createProgress({ label: '  naive  ', total: items.length, stream: context.stream })
+  try {
+    return await runNaive(items, (item) => judge(context.url, item, AbortSignal.timeout(30_000)), {
+      retries: RETRIES,
+      firstDelay: NAIVE_FIRST_DELAY,
+      onSettled: (ok, failed) => progress.update(ok + failed, failed),
+    })
+  } finally {
+    progress.stop()
   }
-  progress.stop()
-  return { ok, failed }
 }
 
-/** Through the limiter, into an ordered JSONL file: one line per conversation, in input order. */
-async function limited(context: DemoContext, items: JudgeRequestBody[], path: string) {
+/**
+ * Through the limiter, into an ordered JSONL file: one line per conversation, in input order. No
+ * `rate`: the limiter is not told the server's limit, the 429s' Retry-After is all it goes on.
+ */
+async function limited(context: DemoContext, items: JudgeRequestBody[], path: string, concurrency: number) {
   const progress = createProgress({ label: '  limiter', total: items.length, stream: context.stream })
-  const limiter = createLimiter({ concurrency: CONCURRENCY, rate: RATE, retry: { retries: RETRIES } })
-  let retried = 0
-  let cooldowns = 0
-  limiter.on('retry', () => retried++)
-  limiter.on('cooldown', () => cooldowns++)
+  const limiter = createLimiter({ concurrency, retry: { retries: RETRIES } })
   const writer = await openWriter(path, { ordered: true, lock: true })
   let ok = 0
   let failed = 0
@@ -81,53 +79,120 @@ async function limited(context: DemoContext, items: JudgeRequestBody[], path: st
       progress.update(ok + failed, failed)
     }
     await Promise.all(writes)
+    const stats = limiter.stats()
+    // Every attempt is a request: the first of each job that ended, and each retry.
+    return {
+      ok,
+      failed,
+      requests: stats.done + stats.failed + stats.retried,
+      rateLimited: stats.rateLimited,
+      retries: stats.retried,
+      cooldowns: stats.cooldowns,
+      cooldownMs: stats.cooldownMs,
+    }
   } finally {
     await writer.close()
     await limiter.close()
     progress.stop()
   }
-  return { ok, failed, retried, cooldowns }
 }
+
+/** The concurrency classify advised for the API call, and why the batch uses the figure it uses. */
+function batchConcurrency(context: DemoContext): { concurrency: number; why: string } {
+  const advice = context.advice.apiCall
+  if (advice === undefined) {
+    return {
+      concurrency: CLASSIFY_MAX_CONCURRENCY,
+      why: `classify did not run: ${CLASSIFY_MAX_CONCURRENCY}, the most its probe tries in this demo`,
+    }
+  }
+  if (advice.strategy !== 'limiter') {
+    return {
+      concurrency: CLASSIFY_MAX_CONCURRENCY,
+      why: `classify advised ${advice.strategy} for the API call, not a limiter: ${CLASSIFY_MAX_CONCURRENCY}, the most its probe tries`,
+    }
+  }
+  return { concurrency: advice.concurrency, why: 'as classify advised for the API call' }
+}
+
+/** The judge's token bucket refills in a second: each client starts with the full quota. */
+const refill = () => sleep(1000 * (demoServerOptions.judge.burst / demoServerOptions.judge.ratePerSecond))
+
+/** Thousands: `1,234`. */
+const count = (n: number) => n.toLocaleString('en-US')
 
 export const ioScenario: Scenario = {
   name: 'io',
   description:
-    'I/O batch: RAG conversations judged by /v1/judge (429s and faults on), serial vs @boundkit/limiter',
+    'I/O batch: RAG conversations judged by /v1/judge (a 50/s quota, faults on), naive Promise.all vs @boundkit/limiter',
   async run(context) {
-    const items = conversations(context.quick ? 100 : 500)
+    const items = conversations(context.quick ? 200 : 500)
     await writeFile(
       join(context.outDir, 'conversations.jsonl'),
       `${items.map((i) => JSON.stringify(i)).join('\n')}\n`,
     )
     const path = join(context.outDir, 'judged.jsonl')
     await writeFile(path, '')
-    context.log(`  ${items.length} conversations; faults and a 100/s rate limit are on`)
-    const base = await timed(() => serial(context, items))
-    const ours = await timed(() => limited(context, items, path))
+    const { ratePerSecond, faultRate } = demoServerOptions.judge
+    context.log(
+      `  ${items.length} conversations; the server allows ${ratePerSecond}/s (429 + Retry-After past it), ` +
+        `${faultRate * 100}% faults (500s, resets)`,
+    )
+    const { concurrency, why } = batchConcurrency(context)
+    context.log(
+      `  naive: all at once (Promise.all), each retried up to ${RETRIES} times after ${NAIVE_FIRST_DELAY} ms, doubling, Retry-After ignored`,
+    )
+    await refill()
+    const base = await timed(() => naive(context, items))
+    context.log(
+      `  limiter: concurrency ${concurrency} (${why}), no rate given: a 429's Retry-After pauses every call`,
+    )
+    await refill()
+    const ours = await timed(() => limited(context, items, path, concurrency))
     const accounted = ours.value.ok + ours.value.failed
+    const clients: ClientRun[] = [
+      {
+        client: 'naive: Promise.all, backoff, Retry-After ignored',
+        concurrency: null,
+        ms: base.ms,
+        ...base.value,
+        cooldowns: null,
+        cooldownMs: null,
+      },
+      {
+        client: `limiter: ${concurrency} in flight, Retry-After honoured`,
+        concurrency,
+        ms: ours.ms,
+        ...ours.value,
+      },
+    ]
     context.log(
       '  the same conversations as chat completions, by `boundkit llm` (rpm/tpm windows, headers, adaptive concurrency)',
     )
     const chat = await runChat(context, items.slice(0, context.quick ? 40 : 200))
+    const naiveRun = base.value
+    const saved = naiveRun.requests - ours.value.requests
     return [
       result({
         scenario: 'io',
         title: 'I/O batch (judge API)',
-        model: `limiter: ${CONCURRENCY} in flight, ${RATE.limit * 10}/s`,
+        model: `limiter: ${concurrency} in flight, Retry-After`,
         baselineMs: base.ms,
         boundkitMs: ours.ms,
         ok: ours.value.ok,
         failed: ours.value.failed,
         notes: [
           `io: ${accounted}/${items.length} conversations accounted for in judged.jsonl (input order); ` +
-            `${ours.value.retried} retries, ${ours.value.cooldowns} Retry-After cooldowns; ` +
-            `serial baseline: ${base.value.ok} ok, ${base.value.failed} failed`,
+            `the naive client made ${count(naiveRun.requests)} requests (${count(naiveRun.rateLimited)} answered 429) ` +
+            `and lost ${naiveRun.failed}; the limiter made ${count(ours.value.requests)} (${ours.value.rateLimited} 429s, ` +
+            `${ours.value.cooldowns} cooldowns): ${count(saved)} requests saved`,
           `llm: ${chat.ok} ok, ${chat.failed} failed chat completions in ${(chat.ms / 1000).toFixed(1)} s: ` +
             `${chat.tokensPerMinute} tokens/min against the limit of ${chat.limits.tpm}, ` +
             `${chat.requestsPerSecond} requests/s, ${chat.rateLimited} 429s, concurrency settled at ${chat.concurrency} ` +
             '(chat-results.jsonl, Batch API output format)',
         ],
         files: ['conversations.jsonl', 'judged.jsonl', 'chat-requests.jsonl', 'chat-results.jsonl'],
+        clients,
       }),
     ]
   },

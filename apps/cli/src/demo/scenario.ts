@@ -21,6 +21,36 @@ export interface ScenarioResult {
   notes: string[]
   /** Files this scenario wrote, relative to the output folder. */
   files: string[]
+  /** What each client of the same batch cost (the I/O scenario: the naive one, the limiter). */
+  clients?: ClientRun[]
+}
+
+/** One client's run of a batch of API calls: its time and what it cost the server. */
+export interface ClientRun {
+  /** How the client calls the API, e.g. `limiter: 8 in flight, Retry-After honoured`. */
+  client: string
+  /** Calls in flight at most (count); null when unbounded (`Promise.all`). */
+  concurrency: number | null
+  /** Wall time of the whole batch (ms). */
+  ms: number
+  /** Items that ended with an answer / that were lost after their retries (count). */
+  ok: number
+  failed: number
+  /** HTTP requests made, retries included (count). */
+  requests: number
+  /** Answers with status 429 (count). */
+  rateLimited: number
+  /** Retries made (count). */
+  retries: number
+  /** Retry-After cooldowns (pauses of every call) and the time spent in them (ms); null: the client has none. */
+  cooldowns: number | null
+  cooldownMs: number | null
+}
+
+/** What a scenario found that a later one uses (the demo runs them in order). */
+export interface DemoAdvice {
+  /** classify's advice for the API call (`POST /v1/judge`), which the I/O batch follows. */
+  apiCall?: { strategy: string; concurrency: number }
 }
 
 /** What every scenario gets. */
@@ -34,6 +64,8 @@ export interface DemoContext {
   stream: OutputStream
   /** Prints a line of narration on `stream`. */
   log(line: string): void
+  /** Filled in by the scenarios that advise (classify), read by those that follow it. */
+  advice: DemoAdvice
 }
 
 export interface Scenario {

@@ -1,5 +1,5 @@
 /**
- * The demo server's settings: a judge API with latency, a 100/s rate limit (429 + Retry-After) and
+ * The demo server's settings: a judge API with latency, a 50/s quota (429 + Retry-After) and
  * faults; images with an origin's latency.
  */
 export const demoServerOptions = {
@@ -16,11 +16,14 @@ export const demoServerOptions = {
     latencyDistribution: 'normal',
     latencyMs: 60,
     latencySpreadMs: 20,
-    ratePerSecond: 100,
-    burst: 10,
+    // A quota of 50 a second, below what 8 calls in flight ask (8 / 60 ms): the bucket holds one
+    // second's worth, so a client that waits out a 429's Retry-After (whole seconds, at least 1) finds
+    // the quota full again, and one that ignores it meets a 429 for every request past the quota.
+    ratePerSecond: 50,
+    burst: 50,
     faultRate: 0.05,
-    // 503s carry Retry-After, which pauses a whole limiter: the faults here are plain 500s and resets,
-    // and the 429s come from the rate limit.
+    // Plain 500s and resets: the only Retry-After the I/O scenario's clients meet is a 429's, so its
+    // cooldowns are the quota's alone (a 503's Retry-After follows a policy of its own).
     faultKinds: ['500', 'reset'],
   },
 } as const

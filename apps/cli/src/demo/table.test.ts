@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { paint } from '../terminal'
+import { result } from './scenario'
+import { clientsTable } from './table'
+
+const row = result({
+  scenario: 'io',
+  title: 'I/O batch',
+  model: 'limiter',
+  baselineMs: 13_000,
+  boundkitMs: 10_000,
+  ok: 500,
+  failed: 0,
+  notes: [],
+  files: [],
+  clients: [
+    {
+      client: 'naive',
+      concurrency: null,
+      ms: 13_000,
+      ok: 499,
+      failed: 1,
+      requests: 1714,
+      rateLimited: 1191,
+      retries: 1214,
+      cooldowns: null,
+      cooldownMs: null,
+    },
+    {
+      client: 'limiter',
+      concurrency: 8,
+      ms: 10_000,
+      ok: 500,
+      failed: 0,
+      requests: 532,
+      rateLimited: 7,
+      retries: 32,
+      cooldowns: 5,
+      cooldownMs: 5300,
+    },
+  ],
+})
+
+describe('clientsTable', () => {
+  it('shows each client: time, ok/lost, requests, 429s, retries, cooldowns and time cooling', () => {
+    const lines = clientsTable([row], paint(false)).split('\n')
+    expect(lines[0]).toMatch(/^client\s+time\s+ok\/lost\s+requests\s+429s\s+retries\s+cooldowns\s+cooling$/)
+    expect(lines[2]?.split(/\s{2,}/)).toEqual([
+      'naive',
+      '13.0 s',
+      '499/1',
+      '1,714',
+      '1,191',
+      '1,214',
+      '-',
+      '-',
+    ])
+    expect(lines[3]?.split(/\s{2,}/)).toEqual(['limiter', '10.0 s', '500/0', '532', '7', '32', '5', '5.3 s'])
+  })
+
+  it('is empty when no scenario has clients', () => {
+    expect(clientsTable([{ ...row, clients: undefined }], paint(false))).toBe('')
+  })
+})
