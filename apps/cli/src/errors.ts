@@ -1,7 +1,16 @@
-/** A mistake in how the command was called (bad option, missing file, malformed input): exit code 2. */
+/**
+ * A mistake in how the command was called (bad option, missing file, malformed input): exit code 2.
+ * `code` is `ERR_USAGE`, or a more precise one that the message then ends with.
+ */
 export class UsageError extends Error {
   override name = 'UsageError'
   readonly exitCode = 2
+  readonly code: string
+
+  constructor(message: string, code = 'ERR_USAGE') {
+    super(code === 'ERR_USAGE' ? message : `${message} (${code})`)
+    this.code = code
+  }
 }
 
 /** Exit codes of every command. */

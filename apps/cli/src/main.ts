@@ -6,6 +6,15 @@ import { createProgram } from './program'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
+// `boundkit --help | head -1`: the reader closed the pipe before everything was written. Stop
+// quietly, as a command killed by SIGPIPE would, instead of crashing with an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(Number(process.exitCode ?? EXIT.ok))
+  })
+}
+
 try {
   const setExitCode = (code: number) => {
     process.exitCode = code

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from './errors'
-import { parseBytes, parseDuration, parseHeader, parseInteger, parseJson, parseRate } from './parse-options'
+import {
+  parseBytes,
+  parseDuration,
+  parseHeader,
+  parseInteger,
+  parseJson,
+  parseRate,
+  parseResume,
+} from './parse-options'
 
 describe('parseRate', () => {
   it.each([
@@ -77,5 +85,27 @@ describe('parseInteger and parseDuration', () => {
   it('parses JSON arguments', () => {
     expect(parseJson('--arg', '{"a":1}')).toEqual({ a: 1 })
     expect(() => parseJson('--arg', '{a')).toThrow('Expected --arg to be JSON')
+  })
+})
+
+describe('parseResume', () => {
+  it('takes --retry-failed with --resume', () => {
+    expect(parseResume({ resume: true, retryFailed: true })).toEqual({ resume: true, retryFailed: true })
+    expect(parseResume({})).toEqual({ resume: false, retryFailed: false })
+  })
+
+  it('refuses --retry-failed without --resume with a coded usage error', () => {
+    const error = (() => {
+      try {
+        parseResume({ retryFailed: true })
+      } catch (thrown) {
+        return thrown
+      }
+    })()
+    expect(error).toBeInstanceOf(UsageError)
+    expect(error).toMatchObject({ code: 'ERR_RETRY_FAILED_WITHOUT_RESUME', exitCode: 2 })
+    expect((error as Error).message).toMatch(
+      /^--retry-failed goes with --resume.*\(ERR_RETRY_FAILED_WITHOUT_RESUME\)$/,
+    )
   })
 })

@@ -108,3 +108,19 @@ export function parseJson(name: string, text: string): unknown {
     throw new UsageError(`Expected ${name} to be JSON, got '${text}' (${(error as Error).message})`)
   }
 }
+
+/** `--resume` and `--retry-failed`, which goes only with it (`ERR_RETRY_FAILED_WITHOUT_RESUME`, exit 2). */
+export function parseResume(o: { resume?: boolean; retryFailed?: boolean }): {
+  resume: boolean
+  retryFailed: boolean
+} {
+  const resume = o.resume === true
+  const retryFailed = o.retryFailed === true
+  if (retryFailed && !resume) {
+    throw new UsageError(
+      '--retry-failed goes with --resume: it sends again the records whose line in the existing --out is a failure',
+      'ERR_RETRY_FAILED_WITHOUT_RESUME',
+    )
+  }
+  return { resume, retryFailed }
+}

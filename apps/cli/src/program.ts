@@ -84,8 +84,15 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       DEFAULT_MAX_RESPONSE_BYTES,
     )
     .option('--header <K: V>', 'add a request header (repeatable)', collect)
-    .option('--key <field>', "the record's id field (default: the record's line number in the input)")
+    .option(
+      '--key <field>',
+      "the record's id field, or a dotted path (metadata.conv_id) (default: the record's line number in the input)",
+    )
     .option('--resume', 'keep the output file and skip the records it already holds')
+    .option(
+      '--retry-failed',
+      'with --resume: send again the records whose line is a failure; the output ends with one line per record, the newest',
+    )
     .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
     .option('--json', 'print the final summary as JSON on stdout')
     .addHelpText(
@@ -93,8 +100,8 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       `${examples(
         'boundkit batch conversations.jsonl --url http://127.0.0.1:8080/v1/judge --out judged.jsonl --key id',
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --concurrency 16 \\',
-        "    --header 'Authorization: Bearer $TOKEN' --out out.jsonl --resume",
-      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests and retries, lets in-flight ones finish, flushes and exits 130 (a second Ctrl-C exits\nat once); re-run with --resume to continue.`,
+        '    --header "Authorization: Bearer $TOKEN" --out out.jsonl --resume --retry-failed',
+      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests and retries, lets in-flight ones finish, flushes and exits 130 (a second Ctrl-C exits\nat once); re-run with --resume to continue, --resume --retry-failed to also send failed records\nagain. The summary counts the requests made (retries included), 429s and Retry-After cooldowns.`,
     )
     .action(async (input: string, options) => {
       const { runBatch } = await import('./batch/run-batch')
@@ -127,7 +134,10 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       'plain records: fill {{field}} (dotted paths) into this chat prompt (with --model)',
     )
     .option('--model <name>', 'the model of the --template requests')
-    .option('--key <field>', "with --template: the record's custom_id field (default: its line number)")
+    .option(
+      '--key <field>',
+      "with --template: the record's custom_id field, or a dotted path (default: its line number)",
+    )
     .option(
       '--json-answer',
       "parse the first choice's content as JSON into the line's `answer` (ERR_ANSWER_NOT_JSON if not)",
@@ -151,6 +161,10 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     .option('--azure', "send the key as Azure's api-key header instead of Authorization: Bearer")
     .option('--header <K: V>', 'add a request header (repeatable)', collect)
     .option('--resume', 'keep the output file and skip the custom_ids it already holds')
+    .option(
+      '--retry-failed',
+      'with --resume: send again the requests whose line is a failure; the output ends with one line per custom_id, the newest',
+    )
     .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
     .option('--json', 'print the final summary as JSON on stdout')
     .addHelpText(
@@ -158,7 +172,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       examples(
         'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000 --price in=0.15,out=0.6',
         'boundkit llm conversations.jsonl --template judge.md --model gpt-4o-mini --key id --json-answer --out judged.jsonl',
-        'boundkit llm requests.jsonl --base-url http://127.0.0.1:8000/v1 --out results.jsonl --resume',
+        'boundkit llm requests.jsonl --base-url http://127.0.0.1:8000/v1 --out results.jsonl --resume --retry-failed',
       ),
     )
     .action(async (input: string, options) => {

@@ -33,8 +33,9 @@ async function server(answer: Parameters<typeof localServer>[0]): Promise<LocalS
   return started
 }
 
+// A 429: its Retry-After pauses every request (a lone 503's may delay only its own record).
 function busy(_request: unknown, response: ServerResponse): void {
-  response.writeHead(503, { 'retry-after': RETRY_AFTER, 'content-type': 'application/json' })
+  response.writeHead(429, { 'retry-after': RETRY_AFTER, 'content-type': 'application/json' })
   response.end('{"error":"busy"}')
 }
 
@@ -54,7 +55,7 @@ describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
     run.child.kill('SIGINT')
     const result = await run.done
     expect(result.code).toBe(130)
-    expect(result.stderr).toMatch(/To continue, run:\n {2}boundkit batch .* --resume/)
+    expect(result.stderr).toMatch(/To continue, run:\n {2}\S*node \S*main\.js batch .* --resume/)
     expect(await outputText()).toBe('')
     expect(api.bodies).toHaveLength(1)
 
@@ -95,7 +96,7 @@ describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
     run.child.kill('SIGINT')
     const result = await run.done
     expect(result.code).toBe(130)
-    expect(result.stderr).toMatch(/exiting now.*\n {2}boundkit batch .* --resume/)
+    expect(result.stderr).toMatch(/exiting now.*\n {2}\S*node \S*main\.js batch .* --resume/)
     expect(await outputText()).toBe('')
   })
 

@@ -1,8 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { boundkit } from './run-cli'
+import { boundkit, main } from './run-cli'
 
 let dir: string
 beforeAll(async () => {
@@ -34,6 +36,42 @@ describe('the built boundkit binary', () => {
     const result = await boundkit('--version')
     expect(result.code).toBe(0)
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  // Issue 19: the help's example put $TOKEN in single quotes, where a shell never expands it.
+  it("batch --help's header example lets the shell expand $TOKEN", async () => {
+    const result = await boundkit('batch', '--help')
+    expect(result.stdout).toContain('--header "Authorization: Bearer $TOKEN"')
+    expect(result.stdout).not.toMatch(/'[^'\n]*\$TOKEN[^'\n]*'/)
+    expect(result.stdout).toContain('--retry-failed')
+  })
+
+  // Issue 19: the package's bin, dist/main.js, is run as a program (shebang and mode), not through node.
+  it('dist/main.js is executable and runs directly', async () => {
+    expect((await readFile(main, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true)
+    expect((await stat(main)).mode & 0o111).toBe(0o111)
+    const { bin } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
+    expect(join(main, '..', '..', bin.boundkit)).toBe(main)
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(main, ['--version'], (error, out) => (error ? reject(error) : resolve(out))),
+    )
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  // Issue 19: `boundkit --help | head -1` died with an unhandled EPIPE when head closed the pipe.
+  it('exits quietly when the pipe it prints to is closed early', async () => {
+    for (const args of [['--help'], ['batch', '--help']]) {
+      const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      // The reading end closes before the child writes anything (head after its first line does the same).
+      child.stdout.destroy()
+      let stderr = ''
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk
+      })
+      const [code, signal] = await once(child, 'close')
+      expect(stderr).toBe('')
+      expect({ code, signal }).toEqual({ code: 0, signal: null })
+    }
   })
 })
 
@@ -70,6 +108,18 @@ describe('usage errors exit 2', () => {
     const url = await boundkit(...base, '--url', 'ftp://example.com')
     expect(url.code).toBe(2)
     expect(url.stderr).toContain('--url')
+  })
+
+  it('on --retry-failed without --resume, with its code, before anything is read or sent', async () => {
+    for (const command of [
+      ['batch', join(dir, 'missing.jsonl'), '--url', 'http://127.0.0.1:9/'],
+      ['llm', join(dir, 'missing.jsonl')],
+    ]) {
+      const result = await boundkit(...command, '--out', join(dir, 'rf.jsonl'), '--retry-failed')
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('--retry-failed goes with --resume')
+      expect(result.stderr).toContain('ERR_RETRY_FAILED_WITHOUT_RESUME')
+    }
   })
 
   it('on a missing required option', async () => {

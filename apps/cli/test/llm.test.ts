@@ -6,7 +6,7 @@ import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { localServer } from './local-server'
 import { lines, waitForLines } from './output-lines'
-import { boundkit, start } from './run-cli'
+import { boundkit, printedResume, start, startLine } from './run-cli'
 
 // `boundkit llm` end to end: the built binary against the demo server's POST /v1/chat/completions.
 const KEY_ENV = 'BOUNDKIT_LLM_TEST_KEY'
@@ -167,7 +167,7 @@ describe('boundkit llm against the demo server', () => {
     first.child.kill('SIGINT')
     const interrupted = await first.done
     expect(interrupted.code).toBe(130)
-    expect(interrupted.stderr).toMatch(/To continue, run:\n {2}boundkit llm .* --resume/)
+    expect(interrupted.stderr).toMatch(/To continue, run:\n {2}\S*node \S*main\.js llm .* --resume\n/)
     await expectNoKey(interrupted, out)
     const afterInt = (await lines(out)).length
     expect(afterInt).toBeLessThan(count)
@@ -177,7 +177,8 @@ describe('boundkit llm against the demo server', () => {
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('--resume')
 
-    const second = start(...args, '--resume')
+    // The printed command, run by a shell as it is.
+    const second = startLine(printedResume(interrupted.stderr))
     await waitForLines(out, afterInt + 6)
     second.child.kill('SIGKILL')
     expect((await second.done).signal).toBe('SIGKILL')

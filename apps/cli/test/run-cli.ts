@@ -30,7 +30,25 @@ export function boundkit(...args: string[]): Promise<Result> {
 
 /** Starts the built binary and hands back the child and a promise of its result. */
 export function start(...args: string[]): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(process.execPath, [main, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
+  return started(spawn(process.execPath, [main, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] }))
+}
+
+/** The command printed after "To continue, run:" (or "exiting now ... run:") on stderr. */
+export function printedResume(stderr: string): string {
+  const line = /run:\n {2}(.+)\n/.exec(stderr)?.[1]
+  if (line === undefined) throw new Error(`no command to continue with in:\n${stderr}`)
+  return line
+}
+
+/** Runs a command line as a user would paste it: through /bin/sh, from the folder the tests run in. */
+export function startLine(commandLine: string): { child: ChildProcess; done: Promise<Result> } {
+  // exec: the signals a test sends reach the command itself, not the shell.
+  return started(
+    spawn('/bin/sh', ['-c', `exec ${commandLine}`], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] }),
+  )
+}
+
+function started(child: ChildProcess): { child: ChildProcess; done: Promise<Result> } {
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (chunk) => {

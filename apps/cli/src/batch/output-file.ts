@@ -1,8 +1,9 @@
 import { stat, unlink } from 'node:fs/promises'
-import { openWriter, type Writer } from '@boundkit/writer'
+import { compactFile, openWriter, type Writer } from '@boundkit/writer'
 import { messageOf, UsageError } from '../errors'
-import { readLines } from '../jsonl-input'
-import { type KeySet, KeyTable, LineSet } from './key-sets'
+import { readJsonl, readLines } from '../jsonl-input'
+import { KeyTable, LineSet, type RecordKey } from './key-sets'
+import { PriorOutcomes } from './prior'
 import type { KeyRule } from './scan'
 
 /** What the output file checks need of a run's settings. */
@@ -53,17 +54,39 @@ export async function removeIfEmpty(path: string): Promise<void> {
 }
 
 /**
- * The keys the output already holds, read streaming once the writer holds the file (its lock taken,
- * a torn last line cut): line numbers as ranges, other keys exactly in a `KeyTable`.
+ * The outcomes the output already holds, read streaming once the writer holds the file (its lock
+ * taken, a torn last line cut): keys as line-number ranges or in a `KeyTable`, each key's newest
+ * line (its last) deciding whether it failed.
  */
-export async function readDone(settings: { out: string }, keys: KeyRule): Promise<KeySet> {
-  const done: KeySet = keys.lineNumbers ? new LineSet() : new KeyTable()
+export async function readPrior(
+  settings: { out: string; retryFailed: boolean },
+  keys: KeyRule,
+): Promise<PriorOutcomes> {
+  const prior = new PriorOutcomes(keys.lineNumbers ? new LineSet() : new KeyTable(), settings.retryFailed)
   for await (const { line, text } of readLines(settings.out)) {
     if (text === undefined || text === '') continue
-    const key = (JSON.parse(text) as Record<string, unknown> | null)?.[keys.field]
+    const parsed = JSON.parse(text) as Record<string, unknown> | null
+    const key = parsed?.[keys.field]
     const problem = keys.readBack(key)
     if (problem !== undefined) throw new UsageError(`${settings.out}:${line}: ${problem}`)
-    done.add(key as string | number)
+    prior.add(key as string | number, keys.failed(parsed as Record<string, unknown>))
   }
-  return done
+  return prior
+}
+
+/**
+ * Rewrites the output to one line per record, its newest, in input order (`compactFile`: a new file
+ * beside it, synced, renamed over it), once a run that sent records again has ended. Before that, a
+ * crash leaves the appended file, which the next run reads the same way (a key's last line wins).
+ */
+export async function compactOutput(settings: { input: string; out: string }, keys: KeyRule): Promise<void> {
+  async function* inputKeys(): AsyncGenerator<RecordKey> {
+    for await (const { record, line } of readJsonl(settings.input, { skipBad: true })) {
+      const result = keys.of(record, line)
+      if ('key' in result) yield result.key
+    }
+  }
+  await compactFile(settings.out, (line) => (line as Record<string, unknown> | null)?.[keys.field], {
+    order: inputKeys(),
+  })
 }

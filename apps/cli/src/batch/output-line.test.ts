@@ -1,29 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { errorRecord, HttpError } from './http'
 import { outputLine } from './output-line'
-import { resumeCommand } from './resume-command'
-
-describe('resumeCommand', () => {
-  it('repeats the command line with --resume, quoting what needs it', () => {
-    const argv = [
-      'node',
-      'main.js',
-      'batch',
-      'in file.jsonl',
-      '--url',
-      'http://x/y?a=1',
-      '--header',
-      "Auth: it's",
-    ]
-    expect(resumeCommand(argv)).toBe(
-      "boundkit batch 'in file.jsonl' --url 'http://x/y?a=1' --header 'Auth: it'\\''s' --resume",
-    )
-  })
-
-  it('does not add --resume twice', () => {
-    expect(resumeCommand(['node', 'main.js', 'batch', 'a', '--resume'])).toBe('boundkit batch a --resume')
-  })
-})
 
 describe('errorRecord', () => {
   it('keeps the status and body of an HTTP error behind a retries-exhausted error', () => {

@@ -1,10 +1,60 @@
-function quote(arg: string): string {
+import { accessSync, constants, realpathSync } from 'node:fs'
+import { delimiter, isAbsolute, join, relative } from 'node:path'
+
+/** `arg` as one word of a POSIX shell: as it is when only safe characters, else single-quoted. */
+export function shellQuote(arg: string): string {
   return /^[\w./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`
 }
 
-/** The command line to run again to continue: the same one, with --resume. */
-export function resumeCommand(argv: readonly string[]): string {
+/** The real path of the executable `name` found first on `PATH`, or undefined. */
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try {
+      const file = join(dir, name)
+      accessSync(file, constants.X_OK)
+      return realpathSync(file)
+    } catch {}
+  }
+  return undefined
+}
+
+const real = (path: string): string | undefined => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+/** Where the command runs: its node, folder and environment (tests replace them). */
+export interface Launch {
+  execPath: string
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+const here = (): Launch => ({ execPath: process.execPath, cwd: process.cwd(), env: process.env })
+
+/**
+ * The words that start this command again from the same folder: `boundkit` when that name on `PATH`
+ * is this very script (a linked `bin`), else `node <script>` (the script relative to the folder when
+ * it is inside it), with the node on `PATH` when it is this one, else this node's full path.
+ */
+export function invocation(argv: readonly string[], launch: Launch): string[] {
+  const script = argv[1]
+  if (script === undefined) return ['boundkit']
+  const self = real(script)
+  if (self !== undefined && onPath('boundkit', launch.env) === self) return ['boundkit']
+  const node = onPath('node', launch.env) === real(launch.execPath) ? 'node' : launch.execPath
+  const fromHere = relative(launch.cwd, script)
+  const path = fromHere !== '' && !fromHere.startsWith('..') && !isAbsolute(fromHere) ? fromHere : script
+  return [node, path]
+}
+
+/** The command line to run again to continue: the same one, with --resume, quoted for a POSIX shell. */
+export function resumeCommand(argv: readonly string[], launch: Launch = here()): string {
   const args = argv.slice(2)
   if (!args.includes('--resume')) args.push('--resume')
-  return ['boundkit', ...args].map(quote).join(' ')
+  return [...invocation(argv, launch), ...args].map(shellQuote).join(' ')
 }

@@ -12,11 +12,19 @@ import { checkInputFile, readJsonl } from '../jsonl-input'
 import { createProgress } from '../progress'
 import { colorEnabled, type OutputStream, paint } from '../terminal'
 import { InOrder } from './in-order'
-import type { KeySet, RecordKey } from './key-sets'
-import { checkOutput, type OutputSettings, openOutput, readDone, removeIfEmpty } from './output-file'
+import type { RecordKey } from './key-sets'
+import {
+  checkOutput,
+  compactOutput,
+  type OutputSettings,
+  openOutput,
+  readPrior,
+  removeIfEmpty,
+} from './output-file'
+import type { PriorOutcomes } from './prior'
 import { resumeCommand } from './resume-command'
 import { type InputScan, type KeyRule, scanInput } from './scan'
-import type { BatchSummary } from './summary'
+import { type BatchSummary, type RequestCounts, requestCounts } from './summary'
 
 /** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
 export interface RunIo {
@@ -52,6 +60,8 @@ export interface Pending {
 
 /** What the runner needs of a command's settings. */
 export interface RunSettings extends OutputSettings {
+  /** With `resume`: send again the records whose newest line is a failure. */
+  retryFailed: boolean
   skipBad: boolean
   json: boolean
 }
@@ -88,6 +98,8 @@ export interface RunResult {
   scan: InputScan
   /** The limiter's counters at the end of the run, before it closed. */
   stats: LimiterStats
+  /** The requests the run made (also in `summary`). */
+  counts: RequestCounts
   exitCode: number
 }
 
@@ -103,18 +115,18 @@ class InterruptedError extends Error {
 async function prepare(
   job: RunJob<unknown>,
   stderr: OutputStream,
-): Promise<{ writer: Writer; done: KeySet; scan: InputScan }> {
+): Promise<{ writer: Writer; prior: PriorOutcomes; scan: InputScan }> {
   const { settings } = job
   await checkInputFile(settings.input)
   const existed = await checkOutput(settings)
   const style = paint(colorEnabled(stderr))
   const writer = await openOutput(settings)
   try {
-    const done = await readDone(settings, job.keys)
-    const scan = await scanInput(settings, job.keys, done, (bad) =>
+    const prior = await readPrior(settings, job.keys)
+    const scan = await scanInput(settings, job.keys, prior, (bad) =>
       stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
     )
-    return { writer, done, scan }
+    return { writer, prior, scan }
   } catch (error) {
     await writer.close().catch(() => {})
     if (!existed) await removeIfEmpty(settings.out)
@@ -130,7 +142,7 @@ async function prepare(
 export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<RunResult> {
   const { settings, keys } = job
   const input = settings.input
-  const { writer, done, scan } = await prepare(job as RunJob<unknown>, io.stderr)
+  const { writer, prior, scan } = await prepare(job as RunJob<unknown>, io.stderr)
   const style = paint(colorEnabled(io.stderr))
   const todo = scan.records - scan.alreadyDone
   const resume = resumeCommand(io.argv)
@@ -166,7 +178,7 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     stream: io.stderr,
     ...(job.progressDetail ? { detail: job.progressDetail } : {}),
   })
-  const counts = { ok: 0, failed: 0, written: 0 }
+  const counts = { ok: 0, failed: 0, written: 0, requests: 0 }
   const writes = new Set<Promise<void>>()
   let writeError: unknown
   const firstStart = new Map<number, number>()
@@ -200,7 +212,7 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     })) {
       if (stopping) return
       const recordKey = (keys.of(record, line) as { key: RecordKey }).key
-      if (done.has(recordKey)) continue
+      if (!prior.sends(recordKey)) continue
       const item = { pos: pos++, index, line, key: recordKey, text, record }
       items.set(item.pos, item)
       yield item
@@ -210,6 +222,7 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   const request = async (item: Pending, context: ItemContext): Promise<A> => {
     if (stopping) throw new InterruptedError('Not started: the batch was interrupted')
     if (!firstStart.has(item.pos)) firstStart.set(item.pos, performance.now())
+    counts.requests++
     // The attempt's own signal only: on Node 20, AbortSignal.any() with a signal that lives as long as
     // the run keeps every request's signal alive (measured: +0.8 KB of memory a request). A second
     // Ctrl-C exits the process, which ends the requests in flight anyway.
@@ -260,20 +273,29 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   if (writeError !== undefined) throw writeError
 
   const interrupted = stopping
+  // A record sent again got a second line: once the run is complete, one line per record again.
+  // Interrupted, the file stays appended; the next run reads it the same way and compacts it.
+  if (!interrupted && (prior.duplicates || (scan.resend > 0 && counts.written > 0))) {
+    await compactOutput(settings, keys)
+  }
+  const requests = requestCounts(counts.requests, stats)
   const summary: BatchSummary = {
     input,
     out: settings.out,
     records: scan.records,
     badLines: scan.badLines,
     alreadyDone: scan.alreadyDone,
+    alreadyFailed: scan.alreadyFailed,
+    resent: scan.resend,
     written: counts.written,
     ok: counts.ok,
     failed: counts.failed,
     notWritten: todo - counts.written,
     interrupted,
     ms: Math.round(performance.now() - started),
+    ...requests,
     ...(interrupted ? { resume } : {}),
   }
   const exitCode = interrupted ? EXIT.interrupted : counts.failed > 0 ? EXIT.someFailed : EXIT.ok
-  return { summary, scan, stats, exitCode }
+  return { summary, scan, stats, counts: requests, exitCode }
 }

@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeySet, LineSet } from './key-sets'
+import { PriorOutcomes } from './prior'
 import { batchKeys, scanInput } from './scan'
 import { parseBatchOptions } from './settings'
 
@@ -60,8 +61,8 @@ async function growthPerRecord(key: string | undefined): Promise<number> {
     maxResponseBytes: '1MiB',
     key,
   })
-  const scan = await scanInput(settings, batchKeys(key), probe, () => {})
-  expect(scan).toEqual({ records: RECORDS, badLines: 0, alreadyDone: 0 })
+  const scan = await scanInput(settings, batchKeys(key), new PriorOutcomes(probe, false), () => {})
+  expect(scan).toEqual({ records: RECORDS, badLines: 0, alreadyDone: 0, alreadyFailed: 0, resend: 0 })
   const first = samples[0] as number
   return (Math.max(...samples) - first) / (seen - 100_000)
 }

@@ -1,5 +1,7 @@
 import { type BadLine, readJsonl } from '../jsonl-input'
-import { type KeySet, KeyTable, type RecordKey } from './key-sets'
+import { valueAt } from './field-path'
+import { KeyTable, type RecordKey } from './key-sets'
+import type { PriorOutcomes } from './prior'
 
 /** A record's key, or why the record cannot be sent. */
 export type KeyResult = { key: RecordKey } | { reason: string }
@@ -20,8 +22,9 @@ function keyProblem(value: unknown, field: string): string | undefined {
 }
 
 /**
- * How a batch keys its records: by their `--key` field, or by their line number in the input, which
- * stays the same when an earlier line is fixed or skipped.
+ * How a batch keys its records: by their `--key` field (a dotted path reaches into nested objects:
+ * `metadata.conv_id`), or by their line number in the input, which stays the same when an earlier
+ * line is fixed or skipped.
  */
 export function keyOf(field: string | undefined): (record: unknown, line: number) => KeyResult {
   if (field === undefined) return (_record, line) => ({ key: line })
@@ -29,7 +32,7 @@ export function keyOf(field: string | undefined): (record: unknown, line: number
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       return { reason: `expected a JSON object with a "${field}" field (--key)` }
     }
-    const value = (record as Record<string, unknown>)[field]
+    const value = valueAt(record, field)
     const reason = keyProblem(value, field)
     return reason === undefined ? { key: value as RecordKey } : { reason }
   }
@@ -47,6 +50,8 @@ export interface KeyRule {
   duplicate(key: RecordKey): string
   /** Why a key read back from the output file does not fit, or undefined. */
   readBack(key: unknown): string | undefined
+  /** Whether a line read back from the output file records a failure. */
+  failed(line: Record<string, unknown>): boolean
 }
 
 /** `boundkit batch`'s keys: the `--key` field, or the line number, in the output line's `key`. */
@@ -64,6 +69,7 @@ export function batchKeys(field: string | undefined): KeyRule {
       if (fits) return undefined
       return `key ${JSON.stringify(key)} is not a ${field === undefined ? 'line number: was it written with --key? Resume with the same --key' : `--key ${field} value`}`
     },
+    failed: (line) => line.error !== undefined,
   }
 }
 
@@ -72,8 +78,12 @@ export interface InputScan {
   records: number
   /** Malformed lines skipped (`--skip-bad`). */
   badLines: number
-  /** Records whose key the output already holds. */
+  /** Records the output already holds and this run skips. */
   alreadyDone: number
+  /** Of `alreadyDone`, those whose newest line is a failure (`--retry-failed` would send them again). */
+  alreadyFailed: number
+  /** Records whose newest line is a failure, sent again (`--retry-failed`). */
+  resend: number
 }
 
 /**
@@ -85,7 +95,7 @@ export interface InputScan {
 export async function scanInput(
   settings: { input: string; skipBad: boolean },
   keys: KeyRule,
-  done: KeySet,
+  prior: PriorOutcomes,
   onBad: (bad: BadLine) => void,
 ): Promise<InputScan> {
   const key = keys.of
@@ -96,7 +106,7 @@ export async function scanInput(
     if (seen?.add(result.key) === false) return keys.duplicate(result.key)
     return undefined
   }
-  const scan: InputScan = { records: 0, badLines: 0, alreadyDone: 0 }
+  const scan: InputScan = { records: 0, badLines: 0, alreadyDone: 0, alreadyFailed: 0, resend: 0 }
   for await (const { record, line } of readJsonl(settings.input, {
     skipBad: settings.skipBad,
     check,
@@ -106,7 +116,10 @@ export async function scanInput(
     },
   })) {
     scan.records++
-    if (done.has((key(record, line) as { key: RecordKey }).key)) scan.alreadyDone++
+    const state = prior.state((key(record, line) as { key: RecordKey }).key)
+    if (state === 'retry') scan.resend++
+    else if (state !== 'todo') scan.alreadyDone++
+    if (state === 'failed') scan.alreadyFailed++
   }
   return scan
 }

@@ -6,6 +6,7 @@ import {
   parseHttpUrl,
   parseInteger,
   parseRate,
+  parseResume,
 } from '../parse-options'
 
 /** The options commander hands to `batch`, as typed on the command line. */
@@ -20,6 +21,7 @@ export interface BatchCliOptions {
   header?: string[]
   key?: string
   resume?: boolean
+  retryFailed?: boolean
   skipBad?: boolean
   json?: boolean
 }
@@ -40,6 +42,8 @@ export interface BatchSettings {
   /** The `--key` field; without it a record's key is its line number. */
   key: string | undefined
   resume: boolean
+  /** With `resume`: send again the records whose newest line in the output is a failure. */
+  retryFailed: boolean
   skipBad: boolean
   json: boolean
 }
@@ -69,7 +73,7 @@ export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSetti
     ),
     headers: Object.fromEntries((o.header ?? []).map(parseHeader)),
     key: o.key,
-    resume: o.resume === true,
+    ...parseResume(o),
     skipBad: o.skipBad === true,
     json: o.json === true,
   }

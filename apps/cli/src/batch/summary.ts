@@ -1,13 +1,44 @@
+import type { LimiterStats } from '@boundkit/limiter'
 import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
 import type { InputScan } from './scan'
 
+/** What the run asked of the server: every attempt is one request. */
+export interface RequestCounts {
+  /** HTTP requests sent: first attempts and retries (count). */
+  requests: number
+  /** Retries scheduled after a failed attempt (count). */
+  retries: number
+  /** Answers with HTTP status 429 (count). */
+  rateLimited: number
+  /** Retry-After cooldowns of the whole run: every request held back meanwhile (count). */
+  cooldowns: number
+  /** Time spent cooling down (ms). */
+  cooldownMs: number
+}
+
+/** The request counts of a run from the requests it sent and its limiter's stats. */
+export function requestCounts(requests: number, stats: LimiterStats): RequestCounts {
+  return {
+    requests,
+    retries: stats.retried,
+    rateLimited: stats.rateLimited,
+    cooldowns: stats.cooldowns,
+    cooldownMs: Math.round(stats.cooldownMs),
+  }
+}
+
 /** What `--json` prints at the end (with `resume`, the command to continue, when interrupted). */
-export interface BatchSummary {
+export interface BatchSummary extends RequestCounts {
   input: string
   out: string
   records: number
   badLines: number
+  /** Records the output already held and this run skipped (count). */
   alreadyDone: number
+  /** Of `alreadyDone`, those whose newest line is a failure: `--retry-failed` sends them again (count). */
+  alreadyFailed: number
+  /** Records whose newest line was a failure, sent again by `--retry-failed` (count). */
+  resent: number
   written: number
   ok: number
   failed: number
@@ -17,9 +48,18 @@ export interface BatchSummary {
   resume?: string
 }
 
+/** `3284 requests for 2000 records (1284 retries); 429s: 12; cooldowns: 3 (4.2 s)`. */
+export function requestsLine(summary: BatchSummary): string {
+  const records = summary.ok + summary.failed
+  return (
+    `${summary.requests} requests for ${records} record${records === 1 ? '' : 's'} (${summary.retries} retries); ` +
+    `429s: ${summary.rateLimited}; cooldowns: ${summary.cooldowns} (${formatMs(summary.cooldownMs)})`
+  )
+}
+
 /**
- * The end of a run: its summary on stdout (one line, or JSON), its `details` lines (not with
- * `--json`: they are in the JSON) and what is left to do on stderr.
+ * The end of a run: its summary on stdout (one line, or JSON), the requests it made and its
+ * `details` lines (not with `--json`: they are in the JSON) and what is left to do on stderr.
  */
 export function printSummary(
   settings: { json: boolean; out: string },
@@ -35,11 +75,15 @@ export function printSummary(
       out.green(`${summary.ok} ok`),
       summary.failed > 0 ? out.red(`${summary.failed} failed`) : '0 failed',
     ]
-    if (scan.alreadyDone > 0) parts.push(`${scan.alreadyDone} already done`)
+    if (scan.alreadyDone > 0) {
+      const failed = scan.alreadyFailed > 0 ? ` (${scan.alreadyFailed} of them failed)` : ''
+      parts.push(`${scan.alreadyDone} already done${failed}`)
+    }
+    if (scan.resend > 0) parts.push(`${scan.resend} failed before and sent again`)
     if (scan.badLines > 0) parts.push(`${scan.badLines} bad lines skipped`)
     io.stdout.write(`${parts.join(', ')} in ${formatMs(summary.ms)}; results in ${settings.out}\n`)
+    for (const line of [requestsLine(summary), ...details]) io.stderr.write(`${line}\n`)
   }
-  if (!settings.json) for (const line of details) io.stderr.write(`${line}\n`)
   const style = paint(colorEnabled(io.stderr))
   const todo = scan.records - scan.alreadyDone
   if (summary.interrupted) {
@@ -48,7 +92,12 @@ export function printSummary(
     )
   } else if (summary.failed > 0) {
     io.stderr.write(
-      `${style.red(`${summary.failed} of ${todo} records failed`)} (see "error" in ${settings.out})\n`,
+      `${style.red(`${summary.failed} of ${todo} records failed`)} (see "error" in ${settings.out}); add --resume --retry-failed to send them again\n`,
+    )
+  }
+  if (scan.alreadyFailed > 0) {
+    io.stderr.write(
+      `${style.yellow(`${scan.alreadyFailed} of the ${scan.alreadyDone} records already done had failed`)} (their newest line in ${settings.out} is an error): add --retry-failed to send them again\n`,
     )
   }
 }

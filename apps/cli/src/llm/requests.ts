@@ -1,7 +1,8 @@
 import { estimateTokens } from '@boundkit/limiter'
+import { valueAt } from '../batch/field-path'
 import type { KeyResult, KeyRule } from '../batch/scan'
 import type { LlmSettings } from './settings'
-import { fillTemplate, valueAt } from './template'
+import { fillTemplate } from './template'
 
 /** One request to send: where, and the JSON body. */
 export interface LlmRequest {
@@ -87,6 +88,7 @@ export function llmKeys(
       typeof key === 'string'
         ? undefined
         : `custom_id ${JSON.stringify(key)} is not a string: is it a boundkit llm output?`,
+    failed: (line) => line.error !== null && line.error !== undefined,
   }
 }
 

@@ -42,7 +42,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
   const build = (item: Pending) => requestOf(item.record, item.line) as LlmRequest
   const tokens: Usage = { prompt: 0, completion: 0, total: 0 }
   const started = performance.now()
-  const { summary, scan, stats, exitCode } = await runJob<HttpAnswer>(
+  const { summary, scan, stats, counts, exitCode } = await runJob<HttpAnswer>(
     {
       label: 'llm',
       settings,
@@ -80,7 +80,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
     io,
   )
   const ms = performance.now() - started
-  const fields = llmSummary(settings, tokens, summary.ok + summary.failed, ms, stats)
+  const fields = llmSummary(settings, tokens, counts, summary.ok + summary.failed, ms, stats)
   printSummary(settings, scan, { ...summary, ...fields }, io, llmDetails(fields, ms))
   return exitCode
 }

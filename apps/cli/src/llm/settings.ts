@@ -1,5 +1,12 @@
 import { UsageError } from '../errors'
-import { parseBytes, parseDuration, parseHeader, parseHttpUrl, parseInteger } from '../parse-options'
+import {
+  parseBytes,
+  parseDuration,
+  parseHeader,
+  parseHttpUrl,
+  parseInteger,
+  parseResume,
+} from '../parse-options'
 
 /** The options commander hands to `llm`, as typed on the command line. */
 export interface LlmCliOptions {
@@ -20,6 +27,7 @@ export interface LlmCliOptions {
   header?: string[]
   azure?: boolean
   resume?: boolean
+  retryFailed?: boolean
   skipBad?: boolean
   json?: boolean
 }
@@ -51,6 +59,8 @@ export interface LlmSettings {
   /** Every request's headers, the API key's included: never printed. */
   headers: Record<string, string>
   resume: boolean
+  /** With `resume`: send again the requests whose newest line in the output is a failure. */
+  retryFailed: boolean
   skipBad: boolean
   json: boolean
 }
@@ -139,7 +149,7 @@ export function parseLlmOptions(input: string, o: LlmCliOptions, env = process.e
     timeout: parseDuration('--timeout', o.timeout),
     maxResponseBytes: parseBytes('--max-response-bytes', o.maxResponseBytes, 1, 256 * 2 ** 20),
     headers: { ...authHeaders(o, env), ...Object.fromEntries((o.header ?? []).map(parseHeader)) },
-    resume: o.resume === true,
+    ...parseResume(o),
     skipBad: o.skipBad === true,
     json: o.json === true,
   }

@@ -1,15 +1,11 @@
 import type { LimiterStats } from '@boundkit/limiter'
+import type { RequestCounts } from '../batch/summary'
 import { formatMs } from '../terminal'
 import type { Usage } from './output-line'
 import type { LlmSettings } from './settings'
 
-/** What `boundkit llm --json` adds to the batch summary. */
-export interface LlmSummaryFields {
-  /** 429 answers seen (count). */
-  rateLimited: number
-  /** Retry-After cooldowns of the whole run (count) and their total time (ms). */
-  cooldowns: number
-  cooldownMs: number
+/** What `boundkit llm --json` prints beside the batch summary: its request counts, and these. */
+export interface LlmSummaryFields extends RequestCounts {
   /** Tokens of the answers written (from their `usage`). */
   tokens: { prompt: number; completion: number; total: number }
   /** USD, with `--price`; null without. */
@@ -27,21 +23,20 @@ export interface LlmSummaryFields {
 export function llmSummary(
   settings: LlmSettings,
   tokens: Usage,
-  requests: number,
+  counts: RequestCounts,
+  answered: number,
   ms: number,
   stats: LimiterStats,
 ): LlmSummaryFields {
   const price = settings.price
   return {
-    rateLimited: stats.rateLimited,
-    cooldowns: stats.cooldowns,
-    cooldownMs: Math.round(stats.cooldownMs),
+    ...counts,
     tokens: { ...tokens },
     costUsd:
       price === undefined
         ? null
         : Math.round((tokens.prompt * price.input + tokens.completion * price.output) * 1e2) / 1e8,
-    requestsPerSecond: ms > 0 ? Math.round((requests * 1e5) / ms) / 100 : 0,
+    requestsPerSecond: ms > 0 ? Math.round((answered * 1e5) / ms) / 100 : 0,
     tokensPerMinute: ms > 0 ? Math.round((tokens.total * 60_000) / ms) : 0,
     limits: { rpm: settings.rpm ?? null, tpm: settings.tpm ?? null },
     concurrency: stats.concurrency,
@@ -55,7 +50,6 @@ const of = (limit: number | null, scale = 1) =>
 export function llmDetails(s: LlmSummaryFields, ms: number): string[] {
   const { prompt, completion, total } = s.tokens
   const lines = [
-    `429s: ${s.rateLimited}, cooldowns: ${s.cooldowns} (${formatMs(s.cooldownMs)})`,
     `tokens: ${prompt} prompt + ${completion} completion = ${total}${s.costUsd === null ? '' : `, cost $${s.costUsd.toFixed(4)}`}`,
     `wall ${formatMs(ms)}: ${s.requestsPerSecond} requests/s${of(s.limits.rpm, 1 / 60)}, ${s.tokensPerMinute} tokens/min${of(s.limits.tpm)}; concurrency settled at ${s.concurrency}`,
   ]

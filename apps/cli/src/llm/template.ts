@@ -1,15 +1,7 @@
+import { valueAt } from '../batch/field-path'
+
 /** `{{ field }}` or `{{ a.b.c }}` in a template. */
 const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g
-
-/** The value at a dotted path (`a.b.0.c`) of a record, or undefined. */
-export function valueAt(record: unknown, path: string): unknown {
-  let value = record
-  for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined
-    value = (value as Record<string, unknown>)[part]
-  }
-  return value
-}
 
 function text(value: unknown): string {
   if (Array.isArray(value)) return value.map(text).join('\n')
