@@ -84,3 +84,22 @@ describe('errors survive JSON', () => {
     expect(httpStatusOf({ status: '503' })).toBeUndefined()
   })
 })
+
+describe('BoundkitError.toJSON keeps a subclass own fields', () => {
+  class LineError extends BoundkitError<'ERR_CORRUPT_LINE'> {
+    override name = 'LineError'
+    readonly line: number
+    constructor(line: number, cause?: unknown) {
+      super('ERR_CORRUPT_LINE', `Line ${line} is not JSON`, { cause })
+      this.line = line
+    }
+  }
+
+  it('as JSON.stringify wrote them before, between the message and the cause', () => {
+    const error = new LineError(7, new SyntaxError('Unexpected token'))
+    expect(JSON.stringify(error)).toBe(
+      '{"name":"LineError","code":"ERR_CORRUPT_LINE","message":"Line 7 is not JSON","line":7,' +
+        '"cause":[{"name":"SyntaxError","message":"Unexpected token"}]}',
+    )
+  })
+})

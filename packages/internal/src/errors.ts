@@ -15,11 +15,15 @@ export class BoundkitError<Code extends string = string> extends Error {
   }
 
   /**
-   * What `JSON.stringify` writes: `{ name, code, message, status?, cause?: [{ name, code?, message,
-   * status?, errno?, syscall? }, ...] }` (see `ErrorJSON`), so an outcome written to a file keeps
-   * what went wrong. A subclass adds its own fields (the limiter's `attempts`).
+   * What `JSON.stringify` writes: `{ name, code, message, status?, ...its own fields, cause?: [{ name,
+   * code?, message, status?, errno?, syscall? }, ...] }` (see `ErrorJSON`), so an outcome written to a
+   * file keeps what went wrong. Its own fields are a subclass's (the limiter's `attempts`, the
+   * writer's `line`, classify's `command`), as `JSON.stringify` wrote them before.
    */
-  toJSON(): ErrorJSON {
-    return errorToJSON(this)
+  toJSON(): ErrorJSON & { [field: string]: unknown } {
+    const { cause, ...json } = errorToJSON(this)
+    const own: { [field: string]: unknown } = {}
+    for (const [field, value] of Object.entries(this)) if (!(field in json)) own[field] = value
+    return { ...json, ...own, ...(cause && { cause }) }
   }
 }

@@ -1,4 +1,4 @@
-import { BoundkitError, describeValue, type ErrorJSON, type Fail, optionFailure } from '@boundkit/internal'
+import { BoundkitError, describeValue, type Fail, optionFailure } from '@boundkit/internal'
 
 /** The codes a `LimiterError` carries; the package README explains each. */
 export type LimiterErrorCode =
@@ -21,16 +21,6 @@ export class LimiterError extends BoundkitError<LimiterErrorCode> {
   constructor(code: LimiterErrorCode, message: string, options?: { cause?: unknown; attempts?: number }) {
     super(code, message, options)
     if (options?.attempts !== undefined) this.attempts = options.attempts
-  }
-
-  /** `{ name, code, message, status?, attempts?, cause?: [...] }`: what `JSON.stringify` writes (see `ErrorJSON`). */
-  override toJSON(): ErrorJSON & { attempts?: number } {
-    const { cause, ...json } = super.toJSON()
-    return {
-      ...json,
-      ...(this.attempts !== undefined && { attempts: this.attempts }),
-      ...(cause && { cause }),
-    }
   }
 }
 
