@@ -1,48 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import pLimit from 'p-limit'
 import PQueue from 'p-queue'
 import { benchmark } from '../../../bench/harness.ts'
 import { createLimiter } from '../src/index.ts'
+import { type LatencyServer, startLatencyServer } from './latency-client.ts'
 
 const requests = 2000
 const concurrency = 100
 const latency = 50
-let child: ChildProcess | undefined
-let base = ''
-
-async function startServer() {
-  child = spawn(process.execPath, [fileURLToPath(new URL('./latency-server.mjs', import.meta.url))], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer]
-  base = `http://127.0.0.1:${JSON.parse(line.toString()).port}`
-}
-
-async function stopServer() {
-  child?.stdin?.end()
-  child?.kill()
-}
+let server: LatencyServer
 
 async function get(signal?: AbortSignal): Promise<string> {
-  const response = await fetch(`${base}/?delay=${latency}`, { signal })
+  const response = await fetch(`${server.base}/?delay=${latency}`, { signal })
   return response.text()
-}
-
-async function serverStats(): Promise<{ peak: number; inFlight: number }> {
-  return JSON.parse(await (await fetch(`${base}/stats`)).text())
 }
 
 /** The metrics every case reports: wall time over the ideal, and the server's peak concurrency. */
 async function timed(n: number, body: () => Promise<unknown>) {
   // Requests a previous case aborted may still be held by the server: let them drain first.
-  while ((await serverStats()).inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  await server.drained()
   const start = performance.now()
   await body()
   const ms = performance.now() - start
   const ideal = (n / concurrency) * latency
-  return { items: n, metrics: { 'x ideal': ms / ideal, 'server peak': (await serverStats()).peak } }
+  return { items: n, metrics: { 'x ideal': ms / ideal, 'server peak': (await server.stats()).peak } }
 }
 
 async function* numbers(limit: number) {
@@ -60,8 +40,10 @@ export default benchmark({
   baseline: 'p-queue',
   runs: 5,
   quickRuns: 1,
-  setup: startServer,
-  teardown: stopServer,
+  setup: async () => {
+    server = await startLatencyServer()
+  },
+  teardown: () => server?.stop(),
   cases: {
     'no limiter: 100 loops': () =>
       timed(requests, async () => {

@@ -37,4 +37,14 @@ const tooHigh = await tokens.run(() => 1, { cost: { tokens: 101 } }).catch((e) =
 if (tooHigh.code !== 'ERR_COST_TOO_HIGH') throw new Error(`expected ERR_COST_TOO_HIGH, got ${tooHigh.code}`)
 if (estimateTokens('abcdefgh', { tokenizer: false }) !== 2 || !(estimateTokens('hello world') > 0))
   throw new Error('estimateTokens')
+// Issue 19: outcomes carry the item's key; errors survive JSON (code, message, status, cause).
+const keyed = await limiter.map([{ id: 'a' }], (row) => row.id, {
+  settle: true,
+  key: (row) => `id-${row.id}`,
+})
+if (keyed[0].key !== 'id-a') throw new Error(`key gave ${keyed[0].key}`)
+const written = JSON.parse(JSON.stringify({ error: tooLong }))
+if (written.error.code !== 'ERR_RETRY_AFTER_TOO_LONG' || written.error.status !== 429)
+  throw new Error(`JSON of an error gave ${JSON.stringify(written)}`)
+if (written.error.cause?.[0]?.message !== 'quota') throw new Error('JSON lost the cause')
 console.log('limiter smoke ok')
