@@ -30,7 +30,10 @@ export interface PipelineFetchStage<I, F> {
   rate?: LimiterOptions['rate']
   /** Retry policy (@boundkit/limiter's `retry`), or `false` for none. @default the limiter's */
   retry?: LimiterOptions['retry']
-  /** How a 429/503 with `Retry-After` pauses the whole fetch stage (@boundkit/limiter's `cooldown`). */
+  /**
+   * How a `Retry-After` pauses the fetch stage (@boundkit/limiter's `cooldown`): a 429 pauses every
+   * fetch, a 503 delays only its item unless `cooldown.after` of them come in a row.
+   */
   cooldown?: LimiterOptions['cooldown']
   /** Timeout of one attempt in ms: `>= 1`, or `Infinity` for none. @default Infinity */
   timeout?: number
