@@ -40,13 +40,19 @@ describe('boundkit demo --quick', () => {
     expect(judged.map((line) => line.index)).toEqual(judged.map((_, i) => i))
     const io = summary.scenarios.find((s: { scenario: string }) => s.scenario === 'io')
     expect(judged.length).toBe(io.ok)
-    // The same batch, naive and through the limiter. The naive client (all at once, Retry-After ignored)
-    // overran the server's quota: a 429 storm, and each request an item's first attempt or a retry.
-    const [naive, limiter] = io.clients
-    expect(naive.concurrency).toBeNull()
-    expect(naive.rateLimited).toBeGreaterThan(0)
-    expect(naive.requests).toBe(naive.ok + naive.failed + naive.retries)
-    expect(naive.retries).toBeGreaterThanOrEqual(naive.rateLimited)
+    // The same batch three ways. The naive client all at once (Promise.all, Retry-After ignored) overran
+    // the server's quota: a 429 storm. Each naive request is an item's first attempt or a retry.
+    const [storm, naive, limiter] = io.clients
+    expect(storm.concurrency).toBeNull()
+    expect(storm.rateLimited).toBeGreaterThan(0)
+    for (const run of [storm, naive]) {
+      expect(run.requests).toBe(run.ok + run.failed + run.retries)
+      expect(run.retries).toBeGreaterThanOrEqual(run.rateLimited - run.failed)
+      expect([run.cooldowns, run.cooldownMs]).toEqual([null, null])
+    }
+    // The naive client at the limiter's concurrency is the row's baseline.
+    expect(naive.concurrency).toBe(limiter.concurrency)
+    expect([io.baselineMs, io.boundkitMs]).toEqual([naive.ms, limiter.ms])
     // The limiter finished every item, with the figures of its stats(): no 503 in the demo, so each
     // cooldown began with a 429.
     expect(limiter).toMatchObject({ ok: 200, failed: 0 })

@@ -24,4 +24,23 @@ describe('runNaive', () => {
       [2, 1],
     ])
   })
+
+  it('keeps at most `concurrency` calls in flight, and every item when it is unset', async () => {
+    const widest = async (concurrency?: number) => {
+      let inFlight = 0
+      let most = 0
+      await runNaive(
+        Array.from({ length: 10 }, (_, i) => i),
+        async () => {
+          most = Math.max(most, ++inFlight)
+          await new Promise((resolve) => setImmediate(resolve))
+          inFlight--
+        },
+        { concurrency, retries: 0, firstDelay: 1 },
+      )
+      return most
+    }
+    expect(await widest(3)).toBe(3)
+    expect(await widest()).toBe(10)
+  })
 })

@@ -11,6 +11,8 @@ export interface NaiveRun {
 }
 
 export interface NaiveOptions {
+  /** Items in flight at once (a fixed pool of workers, as p-limit gives); undefined: all at once. */
+  concurrency?: number
   /** Retries after the first attempt. */
   retries: number
   /** The first backoff (ms); it doubles after each failure. */
@@ -21,8 +23,9 @@ export interface NaiveOptions {
 
 /**
  * A batch of API calls the way a first version is often written: every item at once
- * (`Promise.all`), each retried on any failure after a doubling backoff that ignores Retry-After.
- * Nothing is shared between the items, so every 429 is met alone and retried on its own schedule.
+ * (`Promise.all`), or a fixed number at a time, each retried on any failure after a doubling backoff
+ * that ignores Retry-After. Nothing is shared between the items, so every 429 is met alone and
+ * retried on its own schedule while the others keep calling.
  */
 export async function runNaive<T>(
   items: readonly T[],
@@ -50,6 +53,11 @@ export async function runNaive<T>(
       }
     }
   }
-  await Promise.all(items.map(one))
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await one(items[next++] as T)
+  }
+  const width = Math.min(options.concurrency ?? items.length, items.length)
+  await Promise.all(Array.from({ length: width }, worker))
   return run
 }

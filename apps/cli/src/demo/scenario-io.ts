@@ -28,11 +28,13 @@ async function judge(url: string, body: JudgeRequestBody, signal: AbortSignal): 
   return answer.body as JudgeResponseBody
 }
 
-/** Every conversation at once, each retried on its own, Retry-After ignored: the naive batch. */
-async function naive(context: DemoContext, items: JudgeRequestBody[]) {
-  const progress = createProgress({ label: '  naive  ', total: items.length, stream: context.stream })
+/** The naive batch: all at once (no `concurrency`) or a fixed number at a time, Retry-After ignored. */
+async function naive(context: DemoContext, items: JudgeRequestBody[], concurrency?: number) {
+  const label = concurrency === undefined ? '  naive  ' : `  naive ${concurrency}`
+  const progress = createProgress({ label, total: items.length, stream: context.stream })
   try {
     return await runNaive(items, (item) => judge(context.url, item, AbortSignal.timeout(30_000)), {
+      concurrency,
       retries: RETRIES,
       firstDelay: NAIVE_FIRST_DELAY,
       onSettled: (ok, failed) => progress.update(ok + failed, failed),
@@ -124,7 +126,7 @@ const count = (n: number) => n.toLocaleString('en-US')
 export const ioScenario: Scenario = {
   name: 'io',
   description:
-    'I/O batch: RAG conversations judged by /v1/judge (a 50/s quota, faults on), naive Promise.all vs @boundkit/limiter',
+    'I/O batch: RAG conversations judged by /v1/judge (a 50/s quota, faults on), naive clients vs @boundkit/limiter',
   async run(context) {
     const items = conversations(context.quick ? 200 : 500)
     await writeFile(
@@ -139,26 +141,30 @@ export const ioScenario: Scenario = {
         `${faultRate * 100}% faults (500s, resets)`,
     )
     const { concurrency, why } = batchConcurrency(context)
-    context.log(
-      `  naive: all at once (Promise.all), each retried up to ${RETRIES} times after ${NAIVE_FIRST_DELAY} ms, doubling, Retry-After ignored`,
-    )
+    const retrying = `each retried up to ${RETRIES} times after ${NAIVE_FIRST_DELAY} ms, doubling, Retry-After ignored`
+    context.log(`  naive: all at once (Promise.all), ${retrying}`)
     await refill()
-    const base = await timed(() => naive(context, items))
+    const storm = await timed(() => naive(context, items))
+    context.log(`  naive ${concurrency}: ${concurrency} at a time (as p-limit would), ${retrying}`)
+    await refill()
+    const base = await timed(() => naive(context, items, concurrency))
     context.log(
       `  limiter: concurrency ${concurrency} (${why}), no rate given: a 429's Retry-After pauses every call`,
     )
     await refill()
     const ours = await timed(() => limited(context, items, path, concurrency))
     const accounted = ours.value.ok + ours.value.failed
+    const naiveRun = (client: string, run: typeof storm, width: number | null): ClientRun => ({
+      client,
+      concurrency: width,
+      ms: run.ms,
+      ...run.value,
+      cooldowns: null,
+      cooldownMs: null,
+    })
     const clients: ClientRun[] = [
-      {
-        client: 'naive: Promise.all, backoff, Retry-After ignored',
-        concurrency: null,
-        ms: base.ms,
-        ...base.value,
-        cooldowns: null,
-        cooldownMs: null,
-      },
+      naiveRun('naive: Promise.all, Retry-After ignored', storm, null),
+      naiveRun(`naive: ${concurrency} at a time, Retry-After ignored`, base, concurrency),
       {
         client: `limiter: ${concurrency} in flight, Retry-After honoured`,
         concurrency,
@@ -170,8 +176,6 @@ export const ioScenario: Scenario = {
       '  the same conversations as chat completions, by `boundkit llm` (rpm/tpm windows, headers, adaptive concurrency)',
     )
     const chat = await runChat(context, items.slice(0, context.quick ? 40 : 200))
-    const naiveRun = base.value
-    const saved = naiveRun.requests - ours.value.requests
     return [
       result({
         scenario: 'io',
@@ -183,9 +187,9 @@ export const ioScenario: Scenario = {
         failed: ours.value.failed,
         notes: [
           `io: ${accounted}/${items.length} conversations accounted for in judged.jsonl (input order); ` +
-            `the naive client made ${count(naiveRun.requests)} requests (${count(naiveRun.rateLimited)} answered 429) ` +
-            `and lost ${naiveRun.failed}; the limiter made ${count(ours.value.requests)} (${ours.value.rateLimited} 429s, ` +
-            `${ours.value.cooldowns} cooldowns): ${count(saved)} requests saved`,
+            `the limiter made ${count(ours.value.requests)} requests (${ours.value.rateLimited} 429s) where the naive ` +
+            `client at ${concurrency} made ${count(base.value.requests)} (${count(base.value.rateLimited)} 429s); ` +
+            `all at once, it made ${count(storm.value.requests)} and lost ${storm.value.failed} conversations`,
           `llm: ${chat.ok} ok, ${chat.failed} failed chat completions in ${(chat.ms / 1000).toFixed(1)} s: ` +
             `${chat.tokensPerMinute} tokens/min against the limit of ${chat.limits.tpm}, ` +
             `${chat.requestsPerSecond} requests/s, ${chat.rateLimited} 429s, concurrency settled at ${chat.concurrency} ` +
