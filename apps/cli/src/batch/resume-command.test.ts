@@ -26,6 +26,25 @@ const launch = (PATH: string, cwd = repo) => ({ execPath: process.execPath, cwd,
 const argv = (...args: string[]) => [process.execPath, script, ...args]
 
 describe('resumeCommand', () => {
+  it('never prints the value of a credential header', () => {
+    const printed = resumeCommand(
+      argv(
+        'batch',
+        'in.jsonl',
+        '--header',
+        'Authorization: Bearer sk-secret',
+        '--header=X-Api-Key: k-secret',
+      ),
+      launch(bin),
+    )
+    expect(printed).not.toContain('secret')
+    expect(printed).toContain(`'Authorization: <redacted>'`)
+    expect(printed).toContain(`'--header=X-Api-Key: <redacted>'`)
+    expect(resumeCommand(argv('batch', 'a', '--header', 'X-Trace: 42'), launch(bin))).toContain(
+      `'X-Trace: 42'`,
+    )
+  })
+
   it('starts with node and the script, from the folder it runs in, when boundkit is not on PATH', () => {
     expect(resumeCommand(argv('batch', 'in.jsonl'), launch(bin))).toBe(
       `${shellQuote(process.execPath)} apps/cli/dist/main.js batch in.jsonl --resume`,
@@ -53,7 +72,7 @@ describe('resumeCommand', () => {
       'batch',
       'in file.jsonl',
       '--header',
-      'Authorization: Bearer $TOKEN',
+      'X-Trace: $TOKEN',
       '--header',
       'X-Note: it\'s `here` \\ "quoted" *; & | ~ !',
       '--key',

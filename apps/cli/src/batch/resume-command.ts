@@ -52,9 +52,32 @@ export function invocation(argv: readonly string[], launch: Launch): string[] {
   return [node, path]
 }
 
-/** The command line to run again to continue: the same one, with --resume, quoted for a POSIX shell. */
+/** Header names whose values are credentials. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|password|auth/i
+
+/** `K: V` with V replaced by `<redacted>` when K names a credential. */
+function redactHeader(header: string): string {
+  const colon = header.indexOf(':')
+  return colon > 0 && SECRET_HEADER.test(header.slice(0, colon).trim())
+    ? `${header.slice(0, colon)}: <redacted>`
+    : header
+}
+
+/** The arguments with the values of credential headers redacted: the command is printed to stderr, which logs keep. */
+function redactHeaders(args: readonly string[]): string[] {
+  return args.map((arg, i) => {
+    if (args[i - 1] === '--header') return redactHeader(arg)
+    return arg.startsWith('--header=') ? `--header=${redactHeader(arg.slice('--header='.length))}` : arg
+  })
+}
+
+/**
+ * The command line to run again to continue: the same one, with --resume, quoted for a POSIX shell.
+ * The values of credential headers (`Authorization`, `*-Key`, `Cookie`, ...) read `<redacted>`: put
+ * them back (or the variable they came from) before running it.
+ */
 export function resumeCommand(argv: readonly string[], launch: Launch = here()): string {
-  const args = argv.slice(2)
+  const args = redactHeaders(argv.slice(2))
   if (!args.includes('--resume')) args.push('--resume')
   return [...invocation(argv, launch), ...args].map(shellQuote).join(' ')
 }
