@@ -1,0 +1,201 @@
+/**
+ * One `distribute` call: pulls items lazily while fewer than `window` are outstanding, adds each as a
+ * job whose id is made from its key, and turns finished jobs into outcomes. A finish is seen through
+ * BullMQ's events (fast) and through a check of the outstanding jobs in Redis every `pollInterval`
+ * (robust: it catches events missed during a reconnect, jobs that had finished before this producer
+ * started, and jobs a restarted Redis lost, which it adds again).
+ */
+import { itemIterator, type KeyedOutcome } from '@boundkit/internal'
+import { type Queue as BullQueue, Job } from 'bullmq'
+import { QueueError } from './errors'
+import { jobIdOf } from './job-id'
+import type { QueueJob } from './jobs'
+import type { ResolvedDistributeOptions } from './options'
+import type { QueueStats } from './stats'
+
+export type QueueKey = string | number
+export type QueueOutcome<R> = KeyedOutcome<R, QueueKey>
+
+interface Entry {
+  index: number
+  key: QueueKey
+  id: string
+  job: QueueJob
+}
+
+/** What a distribution needs from its queue. */
+export interface DistributionHost {
+  bull: BullQueue
+  stats: QueueStats
+  /** Calls `listener(jobId)` when BullMQ reports a job finished; returns the unsubscribe. */
+  onFinished(listener: (jobId: string) => void): () => void
+  /** Reports progress after an outcome. */
+  progress(): void
+}
+
+export async function* distribution<T, R>(
+  host: DistributionHost,
+  items: Iterable<T> | AsyncIterable<T>,
+  options: ResolvedDistributeOptions<T>,
+): AsyncGenerator<QueueOutcome<R>, void, undefined> {
+  const source = itemIterator(items)
+  if (source === undefined)
+    throw new QueueError('ERR_INVALID_OPTION', 'Expected `items` to be an iterable or async iterable')
+  const pending = new Map<string, Entry>()
+  const ready = new Map<number, QueueOutcome<R>>()
+  const finished = new Set<string>()
+  let wake: (() => void) | undefined
+  const unsubscribe = host.onFinished((id) => {
+    if (!pending.has(id)) return
+    finished.add(id)
+    wake?.()
+  })
+  const onAbort = () => wake?.()
+  options.signal?.addEventListener('abort', onAbort)
+  let next = 0
+  let nextToYield = 0
+  let exhausted = false
+  let nextPollAt = 0
+
+  const settle = (outcome: QueueOutcome<R>) => {
+    ready.set(outcome.index, outcome)
+    if (outcome.status === 'fulfilled') host.stats.completed++
+    else host.stats.failed++
+  }
+
+  const add = (entry: Entry) =>
+    host.bull.add(entry.job.name, entry.job.data, {
+      jobId: entry.id,
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoff },
+      // Finished jobs stay: their results are read from them, and they make a re-added key a no-op.
+      removeOnComplete: false,
+      removeOnFail: false,
+    })
+
+  /** Reads the job from Redis; settles it if it finished, adds it again if Redis lost it. */
+  const check = async (entry: Entry) => {
+    const job = await Job.fromId(host.bull, entry.id)
+    if (!pending.has(entry.id)) return false
+    if (job === undefined) {
+      host.stats.readded++
+      await add(entry)
+      return false
+    }
+    if (!job.finishedOn) return false
+    const state = await job.getState()
+    if (state !== 'completed' && state !== 'failed') return false
+    if (!pending.delete(entry.id)) return false
+    host.stats.outstanding--
+    const attempts = job.attemptsMade
+    if (state === 'completed') {
+      settle({
+        index: entry.index,
+        status: 'fulfilled',
+        value: job.returnvalue as R,
+        attempts,
+        key: entry.key,
+      })
+    } else {
+      const error = new QueueError(
+        'ERR_JOB_FAILED',
+        `Job ${entry.id} failed after ${attempts} attempt(s): ${job.failedReason}`,
+        { jobId: entry.id, attempts },
+      )
+      settle({ index: entry.index, status: 'rejected', error, attempts, key: entry.key })
+    }
+    return true
+  }
+
+  const outstanding = () => pending.size + ready.size
+
+  const fill = async () => {
+    while (!exhausted && outstanding() < options.window && !options.signal?.aborted) {
+      const step = source.iterator.next()
+      const result = source.isAsync ? await step : (step as IteratorResult<T>)
+      if (result.done) {
+        exhausted = true
+        return
+      }
+      const index = next++
+      let entry: Entry
+      try {
+        const key = options.key(result.value, index)
+        if (typeof key !== 'string' && typeof key !== 'number') {
+          throw new QueueError(
+            'ERR_INVALID_OPTION',
+            `Expected \`key\` to return a string or a number, got ${typeof key}`,
+          )
+        }
+        entry = { index, key, id: jobIdOf(key), job: options.job(result.value, index) }
+        if (pending.has(entry.id)) {
+          throw new QueueError(
+            'ERR_DUPLICATE_KEY',
+            `Key ${JSON.stringify(key)} is given to two items of this call`,
+          )
+        }
+      } catch (error) {
+        settle({ index, status: 'rejected', error, key: undefined })
+        continue
+      }
+      pending.set(entry.id, entry)
+      host.stats.outstanding++
+      host.stats.added++
+      await add(entry)
+    }
+  }
+
+  try {
+    for (;;) {
+      await fill()
+      if (options.signal?.aborted) {
+        throw new QueueError('ERR_ABORTED', 'The distribution was aborted', { cause: options.signal.reason })
+      }
+      if (finished.size > 0) {
+        const ids = [...finished]
+        finished.clear()
+        await Promise.all(
+          ids
+            .map((id) => pending.get(id))
+            .filter((e) => e !== undefined)
+            .map(check),
+        )
+      }
+      if (options.ordered) {
+        for (let outcome = ready.get(nextToYield); outcome !== undefined; outcome = ready.get(nextToYield)) {
+          ready.delete(nextToYield++)
+          host.progress()
+          yield outcome
+        }
+      } else {
+        for (const [index, outcome] of ready) {
+          ready.delete(index)
+          host.progress()
+          yield outcome
+        }
+      }
+      if (exhausted && pending.size === 0 && ready.size === 0) return
+      if (finished.size > 0 || (!exhausted && outstanding() < options.window)) continue
+      const delay = nextPollAt - Date.now()
+      if (delay > 0) {
+        let timer: NodeJS.Timeout | undefined
+        await new Promise<void>((resolve) => {
+          wake = resolve
+          timer = setTimeout(resolve, delay)
+        })
+        wake = undefined
+        clearTimeout(timer)
+      }
+      if (finished.size > 0 || options.signal?.aborted || Date.now() < nextPollAt) continue
+      // Poll every outstanding job; when one had finished unseen, poll again at once (a restarted
+      // producer finds a window full of finished jobs), otherwise after `pollInterval`.
+      const found = await Promise.all([...pending.values()].map(check))
+      nextPollAt = found.includes(true) ? 0 : Date.now() + options.pollInterval
+    }
+  } finally {
+    unsubscribe()
+    options.signal?.removeEventListener('abort', onAbort)
+    host.stats.outstanding -= pending.size
+    if (!exhausted) await source.iterator.return?.()
+  }
+}

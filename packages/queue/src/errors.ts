@@ -1,0 +1,34 @@
+import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
+
+/** The codes a `QueueError` carries; the package README explains each. */
+export type QueueErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_REDIS_UNREACHABLE'
+  | 'ERR_JOB_FAILED'
+  | 'ERR_UNKNOWN_JOB'
+  | 'ERR_DUPLICATE_KEY'
+  | 'ERR_HTTP_STATUS'
+  | 'ERR_ABORTED'
+  | 'ERR_CLOSED'
+
+/** Every error this package raises. Branch on `code`, not on `instanceof`. */
+export class QueueError extends BoundkitError<QueueErrorCode> {
+  override name = 'QueueError'
+  /** The BullMQ job id, where the error is about one job. */
+  jobId?: string
+  /** Attempts the job made, where a job failed. */
+  attempts?: number
+
+  constructor(
+    code: QueueErrorCode,
+    message: string,
+    options?: { cause?: unknown; jobId?: string; attempts?: number },
+  ) {
+    super(code, message, options)
+    if (options?.jobId !== undefined) this.jobId = options.jobId
+    if (options?.attempts !== undefined) this.attempts = options.attempts
+  }
+}
+
+/** Throws `ERR_INVALID_OPTION` with what was expected and what was given: the `fail` of the option checks. */
+export const invalidOption: Fail = optionFailure((message) => new QueueError('ERR_INVALID_OPTION', message))

@@ -1,0 +1,17 @@
+import type { QueueStats, QueueWorkerStats } from './stats'
+
+/** Events of `queue.on(event, listener)`. */
+export interface QueueEvents {
+  /** After each outcome: the producer's stats. */
+  progress: QueueStats
+  /** A Redis connection error BullMQ reports while it reconnects (the password scrubbed). */
+  error: Error
+}
+
+/** Events of `worker.on(event, listener)`. */
+export interface QueueWorkerEvents {
+  /** After each job this process ends: its stats. */
+  progress: QueueWorkerStats
+  /** A Redis connection error or a job's failure, as BullMQ reports it (the password scrubbed). */
+  error: Error
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { redactUrl, resolveConnection } from './connection'
+import { jobIdOf } from './job-id'
+import { resolveDistributeOptions, resolveWorkerOptions } from './options'
+
+const job = () => ({ name: 'x', data: null })
+
+describe('options', () => {
+  it('refuses bad options with ERR_INVALID_OPTION naming them', () => {
+    expect(() => resolveDistributeOptions({ key: (n: number) => n, job, window: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('`window`') }),
+    )
+    expect(() => resolveDistributeOptions({ job } as never)).toThrow(/`key`/)
+    expect(() => resolveDistributeOptions({ key: () => 1 } as never)).toThrow(/`job`/)
+    const base = { connection: 'redis://127.0.0.1:1', name: 'q' }
+    expect(() => resolveWorkerOptions({ ...base, name: 'a:b' })).toThrow(/`name`/)
+    expect(() => resolveWorkerOptions({ ...base, rate: { max: 0, duration: 1000 } })).toThrow(/`rate.max`/)
+    expect(() => resolveWorkerOptions({ ...base, handlers: { x: 1 as never } })).toThrow(/`handlers.x`/)
+    expect(() => resolveWorkerOptions({ ...base, connection: 'http://host' })).toThrow(/`connection`/)
+  })
+
+  it('reads a Redis URL, TLS included, and never shows its password', () => {
+    const resolved = resolveConnection('rediss://me:p%40ss@cache.example:6380/2')
+    expect(resolved.options).toMatchObject({
+      host: 'cache.example',
+      port: 6380,
+      username: 'me',
+      password: 'p@ss',
+      db: 2,
+    })
+    expect(resolved.options.tls).toBeDefined()
+    expect(resolved.label).toBe('rediss://me:***@cache.example:6380/2')
+    expect(redactUrl('redis://:secret@h:1')).not.toContain('secret')
+    let message = ''
+    try {
+      resolveConnection('ftp://me:secret@h')
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain('***')
+    expect(message).not.toContain('secret')
+  })
+})
+
+describe('jobIdOf', () => {
+  it('gives ids BullMQ takes (never an integer, no `:`), a different one for each key', () => {
+    const keys = [1, '1', 'a:b', 'a%3Ab', 'a%b', '']
+    const ids = keys.map(jobIdOf)
+    for (const id of ids) {
+      expect(id).not.toContain(':')
+      expect(Number.isInteger(Number(id))).toBe(false)
+    }
+    expect(new Set(ids.slice(1)).size).toBe(keys.length - 1)
+    expect(jobIdOf(1)).toBe(jobIdOf('1'))
+  })
+})

@@ -1,0 +1,215 @@
+/**
+ * Every option type of the queue and its checks: `createQueue`'s and `startWorker`'s options once,
+ * `distribute`'s at every call. A bad option throws `ERR_INVALID_OPTION` naming it.
+ */
+import { availableParallelism } from 'node:os'
+import {
+  booleanOption,
+  expected,
+  functionOption,
+  numberOption,
+  optionsObject,
+  signalOption,
+} from '@boundkit/internal'
+import type { LimiterOptions } from '@boundkit/limiter'
+import { type QueueConnection, type ResolvedConnection, resolveConnection } from './connection'
+import { invalidOption } from './errors'
+import type { QueueJob } from './jobs'
+
+const fail = invalidOption
+
+/** What the producer and the workers share: where Redis is and which BullMQ queue. */
+export interface QueueConnectionOptions {
+  /** A Redis URL (`redis://`, `rediss://` for TLS) or ioredis options. Its password never appears in errors. */
+  connection: QueueConnection
+  /** The BullMQ queue name: producer and workers of one run use the same. */
+  name: string
+  /** BullMQ's key prefix in Redis. @default 'bull' */
+  prefix?: string
+  /**
+   * Milliseconds (>= 1) to reach Redis at start before failing with `ERR_REDIS_UNREACHABLE`.
+   * @default 5000
+   */
+  connectTimeout?: number
+}
+
+/** Options of `createQueue`. */
+export interface QueueOptions extends QueueConnectionOptions {}
+
+/** Options of `queue.distribute`. */
+export interface QueueDistributeOptions<T> {
+  /**
+   * The item's key, unique in the queue: the job id is made from it, so adding an item whose key was
+   * added before (a restarted producer) adds nothing and gives the earlier job's outcome.
+   */
+  key: (item: T, index: number) => string | number
+  /** What a worker runs for the item: `poolJob(...)`, `httpJob(...)` or `{ name, data }` of your own handler. */
+  job: (item: T, index: number) => QueueJob
+  /** Yield outcomes in input order; `false` yields them as jobs finish. @default true */
+  ordered?: boolean
+  /** Items added but not yet yielded, at most: bounds memory and Redis (integer >= 1). @default 100 */
+  window?: number
+  /** Attempts per job, the first included (integer >= 1). @default 3 */
+  attempts?: number
+  /** Milliseconds (>= 0) before the first retry, doubling at each next one. @default 1000 */
+  backoff?: number
+  /**
+   * Milliseconds (>= 1) between checks of the outstanding jobs in Redis, which catch finishes whose
+   * event was missed (a reconnect, a restarted Redis) and re-add jobs Redis lost.
+   * @default 1000
+   */
+  pollInterval?: number
+  /** Stops adding items; the call throws `ERR_ABORTED` (jobs already added still run). @default none */
+  signal?: AbortSignal
+}
+
+/** BullMQ's global rate limit: at most `max` jobs start in every `duration` ms, across all workers. */
+export interface QueueRate {
+  /** Jobs per window (integer >= 1). */
+  max: number
+  /** The window, in ms (>= 1). */
+  duration: number
+}
+
+/** Options of `startWorker`. */
+export interface QueueWorkerOptions extends QueueConnectionOptions {
+  /** Jobs this process runs at once (integer >= 1). @default os.availableParallelism() */
+  concurrency?: number
+  /** Threads of the local pool that runs `pool` jobs (integer >= 1). @default os.availableParallelism() */
+  threads?: number
+  /** Options of the local limiter that runs `http` jobs. @default { concurrency } */
+  limiter?: LimiterOptions
+  /**
+   * A rate for all workers together (BullMQ's global limiter; give every worker the same).
+   * @default none
+   */
+  rate?: QueueRate
+  /**
+   * Milliseconds (>= 1) a worker's lock on a job lasts without renewal: a killed worker's jobs go
+   * back to the queue after about this long.
+   * @default 30000
+   */
+  lockDuration?: number
+  /**
+   * Headers this worker adds to every `http` job's request (API keys: secrets stay on the worker and
+   * never go through Redis). They win over the job's own headers of the same name.
+   * @default {}
+   */
+  httpHeaders?: Record<string, string>
+  /** Your own job handlers by job name, run in this process: `(data, job) => result`. @default {} */
+  handlers?: Record<string, QueueHandler>
+  /** Close gracefully on SIGTERM and SIGINT (finish running jobs, take no new one). @default true */
+  handleSignals?: boolean
+}
+
+/** A handler of your own for a job name: given the job's data and the BullMQ job. */
+export type QueueHandler = (data: never, job: { id: string; name: string; attemptsMade: number }) => unknown
+
+export interface ResolvedConnectionOptions {
+  connection: ResolvedConnection
+  name: string
+  prefix: string
+  connectTimeout: number
+}
+
+function resolveConnectionOptions(options: QueueConnectionOptions): ResolvedConnectionOptions {
+  if (options === null || typeof options !== 'object') fail(expected('options', 'an object', options))
+  const connection = resolveConnection(options.connection)
+  if (typeof options.name !== 'string' || options.name.length === 0 || options.name.includes(':')) {
+    fail(expected('name', 'a non-empty string without `:`', options.name))
+  }
+  const prefix = options.prefix ?? 'bull'
+  if (typeof prefix !== 'string' || prefix.length === 0)
+    fail(expected('prefix', 'a non-empty string', prefix))
+  const connectTimeout = numberOption(fail, 'connectTimeout', options.connectTimeout, { min: 1 }, 5000)
+  return { connection, name: options.name, prefix, connectTimeout }
+}
+
+export function resolveQueueOptions(options: QueueOptions): ResolvedConnectionOptions {
+  return resolveConnectionOptions(options)
+}
+
+export interface ResolvedDistributeOptions<T> {
+  key: (item: T, index: number) => string | number
+  job: (item: T, index: number) => QueueJob
+  ordered: boolean
+  window: number
+  attempts: number
+  backoff: number
+  pollInterval: number
+  signal: AbortSignal | undefined
+}
+
+export function resolveDistributeOptions<T>(
+  given: QueueDistributeOptions<T> | undefined,
+): ResolvedDistributeOptions<T> {
+  const options = optionsObject(fail, given)
+  const key = functionOption<(item: T, index: number) => string | number>(fail, 'key', options.key)
+  if (key === undefined) fail(expected('key', 'a function', undefined))
+  const job = functionOption<(item: T, index: number) => QueueJob>(fail, 'job', options.job)
+  if (job === undefined) fail(expected('job', 'a function', undefined))
+  return {
+    key: key as (item: T, index: number) => string | number,
+    job: job as (item: T, index: number) => QueueJob,
+    ordered: booleanOption(fail, 'ordered', options.ordered, true),
+    window: numberOption(fail, 'window', options.window, { integer: true, min: 1 }, 100),
+    attempts: numberOption(fail, 'attempts', options.attempts, { integer: true, min: 1 }, 3),
+    backoff: numberOption(fail, 'backoff', options.backoff, { min: 0 }, 1000),
+    pollInterval: numberOption(fail, 'pollInterval', options.pollInterval, { min: 1 }, 1000),
+    signal: signalOption(fail, 'signal', options.signal),
+  }
+}
+
+export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
+  concurrency: number
+  threads: number
+  limiter: LimiterOptions
+  rate: QueueRate | undefined
+  lockDuration: number
+  httpHeaders: Record<string, string>
+  handlers: Record<string, QueueHandler>
+  handleSignals: boolean
+}
+
+function resolveHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined) return {}
+  if (headers === null || typeof headers !== 'object') fail(expected('httpHeaders', 'an object', headers))
+  for (const [name, value] of Object.entries(headers as object)) {
+    if (typeof value !== 'string') fail(expected(`httpHeaders.${name}`, 'a string', typeof value))
+  }
+  return headers as Record<string, string>
+}
+
+function resolveRate(rate: unknown): QueueRate | undefined {
+  if (rate === undefined) return undefined
+  if (rate === null || typeof rate !== 'object') fail(expected('rate', 'an object { max, duration }', rate))
+  const { max, duration } = rate as QueueRate
+  return {
+    max: numberOption(fail, 'rate.max', max ?? Number.NaN, { integer: true, min: 1 }, 0),
+    duration: numberOption(fail, 'rate.duration', duration ?? Number.NaN, { min: 1 }, 0),
+  }
+}
+
+export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorkerOptions {
+  const base = resolveConnectionOptions(options)
+  const cores = availableParallelism()
+  const concurrency = numberOption(fail, 'concurrency', options.concurrency, { integer: true, min: 1 }, cores)
+  const handlers = options.handlers ?? {}
+  if (handlers === null || typeof handlers !== 'object') fail(expected('handlers', 'an object', handlers))
+  for (const [name, fn] of Object.entries(handlers)) {
+    if (typeof fn !== 'function') fail(expected(`handlers.${name}`, 'a function', fn))
+  }
+  const limiter = options.limiter ?? { concurrency }
+  if (limiter === null || typeof limiter !== 'object') fail(expected('limiter', 'an object', limiter))
+  return {
+    ...base,
+    concurrency,
+    threads: numberOption(fail, 'threads', options.threads, { integer: true, min: 1 }, cores),
+    limiter,
+    rate: resolveRate(options.rate),
+    lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 30_000),
+    httpHeaders: resolveHeaders(options.httpHeaders),
+    handlers,
+    handleSignals: booleanOption(fail, 'handleSignals', options.handleSignals, true),
+  }
+}

@@ -1,0 +1,119 @@
+import { asyncDispose, Emitter } from '@boundkit/internal'
+import { Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq'
+import { bullConnection, checkRedis, scrub } from './connection'
+import { distribution, type QueueOutcome } from './distribute'
+import { QueueError } from './errors'
+import type { QueueEvents } from './events'
+import {
+  type QueueDistributeOptions,
+  type QueueOptions,
+  type ResolvedConnectionOptions,
+  resolveDistributeOptions,
+  resolveQueueOptions,
+} from './options'
+import type { QueueStats } from './stats'
+
+/**
+ * The producer side of a distributed run: adds items as BullMQ jobs of one queue and gives their
+ * outcomes back. Create one with `createQueue`; workers (`startWorker`) on any machine run the jobs.
+ */
+export class Queue implements AsyncDisposable {
+  readonly #options: ResolvedConnectionOptions
+  readonly #emitter = new Emitter<QueueEvents>()
+  readonly #stats: QueueStats = { added: 0, outstanding: 0, completed: 0, failed: 0, readded: 0 }
+  readonly #finished = new Set<(jobId: string) => void>()
+  #bull: { queue: BullQueue; events: BullQueueEvents } | undefined
+  #ready: Promise<{ queue: BullQueue; events: BullQueueEvents }> | undefined
+  #closing: Promise<void> | undefined
+
+  constructor(options: QueueOptions) {
+    this.#options = resolveQueueOptions(options)
+  }
+
+  /** Connects on first use: checks Redis answers, then opens BullMQ's queue and event stream. */
+  #connect(): Promise<{ queue: BullQueue; events: BullQueueEvents }> {
+    this.#ready ??= (async () => {
+      const { connection, name, prefix, connectTimeout } = this.#options
+      await checkRedis(connection, connectTimeout)
+      const options = { connection: bullConnection(connection), prefix }
+      const queue = new BullQueue(name, options)
+      const events = new BullQueueEvents(name, options)
+      const onError = (error: Error) => {
+        error.message = scrub(error.message, connection)
+        this.#emitter.emit('error', error)
+      }
+      queue.on('error', onError)
+      events.on('error', onError)
+      const finished = ({ jobId }: { jobId: string }) => {
+        for (const listener of this.#finished) listener(jobId)
+      }
+      events.on('completed', finished)
+      events.on('failed', finished)
+      this.#bull = { queue, events }
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()])
+      return this.#bull
+    })()
+    return this.#ready
+  }
+
+  /** Resolves once Redis answered and the queue is open; rejects with `ERR_REDIS_UNREACHABLE`. */
+  async waitUntilReady(): Promise<void> {
+    await this.#connect()
+  }
+
+  /**
+   * Adds every item as a job (pulled lazily, at most `window` outstanding) and yields one outcome
+   * per item, `{ index, status, value | error, attempts, key }`, in input order (or as jobs finish
+   * with `ordered: false`). A job that failed after its attempts is a rejected outcome with
+   * `ERR_JOB_FAILED`. Stopping the loop early stops adding; jobs already added still run.
+   */
+  async *distribute<T, R = unknown>(
+    items: Iterable<T> | AsyncIterable<T>,
+    options: QueueDistributeOptions<T>,
+  ): AsyncGenerator<QueueOutcome<R>, void, undefined> {
+    const resolved = resolveDistributeOptions(options)
+    if (this.#closing) throw new QueueError('ERR_CLOSED', 'The queue is closed')
+    const { queue } = await this.#connect()
+    const host = {
+      bull: queue,
+      stats: this.#stats,
+      onFinished: (listener: (jobId: string) => void) => {
+        this.#finished.add(listener)
+        return () => this.#finished.delete(listener)
+      },
+      progress: () => this.#emitter.emit('progress', () => this.stats()),
+    }
+    yield* distribution<T, R>(host, items, resolved)
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof QueueEvents>(event: K, listener: (payload: QueueEvents[K]) => void): () => void {
+    return this.#emitter.on(event, listener)
+  }
+
+  stats(): QueueStats {
+    return { ...this.#stats }
+  }
+
+  /**
+   * Closes the connections (jobs in Redis stay, and workers go on running them). Idempotent: always
+   * the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#ready?.catch(() => undefined)
+      const bull = this.#bull
+      if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
+    })()
+    return this.#closing
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.close()
+  }
+}
+
+/** Makes a producer for the queue `name` on `connection`; it connects at its first use. */
+export function createQueue(options: QueueOptions): Queue {
+  return new Queue(options)
+}

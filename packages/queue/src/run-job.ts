@@ -1,0 +1,150 @@
+/**
+ * What a worker does with one job, by its name: `pool` jobs on the local pool of their file, `http`
+ * jobs through the local limiter (a 429 pauses the whole queue for its `Retry-After`), other names
+ * with the worker's own handlers.
+ */
+import { resolve } from 'node:path'
+import {
+  defaultRetryOn,
+  type Limiter,
+  type LimiterRunOptions,
+  parseRetryAfter,
+  statusOf,
+} from '@boundkit/limiter'
+import { createPool, type Pool } from '@boundkit/pool'
+import { type Job, UnrecoverableError, Worker } from 'bullmq'
+import { QueueError } from './errors'
+import { HTTP_JOB, type HttpJobData, type HttpJobResult, POOL_JOB, type PoolJobData } from './jobs'
+import type { ResolvedWorkerOptions } from './options'
+
+/** Pool error codes that no retry can fix: the job fails at once. */
+const FINAL_POOL_CODES = new Set(['ERR_WORKER_FILE', 'ERR_UNKNOWN_TASK', 'ERR_WORKER_INIT', 'ERR_DATA_CLONE'])
+
+/** Without a usable `Retry-After`, a 429 pauses the queue this long, in ms. */
+const DEFAULT_COOLDOWN_MS = 1000
+
+export interface JobRunnerHooks {
+  /** Pauses every worker of the queue for `ms` (BullMQ's `rateLimit`). */
+  rateLimit(ms: number): Promise<void>
+  /** Counts a cooldown in the stats. */
+  onCooldown(ms: number): void
+}
+
+export class JobRunner {
+  readonly #options: ResolvedWorkerOptions
+  readonly #limiter: Limiter
+  readonly #hooks: JobRunnerHooks
+  /** One pool per worker file, started at its first job: `init` runs once per thread, not per job. */
+  readonly #pools = new Map<string, Pool>()
+  /** The limiter's retry policy, except that a 429 is never retried here: it pauses the whole queue. */
+  readonly #httpRun: LimiterRunOptions
+
+  constructor(options: ResolvedWorkerOptions, limiter: Limiter, hooks: JobRunnerHooks) {
+    this.#options = options
+    this.#limiter = limiter
+    this.#hooks = hooks
+    const retry = options.limiter.retry
+    const retryOn = (retry ? retry.retryOn : undefined) ?? defaultRetryOn
+    this.#httpRun = {
+      retry:
+        retry === false
+          ? false
+          : {
+              ...retry,
+              retryOn: (failure, attempt) => statusOf(failure) !== 429 && retryOn(failure, attempt),
+            },
+    }
+  }
+
+  async run(job: Job): Promise<unknown> {
+    try {
+      if (job.name === POOL_JOB) return await this.#pool(job.data as PoolJobData)
+      if (job.name === HTTP_JOB) return await this.#http(job.data as HttpJobData)
+      const handler = this.#options.handlers[job.name]
+      if (handler === undefined) {
+        throw new QueueError('ERR_UNKNOWN_JOB', `This worker has no handler for job name '${job.name}'`)
+      }
+      return await handler(job.data as never, {
+        id: String(job.id),
+        name: job.name,
+        attemptsMade: job.attemptsMade,
+      })
+    } catch (error) {
+      throw forBullmq(error)
+    }
+  }
+
+  async #pool(data: PoolJobData): Promise<unknown> {
+    if (data === null || typeof data !== 'object' || typeof data.file !== 'string') {
+      throw new QueueError('ERR_UNKNOWN_JOB', 'A pool job needs data { file, task, input }')
+    }
+    let pool = this.#pools.get(data.file)
+    if (pool === undefined) {
+      const file = data.file.startsWith('file:') ? new URL(data.file) : resolve(data.file)
+      pool = createPool({ worker: file, threads: this.#options.threads })
+      this.#pools.set(data.file, pool)
+    }
+    return pool.run(data.task, data.input as never)
+  }
+
+  async #http(data: HttpJobData): Promise<HttpJobResult> {
+    if (data === null || typeof data !== 'object' || typeof data.url !== 'string') {
+      throw new QueueError('ERR_UNKNOWN_JOB', 'An http job needs data { url, method?, headers?, body? }')
+    }
+    const response = await this.#limiter.run(
+      ({ signal }) =>
+        fetch(data.url, {
+          method: data.method ?? 'GET',
+          headers: { ...data.headers, ...this.#options.httpHeaders },
+          ...(data.body !== undefined && { body: data.body }),
+          signal,
+        }),
+      this.#httpRun,
+    )
+    if (response.status === 429) {
+      // The distributed cooldown: every worker of the queue waits, and the job goes back to the
+      // queue without using an attempt.
+      await response.body?.cancel()
+      const ms = parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now())
+      const wait = Math.max(1, Math.ceil(ms ?? DEFAULT_COOLDOWN_MS))
+      this.#hooks.onCooldown(wait)
+      await this.#hooks.rateLimit(wait)
+      throw Worker.RateLimitError()
+    }
+    const text = await response.text()
+    if (!response.ok) {
+      throw new QueueError(
+        'ERR_HTTP_STATUS',
+        `${data.method ?? 'GET'} answered ${response.status}: ${text.slice(0, 200)}`,
+      )
+    }
+    const json = (response.headers.get('content-type') ?? '').includes('json')
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: json ? JSON.parse(text) : text,
+    }
+  }
+
+  /** Closes every pool this runner started. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
+  }
+}
+
+/**
+ * BullMQ keeps only an error's message (as the job's `failedReason`), so a coded error's code goes
+ * in front of it; errors no retry can fix become `UnrecoverableError` (no further attempt).
+ */
+function forBullmq(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'RateLimitError') return error
+  const code = (error as { code?: unknown } | null)?.code
+  const message = error instanceof Error ? error.message : String(error)
+  const text = typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message
+  if (typeof code === 'string' && FINAL_POOL_CODES.has(code)) return new UnrecoverableError(text)
+  if (error instanceof Error) {
+    error.message = text
+    return error
+  }
+  return new Error(text)
+}

@@ -1,0 +1,27 @@
+/** What `queue.stats()` reports (the producer's side, summed over its `distribute` calls). */
+export interface QueueStats {
+  /** Jobs added to Redis (an item whose job already existed counts too: adding it was a no-op). */
+  added: number
+  /** Jobs added whose outcome has not been yielded yet. */
+  outstanding: number
+  /** Outcomes yielded `fulfilled`. */
+  completed: number
+  /** Outcomes yielded `rejected` (jobs that failed after their attempts). */
+  failed: number
+  /** Jobs added again because Redis no longer had them (a Redis restarted without persistence). */
+  readded: number
+}
+
+/** What `worker.stats()` reports (this process only). */
+export interface QueueWorkerStats {
+  /** Jobs running in this process now. */
+  running: number
+  /** Jobs this process completed. */
+  completed: number
+  /** Job attempts that failed in this process (a job retried elsewhere counts once per failure). */
+  failed: number
+  /** 429 answers that paused the whole queue. */
+  cooldowns: number
+  /** Milliseconds of queue-wide pause those 429s asked for, summed. */
+  cooldownMs: number
+}

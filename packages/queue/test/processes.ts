@@ -1,0 +1,67 @@
+/** Child Node processes for the fault tests: their stdout lines, a wait for one, their exit. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export interface TestProcess {
+  child: ChildProcess
+  lines: string[]
+  /** Resolves with the first line (seen or to come) for which `match` is true. */
+  waitFor(match: (line: string) => boolean): Promise<string>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const started = new Set<ChildProcess>()
+
+export function startProcess(fixture: string, args: string[]): TestProcess {
+  const file = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  started.add(child)
+  const lines: string[] = []
+  const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>()
+  let rest = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n')
+    rest = parts.pop() ?? ''
+    for (const line of parts) {
+      lines.push(line)
+      for (const waiter of [...waiters]) {
+        if (waiter.match(line)) {
+          waiters.delete(waiter)
+          waiter.resolve(line)
+        }
+      }
+    }
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      started.delete(child)
+      resolve({ code, signal })
+    })
+  })
+  return {
+    child,
+    lines,
+    exited,
+    waitFor: (match) => {
+      const seen = lines.find(match)
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        waiters.add({ match, resolve })
+        void exited.then(({ code, signal }) => reject(new Error(`${fixture} exited (${code ?? signal})`)))
+      })
+    },
+  }
+}
+
+/** Kills (SIGKILL) every child still running: the tests' clean-up. */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...started].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve())
+          child.kill('SIGKILL')
+        }),
+    ),
+  )
+}

@@ -1,0 +1,255 @@
+import { mkdtempSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createQueue,
+  httpJob,
+  poolJob,
+  type QueueOutcome,
+  type QueueWorker,
+  type QueueWorkerOptions,
+  startWorker,
+} from '../src/index'
+import { freePort, startRedis, type TestRedis } from './redis'
+
+let redis: TestRedis
+let queueNumber = 0
+const open: { close(): Promise<void> }[] = []
+
+beforeAll(async () => {
+  redis = await startRedis()
+})
+
+afterAll(async () => {
+  await Promise.all(open.map((resource) => resource.close()))
+  await redis.remove()
+})
+
+/** A fresh queue name per test, so that no job of one test meets another's. */
+const newName = () => `test-${++queueNumber}`
+
+async function worker(options: Omit<QueueWorkerOptions, 'connection'>): Promise<QueueWorker> {
+  const started = await startWorker({ connection: redis.url, handleSignals: false, threads: 1, ...options })
+  open.push(started)
+  return started
+}
+
+function producer(name: string) {
+  const queue = createQueue({ connection: redis.url, name })
+  open.push(queue)
+  return queue
+}
+
+async function collect<R>(outcomes: AsyncIterable<QueueOutcome<R>>): Promise<QueueOutcome<R>[]> {
+  const all: QueueOutcome<R>[] = []
+  for await (const outcome of outcomes) all.push(outcome)
+  return all
+}
+
+const tasks = new URL('./fixtures/tasks.mjs', import.meta.url)
+
+describe('distribute and startWorker', () => {
+  it('runs pool jobs on the worker pool, init once per thread, outcomes in input order with keys', async () => {
+    const name = newName()
+    await worker({ name, concurrency: 4 })
+    const queue = producer(name)
+    const items = Array.from({ length: 20 }, (_, i) => i)
+    const outcomes = await collect(
+      queue.distribute(items, { key: (n) => `n${n}`, job: (n) => poolJob(tasks, 'square', n), window: 5 }),
+    )
+    expect(outcomes.map((o) => o.index)).toEqual(items)
+    for (const [i, outcome] of outcomes.entries()) {
+      expect(outcome).toMatchObject({ status: 'fulfilled', key: `n${i}`, attempts: 1 })
+      if (outcome.status === 'fulfilled') expect(outcome.value).toMatchObject({ square: i * i, inits: 1 })
+    }
+    expect(queue.stats()).toMatchObject({ added: 20, outstanding: 0, completed: 20, failed: 0 })
+  })
+
+  it('pulls the input lazily: never more than `window` items taken ahead of the outcomes', async () => {
+    const name = newName()
+    await worker({ name, handlers: { echo: (data: number) => data } })
+    const queue = producer(name)
+    let pulled = 0
+    let yielded = 0
+    let most = 0
+    function* items() {
+      for (let i = 0; i < 30; i++) {
+        pulled++
+        most = Math.max(most, pulled - yielded)
+        yield i
+      }
+    }
+    for await (const outcome of queue.distribute(items(), {
+      key: (n) => n,
+      job: (n) => ({ name: 'echo', data: n }),
+      window: 4,
+    })) {
+      expect(outcome.status).toBe('fulfilled')
+      yielded++
+    }
+    expect(yielded).toBe(30)
+    expect(most).toBeLessThanOrEqual(4)
+  })
+
+  it('yields every item once in completion order with ordered: false', async () => {
+    const name = newName()
+    await worker({
+      name,
+      concurrency: 8,
+      handlers: { wait: async (ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)) },
+    })
+    const queue = producer(name)
+    const items = Array.from({ length: 16 }, (_, i) => (16 - i) * 5)
+    const outcomes = await collect(
+      queue.distribute(items, {
+        key: (_, i) => i,
+        job: (ms) => ({ name: 'wait', data: ms }),
+        ordered: false,
+      }),
+    )
+    expect(outcomes.map((o) => o.index).sort((a, b) => a - b)).toEqual(items.map((_, i) => i))
+  })
+
+  it('does not run again an item whose key finished before (a restarted producer)', async () => {
+    const name = newName()
+    let runs = 0
+    await worker({ name, handlers: { count: (n: number) => ++runs && n * 10 } })
+    const items = [1, 2, 3, 4, 5]
+    const options = { key: (n: number) => `item:${n}`, job: (n: number) => ({ name: 'count', data: n }) }
+    const first = await collect(producer(name).distribute(items, options))
+    expect(runs).toBe(5)
+    const again = await collect(producer(name).distribute([...items, 6], options))
+    expect(runs).toBe(6)
+    expect(again.map((o) => (o.status === 'fulfilled' ? o.value : o.error))).toEqual([10, 20, 30, 40, 50, 60])
+    expect(first.map((o) => o.key)).toEqual(['item:1', 'item:2', 'item:3', 'item:4', 'item:5'])
+  })
+
+  it('records a job that always fails as a rejected outcome with its error after its attempts', async () => {
+    const name = newName()
+    let calls = 0
+    await worker({
+      name,
+      handlers: {
+        boom: () => {
+          calls++
+          throw new Error('always broken')
+        },
+        ok: () => 'fine',
+      },
+    })
+    const queue = producer(name)
+    const outcomes = await collect(
+      queue.distribute(['ok', 'boom'], {
+        key: (n) => n,
+        job: (n) => ({ name: n, data: null }),
+        attempts: 3,
+        backoff: 10,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: 'fine' })
+    expect(outcomes[1]).toMatchObject({ index: 1, status: 'rejected', attempts: 3, key: 'boom' })
+    const error =
+      outcomes[1]?.status === 'rejected' ? (outcomes[1].error as Error & { code: string }) : undefined
+    expect(error?.code).toBe('ERR_JOB_FAILED')
+    expect(error?.message).toContain('always broken')
+    expect(calls).toBe(3)
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'ERR_JOB_FAILED', attempts: 3 })
+  })
+
+  it("fails a pool job whose worker file does not load with the pool's code, without retrying", async () => {
+    const name = newName()
+    await worker({ name })
+    const missing = new URL('./fixtures/missing.mjs', import.meta.url)
+    const outcomes = await collect(
+      producer(name).distribute([1], {
+        key: (n) => n,
+        job: (n) => poolJob(missing, 'square', n),
+        backoff: 10,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('ERR_WORKER_FILE')
+  })
+
+  it('retries a job whose pool thread crashed on a fresh thread', async () => {
+    const name = newName()
+    await worker({ name })
+    const marker = join(mkdtempSync(join(tmpdir(), 'boundkit-queue-')), 'crashed')
+    const outcomes = await collect(
+      producer(name).distribute([marker], {
+        key: () => 'crash',
+        job: (m) => poolJob(tasks, 'crashOnce', { marker: m }),
+        backoff: 10,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: 'survived', attempts: 2 })
+  })
+
+  it('gives an item whose key is given twice, or whose key function throws, a rejected outcome', async () => {
+    const name = newName()
+    await worker({ name, handlers: { echo: (n: number) => n } })
+    const outcomes = await collect(
+      producer(name).distribute([1, 1, 2], {
+        key: (n) => {
+          if (n === 2) throw new Error('no key')
+          return n
+        },
+        job: (n) => ({ name: 'echo', data: n }),
+      }),
+    )
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected'])
+    expect((outcomes[1] as { error: { code: string } }).error.code).toBe('ERR_DUPLICATE_KEY')
+    expect((outcomes[2] as { error: Error }).error.message).toBe('no key')
+  })
+})
+
+describe('a 429 with Retry-After', () => {
+  let server: Server
+  let url: string
+  let requests = 0
+  beforeAll(async () => {
+    server = createServer((_, response) => {
+      requests++
+      if (requests === 1) response.writeHead(429, { 'retry-after': '1' }).end('slow down')
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('pauses the queue and puts the job back without using an attempt', async () => {
+    const name = newName()
+    const started = await worker({ name, httpHeaders: { authorization: 'Bearer from-the-worker' } })
+    const outcomes = await collect(
+      producer(name).distribute([url], { key: () => 'only', job: (u) => httpJob({ url: u }), attempts: 1 }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { status: 200, body: { ok: true } } })
+    expect(requests).toBe(2)
+    expect(started.stats()).toMatchObject({ cooldowns: 1, cooldownMs: 1000 })
+  })
+})
+
+describe('an unreachable Redis', () => {
+  it('fails distribute and startWorker with ERR_REDIS_UNREACHABLE, without the password', async () => {
+    const url = `redis://user:s3cret-pass@127.0.0.1:${await freePort()}`
+    const queue = createQueue({ connection: url, name: 'nowhere', connectTimeout: 2000 })
+    const error = await collect(
+      queue.distribute([1], { key: (n) => n, job: () => ({ name: 'x', data: 1 }) }),
+    ).catch((e) => e)
+    expect(error).toMatchObject({ code: 'ERR_REDIS_UNREACHABLE' })
+    expect(error.message).not.toContain('s3cret-pass')
+    expect(error.message).toContain('***')
+    await queue.close()
+    const workerError = await startWorker({
+      connection: url,
+      name: 'nowhere',
+      connectTimeout: 2000,
+      handleSignals: false,
+    }).catch((e) => e)
+    expect(workerError).toMatchObject({ code: 'ERR_REDIS_UNREACHABLE' })
+    expect(JSON.stringify(workerError)).not.toContain('s3cret-pass')
+  })
+})

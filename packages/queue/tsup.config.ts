@@ -1,0 +1,3 @@
+import { boundkitConfig } from '../../tsup.shared.ts'
+
+export default boundkitConfig()

@@ -1,0 +1,3 @@
+import { boundkitTestConfig } from '../../vitest.shared.ts'
+
+export default boundkitTestConfig(import.meta.url)
