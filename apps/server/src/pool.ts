@@ -15,7 +15,7 @@ function cpuWorkerFile(): URL {
 
 const GAUGES = [
   ['threads', 'Worker threads alive in the pool.'],
-  ['utilization', "Share of the pool's capacity in use since it started, 0 to 1."],
+  ['utilization', "Share of the pool's capacity in use since its first task, 0 to 1."],
   ['queued', 'Pool tasks waiting for a worker.'],
   ['running', 'Pool tasks running on a worker.'],
   ['completed', 'Pool tasks that resolved since start.'],
