@@ -5,7 +5,8 @@
  * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
  * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
  * Then it runs each package README's first example as written (see `readmeExample`), against the demo
- * server started here. Fails if any import, type check, smoke file or example fails.
+ * server and a private redis-server (the queue's example; `REDIS_URL`) started here. Fails if any
+ * import, type check, smoke file or example fails.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -18,6 +19,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pnpmCommand } from './pnpm.mjs'
@@ -102,11 +104,15 @@ try {
   }
 
   const demo = await startDemoServer()
+  const redis = await startRedis().catch((error) => {
+    demo.stop()
+    throw error
+  })
   try {
     for (const { dir, manifest } of packages) {
       const name = manifest.name
       try {
-        const ran = readmeExample(dir, name, demo.url)
+        const ran = readmeExample(dir, name, { BOUNDKIT_DEMO_URL: demo.url, REDIS_URL: redis.url })
         console.log(`ok   ${name}: README example (${ran}) runs as written`)
       } catch (error) {
         failures++
@@ -115,6 +121,7 @@ try {
     }
   } finally {
     demo.stop()
+    redis.stop()
   }
 
   // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
@@ -156,7 +163,7 @@ console.log(
  * `// file: NAME.mjs`, are written into a folder of the consumer project and the last one is run with
  * this Node, as a user who copies them would. Returns the file it ran.
  */
-function readmeExample(dir, name, demoUrl) {
+function readmeExample(dir, name, env) {
   const readme = readFileSync(join(dir, 'README.md'), 'utf8')
   const section = readme.split(/^## /m).find((part) => /^Example\b/.test(part))
   if (section === undefined) throw new Error('the README has no "## Example" section')
@@ -174,7 +181,7 @@ function readmeExample(dir, name, demoUrl) {
   try {
     execFileSync(process.execPath, [last], {
       cwd: folder,
-      env: { ...process.env, BOUNDKIT_DEMO_URL: demoUrl },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: EXAMPLE_TIMEOUT_MS,
     })
@@ -183,6 +190,52 @@ function readmeExample(dir, name, demoUrl) {
     throw new Error(`${last} failed (${error.signal ?? `exit ${error.status}`}):\n${output}`)
   }
   return last
+}
+
+/**
+ * A private redis-server for the queue's example: a free port on 127.0.0.1, a temporary directory,
+ * nothing saved, `noeviction` (what BullMQ needs). Never the machine's own Redis.
+ */
+async function startRedis() {
+  const port = await new Promise((resolvePort, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address()
+      server.close(() => resolvePort(free))
+    })
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'boundkit-consumer-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '']
+  args.push('--appendonly', 'no', '--maxmemory-policy', 'noeviction')
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const stop = () => {
+    child.kill('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return new Promise((resolvePromise, reject) => {
+    let output = ''
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error('redis-server did not start within 30 s'))
+    }, 30_000)
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        child.stdout.resume()
+        resolvePromise({ url: `redis://127.0.0.1:${port}`, stop })
+      }
+    })
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server exited (${code}) before it was ready`))
+    })
+  })
 }
 
 /** The demo server (apps/server, built) on a free port, as the README examples expect it. */

@@ -37,7 +37,7 @@ describe('with a worker process killed', () => {
     timeout: LONG,
   }, async () => {
     const name = newName()
-    const first = startProcess('worker-process.mjs', [redis.url, name, '1500'])
+    const first = startProcess('worker-process.mjs', [redis.url, name, '4000'])
     await first.waitFor((line) => line === 'ready')
     const queue = createQueue({ connection: redis.url, name })
     const items = Array.from({ length: 16 }, (_, i) => i)
@@ -54,7 +54,7 @@ describe('with a worker process killed', () => {
     await first.waitFor((line) => line.startsWith('start '))
     first.child.kill('SIGKILL')
     await first.exited
-    const second = startProcess('worker-process.mjs', [redis.url, name, '1500'])
+    const second = startProcess('worker-process.mjs', [redis.url, name, '4000'])
     await run
     await queue.close()
 
