@@ -83,7 +83,9 @@ export async function* distribution<T, R>(
       return false
     }
     if (!job.finishedOn) return false
-    const state = await job.getState()
+    // A failed job always has a `failedReason`; one without is completed. A job that failed an
+    // attempt and then completed keeps its reason, so only then is the state read.
+    const state = job.failedReason ? await job.getState() : 'completed'
     if (state !== 'completed' && state !== 'failed') return false
     if (!pending.delete(entry.id)) return false
     host.stats.outstanding--
@@ -110,6 +112,16 @@ export async function* distribution<T, R>(
   const outstanding = () => pending.size + ready.size
 
   const fill = async () => {
+    // Adds are sent without waiting for each answer: ioredis pipelines them on one connection, in order.
+    const adding: Promise<unknown>[] = []
+    try {
+      await pull(adding)
+    } finally {
+      await Promise.all(adding)
+    }
+  }
+
+  const pull = async (adding: Promise<unknown>[]) => {
     while (!exhausted && outstanding() < options.window && !options.signal?.aborted) {
       const step = source.iterator.next()
       const result = source.isAsync ? await step : (step as IteratorResult<T>)
@@ -141,7 +153,7 @@ export async function* distribution<T, R>(
       pending.set(entry.id, entry)
       host.stats.outstanding++
       host.stats.added++
-      await add(entry)
+      adding.push(add(entry))
     }
   }
 

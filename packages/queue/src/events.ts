@@ -12,6 +12,6 @@ export interface QueueEvents {
 export interface QueueWorkerEvents {
   /** After each job this process ends: its stats. */
   progress: QueueWorkerStats
-  /** A Redis connection error or a job's failure, as BullMQ reports it (the password scrubbed). */
+  /** A Redis connection error BullMQ reports while it reconnects (the password scrubbed). */
   error: Error
 }

@@ -187,6 +187,34 @@ describe('distribute and startWorker', () => {
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: 'survived', attempts: 2 })
   })
 
+  it('stops adding items and throws ERR_ABORTED when its signal aborts', async () => {
+    const name = newName()
+    await worker({ name, handlers: { echo: (n: number) => n } })
+    const controller = new AbortController()
+    let pulled = 0
+    function* items() {
+      for (let i = 0; i < 1000; i++) {
+        pulled++
+        yield i
+      }
+    }
+    const seen: number[] = []
+    const error = await (async () => {
+      for await (const outcome of producer(name).distribute(items(), {
+        key: (n) => n,
+        job: (n) => ({ name: 'echo', data: n }),
+        window: 2,
+        signal: controller.signal,
+      })) {
+        seen.push(outcome.index)
+        if (seen.length === 3) controller.abort()
+      }
+    })().catch((e) => e)
+    expect(error).toMatchObject({ code: 'ERR_ABORTED' })
+    expect(seen).toEqual([0, 1, 2])
+    expect(pulled).toBeLessThan(10)
+  })
+
   it('gives an item whose key is given twice, or whose key function throws, a rejected outcome', async () => {
     const name = newName()
     await worker({ name, handlers: { echo: (n: number) => n } })
