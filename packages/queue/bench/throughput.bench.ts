@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
-import { fileURLToPath } from 'node:url'
-import { createQueue, httpJob, type Queue } from '@boundkit/queue'
+import { httpJob, type Queue } from '@boundkit/queue'
 import { benchmark } from '../../../bench/harness.ts'
-import { startRedis, type TestRedis } from '../test/redis.ts'
+import { BenchCluster } from './processes.ts'
 
 /** Jobs each worker process runs at once. */
 const CONCURRENCY = 8
@@ -11,42 +9,15 @@ const CONCURRENCY = 8
 const WAIT_MS = 100
 const WORKERS = [1, 2, 4]
 
-let redis: TestRedis | undefined
+const cluster = new BenchCluster()
+const queues = new Map<number, Queue>()
 let server: Server | undefined
 let url = ''
 let items = 0
-let run = 0
-const children: ChildProcess[] = []
-const queues = new Map<number, Queue>()
-
-function startWorkerProcess(queue: string): Promise<ChildProcess> {
-  const file = fileURLToPath(new URL('./io-worker.mjs', import.meta.url))
-  const child = spawn(process.execPath, [file, redis!.url, queue, String(CONCURRENCY)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child)
-    })
-    child.on('exit', (code) => reject(new Error(`a worker process exited (${code})`)))
-  })
-}
 
 async function distribute(workers: number) {
-  const queue = queues.get(workers)!
-  const prefix = `${++run}-`
-  const keys = Array.from({ length: items }, (_, i) => `${prefix}${i}`)
-  let done = 0
-  for await (const outcome of queue.distribute(keys, {
-    key: (k) => k,
-    job: () => httpJob({ url }),
-    window: 200,
-  })) {
-    if (outcome.status === 'rejected') throw outcome.error
-    done++
-  }
-  if (done !== items) throw new Error('lost outcomes')
+  const keys = Array.from({ length: items }, (_, i) => i)
+  await cluster.distribute(queues.get(workers)!, keys, () => httpJob({ url }), 200)
   return { items, metrics: { 'ideal ms': (WAIT_MS * items) / (workers * CONCURRENCY) } }
 }
 
@@ -58,7 +29,7 @@ export default benchmark({
   quickRuns: 1,
   async setup(ctx) {
     items = ctx.scale(640, 64)
-    redis = await startRedis()
+    await cluster.start()
     server = createServer((_, response) => {
       setTimeout(
         () => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
@@ -67,17 +38,12 @@ export default benchmark({
     })
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`
-    for (const workers of WORKERS) {
-      const name = `bench-${workers}`
-      await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(name)))
-      queues.set(workers, createQueue({ connection: redis.url, name }))
-    }
+    for (const workers of WORKERS)
+      queues.set(workers, await cluster.workers(`io-${workers}`, workers, CONCURRENCY))
   },
   async teardown() {
-    await Promise.all([...queues.values()].map((queue) => queue.close()))
-    for (const child of children) child.kill('SIGTERM')
+    await cluster.stop()
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-    await redis?.remove()
   },
   cases: Object.fromEntries(
     WORKERS.map((workers) => [

@@ -1,11 +1,12 @@
-// A worker process of the throughput benchmark: node io-worker.mjs <redis-url> <queue> <concurrency>.
+// A worker process of the benchmarks: node worker.mjs <redis-url> <queue> <concurrency> [threads].
 import { startWorker } from '../dist/index.js'
 
-const [url, name, concurrency] = process.argv.slice(2)
+const [url, name, concurrency, threads] = process.argv.slice(2)
 const worker = await startWorker({
   connection: url,
   name,
   concurrency: Number(concurrency),
+  ...(threads && { threads: Number(threads) }),
   limiter: { concurrency: Number(concurrency) },
 })
 worker.on('error', () => {})
