@@ -222,7 +222,9 @@ export class LimiterCore {
       const now = this.#clock.now()
       this.#feedback.failed(attempt.charge, failure, now)
       decision = decideRetry(job.call.policy, failure, n, job.firstStart, now, this.#random)
-      if (decision.retryAfter !== undefined) {
+      // A wait past maxRetryAfter fails its item at once (ERR_RETRY_AFTER_TOO_LONG); pausing every
+      // other item for it (up to cooldown.maxDelay) would only hold the batch before the same answer.
+      if (decision.retryAfter !== undefined && decision.error?.code !== 'ERR_RETRY_AFTER_TOO_LONG') {
         if (this.#cooldown?.shared(decision.rateLimited)) this.#coolDown(decision.retryAfter, now)
         else if (decision.retry) this.#n.retryAfterDelays++
       }

@@ -28,6 +28,11 @@ describe('Retry-After too long for a retry', () => {
     expect(error.message).toContain('2000000000 ms')
     expect(error.message).toContain('300000 ms')
     expect(error.cause).toBe(failure)
+    // Nor does it pause the other items: the next call starts at once.
+    expect(limiter.stats()).toMatchObject({ cooldowns: 0, cooldownUntil: 0 })
+    const next = track(limiter.run(() => 'next'))
+    await clock.advance(0)
+    expect(next.value).toBe('next')
   })
 
   it('an HTTP date beyond retry.maxRetryAfter fails too; one within it is waited for', async () => {
