@@ -178,12 +178,14 @@ export async function* distribution<T, R>(
           ready.delete(nextToYield++)
           host.progress()
           yield outcome
+          if (options.signal?.aborted) break
         }
       } else {
         for (const [index, outcome] of ready) {
           ready.delete(index)
           host.progress()
           yield outcome
+          if (options.signal?.aborted) break
         }
       }
       if (exhausted && pending.size === 0 && ready.size === 0) return
