@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Queue as BullQueue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createQueue,
@@ -230,6 +231,29 @@ describe('distribute and startWorker', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected'])
     expect((outcomes[1] as { error: { code: string } }).error.code).toBe('ERR_DUPLICATE_KEY')
     expect((outcomes[2] as { error: Error }).error.message).toBe('no key')
+  })
+})
+
+describe('rate', () => {
+  it("holds a job back under BullMQ's global limiter once the window's jobs have started", async () => {
+    const name = newName()
+    await worker({ name, rate: { max: 1, duration: 600_000 }, handlers: { echo: (n: number) => n } })
+    const outcomes = producer(name).distribute([1, 2], {
+      key: (n) => n,
+      job: (n) => ({ name: 'echo', data: n }),
+      ordered: false,
+    })
+    const first = await outcomes.next()
+    expect(first.value).toMatchObject({ status: 'fulfilled' })
+    const bull = new BullQueue(name, { connection: { host: '127.0.0.1', port: redis.port } })
+    try {
+      expect(await bull.getRateLimitTtl(1)).toBeGreaterThan(0)
+      expect(await bull.getJobCounts('completed', 'wait')).toEqual({ completed: 1, wait: 1 })
+    } finally {
+      await outcomes.return()
+      await bull.obliterate({ force: true })
+      await bull.close()
+    }
   })
 })
 
