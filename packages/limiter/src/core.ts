@@ -224,7 +224,8 @@ export class LimiterCore {
       decision = decideRetry(job.call.policy, failure, n, job.firstStart, now, this.#random)
       // A wait past maxRetryAfter fails its item at once (ERR_RETRY_AFTER_TOO_LONG); pausing every
       // other item for it (up to cooldown.maxDelay) would only hold the batch before the same answer.
-      if (decision.retryAfter !== undefined && decision.error?.code !== 'ERR_RETRY_AFTER_TOO_LONG') {
+      const tooLong = !decision.retry && decision.error?.code === 'ERR_RETRY_AFTER_TOO_LONG'
+      if (decision.retryAfter !== undefined && !tooLong) {
         if (this.#cooldown?.shared(decision.rateLimited)) this.#coolDown(decision.retryAfter, now)
         else if (decision.retry) this.#n.retryAfterDelays++
       }
