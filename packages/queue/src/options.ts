@@ -180,7 +180,7 @@ function resolveHeaders(headers: unknown): Record<string, string> {
   return headers as Record<string, string>
 }
 
-function resolveRate(rate: unknown): QueueRate | undefined {
+export function resolveRate(rate: unknown): QueueRate | undefined {
   if (rate === undefined) return undefined
   if (rate === null || typeof rate !== 'object') fail(expected('rate', 'an object { max, duration }', rate))
   const { max, duration } = rate as QueueRate

@@ -1,15 +1,18 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
-import { Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq'
+import { Queue as BullQueue, QueueEvents as BullQueueEvents, Job } from 'bullmq'
 import { bullConnection, checkRedis, scrub } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
 import { QueueError } from './errors'
 import type { QueueEvents } from './events'
+import { jobIdOf } from './job-id'
 import {
   type QueueDistributeOptions,
   type QueueOptions,
+  type QueueRate,
   type ResolvedConnectionOptions,
   resolveDistributeOptions,
   resolveQueueOptions,
+  resolveRate,
 } from './options'
 import type { QueueStats } from './stats'
 
@@ -84,6 +87,32 @@ export class Queue implements AsyncDisposable {
       progress: () => this.#emitter.emit('progress', () => this.stats()),
     }
     yield* distribution<T, R>(host, items, resolved)
+  }
+
+  /**
+   * Sets BullMQ's global rate of the queue, stored in Redis: at most `max` jobs start in every
+   * `duration` ms across every worker, whatever their own `rate`. `undefined` removes it.
+   */
+  async setRate(rate: QueueRate | undefined): Promise<void> {
+    const resolved = resolveRate(rate)
+    const { queue } = await this.#connect()
+    if (resolved === undefined) await queue.removeGlobalRateLimit()
+    else await queue.setGlobalRateLimit(resolved.max, resolved.duration)
+  }
+
+  /**
+   * Removes the job of `key` when it has finished (`'finished'`: completed or failed; `'failed'`:
+   * failed only), so that the key's next `distribute` runs it again instead of reading its outcome.
+   * A job waiting or running stays. Resolves with whether a job was removed.
+   */
+  async removeFinished(key: string | number, which: 'finished' | 'failed' = 'finished'): Promise<boolean> {
+    const { queue } = await this.#connect()
+    const job = await Job.fromId(queue, jobIdOf(key))
+    if (job === undefined || !job.finishedOn) return false
+    const state = await job.getState()
+    if (state !== 'failed' && (which === 'failed' || state !== 'completed')) return false
+    await job.remove()
+    return true
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */

@@ -127,6 +127,20 @@ describe('distribute and startWorker', () => {
     expect(first.map((o) => o.key)).toEqual(['item:1', 'item:2', 'item:3', 'item:4', 'item:5'])
   })
 
+  it('runs again an item whose finished job removeFinished removed; a failed-only removal keeps a completed one', async () => {
+    const name = newName()
+    let runs = 0
+    await worker({ name, handlers: { count: (n: number) => ++runs && n * 10 } })
+    const options = { key: (n: number) => n, job: (n: number) => ({ name: 'count', data: n }) }
+    const queue = producer(name)
+    await collect(queue.distribute([1, 2], options))
+    expect(await queue.removeFinished(1, 'failed')).toBe(false)
+    expect(await queue.removeFinished(1)).toBe(true)
+    expect(await queue.removeFinished(3)).toBe(false)
+    await collect(queue.distribute([1, 2], options))
+    expect(runs).toBe(3)
+  })
+
   it('records a job that always fails as a rejected outcome with its error after its attempts', async () => {
     const name = newName()
     let calls = 0
@@ -249,6 +263,32 @@ describe('rate', () => {
     try {
       expect(await bull.getRateLimitTtl(1)).toBeGreaterThan(0)
       expect(await bull.getJobCounts('completed', 'wait')).toEqual({ completed: 1, wait: 1 })
+    } finally {
+      await outcomes.return()
+      await bull.obliterate({ force: true })
+      await bull.close()
+    }
+  })
+})
+
+describe('setRate', () => {
+  it("sets the queue's global rate in Redis for every worker, and removes it", async () => {
+    const name = newName()
+    await worker({ name, handlers: { echo: (n: number) => n } })
+    const queue = producer(name)
+    await queue.setRate({ max: 1, duration: 600_000 })
+    const outcomes = queue.distribute([1, 2], {
+      key: (n) => n,
+      job: (n) => ({ name: 'echo', data: n }),
+      ordered: false,
+    })
+    expect((await outcomes.next()).value).toMatchObject({ status: 'fulfilled' })
+    const bull = new BullQueue(name, { connection: { host: '127.0.0.1', port: redis.port } })
+    try {
+      expect(await bull.getGlobalRateLimit()).toEqual({ max: 1, duration: 600_000 })
+      expect(await bull.getJobCounts('completed', 'wait')).toEqual({ completed: 1, wait: 1 })
+      await queue.setRate(undefined)
+      expect(await bull.getGlobalRateLimit()).toBeNull()
     } finally {
       await outcomes.return()
       await bull.obliterate({ force: true })
