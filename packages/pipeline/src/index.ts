@@ -8,6 +8,7 @@ export type {
   PipelineProcessContext,
   PipelineProcessPool,
   PipelineProcessStage,
+  PipelineRemoteStage,
   PipelineRunOptions,
   PipelineRunStage,
   PipelineSpillOptions,

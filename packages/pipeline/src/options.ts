@@ -85,10 +85,29 @@ export interface PipelineRunStage<I, F, R> {
   concurrency?: number
 }
 
+/**
+ * A process stage that is an object of its own and runs payloads elsewhere (other processes or
+ * machines): the interface @boundkit/queue's `queueStage` implements. Swapping `{ pool, task }` for
+ * one runs the same pipeline distributed. The pipeline hands it at most `concurrency` payloads at
+ * once, each by value (so `spill`, which hands over a local file's path, is refused), and calls its
+ * `close` from its own `close()`, after its runs ended.
+ */
+export interface PipelineRemoteStage<I = unknown, F = unknown, R = unknown> {
+  /** Tells this form apart from the in-thread `{ run }` stage: always `true`. */
+  readonly remote: true
+  /** Runs one payload; a rejection is the item's `ERR_PROCESS_FAILED`. It must stop when `signal` aborts. */
+  run(data: F, context: PipelineProcessContext<I>): Promise<R>
+  /** Payloads handed to it at once (integer >= 1): its own bound, e.g. a queue's jobs outstanding. */
+  readonly concurrency: number
+  /** Releases what the stage holds; called once, by the pipeline's `close()`. */
+  close?(): Promise<void>
+}
+
 export type PipelineProcessStage<I, F, R> =
   | PipelinePoolStage
   | PipelineWorkerStage
   | PipelineRunStage<I, F, R>
+  | PipelineRemoteStage<I, F, R>
 
 /** Fetched payloads written to files instead of held in memory. */
 export interface PipelineSpillOptions {
@@ -121,6 +140,7 @@ export type ResolvedProcess<I, F, R> =
   | { kind: 'pool'; stage: PipelinePoolStage; concurrency: number }
   | { kind: 'worker'; stage: PipelineWorkerStage; threads: number; concurrency: number }
   | { kind: 'run'; stage: PipelineRunStage<I, F, R>; concurrency: number }
+  | { kind: 'remote'; stage: PipelineRemoteStage<I, F, R>; concurrency: number }
 
 export interface ResolvedPipelineOptions<I, F, R> {
   fetch: PipelineFetchStage<I, F>
@@ -142,9 +162,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function resolveProcess<I, F, R>(value: unknown): ResolvedProcess<I, F, R> {
   if (!isObject(value))
-    invalidOption(expected('process', 'an object: { pool, task }, { worker, task } or { run }', value))
+    invalidOption(
+      expected('process', 'an object: { pool, task }, { worker, task }, { run } or a remote stage', value),
+    )
   const concurrency = (fallback: number) =>
     numberOption(invalidOption, 'process.concurrency', value.concurrency, positiveInteger, fallback)
+  if (value.remote === true) return resolveRemote(value)
   if ('run' in value) {
     functionOption(invalidOption, 'process.run', value.run)
     return { kind: 'run', stage: value as unknown as PipelineRunStage<I, F, R>, concurrency: concurrency(1) }
@@ -170,6 +193,25 @@ function resolveProcess<I, F, R>(value: unknown): ResolvedProcess<I, F, R> {
     return { kind: 'worker', stage, threads: given || tasks, concurrency: tasks }
   }
   return invalidOption(expected('process', 'an object with `pool`, `worker` or `run`', value))
+}
+
+function resolveRemote<I, F, R>(value: Record<string, unknown>): ResolvedProcess<I, F, R> {
+  if (typeof value.run !== 'function') invalidOption(expected('process.run', 'a function', value.run))
+  functionOption(invalidOption, 'process.close', value.close)
+  // A remote stage knows its own bound: no default is guessed for it.
+  if (value.concurrency === undefined) {
+    invalidOption(
+      expected('process.concurrency', 'an integer >= 1 (a remote stage gives its own)', undefined),
+    )
+  }
+  const concurrency = numberOption(
+    invalidOption,
+    'process.concurrency',
+    value.concurrency,
+    positiveInteger,
+    1,
+  )
+  return { kind: 'remote', stage: value as unknown as PipelineRemoteStage<I, F, R>, concurrency }
 }
 
 /** Checks every option of `createPipeline` once, at construction, and fills in the defaults. */
@@ -198,6 +240,10 @@ export function resolvePipelineOptions<I, F, R>(
   const spill = options.spill
   if (spill !== undefined && (!isObject(spill) || typeof spill.dir !== 'string' || spill.dir === '')) {
     invalidOption(expected('spill', 'an object { dir: string }', spill))
+  }
+  if (spill !== undefined && process.kind === 'remote') {
+    // A spilled payload is a path on this machine, which means nothing where a remote stage runs it.
+    invalidOption('Expected `spill` to be left out with a remote process stage (it hands over a local path)')
   }
   return {
     fetch,

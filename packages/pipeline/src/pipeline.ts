@@ -64,7 +64,7 @@ export class Pipeline<I, F = unknown, R = unknown> {
 
   /**
    * Cancels active runs and waits for them, then closes the fetch limiter, a pool the pipeline
-   * created, and the spill folder. Idempotent: every call returns the same promise.
+   * created, a remote stage and the spill folder. Idempotent: every call returns the same promise.
    */
   close(): Promise<void> {
     this.#closed ??= this.#close()

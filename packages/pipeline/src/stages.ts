@@ -17,7 +17,7 @@ export interface Stages<I, R> {
   ordered: boolean
   spill: Spill | undefined
   stats: StatsTracker
-  /** Releases what the stages hold: the limiter, and a pool the pipeline created. */
+  /** Releases what the stages hold: the limiter, a pool the pipeline created, a remote stage. */
   close(): Promise<void>
 }
 
@@ -72,6 +72,13 @@ function processRunner<I, F, R>(
     return {
       run: async (data, item, index, signal) => stage.run(data as F, { item, index, signal }),
       close: async () => undefined,
+    }
+  }
+  if (process.kind === 'remote') {
+    const { stage } = process
+    return {
+      run: async (data, item, index, signal) => stage.run(data as F, { item, index, signal }),
+      close: async () => stage.close?.(),
     }
   }
   if (process.kind === 'pool') return poolRunner(process.stage.pool, process.stage.task, async () => {})
