@@ -17,5 +17,7 @@ export type {
   QueueWorkerOptions,
 } from './options'
 export { createQueue, Queue } from './queue'
+export type { QueueStageOptions } from './stage'
+export { QueueStage, queueStage } from './stage'
 export type { QueueStats, QueueWorkerStats } from './stats'
 export { QueueWorker, startWorker } from './worker'
