@@ -3,6 +3,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from './batch/settings'
 import { demoServerOptions } from './demo/server-options'
 import { DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL } from './llm/settings'
 import { collect } from './parse-options'
+import { DEFAULT_QUEUE } from './queue/settings'
 
 /** What a command's action resolves with: the process exit code. */
 export type ExitCode = number
@@ -13,6 +14,17 @@ export interface ProgramHooks {
 }
 
 const ENV_NOTE = '\nNO_COLOR turns colours off; without a TTY, progress is printed as plain periodic lines.'
+
+/** The options given on the command line (not defaulted): `--redis` refuses some of them. */
+function given(command: Command): string[] {
+  return command.options
+    .map((option) => option.attributeName())
+    .filter((name) => command.getOptionValueSource(name) === 'cli')
+}
+
+const REDIS_HELP =
+  'enqueue the records in Redis as jobs; `boundkit worker` processes (here or on other machines) make the requests'
+const QUEUE_HELP = `with --redis: the queue's name, the workers' --queue (default: ${DEFAULT_QUEUE})`
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n${ENV_NOTE}`
@@ -31,6 +43,8 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       'boundkit demo --quick          # every scenario, briefly',
       'boundkit batch in.jsonl --url http://localhost:8080/v1/judge --out results.jsonl',
       'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000',
+      'boundkit worker --redis redis://127.0.0.1:6379 --concurrency 16   # on each machine, then:',
+      'boundkit batch in.jsonl --url http://10.0.0.5:8080/v1/judge --out results.jsonl --redis redis://127.0.0.1:6379',
       'boundkit classify -- node -e "for (let i = 0; i < 1e8; i++);"',
     )}\n\nExit codes: 0 success, 1 some items failed, 2 usage error, 130 interrupted.`,
   )
@@ -74,8 +88,15 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     .argument('<input>', 'the input JSONL file, one JSON record a line')
     .requiredOption('--url <url>', 'where to POST each record')
     .requiredOption('--out <file>', 'the output JSONL file (ordered, crash-safe)')
-    .option('--concurrency <n>', 'requests in flight at once', '8')
-    .option('--rate <N/s>', 'at most N request starts per second (also N/min, N/250ms)')
+    .option(
+      '--concurrency <n>',
+      "requests in flight at once (with --redis: each worker's --concurrency)",
+      '8',
+    )
+    .option(
+      '--rate <N/s>',
+      'at most N request starts per second (also N/min, N/250ms); with --redis, for all workers together',
+    )
     .option('--retries <n>', 'retries after a failed attempt (429, 5xx, network errors, timeouts)', '3')
     .option('--timeout <ms>', 'timeout of one attempt (500, 2s, 1min)', '30s')
     .option(
@@ -95,17 +116,21 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     )
     .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
     .option('--json', 'print the final summary as JSON on stdout')
+    .option('--redis <url>', REDIS_HELP)
+    .option('--queue <name>', QUEUE_HELP)
     .addHelpText(
       'after',
       `${examples(
         'boundkit batch conversations.jsonl --url http://127.0.0.1:8080/v1/judge --out judged.jsonl --key id',
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --concurrency 16 \\',
         '    --header "Authorization: Bearer $TOKEN" --out out.jsonl --resume --retry-failed',
-      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests and retries, lets in-flight ones finish, flushes and exits 130 (a second Ctrl-C exits\nat once); re-run with --resume to continue, --resume --retry-failed to also send failed records\nagain. The summary counts the requests made (retries included), 429s and Retry-After cooldowns.`,
+        'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --out out.jsonl \\',
+        '    --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --header "Authorization: Bearer $TOKEN"',
+      )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests and retries, lets in-flight ones finish, flushes and exits 130 (a second Ctrl-C exits\nat once); re-run with --resume to continue, --resume --retry-failed to also send failed records\nagain. The summary counts the requests made (retries included), 429s and Retry-After cooldowns.\n\nWith --redis, workers make the requests and this process writes the same ordered, resumable output:\n--concurrency, --timeout and credential headers are each worker's (refused here: secrets never go\nthrough Redis), --rate and --retries hold for the whole cluster. Ctrl-C stops adding jobs; the jobs\nadded go on in the workers and --resume reads their outcomes.`,
     )
-    .action(async (input: string, options) => {
+    .action(async (input: string, options, command: Command) => {
       const { runBatch } = await import('./batch/run-batch')
-      hooks.exit(await runBatch(input, options))
+      hooks.exit(await runBatch(input, { ...options, given: given(command) }))
     })
 
   program
@@ -126,9 +151,16 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       'the API base URL; a request url /v1/... is joined to it without doubling /v1',
       DEFAULT_BASE_URL,
     )
-    .option('--rpm <n>', "the account's requests per minute")
-    .option('--tpm <n>', "the account's tokens per minute (each request's estimate, then its usage)")
-    .option('--concurrency <n>', "requests in flight at once, or 'auto' (adaptive)", 'auto')
+    .option('--rpm <n>', "the account's requests per minute (with --redis, for all workers together)")
+    .option(
+      '--tpm <n>',
+      "the account's tokens per minute (each request's estimate, then its usage); not with --redis",
+    )
+    .option(
+      '--concurrency <n>',
+      "requests in flight at once, or 'auto' (adaptive); with --redis: each worker's --concurrency",
+      'auto',
+    )
     .option(
       '--template <file>',
       'plain records: fill {{field}} (dotted paths) into this chat prompt (with --model)',
@@ -167,17 +199,62 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     )
     .option('--skip-bad', 'skip malformed input lines (reported with their line number) instead of failing')
     .option('--json', 'print the final summary as JSON on stdout')
+    .option('--redis <url>', REDIS_HELP)
+    .option('--queue <name>', QUEUE_HELP)
     .addHelpText(
       'after',
       examples(
         'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000 --price in=0.15,out=0.6',
         'boundkit llm conversations.jsonl --template judge.md --model gpt-4o-mini --key id --json-answer --out judged.jsonl',
         'boundkit llm requests.jsonl --base-url http://127.0.0.1:8000/v1 --out results.jsonl --resume --retry-failed',
-      ),
+        'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY',
+      ) +
+        "\n\nWith --redis, workers make the requests with their own API key (--api-key-env and --azure are the\nworker's, never sent through Redis); --rpm holds for the whole cluster; --tpm is refused (exit 2,\nERR_TPM_WITH_REDIS): the queue's cluster-wide limit counts jobs, not tokens.",
     )
-    .action(async (input: string, options) => {
+    .action(async (input: string, options, command: Command) => {
       const { runLlm } = await import('./llm/run-llm')
-      hooks.exit(await runLlm(input, options))
+      hooks.exit(await runLlm(input, { ...options, given: given(command) }))
+    })
+
+  program
+    .command('worker')
+    .description(
+      'Take the jobs of a queue in Redis (from batch --redis, llm --redis or any boundkit producer) and run them, until SIGTERM or Ctrl-C.',
+    )
+    .requiredOption(
+      '--redis <url>',
+      'the Redis URL (redis://, rediss:// for TLS); its password is never printed',
+    )
+    .option('--queue <name>', "the queue's name, the producer's --queue", DEFAULT_QUEUE)
+    .option('--concurrency <n>', 'jobs (requests) this worker runs at once', '8')
+    .option('--timeout <ms>', 'timeout of one request (500, 2s, 1min)', '10min')
+    .option(
+      '--lock-duration <ms>',
+      "how long a job's lock lasts without renewal: a killed worker's jobs run elsewhere after about this long",
+      '30s',
+    )
+    .option(
+      '--header <K: V>',
+      'add a header to every request of this worker (repeatable; secrets belong here)',
+      collect,
+    )
+    .option(
+      '--api-key-env <name>',
+      'the environment variable holding an API key, sent as Authorization: Bearer (never put in Redis)',
+    )
+    .option('--azure', "with --api-key-env: send the key as Azure's api-key header")
+    .option('--json', 'print the final summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      `${examples(
+        'boundkit worker --redis redis://127.0.0.1:6379 --concurrency 16',
+        'OPENAI_API_KEY=sk-... boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY --concurrency 32',
+        'boundkit worker --redis "rediss://default:$PASS@cache.example.com:6380" --header "Authorization: Bearer $TOKEN"',
+      )}\n\nWhat to do travels with the jobs (URL, method, body, non-secret headers, attempts, the cluster's rate);\nsecrets do not: this worker adds its --header and --api-key-env to every request. SIGTERM or Ctrl-C:\nno new jobs, the running ones finish, then it exits (0 after SIGTERM, 130 after Ctrl-C; a second signal\nexits at once and its jobs run elsewhere once their lock expires). Anyone who can write to the Redis\ncan make a worker send its secrets to any URL: keep Redis private (a password, TLS, a private network).`,
+    )
+    .action(async (options) => {
+      const { runWorker } = await import('./queue/run-worker')
+      hooks.exit(await runWorker(options))
     })
 
   program

@@ -83,6 +83,18 @@ async function readBody(response: Response, maxBytes: number): Promise<unknown> 
   return text
 }
 
+/** The headers of every POST of a JSON record. */
+export const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' }
+
+/** A worker's answer to an `http` job (`--redis`), as the local POST gives it. */
+export function answerOf(result: {
+  status: number
+  headers: Record<string, string>
+  body: unknown
+}): HttpAnswer {
+  return { status: result.status, headers: new Headers(result.headers), body: result.body }
+}
+
 /**
  * POSTs `body` (JSON text, sent as it is) to `url`; resolves with a 2xx answer's parsed body, throws
  * `HttpError` otherwise, or `ResponseTooLargeError` for a body past `maxResponseBytes`.
@@ -90,7 +102,7 @@ async function readBody(response: Response, maxBytes: number): Promise<unknown> 
 export async function postJson(url: string, body: string, options: PostOptions): Promise<HttpAnswer> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+    headers: { ...JSON_HEADERS, ...options.headers },
     body,
     signal: options.signal,
   })

@@ -52,8 +52,8 @@ export function invocation(argv: readonly string[], launch: Launch): string[] {
   return [node, path]
 }
 
-/** Header names whose values are credentials. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|password|auth/i
+/** Header names whose values are credentials (never printed, never put in a job's data in Redis). */
+export const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|password|auth/i
 
 /** `K: V` with V replaced by `<redacted>` when K names a credential. */
 function redactHeader(header: string): string {
@@ -63,21 +63,35 @@ function redactHeader(header: string): string {
     : header
 }
 
-/** The arguments with the values of credential headers redacted: the command is printed to stderr, which logs keep. */
-function redactHeaders(args: readonly string[]): string[] {
+/** What a `--redis` URL reads without its password (the queue's `redactUrl`, given where it is loaded). */
+export type RedactUrl = (url: string) => string
+
+const hideAll: RedactUrl = () => '<redacted>'
+
+/**
+ * The arguments with the values of credential headers and the password of a `--redis` URL redacted:
+ * the command is printed to stderr, which logs keep.
+ */
+function redactSecrets(args: readonly string[], redactUrl: RedactUrl): string[] {
   return args.map((arg, i) => {
     if (args[i - 1] === '--header') return redactHeader(arg)
+    if (args[i - 1] === '--redis') return redactUrl(arg)
+    if (arg.startsWith('--redis=')) return `--redis=${redactUrl(arg.slice('--redis='.length))}`
     return arg.startsWith('--header=') ? `--header=${redactHeader(arg.slice('--header='.length))}` : arg
   })
 }
 
 /**
  * The command line to run again to continue: the same one, with --resume, quoted for a POSIX shell.
- * The values of credential headers (`Authorization`, `*-Key`, `Cookie`, ...) read `<redacted>`: put
- * them back (or the variable they came from) before running it.
+ * The values of credential headers (`Authorization`, `*-Key`, `Cookie`, ...) read `<redacted>` and a
+ * `--redis` URL's password `***`: put them back (or the variable they came from) before running it.
  */
-export function resumeCommand(argv: readonly string[], launch: Launch = here()): string {
-  const args = redactHeaders(argv.slice(2))
+export function resumeCommand(
+  argv: readonly string[],
+  launch: Launch = here(),
+  redactUrl: RedactUrl = hideAll,
+): string {
+  const args = redactSecrets(argv.slice(2), redactUrl)
   if (!args.includes('--resume')) args.push('--resume')
   return [...invocation(argv, launch), ...args].map(shellQuote).join(' ')
 }

@@ -1,4 +1,4 @@
-import { errorRecord, type HttpAnswer, postJson } from './http'
+import { answerOf, errorRecord, type HttpAnswer, JSON_HEADERS, postJson } from './http'
 import { outputLine } from './output-line'
 import { processIo, type RunIo, runJob } from './runner'
 import { batchKeys } from './scan'
@@ -36,6 +36,21 @@ export async function runBatch(
           signal,
           maxResponseBytes: settings.maxResponseBytes,
         }),
+      ...(settings.redis && {
+        distributed: {
+          redis: settings.redis,
+          attempts: settings.retries + 1,
+          rate: settings.rate && { max: settings.rate.limit, duration: settings.rate.interval },
+          // No secret here: the command refused credential headers with --redis.
+          request: (item) => ({
+            url: settings.url,
+            method: 'POST',
+            headers: { ...JSON_HEADERS, ...settings.headers },
+            body: item.text,
+          }),
+          answer: answerOf,
+        },
+      }),
       line: (item, result, attempts, ms) => {
         if ('value' in result) {
           const { status, body } = result.value

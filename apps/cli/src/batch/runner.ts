@@ -10,6 +10,7 @@ import type { Writer } from '@boundkit/writer'
 import { EXIT } from '../errors'
 import { checkInputFile, readJsonl } from '../jsonl-input'
 import { createProgress } from '../progress'
+import type { DistributedRun, Distribution } from '../queue/distribution'
 import { colorEnabled, type OutputStream, paint } from '../terminal'
 import { InOrder } from './in-order'
 import type { RecordKey } from './key-sets'
@@ -90,6 +91,11 @@ export interface RunJob<A> {
   line(item: Pending, result: { value: A } | { error: unknown }, attempts: number, ms: number): LineResult
   /** Extra progress counters (e.g. tokens/min). */
   progressDetail?: (elapsedMs: number) => string
+  /**
+   * With `--redis`: the records go to a queue as jobs and workers make the requests (`limiter`,
+   * `cost` and `request` are then unused); the writer, resume and summary stay the same.
+   */
+  distributed?: DistributedRun<A>
 }
 
 /** How a run ended, for the command's summary. */
@@ -142,12 +148,23 @@ async function prepare(
 export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<RunResult> {
   const { settings, keys } = job
   const input = settings.input
-  const { writer, prior, scan } = await prepare(job as RunJob<unknown>, io.stderr)
+  // With --redis, Redis is reached (or the run refused) before the output is touched.
+  let queue: Distribution<A> | undefined
+  if (job.distributed !== undefined) {
+    const { openDistribution } = await import('../queue/distribution')
+    queue = await openDistribution(job.distributed, settings.out, io.stderr)
+  }
+  const prepared = await prepare(job as RunJob<unknown>, io.stderr).catch(async (error: unknown) => {
+    await queue?.close()
+    throw error
+  })
+  const { writer, prior, scan } = prepared
   const style = paint(colorEnabled(io.stderr))
   const todo = scan.records - scan.alreadyDone
-  const resume = resumeCommand(io.argv)
+  const resume = resumeCommand(io.argv, undefined, queue?.redactUrl)
   const started = performance.now()
   const limiter = createLimiter(job.limiter)
+  const stopAdding = new AbortController()
 
   // Ctrl-C once: start nothing more, end the retries waiting out a backoff or a Retry-After (no line:
   // --resume runs them again), let the requests in flight finish. Twice: exit now.
@@ -156,6 +173,14 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   const stopListening = io.onInterrupt(() => {
     if (!stopping) {
       stopping = true
+      if (queue !== undefined) {
+        // The jobs already added stay in Redis and the workers finish them: --resume reads their outcomes.
+        io.stderr.write(
+          `\n${style.yellow('Interrupted')}: no new jobs; writing the outcomes already in (Ctrl-C again to exit now)\n`,
+        )
+        stopAdding.abort()
+        return
+      }
       io.stderr.write(
         `\n${style.yellow('Interrupted')}: no new requests or retries; waiting for the ones in flight (Ctrl-C again to exit now)\n`,
       )
@@ -247,20 +272,41 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
 
   let stats: LimiterStats | undefined
   const cost = job.cost
+  const outcomes =
+    queue === undefined
+      ? limiter.stream(pending(), request, cost === undefined ? {} : { cost: (item: Pending) => cost(item) })
+      : queue.outcomes(pending(), {
+          // Without --resume the run starts over: an earlier run's finished jobs are removed first.
+          // --retry-failed removes the failed job of a record it sends again.
+          replace: (item) =>
+            !settings.resume ? 'finished' : prior.state(item.key) === 'retry' ? 'failed' : undefined,
+          signal: stopAdding.signal,
+          onAdd: (item) => firstStart.set(item.pos, performance.now()),
+        })
+  let jobsDone = 0
   try {
-    for await (const outcome of limiter.stream(
-      pending(),
-      request,
-      cost === undefined ? {} : { cost: (item: Pending) => cost(item) },
-    )) {
+    for await (const outcome of outcomes) {
       const item = items.get(outcome.index) as Pending
       items.delete(outcome.index)
+      if (queue !== undefined) {
+        // Each attempt a worker made is a request.
+        jobsDone++
+        counts.requests += outcome.attempts ?? 0
+      }
       inOrder.put(item.pos, lineOf(item, outcome))
       if (writeError !== undefined) break
     }
+  } catch (error) {
+    // A distributed run interrupted: the outcomes already in are written, the rest wait in Redis.
+    if (!(stopping && (error as { code?: unknown } | null)?.code === 'ERR_ABORTED')) throw error
   } finally {
     stopListening()
     stats = limiter.stats()
+    if (queue !== undefined) {
+      // The workers retried: a job's attempts past its first are its retries.
+      stats = { ...stats, retried: counts.requests - jobsDone, concurrency: 0 }
+      await queue.close().catch(() => {})
+    }
     await limiter.close().catch(() => {})
     try {
       await writer.close()

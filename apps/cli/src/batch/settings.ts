@@ -8,6 +8,7 @@ import {
   parseRate,
   parseResume,
 } from '../parse-options'
+import { parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The options commander hands to `batch`, as typed on the command line. */
 export interface BatchCliOptions {
@@ -24,6 +25,10 @@ export interface BatchCliOptions {
   retryFailed?: boolean
   skipBad?: boolean
   json?: boolean
+  redis?: string
+  queue?: string
+  /** The options given on the command line, not defaulted (commander's names). */
+  given?: string[]
 }
 
 /** The batch options, checked. */
@@ -46,6 +51,8 @@ export interface BatchSettings {
   retryFailed: boolean
   skipBad: boolean
   json: boolean
+  /** With `--redis`: workers make the requests, this process enqueues them and writes the output. */
+  redis: RedisSettings | undefined
 }
 
 /** `--max-response-bytes` default: 32 MiB. */
@@ -57,6 +64,7 @@ const MAX_RESPONSE_BYTES = 256 * 2 ** 20
 export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSettings {
   if (o.key !== undefined && o.key.trim() === '')
     throw new UsageError('Expected --key to name a field, got an empty string')
+  const redis = parseRedisOptions(o)
   return {
     input,
     url: parseHttpUrl('--url', o.url).href,
@@ -76,5 +84,6 @@ export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSetti
     ...parseResume(o),
     skipBad: o.skipBad === true,
     json: o.json === true,
+    redis,
   }
 }

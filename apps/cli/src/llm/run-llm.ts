@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { LimiterOptions, RateLimit } from '@boundkit/limiter'
-import { type HttpAnswer, postJson } from '../batch/http'
+import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../batch/http'
 import { type Pending, processIo, type RunIo, runJob } from '../batch/runner'
 import { printSummary } from '../batch/summary'
 import { UsageError } from '../errors'
@@ -65,6 +65,24 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
         })
         return answer
       },
+      ...(settings.redis && {
+        distributed: {
+          redis: settings.redis,
+          attempts: settings.maxAttempts,
+          rate: settings.rpm === undefined ? undefined : { max: settings.rpm, duration: 60_000 },
+          // No API key here: the workers add theirs (--api-key-env of `boundkit worker`).
+          request: (item) => {
+            const request = requestOf(item.record, item.line) as LlmRequest
+            return {
+              url: joinUrl(settings.baseUrl, request.path),
+              method: 'POST',
+              headers: { ...JSON_HEADERS, ...settings.headers },
+              body: JSON.stringify(request.body),
+            }
+          },
+          answer: answerOf,
+        },
+      }),
       line: (item, result, attempts, ms) => {
         if ('value' in result) {
           const usage = usageOf(result.value.body)

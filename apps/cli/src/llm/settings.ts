@@ -7,6 +7,7 @@ import {
   parseInteger,
   parseResume,
 } from '../parse-options'
+import { type NotWithRedis, parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The options commander hands to `llm`, as typed on the command line. */
 export interface LlmCliOptions {
@@ -30,6 +31,10 @@ export interface LlmCliOptions {
   retryFailed?: boolean
   skipBad?: boolean
   json?: boolean
+  redis?: string
+  queue?: string
+  /** The options given on the command line, not defaulted (commander's names). */
+  given?: string[]
 }
 
 /** USD per 1M tokens. */
@@ -63,6 +68,22 @@ export interface LlmSettings {
   retryFailed: boolean
   skipBad: boolean
   json: boolean
+  /** With `--redis`: workers make the requests (with their own API key), this process enqueues and writes. */
+  redis: RedisSettings | undefined
+}
+
+/** What `llm --redis` refuses besides the worker's options, and why (a usage error, exit 2). */
+const NOT_WITH_REDIS: Record<string, NotWithRedis> = {
+  tpm: {
+    message:
+      "--tpm cannot be enforced with --redis: the queue's cluster-wide limit counts jobs, not tokens; use --rpm (cluster-wide), or run without --redis",
+    code: 'ERR_TPM_WITH_REDIS',
+  },
+  apiKeyEnv: {
+    message:
+      'With --redis, the API key stays on the workers and never goes through Redis: give --api-key-env to `boundkit worker`',
+  },
+  azure: { message: "With --redis, the API key is the workers': give --azure to `boundkit worker`" },
 }
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1'
@@ -96,7 +117,10 @@ export function parsePrice(text: string): Price {
 }
 
 /** The API key's header from the environment; the key itself never appears in a message. */
-function authHeaders(o: LlmCliOptions, env: NodeJS.ProcessEnv): Record<string, string> {
+export function authHeaders(
+  o: Pick<LlmCliOptions, 'apiKeyEnv' | 'azure'>,
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
   const name = o.apiKeyEnv ?? DEFAULT_API_KEY_ENV
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new UsageError(`Expected --api-key-env to name an environment variable, got '${name}'`)
@@ -129,6 +153,7 @@ export function parseLlmOptions(input: string, o: LlmCliOptions, env = process.e
   if (o.key !== undefined && o.key.trim() === '') {
     throw new UsageError('Expected --key to name a field, got an empty string')
   }
+  const redis = parseRedisOptions(o, NOT_WITH_REDIS)
   const concurrency =
     o.concurrency.trim() === 'auto'
       ? 'auto'
@@ -148,9 +173,14 @@ export function parseLlmOptions(input: string, o: LlmCliOptions, env = process.e
     maxAttempts: parseInteger('--max-attempts', o.maxAttempts, 1, { max: 100 }),
     timeout: parseDuration('--timeout', o.timeout),
     maxResponseBytes: parseBytes('--max-response-bytes', o.maxResponseBytes, 1, 256 * 2 ** 20),
-    headers: { ...authHeaders(o, env), ...Object.fromEntries((o.header ?? []).map(parseHeader)) },
+    // With --redis the producer never reads the key: the workers add their own.
+    headers: {
+      ...(redis ? {} : authHeaders(o, env)),
+      ...Object.fromEntries((o.header ?? []).map(parseHeader)),
+    },
     ...parseResume(o),
     skipBad: o.skipBad === true,
     json: o.json === true,
+    redis,
   }
 }

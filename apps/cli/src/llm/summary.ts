@@ -16,7 +16,7 @@ export interface LlmSummaryFields extends RequestCounts {
   tokensPerMinute: number
   /** The limits the run was given (per minute), null when not. */
   limits: { rpm: number | null; tpm: number | null }
-  /** The concurrency limit the run ended with (the adaptive one with `--concurrency auto`). */
+  /** The concurrency limit the run ended with (the adaptive one with `--concurrency auto`); 0 with `--redis`. */
   concurrency: number
 }
 
@@ -46,12 +46,16 @@ export function llmSummary(
 const of = (limit: number | null, scale = 1) =>
   limit === null ? '' : ` (limit ${Math.round(limit * scale * 100) / 100})`
 
+/** 0 with --redis: the workers' concurrency, not this process's. */
+const concurrencyOf = (n: number) =>
+  n > 0 ? `; concurrency settled at ${n}` : '; requests made by the workers'
+
 /** The summary's llm lines for stderr. */
 export function llmDetails(s: LlmSummaryFields, ms: number): string[] {
   const { prompt, completion, total } = s.tokens
   const lines = [
     `tokens: ${prompt} prompt + ${completion} completion = ${total}${s.costUsd === null ? '' : `, cost $${s.costUsd.toFixed(4)}`}`,
-    `wall ${formatMs(ms)}: ${s.requestsPerSecond} requests/s${of(s.limits.rpm, 1 / 60)}, ${s.tokensPerMinute} tokens/min${of(s.limits.tpm)}; concurrency settled at ${s.concurrency}`,
+    `wall ${formatMs(ms)}: ${s.requestsPerSecond} requests/s${of(s.limits.rpm, 1 / 60)}, ${s.tokensPerMinute} tokens/min${of(s.limits.tpm)}${concurrencyOf(s.concurrency)}`,
   ]
   return lines
 }

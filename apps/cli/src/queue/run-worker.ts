@@ -1,0 +1,148 @@
+/**
+ * `boundkit worker`: a process that takes the jobs of a queue (`batch --redis`, `llm --redis`, or any
+ * boundkit producer) and runs them: `http` jobs through a local limiter with this worker's own secret
+ * headers, `pool` jobs on a local pool. Stops gracefully on SIGTERM or SIGINT.
+ */
+import { redactUrl, startWorker } from '@boundkit/queue'
+import { EXIT, UsageError } from '../errors'
+import { authHeaders } from '../llm/settings'
+import { parseDuration, parseHeader, parseInteger } from '../parse-options'
+import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
+import { parseRedis } from './settings'
+
+/** The options commander hands to `worker`, as typed on the command line. */
+export interface WorkerCliOptions {
+  redis: string
+  queue?: string
+  concurrency: string
+  timeout: string
+  lockDuration: string
+  header?: string[]
+  apiKeyEnv?: string
+  azure?: boolean
+  json?: boolean
+}
+
+/** Where the worker prints and which signals stop it (tests replace them). */
+export interface WorkerIo {
+  stdout: OutputStream
+  stderr: OutputStream
+  onSignal(listener: (signal: NodeJS.Signals) => void): () => void
+  exit(code: number): void
+}
+
+const processIo: WorkerIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  onSignal(listener) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, listener)
+    return () => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.off(signal, listener)
+    }
+  },
+  exit: (code) => process.exit(code),
+}
+
+/** Plain progress lines (no TTY needed): one every so often, when something changed. */
+const PROGRESS_MS = 2000
+
+function parseWorkerOptions(o: WorkerCliOptions, env: NodeJS.ProcessEnv) {
+  const redis = parseRedis(o)
+  if (o.azure === true && o.apiKeyEnv === undefined) {
+    throw new UsageError('--azure goes with --api-key-env (the variable holding the key)')
+  }
+  return {
+    redis,
+    concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
+    timeout: parseDuration('--timeout', o.timeout),
+    lockDuration: parseDuration('--lock-duration', o.lockDuration),
+    // Secrets stay here: added to every request this worker makes, never put in Redis.
+    headers: {
+      ...(o.apiKeyEnv === undefined ? {} : authHeaders(o, env)),
+      ...Object.fromEntries((o.header ?? []).map(parseHeader)),
+    },
+    json: o.json === true,
+  }
+}
+
+/**
+ * Runs a worker until SIGTERM or SIGINT, then lets its running jobs finish (a second signal exits at
+ * once). Resolves with the exit code: 0 after SIGTERM, 130 after SIGINT (Ctrl-C); a usage error
+ * (exit 2) is thrown before connecting, an unreachable Redis fails with `ERR_REDIS_UNREACHABLE`.
+ */
+export async function runWorker(
+  cli: WorkerCliOptions,
+  io: WorkerIo = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const settings = parseWorkerOptions(cli, env)
+  const style = paint(colorEnabled(io.stderr))
+  const where = `queue '${settings.redis.queue}' at ${redactUrl(settings.redis.url)}`
+  const worker = await startWorker({
+    connection: settings.redis.url,
+    name: settings.redis.queue,
+    concurrency: settings.concurrency,
+    // Each job attempt is one request: the producer's attempts are BullMQ's retries, and a 429
+    // pauses every worker of the queue.
+    limiter: { concurrency: settings.concurrency, timeout: settings.timeout, retry: false },
+    lockDuration: settings.lockDuration,
+    httpHeaders: settings.headers,
+    handleSignals: false,
+  })
+  const started = performance.now()
+  worker.on('error', (error) => io.stderr.write(`${style.yellow('Redis')}: ${error.message}\n`))
+  io.stderr.write(
+    `worker ${process.pid} ready: ${where}, concurrency ${settings.concurrency} (SIGTERM or Ctrl-C to stop)\n`,
+  )
+
+  let last = ''
+  const line = () => {
+    const s = worker.stats()
+    return `worker: ${s.completed} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}`
+  }
+  const timer = setInterval(() => {
+    const now = line()
+    if (now !== last) io.stderr.write(`${now}\n`)
+    last = now
+  }, PROGRESS_MS)
+  timer.unref()
+
+  let stopListening = () => {}
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    let stopping = false
+    stopListening = io.onSignal((received) => {
+      if (stopping) {
+        io.stderr.write(
+          `${style.yellow('Stopped')} again: exiting now; its running jobs go back to the queue once their lock expires\n`,
+        )
+        io.exit(EXIT.interrupted)
+        return
+      }
+      stopping = true
+      io.stderr.write(
+        `\n${style.yellow('Stopping')} (${received}): no new jobs; finishing the ${worker.stats().running} running (again to exit now)\n`,
+      )
+      resolve(received)
+    })
+  })
+  clearInterval(timer)
+  await worker.close()
+  stopListening()
+  const s = worker.stats()
+  const ms = Math.round(performance.now() - started)
+  const summary = {
+    queue: settings.redis.queue,
+    completed: s.completed,
+    failedAttempts: s.failed,
+    cooldowns: s.cooldowns,
+    cooldownMs: Math.round(s.cooldownMs),
+    ms,
+    signal,
+  }
+  if (settings.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
+  else
+    io.stderr.write(
+      `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)})\n`,
+    )
+  return signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
+}

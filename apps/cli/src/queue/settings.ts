@@ -1,0 +1,87 @@
+/**
+ * The options of a distributed run (`--redis`, `--queue`) and what they rule out, shared by
+ * `batch --redis`, `llm --redis` and `worker`. No import of `@boundkit/queue` here: a run without
+ * `--redis` never loads BullMQ.
+ */
+import { SECRET_HEADER } from '../batch/resume-command'
+import { UsageError } from '../errors'
+
+/** The queue `--queue` names by default, for producers and workers alike. */
+export const DEFAULT_QUEUE = 'boundkit'
+
+/** Where the jobs go: the Redis URL (its password is never printed) and the BullMQ queue name. */
+export interface RedisSettings {
+  url: string
+  queue: string
+}
+
+/** `--redis` and `--queue`, checked; a bad one is a usage error (exit 2) that never shows a password. */
+export function parseRedis(o: { redis: string; queue?: string }): RedisSettings {
+  let url: URL | undefined
+  try {
+    url = new URL(o.redis)
+  } catch {}
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+    throw new UsageError(
+      `Expected --redis to be a redis:// or rediss:// (TLS) URL, got another scheme or no URL (not shown: it may hold a password)`,
+      'ERR_REDIS_URL',
+    )
+  }
+  const queue = o.queue ?? DEFAULT_QUEUE
+  if (queue === '' || queue.includes(':')) {
+    throw new UsageError(`Expected --queue to be a non-empty name without ':', got '${queue}'`)
+  }
+  return { url: o.redis, queue }
+}
+
+/** An option a command refuses with `--redis`: why, and the code (default `ERR_NOT_WITH_REDIS`). */
+export interface NotWithRedis {
+  message: string
+  code?: string
+}
+
+/**
+ * Refuses, with `--redis`, the options that would have no effect or would put a secret in Redis:
+ * `--concurrency`, `--timeout`, `--max-response-bytes` are the worker's (each worker makes the
+ * requests), and a credential header is given to the worker, never to the jobs.
+ */
+function checkDistributed(
+  given: readonly string[],
+  headers: readonly string[] | undefined,
+  extra: Record<string, NotWithRedis> = {},
+): void {
+  for (const [option, { message, code }] of Object.entries(extra)) {
+    if (given.includes(option)) throw new UsageError(message, code ?? 'ERR_NOT_WITH_REDIS')
+  }
+  for (const option of ['concurrency', 'timeout', 'maxResponseBytes']) {
+    if (!given.includes(option)) continue
+    const flag = `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+    throw new UsageError(
+      `With --redis, ${flag} is each worker's: give it to \`boundkit worker ${flag}\``,
+      'ERR_NOT_WITH_REDIS',
+    )
+  }
+  for (const header of headers ?? []) {
+    const name = header.slice(0, Math.max(0, header.indexOf(':'))).trim()
+    if (SECRET_HEADER.test(name)) {
+      throw new UsageError(
+        `With --redis, --header ${name} would travel in the jobs' data through Redis: give it to \`boundkit worker --header\` (secrets stay on the workers)`,
+        'ERR_SECRET_IN_JOB',
+      )
+    }
+  }
+}
+
+/** `--redis` and `--queue`, checked with what they rule out (a usage error, exit 2). */
+export function parseRedisOptions(
+  o: { redis?: string; queue?: string; given?: string[]; header?: string[] },
+  extra?: Record<string, NotWithRedis>,
+): RedisSettings | undefined {
+  if (o.redis === undefined) {
+    if (o.queue !== undefined) throw new UsageError('--queue goes with --redis')
+    return undefined
+  }
+  const redis = parseRedis({ redis: o.redis, ...(o.queue === undefined ? {} : { queue: o.queue }) })
+  checkDistributed(o.given ?? [], o.header, extra)
+  return redis
+}

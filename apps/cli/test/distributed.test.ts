@@ -1,0 +1,293 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
+import { type LocalServer, localServer } from './local-server'
+import { lines } from './output-lines'
+import { boundkit, type Result, start } from './run-cli'
+
+// A private redis-server for this file (a free port, a temporary directory), with a password: the
+// tests check that it is never printed.
+const PASSWORD = 'pw-never-printed-7f3a'
+const SECRET = 'Bearer sk-worker-only-91c2'
+let redis: TestRedis
+let url: string
+let dir: string
+let queueNumber = 0
+const children: ReturnType<typeof start>[] = []
+
+function redisCli(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'redis-cli',
+      ['-p', String(redis.port), '--no-auth-warning', '-a', PASSWORD, ...args],
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    )
+  })
+}
+
+beforeAll(async () => {
+  redis = await startRedis()
+  await new Promise<void>((resolve, reject) =>
+    execFile('redis-cli', ['-p', String(redis.port), 'CONFIG', 'SET', 'requirepass', PASSWORD], (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  )
+  url = `redis://default:${PASSWORD}@127.0.0.1:${redis.port}`
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-distributed-'))
+})
+
+afterEach(async () => {
+  await Promise.all(
+    children.splice(0).map(({ child, done }) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      return done
+    }),
+  )
+})
+
+afterAll(async () => {
+  await redis?.remove()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A worker process of the queue `queue`; resolves once it is taking jobs. */
+async function worker(queue: string, ...extra: string[]) {
+  const started = start('worker', '--redis', url, '--queue', queue, ...extra)
+  children.push(started)
+  let stderr = ''
+  await new Promise<void>((resolve, reject) => {
+    started.child.stderr?.on('data', (chunk) => {
+      stderr += chunk
+      if (stderr.includes(' ready: ')) resolve()
+    })
+    void started.done.then((result) => reject(new Error(`the worker exited:\n${result.stderr}`)))
+  })
+  return started
+}
+
+/** A server that answers each record `{ id }` after `delayMs` with `{ echo: id }`, noting the auth header. */
+async function recordServer(delayMs: number) {
+  const auth: (string | undefined)[] = []
+  const ids: string[] = []
+  const server: LocalServer = await localServer(
+    (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
+      auth.push(request.headers.authorization)
+      const id = String((JSON.parse(body.toString()) as { id?: unknown; custom_id?: unknown }).id ?? '')
+      ids.push(id)
+      setTimeout(() => {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ echo: id, usage: { prompt_tokens: 3, completion_tokens: 2 } }))
+      }, delayMs)
+    },
+  )
+  return { server, auth, ids }
+}
+
+async function input(name: string, count: number): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, Array.from({ length: count }, (_, i) => `{"id":"r${i}"}\n`).join(''))
+  return path
+}
+
+function expectNoPassword(...results: Result[]) {
+  for (const result of results) {
+    expect(result.stdout + result.stderr).not.toContain(PASSWORD)
+    expect(result.stdout + result.stderr).not.toContain(SECRET)
+  }
+}
+
+/** Every job's data (and every other hash and stream) in Redis, as text. */
+async function everythingInRedis(): Promise<string> {
+  const script = `local out = {}
+for _, key in ipairs(redis.call('KEYS', '*')) do
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'hash' then
+    for _, v in ipairs(redis.call('HGETALL', key)) do table.insert(out, v) end
+  elseif kind == 'stream' then
+    for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
+      for _, v in ipairs(entry[2]) do table.insert(out, v) end
+    end
+  elseif kind == 'list' then
+    for _, v in ipairs(redis.call('LRANGE', key, 0, -1)) do table.insert(out, v) end
+  end
+end
+return out`
+  return redisCli('EVAL', script, '0')
+}
+
+describe('boundkit batch --redis with boundkit worker processes', () => {
+  it('completes every record once, in order, with the auth header from the worker only', async () => {
+    const queue = `q${++queueNumber}`
+    const { server, auth, ids } = await recordServer(5)
+    try {
+      const workers = [
+        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`),
+        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`),
+      ]
+      const out = join(dir, 'two-workers.jsonl')
+      const result = await boundkit(
+        ...['batch', await input('in60.jsonl', 60), '--url', server.url, '--out', out],
+        ...['--key', 'id', '--redis', url, '--queue', queue, '--header', 'X-Run: test', '--json'],
+      )
+      expect(result.stderr).not.toContain('failed')
+      expect(result.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => line.key)).toEqual(Array.from({ length: 60 }, (_, i) => `r${i}`))
+      for (const line of written) {
+        expect(line).toMatchObject({ status: 200, response: { echo: line.key }, attempts: 1 })
+      }
+      // Each record was requested once, always with the worker's header.
+      expect([...ids].sort()).toEqual(Array.from({ length: 60 }, (_, i) => `r${i}`).sort())
+      expect(new Set(auth)).toEqual(new Set([SECRET]))
+      // The jobs' data is in Redis (the records are there), the secret is not.
+      const stored = await everythingInRedis()
+      expect(stored).toContain('"id\\":\\"r59\\"')
+      expect(stored).toContain('X-Run')
+      expect(stored).not.toContain('sk-worker-only')
+      // Both workers stop gracefully on SIGTERM (exit 0).
+      for (const { child } of workers) child.kill('SIGTERM')
+      const ends = await Promise.all(workers.map(({ done }) => done))
+      for (const end of ends) {
+        expect(end.code).toBe(0)
+        expect(end.stderr).toContain('worker stopped after')
+      }
+      expectNoPassword(result, ...ends)
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: 60, failed: 0, requests: 60 })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('completes with no duplicate and no gap when a worker is killed with kill -9 mid-run', async () => {
+    const queue = `q${++queueNumber}`
+    const { server, ids } = await recordServer(150)
+    try {
+      const lock = ['--lock-duration', '3s', '--concurrency', '3']
+      const doomed = await worker(queue, ...lock)
+      const out = join(dir, 'killed.jsonl')
+      const run = start(
+        ...['batch', await input('in40.jsonl', 40), '--url', server.url, '--out', out],
+        ...['--key', 'id', '--redis', url, '--queue', queue],
+      )
+      children.push(run)
+      // The doomed worker alone has started requests: kill it while they are in flight.
+      await server.requests(2)
+      doomed.child.kill('SIGKILL')
+      await doomed.done
+      await worker(queue, ...lock)
+      const result = await run.done
+      expect(result.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => line.key)).toEqual(Array.from({ length: 40 }, (_, i) => `r${i}`))
+      expect(written.every((line) => line.status === 200)).toBe(true)
+      // The killed worker's jobs ran again elsewhere: some records were requested twice, yet
+      // each has one line.
+      expect(ids.length).toBeGreaterThan(40)
+      expect(new Set(ids).size).toBe(40)
+      expectNoPassword(result)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('prints the command to resume with the password hidden, and resumes without running a record twice', async () => {
+    const queue = `q${++queueNumber}`
+    const { server, ids } = await recordServer(100)
+    try {
+      const out = join(dir, 'interrupted.jsonl')
+      const args = ['batch', await input('in20.jsonl', 20), '--url', server.url, '--out', out]
+      args.push('--key', 'id', '--redis', url, '--queue', queue)
+      const first = start(...args)
+      children.push(first)
+      await worker(queue, '--concurrency', '2')
+      await server.requests(3)
+      first.child.kill('SIGINT')
+      const interrupted = await first.done
+      expect(interrupted.code).toBe(130)
+      expect(interrupted.stderr).toContain(`redis://default:***@127.0.0.1:${redis.port}`)
+      expectNoPassword(interrupted)
+      const resumed = await boundkit(...args, '--resume')
+      expect(resumed.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => line.key)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`))
+      expect(ids.length).toBe(20)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('boundkit llm --redis', () => {
+  it("sends each request once with the worker's API key, into the Batch API output in order", async () => {
+    const queue = `q${++queueNumber}`
+    const { server, auth } = await recordServer(5)
+    process.env.BOUNDKIT_TEST_KEY = SECRET.slice('Bearer '.length)
+    try {
+      await worker(queue, '--api-key-env', 'BOUNDKIT_TEST_KEY')
+      const path = join(dir, 'requests.jsonl')
+      const request = (i: number) =>
+        JSON.stringify({
+          custom_id: `c${i}`,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { id: `c${i}` },
+        })
+      await writeFile(path, `${Array.from({ length: 10 }, (_, i) => request(i)).join('\n')}\n`)
+      const out = join(dir, 'llm.jsonl')
+      const result = await boundkit(
+        ...['llm', path, '--base-url', `${server.url}v1`, '--out', out, '--rpm', '6000'],
+        ...['--redis', url, '--queue', queue],
+      )
+      expect(result.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => line.custom_id)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`))
+      expect(written.every((line) => (line.response as { status_code: number }).status_code === 200)).toBe(
+        true,
+      )
+      expect(new Set(auth)).toEqual(new Set([SECRET]))
+      expect(await everythingInRedis()).not.toContain('sk-worker-only')
+      expectNoPassword(result)
+    } finally {
+      delete process.env.BOUNDKIT_TEST_KEY
+      await server.close()
+    }
+  })
+})
+
+describe('what --redis refuses (exit 2, before any job)', () => {
+  it('refuses --tpm, a credential header, --api-key-env and --concurrency; a bad URL hides its password', async () => {
+    const path = await input('in3.jsonl', 3)
+    const out = join(dir, 'refused.jsonl')
+    const tpm = await boundkit('llm', path, '--out', out, '--tpm', '1000', '--redis', url)
+    expect(tpm.code).toBe(2)
+    expect(tpm.stderr).toContain('ERR_TPM_WITH_REDIS')
+    const header = await boundkit(
+      ...['batch', path, '--url', 'http://127.0.0.1:9/', '--out', out, '--redis', url],
+      ...['--header', `Authorization: ${SECRET}`],
+    )
+    expect(header.code).toBe(2)
+    expect(header.stderr).toContain('ERR_SECRET_IN_JOB')
+    const key = await boundkit('llm', path, '--out', out, '--api-key-env', 'HOME', '--redis', url)
+    expect(key.code).toBe(2)
+    const concurrency = await boundkit(
+      ...['batch', path, '--url', 'http://127.0.0.1:9/', '--out', out, '--redis', url, '--concurrency', '4'],
+    )
+    expect(concurrency.code).toBe(2)
+    expect(concurrency.stderr).toContain('boundkit worker --concurrency')
+    const badUrl = await boundkit('worker', '--redis', `http://user:${PASSWORD}@127.0.0.1:1`)
+    expect(badUrl.code).toBe(2)
+    // A wrong password: a coded error within seconds, the password not printed.
+    const wrong = await boundkit(
+      'worker',
+      '--redis',
+      `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`,
+    )
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('ERR_REDIS_UNREACHABLE')
+    expectNoPassword(tpm, header, key, concurrency, badUrl, wrong)
+  })
+})
