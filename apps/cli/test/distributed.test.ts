@@ -221,6 +221,54 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
   })
 })
 
+describe('boundkit batch --redis --resume --retry-failed', () => {
+  it('sends a failed record again instead of reading its failed job back', async () => {
+    const queue = `q${++queueNumber}`
+    let failing = true
+    const ids: string[] = []
+    const server = await localServer((_request, response, body) => {
+      const id = String((JSON.parse(body.toString()) as { id: string }).id)
+      ids.push(id)
+      const fail = failing && id === 'r1'
+      response.writeHead(fail ? 500 : 200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify(fail ? { error: 'boom' } : { echo: id }))
+    })
+    try {
+      await worker(queue)
+      const out = join(dir, 'retry-failed.jsonl')
+      const args = ['batch', await input('in5.jsonl', 5), '--url', server.url, '--out', out]
+      args.push('--key', 'id', '--retries', '0', '--redis', url, '--queue', queue)
+      const first = await boundkit(...args)
+      expect(first.code).toBe(1)
+      expect((await lines(out))[1]).toMatchObject({
+        key: 'r1',
+        status: 500,
+        error: { code: 'ERR_HTTP_STATUS' },
+      })
+      failing = false
+      const again = await boundkit(...args, '--resume', '--retry-failed')
+      expect(again.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => [line.key, line.status])).toEqual(
+        Array.from({ length: 5 }, (_, i) => [`r${i}`, 200]),
+      )
+      expect(ids.filter((id) => id === 'r1')).toHaveLength(2)
+      expect(ids).toHaveLength(6)
+      // A producer that cannot reach Redis fails at once, before it touches the output.
+      const unreachable = await boundkit(
+        ...['batch', await input('in1.jsonl', 1), '--url', server.url, '--out', join(dir, 'none.jsonl')],
+        ...['--redis', `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`],
+      )
+      expect(unreachable.code).toBe(1)
+      expect(unreachable.stderr).toContain('ERR_REDIS_UNREACHABLE')
+      expect(await lines(join(dir, 'none.jsonl'))).toEqual([])
+      expectNoPassword(first, again, unreachable)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('boundkit llm --redis', () => {
   it("sends each request once with the worker's API key, into the Batch API output in order", async () => {
     const queue = `q${++queueNumber}`
