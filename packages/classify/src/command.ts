@@ -3,12 +3,12 @@ import { type FailedCalls, retryFailed } from './calls'
 import { certaintyOf, disputed } from './certainty'
 import { guarded, runDirect, runWrapped } from './command-run'
 import { environment } from './environment'
-import { createGuard, type Guard, repeatWithinBudget } from './guard'
+import { createGuard, type Guard, optional, repeatWithinBudget } from './guard'
 import { median, spread } from './median'
 import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type RunLevel, runProbe } from './probe'
 import type { CommandReport } from './report'
-import { commandKind, probeDoubts, recommendCommand } from './verdict'
+import { commandKind, loadDoubts, probeDoubts, recommendCommand } from './verdict'
 
 function commandLevel(opts: ResolvedCommandOptions, guard: Guard, failed: FailedCalls): RunLevel {
   return async (concurrency) => {
@@ -66,7 +66,9 @@ export async function classifyCommand(
       runs.map((r) => kindOf(r.cpuRatio)),
     )
   ) {
-    runs = await repeatWithinBudget(opts.runs, guard, run, runs)
+    const slowest = Math.max(...runs.map((r) => r.wallMs))
+    const before = runs
+    runs = await optional(guard, 2 * slowest, () => repeatWithinBudget(opts.runs, guard, run, before), before)
   }
   const wall = median(runs.map((r) => r.wallMs))
   const cpuRatio = medianRatio()
@@ -80,7 +82,7 @@ export async function classifyCommand(
       kind,
       runs.map((r) => kindOf(r.cpuRatio)),
       'runs',
-      probeDoubts(kind, probe),
+      [...probeDoubts(kind, probe), ...loadDoubts(kind, cpuRatio, env, opts.thresholds)],
     ),
     recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),
     summary: { wallMs: spread(runs.map((r) => r.wallMs)), cpuMs, cpuRatio },

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import type { Environment } from './report'
 
 export function environment(): Environment {
@@ -8,5 +8,6 @@ export function environment(): Environment {
     platform: process.platform,
     cpus: availableParallelism(),
     threadPoolSize: Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4,
+    loadAverage: loadavg()[0]!,
   }
 }

@@ -113,3 +113,24 @@ export async function repeatWithinBudget<T extends { wallMs: number }>(
   }
   return all
 }
+
+/**
+ * Optional work (more samples, a second reading of the probe): started only when `expectedMs` fits
+ * in the time left, and `fallback` if the time budget runs out while it runs anyway. Readings taken
+ * to be surer must never turn a classification into ERR_TIMEOUT; a task still in flight then is
+ * left to settle on its own, as on any timeout.
+ */
+export async function optional<T>(
+  guard: Guard,
+  expectedMs: number,
+  work: () => Promise<T>,
+  fallback: T,
+): Promise<T> {
+  if (expectedMs > guard.remaining()) return fallback
+  try {
+    return await work()
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_TIMEOUT') return fallback
+    throw error
+  }
+}

@@ -1,5 +1,5 @@
 import { type FailedCalls, runSequence, type Task } from './calls'
-import type { Guard } from './guard'
+import { type Guard, optional } from './guard'
 import { startWindow } from './measure'
 
 /** Throughput at one level of the concurrency probe. */
@@ -95,6 +95,13 @@ function trailingFlat(levels: readonly ProbeLevel[], plateauGain: number): numbe
   return flat
 }
 
+/** Each level read once more, in order. */
+async function readAgain(levels: readonly ProbeLevel[], runLevel: RunLevel): Promise<ProbeLevel[]> {
+  const again: ProbeLevel[] = []
+  for (const level of levels) again.push({ ...(await runLevel(level.concurrency)), speedup: 1 })
+  return again
+}
+
 /** Speedups over the (possibly re-read) first level. */
 function rescale(levels: ProbeLevel[]): void {
   for (const level of levels) level.speedup = level.throughput / levels[0]!.throughput
@@ -130,12 +137,13 @@ export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guar
     if (!plateaued(levels, settings)) continue
     const noGain = Math.max(...levels.map((l) => l.speedup)) < settings.plateauGain
     if (settings.confirmFlat && noGain && confirmed === null) {
-      confirmed = fits(levels.reduce((sum, l) => sum + l.wallMs, 0))
-      if (confirmed) {
-        for (const [i, l] of levels.entries()) {
-          guard.check()
-          const again = await runLevel(l.concurrency)
-          if (again.throughput > l.throughput) levels[i] = { ...again, speedup: 1 }
+      // Twice the time the levels took, since a reading on a busy machine can take longer.
+      const expectedMs = 2 * levels.reduce((sum, l) => sum + l.wallMs, 0) + (settings.reserveMs ?? 0)
+      const again = await optional(guard, expectedMs, () => readAgain(levels, runLevel), undefined)
+      confirmed = again !== undefined
+      if (again) {
+        for (const [i, level] of again.entries()) {
+          if (level.throughput > levels[i]!.throughput) levels[i] = level
         }
         rescale(levels)
         if (!plateaued(levels, settings)) continue

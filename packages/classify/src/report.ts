@@ -48,6 +48,8 @@ export interface Environment {
   cpus: number
   /** UV_THREADPOOL_SIZE, or libuv's default of 4. */
   threadPoolSize: number
+  /** The 1-minute load average when the classification ended (`os.loadavg()`; 0 on Windows). */
+  loadAverage: number
 }
 
 /**

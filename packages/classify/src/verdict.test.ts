@@ -4,10 +4,10 @@ import { percentBeside } from './format'
 import { defaultThresholds } from './options'
 import { type Probe, type ProbeLevel, probeFromLevels, runProbe } from './probe'
 import type { Environment, Summary } from './report'
-import { commandKind, functionKind, probeDoubts, recommend, recommendCommand } from './verdict'
+import { commandKind, functionKind, loadDoubts, probeDoubts, recommend, recommendCommand } from './verdict'
 
 const t = { ...defaultThresholds }
-const env: Environment = { node: 'v20', platform: 'linux', cpus: 4, threadPoolSize: 4 }
+const env: Environment = { node: 'v20', platform: 'linux', cpus: 4, threadPoolSize: 4, loadAverage: 0 }
 
 function summary(busy: number, offMainRatio: number, callMs = 50): Summary {
   const s = { median: callMs, min: callMs, max: callMs, spread: 0 }
@@ -254,5 +254,19 @@ describe('percentBeside', () => {
   it('is what the verdict sentences use', () => {
     const r = recommend('io', summary(0.198, 0), probe([10, 20, 40]), t, env, 16)
     expect(r.reasons.join(' ')).toContain('Main-thread busy time 19.8% is below 20%')
+  })
+})
+
+describe('loadDoubts: a command read on a busy machine', () => {
+  it('doubts a mixed verdict that a fair share of a core would make CPU-bound', () => {
+    // Load 8 on 4 CPUs: half a core each; 32% of CPU per wall time may be a CPU-bound command.
+    const busy = { ...env, loadAverage: 8 }
+    expect(loadDoubts('mixed', 0.32, busy, t)[0]).toMatch(
+      /^The machine was busy \(load average 8.0 on 4 CPUs\)/,
+    )
+    expect(loadDoubts('io', 0.001, busy, t)).toEqual([])
+    expect(loadDoubts('cpu', 0.6, busy, t)).toEqual([])
+    expect(loadDoubts('mixed', 0.32, { ...env, loadAverage: 3 }, t)).toEqual([])
+    expect(loadDoubts('mixed', null, busy, t)).toEqual([])
   })
 })

@@ -37,6 +37,28 @@ export function probeDoubts(kind: TaskKind, probe: Probe): string[] {
   ]
 }
 
+/**
+ * Doubts about a command's verdict from a busy machine. CPU time / wall time of a command is not
+ * corrected for load (its descendants' waits for a core cannot be read), so a CPU-bound command on a
+ * machine with more runnable threads than cores reads lower: a verdict other than `cpu` is in doubt
+ * when its ratio, scaled up to a core's fair share under that load, would reach `commandCpu`.
+ */
+export function loadDoubts(
+  kind: TaskKind,
+  cpuRatio: number | null,
+  env: Environment,
+  t: Thresholds,
+): string[] {
+  if (kind === 'cpu' || cpuRatio === null || env.loadAverage <= env.cpus) return []
+  const fairShare = env.cpus / env.loadAverage
+  if (cpuRatio / fairShare < t.commandCpu) return []
+  return [
+    `The machine was busy (load average ${env.loadAverage.toFixed(1)} on ${env.cpus} CPUs): a CPU-bound command ` +
+      `gets about ${percent(fairShare)} of a core there, so its ${percent(cpuRatio)} of CPU time per wall time may be ` +
+      'a CPU-bound command slowed down. Classify it again on a quieter machine.',
+  ]
+}
+
 function fixed(value: number): string {
   return value >= 10 ? value.toFixed(0) : value.toFixed(1)
 }
