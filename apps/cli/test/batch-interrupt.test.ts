@@ -79,6 +79,40 @@ describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
     expect(keys).toEqual(['a', 'b', 'c'])
   })
 
+  it('a resumed run that fills a gap left by Ctrl-C leaves the output in input order', async () => {
+    // b waits out a 503's Retry-After (which delays only b) while a and c are written; Ctrl-C leaves
+    // the file a, c.
+    const api = await server((request, response, body) => {
+      if (JSON.parse(body.toString()).id !== 'b') return ok(request, response)
+      response.writeHead(503, { 'retry-after': RETRY_AFTER })
+      response.end()
+    })
+    const run = start('batch', input, '--url', api.url, '--out', out, '--key', 'id', '--concurrency', '3')
+    // The ordered writer holds c behind b; b's Retry-After wait holds until Ctrl-C ends it unwritten.
+    await until(() => api.bodies.length >= 3)
+    await until(() => run.child.exitCode === null)
+    run.child.kill('SIGINT')
+    expect((await run.done).code).toBe(130)
+    const healthy = await server(ok)
+    const resumed = await boundkit(
+      'batch',
+      input,
+      '--url',
+      healthy.url,
+      '--out',
+      out,
+      '--key',
+      'id',
+      '--resume',
+    )
+    expect(resumed.code).toBe(0)
+    const keys = (await outputText())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).key)
+    expect(keys).toEqual(['a', 'b', 'c'])
+  })
+
   it('the second Ctrl-C exits at once (130) while a request is still in flight', async () => {
     // The first record waits out a Retry-After; the second never gets an answer.
     const api = await server((request, response, body) => {

@@ -319,9 +319,11 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   if (writeError !== undefined) throw writeError
 
   const interrupted = stopping
-  // A record sent again got a second line: once the run is complete, one line per record again.
-  // Interrupted, the file stays appended; the next run reads it the same way and compacts it.
-  if (!interrupted && (prior.duplicates || (scan.resend > 0 && counts.written > 0))) {
+  // A record sent again got a second line, and a resumed run appended records that an interrupted
+  // run left out (a retry Ctrl-C ended) after later ones: once the run is complete, one line per
+  // record again, in input order. Interrupted, the file stays appended; the next run compacts it.
+  const resumedWithLines = scan.alreadyDone > 0 && counts.written > 0
+  if (!interrupted && (prior.duplicates || resumedWithLines || (scan.resend > 0 && counts.written > 0))) {
     await compactOutput(settings, keys)
   }
   const requests = requestCounts(counts.requests, stats)
