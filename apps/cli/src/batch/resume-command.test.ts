@@ -40,6 +40,7 @@ describe('resumeCommand', () => {
     expect(printed).not.toContain('secret')
     expect(printed).toContain(`'Authorization: <redacted>'`)
     expect(printed).toContain(`'--header=X-Api-Key: <redacted>'`)
+    expect(printed.split('\n')[1]).toMatch(/credential header values read <redacted>: put them back/)
     expect(resumeCommand(argv('batch', 'a', '--header', 'X-Trace: 42'), launch(bin))).toContain(
       `'X-Trace: 42'`,
     )

@@ -93,5 +93,8 @@ export function resumeCommand(
 ): string {
   const args = redactSecrets(argv.slice(2), redactUrl)
   if (!args.includes('--resume')) args.push('--resume')
-  return [...invocation(argv, launch), ...args].map(shellQuote).join(' ')
+  const command = [...invocation(argv, launch), ...args].map(shellQuote).join(' ')
+  return args.some((arg) => arg.includes(': <redacted>'))
+    ? `${command}\n  (credential header values read <redacted>: put them back, or the variable they came from, before running it)`
+    : command
 }
