@@ -191,7 +191,8 @@ export const ioScenario: Scenario = {
             `client at ${concurrency} made ${count(base.value.requests)} (${count(base.value.rateLimited)} 429s); ` +
             `all at once, it made ${count(storm.value.requests)} and lost ${storm.value.failed} conversations`,
           `llm: ${chat.ok} ok, ${chat.failed} failed chat completions in ${(chat.ms / 1000).toFixed(1)} s: ` +
-            `${chat.tokensPerMinute} tokens/min against the limit of ${chat.limits.tpm}, ` +
+            `${chat.tokensPerMinute} tokens/min against the limit of ${chat.limits.tpm}/min enforced per ` +
+            `${demoServerOptions.chatWindowMs / 1000} s window (a run ending inside its last window averages above it), ` +
             `${chat.requestsPerSecond} requests/s, ${chat.rateLimited} 429s, concurrency settled at ${chat.concurrency} ` +
             '(chat-results.jsonl, Batch API output format)',
         ],
