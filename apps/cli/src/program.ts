@@ -41,10 +41,10 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     'after',
     `${examples(
       'boundkit demo --quick          # every scenario, briefly',
-      'boundkit batch in.jsonl --url http://localhost:8080/v1/judge --out results.jsonl',
+      'boundkit batch in.jsonl --url http://127.0.0.1:3000/v1/judge --out results.jsonl',
       'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000',
       'boundkit worker --redis redis://127.0.0.1:6379 --concurrency 16   # on each machine, then:',
-      'boundkit batch in.jsonl --url http://10.0.0.5:8080/v1/judge --out results.jsonl --redis redis://127.0.0.1:6379',
+      'boundkit batch in.jsonl --url http://10.0.0.5:3000/v1/judge --out results.jsonl --redis redis://127.0.0.1:6379',
       'boundkit classify -- node -e "for (let i = 0; i < 1e8; i++);"',
     )}\n\nExit codes: 0 success, 1 some items failed, 2 usage error, 130 interrupted.`,
   )
@@ -121,7 +121,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     .addHelpText(
       'after',
       `${examples(
-        'boundkit batch conversations.jsonl --url http://127.0.0.1:8080/v1/judge --out judged.jsonl --key id',
+        'boundkit batch conversations.jsonl --url http://127.0.0.1:3000/v1/judge --out judged.jsonl --key id',
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --concurrency 16 \\',
         '    --header "Authorization: Bearer $TOKEN" --out out.jsonl --resume --retry-failed',
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --out out.jsonl \\',
