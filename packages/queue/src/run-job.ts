@@ -38,6 +38,8 @@ export class JobRunner {
   readonly #pools = new Map<string, Pool>()
   /** The limiter's retry policy, except that a 429 is never retried here: it pauses the whole queue. */
   readonly #httpRun: LimiterRunOptions
+  /** Whether a failure may be tried again at all (the limiter's `retryOn`), for BullMQ's attempts too. */
+  readonly #retryable: (failure: unknown) => boolean
 
   constructor(options: ResolvedWorkerOptions, limiter: Limiter, hooks: JobRunnerHooks) {
     this.#options = options
@@ -45,6 +47,7 @@ export class JobRunner {
     this.#hooks = hooks
     const retry = options.limiter.retry
     const retryOn = (retry ? retry.retryOn : undefined) ?? defaultRetryOn
+    this.#retryable = (failure) => retry !== false && retryOn(failure, 1)
     this.#httpRun = {
       retry:
         retry === false
@@ -113,10 +116,11 @@ export class JobRunner {
     }
     const text = await response.text()
     if (!response.ok) {
-      throw new QueueError(
-        'ERR_HTTP_STATUS',
-        `${data.method ?? 'GET'} answered ${response.status}: ${text.slice(0, 200)}`,
-      )
+      const message = `${data.method ?? 'GET'} answered ${response.status}: ${text.slice(0, 200)}`
+      // A status the limiter does not retry (a 404, a 401) fails the job at once, as in a local run:
+      // BullMQ's further attempts would only ask again.
+      if (!this.#retryable(response)) throw new UnrecoverableError(`ERR_HTTP_STATUS: ${message}`)
+      throw new QueueError('ERR_HTTP_STATUS', message)
     }
     const json = (response.headers.get('content-type') ?? '').includes('json')
     return {

@@ -324,6 +324,34 @@ describe('a 429 with Retry-After', () => {
   })
 })
 
+describe('an HTTP status the limiter does not retry', () => {
+  let server: Server
+  let url: string
+  let requests = 0
+  beforeAll(async () => {
+    server = createServer((_, response) => {
+      requests++
+      response.writeHead(404).end('no such thing')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('fails the job at once, without using its other attempts', async () => {
+    const name = newName()
+    await worker({ name })
+    const outcomes = await collect(
+      producer(name).distribute([url], { key: () => 'gone', job: (u) => httpJob({ url: u }), attempts: 3 }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain(
+      'ERR_HTTP_STATUS: GET answered 404',
+    )
+    expect(requests).toBe(1)
+  })
+})
+
 describe('an unreachable Redis', () => {
   it('fails distribute and startWorker with ERR_REDIS_UNREACHABLE, without the password', async () => {
     const url = `redis://user:s3cret-pass@127.0.0.1:${await freePort()}`
