@@ -79,7 +79,10 @@ export function printSummary(
       const failed = scan.alreadyFailed > 0 ? ` (${scan.alreadyFailed} of them failed)` : ''
       parts.push(`${scan.alreadyDone} already done${failed}`)
     }
-    if (scan.resend > 0) parts.push(`${scan.resend} failed before and sent again`)
+    if (scan.resend > 0) {
+      // Interrupted, some of them were not sent yet: the resumed run sends them.
+      parts.push(`${scan.resend} failed before and ${summary.interrupted ? 'to send again' : 'sent again'}`)
+    }
     if (scan.badLines > 0) parts.push(`${scan.badLines} bad lines skipped`)
     io.stdout.write(`${parts.join(', ')} in ${formatMs(summary.ms)}; results in ${settings.out}\n`)
     for (const line of [requestsLine(summary), ...details]) io.stderr.write(`${line}\n`)
