@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { type FailedCalls, runSequence, type Task } from './calls'
 import { certaintyOf, disputed } from './certainty'
 import { environment } from './environment'
-import { createGuard, type Guard, optional, repeatWithinBudget } from './guard'
+import { createGuard, type Guard, repeatIfRoom, repeatWithinBudget } from './guard'
 import { type Measurement, measureSample, startWindow, uncontendedMs } from './measure'
 import { median, spread } from './median'
 import {
@@ -152,19 +152,13 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   const sample = () => measureSample(fn, callsPerSample, guard, failed)
   const readKind = (m: Measurement) => functionKind(m, opts.thresholds)
   let samples = await repeatWithinBudget(opts.runs, guard, sample)
-  let kind = functionKind(summariseSamples(samples, probe), opts.thresholds)
+  let summary = summariseSamples(samples, probe)
+  let kind = functionKind(summary, opts.thresholds)
   if (disputed(kind, samples.map(readKind))) {
-    const slowest = Math.max(...samples.map((m) => m.wallMs))
-    const before = samples
-    samples = await optional(
-      guard,
-      2 * slowest,
-      () => repeatWithinBudget(opts.runs, guard, sample, before),
-      before,
-    )
-    kind = functionKind(summariseSamples(samples, probe), opts.thresholds)
+    samples = await repeatIfRoom(opts.runs, guard, sample, samples)
+    summary = summariseSamples(samples, probe)
+    kind = functionKind(summary, opts.thresholds)
   }
-  const summary = summariseSamples(samples, probe)
 
   const env = environment()
   return {

@@ -3,7 +3,7 @@ import { type FailedCalls, retryFailed } from './calls'
 import { certaintyOf, disputed } from './certainty'
 import { guarded, runDirect, runWrapped } from './command-run'
 import { environment } from './environment'
-import { createGuard, type Guard, optional, repeatWithinBudget } from './guard'
+import { createGuard, type Guard, repeatIfRoom, repeatWithinBudget } from './guard'
 import { median, spread } from './median'
 import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type RunLevel, runProbe } from './probe'
@@ -59,17 +59,9 @@ export async function classifyCommand(
   const kindOf = (cpuRatio: number | null) => commandKind(cpuRatio, probe, env, opts.thresholds)
   const medianRatio = () =>
     runs.every((r) => r.cpuRatio !== null) ? median(runs.map((r) => r.cpuRatio!)) : null
+  const kinds = () => runs.map((r) => kindOf(r.cpuRatio))
   // Runs that disagree with the verdict call for as many again (see `classify`).
-  if (
-    disputed(
-      kindOf(medianRatio()),
-      runs.map((r) => kindOf(r.cpuRatio)),
-    )
-  ) {
-    const slowest = Math.max(...runs.map((r) => r.wallMs))
-    const before = runs
-    runs = await optional(guard, 2 * slowest, () => repeatWithinBudget(opts.runs, guard, run, before), before)
-  }
+  if (disputed(kindOf(medianRatio()), kinds())) runs = await repeatIfRoom(opts.runs, guard, run, runs)
   const wall = median(runs.map((r) => r.wallMs))
   const cpuRatio = medianRatio()
   const cpuMs = cpuRatio === null ? null : median(runs.map((r) => r.cpuMs!))
@@ -78,12 +70,10 @@ export async function classifyCommand(
     command: opts.command,
     args: opts.args,
     kind,
-    certainty: certaintyOf(
-      kind,
-      runs.map((r) => kindOf(r.cpuRatio)),
-      'runs',
-      [...probeDoubts(kind, probe), ...loadDoubts(kind, cpuRatio, env, opts.thresholds)],
-    ),
+    certainty: certaintyOf(kind, kinds(), 'runs', [
+      ...probeDoubts(kind, probe),
+      ...loadDoubts(kind, cpuRatio, env, opts.thresholds),
+    ]),
     recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),
     summary: { wallMs: spread(runs.map((r) => r.wallMs)), cpuMs, cpuRatio },
     runs,

@@ -134,3 +134,17 @@ export async function optional<T>(
     throw error
   }
 }
+
+/**
+ * `runs` more runs after `done`, as optional work: started only when twice the slowest run so far
+ * fits in the time left; `done` as it was otherwise (see `optional`).
+ */
+export function repeatIfRoom<T extends { wallMs: number }>(
+  runs: number,
+  guard: Guard,
+  runOnce: () => Promise<T>,
+  done: readonly T[],
+): Promise<T[]> {
+  const slowest = Math.max(...done.map((r) => r.wallMs))
+  return optional(guard, 2 * slowest, () => repeatWithinBudget(runs, guard, runOnce, done), [...done])
+}
