@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Queue as BullQueue } from 'bullmq'
@@ -30,6 +31,21 @@ afterAll(async () => {
 
 /** A fresh queue name per test, so that no job of one test meets another's. */
 const newName = () => `test-${++queueNumber}`
+
+interface HttpServer {
+  url: string
+  /** Requests answered so far (count). */
+  requests(): number
+}
+
+/** An HTTP server on 127.0.0.1 that answers with `answer` (given the request's number, from 1), closed after the file. */
+async function httpServer(answer: (request: number, response: ServerResponse) => void): Promise<HttpServer> {
+  let requests = 0
+  const server = createServer((_, response) => answer(++requests, response))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests: () => requests }
+}
 
 async function worker(options: Omit<QueueWorkerOptions, 'connection'>): Promise<QueueWorker> {
   const started = await startWorker({ connection: redis.url, handleSignals: false, threads: 1, ...options })
@@ -298,57 +314,51 @@ describe('setRate', () => {
 })
 
 describe('a 429 with Retry-After', () => {
-  let server: Server
-  let url: string
-  let requests = 0
+  let api: HttpServer
   beforeAll(async () => {
-    server = createServer((_, response) => {
-      requests++
-      if (requests === 1) response.writeHead(429, { 'retry-after': '1' }).end('slow down')
+    api = await httpServer((request, response) => {
+      if (request === 1) response.writeHead(429, { 'retry-after': '1' }).end('slow down')
       else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
   it('pauses the queue and puts the job back without using an attempt', async () => {
     const name = newName()
     const started = await worker({ name, httpHeaders: { authorization: 'Bearer from-the-worker' } })
     const outcomes = await collect(
-      producer(name).distribute([url], { key: () => 'only', job: (u) => httpJob({ url: u }), attempts: 1 }),
+      producer(name).distribute([api.url], {
+        key: () => 'only',
+        job: (u) => httpJob({ url: u }),
+        attempts: 1,
+      }),
     )
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { status: 200, body: { ok: true } } })
-    expect(requests).toBe(2)
+    expect(api.requests()).toBe(2)
     expect(started.stats()).toMatchObject({ cooldowns: 1, cooldownMs: 1000 })
   })
 })
 
 describe('an HTTP status the limiter does not retry', () => {
-  let server: Server
-  let url: string
-  let requests = 0
+  let api: HttpServer
   beforeAll(async () => {
-    server = createServer((_, response) => {
-      requests++
-      response.writeHead(404).end('no such thing')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`
+    api = await httpServer((_, response) => response.writeHead(404).end('no such thing'))
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
   it('fails the job at once, without using its other attempts', async () => {
     const name = newName()
     await worker({ name })
     const outcomes = await collect(
-      producer(name).distribute([url], { key: () => 'gone', job: (u) => httpJob({ url: u }), attempts: 3 }),
+      producer(name).distribute([api.url], {
+        key: () => 'gone',
+        job: (u) => httpJob({ url: u }),
+        attempts: 3,
+      }),
     )
     expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
     expect(String((outcomes[0] as { error: Error }).error.message)).toContain(
       'ERR_HTTP_STATUS: GET answered 404',
     )
-    expect(requests).toBe(1)
+    expect(api.requests()).toBe(1)
   })
 })
 
