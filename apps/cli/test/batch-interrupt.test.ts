@@ -43,6 +43,27 @@ async function outputText(): Promise<string> {
   return readFile(out, 'utf8').catch(() => '')
 }
 
+/** Runs the batch again with --resume against a server that answers 200; the output's keys, in file order. */
+async function resumeOnHealthyServer(): Promise<string[]> {
+  const healthy = await server(ok)
+  const resumed = await boundkit(
+    'batch',
+    input,
+    '--url',
+    healthy.url,
+    '--out',
+    out,
+    '--key',
+    'id',
+    '--resume',
+  )
+  expect(resumed.code).toBe(0)
+  return (await outputText())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line).key)
+}
+
 async function until(test: () => boolean): Promise<void> {
   while (!test()) await new Promise((resolve) => setTimeout(resolve, 20))
 }
@@ -59,24 +80,7 @@ describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
     expect(await outputText()).toBe('')
     expect(api.bodies).toHaveLength(1)
 
-    const healthy = await server(ok)
-    const resumed = await boundkit(
-      'batch',
-      input,
-      '--url',
-      healthy.url,
-      '--out',
-      out,
-      '--key',
-      'id',
-      '--resume',
-    )
-    expect(resumed.code).toBe(0)
-    const keys = (await outputText())
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line).key)
-    expect(keys).toEqual(['a', 'b', 'c'])
+    expect(await resumeOnHealthyServer()).toEqual(['a', 'b', 'c'])
   })
 
   it('a resumed run that fills a gap left by Ctrl-C leaves the output in input order', async () => {
@@ -90,27 +94,9 @@ describe('boundkit batch, Ctrl-C during a Retry-After wait', () => {
     const run = start('batch', input, '--url', api.url, '--out', out, '--key', 'id', '--concurrency', '3')
     // The ordered writer holds c behind b; b's Retry-After wait holds until Ctrl-C ends it unwritten.
     await until(() => api.bodies.length >= 3)
-    await until(() => run.child.exitCode === null)
     run.child.kill('SIGINT')
     expect((await run.done).code).toBe(130)
-    const healthy = await server(ok)
-    const resumed = await boundkit(
-      'batch',
-      input,
-      '--url',
-      healthy.url,
-      '--out',
-      out,
-      '--key',
-      'id',
-      '--resume',
-    )
-    expect(resumed.code).toBe(0)
-    const keys = (await outputText())
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line).key)
-    expect(keys).toEqual(['a', 'b', 'c'])
+    expect(await resumeOnHealthyServer()).toEqual(['a', 'b', 'c'])
   })
 
   it('the second Ctrl-C exits at once (130) while a request is still in flight', async () => {
