@@ -10,13 +10,10 @@ import {
 } from '../parse-options'
 import { parseRedisOptions, type RedisSettings } from '../queue/settings'
 
-/** The options commander hands to `batch`, as typed on the command line. */
-export interface BatchCliOptions {
-  url: string
+/** The flags `batch` and `llm` share (the runner's), as typed on the command line. */
+export interface RunCliOptions {
   out: string
   concurrency: string
-  rate?: string
-  retries: string
   timeout: string
   maxResponseBytes: string
   header?: string[]
@@ -29,6 +26,13 @@ export interface BatchCliOptions {
   queue?: string
   /** The options given on the command line, not defaulted (commander's names). */
   given?: string[]
+}
+
+/** The options commander hands to `batch`, as typed on the command line. */
+export interface BatchCliOptions extends RunCliOptions {
+  url: string
+  rate?: string
+  retries: string
 }
 
 /** The batch options, checked. */

@@ -1,3 +1,4 @@
+import type { RunCliOptions } from '../batch/settings'
 import { UsageError } from '../errors'
 import {
   parseBytes,
@@ -10,31 +11,17 @@ import {
 import { type NotWithRedis, parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The options commander hands to `llm`, as typed on the command line. */
-export interface LlmCliOptions {
-  out: string
+export interface LlmCliOptions extends RunCliOptions {
   baseUrl: string
   rpm?: string
   tpm?: string
-  concurrency: string
   template?: string
   model?: string
-  key?: string
   jsonAnswer?: boolean
   price?: string
   maxAttempts: string
-  timeout: string
-  maxResponseBytes: string
   apiKeyEnv?: string
-  header?: string[]
   azure?: boolean
-  resume?: boolean
-  retryFailed?: boolean
-  skipBad?: boolean
-  json?: boolean
-  redis?: string
-  queue?: string
-  /** The options given on the command line, not defaulted (commander's names). */
-  given?: string[]
 }
 
 /** USD per 1M tokens. */
