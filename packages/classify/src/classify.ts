@@ -13,7 +13,7 @@ import {
 } from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
-import { functionKind, probeDoubts, recommend } from './verdict'
+import { functionKind, offloadDoubts, probeDoubts, recommend } from './verdict'
 
 /**
  * Calls per sample never exceed this, however tiny the task. High enough that a call of a
@@ -114,6 +114,14 @@ function summariseSamples(samples: Measurement[], probe: Probe): Summary {
   }
 }
 
+/** The other threads' CPU time per call, ms, in each sample and each probe level. */
+function offMainCpuPerCall(samples: readonly Measurement[], probe: Probe): number[] {
+  return [
+    ...samples.map((m) => m.offMainCpuMs / m.calls),
+    ...probe.levels.map((l) => (l.offMainCpuMs ?? 0) / l.calls),
+  ]
+}
+
 /**
  * Measures `fn` (sync or async) and says what kind of work it is and which model fits: a warm-up,
  * a concurrency probe (1, 2, 4, ... up to `maxConcurrency` within `timeBudget`), then `runs`
@@ -163,7 +171,10 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   const env = environment()
   return {
     kind,
-    certainty: certaintyOf(kind, samples.map(readKind), 'samples', probeDoubts(kind, probe)),
+    certainty: certaintyOf(kind, samples.map(readKind), 'samples', [
+      ...probeDoubts(kind, probe),
+      ...offloadDoubts(kind, offMainCpuPerCall(samples, probe)),
+    ]),
     recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),
     summary,
     callsPerSample,

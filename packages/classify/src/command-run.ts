@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { WrapperResult, WrapperSpec } from './command-wrapper'
 import { ClassifyError } from './errors'
 import type { Guard } from './guard'
+import { startLoadReading } from './machine-load'
 import type { ResolvedCommandOptions } from './options'
 import type { CommandRun } from './report'
 
@@ -82,6 +83,7 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
     cwd: opts.cwd,
     env: opts.env,
   })
+  const stopLoad = startLoadReading()
   let stderr = ''
   let out = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -93,8 +95,12 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
     out += chunk
   })
   const result = new Promise<CommandRun>((resolve, reject) => {
-    child.on('error', reject)
+    child.on('error', (error) => {
+      stopLoad()
+      reject(error)
+    })
     child.on('close', (wrapperCode, wrapperSignal) => {
+      const machineLoad = stopLoad()
       let parsed: WrapperResult
       try {
         parsed = JSON.parse(out) as WrapperResult
@@ -132,6 +138,7 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
         cpuSystemMs: cpu ? cpu.system : null,
         cpuMs,
         cpuRatio: cpuMs === null ? null : cpuMs / Math.max(wallMs, 1e-6),
+        machineLoad,
         exitCode,
       })
     })

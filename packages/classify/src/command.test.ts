@@ -27,10 +27,10 @@ describe('classifyCommand', () => {
     })
     // 1e8 additions cost well over 30 ms of CPU on any machine; none of it is the shell's own.
     expect(report.summary.cpuMs).toBeGreaterThan(30)
+    expect(report.runs[0]!.machineLoad).toBeGreaterThanOrEqual(1)
     // CPU time / wall time of a command is not corrected for load: on a busy machine a CPU-bound
-    // command can read as mixed, never as waiting.
-    expect(report.kind).not.toBe('io')
-    expect(report.summary.cpuRatio).toBeGreaterThan(0.15)
+    // command can read lower, but never as waiting for certain.
+    if (report.kind === 'io') expect(report.certainty.certain, format(report)).toBe(false)
   })
 
   it('reports a command that does not exist', async () => {

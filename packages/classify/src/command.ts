@@ -7,8 +7,14 @@ import { createGuard, type Guard, repeatIfRoom, repeatWithinBudget } from './gua
 import { median, spread } from './median'
 import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type RunLevel, runProbe } from './probe'
-import type { CommandReport } from './report'
+import type { CommandReport, CommandRun } from './report'
 import { commandKind, loadDoubts, probeDoubts, recommendCommand } from './verdict'
+
+/** The median load of the runs that have a reading of it, or `null`. */
+function runLoad(runs: readonly CommandRun[]): number | null {
+  const loads = runs.flatMap((r) => (r.machineLoad === null ? [] : [r.machineLoad]))
+  return loads.length === 0 ? null : median(loads)
+}
 
 function commandLevel(opts: ResolvedCommandOptions, guard: Guard, failed: FailedCalls): RunLevel {
   return async (concurrency) => {
@@ -26,6 +32,7 @@ function commandLevel(opts: ResolvedCommandOptions, guard: Guard, failed: Failed
       elu: null,
       cpuRatio: null,
       offMainRatio: null,
+      offMainCpuMs: null,
     }
   }
 }
@@ -72,7 +79,7 @@ export async function classifyCommand(
     kind,
     certainty: certaintyOf(kind, kinds(), 'runs', [
       ...probeDoubts(kind, probe),
-      ...loadDoubts(kind, cpuRatio, env, opts.thresholds),
+      ...loadDoubts(kind, cpuRatio, env, opts.thresholds, runLoad(runs)),
     ]),
     recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),
     summary: { wallMs: spread(runs.map((r) => r.wallMs)), cpuMs, cpuRatio },

@@ -20,6 +20,8 @@ export interface ProbeLevel {
   cpuRatio: number | null
   /** Busy share of the other threads while the level ran (see `Measurement.offMainRatio`; `null` for commands). */
   offMainRatio: number | null
+  /** CPU time of the other threads while the level ran, ms (see `Measurement.offMainCpuMs`; `null` for commands). */
+  offMainCpuMs: number | null
 }
 
 /** Why the probe stopped where it did. */
@@ -64,6 +66,7 @@ export function functionLevel(
       elu: m.elu,
       cpuRatio: m.cpuRatio,
       offMainRatio: m.offMainRatio,
+      offMainCpuMs: m.offMainCpuMs,
     }
   }
 }

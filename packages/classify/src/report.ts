@@ -97,6 +97,11 @@ export interface CommandRun {
   cpuMs: number | null
   /** `cpuMs / wallMs`, or `null`. */
   cpuRatio: number | null
+  /**
+   * Threads that ran or were ready to run on the machine while the run lasted, on average, the
+   * command's own included (read from /proc/loadavg every 20 ms; Linux), or `null`.
+   */
+  machineLoad: number | null
   exitCode: number
 }
 

@@ -4,7 +4,15 @@ import { percentBeside } from './format'
 import { defaultThresholds } from './options'
 import { type Probe, type ProbeLevel, probeFromLevels, runProbe } from './probe'
 import type { Environment, Summary } from './report'
-import { commandKind, functionKind, loadDoubts, probeDoubts, recommend, recommendCommand } from './verdict'
+import {
+  commandKind,
+  functionKind,
+  loadDoubts,
+  offloadDoubts,
+  probeDoubts,
+  recommend,
+  recommendCommand,
+} from './verdict'
 
 const t = { ...defaultThresholds }
 const env: Environment = { node: 'v20', platform: 'linux', cpus: 4, threadPoolSize: 4, loadAverage: 0 }
@@ -24,6 +32,7 @@ function level(concurrency: number, throughput: number): ProbeLevel {
     elu: 0,
     cpuRatio: 0,
     offMainRatio: 0,
+    offMainCpuMs: 0,
   }
 }
 
@@ -268,5 +277,32 @@ describe('loadDoubts: a command read on a busy machine', () => {
     expect(loadDoubts('cpu', 0.6, busy, t)).toEqual([])
     expect(loadDoubts('mixed', 0.32, { ...env, loadAverage: 3 }, t)).toEqual([])
     expect(loadDoubts('mixed', null, busy, t)).toEqual([])
+  })
+})
+
+describe('loadDoubts: the load while the runs lasted', () => {
+  it('counts the threads that competed during the runs when the load average still looks quiet', () => {
+    // 1-minute load average 1 (it lags), but 40 threads ready to run during the runs on 4 CPUs: a
+    // tenth of a core each, so a reading of 8% CPU per wall time may be a CPU-bound command.
+    expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, 40)[0]).toMatch(
+      /^The machine was busy \(threads ready to run during the runs 40.0 on 4 CPUs\): .* about 10% of a core/,
+    )
+    expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, 4)).toEqual([])
+    expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, null)).toEqual([])
+  })
+})
+
+describe('offloadDoubts: CPU of other threads that does not follow the calls', () => {
+  it('doubts an offloaded verdict whose CPU per call falls as calls run at once (compilation)', () => {
+    // Samples at 8 ms per call, probe levels 1, 2 and 4 at 8, 4 and 2: a steady amount per second.
+    expect(offloadDoubts('cpu-offloaded', [8, 8, 8, 8, 4, 2])[0]).toMatch(
+      /^CPU time off the main thread per call ranged from 2.0 ms to 8.0 ms/,
+    )
+  })
+  it('trusts work that costs the same per call, and other verdicts', () => {
+    expect(offloadDoubts('cpu-offloaded', [8.1, 7.6, 9, 8, 8.3, 7.9])).toEqual([])
+    // A burst of compilation in one level alone does not move the median.
+    expect(offloadDoubts('cpu-offloaded', [8, 8, 8, 40, 8, 8])).toEqual([])
+    expect(offloadDoubts('io', [8, 0, 0])).toEqual([])
   })
 })

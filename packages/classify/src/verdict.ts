@@ -1,4 +1,5 @@
 import { ms, percent, percentBeside } from './format'
+import { median } from './median'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
 import type { Environment, Recommendation, Strategy, Summary, TaskKind } from './report'
@@ -38,22 +39,48 @@ export function probeDoubts(kind: TaskKind, probe: Probe): string[] {
 }
 
 /**
+ * Doubts about an offloaded verdict, from the other threads' CPU time per call in each sample and
+ * probe level. Work a task hands to other threads costs about the same CPU per call however many
+ * calls run at once; the engine's own threads do not (Node 20 gives no names to tell them apart):
+ * compiling a library's code after its first use costs CPU per second, not per call, and on a busy
+ * machine goes on for seconds. A `cpu-offloaded` verdict is in doubt when the lowest of those
+ * figures is under a third of their median.
+ */
+export function offloadDoubts(kind: TaskKind, offMainCpuPerCall: readonly number[]): string[] {
+  if (kind !== 'cpu-offloaded' || offMainCpuPerCall.length < 2) return []
+  const lowest = Math.min(...offMainCpuPerCall)
+  const middle = median(offMainCpuPerCall)
+  if (lowest >= middle / 3) return []
+  return [
+    `CPU time off the main thread per call ranged from ${ms(lowest)} to ${ms(Math.max(...offMainCpuPerCall))} ` +
+      "across the samples and the probe's levels: work handed to other threads costs about the same per call, " +
+      "while the engine's own (compiling a library's code after its first use, for seconds on a busy machine) " +
+      'does not. Classify it again on a quieter machine, or after the task has run for a while.',
+  ]
+}
+
+/**
  * Doubts about a command's verdict from a busy machine. CPU time / wall time of a command is not
  * corrected for load (its descendants' waits for a core cannot be read), so a CPU-bound command on a
  * machine with more runnable threads than cores reads lower: a verdict other than `cpu` is in doubt
- * when its ratio, scaled up to a core's fair share under that load, would reach `commandCpu`.
+ * when its ratio, scaled up to a core's fair share under that load, would reach `commandCpu`. The
+ * load is the higher of the 1-minute load average and `runLoad`, the threads that competed for the
+ * cores while the runs lasted (the load average lags behind a machine that turned busy just now).
  */
 export function loadDoubts(
   kind: TaskKind,
   cpuRatio: number | null,
   env: Environment,
   t: Thresholds,
+  runLoad: number | null = null,
 ): string[] {
-  if (kind === 'cpu' || cpuRatio === null || env.loadAverage <= env.cpus) return []
-  const fairShare = env.cpus / env.loadAverage
+  const load = Math.max(env.loadAverage, runLoad ?? 0)
+  if (kind === 'cpu' || cpuRatio === null || load <= env.cpus) return []
+  const fairShare = env.cpus / load
   if (cpuRatio / fairShare < t.commandCpu) return []
+  const which = load === env.loadAverage ? 'load average' : 'threads ready to run during the runs'
   return [
-    `The machine was busy (load average ${env.loadAverage.toFixed(1)} on ${env.cpus} CPUs): a CPU-bound command ` +
+    `The machine was busy (${which} ${load.toFixed(1)} on ${env.cpus} CPUs): a CPU-bound command ` +
       `gets about ${percent(fairShare)} of a core there, so its ${percent(cpuRatio)} of CPU time per wall time may be ` +
       'a CPU-bound command slowed down. Classify it again on a quieter machine.',
   ]
