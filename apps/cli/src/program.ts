@@ -209,7 +209,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
         'boundkit llm requests.jsonl --base-url http://127.0.0.1:8000/v1 --out results.jsonl --resume --retry-failed',
         'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY',
       ) +
-        "\n\nWith --redis, workers make the requests with their own API key (--api-key-env and --azure are the\nworker's, never sent through Redis); --rpm holds for the whole cluster; --tpm is refused (exit 2,\nERR_TPM_WITH_REDIS): the queue's cluster-wide limit counts jobs, not tokens.",
+        "\n\nWith --redis, workers make the requests with their own API key (--api-key-env and --azure are the\nworker's, never sent through Redis); --rpm and --tpm hold for the whole cluster (the\nworkers share one token window in Redis, corrected by each answer's usage).",
     )
     .action(async (input: string, options, command: Command) => {
       const { runLlm } = await import('./llm/run-llm')

@@ -221,6 +221,32 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
   })
 })
 
+describe('boundkit batch --redis --max-response-bytes', () => {
+  it("travels in the jobs: the worker stops reading a larger answer and the record fails with the cap's code", async () => {
+    const queue = `q${++queueNumber}`
+    const server = await localServer((_request, response, body) => {
+      const id = String((JSON.parse(body.toString()) as { id: string }).id)
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ echo: id, padding: id === 'r1' ? 'x'.repeat(8192) : '' }))
+    })
+    try {
+      await worker(queue)
+      const out = join(dir, 'capped.jsonl')
+      const result = await boundkit(
+        ...['batch', await input('in3-capped.jsonl', 3), '--url', server.url, '--out', out],
+        ...['--key', 'id', '--max-response-bytes', '4KiB', '--redis', url, '--queue', queue],
+      )
+      expect(result.code).toBe(1)
+      const written = await lines(out)
+      expect(written.map((line) => line.key)).toEqual(['r0', 'r1', 'r2'])
+      expect(written[1]).toMatchObject({ error: { code: 'ERR_RESPONSE_TOO_LARGE' } })
+      expect(written[0]).toMatchObject({ status: 200 })
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('boundkit batch --redis --resume --retry-failed', () => {
   it('sends a failed record again instead of reading its failed job back', async () => {
     const queue = `q${++queueNumber}`
@@ -270,7 +296,7 @@ describe('boundkit batch --redis --resume --retry-failed', () => {
 })
 
 describe('boundkit llm --redis', () => {
-  it("sends each request once with the worker's API key, into the Batch API output in order", async () => {
+  it("sends each request once with the worker's API key, into the Batch API output in order; --tpm counts each answer's usage in Redis", async () => {
     const queue = `q${++queueNumber}`
     const { server, auth } = await recordServer(5)
     process.env.BOUNDKIT_TEST_KEY = SECRET.slice('Bearer '.length)
@@ -287,10 +313,12 @@ describe('boundkit llm --redis', () => {
       await writeFile(path, `${Array.from({ length: 10 }, (_, i) => request(i)).join('\n')}\n`)
       const out = join(dir, 'llm.jsonl')
       const result = await boundkit(
-        ...['llm', path, '--base-url', `${server.url}v1`, '--out', out, '--rpm', '6000'],
+        ...['llm', path, '--base-url', `${server.url}v1`, '--out', out, '--rpm', '6000', '--tpm', '100000'],
         ...['--redis', url, '--queue', queue],
       )
       expect(result.code).toBe(0)
+      // The workers' shared token window: each start charged its estimate, then the 5 tokens its answer used.
+      expect((await redisCli('GET', `bull:${queue}:boundkit:tokens:sum`)).trim()).toBe('50')
       const written = await lines(out)
       expect(written.map((line) => line.custom_id)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`))
       expect(written.every((line) => (line.response as { status_code: number }).status_code === 200)).toBe(
@@ -307,12 +335,9 @@ describe('boundkit llm --redis', () => {
 })
 
 describe('what --redis refuses (exit 2, before any job)', () => {
-  it('refuses --tpm, a credential header, --api-key-env and --concurrency; a bad URL hides its password', async () => {
+  it('refuses a credential header, --api-key-env and --concurrency; a bad URL hides its password', async () => {
     const path = await input('in3.jsonl', 3)
     const out = join(dir, 'refused.jsonl')
-    const tpm = await boundkit('llm', path, '--out', out, '--tpm', '1000', '--redis', url)
-    expect(tpm.code).toBe(2)
-    expect(tpm.stderr).toContain('ERR_TPM_WITH_REDIS')
     const header = await boundkit(
       ...['batch', path, '--url', 'http://127.0.0.1:9/', '--out', out, '--redis', url],
       ...['--header', `Authorization: ${SECRET}`],
@@ -336,6 +361,6 @@ describe('what --redis refuses (exit 2, before any job)', () => {
     )
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toContain('ERR_REDIS_UNREACHABLE')
-    expectNoPassword(tpm, header, key, concurrency, badUrl, wrong)
+    expectNoPassword(header, key, concurrency, badUrl, wrong)
   })
 })

@@ -8,6 +8,8 @@ export type QueueErrorCode =
   | 'ERR_UNKNOWN_JOB'
   | 'ERR_DUPLICATE_KEY'
   | 'ERR_HTTP_STATUS'
+  | 'ERR_RESPONSE_TOO_LARGE'
+  | 'ERR_COST_TOO_HIGH'
   | 'ERR_ABORTED'
   | 'ERR_CLOSED'
 

@@ -3,6 +3,8 @@
  * feed boundkit workers and any BullMQ tool (Bull Board, `QueueEvents`) can read a run.
  */
 
+import type { TokenCharge } from './token-window'
+
 /** The job name of a CPU task run on the worker's local pool. */
 export const POOL_JOB = 'pool'
 /** The job name of an HTTP request made through the worker's local limiter. */
@@ -27,6 +29,18 @@ export interface HttpJobData {
   headers?: Record<string, string>
   /** The request body, as text. @default none */
   body?: string
+  /**
+   * Counts the request against a token budget all workers of the queue share (`--tpm` for the
+   * cluster): `estimate` tokens are charged when it starts and replaced by the answer's `usage`
+   * (`total_tokens`, or input + output tokens). While the budget is spent, the queue pauses until
+   * the oldest starts slide out of the window. @default none
+   */
+  tokens?: TokenCharge
+  /**
+   * The largest answer body read, bytes: past it (or a `Content-Length` above it) the job fails
+   * with `ERR_RESPONSE_TOO_LARGE`, without reading the rest. @default the worker's `maxResponseBytes`
+   */
+  maxResponseBytes?: number
 }
 
 /** What an `http` job returns: `body` is parsed when the answer is JSON, text otherwise. */

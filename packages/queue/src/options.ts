@@ -96,6 +96,12 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
    * @default {}
    */
   httpHeaders?: Record<string, string>
+  /**
+   * The largest answer body an `http` job reads, bytes (integer >= 1); a job's own
+   * `maxResponseBytes` wins. Past it the job fails with `ERR_RESPONSE_TOO_LARGE`.
+   * @default 33554432 (32 MiB)
+   */
+  maxResponseBytes?: number
   /** Your own job handlers by job name, run in this process: `(data, job) => result`. @default {} */
   handlers?: Record<string, QueueHandler>
   /** Close gracefully on SIGTERM and SIGINT (finish running jobs, take no new one). @default true */
@@ -167,6 +173,7 @@ export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
   rate: QueueRate | undefined
   lockDuration: number
   httpHeaders: Record<string, string>
+  maxResponseBytes: number
   handlers: Record<string, QueueHandler>
   handleSignals: boolean
 }
@@ -209,6 +216,13 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     rate: resolveRate(options.rate),
     lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 30_000),
     httpHeaders: resolveHeaders(options.httpHeaders),
+    maxResponseBytes: numberOption(
+      fail,
+      'maxResponseBytes',
+      options.maxResponseBytes,
+      { integer: true, min: 1 },
+      32 * 2 ** 20,
+    ),
     handlers,
     handleSignals: booleanOption(fail, 'handleSignals', options.handleSignals, true),
   }

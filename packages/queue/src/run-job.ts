@@ -4,6 +4,7 @@
  * with the worker's own handlers.
  */
 import { resolve } from 'node:path'
+import { readCappedText, usageOf } from '@boundkit/internal'
 import {
   defaultRetryOn,
   type Limiter,
@@ -16,9 +17,17 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq'
 import { QueueError } from './errors'
 import { HTTP_JOB, type HttpJobData, type HttpJobResult, POOL_JOB, type PoolJobData } from './jobs'
 import type { ResolvedWorkerOptions } from './options'
+import { checkTokenCharge, type TokenCharge, type TokenWindow } from './token-window'
 
-/** Pool error codes that no retry can fix: the job fails at once. */
-const FINAL_POOL_CODES = new Set(['ERR_WORKER_FILE', 'ERR_UNKNOWN_TASK', 'ERR_WORKER_INIT', 'ERR_DATA_CLONE'])
+/** Error codes that no retry can fix: the job fails at once. */
+const FINAL_CODES = new Set([
+  'ERR_WORKER_FILE',
+  'ERR_UNKNOWN_TASK',
+  'ERR_WORKER_INIT',
+  'ERR_DATA_CLONE',
+  'ERR_RESPONSE_TOO_LARGE',
+  'ERR_COST_TOO_HIGH',
+])
 
 /** Without a usable `Retry-After`, a 429 pauses the queue this long, in ms. */
 const DEFAULT_COOLDOWN_MS = 1000
@@ -28,6 +37,10 @@ export interface JobRunnerHooks {
   rateLimit(ms: number): Promise<void>
   /** Counts a cooldown in the stats. */
   onCooldown(ms: number): void
+  /** The queue's shared token budget (opened at the first job that needs it). */
+  tokenWindow(): TokenWindow
+  /** Counts a pause for the token budget in the stats. */
+  onTokenWait(ms: number): void
 }
 
 export class JobRunner {
@@ -94,6 +107,15 @@ export class JobRunner {
     if (data === null || typeof data !== 'object' || typeof data.url !== 'string') {
       throw new QueueError('ERR_UNKNOWN_JOB', 'An http job needs data { url, method?, headers?, body? }')
     }
+    const maxBytes = data.maxResponseBytes ?? this.#options.maxResponseBytes
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+      throw new QueueError(
+        'ERR_UNKNOWN_JOB',
+        `An http job's maxResponseBytes must be an integer >= 1, got ${maxBytes}`,
+      )
+    }
+    const entry =
+      data.tokens === undefined ? undefined : await this.#takeTokens(checkTokenCharge(data.tokens))
     const response = await this.#limiter.run(
       ({ signal }) =>
         fetch(data.url, {
@@ -114,7 +136,15 @@ export class JobRunner {
       await this.#hooks.rateLimit(wait)
       throw Worker.RateLimitError()
     }
-    const text = await response.text()
+    const text = await readCappedText(
+      response,
+      maxBytes,
+      () =>
+        new QueueError(
+          'ERR_RESPONSE_TOO_LARGE',
+          `${data.method ?? 'GET'} answered ${response.status} with a body larger than ${maxBytes} bytes (maxResponseBytes)`,
+        ),
+    )
     if (!response.ok) {
       const message = `${data.method ?? 'GET'} answered ${response.status}: ${text.slice(0, 200)}`
       // A status the limiter does not retry (a 404, a 401) fails the job at once, as in a local run:
@@ -123,11 +153,22 @@ export class JobRunner {
       throw new QueueError('ERR_HTTP_STATUS', message)
     }
     const json = (response.headers.get('content-type') ?? '').includes('json')
-    return {
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: json ? JSON.parse(text) : text,
-    }
+    const body = json ? JSON.parse(text) : text
+    const used = usageOf(body).total
+    if (entry !== undefined && used > 0) await this.#hooks.tokenWindow().settle(entry, used)
+    return { status: response.status, headers: Object.fromEntries(response.headers), body }
+  }
+
+  /**
+   * Charges the request's estimate to the shared token budget; when it does not fit, pauses the
+   * whole queue until it would (nobody's request fits before then) and puts the job back.
+   */
+  async #takeTokens(charge: TokenCharge): Promise<string> {
+    const taken = await this.#hooks.tokenWindow().take(charge)
+    if ('entry' in taken) return taken.entry
+    this.#hooks.onTokenWait(taken.waitMs)
+    await this.#hooks.rateLimit(taken.waitMs)
+    throw Worker.RateLimitError()
   }
 
   /** Closes every pool this runner started. */
@@ -145,7 +186,7 @@ function forBullmq(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code
   const message = error instanceof Error ? error.message : String(error)
   const text = typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message
-  if (typeof code === 'string' && FINAL_POOL_CODES.has(code)) return new UnrecoverableError(text)
+  if (typeof code === 'string' && FINAL_CODES.has(code)) return new UnrecoverableError(text)
   if (error instanceof Error) {
     error.message = text
     return error

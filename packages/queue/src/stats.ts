@@ -24,4 +24,8 @@ export interface QueueWorkerStats {
   cooldowns: number
   /** Milliseconds of queue-wide pause those 429s asked for, summed. */
   cooldownMs: number
+  /** Jobs put back because the shared token budget (`tokens` of an http job) was spent; each paused the queue. */
+  tokenWaits: number
+  /** Milliseconds of queue-wide pause those asked for, summed. */
+  tokenWaitMs: number
 }

@@ -6,6 +6,7 @@ import type { QueueWorkerEvents } from './events'
 import { type QueueWorkerOptions, type ResolvedWorkerOptions, resolveWorkerOptions } from './options'
 import { JobRunner } from './run-job'
 import type { QueueWorkerStats } from './stats'
+import { TokenWindow } from './token-window'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
@@ -16,11 +17,20 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 export class QueueWorker implements AsyncDisposable {
   readonly #options: ResolvedWorkerOptions
   readonly #emitter = new Emitter<QueueWorkerEvents>()
-  readonly #stats: QueueWorkerStats = { running: 0, completed: 0, failed: 0, cooldowns: 0, cooldownMs: 0 }
+  readonly #stats: QueueWorkerStats = {
+    running: 0,
+    completed: 0,
+    failed: 0,
+    cooldowns: 0,
+    cooldownMs: 0,
+    tokenWaits: 0,
+    tokenWaitMs: 0,
+  }
   readonly #runner: JobRunner
   readonly #limiter
   readonly #worker: Worker
   readonly #onSignal = () => void this.close()
+  #tokenWindow: TokenWindow | undefined
   #closing: Promise<void> | undefined
 
   /** Use `startWorker`, which checks Redis first; this constructor starts taking jobs at once. */
@@ -33,6 +43,14 @@ export class QueueWorker implements AsyncDisposable {
       onCooldown: (ms) => {
         this.#stats.cooldowns++
         this.#stats.cooldownMs += ms
+      },
+      tokenWindow: () => {
+        this.#tokenWindow ??= new TokenWindow(resolved.connection, resolved.prefix, resolved.name)
+        return this.#tokenWindow
+      },
+      onTokenWait: (ms) => {
+        this.#stats.tokenWaits++
+        this.#stats.tokenWaitMs += ms
       },
     })
     this.#worker = new Worker(resolved.name, (job) => this.#run(job), {
@@ -94,7 +112,7 @@ export class QueueWorker implements AsyncDisposable {
     this.#closing ??= (async () => {
       for (const signal of SIGNALS) process.off(signal, this.#onSignal)
       await this.#worker.close()
-      await Promise.all([this.#runner.close(), this.#limiter.close()])
+      await Promise.all([this.#runner.close(), this.#limiter.close(), this.#tokenWindow?.close()])
     })()
     return this.#closing
   }

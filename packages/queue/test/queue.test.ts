@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Queue as BullQueue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resolveConnection } from '../src/connection'
 import {
   createQueue,
   httpJob,
@@ -14,6 +15,7 @@ import {
   type QueueWorkerOptions,
   startWorker,
 } from '../src/index'
+import { TokenWindow } from '../src/token-window'
 import { freePort, startRedis, type TestRedis } from './redis'
 
 let redis: TestRedis
@@ -359,6 +361,105 @@ describe('an HTTP status the limiter does not retry', () => {
       'ERR_HTTP_STATUS: GET answered 404',
     )
     expect(api.requests()).toBe(1)
+  })
+})
+
+describe('a token budget for all workers (http jobs with tokens)', () => {
+  let api: HttpServer
+  const starts: number[] = []
+  beforeAll(async () => {
+    api = await httpServer((_, response) => {
+      starts.push(performance.now())
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ usage: { prompt_tokens: 60, completion_tokens: 40, total_tokens: 100 } }))
+    })
+  })
+
+  it('holds two workers to the budget: 9 requests of 100 tokens at 300 per 2 s take three windows', async () => {
+    const name = newName()
+    const [first, second] = [await worker({ name, concurrency: 4 }), await worker({ name, concurrency: 4 })]
+    // 300 tokens per 2 s, 100 a request: 9 requests need three windows, so the last starts at least
+    // 4 s after the first (by Redis's clock; the server's reading lags each start by a little).
+    const tokens = { estimate: 100, limit: 300, interval: 2000 }
+    const items = Array.from({ length: 9 }, (_, i) => i)
+    const outcomes = await collect(
+      producer(name).distribute(items, {
+        key: (i) => `t${i}`,
+        job: () => httpJob({ url: api.url, tokens }),
+      }),
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
+    expect(api.requests()).toBe(9)
+    expect(starts[8]! - starts[0]!).toBeGreaterThan(3000)
+    const waits = first.stats().tokenWaits + second.stats().tokenWaits
+    expect(waits).toBeGreaterThanOrEqual(2)
+  })
+
+  it("replaces a start's estimate by the answer's usage", async () => {
+    const name = newName()
+    await worker({ name })
+    const window = new TokenWindow(resolveConnection(redis.url), 'bull', name)
+    open.push(window)
+    const outcomes = await collect(
+      producer(name).distribute([1, 2], {
+        key: (i) => `u${i}`,
+        job: () => httpJob({ url: api.url, tokens: { estimate: 700, limit: 10_000, interval: 60_000 } }),
+      }),
+    )
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled'])
+    // Two starts charged 700 each, each corrected to the 100 its answer used.
+    expect(await window.used()).toBe(200)
+  })
+
+  it('fails a request whose estimate alone is above the limit, unsent and without retrying', async () => {
+    const name = newName()
+    await worker({ name })
+    const before = api.requests()
+    const outcomes = await collect(
+      producer(name).distribute([1], {
+        key: () => 'huge',
+        job: () => httpJob({ url: api.url, tokens: { estimate: 5000, limit: 1000, interval: 60_000 } }),
+        attempts: 3,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('ERR_COST_TOO_HIGH')
+    expect(api.requests()).toBe(before)
+  })
+})
+
+describe('an answer larger than maxResponseBytes', () => {
+  let api: HttpServer
+  beforeAll(async () => {
+    api = await httpServer((_, response) => {
+      // No Content-Length: the worker must stop reading by itself.
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      const chunk = 'x'.repeat(64 * 1024)
+      let sent = 0
+      const more = () => {
+        while (sent < 64 && response.write(chunk)) sent++
+        if (sent >= 64) response.end()
+        else response.once('drain', more)
+      }
+      response.on('error', () => {})
+      more()
+    })
+  })
+
+  it("fails the job with ERR_RESPONSE_TOO_LARGE without retrying; the job's cap wins over the worker's", async () => {
+    const name = newName()
+    await worker({ name, maxResponseBytes: 64 * 2 ** 20 })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'big',
+        job: (u) => httpJob({ url: u, maxResponseBytes: 100_000 }),
+        attempts: 3,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain(
+      'ERR_RESPONSE_TOO_LARGE: GET answered 200 with a body larger than 100000 bytes',
+    )
   })
 })
 

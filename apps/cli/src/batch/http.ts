@@ -1,4 +1,4 @@
-import { causeChain, chainMessage } from '@boundkit/internal'
+import { causeChain, chainMessage, readCappedText } from '@boundkit/internal'
 
 /** An HTTP answer that is not a result: it carries the answer's status, for the output line and for retries. */
 export class AnswerError extends Error {
@@ -46,32 +46,12 @@ export interface PostOptions {
   maxResponseBytes: number
 }
 
-/** The body as text, read as a stream and never past `maxBytes`: a huge answer cannot exhaust memory. */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const tooLarge = () => new ResponseTooLargeError(response.status, maxBytes)
-  if (Number(response.headers.get('content-length')) > maxBytes) {
-    await response.body?.cancel().catch(() => {})
-    throw tooLarge()
-  }
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks, size).toString('utf8')
-}
-
 async function readBody(response: Response, maxBytes: number): Promise<unknown> {
-  const text = await readCapped(response, maxBytes)
+  const text = await readCappedText(
+    response,
+    maxBytes,
+    () => new ResponseTooLargeError(response.status, maxBytes),
+  )
   const type = response.headers.get('content-type') ?? ''
   if (type.includes('json') && text !== '') {
     try {

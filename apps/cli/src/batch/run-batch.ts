@@ -47,6 +47,7 @@ export async function runBatch(
             method: 'POST',
             headers: { ...JSON_HEADERS, ...settings.headers },
             body: item.text,
+            maxResponseBytes: settings.maxResponseBytes,
           }),
           answer: answerOf,
         },

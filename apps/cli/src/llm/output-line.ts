@@ -2,26 +2,6 @@ import { errorRecord, type HttpAnswer } from '../batch/http'
 import type { LineResult } from '../batch/runner'
 import { shorten } from '../errors'
 
-/** The token counts of an answer's `usage` (chat, responses and embeddings name them differently). */
-export interface Usage {
-  prompt: number
-  completion: number
-  total: number
-}
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0
-}
-
-/** The `usage` of a response body, zeros when it has none. */
-export function usageOf(body: unknown): Usage {
-  const usage = (body as { usage?: Record<string, unknown> } | null)?.usage ?? {}
-  const prompt = count(usage.prompt_tokens ?? usage.input_tokens)
-  const completion = count(usage.completion_tokens ?? usage.output_tokens)
-  const total = count(usage.total_tokens) || prompt + completion
-  return { prompt, completion, total }
-}
-
 /** The first choice's content parsed as JSON (`--json-answer`), or the coded error of the line. */
 function answerOf(body: unknown): { answer: unknown } | { error: { code: string; message: string } } {
   const choice = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]

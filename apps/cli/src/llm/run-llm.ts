@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises'
+import { type Usage, usageOf } from '@boundkit/internal'
 import type { LimiterOptions, RateLimit } from '@boundkit/limiter'
 import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../batch/http'
 import { type Pending, processIo, type RunIo, runJob } from '../batch/runner'
 import { printSummary } from '../batch/summary'
 import { UsageError } from '../errors'
-import { llmLine, type Usage, usageOf } from './output-line'
+import { llmLine } from './output-line'
 import { joinUrl, type LlmRequest, llmKeys, requestsOf, tokenEstimate } from './requests'
 import { type LlmCliOptions, type LlmSettings, parseLlmOptions } from './settings'
 import { llmDetails, llmSummary } from './summary'
@@ -78,6 +79,15 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
               method: 'POST',
               headers: { ...JSON_HEADERS, ...settings.headers },
               body: JSON.stringify(request.body),
+              maxResponseBytes: settings.maxResponseBytes,
+              // --tpm for the whole cluster: the workers share one token window in Redis.
+              ...(settings.tpm !== undefined && {
+                tokens: {
+                  estimate: Math.ceil(tokenEstimate(request.body)),
+                  limit: settings.tpm,
+                  interval: 60_000,
+                },
+              }),
             }
           },
           answer: answerOf,

@@ -61,11 +61,6 @@ export interface LlmSettings {
 
 /** What `llm --redis` refuses besides the worker's options, and why (a usage error, exit 2). */
 const NOT_WITH_REDIS: Record<string, NotWithRedis> = {
-  tpm: {
-    message:
-      "--tpm cannot be enforced with --redis: the queue's cluster-wide limit counts jobs, not tokens; use --rpm (cluster-wide), or run without --redis",
-    code: 'ERR_TPM_WITH_REDIS',
-  },
   apiKeyEnv: {
     message:
       'With --redis, the API key stays on the workers and never goes through Redis: give --api-key-env to `boundkit worker`',

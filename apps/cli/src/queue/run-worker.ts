@@ -98,7 +98,7 @@ export async function runWorker(
   let last = ''
   const line = () => {
     const s = worker.stats()
-    return `worker: ${s.completed} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}`
+    return `worker: ${s.completed} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}, token waits: ${s.tokenWaits}`
   }
   const timer = setInterval(() => {
     const now = line()
@@ -136,13 +136,15 @@ export async function runWorker(
     failedAttempts: s.failed,
     cooldowns: s.cooldowns,
     cooldownMs: Math.round(s.cooldownMs),
+    tokenWaits: s.tokenWaits,
+    tokenWaitMs: Math.round(s.tokenWaitMs),
     ms,
     signal,
   }
   if (settings.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
   else
     io.stderr.write(
-      `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)})\n`,
+      `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)}), token waits: ${s.tokenWaits} (${formatMs(s.tokenWaitMs)})\n`,
     )
   return signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
 }

@@ -34,26 +34,26 @@ export function parseRedis(o: { redis: string; queue?: string }): RedisSettings 
   return { url: o.redis, queue }
 }
 
-/** An option a command refuses with `--redis`: why, and the code (default `ERR_NOT_WITH_REDIS`). */
+/** An option a command refuses with `--redis`, and why (`ERR_NOT_WITH_REDIS`). */
 export interface NotWithRedis {
   message: string
-  code?: string
 }
 
 /**
  * Refuses, with `--redis`, the options that would have no effect or would put a secret in Redis:
- * `--concurrency`, `--timeout`, `--max-response-bytes` are the worker's (each worker makes the
- * requests), and a credential header is given to the worker, never to the jobs.
+ * `--concurrency` and `--timeout` are the worker's (each worker makes the requests), and a
+ * credential header is given to the worker, never to the jobs. `--max-response-bytes` travels in
+ * each job: the answers come back through Redis to this process.
  */
 function checkDistributed(
   given: readonly string[],
   headers: readonly string[] | undefined,
   extra: Record<string, NotWithRedis> = {},
 ): void {
-  for (const [option, { message, code }] of Object.entries(extra)) {
-    if (given.includes(option)) throw new UsageError(message, code ?? 'ERR_NOT_WITH_REDIS')
+  for (const [option, { message }] of Object.entries(extra)) {
+    if (given.includes(option)) throw new UsageError(message, 'ERR_NOT_WITH_REDIS')
   }
-  for (const option of ['concurrency', 'timeout', 'maxResponseBytes']) {
+  for (const option of ['concurrency', 'timeout']) {
     if (!given.includes(option)) continue
     const flag = `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
     throw new UsageError(
