@@ -221,6 +221,34 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
   })
 })
 
+describe("boundkit batch --redis: the cluster's 429s", () => {
+  it("counts in the producer's summary the 429s the workers saw and the pauses they asked for", async () => {
+    const queue = `q${++queueNumber}`
+    let requests = 0
+    const server = await localServer((_request, response) => {
+      if (++requests === 1) response.writeHead(429, { 'retry-after': '1' }).end('slow down')
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    try {
+      await worker(queue)
+      const out = join(dir, 'storm.jsonl')
+      const result = await boundkit(
+        ...['batch', await input('in2-storm.jsonl', 2), '--url', server.url, '--out', out, '--json'],
+        ...['--redis', url, '--queue', queue],
+      )
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        ok: 2,
+        rateLimited: 1,
+        cooldowns: 1,
+        cooldownMs: 1000,
+      })
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('boundkit batch --redis --max-response-bytes', () => {
   it("travels in the jobs: the worker stops reading a larger answer and the record fails with the cap's code", async () => {
     const queue = `q${++queueNumber}`

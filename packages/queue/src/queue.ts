@@ -1,5 +1,7 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { Queue as BullQueue, QueueEvents as BullQueueEvents, Job } from 'bullmq'
+import { Redis, type RedisOptions } from 'ioredis'
+import { countsKey, readCounts } from './cluster-counts'
 import { bullConnection, checkRedis, scrub } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
 import { QueueError } from './errors'
@@ -14,7 +16,7 @@ import {
   resolveQueueOptions,
   resolveRate,
 } from './options'
-import type { QueueStats } from './stats'
+import type { QueueClusterCounts, QueueStats } from './stats'
 
 /**
  * The producer side of a distributed run: adds items as BullMQ jobs of one queue and gives their
@@ -26,6 +28,8 @@ export class Queue implements AsyncDisposable {
   readonly #stats: QueueStats = { added: 0, outstanding: 0, completed: 0, failed: 0, readded: 0 }
   readonly #finished = new Set<(jobId: string) => void>()
   #bull: { queue: BullQueue; events: BullQueueEvents } | undefined
+  /** A connection for `clusterCounts`, opened at its first call. */
+  #client: Redis | undefined
   #ready: Promise<{ queue: BullQueue; events: BullQueueEvents }> | undefined
   #closing: Promise<void> | undefined
 
@@ -125,6 +129,20 @@ export class Queue implements AsyncDisposable {
   }
 
   /**
+   * What every worker of the queue counted, read from Redis: 429s and the pauses they asked for,
+   * and the waits for the shared token budget. The sums run across runs: a run's own are the
+   * difference between a reading at its start and one at its end.
+   */
+  async clusterCounts(): Promise<QueueClusterCounts> {
+    await this.#connect()
+    if (this.#client === undefined) {
+      this.#client = new Redis(bullConnection(this.#options.connection) as RedisOptions)
+      this.#client.on('error', () => {})
+    }
+    return readCounts(this.#client, countsKey(this.#options.prefix, this.#options.name))
+  }
+
+  /**
    * Closes the connections (jobs in Redis stay, and workers go on running them). Idempotent: always
    * the same promise.
    */
@@ -133,6 +151,7 @@ export class Queue implements AsyncDisposable {
       await this.#ready?.catch(() => undefined)
       const bull = this.#bull
       if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
+      await this.#client?.quit().catch(() => this.#client?.disconnect())
     })()
     return this.#closing
   }

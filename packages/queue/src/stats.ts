@@ -29,3 +29,18 @@ export interface QueueWorkerStats {
   /** Milliseconds of queue-wide pause those asked for, summed. */
   tokenWaitMs: number
 }
+
+/**
+ * What every worker of the queue counted, summed in Redis (`queue.clusterCounts()`): since the
+ * queue's first worker, across runs (take the difference between two readings for one run).
+ */
+export interface QueueClusterCounts {
+  /** 429 answers to \`http\` jobs; each paused the whole queue. */
+  rateLimited: number
+  /** Milliseconds of queue-wide pause those asked for, summed. */
+  cooldownMs: number
+  /** Jobs put back because the shared token budget was spent; each paused the queue. */
+  tokenWaits: number
+  /** Milliseconds of queue-wide pause those asked for, summed. */
+  tokenWaitMs: number
+}

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { Redis, type RedisOptions } from 'ioredis'
-import { bullConnection, type ResolvedConnection } from './connection'
+import type { Redis } from 'ioredis'
 import { QueueError } from './errors'
 
 /**
@@ -86,10 +85,9 @@ export class TokenWindow {
   readonly #client: Redis
   readonly #keys: [string, string, string]
 
-  constructor(connection: ResolvedConnection, prefix: string, queue: string) {
-    this.#client = new Redis(bullConnection(connection) as RedisOptions)
-    // Reconnects are the client's own business; a command waits for them (see bullConnection).
-    this.#client.on('error', () => {})
+  /** On `client`, which stays the caller's to close. */
+  constructor(client: Redis, prefix: string, queue: string) {
+    this.#client = client
     const base = `${prefix}:${queue}:boundkit:tokens`
     this.#keys = [`${base}:starts`, `${base}:costs`, `${base}:sum`]
   }
@@ -111,9 +109,5 @@ export class TokenWindow {
   /** Tokens started in the window now (for stats and tests). */
   async used(): Promise<number> {
     return Number((await this.#client.get(this.#keys[2])) ?? 0)
-  }
-
-  async close(): Promise<void> {
-    await this.#client.quit().catch(() => this.#client.disconnect())
   }
 }

@@ -1,6 +1,8 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
 import { Worker } from 'bullmq'
+import { Redis, type RedisOptions } from 'ioredis'
+import { addCounts, countsKey } from './cluster-counts'
 import { bullConnection, checkRedis, scrub } from './connection'
 import type { QueueWorkerEvents } from './events'
 import { type QueueWorkerOptions, type ResolvedWorkerOptions, resolveWorkerOptions } from './options'
@@ -30,6 +32,8 @@ export class QueueWorker implements AsyncDisposable {
   readonly #limiter
   readonly #worker: Worker
   readonly #onSignal = () => void this.close()
+  /** A connection of this worker's own, for the token window and the cluster's counts (opened when first needed). */
+  #client: Redis | undefined
   #tokenWindow: TokenWindow | undefined
   #closing: Promise<void> | undefined
 
@@ -43,14 +47,16 @@ export class QueueWorker implements AsyncDisposable {
       onCooldown: (ms) => {
         this.#stats.cooldowns++
         this.#stats.cooldownMs += ms
+        addCounts(this.#redis(), this.#countsKey, { rateLimited: 1, cooldownMs: ms })
       },
       tokenWindow: () => {
-        this.#tokenWindow ??= new TokenWindow(resolved.connection, resolved.prefix, resolved.name)
+        this.#tokenWindow ??= new TokenWindow(this.#redis(), resolved.prefix, resolved.name)
         return this.#tokenWindow
       },
       onTokenWait: (ms) => {
         this.#stats.tokenWaits++
         this.#stats.tokenWaitMs += ms
+        addCounts(this.#redis(), this.#countsKey, { tokenWaits: 1, tokenWaitMs: ms })
       },
     })
     this.#worker = new Worker(resolved.name, (job) => this.#run(job), {
@@ -71,6 +77,19 @@ export class QueueWorker implements AsyncDisposable {
       this.#emitter.emit('progress', () => this.stats())
     })
     if (resolved.handleSignals) for (const signal of SIGNALS) process.on(signal, this.#onSignal)
+  }
+
+  get #countsKey(): string {
+    return countsKey(this.#options.prefix, this.#options.name)
+  }
+
+  #redis(): Redis {
+    if (this.#client === undefined) {
+      this.#client = new Redis(bullConnection(this.#options.connection) as RedisOptions)
+      // Reconnects are the client's own business; a command waits for them (see bullConnection).
+      this.#client.on('error', () => {})
+    }
+    return this.#client
   }
 
   async #run(job: Parameters<JobRunner['run']>[0]): Promise<unknown> {
@@ -112,7 +131,9 @@ export class QueueWorker implements AsyncDisposable {
     this.#closing ??= (async () => {
       for (const signal of SIGNALS) process.off(signal, this.#onSignal)
       await this.#worker.close()
-      await Promise.all([this.#runner.close(), this.#limiter.close(), this.#tokenWindow?.close()])
+      await Promise.all([this.#runner.close(), this.#limiter.close()])
+      // quit() sends what is queued (the last counts) before it closes.
+      await this.#client?.quit().catch(() => this.#client?.disconnect())
     })()
     return this.#closing
   }

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Queue as BullQueue } from 'bullmq'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveConnection } from '../src/connection'
 import {
   createQueue,
   httpJob,
@@ -337,6 +337,14 @@ describe('a 429 with Retry-After', () => {
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { status: 200, body: { ok: true } } })
     expect(api.requests()).toBe(2)
     expect(started.stats()).toMatchObject({ cooldowns: 1, cooldownMs: 1000 })
+    await started.close()
+    // The producer reads what every worker counted.
+    expect(await producer(name).clusterCounts()).toEqual({
+      rateLimited: 1,
+      cooldownMs: 1000,
+      tokenWaits: 0,
+      tokenWaitMs: 0,
+    })
   })
 })
 
@@ -393,13 +401,16 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     expect(starts[8]! - starts[0]!).toBeGreaterThan(3000)
     const waits = first.stats().tokenWaits + second.stats().tokenWaits
     expect(waits).toBeGreaterThanOrEqual(2)
+    await Promise.all([first.close(), second.close()])
+    expect(await producer(name).clusterCounts()).toMatchObject({ rateLimited: 0, tokenWaits: waits })
   })
 
   it("replaces a start's estimate by the answer's usage", async () => {
     const name = newName()
     await worker({ name })
-    const window = new TokenWindow(resolveConnection(redis.url), 'bull', name)
-    open.push(window)
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    const window = new TokenWindow(client, 'bull', name)
     const outcomes = await collect(
       producer(name).distribute([1, 2], {
         key: (i) => `u${i}`,

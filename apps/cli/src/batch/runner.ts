@@ -303,8 +303,14 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     stopListening()
     stats = limiter.stats()
     if (queue !== undefined) {
-      // The workers retried: a job's attempts past its first are its retries.
+      // The workers retried: a job's attempts past its first are its retries; their 429s (each one
+      // paused the whole queue) are counted in Redis.
       stats = { ...stats, retried: counts.requests - jobsDone, concurrency: 0 }
+      const cluster = await queue.clusterCounts().catch(() => undefined)
+      if (cluster !== undefined) {
+        const { rateLimited, cooldownMs } = cluster
+        stats = { ...stats, rateLimited, cooldowns: rateLimited, cooldownMs }
+      }
       await queue.close().catch(() => {})
     }
     await limiter.close().catch(() => {})

@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Outcome } from '@boundkit/limiter'
-import { createQueue, type HttpJobData, type HttpJobResult, redactUrl } from '@boundkit/queue'
+import {
+  createQueue,
+  type HttpJobData,
+  type HttpJobResult,
+  type QueueClusterCounts,
+  redactUrl,
+} from '@boundkit/queue'
 import { HttpError } from '../batch/http'
 import type { RecordKey } from '../batch/key-sets'
 import type { OutputStream } from '../terminal'
@@ -58,8 +64,10 @@ function jobError(error: unknown): Error {
 export async function openDistribution<A>(run: DistributedRun<A>, out: string, stderr: OutputStream) {
   const queue = createQueue({ connection: run.redis.url, name: run.redis.queue })
   queue.on('error', (error) => stderr.write(`Redis: ${error.message}\n`))
+  let atStart: QueueClusterCounts
   try {
     await queue.setRate(run.rate)
+    atStart = await queue.clusterCounts()
   } catch (error) {
     await queue.close()
     throw error
@@ -105,6 +113,16 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
         yield outcome.status === 'fulfilled'
           ? { index: outcome.index, status: 'fulfilled', value: run.answer(outcome.value), attempts }
           : { index: outcome.index, status: 'rejected', error: jobError(outcome.error), attempts }
+      }
+    },
+    /** What the workers counted during this run (429s, pauses): the queue's counts less those at the start. */
+    async clusterCounts(): Promise<QueueClusterCounts> {
+      const now = await queue.clusterCounts()
+      return {
+        rateLimited: now.rateLimited - atStart.rateLimited,
+        cooldownMs: now.cooldownMs - atStart.cooldownMs,
+        tokenWaits: now.tokenWaits - atStart.tokenWaits,
+        tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
       }
     },
     close: () => queue.close(),
