@@ -16,10 +16,17 @@ function deadPid(): number {
   return Number(result.stdout.toString())
 }
 
+/**
+ * The child's next IPC message. A child that reports and exits can have its 'exit' event come before
+ * the message is read from the channel: only the channel's end ('disconnect') means it never came.
+ */
 function nextMessage<T>(child: ChildProcess): Promise<T> {
   return new Promise((resolve, reject) => {
+    const gone = () =>
+      reject(new Error(`child ${child.pid} ended (exit code ${child.exitCode}) before reporting`))
+    if (!child.connected) return gone()
     child.once('message', (message) => resolve(message as T))
-    child.once('exit', (code) => reject(new Error(`child exited with ${code} before reporting`)))
+    child.once('disconnect', gone)
   })
 }
 
