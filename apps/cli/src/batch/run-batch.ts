@@ -19,7 +19,7 @@ export async function runBatch(
   io: BatchIo = processIo,
 ): Promise<number> {
   const settings = parseBatchOptions(input, cli)
-  const { summary, scan, exitCode } = await runJob<HttpAnswer>(
+  const { summary, scan, exitCode, live } = await runJob<HttpAnswer>(
     {
       label: 'batch',
       settings,
@@ -64,5 +64,6 @@ export async function runBatch(
     io,
   )
   printSummary(settings, scan, summary, io)
+  await live?.stay(io.onInterrupt)
   return exitCode
 }

@@ -7,6 +7,7 @@ import {
   type Outcome,
 } from '@boundkit/limiter'
 import type { Writer } from '@boundkit/writer'
+import { type LiveSettings, type LiveView, openLiveView } from '../dashboard/live'
 import { EXIT } from '../errors'
 import { checkInputFile, readJsonl } from '../jsonl-input'
 import { createProgress } from '../progress'
@@ -61,6 +62,8 @@ export interface Pending {
 
 /** What the runner needs of a command's settings. */
 export interface RunSettings extends OutputSettings {
+  /** `--dashboard` and `--report`. */
+  live: LiveSettings
   /** With `resume`: send again the records whose newest line is a failure. */
   retryFailed: boolean
   skipBad: boolean
@@ -107,6 +110,8 @@ export interface RunResult {
   /** The requests the run made (also in `summary`). */
   counts: RequestCounts
   exitCode: number
+  /** With `--dashboard`: the page, kept up after the summary until Ctrl-C (`stay`). */
+  live: LiveView | undefined
 }
 
 /** Codes of a record that ends without a line, so `--resume` runs it again. */
@@ -204,6 +209,12 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     ...(job.progressDetail ? { detail: job.progressDetail } : {}),
   })
   const counts = { ok: 0, failed: 0, written: 0, requests: 0 }
+  const live = await openLiveView(
+    settings.live,
+    { label: job.label, input, out: settings.out, total: todo },
+    () => ({ done: counts.ok, failed: counts.failed, requests: counts.requests, stats: limiter.stats() }),
+    io.stderr,
+  )
   const writes = new Set<Promise<void>>()
   let writeError: unknown
   const firstStart = new Map<number, number>()
@@ -260,13 +271,17 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     firstStart.delete(item.pos)
     const attempts = outcome.attempts ?? 0
     const ms = start === undefined ? 0 : performance.now() - start
-    if (outcome.status === 'fulfilled') return job.line(item, { value: outcome.value }, attempts, ms)
+    if (outcome.status === 'fulfilled') {
+      live?.record(ms)
+      return job.line(item, { value: outcome.value }, attempts, ms)
+    }
     const code = (outcome.error as { code?: unknown } | null)?.code
     // A record refused by its own cost (ERR_COST_TOO_HIGH) never starts, yet gets its line.
     if (code !== 'ERR_COST_TOO_HIGH' && (start === undefined || LEFT_FOR_LATER.has(code as string))) {
       return undefined
     }
     if (hard.signal.aborted) return undefined
+    live?.record(ms, outcome.error)
     return job.line(item, { error: outcome.error }, attempts, ms)
   }
 
@@ -298,7 +313,10 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     }
   } catch (error) {
     // A distributed run interrupted: the outcomes already in are written, the rest wait in Redis.
-    if (!(stopping && (error as { code?: unknown } | null)?.code === 'ERR_ABORTED')) throw error
+    if (!(stopping && (error as { code?: unknown } | null)?.code === 'ERR_ABORTED')) {
+      await live?.close()
+      throw error
+    }
   } finally {
     stopListening()
     stats = limiter.stats()
@@ -321,8 +339,14 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     }
     await Promise.allSettled([...writes])
     progress.stop()
+    await live?.finish(stopping).catch((error: unknown) => {
+      writeError ??= error
+    })
   }
-  if (writeError !== undefined) throw writeError
+  if (writeError !== undefined) {
+    await live?.close()
+    throw writeError
+  }
 
   const interrupted = stopping
   // A record sent again got a second line, and a resumed run appended records that an interrupted
@@ -351,5 +375,5 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     ...(interrupted ? { resume } : {}),
   }
   const exitCode = interrupted ? EXIT.interrupted : counts.failed > 0 ? EXIT.someFailed : EXIT.ok
-  return { summary, scan, stats, counts: requests, exitCode }
+  return { summary, scan, stats, counts: requests, exitCode, live }
 }

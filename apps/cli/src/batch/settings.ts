@@ -8,6 +8,7 @@ import {
   parseRate,
   parseResume,
 } from '../parse-options'
+import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
 import { parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The flags `batch` and `llm` share (the runner's), as typed on the command line. */
@@ -24,6 +25,9 @@ export interface RunCliOptions {
   json?: boolean
   redis?: string
   queue?: string
+  dashboard?: string | boolean
+  dashboardHost?: string
+  report?: string
   /** The options given on the command line, not defaulted (commander's names). */
   given?: string[]
 }
@@ -57,6 +61,7 @@ export interface BatchSettings {
   json: boolean
   /** With `--redis`: workers make the requests, this process enqueues them and writes the output. */
   redis: RedisSettings | undefined
+  live: LiveSettings
 }
 
 /** `--max-response-bytes` default: 32 MiB. */
@@ -89,5 +94,6 @@ export function parseBatchOptions(input: string, o: BatchCliOptions): BatchSetti
     skipBad: o.skipBad === true,
     json: o.json === true,
     redis,
+    live: parseLiveOptions(o),
   }
 }

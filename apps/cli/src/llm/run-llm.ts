@@ -43,7 +43,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
   const build = (item: Pending) => requestOf(item.record, item.line) as LlmRequest
   const tokens: Usage = { prompt: 0, completion: 0, total: 0 }
   const started = performance.now()
-  const { summary, scan, stats, counts, exitCode } = await runJob<HttpAnswer>(
+  const { summary, scan, stats, counts, exitCode, live } = await runJob<HttpAnswer>(
     {
       label: 'llm',
       settings,
@@ -110,5 +110,6 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
   const ms = performance.now() - started
   const fields = llmSummary(settings, tokens, counts, summary.ok + summary.failed, ms, stats)
   printSummary(settings, scan, { ...summary, ...fields }, io, llmDetails(fields, ms))
+  await live?.stay(io.onInterrupt)
   return exitCode
 }

@@ -8,6 +8,7 @@ import {
   parseInteger,
   parseResume,
 } from '../parse-options'
+import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
 import { type NotWithRedis, parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The options commander hands to `llm`, as typed on the command line. */
@@ -57,6 +58,7 @@ export interface LlmSettings {
   json: boolean
   /** With `--redis`: workers make the requests (with their own API key), this process enqueues and writes. */
   redis: RedisSettings | undefined
+  live: LiveSettings
 }
 
 /** What `llm --redis` refuses besides the worker's options, and why (a usage error, exit 2). */
@@ -164,5 +166,6 @@ export function parseLlmOptions(input: string, o: LlmCliOptions, env = process.e
     skipBad: o.skipBad === true,
     json: o.json === true,
     redis,
+    live: parseLiveOptions(o),
   }
 }

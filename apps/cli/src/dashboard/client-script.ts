@@ -1,0 +1,157 @@
+/**
+ * The page's own script (plain ES5-level JavaScript, run by the browser as it is): it keeps the
+ * samples, draws four uPlot charts with the 429s and cooldowns marked, and fills the counters. Live,
+ * it reads `/events` (EventSource reconnects by itself with `Last-Event-ID`); in a report it reads
+ * the data inlined beside it. `window.__boundkit` holds its state, for a look from the console.
+ */
+export const CLIENT_SCRIPT = `(function () {
+  'use strict';
+  var MAX = 3600;
+  var state = { samples: [], view: null };
+  window.__boundkit = state;
+  var charts = null;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function fmtMs(ms) {
+    if (ms === null || ms === undefined) return '\\u2013';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    var s = ms / 1000;
+    if (s < 60) return s.toFixed(1) + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + Math.round(s % 60) + ' s';
+    return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+  }
+  function num(n) { return n === null || n === undefined ? '\\u2013' : Number(n).toLocaleString('en-US'); }
+  function rate(r) { return (r >= 10 ? Math.round(r) : r.toFixed(1)) + '/s'; }
+  function text(id, value) { var el = $(id); if (el.textContent !== String(value)) el.textContent = value; }
+
+  // 429s (a red line at each second with new ones) and cooldowns (an orange band), on every chart.
+  function marks() {
+    return { hooks: { drawClear: [function (u) {
+      var s = state.samples, ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, n = 0;
+      ctx.save();
+      for (var i = 0; i < s.length; i++) {
+        var x = u.valToPos(s[i].t, 'x', true);
+        if (s[i].coolingDown) {
+          var x0 = i > 0 ? u.valToPos(s[i - 1].t, 'x', true) : x - 2;
+          ctx.fillStyle = 'rgba(255,150,0,0.2)';
+          ctx.fillRect(x0, top, Math.max(2, x - x0), h);
+        }
+        if (s[i].rateLimited > (i > 0 ? s[i - 1].rateLimited : 0)) {
+          ctx.fillStyle = 'rgba(210,30,30,0.85)';
+          ctx.fillRect(x - 1, top, 2, h);
+          n++;
+        }
+      }
+      ctx.restore();
+      u.root.setAttribute('data-marks-429', String(n));
+    }] } };
+  }
+
+  function chart(id, title, yLabel, series) {
+    var el = $(id);
+    var opts = {
+      title: title, width: Math.max(360, el.clientWidth || 480), height: 220, plugins: [marks()],
+      scales: { x: { time: false } }, axes: [{ label: 'seconds since start' }, { label: yLabel }],
+      series: [{ label: 's' }].concat(series)
+    };
+    var data = [[]];
+    for (var i = 0; i < series.length; i++) data.push([]);
+    return new uPlot(opts, data, el);
+  }
+
+  var COLORS = ['#1f6fd1', '#d1721f', '#2a9d2a', '#9b3fc4', '#c22'];
+  function makeCharts(view) {
+    var windows = view.windows.map(function (w, i) {
+      return { label: w.label + ' used (% of ' + num(w.limit) + ')', stroke: COLORS[i % COLORS.length] };
+    });
+    return {
+      rate: chart('chart-rate', 'Throughput', 'items/s', [
+        { label: 'finished/s (5 s)', stroke: COLORS[0], width: 2 },
+        { label: 'failed (total)', stroke: COLORS[4], scale: 'failed' }
+      ]),
+      concurrency: chart('chart-concurrency', 'Concurrency', 'requests', [
+        { label: 'limit', stroke: COLORS[1], width: 2 }, { label: 'in flight', stroke: COLORS[0] },
+        { label: 'queued', stroke: '#888', scale: 'queued' }
+      ]),
+      windows: chart('chart-windows', 'Rate windows', '% of limit', windows.length ? windows : [{ label: 'no --rpm / --tpm', stroke: '#bbb' }]),
+      latency: chart('chart-latency', 'Latency (last 10 s)', 'ms', [
+        { label: 'p50', stroke: COLORS[2] }, { label: 'p90', stroke: COLORS[1] }, { label: 'p99', stroke: COLORS[4] }
+      ])
+    };
+  }
+
+  function column(key) { return state.samples.map(function (s) { return s[key]; }); }
+
+  function draw() {
+    var s = state.samples, v = state.view;
+    if (!v) return;
+    if (!charts) charts = makeCharts(v);
+    var t = column('t');
+    charts.rate.setData([t, column('rate'), column('failed')]);
+    charts.concurrency.setData([t, column('concurrency'), column('inFlight'), column('queued')]);
+    var w = [t];
+    var n = Math.max(1, v.windows.length);
+    for (var i = 0; i < n; i++) w.push(s.map(function (x) { return x.windowUse.length > i ? Math.round(x.windowUse[i] * 1000) / 10 : null; }));
+    charts.windows.setData(w);
+    charts.latency.setData([t, column('p50'), column('p90'), column('p99')]);
+  }
+
+  function fill() {
+    var v = state.view;
+    if (!v) return;
+    text('label', v.label);
+    text('files', v.input + ' \\u2192 ' + v.out + ' \\u00b7 started ' + new Date(v.startedAt).toLocaleString());
+    text('done', num(v.done)); text('failed', num(v.failed)); text('inFlight', num(v.inFlight));
+    text('queued', num(v.queued)); text('left', num(Math.max(0, v.total - v.done - v.failed)));
+    text('rateNow', rate(v.rateNow)); text('rateAverage', rate(v.rateAverage));
+    text('eta', v.finished ? 'done' : fmtMs(v.etaMs)); text('elapsed', fmtMs(v.elapsedMs));
+    text('concurrency', v.concurrency ? num(v.concurrency) : '\\u2013');
+    text('requests', num(v.requests)); text('retries', num(v.retries));
+    text('rateLimited', num(v.rateLimited)); text('cooldowns', num(v.cooldowns) + (v.cooldownMs ? ' (' + fmtMs(v.cooldownMs) + ')' : ''));
+    text('latency', 'p50 ' + fmtMs(v.latency.p50) + ' \\u00b7 p90 ' + fmtMs(v.latency.p90) + ' \\u00b7 p99 ' + fmtMs(v.latency.p99));
+    var body = $('errors').tBodies[0];
+    while (body.firstChild) body.removeChild(body.firstChild);
+    v.errors.forEach(function (e) {
+      var row = body.insertRow();
+      row.insertCell().textContent = e.code; row.insertCell().textContent = num(e.count); row.insertCell().textContent = e.sample;
+    });
+    if (v.finished) status(v.interrupted ? 'interrupted' : 'finished', '');
+  }
+
+  function status(words, cls) { var el = $('status'); el.textContent = words; el.className = cls; }
+  function render() { fill(); draw(); }
+  function add(samples) {
+    var last = state.samples.length ? state.samples[state.samples.length - 1].id : 0;
+    samples.forEach(function (s) { if (s.id > last) state.samples.push(s); });
+    if (state.samples.length > MAX) state.samples.splice(0, state.samples.length - MAX);
+  }
+
+  if (window.__BOUNDKIT_REPORT__) {
+    add(window.__BOUNDKIT_REPORT__.samples);
+    state.view = window.__BOUNDKIT_REPORT__.view;
+    render();
+    return;
+  }
+  status('connecting', '');
+  var events = new EventSource('/events');
+  events.addEventListener('history', function (e) {
+    var d = JSON.parse(e.data);
+    if (!d.resumed) state.samples.length = 0;
+    add(d.samples);
+    state.view = d.view;
+    status('live', 'live');
+    render();
+  });
+  events.addEventListener('sample', function (e) {
+    var d = JSON.parse(e.data);
+    add([d.sample]);
+    state.view = d.view;
+    render();
+  });
+  events.onerror = function () {
+    if (state.view && state.view.finished) { events.close(); return; }
+    status('reconnecting', 'lost');
+  };
+})();
+`

@@ -1,0 +1,105 @@
+import { writeFile } from 'node:fs/promises'
+import { UsageError } from '../errors'
+import { parseInteger } from '../parse-options'
+import type { OutputStream } from '../terminal'
+import { RunMonitor, type RunReading } from './monitor'
+import { pageHtml, uplotAssets } from './page'
+import { type Dashboard, startDashboard } from './server'
+
+/** `--dashboard [port]`, `--dashboard-host` and `--report`, checked. */
+export interface LiveSettings {
+  /** Serve the live page here. */
+  dashboard: { host: string; port: number } | undefined
+  /** Write the final state as one self-contained HTML file here. */
+  report: string | undefined
+}
+
+export function parseLiveOptions(o: {
+  dashboard?: string | boolean
+  dashboardHost?: string
+  report?: string
+}): LiveSettings {
+  if (o.dashboardHost !== undefined && o.dashboard === undefined) {
+    throw new UsageError('--dashboard-host goes with --dashboard')
+  }
+  if (o.report !== undefined && o.report.trim() === '')
+    throw new UsageError('Expected --report to name a file')
+  const port =
+    typeof o.dashboard === 'string' ? parseInteger('--dashboard', o.dashboard, 0, { max: 65_535 }) : 0
+  const host = o.dashboardHost ?? '127.0.0.1'
+  if (host.trim() === '') throw new UsageError('Expected --dashboard-host to name an address')
+  return { dashboard: o.dashboard === undefined ? undefined : { host, port }, report: o.report }
+}
+
+/** The live view of one run, when `--dashboard` or `--report` asks for it. */
+export interface LiveView {
+  /** A finished item: its latency (ms) and its error, when it failed. */
+  record(ms: number, error?: unknown): void
+  /** The run ended: the last sample, and the report written. */
+  finish(interrupted: boolean): Promise<void>
+  /** With `--dashboard`: keeps the page up until Ctrl-C (`onInterrupt`), then closes it. */
+  stay(onInterrupt: (listener: () => void) => () => void): Promise<void>
+  close(): Promise<void>
+}
+
+function errorOf(error: unknown): { code: string; message: string } {
+  const e = error as { code?: unknown; name?: unknown; message?: unknown } | null
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Error'
+  return { code, message: typeof e?.message === 'string' ? e.message : String(error) }
+}
+
+/**
+ * Starts sampling the run (and serving the page with `--dashboard`, its address on stderr), or
+ * nothing when neither flag was given.
+ */
+export async function openLiveView(
+  settings: LiveSettings,
+  info: { label: string; input: string; out: string; total: number },
+  read: () => RunReading,
+  stderr: OutputStream,
+): Promise<LiveView | undefined> {
+  if (settings.dashboard === undefined && settings.report === undefined) return undefined
+  const monitor = new RunMonitor(info, read)
+  let dashboard: Dashboard | undefined
+  if (settings.dashboard) {
+    try {
+      dashboard = await startDashboard(monitor, settings.dashboard.host, settings.dashboard.port)
+    } catch (error) {
+      throw new UsageError(
+        `--dashboard could not listen on ${settings.dashboard.host}:${settings.dashboard.port}: ${(error as Error).message}`,
+      )
+    }
+    stderr.write(`Dashboard: ${dashboard.url}\n`)
+  }
+  monitor.start()
+  return {
+    record: (ms, error) => monitor.record(ms, error === undefined ? undefined : errorOf(error)),
+    async finish(interrupted) {
+      monitor.finish(interrupted)
+      if (settings.report !== undefined) {
+        const html = pageHtml({
+          live: false,
+          data: { samples: monitor.samples(), view: monitor.view() },
+          uplot: await uplotAssets(),
+        })
+        await writeFile(settings.report, html)
+        stderr.write(`Report: ${settings.report}\n`)
+      }
+    },
+    async stay(onInterrupt) {
+      if (dashboard === undefined) return
+      stderr.write(`The dashboard stays at ${dashboard.url} until Ctrl-C.\n`)
+      await new Promise<void>((resolve) => {
+        const stop = onInterrupt(() => {
+          stop()
+          resolve()
+        })
+      })
+      await dashboard.close()
+    },
+    close: async () => {
+      monitor.finish(false)
+      await dashboard?.close()
+    },
+  }
+}

@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createChannel, createSession } from 'better-sse'
+import type { RunMonitor } from './monitor'
+import { pageHtml, uplotAssets } from './page'
+
+/**
+ * The live page of a run: `GET /` the page, `/assets/uplot.js` and `/assets/uplot.css` the chart
+ * library (served from this package: the page works offline), `/events` the Server-Sent Events
+ * (a `history` event with every sample so far, then a `sample` event a second; a page that
+ * reconnects with `Last-Event-ID` gets only the samples it missed), `/view.json` the latest state.
+ * Read-only: no request changes anything.
+ */
+export interface Dashboard {
+  /** `http://127.0.0.1:PORT/` */
+  url: string
+  /** Pages connected now. */
+  clients(): number
+  close(): Promise<void>
+}
+
+const KEEP_ALIVE_MS = 10_000
+
+function send(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  response.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy':
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:",
+  })
+  response.end(body)
+}
+
+export async function startDashboard(monitor: RunMonitor, host: string, port: number): Promise<Dashboard> {
+  const assets = await uplotAssets()
+  const channel = createChannel()
+  const stop = monitor.subscribe((sample, view) =>
+    channel.broadcast({ sample, view }, 'sample', { eventId: String(sample.id) }),
+  )
+
+  async function events(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const session = await createSession(request, response, { keepAlive: KEEP_ALIVE_MS, retry: 1000 })
+    const last = Number(session.lastId)
+    const missed = Number.isInteger(last) && last > 0 ? monitor.samples(last) : monitor.samples()
+    const lastId = missed.at(-1)?.id ?? (Number.isInteger(last) ? last : 0)
+    session.push({ samples: missed, view: monitor.view(), resumed: last > 0 }, 'history', String(lastId))
+    channel.register(session)
+  }
+
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0]
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      send(response, 405, 'text/plain; charset=utf-8', 'read-only\n')
+      return
+    }
+    if (path === '/' || path === '/index.html')
+      send(response, 200, 'text/html; charset=utf-8', pageHtml({ live: true }))
+    else if (path === '/assets/uplot.js') send(response, 200, 'text/javascript; charset=utf-8', assets.js)
+    else if (path === '/assets/uplot.css') send(response, 200, 'text/css; charset=utf-8', assets.css)
+    else if (path === '/view.json') send(response, 200, 'application/json', JSON.stringify(monitor.view()))
+    else if (path === '/events') {
+      events(request, response).catch(() => response.destroy())
+    } else send(response, 404, 'text/plain; charset=utf-8', 'not found\n')
+  })
+  server.keepAliveTimeout = 5000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return {
+    url: `http://${shown}:${address.port}/`,
+    clients: () => channel.sessionCount,
+    async close() {
+      stop()
+      for (const session of channel.activeSessions) channel.deregister(session)
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

@@ -1,0 +1,240 @@
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type RunningServer, startServer } from '@boundkit/server'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lines } from './output-lines'
+import { start } from './run-cli'
+
+/**
+ * `--dashboard` and `--report` end to end: the built binary runs `boundkit llm` against the demo
+ * server (whose 10 requests a second make an unpaced client meet a 429 storm), and Debian's
+ * Chromium, driven by playwright-core, reads the live page and the report.
+ */
+/** What the functions run in the page use of its globals (this file is not compiled with the DOM's types). */
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null
+  querySelector(selector: string): { getAttribute(name: string): string | null } | null
+}
+
+const CHROMIUM = process.env.BOUNDKIT_CHROMIUM ?? '/usr/bin/chromium'
+const ARTIFACTS = new URL('../test-artifacts/', import.meta.url)
+const COUNT = 120
+let dir: string
+let server: RunningServer
+let browser: Browser
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-dashboard-'))
+  await mkdir(ARTIFACTS, { recursive: true })
+  server = await startServer({
+    seed: 5,
+    chatRpm: 600,
+    chatTpm: Number.POSITIVE_INFINITY,
+    chatWindowMs: 1000,
+    judge: { latencyMs: 30, latencySpreadMs: 10, faultRate: 0 },
+  })
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium`)
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function requests(name: string, count: number): Promise<string> {
+  const path = join(dir, name)
+  const line = (i: number) =>
+    JSON.stringify({
+      custom_id: `r-${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: {
+        model: 'demo',
+        messages: [
+          {
+            role: 'user',
+            content: JSON.stringify({ id: `c${i}`, question: 'q', contexts: ['c'], answer: 'a' }),
+          },
+        ],
+        max_tokens: 20,
+      },
+    })
+  await writeFile(path, `${Array.from({ length: count }, (_, i) => line(i)).join('\n')}\n`)
+  return path
+}
+
+/** Starts `boundkit llm` with the dashboard and waits for its address on stderr. */
+async function runWithDashboard(out: string, report: string, extra: string[] = []) {
+  const input = await requests(`in-${Math.random().toString(36).slice(2)}.jsonl`, COUNT)
+  const run = start(
+    ...['llm', input, '--out', out, '--base-url', `${server.url}/v1`, '--concurrency', '16'],
+    ...['--max-attempts', '50', '--dashboard', '--report', report, ...extra],
+  )
+  let stderr = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    run.child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const found = /Dashboard: (http:\/\/\S+)/.exec(stderr)
+      if (found) resolve(found[1] as string)
+    })
+    void run.done.then((result) => reject(new Error(`the run ended before its dashboard: ${result.stderr}`)))
+  })
+  return { ...run, url, stderr: () => stderr }
+}
+
+/** A page that records its console errors and failed loads. */
+async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(String(error)))
+  await page.goto(url)
+  return { page, errors }
+}
+
+const count = (page: Page, id: string) =>
+  page.$eval(`#${id}`, (el) => Number(el.textContent?.replace(/,/g, '')))
+
+describe('boundkit llm --dashboard in Chromium', () => {
+  it('shows the counters rise, the 429 storm on the charts, no console error; then the report file', async () => {
+    const out = join(dir, 'live.jsonl')
+    const report = join(dir, 'report.html')
+    const run = await runWithDashboard(out, report)
+    const { page, errors } = await openPage(run.url)
+    // The counters rise as the run goes: two readings while it runs, the second higher.
+    await page.waitForFunction(
+      (total) => {
+        const done = Number(document.getElementById('done')?.textContent?.replace(/,/g, ''))
+        return done > 0 && done < total
+      },
+      COUNT,
+      { timeout: 60_000 },
+    )
+    const first = await count(page, 'done')
+    await page.waitForFunction(
+      (seen) => Number(document.getElementById('done')?.textContent?.replace(/,/g, '')) > seen,
+      first,
+      { timeout: 60_000 },
+    )
+    // The storm: 429s counted, and red marks drawn on the throughput chart.
+    await page.waitForFunction(
+      () => Number(document.querySelector('#chart-rate .uplot')?.getAttribute('data-marks-429')) > 0,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    )
+    expect(await count(page, 'rateLimited')).toBeGreaterThan(0)
+    // The end: every record done, the page says so, and stays up until Ctrl-C.
+    await page.waitForFunction(
+      () => document.getElementById('status')?.textContent === 'finished',
+      undefined,
+      {
+        timeout: 120_000,
+      },
+    )
+    expect(await count(page, 'done')).toBe(COUNT)
+    await page.screenshot({ path: new URL('dashboard-live.png', ARTIFACTS).pathname, fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(0)
+    expect(run.stderr()).toContain(`Report: ${report}`)
+    expect((await lines(out)).length).toBe(COUNT)
+
+    // The report: one file, charts and data inlined, read offline.
+    const html = await readFile(report, 'utf8')
+    expect(html).not.toContain('/assets/')
+    const opened = await openPage(`file://${report}`)
+    expect(await count(opened.page, 'done')).toBe(COUNT)
+    expect(await opened.page.textContent('#status')).toBe('finished')
+    expect(Number(await opened.page.getAttribute('#chart-rate .uplot', 'data-marks-429'))).toBeGreaterThan(0)
+    await opened.page.screenshot({
+      path: new URL('dashboard-report.png', ARTIFACTS).pathname,
+      fullPage: true,
+    })
+    expect(opened.errors).toEqual([])
+    await opened.page.close()
+  }, 240_000)
+})
+
+/** Reads `/events` until `events` named events came, with `lastEventId` sent when given. */
+function readEvents(
+  url: string,
+  events: number,
+  lastEventId?: string,
+): Promise<{ event: string; id: string; data: unknown }[]> {
+  return new Promise((resolve, reject) => {
+    const got: { event: string; id: string; data: unknown }[] = []
+    const req = request(
+      new URL('events', url),
+      { headers: lastEventId ? { 'last-event-id': lastEventId } : {} },
+      (res) => {
+        let buffer = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          buffer += chunk
+          let end = buffer.indexOf('\n\n')
+          while (end >= 0) {
+            const block = buffer.slice(0, end)
+            buffer = buffer.slice(end + 2)
+            const field = (name: string) =>
+              block
+                .split('\n')
+                .find((l) => l.startsWith(`${name}:`))
+                ?.slice(name.length + 1)
+            const event = field('event')
+            if (event !== undefined)
+              got.push({ event, id: field('id') ?? '', data: JSON.parse(field('data') ?? 'null') })
+            if (got.length >= events) {
+              req.destroy()
+              resolve(got)
+              return
+            }
+            end = buffer.indexOf('\n\n')
+          }
+        })
+      },
+    )
+    req.on('error', (error) => (got.length >= events ? undefined : reject(error)))
+    req.end()
+  })
+}
+
+describe('the dashboard /events stream', () => {
+  it('sends the history then a sample a second; a page that reconnects with Last-Event-ID gets only what it missed; 50 pages at once', async () => {
+    const out = join(dir, 'sse.jsonl')
+    const run = await runWithDashboard(out, join(dir, 'sse-report.html'))
+    const first = await readEvents(run.url, 3)
+    expect(first.map((e) => e.event)).toEqual(['history', 'sample', 'sample'])
+    const lastId = first[2]!.id
+    // A page away for a while comes back with the id of the last event it saw.
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const [history] = await readEvents(run.url, 1, lastId)
+    const missed = (history!.data as { samples: { id: number }[]; resumed: boolean }).samples.map((s) => s.id)
+    expect((history!.data as { resumed: boolean }).resumed).toBe(true)
+    expect(missed.length).toBeGreaterThan(0)
+    expect(missed[0]).toBe(Number(lastId) + 1)
+    // 50 pages at once: each gets its history and its samples, and the run still completes.
+    const many = await Promise.all(Array.from({ length: 50 }, () => readEvents(run.url, 2)))
+    for (const events of many) expect(events.map((e) => e.event)).toEqual(['history', 'sample'])
+    // Ctrl-C stops the run (or, past its end, closes the page); the page then stays until another.
+    run.child.kill('SIGINT')
+    while (!run.stderr().includes('until Ctrl-C') && run.child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect([0, 130]).toContain(result.code)
+  }, 240_000)
+})
