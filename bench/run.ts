@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { chartSvg } from './chart.ts'
 import { type Benchmark, machineLine, markdownTable, runBenchmark } from './harness.ts'
 
 const quick = process.argv.includes('--quick')
@@ -23,18 +24,27 @@ if (files.length === 0) {
 }
 
 const sections: string[] = []
+const charts: string[] = []
+const slug = name.replace('@boundkit/', '')
 console.log(`# ${name} benchmarks${quick ? ' (quick)' : ''}\n${machineLine()}\n`)
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(benchDir, file)).href)) as { default: Benchmark | Benchmark[] }
   for (const definition of [mod.default].flat()) {
-    const table = markdownTable(definition, await runBenchmark(definition, quick))
+    const summaries = await runBenchmark(definition, quick)
+    const table = markdownTable(definition, summaries)
     console.log(table)
-    sections.push(table)
+    // Each table's chart beside the Markdown, linked under the table.
+    const chart = `${slug}-${charts.length + 1}.svg`
+    charts.push(chartSvg(definition, summaries))
+    sections.push(`${table}\n![${definition.title.replace(/[[\]`]/g, '')}](${chart})\n`)
   }
 }
 
 const resultsDir = join(packageDir, '..', '..', 'bench', 'results', ...(quick ? ['quick'] : []))
 mkdirSync(resultsDir, { recursive: true })
-const out = join(resultsDir, `${name.replace('@boundkit/', '')}.md`)
+const out = join(resultsDir, `${slug}.md`)
 writeFileSync(out, [`## ${name}`, '', machineLine(), '', ...sections].join('\n'))
-console.log(`results written to ${out}`)
+for (const [i, svg] of charts.entries()) writeFileSync(join(resultsDir, `${slug}-${i + 1}.svg`), svg)
+console.log(
+  `results written to ${out} (and ${charts.length} chart${charts.length === 1 ? '' : 's'} beside it)`,
+)
