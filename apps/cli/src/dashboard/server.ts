@@ -35,16 +35,25 @@ function send(response: ServerResponse, status: number, type: string, body: stri
 export async function startDashboard(monitor: RunMonitor, host: string, port: number): Promise<Dashboard> {
   const assets = await uplotAssets()
   const channel = createChannel()
+  // Serialized once per second for every page (each session would serialize it again otherwise).
   const stop = monitor.subscribe((sample, view) =>
-    channel.broadcast({ sample, view }, 'sample', { eventId: String(sample.id) }),
+    channel.broadcast(JSON.stringify({ sample, view }), 'sample', { eventId: String(sample.id) }),
   )
 
   async function events(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const session = await createSession(request, response, { keepAlive: KEEP_ALIVE_MS, retry: 1000 })
+    const session = await createSession(request, response, {
+      keepAlive: KEEP_ALIVE_MS,
+      retry: 1000,
+      serializer: String,
+    })
     const last = Number(session.lastId)
     const missed = Number.isInteger(last) && last > 0 ? monitor.samples(last) : monitor.samples()
     const lastId = missed.at(-1)?.id ?? (Number.isInteger(last) ? last : 0)
-    session.push({ samples: missed, view: monitor.view(), resumed: last > 0 }, 'history', String(lastId))
+    session.push(
+      JSON.stringify({ samples: missed, view: monitor.view(), resumed: last > 0 }),
+      'history',
+      String(lastId),
+    )
     channel.register(session)
   }
 
