@@ -13,7 +13,7 @@ const GAP = 8
 const TOP = 48
 const COLORS = { bar: '#4a7fd1', baseline: '#9aa4b2', text: '#1b1b1b', muted: '#5b6470' }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
@@ -41,17 +41,17 @@ export function chartSvg(definition: Benchmark, summaries: CaseSummary[]): strin
     const label = `${figure(value(s))}${r === undefined ? '' : `  (${r.toFixed(2)}x)`}`
     const fill = s.name === definition.baseline ? COLORS.baseline : COLORS.bar
     return (
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" text-anchor="end" fill="${COLORS.text}">${escape(short(s.name, 44))}</text>` +
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" text-anchor="end" fill="${COLORS.text}">${escapeXml(short(s.name, 44))}</text>` +
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${w.toFixed(1)}" height="${BAR_HEIGHT}" rx="3" fill="${fill}"/>` +
-      `<text x="${(LABEL_WIDTH + w + 6).toFixed(1)}" y="${y + 15}" fill="${COLORS.muted}">${escape(label)}</text>`
+      `<text x="${(LABEL_WIDTH + w + 6).toFixed(1)}" y="${y + 15}" fill="${COLORS.muted}">${escapeXml(label)}</text>`
     )
   })
   const baseline = definition.baseline ? `; ratios to ${short(definition.baseline, 40)} (grey)` : ''
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="12" y="20" font-size="14" font-weight="600" fill="${COLORS.text}">${escape(short(definition.title.replace(/`/g, ''), 100))}</text>`,
-    `<text x="12" y="38" fill="${COLORS.muted}">${escape(unit + baseline)}</text>`,
+    `<text x="12" y="20" font-size="14" font-weight="600" fill="${COLORS.text}">${escapeXml(short(definition.title.replace(/`/g, ''), 100))}</text>`,
+    `<text x="12" y="38" fill="${COLORS.muted}">${escapeXml(unit + baseline)}</text>`,
     ...rows,
     '</svg>',
     '',

@@ -26,7 +26,8 @@ const DASHBOARD_HELP =
   'serve a live page of the run (charts over Server-Sent Events) on 127.0.0.1; its address goes to stderr, and it stays after the run until Ctrl-C (port: default a free one)'
 const DASHBOARD_HOST_HELP =
   'the address the dashboard listens on (default 127.0.0.1; 0.0.0.0 shows the run, file names and error messages to your whole network)'
-const REPORT_HELP = 'write the final state of the run as one self-contained HTML page (charts included) to <file>'
+const REPORT_HELP =
+  'write the final state of the run as one self-contained HTML page (charts included) to <file>'
 const REDIS_HELP =
   'enqueue the records in Redis as jobs; `boundkit worker` processes (here or on other machines) make the requests'
 const QUEUE_HELP = `with --redis: the queue's name, the workers' --queue (default: ${DEFAULT_QUEUE})`

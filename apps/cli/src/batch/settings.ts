@@ -1,3 +1,4 @@
+import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
 import { UsageError } from '../errors'
 import {
   parseBytes,
@@ -8,7 +9,6 @@ import {
   parseRate,
   parseResume,
 } from '../parse-options'
-import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
 import { parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The flags `batch` and `llm` share (the runner's), as typed on the command line. */

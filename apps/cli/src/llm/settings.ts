@@ -1,4 +1,5 @@
 import type { RunCliOptions } from '../batch/settings'
+import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
 import { UsageError } from '../errors'
 import {
   parseBytes,
@@ -8,7 +9,6 @@ import {
   parseInteger,
   parseResume,
 } from '../parse-options'
-import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
 import { type NotWithRedis, parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The options commander hands to `llm`, as typed on the command line. */
