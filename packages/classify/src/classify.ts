@@ -3,6 +3,7 @@ import { type FailedCalls, runSequence, type Task } from './calls'
 import { certaintyOf, disputed } from './certainty'
 import { environment } from './environment'
 import { createGuard, type Guard, repeatIfRoom, repeatWithinBudget } from './guard'
+import { startLoadReading } from './machine-load'
 import { type Measurement, measureSample, startWindow, uncontendedMs } from './measure'
 import { median, spread } from './median'
 import {
@@ -143,6 +144,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
 
   // The probe runs first: it measures level 1 itself and warms the task further, so the samples
   // that decide the kind come after any background compilation has settled.
+  const stopLoad = startLoadReading()
   const probe = await runProbe(
     functionLevel(fn, callsPerSample, guard, failed),
     {
@@ -156,6 +158,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
     },
     guard,
   )
+  const probeLoad = stopLoad()
 
   const sample = () => measureSample(fn, callsPerSample, guard, failed)
   const readKind = (m: Measurement) => functionKind(m, opts.thresholds)
@@ -172,7 +175,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
   return {
     kind,
     certainty: certaintyOf(kind, samples.map(readKind), 'samples', [
-      ...probeDoubts(kind, probe),
+      ...probeDoubts(kind, probe, opts.thresholds, { probeLoad, cpus: env.cpus }),
       ...offloadDoubts(kind, offMainCpuPerCall(samples, probe)),
     ]),
     recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),

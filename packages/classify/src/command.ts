@@ -4,6 +4,7 @@ import { certaintyOf, disputed } from './certainty'
 import { guarded, runDirect, runWrapped } from './command-run'
 import { environment } from './environment'
 import { createGuard, type Guard, repeatIfRoom, repeatWithinBudget } from './guard'
+import { startLoadReading } from './machine-load'
 import { median, spread } from './median'
 import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type RunLevel, runProbe } from './probe'
@@ -57,11 +58,13 @@ export async function classifyCommand(
   const failed: FailedCalls = { count: 0, made: 0 }
   const run = () => retryFailed(() => guarded(runWrapped(opts), guard), failed)
   let runs = await repeatWithinBudget(opts.runs, guard, run)
+  const stopLoad = startLoadReading()
   const probe = await runProbe(
     commandLevel(opts, guard, failed),
     { ...opts, ...opts.thresholds, patience: 2, confirmFlat: true },
     guard,
   )
+  const probeLoad = stopLoad()
   const env = environment()
   const kindOf = (cpuRatio: number | null) => commandKind(cpuRatio, probe, env, opts.thresholds)
   const medianRatio = () =>
@@ -78,7 +81,7 @@ export async function classifyCommand(
     args: opts.args,
     kind,
     certainty: certaintyOf(kind, kinds(), 'runs', [
-      ...probeDoubts(kind, probe),
+      ...probeDoubts(kind, probe, opts.thresholds, { probeLoad, cpus: env.cpus }),
       ...loadDoubts(kind, cpuRatio, env, opts.thresholds, runLoad(runs)),
     ]),
     recommendation: recommendCommand(kind, cpuRatio, wall, probe, opts.thresholds, env, opts.maxConcurrency),

@@ -306,3 +306,16 @@ describe('offloadDoubts: CPU of other threads that does not follow the calls', (
     expect(offloadDoubts('io', [8, 0, 0])).toEqual([])
   })
 })
+
+describe('probeDoubts: a flat probe on a busy machine', () => {
+  it('doubts the inline advice for waiting work when more threads than CPUs were ready to run during the probe', () => {
+    const flat = probe([100, 104, 103])
+    expect(probeDoubts('io', flat, t, { probeLoad: 9, cpus: 4 })[0]).toMatch(
+      /^The probe saw no gain from running calls at once while the machine was busy \(9.0 threads ready to run on 4 CPUs\)/,
+    )
+    expect(probeDoubts('io', flat, t, { probeLoad: 3, cpus: 4 })).toEqual([])
+    expect(probeDoubts('io', flat, t, { probeLoad: null, cpus: 4 })).toEqual([])
+    expect(probeDoubts('io', probe([100, 190, 370]), t, { probeLoad: 9, cpus: 4 })).toEqual([])
+    expect(probeDoubts('cpu', flat, t, { probeLoad: 9, cpus: 4 })).toEqual([])
+  })
+})

@@ -27,14 +27,30 @@ export function commandKind(
 }
 
 /**
- * Doubts about the advice that come from the probe: waiting work whose probe saw no gain from
- * concurrency but had no time left to read that again (the advice would be to run it inline).
+ * Doubts about the advice that come from the probe, for waiting work whose probe saw no gain from
+ * concurrency (the advice would be to run it inline): when it had no time left to read that again,
+ * or when the machine was busy while it ran (`probeLoad`: the threads ready to run then, above the
+ * CPUs), since a saturated machine holds back work that waits too (starting a child process is CPU).
  */
-export function probeDoubts(kind: TaskKind, probe: Probe): string[] {
-  if (kind !== 'io' || probe.confirmed !== false) return []
+export function probeDoubts(
+  kind: TaskKind,
+  probe: Probe,
+  t?: Pick<Thresholds, 'plateauGain'>,
+  busy?: { probeLoad: number | null; cpus: number },
+): string[] {
+  if (kind !== 'io') return []
+  if (probe.confirmed === false) {
+    return [
+      'The probe saw no gain from running calls at once but had no time left to read that again: ' +
+        'a busy moment of the machine can look the same (raise `timeBudget`).',
+    ]
+  }
+  const flat = probe.levels.length >= 2 && t !== undefined && probe.bestSpeedup < t.plateauGain
+  const load = busy?.probeLoad ?? null
+  if (!flat || load === null || busy === undefined || load <= busy.cpus) return []
   return [
-    'The probe saw no gain from running calls at once but had no time left to read that again: ' +
-      'a busy moment of the machine can look the same (raise `timeBudget`).',
+    `The probe saw no gain from running calls at once while the machine was busy (${load.toFixed(1)} threads ready ` +
+      `to run on ${busy.cpus} CPUs): a saturated machine holds back waiting work too. Classify it again on a quieter machine.`,
   ]
 }
 
