@@ -114,3 +114,18 @@ export function scrub(text: string, connection: ResolvedConnection): string {
 export function bullConnection(connection: ResolvedConnection): ConnectionOptions {
   return { ...connection.options, maxRetriesPerRequest: null } as ConnectionOptions
 }
+
+/**
+ * A connection of boundkit's own beside BullMQ's (the token window, the cluster's counts), made like
+ * theirs: its commands wait for a reconnect, and the errors it emits are those reconnects'.
+ */
+export function openClient(connection: ResolvedConnection): Redis {
+  const client = new Redis(bullConnection(connection) as RedisOptions)
+  client.on('error', () => {})
+  return client
+}
+
+/** Closes a client of `openClient` once what it has queued is sent (`quit`), or at once if that fails. */
+export async function closeClient(client: Redis | undefined): Promise<void> {
+  await client?.quit().catch(() => client.disconnect())
+}

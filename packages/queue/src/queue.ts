@@ -1,8 +1,8 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { Queue as BullQueue, QueueEvents as BullQueueEvents, Job } from 'bullmq'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { countsKey, readCounts } from './cluster-counts'
-import { bullConnection, checkRedis, scrub } from './connection'
+import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
 import { QueueError } from './errors'
 import type { QueueEvents } from './events'
@@ -135,10 +135,7 @@ export class Queue implements AsyncDisposable {
    */
   async clusterCounts(): Promise<QueueClusterCounts> {
     await this.#connect()
-    if (this.#client === undefined) {
-      this.#client = new Redis(bullConnection(this.#options.connection) as RedisOptions)
-      this.#client.on('error', () => {})
-    }
+    this.#client ??= openClient(this.#options.connection)
     return readCounts(this.#client, countsKey(this.#options.prefix, this.#options.name))
   }
 
@@ -151,7 +148,7 @@ export class Queue implements AsyncDisposable {
       await this.#ready?.catch(() => undefined)
       const bull = this.#bull
       if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
-      await this.#client?.quit().catch(() => this.#client?.disconnect())
+      await closeClient(this.#client)
     })()
     return this.#closing
   }

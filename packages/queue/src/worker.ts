@@ -1,9 +1,9 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
 import { Worker } from 'bullmq'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { addCounts, countsKey } from './cluster-counts'
-import { bullConnection, checkRedis, scrub } from './connection'
+import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
 import type { QueueWorkerEvents } from './events'
 import { type QueueWorkerOptions, type ResolvedWorkerOptions, resolveWorkerOptions } from './options'
 import { JobRunner } from './run-job'
@@ -84,11 +84,7 @@ export class QueueWorker implements AsyncDisposable {
   }
 
   #redis(): Redis {
-    if (this.#client === undefined) {
-      this.#client = new Redis(bullConnection(this.#options.connection) as RedisOptions)
-      // Reconnects are the client's own business; a command waits for them (see bullConnection).
-      this.#client.on('error', () => {})
-    }
+    this.#client ??= openClient(this.#options.connection)
     return this.#client
   }
 
@@ -132,8 +128,8 @@ export class QueueWorker implements AsyncDisposable {
       for (const signal of SIGNALS) process.off(signal, this.#onSignal)
       await this.#worker.close()
       await Promise.all([this.#runner.close(), this.#limiter.close()])
-      // quit() sends what is queued (the last counts) before it closes.
-      await this.#client?.quit().catch(() => this.#client?.disconnect())
+      // The last counts are still queued on it: closeClient sends them first.
+      await closeClient(this.#client)
     })()
     return this.#closing
   }
