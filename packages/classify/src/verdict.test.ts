@@ -223,9 +223,12 @@ describe('runProbe: a flat reading is read again before it counts', () => {
       tight,
     )
     expect(p.confirmed).toBe(false)
-    expect(probeDoubts('io', p)).toHaveLength(1)
-    expect(probeDoubts('cpu', p)).toEqual([])
-    expect(certaintyOf('io', ['io', 'io', 'io'], 'samples', probeDoubts('io', p)).certain).toBe(false)
+    const quiet = { probeLoad: null, cpus: 4 }
+    expect(probeDoubts('io', p, t, quiet)).toHaveLength(1)
+    expect(probeDoubts('cpu', p, t, quiet)).toEqual([])
+    expect(certaintyOf('io', ['io', 'io', 'io'], 'samples', probeDoubts('io', p, t, quiet)).certain).toBe(
+      false,
+    )
   })
 
   it('does not read again without confirmFlat (CPU work is expected not to scale on one thread)', async () => {

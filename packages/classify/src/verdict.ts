@@ -35,8 +35,8 @@ export function commandKind(
 export function probeDoubts(
   kind: TaskKind,
   probe: Probe,
-  t?: Pick<Thresholds, 'plateauGain'>,
-  busy?: { probeLoad: number | null; cpus: number },
+  t: Pick<Thresholds, 'plateauGain'>,
+  busy: { probeLoad: number | null; cpus: number },
 ): string[] {
   if (kind !== 'io') return []
   if (probe.confirmed === false) {
@@ -45,9 +45,9 @@ export function probeDoubts(
         'a busy moment of the machine can look the same (raise `timeBudget`).',
     ]
   }
-  const flat = probe.levels.length >= 2 && t !== undefined && probe.bestSpeedup < t.plateauGain
-  const load = busy?.probeLoad ?? null
-  if (!flat || load === null || busy === undefined || load <= busy.cpus) return []
+  const flat = probe.levels.length >= 2 && probe.bestSpeedup < t.plateauGain
+  const load = busy.probeLoad
+  if (!flat || load === null || load <= busy.cpus) return []
   return [
     `The probe saw no gain from running calls at once while the machine was busy (${load.toFixed(1)} threads ready ` +
       `to run on ${busy.cpus} CPUs): a saturated machine holds back waiting work too. Classify it again on a quieter machine.`,
