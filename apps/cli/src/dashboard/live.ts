@@ -3,8 +3,7 @@ import { UsageError } from '../errors'
 import { parseInteger } from '../parse-options'
 import type { OutputStream } from '../terminal'
 import { RunMonitor, type RunReading } from './monitor'
-import { pageHtml, uplotAssets } from './page'
-import { type Dashboard, startDashboard } from './server'
+import type { Dashboard } from './server'
 
 /** `--dashboard [port]`, `--dashboard-host` and `--report`, checked. */
 export interface LiveSettings {
@@ -60,6 +59,11 @@ export async function openLiveView(
 ): Promise<LiveView | undefined> {
   if (settings.dashboard === undefined && settings.report === undefined) return undefined
   const monitor = new RunMonitor(info, read)
+  // The page and its server (better-sse) load only for a run that asks for them.
+  const [{ pageHtml, uplotAssets }, { startDashboard }] = await Promise.all([
+    import('./page'),
+    import('./server'),
+  ])
   let dashboard: Dashboard | undefined
   if (settings.dashboard) {
     try {

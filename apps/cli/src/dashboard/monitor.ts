@@ -161,7 +161,9 @@ export class RunMonitor {
   #tick(interrupted = false): void {
     const reading = this.read()
     const now = performance.now()
-    while (this.#recent.length > 0 && this.#recent[0]!.at < now - RECENT_LATENCY_MS) this.#recent.shift()
+    // One splice of the items older than 10 s (a shift each would move the whole array each time).
+    const kept = this.#recent.findIndex((r) => r.at >= now - RECENT_LATENCY_MS)
+    this.#recent.splice(0, kept === -1 ? this.#recent.length : kept)
     const recent = this.#recent.map((r) => r.ms).sort((a, b) => a - b)
     const view = this.#makeView(reading, this.#finished, interrupted)
     const sample: Sample = {

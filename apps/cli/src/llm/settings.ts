@@ -9,7 +9,7 @@ import {
   parseInteger,
   parseResume,
 } from '../parse-options'
-import { type NotWithRedis, parseRedisOptions, type RedisSettings } from '../queue/settings'
+import { parseRedisOptions, type RedisSettings } from '../queue/settings'
 
 /** The options commander hands to `llm`, as typed on the command line. */
 export interface LlmCliOptions extends RunCliOptions {
@@ -62,12 +62,10 @@ export interface LlmSettings {
 }
 
 /** What `llm --redis` refuses besides the worker's options, and why (a usage error, exit 2). */
-const NOT_WITH_REDIS: Record<string, NotWithRedis> = {
-  apiKeyEnv: {
-    message:
-      'With --redis, the API key stays on the workers and never goes through Redis: give --api-key-env to `boundkit worker`',
-  },
-  azure: { message: "With --redis, the API key is the workers': give --azure to `boundkit worker`" },
+const NOT_WITH_REDIS: Record<string, string> = {
+  apiKeyEnv:
+    'With --redis, the API key stays on the workers and never goes through Redis: give --api-key-env to `boundkit worker`',
+  azure: "With --redis, the API key is the workers': give --azure to `boundkit worker`",
 }
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1'

@@ -34,11 +34,6 @@ export function parseRedis(o: { redis: string; queue?: string }): RedisSettings 
   return { url: o.redis, queue }
 }
 
-/** An option a command refuses with `--redis`, and why (`ERR_NOT_WITH_REDIS`). */
-export interface NotWithRedis {
-  message: string
-}
-
 /**
  * Refuses, with `--redis`, the options that would have no effect or would put a secret in Redis:
  * `--concurrency` and `--timeout` are the worker's (each worker makes the requests), and a
@@ -48,9 +43,9 @@ export interface NotWithRedis {
 function checkDistributed(
   given: readonly string[],
   headers: readonly string[] | undefined,
-  extra: Record<string, NotWithRedis> = {},
+  extra: Record<string, string> = {},
 ): void {
-  for (const [option, { message }] of Object.entries(extra)) {
+  for (const [option, message] of Object.entries(extra)) {
     if (given.includes(option)) throw new UsageError(message, 'ERR_NOT_WITH_REDIS')
   }
   for (const option of ['concurrency', 'timeout']) {
@@ -75,7 +70,8 @@ function checkDistributed(
 /** `--redis` and `--queue`, checked with what they rule out (a usage error, exit 2). */
 export function parseRedisOptions(
   o: { redis?: string; queue?: string; given?: string[]; header?: string[] },
-  extra?: Record<string, NotWithRedis>,
+  /** Further options refused (`ERR_NOT_WITH_REDIS`), each with why. */
+  extra?: Record<string, string>,
 ): RedisSettings | undefined {
   if (o.redis === undefined) {
     if (o.queue !== undefined) throw new UsageError('--queue goes with --redis')
