@@ -89,6 +89,12 @@ export async function* distribution<T, R>(
     if (state !== 'completed' && state !== 'failed') return false
     if (!pending.delete(entry.id)) return false
     host.stats.outstanding--
+    if (job.processedBy) {
+      host.stats.byWorker[job.processedBy] ??= { completed: 0, failed: 0 }
+      const counts = host.stats.byWorker[job.processedBy] as { completed: number; failed: number }
+      if (state === 'completed') counts.completed++
+      else counts.failed++
+    }
     const attempts = job.attemptsMade
     if (state === 'completed') {
       settle({

@@ -19,6 +19,6 @@ export type {
 export { createQueue, Queue } from './queue'
 export type { QueueStageOptions } from './stage'
 export { QueueStage, queueStage } from './stage'
-export type { QueueClusterCounts, QueueStats, QueueWorkerStats } from './stats'
+export type { QueueClusterCounts, QueueJobCounts, QueueStats, QueueWorkerStats } from './stats'
 export type { TokenCharge } from './token-window'
 export { QueueWorker, startWorker } from './worker'

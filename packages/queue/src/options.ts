@@ -2,7 +2,7 @@
  * Every option type of the queue and its checks: `createQueue`'s and `startWorker`'s options once,
  * `distribute`'s at every call. A bad option throws `ERR_INVALID_OPTION` naming it.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, hostname } from 'node:os'
 import {
   booleanOption,
   expected,
@@ -106,6 +106,11 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   handlers?: Record<string, QueueHandler>
   /** Close gracefully on SIGTERM and SIGINT (finish running jobs, take no new one). @default true */
   handleSignals?: boolean
+  /**
+   * This worker's name: each job it finishes records it (BullMQ's `processedBy`), and a producer's
+   * `stats().byWorker` counts outcomes by it. No spaces. @default `<hostname>:<pid>`
+   */
+  workerName?: string
 }
 
 /** A handler of your own for a job name: given the job's data and the BullMQ job. */
@@ -176,6 +181,7 @@ export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
   maxResponseBytes: number
   handlers: Record<string, QueueHandler>
   handleSignals: boolean
+  workerName: string
 }
 
 function resolveHeaders(headers: unknown): Record<string, string> {
@@ -225,5 +231,14 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     ),
     handlers,
     handleSignals: booleanOption(fail, 'handleSignals', options.handleSignals, true),
+    workerName: resolveWorkerName(options.workerName),
   }
+}
+
+function resolveWorkerName(name: unknown): string {
+  if (name === undefined) return `${hostname()}:${process.pid}`
+  if (typeof name !== 'string' || name === '' || /\s/.test(name)) {
+    fail(expected('workerName', 'a non-empty string without spaces', name))
+  }
+  return name as string
 }

@@ -16,7 +16,7 @@ import {
   resolveQueueOptions,
   resolveRate,
 } from './options'
-import type { QueueClusterCounts, QueueStats } from './stats'
+import type { QueueClusterCounts, QueueJobCounts, QueueStats } from './stats'
 
 /**
  * The producer side of a distributed run: adds items as BullMQ jobs of one queue and gives their
@@ -25,7 +25,14 @@ import type { QueueClusterCounts, QueueStats } from './stats'
 export class Queue implements AsyncDisposable {
   readonly #options: ResolvedConnectionOptions
   readonly #emitter = new Emitter<QueueEvents>()
-  readonly #stats: QueueStats = { added: 0, outstanding: 0, completed: 0, failed: 0, readded: 0 }
+  readonly #stats: QueueStats = {
+    added: 0,
+    outstanding: 0,
+    completed: 0,
+    failed: 0,
+    readded: 0,
+    byWorker: {},
+  }
   readonly #finished = new Set<(jobId: string) => void>()
   #bull: { queue: BullQueue; events: BullQueueEvents } | undefined
   /** A connection for `clusterCounts`, opened at its first call. */
@@ -125,7 +132,10 @@ export class Queue implements AsyncDisposable {
   }
 
   stats(): QueueStats {
-    return { ...this.#stats }
+    const byWorker = Object.fromEntries(
+      Object.entries(this.#stats.byWorker).map(([name, counts]) => [name, { ...counts }]),
+    )
+    return { ...this.#stats, byWorker }
   }
 
   /**
@@ -137,6 +147,30 @@ export class Queue implements AsyncDisposable {
     await this.#connect()
     this.#client ??= openClient(this.#options.connection)
     return readCounts(this.#client, countsKey(this.#options.prefix, this.#options.name))
+  }
+
+  /**
+   * The queue's jobs in Redis by state now, every producer's: `active` on a worker, `waiting` for
+   * one (prioritized included), `delayed` (a retry's backoff), and the finished ones kept.
+   */
+  async jobCounts(): Promise<QueueJobCounts> {
+    const { queue } = await this.#connect()
+    const counts = await queue.getJobCounts(
+      'active',
+      'waiting',
+      'prioritized',
+      'delayed',
+      'completed',
+      'failed',
+    )
+    const read = (state: string) => counts[state] ?? 0
+    return {
+      active: read('active'),
+      waiting: read('waiting') + read('prioritized'),
+      delayed: read('delayed'),
+      completed: read('completed'),
+      failed: read('failed'),
+    }
   }
 
   /**

@@ -10,6 +10,11 @@ export interface QueueStats {
   failed: number
   /** Jobs added again because Redis no longer had them (a Redis restarted without persistence). */
   readded: number
+  /**
+   * Outcomes by the worker that ran the job's last attempt (its `workerName`): a cluster's share of
+   * the work. A job that finished with no worker's name (an older worker) is not counted here.
+   */
+  byWorker: Record<string, { completed: number; failed: number }>
 }
 
 /** What `worker.stats()` reports (this process only). */
@@ -43,4 +48,17 @@ export interface QueueClusterCounts {
   tokenWaits: number
   /** Milliseconds of queue-wide pause those asked for, summed. */
   tokenWaitMs: number
+}
+
+/** What `queue.jobCounts()` reports: the queue's jobs in Redis by state now (counts). */
+export interface QueueJobCounts {
+  /** On a worker now. */
+  active: number
+  /** Waiting for a worker (prioritized included). */
+  waiting: number
+  /** Waiting out a retry's backoff. */
+  delayed: number
+  /** Finished and kept (the queue keeps them: their results are read from them). */
+  completed: number
+  failed: number
 }

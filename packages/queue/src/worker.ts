@@ -65,6 +65,7 @@ export class QueueWorker implements AsyncDisposable {
       concurrency: resolved.concurrency,
       lockDuration: resolved.lockDuration,
       stalledInterval: resolved.lockDuration,
+      name: resolved.workerName,
       ...(resolved.rate && { limiter: resolved.rate }),
     })
     this.#worker.on('error', (error) => this.#error(error))

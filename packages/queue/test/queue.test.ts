@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Queue as BullQueue } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -189,6 +189,46 @@ describe('distribute and startWorker', () => {
     expect(error?.message).toContain('always broken')
     expect(calls).toBe(3)
     expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'ERR_JOB_FAILED', attempts: 3 })
+  })
+
+  it('counts each outcome under the name of the worker that ran it (stats().byWorker); jobCounts() reads Redis', async () => {
+    const name = newName()
+    const handlers = {
+      ok: async () => new Promise((r) => setTimeout(() => r('fine'), 20)),
+      boom: () => {
+        throw new Error('broken')
+      },
+    }
+    await worker({ name, concurrency: 2, handlers, workerName: 'w-one' })
+    await worker({ name, concurrency: 2, handlers })
+    const queue = producer(name)
+    const items = [...Array.from({ length: 20 }, (_, i) => `ok-${i}`), 'boom-0']
+    const outcomes = await collect(
+      queue.distribute(items, {
+        key: (n) => n,
+        job: (n) => ({ name: n.split('-')[0] as string, data: null }),
+        attempts: 1,
+      }),
+    )
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20)
+    const { byWorker } = queue.stats()
+    for (const worker of Object.keys(byWorker))
+      expect(['w-one', `${hostname()}:${process.pid}`]).toContain(worker)
+    const all = Object.values(byWorker)
+    expect(all.reduce((n, c) => n + c.completed, 0)).toBe(20)
+    expect(all.reduce((n, c) => n + c.failed, 0)).toBe(1)
+    // A copy: changing it changes nothing in the queue.
+    for (const counts of all) counts.completed = -1
+    expect(Object.values(queue.stats().byWorker).every((c) => c.completed >= 0)).toBe(true)
+    expect(await queue.jobCounts()).toEqual({ active: 0, waiting: 0, delayed: 0, completed: 20, failed: 1 })
+  })
+
+  it('refuses a workerName with spaces', async () => {
+    await expect(
+      startWorker({ connection: redis.url, name: newName(), workerName: 'a b' }),
+    ).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    })
   })
 
   it("fails a pool job whose worker file does not load with the pool's code, without retrying", async () => {
