@@ -9,12 +9,12 @@ const serverFib = fileURLToPath(new URL('../server/src/fib.ts', import.meta.url)
 /**
  * The fib worker takes `fib` from `@boundkit/server` (its one copy: a plain function with no imports)
  * bundled from the server's source, so that a worker thread starts without loading the web server.
- * Everywhere else `@boundkit/server` stays an ordinary import.
+ * Everywhere else `@boundkit/server` (and `@boundkit/server/dashboard`) stays an ordinary import.
  */
 const fibFromServerSource: Plugin = {
   name: 'fib-from-server-source',
   setup(build) {
-    build.onResolve({ filter: /^@boundkit\/server$/ }, (args) =>
+    build.onResolve({ filter: /^@boundkit\/server(\/.*)?$/ }, (args) =>
       /[\\/]workers[\\/]fib\.ts$/.test(args.importer)
         ? { path: serverFib }
         : { path: args.path, external: true },

@@ -7,6 +7,7 @@ import type { ServerMetrics } from './metrics'
 import type { ResolvedServerOptions } from './options'
 import { registerChatCompletionsRoute } from './routes/chat-completions'
 import { registerCpuFibRoute } from './routes/cpu-fib'
+import { registerDashboardRoute } from './routes/dashboard'
 import { registerHealthRoute } from './routes/health'
 import { registerImagesRoute } from './routes/images'
 import { registerJudgeRoute } from './routes/judge'
@@ -23,6 +24,8 @@ interface AppParts {
   pipeline: ThumbnailsPipeline
   /** True once close() was called. */
   closing: () => boolean
+  /** Aborts when close() is called, before the HTTP server closes. */
+  closeStarted: AbortSignal
   /** Fires at the shutdown deadline: work that can stop is stopped and answered. */
   shutdown: AbortSignal
   /** The public base URL, once listening. */
@@ -75,5 +78,6 @@ export function buildApp(parts: AppParts): FastifyInstance {
   registerImagesRoute(app, options, metrics, parts.pool)
   registerCpuFibRoute(app, options, parts.pool, parts.shutdown)
   registerThumbnailsRoute(app, options, parts.pipeline, parts.origin, parts.shutdown)
+  if (options.dashboard) registerDashboardRoute(app, parts)
   return app
 }

@@ -66,6 +66,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number
   /** Log requests as JSON lines (pino) on stdout. @default false */
   logger?: boolean
+  /** Serve the live page of the server at `/dashboard/` (read-only: what it answers, its pool and pipeline). @default true */
+  dashboard?: boolean
   /** Seed of the random source used for judge latency and faults; unset uses `Math.random`. */
   seed?: number
   /** Random source for judge latency and faults (tests); wins over `seed`. @default Math.random */
@@ -105,6 +107,7 @@ export interface ResolvedServerOptions {
   fetchConcurrency: number
   shutdownTimeoutMs: number
   logger: boolean
+  dashboard: boolean
   random: RandomSource
   now: () => number
   sleep: (ms: number) => Promise<void>
@@ -199,6 +202,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     fetchConcurrency: integer('fetchConcurrency', options.fetchConcurrency, 1, 1024, 8),
     shutdownTimeoutMs: timeoutOption(invalidOption, 'shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000),
     logger: booleanOption(invalidOption, 'logger', options.logger, false),
+    dashboard: booleanOption(invalidOption, 'dashboard', options.dashboard, true),
     random,
     now: functionOption<() => number>(invalidOption, 'now', options.now) ?? (() => performance.now()),
     sleep: functionOption<(ms: number) => Promise<void>>(invalidOption, 'sleep', options.sleep) ?? delay,

@@ -39,6 +39,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const ownFetches = new OwnFetchListener()
   const pipeline = createThumbnailsPipeline(resolved, pool, metrics, () => ownFetches.url)
   const shutdown = new AbortController()
+  const closeStarted = new AbortController()
   let closing = false
   let url = ''
   const app = buildApp({
@@ -47,6 +48,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     pool,
     pipeline,
     closing: () => closing,
+    closeStarted: closeStarted.signal,
     shutdown: shutdown.signal,
     origin: () => url,
     isOwnFetch: (request) => ownFetches.has(request),
@@ -89,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closed: Promise<void> | undefined
   const close = () => {
     closing = true
+    closeStarted.abort()
     closed ??= (async () => {
       let cut: NodeJS.Timeout | undefined
       const deadline =

@@ -30,6 +30,7 @@ const ROWS: readonly Row[] = [
   ['fetch-concurrency',    'BOUNDKIT_FETCH_CONCURRENCY',       'fetchConcurrency',          'integer', '8',                       'image fetches in flight at once for /thumbnails'],
   ['shutdown-timeout',     'BOUNDKIT_SHUTDOWN_TIMEOUT_MS',     'shutdownTimeoutMs',         'number',  '10000',                   'ms to let in-flight requests finish on SIGTERM/SIGINT (Infinity: no deadline)'],
   ['log',                  'BOUNDKIT_LOG',                     'logger',                    'boolean', 'false',                   'log requests as JSON lines'],
+  ['dashboard',            'BOUNDKIT_DASHBOARD',               'dashboard',                 'boolean', 'true',                    'serve the live page at /dashboard/ (BOUNDKIT_DASHBOARD=false: off)'],
   ['seed',                 'BOUNDKIT_SEED',                    'seed',                      'integer', '(unset: Math.random)',    'seed of judge latency and faults'],
   ['judge-latency-dist',   'BOUNDKIT_JUDGE_LATENCY_DIST',      'judge.latencyDistribution', 'string',  'normal',                  'fixed, uniform, normal or exponential'],
   ['judge-latency',        'BOUNDKIT_JUDGE_LATENCY_MS',        'judge.latencyMs',           'number',  '200',                     'mean judge latency, ms'],

@@ -211,8 +211,13 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   const counts = { ok: 0, failed: 0, written: 0, requests: 0 }
   const live = await openLiveView(
     settings.live,
-    { label: job.label, input, out: settings.out, total: todo },
-    () => ({ done: counts.ok, failed: counts.failed, requests: counts.requests, stats: limiter.stats() }),
+    { label: job.label, detail: `${input} → ${settings.out}`, total: todo },
+    () => ({
+      done: counts.ok,
+      failed: counts.failed,
+      requests: counts.requests,
+      ...(queue === undefined ? { limiter: limiter.stats() } : queue.live()),
+    }),
     io.stderr,
   )
   const writes = new Set<Promise<void>>()

@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises'
+import type { Dashboard, RunInfo, RunReading } from '@boundkit/server/dashboard'
 import { UsageError } from '../errors'
 import { parseInteger } from '../parse-options'
 import type { OutputStream } from '../terminal'
-import { RunMonitor, type RunReading } from './monitor'
-import type { Dashboard } from './server'
 
 /** `--dashboard [port]`, `--dashboard-host` and `--report`, checked. */
 export interface LiveSettings {
@@ -53,17 +52,14 @@ function errorOf(error: unknown): { code: string; message: string } {
  */
 export async function openLiveView(
   settings: LiveSettings,
-  info: { label: string; input: string; out: string; total: number },
+  info: RunInfo,
   read: () => RunReading,
   stderr: OutputStream,
 ): Promise<LiveView | undefined> {
   if (settings.dashboard === undefined && settings.report === undefined) return undefined
+  // The page and its server (better-sse, uPlot) load only for a run that asks for them.
+  const { RunMonitor, reportHtml, startDashboard } = await import('@boundkit/server/dashboard')
   const monitor = new RunMonitor(info, read)
-  // The page and its server (better-sse) load only for a run that asks for them.
-  const [{ pageHtml, uplotAssets }, { startDashboard }] = await Promise.all([
-    import('./page'),
-    import('./server'),
-  ])
   let dashboard: Dashboard | undefined
   if (settings.dashboard) {
     try {
@@ -81,12 +77,7 @@ export async function openLiveView(
     async finish(interrupted) {
       monitor.finish(interrupted)
       if (settings.report !== undefined) {
-        const html = pageHtml({
-          live: false,
-          data: { samples: monitor.samples(), view: monitor.view() },
-          uplot: await uplotAssets(),
-        })
-        await writeFile(settings.report, html)
+        await writeFile(settings.report, await reportHtml(monitor))
         stderr.write(`Report: ${settings.report}\n`)
       }
     },

@@ -77,6 +77,19 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
   const scope = createHash('sha256').update(resolve(out)).digest('hex').slice(0, 12)
   const keyOf = (key: RecordKey) => `${scope}.${key}`
 
+  /** What the workers counted during this run (429s, pauses): the queue's counts less those at the start. */
+  async function clusterCounts(): Promise<QueueClusterCounts> {
+    const now = await queue.clusterCounts()
+    return {
+      rateLimited: now.rateLimited - atStart.rateLimited,
+      cooldownMs: now.cooldownMs - atStart.cooldownMs,
+      tokenWaits: now.tokenWaits - atStart.tokenWaits,
+      tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
+    }
+  }
+  let reading: Promise<void> | undefined
+  let lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
+
   return {
     /** The `--redis` URL without its password. */
     redactUrl,
@@ -115,17 +128,36 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
           : { index: outcome.index, status: 'rejected', error: jobError(outcome.error), attempts }
       }
     },
-    /** What the workers counted during this run (429s, pauses): the queue's counts less those at the start. */
-    async clusterCounts(): Promise<QueueClusterCounts> {
-      const now = await queue.clusterCounts()
-      return {
-        rateLimited: now.rateLimited - atStart.rateLimited,
-        cooldownMs: now.cooldownMs - atStart.cooldownMs,
-        tokenWaits: now.tokenWaits - atStart.tokenWaits,
-        tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
-      }
+    clusterCounts,
+    /**
+     * The live page's reading: jobs on a worker and waiting, this run's 429s, and each worker's
+     * outcomes. Redis is read in the background: each call starts the next reading and returns the last.
+     */
+    live(): {
+      inFlight: number
+      queued: number
+      rateLimited: number
+      workers: { name: string; completed: number; failed: number }[]
+    } {
+      reading ??= Promise.all([queue.jobCounts(), clusterCounts()])
+        .then(([jobs, counts]) => {
+          lastReading = {
+            inFlight: jobs.active,
+            queued: jobs.waiting + jobs.delayed,
+            rateLimited: counts.rateLimited,
+          }
+        })
+        .catch(() => {})
+        .finally(() => {
+          reading = undefined
+        })
+      const workers = Object.entries(queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
+      return { ...lastReading, workers }
     },
-    close: () => queue.close(),
+    close: async () => {
+      await reading
+      await queue.close()
+    },
   }
 }
 

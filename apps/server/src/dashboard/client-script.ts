@@ -1,8 +1,10 @@
 /**
  * The page's own script (plain ES5-level JavaScript, run by the browser as it is): it keeps the
- * samples, draws four uPlot charts with the 429s and cooldowns marked, and fills the counters. Live,
- * it reads `/events` (EventSource reconnects by itself with `Last-Event-ID`); in a report it reads
- * the data inlined beside it. `window.__boundkit` holds its state, for a look from the console.
+ * samples, draws uPlot charts with the 429s and cooldowns marked (throughput, concurrency, latency;
+ * rate windows, worker threads and pipeline stages once the run has them), and fills the counters,
+ * the panels and the workers' shares. Live, it reads `events` (EventSource reconnects by itself with
+ * `Last-Event-ID`); in a report it reads the data inlined beside it. `window.__boundkit` holds its
+ * state, for a look from the console.
  */
 export const CLIENT_SCRIPT = `(function () {
   'use strict';
@@ -50,6 +52,7 @@ export const CLIENT_SCRIPT = `(function () {
 
   function chart(id, title, yLabel, series) {
     var el = $(id);
+    el.hidden = false;
     var opts = {
       title: title, width: Math.max(360, el.clientWidth || 480), height: 220, plugins: [marks()],
       scales: { x: { time: false } }, axes: [{ label: 'seconds since start' }, { label: yLabel }],
@@ -61,10 +64,12 @@ export const CLIENT_SCRIPT = `(function () {
   }
 
   var COLORS = ['#1f6fd1', '#d1721f', '#2a9d2a', '#9b3fc4', '#c22'];
-  function makeCharts(view) {
-    var windows = view.windows.map(function (w, i) {
+  function windowSeries(view) {
+    return view.windows.map(function (w, i) {
       return { label: w.label + ' used (% of ' + num(w.limit) + ')', stroke: COLORS[i % COLORS.length] };
     });
+  }
+  function makeCharts() {
     return {
       rate: chart('chart-rate', 'Throughput', 'items/s', [
         { label: 'finished/s (5 s)', stroke: COLORS[0], width: 2 },
@@ -74,7 +79,6 @@ export const CLIENT_SCRIPT = `(function () {
         { label: 'limit', stroke: COLORS[1], width: 2 }, { label: 'in flight', stroke: COLORS[0] },
         { label: 'queued', stroke: '#888', scale: 'queued' }
       ]),
-      windows: chart('chart-windows', 'Rate windows', '% of limit', windows.length ? windows : [{ label: 'no --rpm / --tpm', stroke: '#bbb' }]),
       latency: chart('chart-latency', 'Latency (last 10 s)', 'ms', [
         { label: 'p50', stroke: COLORS[2] }, { label: 'p90', stroke: COLORS[1] }, { label: 'p99', stroke: COLORS[4] }
       ])
@@ -82,40 +86,78 @@ export const CLIENT_SCRIPT = `(function () {
   }
 
   function column(key) { return state.samples.map(function (s) { return s[key]; }); }
+  function part(key, field) { return state.samples.map(function (s) { return s[key] ? s[key][field] : null; }); }
+  function seen(key) { for (var i = state.samples.length - 1; i >= 0; i--) if (state.samples[i][key]) return true; return false; }
 
   function draw() {
     var s = state.samples, v = state.view;
     if (!v) return;
-    if (!charts) charts = makeCharts(v);
+    if (!charts) charts = makeCharts();
     var t = column('t');
     charts.rate.setData([t, column('rate'), column('failed')]);
     charts.concurrency.setData([t, column('concurrency'), column('inFlight'), column('queued')]);
-    var w = [t];
-    var n = Math.max(1, v.windows.length);
-    for (var i = 0; i < n; i++) w.push(s.map(function (x) { return x.windowUse.length > i ? Math.round(x.windowUse[i] * 1000) / 10 : null; }));
-    charts.windows.setData(w);
+    // Rate windows: only for a run with --rpm / --tpm / --rate.
+    if (!charts.windows && v.windows.length) charts.windows = chart('chart-windows', 'Rate windows', '% of limit', windowSeries(v));
+    if (charts.windows) {
+      var w = [t];
+      for (var i = 0; i < v.windows.length; i++) w.push(s.map(function (x) { return x.windowUse.length > i ? Math.round(x.windowUse[i] * 1000) / 10 : null; }));
+      charts.windows.setData(w);
+    }
     charts.latency.setData([t, column('p50'), column('p90'), column('p99')]);
+    if (!charts.pool && seen('pool')) charts.pool = chart('chart-pool', 'Worker threads', 'threads / tasks', [
+      { label: 'busy', stroke: COLORS[0], width: 2 }, { label: 'alive', stroke: '#888' }, { label: 'queue', stroke: COLORS[1], scale: 'queue' }
+    ]);
+    if (charts.pool) charts.pool.setData([t, part('pool', 'busy'), part('pool', 'threads'), part('pool', 'queued')]);
+    if (!charts.stages && seen('stages')) charts.stages = chart('chart-stages', 'Pipeline stages', 'items', [
+      { label: 'fetching', stroke: COLORS[0], width: 2 }, { label: 'buffered', stroke: COLORS[1] }, { label: 'processing', stroke: COLORS[2], width: 2 }
+    ]);
+    if (charts.stages) charts.stages.setData([t, part('stages', 'fetching'), part('stages', 'buffered'), part('stages', 'processing')]);
+  }
+
+  function rows(id, list, cells) {
+    var body = $(id).tBodies[0];
+    while (body.firstChild) body.removeChild(body.firstChild);
+    list.forEach(function (item) {
+      var row = body.insertRow();
+      cells(item).forEach(function (c) { row.insertCell().textContent = c; });
+    });
+  }
+  function pct(x) { return (Math.round(x * 1000) / 10) + '%'; }
+
+  function panels(v) {
+    $('pool-cards').hidden = !v.pool;
+    if (v.pool) {
+      text('poolBusy', v.pool.busy + ' of ' + v.pool.threads); text('poolQueued', num(v.pool.queued));
+      text('poolUtilization', pct(v.pool.utilization)); text('poolCompleted', num(v.pool.completed));
+      text('poolFailed', num(v.pool.failed) + (v.pool.crashed ? ' (' + v.pool.crashed + ' crashed)' : ''));
+      text('poolRun', fmtMs(v.pool.runP50) + ' / ' + fmtMs(v.pool.runP99));
+    }
+    $('pipeline-cards').hidden = !v.pipeline;
+    if (v.pipeline) {
+      text('stageFetching', num(v.pipeline.fetching)); text('stageBuffered', num(v.pipeline.buffered));
+      text('stageProcessing', num(v.pipeline.processing)); text('stageFetched', num(v.pipeline.fetched) + (v.pipeline.fetchFailed ? ' (' + v.pipeline.fetchFailed + ' failed)' : ''));
+      text('stageOverlap', fmtMs(v.pipeline.overlapMs)); text('stageMaxBuffered', num(v.pipeline.maxBuffered));
+    }
+    $('workers-section').hidden = !v.workers;
+    if (v.workers) rows('workers', v.workers, function (w) { return [w.name, num(w.completed), num(w.failed), pct(w.share)]; });
   }
 
   function fill() {
     var v = state.view;
     if (!v) return;
-    text('label', v.label);
-    text('files', v.input + ' \\u2192 ' + v.out + ' \\u00b7 started ' + new Date(v.startedAt).toLocaleString());
+    text('label', v.label); text('phase', v.phase);
+    text('detail', v.detail + ' \\u00b7 started ' + new Date(v.startedAt).toLocaleString());
+    $('left-card').hidden = v.total === null; $('eta-card').hidden = v.total === null;
     text('done', num(v.done)); text('failed', num(v.failed)); text('inFlight', num(v.inFlight));
-    text('queued', num(v.queued)); text('left', num(Math.max(0, v.total - v.done - v.failed)));
+    text('queued', num(v.queued)); if (v.total !== null) text('left', num(Math.max(0, v.total - v.done - v.failed)));
     text('rateNow', rate(v.rateNow)); text('rateAverage', rate(v.rateAverage));
     text('eta', v.finished ? 'done' : fmtMs(v.etaMs)); text('elapsed', fmtMs(v.elapsedMs));
     text('concurrency', v.concurrency ? num(v.concurrency) : '\\u2013');
     text('requests', num(v.requests)); text('retries', num(v.retries));
     text('rateLimited', num(v.rateLimited)); text('cooldowns', num(v.cooldowns) + (v.cooldownMs ? ' (' + fmtMs(v.cooldownMs) + ')' : ''));
     text('latency', 'p50 ' + fmtMs(v.latency.p50) + ' \\u00b7 p90 ' + fmtMs(v.latency.p90) + ' \\u00b7 p99 ' + fmtMs(v.latency.p99));
-    var body = $('errors').tBodies[0];
-    while (body.firstChild) body.removeChild(body.firstChild);
-    v.errors.forEach(function (e) {
-      var row = body.insertRow();
-      row.insertCell().textContent = e.code; row.insertCell().textContent = num(e.count); row.insertCell().textContent = e.sample;
-    });
+    rows('errors', v.errors, function (e) { return [e.code, num(e.count), e.sample]; });
+    panels(v);
     if (v.finished) status(v.interrupted ? 'interrupted' : 'finished', '');
   }
 
@@ -134,7 +176,7 @@ export const CLIENT_SCRIPT = `(function () {
     return;
   }
   status('connecting', '');
-  var events = new EventSource('/events');
+  var events = new EventSource('events');
   events.addEventListener('history', function (e) {
     var d = JSON.parse(e.data);
     if (!d.resumed) state.samples.length = 0;

@@ -5,18 +5,20 @@ import type { RunMonitor } from './monitor'
 import { pageHtml, uplotAssets } from './page'
 
 /**
- * The live page of a run: `GET /` the page, `/assets/uplot.js` and `/assets/uplot.css` the chart
- * library (served from this package: the page works offline), `/events` the Server-Sent Events
- * (a `history` event with every sample so far, then a `sample` event a second; a page that
- * reconnects with `Last-Event-ID` gets only the samples it missed), `/view.json` the latest state.
+ * The live page of a run, under any path: `` (the page), `assets/uplot.js` and `assets/uplot.css`
+ * (the chart library, served from the installed package: the page works offline), `events` (the
+ * Server-Sent Events: a `history` event with every sample so far, then a `sample` event a second; a
+ * page that reconnects with `Last-Event-ID` gets only the samples it missed), `view.json` (the latest
+ * state). The page's links are relative, so it works at `/` and under `/dashboard/` alike.
  * Read-only: no request changes anything.
  */
-export interface Dashboard {
-  /** `http://127.0.0.1:PORT/` */
-  url: string
+export interface DashboardHandler {
+  /** Answers `request` for `path`, the part of its URL under where the page is mounted (no leading `/`). */
+  handle(request: IncomingMessage, response: ServerResponse, path: string): void
   /** Pages connected now. */
   clients(): number
-  close(): Promise<void>
+  /** Stops the samples and ends every open event stream. */
+  close(): void
 }
 
 const KEEP_ALIVE_MS = 10_000
@@ -32,15 +34,18 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(body)
 }
 
-export async function startDashboard(monitor: RunMonitor, host: string, port: number): Promise<Dashboard> {
+export async function createDashboardHandler(monitor: RunMonitor): Promise<DashboardHandler> {
   const assets = await uplotAssets()
   const channel = createChannel()
+  const streams = new Set<ServerResponse>()
   // Serialized once per second for every page (each session would serialize it again otherwise).
   const stop = monitor.subscribe((sample, view) =>
     channel.broadcast(JSON.stringify({ sample, view }), 'sample', { eventId: String(sample.id) }),
   )
 
   async function events(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    streams.add(response)
+    response.once('close', () => streams.delete(response))
     const session = await createSession(request, response, {
       keepAlive: KEEP_ALIVE_MS,
       retry: 1000,
@@ -57,21 +62,44 @@ export async function startDashboard(monitor: RunMonitor, host: string, port: nu
     channel.register(session)
   }
 
-  const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0]
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      send(response, 405, 'text/plain; charset=utf-8', 'read-only\n')
-      return
-    }
-    if (path === '/' || path === '/index.html')
-      send(response, 200, 'text/html; charset=utf-8', pageHtml({ live: true }))
-    else if (path === '/assets/uplot.js') send(response, 200, 'text/javascript; charset=utf-8', assets.js)
-    else if (path === '/assets/uplot.css') send(response, 200, 'text/css; charset=utf-8', assets.css)
-    else if (path === '/view.json') send(response, 200, 'application/json', JSON.stringify(monitor.view()))
-    else if (path === '/events') {
-      events(request, response).catch(() => response.destroy())
-    } else send(response, 404, 'text/plain; charset=utf-8', 'not found\n')
-  })
+  return {
+    handle(request, response, path) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        send(response, 405, 'text/plain; charset=utf-8', 'read-only\n')
+        return
+      }
+      if (path === '' || path === 'index.html')
+        send(response, 200, 'text/html; charset=utf-8', pageHtml({ live: true }))
+      else if (path === 'assets/uplot.js') send(response, 200, 'text/javascript; charset=utf-8', assets.js)
+      else if (path === 'assets/uplot.css') send(response, 200, 'text/css; charset=utf-8', assets.css)
+      else if (path === 'view.json') send(response, 200, 'application/json', JSON.stringify(monitor.view()))
+      else if (path === 'events') events(request, response).catch(() => response.destroy())
+      else send(response, 404, 'text/plain; charset=utf-8', 'not found\n')
+    },
+    clients: () => channel.sessionCount,
+    close() {
+      stop()
+      for (const session of channel.activeSessions) channel.deregister(session)
+      for (const response of streams) response.end()
+    },
+  }
+}
+
+/** A page served on its own HTTP server (the CLI's `--dashboard`). */
+export interface Dashboard {
+  /** `http://127.0.0.1:PORT/` */
+  url: string
+  /** Pages connected now. */
+  clients(): number
+  close(): Promise<void>
+}
+
+/** Serves the page of `monitor` at `/` of a new HTTP server on `host:port` (0: a free port). */
+export async function startDashboard(monitor: RunMonitor, host: string, port: number): Promise<Dashboard> {
+  const handler = await createDashboardHandler(monitor)
+  const server: Server = createServer((request, response) =>
+    handler.handle(request, response, (request.url ?? '/').split('?')[0]!.slice(1)),
+  )
   server.keepAliveTimeout = 5000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -84,10 +112,9 @@ export async function startDashboard(monitor: RunMonitor, host: string, port: nu
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
     url: `http://${shown}:${address.port}/`,
-    clients: () => channel.sessionCount,
+    clients: handler.clients,
     async close() {
-      stop()
-      for (const session of channel.activeSessions) channel.deregister(session)
+      handler.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

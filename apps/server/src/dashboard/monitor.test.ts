@@ -23,11 +23,11 @@ function stats(over: Partial<LimiterStats> = {}): LimiterStats {
   }
 }
 
-const info = { label: 'batch', input: 'in.jsonl', out: 'out.jsonl', total: 100 }
+const info = { label: 'batch', detail: 'in.jsonl → out.jsonl', total: 100 }
 
 describe('RunMonitor', () => {
   it('keeps the latency percentiles of the run and the errors by code with their first message', () => {
-    const reading = { done: 0, failed: 0, requests: 0, stats: stats() }
+    const reading = { done: 0, failed: 0, requests: 0, limiter: stats() }
     const monitor = new RunMonitor(info, () => reading)
     for (let ms = 1; ms <= 100; ms++) monitor.record(ms)
     monitor.record(500, { code: 'ERR_HTTP_STATUS', message: 'HTTP 500' })
@@ -54,7 +54,7 @@ describe('RunMonitor', () => {
       done: 1,
       failed: 0,
       requests: 1,
-      stats: stats({ windows }),
+      limiter: stats({ windows }),
     }))
     const seen: number[][] = []
     monitor.subscribe((sample) => seen.push(sample.windowUse))
@@ -64,11 +64,89 @@ describe('RunMonitor', () => {
   })
 
   it('gives the samples after an event id, and ids that rise by one', () => {
-    const monitor = new RunMonitor(info, () => ({ done: 0, failed: 0, requests: 0, stats: stats() }))
+    const monitor = new RunMonitor(info, () => ({ done: 0, failed: 0, requests: 0, limiter: stats() }))
     monitor.start()
     monitor.finish(true)
     expect(monitor.samples().map((s) => s.id)).toEqual([1, 2])
     expect(monitor.samples(1).map((s) => s.id)).toEqual([2])
     expect(monitor.view().interrupted).toBe(true)
+  })
+  it('shows a pool, a pipeline and the workers of a distributed run beside the counts', () => {
+    const pool = {
+      threads: 4,
+      queued: 7,
+      running: 3,
+      completed: 20,
+      failed: 1,
+      crashed: 0,
+      utilization: 0.6,
+      runTime: { mean: 10, p50: 9, p90: 15, p99: 30, max: 31 },
+      waitTime: { mean: 1, p50: 1, p90: 2, p99: 3, max: 4 },
+    }
+    const pipeline = {
+      started: 30,
+      fetching: 2,
+      fetched: 25,
+      fetchFailed: 1,
+      buffered: 5,
+      processing: 3,
+      done: 21,
+      failed: 2,
+      retried: 4,
+      rate: 3,
+      elapsedMs: 7000,
+      fetchBusyMs: 6000,
+      processBusyMs: 5000,
+      overlapMs: 4000,
+      maxBuffered: 8,
+    }
+    const workers = [
+      { name: 'b:2', completed: 10, failed: 0 },
+      { name: 'a:1', completed: 29, failed: 1 },
+    ]
+    const monitor = new RunMonitor({ label: 'demo', detail: '', total: null }, () => ({
+      done: 19,
+      failed: 2,
+      phase: 'mixed: pipeline',
+      pool,
+      pipeline,
+      workers,
+    }))
+    const samples: unknown[] = []
+    monitor.subscribe((sample) => samples.push(sample))
+    monitor.finish(false)
+    const view = monitor.view()
+    expect(view).toMatchObject({ phase: 'mixed: pipeline', total: null, etaMs: null, inFlight: 5, queued: 5 })
+    expect(view.pool).toEqual({
+      threads: 4,
+      busy: 3,
+      queued: 7,
+      utilization: 0.6,
+      completed: 20,
+      failed: 1,
+      crashed: 0,
+      runP50: 9,
+      runP99: 30,
+    })
+    expect(view.pipeline).toMatchObject({ fetching: 2, buffered: 5, processing: 3, overlapMs: 4000 })
+    expect(view.workers).toEqual([
+      { name: 'a:1', completed: 29, failed: 1, share: 0.75 },
+      { name: 'b:2', completed: 10, failed: 0, share: 0.25 },
+    ])
+    expect(samples).toMatchObject([
+      { pool: { busy: 3, queued: 7, threads: 4 }, stages: { fetching: 2, buffered: 5, processing: 3 } },
+    ])
+  })
+
+  it('keeps the recent latencies of a busy run bounded: a sample of each second', () => {
+    const monitor = new RunMonitor(info, () => ({ done: 0, failed: 0 }))
+    for (let i = 0; i < 50_000; i++) monitor.record(i % 100)
+    const seen: (number | null)[] = []
+    monitor.subscribe((sample) => seen.push(sample.p50))
+    monitor.finish(false)
+    // 50,000 latencies 0..99 evenly: the median of the sample is near 50 (a sample of 1,000 per second).
+    expect(seen[0]).toBeGreaterThanOrEqual(40)
+    expect(seen[0]).toBeLessThanOrEqual(60)
+    expect(monitor.view().latency.p50).toBeGreaterThanOrEqual(40)
   })
 })

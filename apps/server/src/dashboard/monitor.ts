@@ -1,9 +1,11 @@
 import type { LimiterStats } from '@boundkit/limiter'
+import type { PipelineStats } from '@boundkit/pipeline'
+import type { PoolStats } from '@boundkit/pool'
 
 /**
- * What the live page shows, read once a second from the runner's counters and its limiter's
- * `stats()` (never from log lines): a history of samples for the charts, and the latest view for
- * the counters, the latency figures and the errors.
+ * What the live page shows, read once a second from the run's counters and its packages' `stats()`
+ * (a limiter's, a pool's, a pipeline's; never from log lines): a history of samples for the charts,
+ * and the latest view for the counters, the panels, the latency figures and the errors.
  */
 
 /** One point of the charts: the run at one second. */
@@ -30,18 +32,62 @@ export interface Sample {
   p50: number | null
   p90: number | null
   p99: number | null
+  /** Pool work: threads running a task now, tasks waiting, and threads alive (counts). */
+  pool?: { busy: number; queued: number; threads: number }
+  /** A pipeline: fetches in flight, payloads waiting between the stages, items being processed (counts). */
+  stages?: { fetching: number; buffered: number; processing: number }
+}
+
+/** A pool's panel: its state now, and its totals. */
+export interface PoolPanel {
+  threads: number
+  busy: number
+  queued: number
+  /** Share of the pool's capacity spent busy since its first task, 0..1 (`PoolStats.utilization`). */
+  utilization: number
+  completed: number
+  failed: number
+  crashed: number
+  /** How long tasks ran on a worker, ms. */
+  runP50: number
+  runP99: number
+}
+
+/** A pipeline's panel: each stage now, and its totals. */
+export interface PipelinePanel {
+  fetching: number
+  buffered: number
+  processing: number
+  fetched: number
+  fetchFailed: number
+  done: number
+  failed: number
+  /** ms during which both stages were busy at once. */
+  overlapMs: number
+  maxBuffered: number
+}
+
+/** One worker of a distributed run: the outcomes of the jobs it ran, and its share of them. */
+export interface WorkerShare {
+  name: string
+  completed: number
+  failed: number
+  /** Its outcomes over all the outcomes with a known worker, 0..1. */
+  share: number
 }
 
 /** The latest state, for the counters and tables. */
 export interface View {
   label: string
-  input: string
-  out: string
+  /** One line under the title: what runs (files, a server's address). */
+  detail: string
+  /** What runs now, when the run has parts (the demo's scenarios). */
+  phase: string
   /** Epoch ms of the start. */
   startedAt: number
   elapsedMs: number
-  /** Records this run has to do. */
-  total: number
+  /** Items this run has to do; null when it has no end (a server). */
+  total: number | null
   done: number
   failed: number
   inFlight: number
@@ -62,24 +108,49 @@ export interface View {
   latency: { p50: number | null; p90: number | null; p99: number | null }
   /** Errors by code: how many and the first message seen. */
   errors: { code: string; count: number; sample: string }[]
+  pool?: PoolPanel
+  pipeline?: PipelinePanel
+  /** A distributed run: each worker's share of the outcomes so far. */
+  workers?: WorkerShare[]
   finished: boolean
   interrupted: boolean
 }
 
-/** What the runner tells the monitor each second. */
+/** What the run tells the monitor each second: its counts and the `stats()` of what it runs on. */
 export interface RunReading {
+  /** Items finished ok / failed so far (counts). */
   done: number
   failed: number
-  requests: number
-  stats: LimiterStats
+  /** Requests made so far (count), when the run makes them. */
+  requests?: number
+  /** Counts the run keeps itself, over those read from its stats: items in flight and waiting, 429 answers. */
+  inFlight?: number
+  queued?: number
+  rateLimited?: number
+  /** What runs now, when the run has parts. */
+  phase?: string
+  limiter?: LimiterStats
+  pool?: PoolStats
+  pipeline?: PipelineStats
+  /** A distributed run: the outcomes by the worker that ran each job. */
+  workers?: { name: string; completed: number; failed: number }[]
+}
+
+/** What the monitor is told once: the run's name, a line about it, and how many items it has to do (null: no end). */
+export interface RunInfo {
+  label: string
+  detail: string
+  total: number | null
 }
 
 /** History kept for the charts: past it, older samples are thinned to every other one. */
 const MAX_SAMPLES = 3600
 /** Latencies kept for the run's percentiles: a reservoir sample once past it. */
 const MAX_LATENCIES = 10_000
+/** Latencies kept for each second of the recent percentiles (a busy server finishes thousands a second). */
+const MAX_RECENT_PER_SECOND = 1000
 const RATE_SPAN_S = 5
-const RECENT_LATENCY_MS = 10_000
+const RECENT_SECONDS = 10
 
 function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null
@@ -91,11 +162,53 @@ function windowLabel(w: LimiterStats['windows'][number]): string {
   return `${w.cost ?? 'requests'}/${per}`
 }
 
+/** A uniform sample of at most `size` of the values offered to it (reservoir sampling). */
+class Reservoir {
+  readonly values: number[] = []
+  #seen = 0
+  constructor(readonly size: number) {}
+
+  offer(value: number): void {
+    this.#seen++
+    if (this.values.length < this.size) this.values.push(value)
+    else {
+      const slot = Math.floor(Math.random() * this.#seen)
+      if (slot < this.size) this.values[slot] = value
+    }
+  }
+}
+
+function poolPanel(stats: PoolStats): PoolPanel {
+  return {
+    threads: stats.threads,
+    busy: stats.running,
+    queued: stats.queued,
+    utilization: stats.utilization,
+    completed: stats.completed,
+    failed: stats.failed,
+    crashed: stats.crashed,
+    runP50: stats.runTime.p50,
+    runP99: stats.runTime.p99,
+  }
+}
+
+function pipelinePanel(stats: PipelineStats): PipelinePanel {
+  const { fetching, buffered, processing, fetched, fetchFailed, done, failed, overlapMs, maxBuffered } = stats
+  return { fetching, buffered, processing, fetched, fetchFailed, done, failed, overlapMs, maxBuffered }
+}
+
+function shares(workers: NonNullable<RunReading['workers']>): WorkerShare[] {
+  const all = workers.reduce((n, w) => n + w.completed + w.failed, 0)
+  return workers
+    .map((w) => ({ ...w, share: all > 0 ? (w.completed + w.failed) / all : 0 }))
+    .sort((a, b) => b.share - a.share || a.name.localeCompare(b.name))
+}
+
 export class RunMonitor {
   readonly #samples: Sample[] = []
-  readonly #latencies: number[] = []
-  #latencySeen = 0
-  readonly #recent: { at: number; ms: number }[] = []
+  readonly #latencies = new Reservoir(MAX_LATENCIES)
+  /** The latencies of the last seconds, one reservoir a second (the newest last). */
+  readonly #recent: { second: number; latencies: Reservoir }[] = []
   readonly #errors = new Map<string, { count: number; sample: string }>()
   readonly #listeners = new Set<(sample: Sample, view: View) => void>()
   readonly #startedAt = Date.now()
@@ -106,7 +219,7 @@ export class RunMonitor {
   #finished = false
 
   constructor(
-    readonly info: { label: string; input: string; out: string; total: number },
+    readonly info: RunInfo,
     readonly read: () => RunReading,
   ) {
     this.#view = this.#makeView(read(), false, false)
@@ -121,13 +234,15 @@ export class RunMonitor {
 
   /** A finished item: its latency (first start to end, ms) and, when it failed, its error code and message. */
   record(ms: number, error?: { code: string; message: string }): void {
-    this.#latencySeen++
-    if (this.#latencies.length < MAX_LATENCIES) this.#latencies.push(ms)
-    else {
-      const slot = Math.floor(Math.random() * this.#latencySeen)
-      if (slot < MAX_LATENCIES) this.#latencies[slot] = ms
+    this.#latencies.offer(ms)
+    const second = Math.floor((performance.now() - this.#t0) / 1000)
+    let bucket = this.#recent.at(-1)
+    if (bucket?.second !== second) {
+      bucket = { second, latencies: new Reservoir(MAX_RECENT_PER_SECOND) }
+      this.#recent.push(bucket)
+      if (this.#recent.length > RECENT_SECONDS + 1) this.#recent.shift()
     }
-    this.#recent.push({ at: performance.now(), ms })
+    bucket.latencies.offer(ms)
     if (error !== undefined) {
       const entry = this.#errors.get(error.code)
       if (entry) entry.count++
@@ -161,10 +276,11 @@ export class RunMonitor {
   #tick(interrupted = false): void {
     const reading = this.read()
     const now = performance.now()
-    // One splice of the items older than 10 s (a shift each would move the whole array each time).
-    const kept = this.#recent.findIndex((r) => r.at >= now - RECENT_LATENCY_MS)
-    this.#recent.splice(0, kept === -1 ? this.#recent.length : kept)
-    const recent = this.#recent.map((r) => r.ms).sort((a, b) => a - b)
+    const since = Math.floor((now - this.#t0) / 1000) - RECENT_SECONDS
+    const recent = this.#recent
+      .filter((b) => b.second >= since)
+      .flatMap((b) => b.latencies.values)
+      .sort((a, b) => a - b)
     const view = this.#makeView(reading, this.#finished, interrupted)
     const sample: Sample = {
       id: this.#nextId++,
@@ -181,6 +297,16 @@ export class RunMonitor {
       p50: percentile(recent, 0.5),
       p90: percentile(recent, 0.9),
       p99: percentile(recent, 0.99),
+      ...(view.pool && {
+        pool: { busy: view.pool.busy, queued: view.pool.queued, threads: view.pool.threads },
+      }),
+      ...(view.pipeline && {
+        stages: {
+          fetching: view.pipeline.fetching,
+          buffered: view.pipeline.buffered,
+          processing: view.pipeline.processing,
+        },
+      }),
     }
     this.#samples.push(sample)
     if (this.#samples.length > MAX_SAMPLES) {
@@ -194,42 +320,65 @@ export class RunMonitor {
   }
 
   /** Items finished per second over the last 5 samples (or since the start). */
-  #rateNow(done: number, now: number): number {
+  #rateNow(finished: number, now: number): number {
     const back = this.#samples[Math.max(0, this.#samples.length - RATE_SPAN_S)]
-    if (back === undefined) return now > 0 ? done / now : 0
+    if (back === undefined) return now > 0 ? finished / now : 0
     const span = now - back.t
-    return span > 0 ? (done - back.done - back.failed) / span : 0
+    return span > 0 ? (finished - back.done - back.failed) / span : 0
   }
 
   #makeView(reading: RunReading, finished: boolean, interrupted: boolean): View {
     const elapsedMs = performance.now() - this.#t0
-    const { stats } = reading
+    const { limiter, pool, pipeline } = reading
     const finishedItems = reading.done + reading.failed
     const rateNow = Math.max(0, this.#rateNow(finishedItems, elapsedMs / 1000))
     const rateAverage = elapsedMs > 0 ? (finishedItems * 1000) / elapsedMs : 0
-    const left = this.info.total - finishedItems
-    const sorted = [...this.#latencies].sort((a, b) => a - b)
+    const { total } = this.info
+    const left = total === null ? null : total - finishedItems
+    const etaMs =
+      left === null
+        ? null
+        : finished || left <= 0
+          ? 0
+          : rateNow > 0
+            ? Math.round((left / rateNow) * 1000)
+            : null
+    // In flight and queued: the limiter's when there is one, else the pipeline's, else the pool's.
+    const inFlight =
+      reading.inFlight ??
+      limiter?.running ??
+      (pipeline ? pipeline.fetching + pipeline.processing : (pool?.running ?? 0))
+    const queued =
+      reading.queued ??
+      (limiter ? limiter.queued + limiter.waiting : pipeline ? pipeline.buffered : (pool?.queued ?? 0))
+    const sorted = [...this.#latencies.values].sort((a, b) => a - b)
     return {
-      ...this.info,
+      label: this.info.label,
+      detail: this.info.detail,
+      phase: reading.phase ?? '',
+      total,
       startedAt: this.#startedAt,
       elapsedMs: Math.round(elapsedMs),
       done: reading.done,
       failed: reading.failed,
-      inFlight: stats.running,
-      queued: stats.queued + stats.waiting,
+      inFlight,
+      queued,
       rateNow,
       rateAverage,
-      etaMs: finished || left <= 0 ? 0 : rateNow > 0 ? Math.round((left / rateNow) * 1000) : null,
-      concurrency: Number.isFinite(stats.concurrency) ? stats.concurrency : 0,
-      windows: stats.windows.map((w) => ({ label: windowLabel(w), used: w.used, limit: w.limit })),
-      requests: reading.requests,
-      retries: stats.retried,
-      rateLimited: stats.rateLimited,
-      cooldowns: stats.cooldowns,
-      cooldownMs: Math.round(stats.cooldownMs),
-      coolingDown: stats.coolingDown,
+      etaMs,
+      concurrency: limiter && Number.isFinite(limiter.concurrency) ? limiter.concurrency : 0,
+      windows: (limiter?.windows ?? []).map((w) => ({ label: windowLabel(w), used: w.used, limit: w.limit })),
+      requests: reading.requests ?? 0,
+      retries: limiter?.retried ?? pipeline?.retried ?? 0,
+      rateLimited: reading.rateLimited ?? limiter?.rateLimited ?? 0,
+      cooldowns: limiter?.cooldowns ?? 0,
+      cooldownMs: Math.round(limiter?.cooldownMs ?? 0),
+      coolingDown: limiter?.coolingDown ?? false,
       latency: { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99) },
       errors: [...this.#errors].map(([code, e]) => ({ code, ...e })).sort((a, b) => b.count - a.count),
+      ...(pool && { pool: poolPanel(pool) }),
+      ...(pipeline && { pipeline: pipelinePanel(pipeline) }),
+      ...(reading.workers && { workers: shares(reading.workers) }),
       finished,
       interrupted,
     }

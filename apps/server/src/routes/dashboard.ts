@@ -1,0 +1,67 @@
+import type { Pool } from '@boundkit/pool'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { DashboardHandler } from '../dashboard/http'
+import { RunMonitor } from '../dashboard/monitor'
+import type { ThumbnailsPipeline } from '../thumbnails-pipeline'
+
+const PREFIX = '/dashboard'
+
+const isDashboard = (request: FastifyRequest) => request.url.startsWith(PREFIX)
+
+/**
+ * `GET /dashboard/`: the live page of the server (read-only), sampled once a second: the requests it
+ * answered (2xx/3xx done, 4xx/5xx failed, by status with a sample route each), those in flight, the
+ * 429s it gave, latency, its pool (threads busy, queue, utilization) and the thumbnails pipeline
+ * (fetches, buffer, resizes). The page's own requests are not counted. The SSE code loads on the
+ * first visit; the event streams end when the server closes.
+ */
+export function registerDashboardRoute(
+  app: FastifyInstance,
+  parts: { pool: Pool; pipeline: ThumbnailsPipeline; closeStarted: AbortSignal },
+): void {
+  const counts = { done: 0, failed: 0, inFlight: 0, rateLimited: 0 }
+  const monitor = new RunMonitor(
+    { label: 'server', detail: 'the demo server: every request it answers', total: null },
+    () => ({ ...counts, pool: parts.pool.stats(), pipeline: parts.pipeline.stats() }),
+  )
+  monitor.start()
+  let handler: Promise<DashboardHandler> | undefined
+
+  // Callback hooks: no promise per request on a server measured for its throughput.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!isDashboard(request)) counts.inFlight++
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    done()
+    if (isDashboard(request)) return
+    counts.inFlight--
+    const status = reply.statusCode
+    if (status === 429) counts.rateLimited++
+    if (status < 400) {
+      counts.done++
+      monitor.record(reply.elapsedTime)
+    } else {
+      counts.failed++
+      monitor.record(reply.elapsedTime, {
+        code: `HTTP ${status}`,
+        message: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      })
+    }
+  })
+  let served: DashboardHandler | undefined
+  // Open event streams would hold the server's close until its deadline: they end first.
+  parts.closeStarted.addEventListener('abort', () => {
+    monitor.finish(false)
+    served?.close()
+  })
+
+  app.get(PREFIX, (_request, reply) => reply.redirect(`${PREFIX}/`))
+  app.get(`${PREFIX}/*`, async (request, reply) => {
+    handler ??= import('../dashboard/http').then((m) => m.createDashboardHandler(monitor))
+    const dashboard = await handler
+    served = dashboard
+    reply.hijack()
+    dashboard.handle(request.raw, reply.raw, (request.params as { '*': string })['*'].split('?')[0]!)
+  })
+}
