@@ -73,11 +73,15 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
     .option('--json', 'print the summary as JSON on stdout (progress goes to stderr)')
     .option('--out <dir>', 'folder for the outputs (default: a new folder under the system temp folder)')
     .option('--seed <n>', "seed of the demo server's latency and fault draws", String(demoServerOptions.seed))
+    .option('--dashboard [port]', DASHBOARD_HELP)
+    .option('--dashboard-host <host>', DASHBOARD_HOST_HELP)
+    .option('--report <file>', REPORT_HELP)
     .addHelpText(
       'after',
       examples(
         'boundkit demo',
         'boundkit demo --quick --scenario io',
+        'boundkit demo --quick --dashboard   # watch each scenario live; the demo server has its own at /dashboard/',
         'boundkit demo --quick --json --out ./demo-out > summary.json',
       ),
     )
@@ -255,6 +259,10 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       'the environment variable holding an API key, sent as Authorization: Bearer (never put in Redis)',
     )
     .option('--azure', "with --api-key-env: send the key as Azure's api-key header")
+    .option(
+      '--name <name>',
+      "this worker's name in the producer's --dashboard and --report, its share of the outcomes (default: host:pid)",
+    )
     .option('--json', 'print the final summary as JSON on stdout')
     .addHelpText(
       'after',

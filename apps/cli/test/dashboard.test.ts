@@ -238,3 +238,137 @@ describe('the dashboard /events stream', () => {
     expect([0, 130]).toContain(result.code)
   }, 240_000)
 })
+
+describe('the demo server at /dashboard/ in Chromium', () => {
+  it('shows what the server answered, the 429s it gave, and its pool', async () => {
+    // The run above met this server's 429s; a pool task and a thumbnail make its pool and pipeline work.
+    expect((await fetch(`${server.url}/cpu/fib/22?mode=pool`)).status).toBe(200)
+    const thumbs = await fetch(`${server.url}/thumbnails`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ urls: [`${server.url}/images/x.png?width=64&height=64`], width: 16 }),
+    })
+    expect(thumbs.status).toBe(200)
+    const { page, errors } = await openPage(`${server.url}/dashboard`)
+    await page.waitForFunction(
+      () =>
+        Number(document.getElementById('stageFetched')?.textContent?.replace(/,/g, '')) >= 1 &&
+        Number(document.getElementById('rateLimited')?.textContent?.replace(/,/g, '')) > 0,
+      undefined,
+      { timeout: 60_000 },
+    )
+    expect(await page.textContent('#label')).toBe('server')
+    expect(await count(page, 'done')).toBeGreaterThan(COUNT)
+    expect(await page.isVisible('#pool-cards')).toBe(true)
+    expect(await page.isVisible('#chart-pool .uplot')).toBe(true)
+    expect(await page.isVisible('#chart-stages .uplot')).toBe(true)
+    // A server has no end: no "left" and no ETA.
+    expect(await page.isVisible('#eta-card')).toBe(false)
+    await page.screenshot({ path: new URL('dashboard-server.png', ARTIFACTS).pathname, fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+})
+
+describe('boundkit demo --dashboard in Chromium', () => {
+  it('shows each phase with its pool and pipeline panels, stays until Ctrl-C, and writes the report', async () => {
+    const out = join(dir, 'demo-out')
+    const report = join(dir, 'demo-report.html')
+    const run = start(
+      'demo',
+      '--quick',
+      '--scenario',
+      'mixed',
+      '--out',
+      out,
+      '--dashboard',
+      '--report',
+      report,
+    )
+    let stderr = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      run.child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        const found = /Dashboard: (http:\/\/\S+)/.exec(stderr)
+        if (found) resolve(found[1] as string)
+      })
+      void run.done.then((result) =>
+        reject(new Error(`the demo ended before its dashboard: ${result.stderr}`)),
+      )
+    })
+    const { page, errors } = await openPage(url)
+    // The pipeline phase: its stages chart and the pool's, drawn once the phase has started.
+    await page.waitForFunction(
+      () =>
+        document.getElementById('phase')?.textContent === 'mixed: pipeline' &&
+        document.querySelector('#chart-stages .uplot') !== null &&
+        document.querySelector('#chart-pool .uplot') !== null,
+      undefined,
+      { timeout: 120_000 },
+    )
+    await page.waitForFunction(
+      () => document.getElementById('status')?.textContent === 'finished',
+      undefined,
+      {
+        timeout: 120_000,
+      },
+    )
+    // The two-phase baseline (fetches and thumbnails counted apart) and the pipeline: 40 x 2 + 40.
+    expect(await count(page, 'done')).toBe(120)
+    expect(await page.isVisible('#pipeline-cards')).toBe(true)
+    expect(await count(page, 'stageFetched')).toBe(40)
+    // Each thumbnail's time through the pipeline (its outcome's timings) makes the latency figures.
+    expect(await page.textContent('#latency')).toMatch(/^p50 \d/)
+    await page.screenshot({ path: new URL('dashboard-demo.png', ARTIFACTS).pathname, fullPage: true })
+    expect(errors).toEqual([])
+    await page.close()
+    while (!stderr.includes('until Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 50))
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Mixed: thumbnails')
+    const opened = await openPage(`file://${report}`)
+    expect(await count(opened.page, 'done')).toBe(120)
+    expect(await opened.page.isVisible('#chart-stages .uplot')).toBe(true)
+    expect(opened.errors).toEqual([])
+    await opened.page.close()
+  }, 240_000)
+})
+
+describe('a report of a distributed run in Chromium', () => {
+  it("lists each worker's share of the outcomes, largest first", async () => {
+    const { RunMonitor, reportHtml } = await import('@boundkit/server/dashboard')
+    const monitor = new RunMonitor({ label: 'batch', detail: 'in.jsonl → out.jsonl', total: 40 }, () => ({
+      done: 39,
+      failed: 1,
+      requests: 41,
+      inFlight: 0,
+      queued: 0,
+      rateLimited: 2,
+      workers: [
+        { name: 'host-b:202', completed: 10, failed: 0 },
+        { name: 'alpha', completed: 29, failed: 1 },
+      ],
+    }))
+    monitor.finish(false)
+    const path = join(dir, 'workers-report.html')
+    await writeFile(path, await reportHtml(monitor))
+    const { page, errors } = await openPage(`file://${path}`)
+    expect(await page.isVisible('#workers-section')).toBe(true)
+    const rows = await page.$$eval('#workers tbody tr', (trs) =>
+      trs.map((tr) =>
+        Array.from(
+          (tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children,
+          (td) => td.textContent,
+        ),
+      ),
+    )
+    expect(rows).toEqual([
+      ['alpha', '29', '1', '75%'],
+      ['host-b:202', '10', '0', '25%'],
+    ])
+    expect(await page.isVisible('#pool-cards')).toBe(false)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -125,13 +125,15 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
     const { server, auth, ids } = await recordServer(5)
     try {
       const workers = [
-        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`),
+        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`, '--name', 'alpha'),
         await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`),
       ]
       const out = join(dir, 'two-workers.jsonl')
+      const report = join(dir, 'two-workers.html')
       const result = await boundkit(
         ...['batch', await input('in60.jsonl', 60), '--url', server.url, '--out', out],
         ...['--key', 'id', '--redis', url, '--queue', queue, '--header', 'X-Run: test', '--json'],
+        ...['--report', report],
       )
       expect(result.stderr).not.toContain('failed')
       expect(result.code).toBe(0)
@@ -157,6 +159,17 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
       }
       expectNoPassword(result, ...ends)
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: 60, failed: 0, requests: 60 })
+      // The report's workers: each job's outcome under the name of the worker that ran it (--name, or host:pid).
+      const html = await readFile(report, 'utf8')
+      const data = JSON.parse(/window\.__BOUNDKIT_REPORT__=(.*?);<\/script>/s.exec(html)?.[1] ?? 'null') as {
+        view: { workers: { name: string; completed: number; failed: number; share: number }[] }
+      }
+      expect(data.view.workers.length).toBeGreaterThan(0)
+      for (const w of data.view.workers) {
+        expect(w.name === 'alpha' || w.name.endsWith(`:${workers[1]!.child.pid}`)).toBe(true)
+      }
+      expect(data.view.workers.reduce((n, w) => n + w.completed, 0)).toBe(60)
+      expect(data.view.workers.reduce((n, w) => n + w.share, 0)).toBeCloseTo(1)
     } finally {
       await server.close()
     }

@@ -1,10 +1,12 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { openLiveView, parseLiveOptions } from '../dashboard/live'
 import { EXIT, messageOf } from '../errors'
 import { parseInteger } from '../parse-options'
 import { colorEnabled, formatMs, paint } from '../terminal'
 import { startDemoServer } from './demo-server'
+import { DemoPhases } from './live-phases'
 import type { DemoContext, ScenarioResult } from './scenario'
 import { scenarios } from './scenarios'
 import { demoServerOptions } from './server-options'
@@ -20,6 +22,9 @@ export interface DemoCliOptions {
   out?: string
   /** As typed after `--seed`. */
   seed?: string
+  dashboard?: string | boolean
+  dashboardHost?: string
+  report?: string
 }
 
 /**
@@ -32,18 +37,33 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
     options.seed === undefined
       ? demoServerOptions.seed
       : parseInteger('--seed', options.seed, 0, { max: 2 ** 32 - 1 })
+  const live = parseLiveOptions(options)
   const chosen = scenarios.filter((s) => options.scenario === undefined || s.name === options.scenario)
   const outDir = options.out ? resolve(options.out) : await mkdtemp(join(tmpdir(), 'boundkit-demo-'))
   await mkdir(outDir, { recursive: true })
   const stream = process.stderr
   const style = paint(colorEnabled(stream))
   const log = (line: string) => stream.write(`${line}\n`)
+  const advice = {}
   const server = await startDemoServer({
     ...demoServerOptions,
     seed,
     judge: { ...demoServerOptions.judge, faultKinds: [...demoServerOptions.judge.faultKinds] },
   })
-  const context: DemoContext = { url: server.url, quick, outDir, stream, log, advice: {} }
+  const phases = new DemoPhases()
+  const view = await openLiveView(
+    live,
+    {
+      label: 'demo',
+      detail: `${chosen.map((c) => c.name).join(', ')} against the demo server at ${server.url}; its own page, while it runs: ${server.url}/dashboard/`,
+      total: null,
+    },
+    () => phases.read(),
+    stream,
+  ).catch(async (error: unknown) => {
+    await server.close()
+    throw error
+  })
   log(
     style.dim(
       `boundkit demo${quick ? ' --quick' : ''}: demo server at ${server.url} (a worker thread of this process), ` +
@@ -56,6 +76,16 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
   try {
     for (const scenario of chosen) {
       log(`\n${style.bold(scenario.description)}`)
+      const context: DemoContext = {
+        url: server.url,
+        quick,
+        outDir,
+        stream,
+        log,
+        advice,
+        progress: (label, total, stats) => phases.progress(scenario.name, label, total, stream, stats),
+        record: (ms) => view?.record(ms),
+      }
       try {
         results.push(...(await scenario.run(context)))
       } catch (error) {
@@ -64,6 +94,7 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
       }
     }
   } finally {
+    await view?.finish(false)
     await server.close()
   }
   const totalMs = performance.now() - started
@@ -102,6 +133,10 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
     )
     process.stdout.write(`${lines.join('\n')}\n`)
   }
+  await view?.stay((listener) => {
+    process.on('SIGINT', listener)
+    return () => process.off('SIGINT', listener)
+  })
   const failed = results.reduce((n, r) => n + r.failed, 0)
   if (errors.length > 0 || failed > 0) {
     stream.write(style.red(`${errors.length} scenario(s) failed, ${failed} item(s) failed\n`))

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { createPool } from '@boundkit/pool'
 import { fib } from '@boundkit/server'
-import { createProgress } from '../progress'
 import { result, type Scenario, timed } from './scenario'
 
 /** The built worker file next to the bundled CLI (dist/workers/fib.js). */
@@ -16,11 +15,13 @@ export const cpuScenario: Scenario = {
     const inputs = Array.from({ length: count }, () => n)
     context.log(`  ${count} x fib(${n})`)
 
-    const serialProgress = createProgress({ label: '  serial ', total: count, stream: context.stream })
+    const serialProgress = context.progress('  serial ', count)
     const base = await timed(async () => {
       const values: number[] = []
       for (const input of inputs) {
+        const start = performance.now()
         values.push(fib(input))
+        context.record(performance.now() - start)
         serialProgress.tick()
         // Let the progress line (and the demo server) breathe between items.
         await new Promise((resolve) => setImmediate(resolve))
@@ -30,10 +31,10 @@ export const cpuScenario: Scenario = {
     serialProgress.stop()
 
     const threads = availableParallelism()
-    const poolProgress = createProgress({ label: '  pool   ', total: count, stream: context.stream })
     // Pool start-up (workers loading) is inside the measured time: that is what a user pays.
     const ours = await timed(async () => {
       const pool = createPool({ worker: fibWorker, threads })
+      const poolProgress = context.progress('  pool   ', count, () => ({ pool: pool.stats() }))
       try {
         const values: number[] = []
         for await (const value of pool.map(inputs, 'fib')) {
@@ -42,10 +43,10 @@ export const cpuScenario: Scenario = {
         }
         return values
       } finally {
+        poolProgress.stop()
         await pool.close()
       }
     })
-    poolProgress.stop()
     const same = ours.value.length === base.value.length && ours.value.every((v, i) => v === base.value[i])
     const failed = same ? 0 : count
     return [

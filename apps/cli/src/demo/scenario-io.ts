@@ -5,7 +5,6 @@ import { createLimiter } from '@boundkit/limiter'
 import type { JudgeRequestBody, JudgeResponseBody } from '@boundkit/server'
 import { openWriter } from '@boundkit/writer'
 import { errorRecord, postJson } from '../batch/http'
-import { createProgress } from '../progress'
 import { runChat } from './chat-run'
 import { conversations } from './conversations'
 import { runNaive } from './naive-client'
@@ -31,7 +30,7 @@ async function judge(url: string, body: JudgeRequestBody, signal: AbortSignal): 
 /** The naive batch: all at once (no `concurrency`) or a fixed number at a time, Retry-After ignored. */
 async function naive(context: DemoContext, items: JudgeRequestBody[], concurrency?: number) {
   const label = concurrency === undefined ? '  naive  ' : `  naive ${concurrency}`
-  const progress = createProgress({ label, total: items.length, stream: context.stream })
+  const progress = context.progress(label, items.length)
   try {
     return await runNaive(items, (item) => judge(context.url, item, AbortSignal.timeout(30_000)), {
       concurrency,
@@ -49,16 +48,22 @@ async function naive(context: DemoContext, items: JudgeRequestBody[], concurrenc
  * `rate`: the limiter is not told the server's limit, the 429s' Retry-After is all it goes on.
  */
 async function limited(context: DemoContext, items: JudgeRequestBody[], path: string, concurrency: number) {
-  const progress = createProgress({ label: '  limiter', total: items.length, stream: context.stream })
   const limiter = createLimiter({ concurrency, retry: { retries: RETRIES } })
+  const progress = context.progress('  limiter', items.length, () => ({ limiter: limiter.stats() }))
   const writer = await openWriter(path, { ordered: true, lock: true })
   let ok = 0
   let failed = 0
   const writes: Promise<void>[] = []
+  // Each item's first start, for its latency on the live page (retries and cooldowns included).
+  const started = new Map<number, number>()
   try {
-    for await (const outcome of limiter.stream(items, (item, { signal }) =>
-      judge(context.url, item, signal),
-    )) {
+    for await (const outcome of limiter.stream(items, (item, { signal, index }) => {
+      if (!started.has(index)) started.set(index, performance.now())
+      return judge(context.url, item, signal)
+    })) {
+      const start = started.get(outcome.index)
+      started.delete(outcome.index)
+      if (start !== undefined) context.record(performance.now() - start)
       const item = items[outcome.index] as JudgeRequestBody
       const line =
         outcome.status === 'fulfilled'

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { createLimiter } from '@boundkit/limiter'
 import { createPipeline } from '@boundkit/pipeline'
 import { createPool, type Pool } from '@boundkit/pool'
-import { createProgress } from '../progress'
 import type { ThumbnailInput } from '../workers/thumbnail'
 import { type DemoContext, result, type Scenario, timed } from './scenario'
 import { demoServerOptions } from './server-options'
@@ -43,8 +42,11 @@ function images(context: DemoContext, count: number, dir: string): ImageItem[] {
 
 /** Phase 1 downloads everything (limiter), phase 2 makes every thumbnail (pool): no overlap. */
 async function twoPhase(context: DemoContext, items: ImageItem[], pool: Pool) {
-  const progress = createProgress({ label: '  2-phase', total: items.length * 2, stream: context.stream })
   const limiter = createLimiter({ concurrency: FETCH_CONCURRENCY, retry: { retries: 2 } })
+  const progress = context.progress('  2-phase', items.length * 2, () => ({
+    limiter: limiter.stats(),
+    pool: pool.stats(),
+  }))
   let failed = 0
   try {
     const downloads = await limiter.map(
@@ -73,7 +75,6 @@ async function twoPhase(context: DemoContext, items: ImageItem[], pool: Pool) {
 
 /** Both stages busy at once: downloads feed a bounded buffer the pool drains. */
 async function pipelined(context: DemoContext, items: ImageItem[], pool: Pool) {
-  const progress = createProgress({ label: '  pipeline', total: items.length, stream: context.stream })
   const pipeline = createPipeline<ImageItem, ThumbnailInput, unknown>({
     fetch: {
       run: (item, { signal }) => download(item, signal),
@@ -83,10 +84,16 @@ async function pipelined(context: DemoContext, items: ImageItem[], pool: Pool) {
     process: { pool, task: 'thumbnail' },
     buffer: FETCH_CONCURRENCY * 2,
   })
+  const progress = context.progress('  pipeline', items.length, () => ({
+    pipeline: pipeline.stats(),
+    pool: pool.stats(),
+  }))
   let ok = 0
   let failed = 0
   try {
     for await (const outcome of pipeline.run(items)) {
+      const { fetchMs, waitMs, processMs } = outcome.timings
+      context.record(fetchMs + waitMs + processMs)
       if (outcome.status === 'fulfilled') ok++
       else failed++
       progress.update(ok + failed, failed)

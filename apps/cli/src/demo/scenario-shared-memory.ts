@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { createPool, shared } from '@boundkit/pool'
 import { seededRandom } from '@boundkit/server'
-import { createProgress } from '../progress'
 import { result, type Scenario, timed } from './scenario'
 
 export const sumWorker = new URL('./workers/sum.js', import.meta.url)
@@ -36,7 +35,7 @@ export const sharedScenario: Scenario = {
     )
 
     const pool = createPool({ worker: sumWorker, threads })
-    const progress = createProgress({ label: '  rounds ', total: rounds * 3, stream: context.stream })
+    const progress = context.progress('  rounds ', rounds * 3, () => ({ pool: pool.stats() }))
     const times = { serial: [] as number[], copy: [] as number[], shared: [] as number[] }
     const right = { copy: 0, shared: 0 }
     try {
@@ -46,6 +45,7 @@ export const sharedScenario: Scenario = {
       for (let round = 0; round < rounds; round++) {
         const serial = await timed(() => sumSerial(plain))
         times.serial.push(serial.ms)
+        context.record(serial.ms)
         progress.tick()
         const copy = await timed(async () => {
           const parts = await Promise.all(
@@ -58,11 +58,13 @@ export const sharedScenario: Scenario = {
           return (parts as number[]).reduce((a, b) => a + b, 0)
         })
         times.copy.push(copy.ms)
+        context.record(copy.ms)
         progress.tick()
         const viaShared = await timed(() =>
           pool.mapShared(array, 'sumShared', { reduce: 'sum', chunks: threads }),
         )
         times.shared.push(viaShared.ms)
+        context.record(viaShared.ms)
         progress.tick()
         if (close(copy.value, serial.value)) right.copy++
         if (close(viaShared.value as number, serial.value)) right.shared++

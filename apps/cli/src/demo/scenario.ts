@@ -1,4 +1,6 @@
+import type { Progress } from '../progress'
 import type { OutputStream } from '../terminal'
+import type { PhaseStats } from './live-phases'
 
 /** One row of the demo's summary table. */
 export interface ScenarioResult {
@@ -64,6 +66,13 @@ export interface DemoContext {
   stream: OutputStream
   /** Prints a line of narration on `stream`. */
   log(line: string): void
+  /**
+   * A progress line on `stream` for `total` items; with `--dashboard` or `--report` it is also a
+   * phase of the live page, which shows `stats()` (the limiter's, the pool's, the pipeline's) beside its counts.
+   */
+  progress(label: string, total: number, stats?: () => PhaseStats): Progress
+  /** An item's latency (its first start to its end, ms) for the live page's charts; nothing without it. */
+  record(ms: number): void
   /** Filled in by the scenarios that advise (classify), read by those that follow it. */
   advice: DemoAdvice
 }

@@ -20,6 +20,8 @@ export interface WorkerCliOptions {
   header?: string[]
   apiKeyEnv?: string
   azure?: boolean
+  /** This worker's name in the producer's page and stats (default `<hostname>:<pid>`). */
+  name?: string
   json?: boolean
 }
 
@@ -51,8 +53,12 @@ function parseWorkerOptions(o: WorkerCliOptions, env: NodeJS.ProcessEnv) {
   if (o.azure === true && o.apiKeyEnv === undefined) {
     throw new UsageError('--azure goes with --api-key-env (the variable holding the key)')
   }
+  if (o.name !== undefined && (o.name === '' || /\s/.test(o.name))) {
+    throw new UsageError(`Expected --name to be a name without spaces, got ${JSON.stringify(o.name)}`)
+  }
   return {
     redis,
+    name: o.name,
     concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
     timeout: parseDuration('--timeout', o.timeout),
     lockDuration: parseDuration('--lock-duration', o.lockDuration),
@@ -88,6 +94,7 @@ export async function runWorker(
     lockDuration: settings.lockDuration,
     httpHeaders: settings.headers,
     handleSignals: false,
+    ...(settings.name !== undefined && { workerName: settings.name }),
   })
   const started = performance.now()
   worker.on('error', (error) => io.stderr.write(`${style.yellow('Redis')}: ${error.message}\n`))
