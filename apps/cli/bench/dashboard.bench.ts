@@ -111,7 +111,7 @@ export default benchmark({
     'is printed, each getting the history and a sample a second. Target (issue 17): at most 2% slower than ' +
     'the run without --dashboard.',
   baseline: 'no --dashboard',
-  runs: 9,
+  runs: 21,
   setup: async (ctx) => {
     dir = await mkdtemp(join(tmpdir(), 'boundkit-dashboard-bench-'))
     const n = ctx.scale(6000, 400)
