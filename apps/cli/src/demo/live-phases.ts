@@ -15,10 +15,10 @@ interface Phase {
 /**
  * The demo's scenarios on one live page. Each progress line of a scenario (its baseline, its boundkit
  * way) is a phase: while it runs the page shows its name, its counts and the stats of what it runs
- * on; the counts of the phases that ended add up, so the totals only grow.
+ * on; the counts (and the 429s) of the phases that ended add up, so the totals only grow.
  */
 export class DemoPhases {
-  readonly #ended = { done: 0, failed: 0 }
+  readonly #ended = { done: 0, failed: 0, rateLimited: 0 }
   #current: Phase | undefined
   /** The phase that ended last, its stats as they were at its end (the page keeps showing them). */
   #last: { name: string; stats: PhaseStats } = { name: '', stats: {} }
@@ -26,10 +26,13 @@ export class DemoPhases {
   /** The page's reading now. */
   read(): RunReading {
     const phase = this.#current
+    const stats = phase ? phase.stats() : undefined
     return {
-      ...(phase ? phase.stats() : this.#last.stats),
+      ...(stats ?? this.#last.stats),
       done: this.#ended.done + (phase?.done ?? 0),
       failed: this.#ended.failed + (phase?.failed ?? 0),
+      // The 429s add up too (retries and cooldowns are the phase's own, on its limiter).
+      rateLimited: this.#ended.rateLimited + (stats?.limiter?.rateLimited ?? 0),
       phase: phase?.name ?? this.#last.name,
     }
   }
@@ -61,7 +64,9 @@ export class DemoPhases {
         if (this.#current !== phase) return
         this.#ended.done += phase.done
         this.#ended.failed += phase.failed
-        this.#last = { name: phase.name, stats: phase.stats() }
+        const stats = phase.stats()
+        this.#ended.rateLimited += stats.limiter?.rateLimited ?? 0
+        this.#last = { name: phase.name, stats }
         this.#current = undefined
       },
     }
