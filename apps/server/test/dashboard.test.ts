@@ -90,6 +90,29 @@ describe('the server dashboard', () => {
     expect(again.done).toBe(quiet.done)
   })
 
+  it('counts a request whose connection closed before its answer as failed, and no longer in flight', async () => {
+    const own = await startServer({
+      threads: 1,
+      judge: { latencyMs: 1, latencySpreadMs: 0, faultRate: 1, faultKinds: ['reset'] },
+    })
+    try {
+      await expect(postJson(`${own.url}/v1/judge`, judgeBody('r'))).rejects.toThrow()
+      for (;;) {
+        const v = (await (await fetch(`${own.url}/dashboard/view.json`)).json()) as View
+        if (v.failed === 1) {
+          expect(v).toMatchObject({ done: 0, inFlight: 0 })
+          expect(v.errors).toEqual([
+            { code: 'no answer', count: 1, sample: 'POST /v1/judge: the connection closed first' },
+          ])
+          break
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    } finally {
+      await own.close()
+    }
+  })
+
   it('streams its samples over SSE, and ends the stream when the server closes (no wait for its deadline)', async () => {
     const own = await startServer({ threads: 1, shutdownTimeoutMs: 60_000 })
     const events: string[] = []

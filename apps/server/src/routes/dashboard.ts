@@ -6,11 +6,13 @@ import type { ThumbnailsPipeline } from '../thumbnails-pipeline'
 
 const PREFIX = '/dashboard'
 
-const isDashboard = (request: FastifyRequest) => request.url.startsWith(PREFIX)
+const isDashboard = (request: FastifyRequest) =>
+  request.url === PREFIX || request.url.startsWith(`${PREFIX}/`) || request.url.startsWith(`${PREFIX}?`)
 
 /**
  * `GET /dashboard/`: the live page of the server (read-only), sampled once a second: the requests it
- * answered (2xx/3xx done, 4xx/5xx failed, by status with a sample route each), those in flight, the
+ * answered (2xx/3xx done, 4xx/5xx failed, by status with a sample route each; a request whose
+ * connection closed before its answer failed as `no answer`), those in flight, the
  * 429s it gave, latency, its pool (threads busy, queue, utilization) and the thumbnails pipeline
  * (fetches, buffer, resizes). The page's own requests are not counted. The SSE code loads on the
  * first visit; the event streams end when the server closes.
@@ -27,27 +29,34 @@ export function registerDashboardRoute(
   monitor.start()
   let handler: Promise<DashboardHandler> | undefined
 
-  // Callback hooks: no promise per request on a server measured for its throughput.
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!isDashboard(request)) counts.inFlight++
-    done()
-  })
-  app.addHook('onResponse', (request, reply, done) => {
+  // Each request ends with its response's 'close': answered, or cut before its answer was sent (a
+  // reset on purpose, a client gone). Fastify's onResponse misses the latter, so in flight would drift.
+  // A callback hook: no promise per request on a server measured for its throughput.
+  app.addHook('onRequest', (request, reply, done) => {
     done()
     if (isDashboard(request)) return
-    counts.inFlight--
-    const status = reply.statusCode
-    if (status === 429) counts.rateLimited++
-    if (status < 400) {
-      counts.done++
-      monitor.record(reply.elapsedTime)
-    } else {
-      counts.failed++
-      monitor.record(reply.elapsedTime, {
-        code: `HTTP ${status}`,
-        message: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
-      })
-    }
+    counts.inFlight++
+    reply.raw.once('close', () => {
+      counts.inFlight--
+      const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`
+      if (!reply.raw.writableFinished) {
+        counts.failed++
+        monitor.record(reply.elapsedTime, {
+          code: 'no answer',
+          message: `${route}: the connection closed first`,
+        })
+        return
+      }
+      const status = reply.statusCode
+      if (status === 429) counts.rateLimited++
+      if (status < 400) {
+        counts.done++
+        monitor.record(reply.elapsedTime)
+      } else {
+        counts.failed++
+        monitor.record(reply.elapsedTime, { code: `HTTP ${status}`, message: route })
+      }
+    })
   })
   let served: DashboardHandler | undefined
   // Open event streams would hold the server's close until its deadline: they end first.
