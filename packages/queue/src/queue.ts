@@ -31,7 +31,8 @@ export class Queue implements AsyncDisposable {
     completed: 0,
     failed: 0,
     readded: 0,
-    byWorker: {},
+    // No prototype: a worker's name comes from Redis, and `__proto__` must stay a plain key.
+    byWorker: Object.create(null),
   }
   readonly #finished = new Set<(jobId: string) => void>()
   #bull: { queue: BullQueue; events: BullQueueEvents } | undefined
@@ -44,8 +45,12 @@ export class Queue implements AsyncDisposable {
     this.#options = resolveQueueOptions(options)
   }
 
-  /** Connects on first use: checks Redis answers, then opens BullMQ's queue and event stream. */
+  /**
+   * Connects on first use: checks Redis answers, then opens BullMQ's queue and event stream. Every
+   * method goes through it, so every one fails with `ERR_CLOSED` once `close()` was called.
+   */
   #connect(): Promise<{ queue: BullQueue; events: BullQueueEvents }> {
+    if (this.#closing) return Promise.reject(new QueueError('ERR_CLOSED', 'The queue is closed'))
     this.#ready ??= (async () => {
       const { connection, name, prefix, connectTimeout } = this.#options
       await checkRedis(connection, connectTimeout)
@@ -86,7 +91,6 @@ export class Queue implements AsyncDisposable {
     options: QueueDistributeOptions<T>,
   ): AsyncGenerator<QueueOutcome<R>, void, undefined> {
     const resolved = resolveDistributeOptions(options)
-    if (this.#closing) throw new QueueError('ERR_CLOSED', 'The queue is closed')
     const { queue } = await this.#connect()
     const host = {
       bull: queue,

@@ -223,6 +223,22 @@ describe('distribute and startWorker', () => {
     expect(await queue.jobCounts()).toEqual({ active: 0, waiting: 0, delayed: 0, completed: 20, failed: 1 })
   })
 
+  it('keeps a worker named __proto__ as a plain key of byWorker', async () => {
+    const name = newName()
+    await worker({ name, handlers: { ok: () => 1 }, workerName: '__proto__' })
+    const queue = producer(name)
+    await collect(queue.distribute(['a', 'b'], { key: (n) => n, job: () => ({ name: 'ok', data: null }) }))
+    expect(Object.entries(queue.stats().byWorker)).toEqual([['__proto__', { completed: 2, failed: 0 }]])
+    expect(({} as { completed?: unknown }).completed).toBeUndefined()
+  })
+
+  it('fails with ERR_CLOSED once closed, whatever the method', async () => {
+    const queue = createQueue({ connection: redis.url, name: newName() })
+    await queue.close()
+    await expect(queue.jobCounts()).rejects.toMatchObject({ code: 'ERR_CLOSED' })
+    await expect(queue.clusterCounts()).rejects.toMatchObject({ code: 'ERR_CLOSED' })
+  })
+
   it('refuses a workerName with spaces', async () => {
     await expect(
       startWorker({ connection: redis.url, name: newName(), workerName: 'a b' }),
