@@ -67,6 +67,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url = await app.listen({ port: resolved.port, host: resolved.host })
     await ownFetches.listen((request, response) => app.routing(request, response))
   } catch (error) {
+    closeStarted.abort()
     await app.close()
     await release()
     throw error

@@ -113,6 +113,31 @@ describe('the server dashboard', () => {
     }
   })
 
+  it('sends a page that saw more samples than this run has (left open on an earlier run) the whole history', async () => {
+    const history = await new Promise<{ resumed: boolean; samples: { id: number }[] }>((resolve, reject) => {
+      const req = request(
+        `${server.url}/dashboard/events`,
+        { headers: { 'last-event-id': '99999' } },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => {
+            text += chunk
+            const data = /event: ?history\n(?:id: ?\S*\n)?data: ?(.*)\n/.exec(text)?.[1]
+            if (data !== undefined) {
+              req.destroy()
+              resolve(JSON.parse(data))
+            }
+          })
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    expect(history.resumed).toBe(false)
+    expect(history.samples[0]?.id).toBe(1)
+  })
+
   it('streams its samples over SSE, and ends the stream when the server closes (no wait for its deadline)', async () => {
     const own = await startServer({ threads: 1, shutdownTimeoutMs: 60_000 })
     const events: string[] = []

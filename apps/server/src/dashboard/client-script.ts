@@ -97,10 +97,13 @@ export const CLIENT_SCRIPT = `(function () {
     charts.rate.setData([t, column('rate'), column('failed')]);
     charts.concurrency.setData([t, column('concurrency'), column('inFlight'), column('queued')]);
     // Rate windows: only for a run with --rpm / --tpm / --rate.
-    if (!charts.windows && v.windows.length) charts.windows = chart('chart-windows', 'Rate windows', '% of limit', windowSeries(v));
+    if (!charts.windows && v.windows.length) {
+      charts.windows = chart('chart-windows', 'Rate windows', '% of limit', windowSeries(v));
+      charts.windowCount = v.windows.length;
+    }
     if (charts.windows) {
       var w = [t];
-      for (var i = 0; i < v.windows.length; i++) w.push(s.map(function (x) { return x.windowUse.length > i ? Math.round(x.windowUse[i] * 1000) / 10 : null; }));
+      for (var i = 0; i < charts.windowCount; i++) w.push(s.map(function (x) { return x.windowUse.length > i ? Math.round(x.windowUse[i] * 1000) / 10 : null; }));
       charts.windows.setData(w);
     }
     charts.latency.setData([t, column('p50'), column('p90'), column('p99')]);
@@ -166,7 +169,13 @@ export const CLIENT_SCRIPT = `(function () {
   function add(samples) {
     var last = state.samples.length ? state.samples[state.samples.length - 1].id : 0;
     samples.forEach(function (s) { if (s.id > last) state.samples.push(s); });
-    if (state.samples.length > MAX) state.samples.splice(0, state.samples.length - MAX);
+    // Past MAX, the older half is thinned to every other sample, as the server keeps them: the
+    // charts keep the whole run, at half the resolution there.
+    if (state.samples.length > MAX) {
+      var half = state.samples.length >> 1;
+      var older = state.samples.splice(0, half).filter(function (_, i) { return i % 2 === 1; });
+      state.samples = older.concat(state.samples);
+    }
   }
 
   if (window.__BOUNDKIT_REPORT__) {
@@ -179,7 +188,8 @@ export const CLIENT_SCRIPT = `(function () {
   var events = new EventSource('events');
   events.addEventListener('history', function (e) {
     var d = JSON.parse(e.data);
-    if (!d.resumed) state.samples.length = 0;
+    // Another run at this address (a page left open across runs): its samples start over.
+    if (!d.resumed || (state.view && state.view.startedAt !== d.view.startedAt)) state.samples.length = 0;
     add(d.samples);
     state.view = d.view;
     status('live', 'live');

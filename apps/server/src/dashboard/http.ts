@@ -52,12 +52,16 @@ export async function createDashboardHandler(monitor: RunMonitor): Promise<Dashb
       serializer: String,
     })
     const last = Number(session.lastId)
-    const missed = Number.isInteger(last) && last > 0 ? monitor.samples(last) : monitor.samples()
-    const lastId = missed.at(-1)?.id ?? (Number.isInteger(last) ? last : 0)
+    const all = monitor.samples()
+    const newest = all.at(-1)?.id ?? 0
+    // A page that saw samples up to `last` of this run gets the ones after; one that saw more than
+    // this run has (a page left open on an earlier run at this address) starts over.
+    const resumed = Number.isInteger(last) && last > 0 && last <= newest
+    const missed = resumed ? monitor.samples(last) : all
     session.push(
-      JSON.stringify({ samples: missed, view: monitor.view(), resumed: last > 0 }),
+      JSON.stringify({ samples: missed, view: monitor.view(), resumed }),
       'history',
-      String(lastId),
+      String(resumed ? Math.max(last, newest) : newest),
     )
     channel.register(session)
   }

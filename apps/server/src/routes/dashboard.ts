@@ -2,6 +2,7 @@ import type { Pool } from '@boundkit/pool'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { DashboardHandler } from '../dashboard/http'
 import { RunMonitor } from '../dashboard/monitor'
+import { errorBody } from '../errors'
 import type { ThumbnailsPipeline } from '../thumbnails-pipeline'
 
 const PREFIX = '/dashboard'
@@ -58,18 +59,21 @@ export function registerDashboardRoute(
       }
     })
   })
-  let served: DashboardHandler | undefined
-  // Open event streams would hold the server's close until its deadline: they end first.
+  // Open event streams would hold the server's close until its deadline: they end first (a handler
+  // still loading ends once loaded).
   parts.closeStarted.addEventListener('abort', () => {
     monitor.finish(false)
-    served?.close()
+    void handler?.then((h) => h.close())
   })
 
   app.get(PREFIX, (_request, reply) => reply.redirect(`${PREFIX}/`))
   app.get(`${PREFIX}/*`, async (request, reply) => {
     handler ??= import('../dashboard/http').then((m) => m.createDashboardHandler(monitor))
     const dashboard = await handler
-    served = dashboard
+    // The server began closing while the handler loaded: no stream would be ended any more.
+    if (parts.closeStarted.aborted) {
+      return reply.code(503).send(errorBody('ERR_UNAVAILABLE', 'Server is shutting down'))
+    }
     reply.hijack()
     dashboard.handle(request.raw, reply.raw, (request.params as { '*': string })['*'].split('?')[0]!)
   })
