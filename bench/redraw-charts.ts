@@ -4,12 +4,13 @@
  * results written before the charts existed, or after a results file was edited by hand: the charts
  * show the very figures of the tables, with no new run.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chartSvg } from './chart.ts'
 import type { Benchmark, CaseSummary } from './harness.ts'
 
-const resultsDir = new URL('./results/', import.meta.url).pathname
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 
 /** `1,234.5` or `1.08x` as a number; NaN when the cell holds none. */
 function numberIn(cell: string | undefined): number {
@@ -78,7 +79,7 @@ for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.md') && f 
     const rows: string[] = []
     for (i++; i < lines.length && (lines[i] as string).startsWith('|'); i++) {
       out.push(lines[i] as string)
-      if (!/^\|\s*-/.test(lines[i] as string)) rows.push(lines[i] as string)
+      if (!/^\|\s*:?-/.test(lines[i] as string)) rows.push(lines[i] as string)
     }
     i--
     const { definition, summaries } = readTable(title, header, rows)
@@ -87,5 +88,11 @@ for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.md') && f 
     out.push('', `![${title.replace(/[[\]`]/g, '')}](${chart})`)
   }
   writeFileSync(join(resultsDir, file), out.join('\n'))
+  // The charts of tables no longer there go.
+  const stale = new RegExp(`^${slug}-(\\d+)\\.svg$`)
+  for (const svg of readdirSync(resultsDir)) {
+    const n = Number(stale.exec(svg)?.[1])
+    if (n > charts) rmSync(join(resultsDir, svg))
+  }
   console.log(`${file}: ${charts} chart${charts === 1 ? '' : 's'}`)
 }

@@ -15,7 +15,7 @@ interface Phase {
 /**
  * The demo's scenarios on one live page. Each progress line of a scenario (its baseline, its boundkit
  * way) is a phase: while it runs the page shows its name, its counts and the stats of what it runs
- * on; the counts (and the 429s) of the phases that ended add up, so the totals only grow.
+ * on; the counts (and the limiters' 429s) of the phases that ended add up, so the totals only grow.
  */
 export class DemoPhases {
   readonly #ended = { done: 0, failed: 0, rateLimited: 0 }
@@ -31,7 +31,8 @@ export class DemoPhases {
       ...(stats ?? this.#last.stats),
       done: this.#ended.done + (phase?.done ?? 0),
       failed: this.#ended.failed + (phase?.failed ?? 0),
-      // The 429s add up too (retries and cooldowns are the phase's own, on its limiter).
+      // The limiters' 429s add up too (retries and cooldowns are the phase's own, on its limiter; the
+      // naive clients have no stats, so their 429s are in the summary only).
       rateLimited: this.#ended.rateLimited + (stats?.limiter?.rateLimited ?? 0),
       phase: phase?.name ?? this.#last.name,
     }

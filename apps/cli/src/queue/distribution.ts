@@ -89,6 +89,20 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
   }
   let reading: Promise<void> | undefined
   let lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
+  /** Reads the jobs in Redis and this run's 429s for the page (a failed reading keeps the last). */
+  const readRedis = () =>
+    Promise.all([queue.jobCounts(), clusterCounts()])
+      .then(([jobs, counts]) => {
+        lastReading = {
+          inFlight: jobs.active,
+          queued: jobs.waiting + jobs.delayed,
+          rateLimited: counts.rateLimited,
+        }
+      })
+      .catch(() => {})
+      .finally(() => {
+        reading = undefined
+      })
 
   return {
     /** The `--redis` URL without its password. */
@@ -139,23 +153,14 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
       rateLimited: number
       workers: { name: string; completed: number; failed: number }[]
     } {
-      reading ??= Promise.all([queue.jobCounts(), clusterCounts()])
-        .then(([jobs, counts]) => {
-          lastReading = {
-            inFlight: jobs.active,
-            queued: jobs.waiting + jobs.delayed,
-            rateLimited: counts.rateLimited,
-          }
-        })
-        .catch(() => {})
-        .finally(() => {
-          reading = undefined
-        })
+      reading ??= readRedis()
       const workers = Object.entries(queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
       return { ...lastReading, workers }
     },
+    /** Closes the queue after one last reading of Redis, which the page's final state shows. */
     close: async () => {
       await reading
+      await readRedis()
       await queue.close()
     },
   }
