@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { processIo } from '../batch/runner'
 import { openLiveView, parseLiveOptions } from '../dashboard/live'
 import { EXIT, messageOf } from '../errors'
 import { parseInteger } from '../parse-options'
@@ -133,10 +134,7 @@ export async function runDemo(options: DemoCliOptions): Promise<number> {
     )
     process.stdout.write(`${lines.join('\n')}\n`)
   }
-  await view?.stay((listener) => {
-    process.on('SIGINT', listener)
-    return () => process.off('SIGINT', listener)
-  })
+  await view?.stay(processIo.onInterrupt)
   const failed = results.reduce((n, r) => n + r.failed, 0)
   if (errors.length > 0 || failed > 0) {
     stream.write(style.red(`${errors.length} scenario(s) failed, ${failed} item(s) failed\n`))

@@ -88,6 +88,8 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
     }
   }
   let reading: Promise<void> | undefined
+  /** Whether a live page reads this run (then the queue is read once more before it closes). */
+  let watched = false
   let lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
   /** Reads the jobs in Redis and this run's 429s for the page (a failed reading keeps the last). */
   const readRedis = () =>
@@ -153,14 +155,17 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
       rateLimited: number
       workers: { name: string; completed: number; failed: number }[]
     } {
+      watched = true
       reading ??= readRedis()
       const workers = Object.entries(queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
       return { ...lastReading, workers }
     },
-    /** Closes the queue after one last reading of Redis, which the page's final state shows. */
+    /** Closes the queue; with a live page, after one last reading of Redis for its final state. */
     close: async () => {
-      await reading
-      await readRedis()
+      if (watched) {
+        await reading
+        await readRedis()
+      }
       await queue.close()
     },
   }
