@@ -69,13 +69,8 @@ async function requests(name: string, count: number): Promise<string> {
   return path
 }
 
-/** Starts `boundkit llm` with the dashboard and waits for its address on stderr. */
-async function runWithDashboard(out: string, report: string, extra: string[] = []) {
-  const input = await requests(`in-${Math.random().toString(36).slice(2)}.jsonl`, COUNT)
-  const run = start(
-    ...['llm', input, '--out', out, '--base-url', `${server.url}/v1`, '--concurrency', '16'],
-    ...['--max-attempts', '50', '--dashboard', '--report', report, ...extra],
-  )
+/** Waits for a started command's dashboard address on its stderr; `stderr()` reads what it printed so far. */
+async function withDashboard(run: ReturnType<typeof start>) {
   let stderr = ''
   const url = await new Promise<string>((resolve, reject) => {
     run.child.stderr?.on('data', (chunk: Buffer) => {
@@ -86,6 +81,17 @@ async function runWithDashboard(out: string, report: string, extra: string[] = [
     void run.done.then((result) => reject(new Error(`the run ended before its dashboard: ${result.stderr}`)))
   })
   return { ...run, url, stderr: () => stderr }
+}
+
+/** Starts `boundkit llm` with the dashboard and waits for its address on stderr. */
+async function runWithDashboard(out: string, report: string, extra: string[] = []) {
+  const input = await requests(`in-${Math.random().toString(36).slice(2)}.jsonl`, COUNT)
+  return withDashboard(
+    start(
+      ...['llm', input, '--out', out, '--base-url', `${server.url}/v1`, '--concurrency', '16'],
+      ...['--max-attempts', '50', '--dashboard', '--report', report, ...extra],
+    ),
+  )
 }
 
 /** A page that records its console errors and failed loads. */
@@ -274,29 +280,10 @@ describe('boundkit demo --dashboard in Chromium', () => {
   it('shows each phase with its pool and pipeline panels, stays until Ctrl-C, and writes the report', async () => {
     const out = join(dir, 'demo-out')
     const report = join(dir, 'demo-report.html')
-    const run = start(
-      'demo',
-      '--quick',
-      '--scenario',
-      'mixed',
-      '--out',
-      out,
-      '--dashboard',
-      '--report',
-      report,
+    const run = await withDashboard(
+      start('demo', '--quick', '--scenario', 'mixed', '--out', out, '--dashboard', '--report', report),
     )
-    let stderr = ''
-    const url = await new Promise<string>((resolve, reject) => {
-      run.child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString()
-        const found = /Dashboard: (http:\/\/\S+)/.exec(stderr)
-        if (found) resolve(found[1] as string)
-      })
-      void run.done.then((result) =>
-        reject(new Error(`the demo ended before its dashboard: ${result.stderr}`)),
-      )
-    })
-    const { page, errors } = await openPage(url)
+    const { page, errors } = await openPage(run.url)
     // The pipeline phase: its stages chart and the pool's, drawn once the phase has started.
     await page.waitForFunction(
       () =>
@@ -322,7 +309,7 @@ describe('boundkit demo --dashboard in Chromium', () => {
     await page.screenshot({ path: new URL('dashboard-demo.png', ARTIFACTS).pathname, fullPage: true })
     expect(errors).toEqual([])
     await page.close()
-    while (!stderr.includes('until Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 50))
+    while (!run.stderr().includes('until Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 50))
     run.child.kill('SIGINT')
     const result = await run.done
     expect(result.code).toBe(0)

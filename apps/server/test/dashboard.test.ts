@@ -20,16 +20,16 @@ afterAll(async () => {
   await server?.close()
 })
 
-async function view(): Promise<View> {
-  const response = await fetch(`${server.url}/dashboard/view.json`)
+async function view(url = server.url): Promise<View> {
+  const response = await fetch(`${url}/dashboard/view.json`)
   expect(response.status).toBe(200)
   return (await response.json()) as View
 }
 
-/** Reads the view once a second until `ready` holds (the page samples once a second). */
-async function viewWhen(ready: (v: View) => boolean): Promise<View> {
+/** Reads the view until `ready` holds (the page samples once a second). */
+async function viewWhen(ready: (v: View) => boolean, url = server.url): Promise<View> {
   for (;;) {
-    const v = await view()
+    const v = await view(url)
     if (ready(v)) return v
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
@@ -97,17 +97,11 @@ describe('the server dashboard', () => {
     })
     try {
       await expect(postJson(`${own.url}/v1/judge`, judgeBody('r'))).rejects.toThrow()
-      for (;;) {
-        const v = (await (await fetch(`${own.url}/dashboard/view.json`)).json()) as View
-        if (v.failed === 1) {
-          expect(v).toMatchObject({ done: 0, inFlight: 0 })
-          expect(v.errors).toEqual([
-            { code: 'no answer', count: 1, sample: 'POST /v1/judge: the connection closed first' },
-          ])
-          break
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250))
-      }
+      const v = await viewWhen((seen) => seen.failed === 1, own.url)
+      expect(v).toMatchObject({ done: 0, inFlight: 0 })
+      expect(v.errors).toEqual([
+        { code: 'no answer', count: 1, sample: 'POST /v1/judge: the connection closed first' },
+      ])
     } finally {
       await own.close()
     }
