@@ -137,3 +137,51 @@ describe('boundkit batch checks headers before any request', () => {
     expect(await readdir(dir)).toEqual(['in.jsonl'])
   })
 })
+
+// A line the scan refuses is refused by every pass: it is never sent, and never written.
+describe('a duplicate key skipped by --skip-bad is never sent', () => {
+  it('boundkit batch --key id: the first "a" only, progress and summary count 2 records', async () => {
+    const input = join(dir, 'dup.jsonl')
+    const out = join(dir, 'out.jsonl')
+    await writeFile(input, '{"id":"a","n":1}\n{"id":"b","n":2}\n{"id":"a","n":3}\n')
+    const result = await batch(input, out, '--key', 'id', '--skip-bad', '--json')
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(`${input}:3: duplicate key "a"`)
+    expect(result.stderr).not.toMatch(/3\/2/)
+    expect(server.bodies.map((body) => JSON.parse(body.toString()).n)).toEqual([1, 2])
+    expect((await lines(out)).map((line) => line.key)).toEqual(['a', 'b'])
+    expect(JSON.parse(result.stdout)).toMatchObject({ records: 2, badLines: 1, written: 2, ok: 2 })
+  })
+
+  it("boundkit llm: one line per custom_id, the first request's answer", async () => {
+    const input = join(dir, 'dup.jsonl')
+    const out = join(dir, 'out.jsonl')
+    const request = (id: string, content: string) =>
+      JSON.stringify({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'm', messages: [{ role: 'user', content }] },
+      })
+    await writeFile(
+      input,
+      `${[request('a', 'one'), request('b', 'two'), request('a', 'three')].join('\n')}\n`,
+    )
+    const result = await boundkit(
+      'llm',
+      input,
+      '--out',
+      out,
+      '--base-url',
+      server.url,
+      '--skip-bad',
+      '--json',
+    )
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(`${input}:3: duplicate custom_id "a"`)
+    const sent = server.bodies.map((body) => JSON.parse(body.toString()).messages[0].content)
+    expect(sent).toEqual(['one', 'two'])
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(['a', 'b'])
+    expect(JSON.parse(result.stdout)).toMatchObject({ records: 2, badLines: 1, written: 2 })
+  })
+})

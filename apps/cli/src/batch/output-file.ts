@@ -1,10 +1,10 @@
 import { stat, unlink } from 'node:fs/promises'
 import { compactFile, openWriter, type Writer } from '@boundkit/writer'
 import { messageOf, UsageError } from '../errors'
-import { readJsonl, readLines } from '../jsonl-input'
+import { readLines } from '../jsonl-input'
 import { KeyTable, LineSet, type RecordKey } from './key-sets'
 import { PriorOutcomes } from './prior'
-import type { KeyRule } from './scan'
+import type { InputSelection, KeyRule } from './scan'
 
 /** What the output file checks need of a run's settings. */
 export interface OutputSettings {
@@ -79,14 +79,11 @@ export async function readPrior(
  * beside it, synced, renamed over it), once a run that sent records again has ended. Before that, a
  * crash leaves the appended file, which the next run reads the same way (a key's last line wins).
  */
-export async function compactOutput(settings: { input: string; out: string }, keys: KeyRule): Promise<void> {
+export async function compactOutput(out: string, keys: KeyRule, selection: InputSelection): Promise<void> {
   async function* inputKeys(): AsyncGenerator<RecordKey> {
-    for await (const { record, line } of readJsonl(settings.input, { skipBad: true })) {
-      const result = keys.of(record, line)
-      if ('key' in result) yield result.key
-    }
+    for await (const { key } of selection.records()) yield key
   }
-  await compactFile(settings.out, (line) => (line as Record<string, unknown> | null)?.[keys.field], {
+  await compactFile(out, (line) => (line as Record<string, unknown> | null)?.[keys.field], {
     order: inputKeys(),
   })
 }

@@ -9,7 +9,7 @@ import {
 import type { Writer } from '@boundkit/writer'
 import { type LiveSettings, type LiveView, openLiveView } from '../dashboard/live'
 import { EXIT } from '../errors'
-import { checkInputFile, readJsonl } from '../jsonl-input'
+import { checkInputFile } from '../jsonl-input'
 import { createProgress } from '../progress'
 import type { DistributedRun, Distribution } from '../queue/distribution'
 import { colorEnabled, type OutputStream, paint } from '../terminal'
@@ -25,7 +25,7 @@ import {
 } from './output-file'
 import type { PriorOutcomes } from './prior'
 import { resumeCommand } from './resume-command'
-import { type InputScan, type KeyRule, scanInput } from './scan'
+import { type InputScan, type InputSelection, type KeyRule, scanInput } from './scan'
 import { type BatchSummary, type RequestCounts, requestCounts } from './summary'
 
 /** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
@@ -126,7 +126,7 @@ class InterruptedError extends Error {
 async function prepare(
   job: RunJob<unknown>,
   stderr: OutputStream,
-): Promise<{ writer: Writer; prior: PriorOutcomes; scan: InputScan }> {
+): Promise<{ writer: Writer; prior: PriorOutcomes; scan: InputScan; selection: InputSelection }> {
   const { settings } = job
   await checkInputFile(settings.input)
   const existed = await checkOutput(settings)
@@ -134,10 +134,10 @@ async function prepare(
   const writer = await openOutput(settings)
   try {
     const prior = await readPrior(settings, job.keys)
-    const scan = await scanInput(settings, job.keys, prior, (bad) =>
+    const { scan, selection } = await scanInput(settings, job.keys, prior, (bad) =>
       stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
     )
-    return { writer, prior, scan }
+    return { writer, prior, scan, selection }
   } catch (error) {
     await writer.close().catch(() => {})
     if (!existed) await removeIfEmpty(settings.out)
@@ -163,7 +163,7 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
     await queue?.close()
     throw error
   })
-  const { writer, prior, scan } = prepared
+  const { writer, prior, scan, selection } = prepared
   const style = paint(colorEnabled(io.stderr))
   const todo = scan.records - scan.alreadyDone
   const resume = resumeCommand(io.argv, undefined, queue?.redactUrl)
@@ -243,18 +243,11 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
 
   async function* pending(): AsyncGenerator<Pending> {
     let pos = 0
-    // The scan reported the bad lines and refused the run if any was not to be skipped.
-    for await (const { index, line, text, record } of readJsonl(input, {
-      skipBad: true,
-      check: (r, l) => {
-        const result = keys.of(r, l)
-        return 'reason' in result ? result.reason : undefined
-      },
-    })) {
+    // The lines the scan accepted, and of those the ones the output does not already hold.
+    for await (const { index, line, text, record, key } of selection.records()) {
       if (stopping) return
-      const recordKey = (keys.of(record, line) as { key: RecordKey }).key
-      if (!prior.sends(recordKey)) continue
-      const item = { pos: pos++, index, line, key: recordKey, text, record }
+      if (!prior.sends(key)) continue
+      const item = { pos: pos++, index, line, key, text, record }
       items.set(item.pos, item)
       yield item
     }
@@ -359,7 +352,7 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   // record again, in input order. Interrupted, the file stays appended; the next run compacts it.
   const resumedWithLines = scan.alreadyDone > 0 && counts.written > 0
   if (!interrupted && (prior.duplicates || resumedWithLines || (scan.resend > 0 && counts.written > 0))) {
-    await compactOutput(settings, keys)
+    await compactOutput(settings.out, keys, selection)
   }
   const requests = requestCounts(counts.requests, stats)
   const summary: BatchSummary = {

@@ -61,7 +61,7 @@ async function growthPerRecord(key: string | undefined): Promise<number> {
     maxResponseBytes: '1MiB',
     key,
   })
-  const scan = await scanInput(settings, batchKeys(key), new PriorOutcomes(probe, false), () => {})
+  const { scan } = await scanInput(settings, batchKeys(key), new PriorOutcomes(probe, false), () => {})
   expect(scan).toEqual({ records: RECORDS, badLines: 0, alreadyDone: 0, alreadyFailed: 0, resend: 0 })
   const first = samples[0] as number
   return (Math.max(...samples) - first) / (seen - 100_000)
@@ -83,5 +83,39 @@ describe('LineSet as the done-set of a run without --key', () => {
     const done = new LineSet()
     done.add(3)
     expect(done.has(3) && !done.has('3') && !done.has(4)).toBe(true)
+  })
+})
+
+describe('InputSelection: the scan decides which lines are sent, for every pass', () => {
+  it('never yields a line the scan refused: a duplicate key, a bad key, malformed JSON', async () => {
+    const path = join(dir, 'dup.jsonl')
+    await writeFile(
+      path,
+      '{"id":"a","n":1}\n{"id":"b","n":2}\n{"id":"a","n":3}\n{"n":4}\n{"id":\n{"id":"c","n":6}\n',
+    )
+    const bad: number[] = []
+    const { scan, selection } = await scanInput(
+      { input: path, skipBad: true },
+      batchKeys('id'),
+      new PriorOutcomes(new LineSet(), false),
+      (line) => bad.push(line.line),
+    )
+    expect(bad).toEqual([3, 4, 5])
+    expect(scan.records).toBe(3)
+    const passes = []
+    // Two passes (the requests, then the compaction's order) read the same records.
+    for (let pass = 0; pass < 2; pass++) {
+      const records = []
+      for await (const { key, line, index, record } of selection.records()) {
+        records.push({ key, line, index, n: (record as { n: number }).n })
+      }
+      passes.push(records)
+    }
+    const expected = [
+      { key: 'a', line: 1, index: 0, n: 1 },
+      { key: 'b', line: 2, index: 1, n: 2 },
+      { key: 'c', line: 6, index: 2, n: 6 },
+    ]
+    expect(passes).toEqual([expected, expected])
   })
 })

@@ -1,6 +1,6 @@
-import { type BadLine, readJsonl } from '../jsonl-input'
+import { type BadLine, type InputRecord, readJsonl } from '../jsonl-input'
 import { valueAt } from './field-path'
-import { KeyTable, type RecordKey } from './key-sets'
+import { KeyTable, LineSet, type RecordKey } from './key-sets'
 import type { PriorOutcomes } from './prior'
 
 /** A record's key, or why the record cannot be sent. */
@@ -86,10 +86,58 @@ export interface InputScan {
   resend: number
 }
 
+/** A record the scan accepted: where it is in the input, its text, its value and its key. */
+export interface SelectedRecord extends InputRecord {
+  key: RecordKey
+}
+
+/**
+ * Which input lines a run may send, decided once by the scan: a malformed line, a bad key or a key an
+ * earlier line already has is refused, and every later pass over the input (the requests, the
+ * compaction's order) reads the input through `records()`, so a line the scan refused is never sent.
+ * Memory: the refused line numbers as ranges.
+ */
+export class InputSelection {
+  readonly #input: string
+  readonly #keys: KeyRule
+  readonly #refused = new LineSet()
+
+  constructor(input: string, keys: KeyRule) {
+    this.#input = input
+    this.#keys = keys
+  }
+
+  /** Refuses the input's line `line` (1-based) for every pass. */
+  refuse(line: number): void {
+    this.#refused.add(line)
+  }
+
+  /** The records the scan accepted, in input order, each with its key. */
+  async *records(): AsyncGenerator<SelectedRecord> {
+    const refused = this.#refused
+    for await (const record of readJsonl(this.#input, {
+      skipBad: true,
+      check: (_value, line) => (refused.has(line) ? 'refused by the scan' : undefined),
+    })) {
+      const result = this.#keys.of(record.record, record.line)
+      // Only a file changed since the scan gets here with a line the scan did not see.
+      if ('reason' in result) continue
+      yield { ...record, key: result.key }
+    }
+  }
+}
+
+/** What the scan found, and the selection every later pass reads the input through. */
+export interface ScanResult {
+  scan: InputScan
+  selection: InputSelection
+}
+
 /**
  * Reads the input once before any request: counts the records (for progress and ETA) and those
  * already done, and checks every line (JSON, the `--key` field, no duplicate key) so a malformed line
- * fails before anything is sent. Memory: with keys that are not line numbers, the keys in a `KeyTable`; without, nothing
+ * fails before anything is sent, or with `skipBad` is refused for the whole run. Memory: with keys
+ * that are not line numbers, the keys in a `KeyTable`, dropped when the scan ends; without, nothing
  * that grows with the input.
  */
 export async function scanInput(
@@ -97,7 +145,7 @@ export async function scanInput(
   keys: KeyRule,
   prior: PriorOutcomes,
   onBad: (bad: BadLine) => void,
-): Promise<InputScan> {
+): Promise<ScanResult> {
   const key = keys.of
   const seen = keys.lineNumbers ? undefined : new KeyTable()
   const check = (record: unknown, line: number): string | undefined => {
@@ -106,12 +154,14 @@ export async function scanInput(
     if (seen?.add(result.key) === false) return keys.duplicate(result.key)
     return undefined
   }
+  const selection = new InputSelection(settings.input, keys)
   const scan: InputScan = { records: 0, badLines: 0, alreadyDone: 0, alreadyFailed: 0, resend: 0 }
   for await (const { record, line } of readJsonl(settings.input, {
     skipBad: settings.skipBad,
     check,
     onBad: (bad) => {
       scan.badLines++
+      selection.refuse(bad.line)
       onBad(bad)
     },
   })) {
@@ -121,5 +171,5 @@ export async function scanInput(
     else if (state !== 'todo') scan.alreadyDone++
     if (state === 'failed') scan.alreadyFailed++
   }
-  return scan
+  return { scan, selection }
 }
