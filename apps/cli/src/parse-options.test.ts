@@ -4,6 +4,7 @@ import {
   parseBytes,
   parseDuration,
   parseHeader,
+  parseHttpUrl,
   parseInteger,
   parseJson,
   parseRate,
@@ -107,5 +108,16 @@ describe('parseResume', () => {
     expect((error as Error).message).toMatch(
       /^--retry-failed goes with --resume.*\(ERR_RETRY_FAILED_WITHOUT_RESUME\)$/,
     )
+  })
+})
+
+describe('parseHttpUrl', () => {
+  it('refuses credentials in the URL, and never echoes them', () => {
+    for (const text of ['https://user:SECRET@h/x', 'https://SECRET@h/x']) {
+      expect(() => parseHttpUrl('--url', text)).toThrow(/without credentials/)
+      expect(() => parseHttpUrl('--url', text)).not.toThrow(/SECRET/)
+    }
+    expect(() => parseHttpUrl('--url', 'ftp://h/x?token=SECRET')).toThrow("got 'ftp://h/x?token=***'")
+    expect(parseHttpUrl('--base-url', 'http://h/v1?api-version=1').search).toBe('?api-version=1')
   })
 })

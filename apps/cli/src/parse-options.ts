@@ -1,3 +1,4 @@
+import { redactUrl } from '@boundkit/internal'
 import { UsageError } from './errors'
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
@@ -15,14 +16,23 @@ export function parseRate(text: string): { limit: number; interval: number } {
   return { limit, interval: count * (UNITS[match[3] as string] as number) }
 }
 
-/** An http or https URL option, parsed. */
+/**
+ * An http or https URL option, parsed. Credentials in it (`user:password@`) are refused: fetch
+ * refuses such a URL at every request, and a key belongs in a header. Messages show the URL with its
+ * credentials redacted.
+ */
 export function parseHttpUrl(name: string, text: string): URL {
   let url: URL | undefined
   try {
     url = new URL(text)
   } catch {}
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new UsageError(`Expected ${name} to be an http or https URL, got '${text}'`)
+    throw new UsageError(`Expected ${name} to be an http or https URL, got '${redactUrl(text)}'`)
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError(
+      `Expected ${name} without credentials (user:password@), got '${redactUrl(text)}': send them in a header (--header 'Authorization: ...')`,
+    )
   }
   return url
 }

@@ -6,7 +6,7 @@ import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { localServer } from './local-server'
 import { lines, waitForLines } from './output-lines'
-import { boundkit, printedResume, start, startLine } from './run-cli'
+import { boundkit, printedResume, start, startLine, stderrShows } from './run-cli'
 
 // `boundkit llm` end to end: the built binary against the demo server's POST /v1/chat/completions.
 const KEY_ENV = 'BOUNDKIT_LLM_TEST_KEY'
@@ -282,6 +282,47 @@ describe('boundkit llm against a stub server', () => {
     await expectNoKey(result, out)
   })
 
+  it('never prints a key given in --base-url: the command to continue reads api_key=***', async () => {
+    const urls: string[] = []
+    // Holds every request: the run is interrupted with requests in flight.
+    const stub = await localServer((request) => urls.push(request.url ?? ''))
+    onTestFinished(() => stub.close())
+    const input = await requestFile('query-key.jsonl', 4)
+    const out = join(dir, 'query-key-out.jsonl')
+    const run = start(...llmArgs(input, out, `${stub.url}v1?api_key=SECRET-IN-QUERY`), '--concurrency', '2')
+    await stub.requests(2)
+    // A second signal sent before the first is handled would be merged into it.
+    const interrupted = stderrShows(run.child, 'Interrupted')
+    run.child.kill('SIGINT')
+    await interrupted
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(130)
+    expect(urls[0]).toBe('/v1/chat/completions?api_key=SECRET-IN-QUERY')
+    expect(result.stderr).not.toContain('SECRET-IN-QUERY')
+    expect(printedResume(result.stderr)).toContain('api_key=***')
+    expect(result.stderr).toContain('URL credentials read ***')
+  })
+
+  it('ignores a usage that is not a token count (1e308), says so, and keeps pacing --tpm by the estimate', async () => {
+    const stub = await localServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      const usage = { prompt_tokens: 1e308, completion_tokens: 3, total_tokens: 1e308 }
+      response.end(JSON.stringify({ id: 'x', choices: [{ message: { content: 'ok' } }], usage }))
+    })
+    onTestFinished(() => stub.close())
+    const input = await requestFile('insane-usage.jsonl', 6)
+    const out = join(dir, 'insane-usage-out.jsonl')
+    // 6 requests of about 100 tokens each fit well inside --tpm 100000: no wait unless 1e308 is counted.
+    const result = await boundkit(...llmArgs(input, out, stub.url), '--tpm', '100000', '--json')
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('gives a usage that is not a token count (prompt_tokens: 1e+308)')
+    const summary = JSON.parse(result.stdout)
+    expect(summary.tokens).toEqual({ prompt: 0, completion: 18, total: 18 })
+    expect(summary.usageIgnored).toBe(6)
+    expect(summary.ms).toBeLessThan(30_000)
+  })
+
   it('a request whose token estimate alone is above --tpm fails on its line with ERR_COST_TOO_HIGH, unsent', async () => {
     const stub = await localServer((_request, response) => response.end('{}'))
     onTestFinished(() => stub.close())
@@ -309,6 +350,11 @@ describe('boundkit llm against a stub server', () => {
       (l: string[]) => l.splice(1, 1, '{"method":"POST"}'),
       /:2: expected "custom_id"/,
     ],
+    [
+      'a url that leaves the base path',
+      (l: string[]) => l.splice(2, 1, requestLine(2).replace('/v1/chat/completions', '/../../../etc')),
+      /:3: expected "url" to be a path under --base-url/,
+    ],
   ])('refuses %s before any request, with its line number (exit 2)', async (_name, spoil, message) => {
     const stub = await localServer((_request, response) => response.end('{}'))
     onTestFinished(() => stub.close())
@@ -317,7 +363,8 @@ describe('boundkit llm against a stub server', () => {
     const input = join(dir, 'spoiled.jsonl')
     await writeFile(input, `${rows.join('\n')}\n`)
     const out = join(dir, 'spoiled-out.jsonl')
-    const result = await boundkit(...llmArgs(input, out, stub.url))
+    // Under a base path, which a request's url must not leave.
+    const result = await boundkit(...llmArgs(input, out, `${stub.url}v1`))
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(message)
     expect(stub.bodies).toHaveLength(0)

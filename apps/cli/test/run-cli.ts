@@ -62,3 +62,17 @@ function started(child: ChildProcess): { child: ChildProcess; done: Promise<Resu
   })
   return { child, done }
 }
+
+/** Resolves once the child has written `text` to stderr (its stderr must be a pipe). */
+export function stderrShows(child: ChildProcess, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = ''
+    const look = (chunk: Buffer | string) => {
+      seen += chunk
+      if (!seen.includes(text)) return
+      child.stderr?.off('data', look)
+      resolve()
+    }
+    child.stderr?.on('data', look)
+  })
+}

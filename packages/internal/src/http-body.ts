@@ -39,17 +39,42 @@ export interface Usage {
   prompt: number
   completion: number
   total: number
+  /**
+   * A count the answer gave that is not a token count (`prompt_tokens: 1e308`, `-3`, `2.5`), named with
+   * its value: it counted as 0. Absent when every count given was sane.
+   */
+  ignored?: string
 }
 
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0
+/**
+ * The most tokens one answer can count. No model's context comes near it; a larger count is a broken
+ * or hostile server's, and summed over a run (or in a Redis counter) it would break the totals.
+ */
+export const MAX_USAGE_TOKENS = 1_000_000_000
+
+/** A sane token count: an integer from 0 to `MAX_USAGE_TOKENS`. */
+function isTokenCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_USAGE_TOKENS
 }
 
-/** The `usage` of a response body, zeros when it has none. */
+/**
+ * The `usage` of a response body, zeros when it has none. A field that is there but is not a sane
+ * count (not an integer from 0 to `MAX_USAGE_TOKENS`) counts as 0 and is named in `ignored`.
+ */
 export function usageOf(body: unknown): Usage {
-  const usage = (body as { usage?: Record<string, unknown> } | null)?.usage ?? {}
-  const prompt = count(usage.prompt_tokens ?? usage.input_tokens)
-  const completion = count(usage.completion_tokens ?? usage.output_tokens)
-  const total = count(usage.total_tokens) || prompt + completion
-  return { prompt, completion, total }
+  const usage = (body as { usage?: unknown } | null)?.usage
+  const fields = typeof usage === 'object' && usage !== null ? (usage as Record<string, unknown>) : {}
+  let ignored: string | undefined
+  const count = (...names: string[]): number => {
+    const name = names.find((n) => fields[n] !== undefined && fields[n] !== null)
+    if (name === undefined) return 0
+    const value = fields[name]
+    if (isTokenCount(value)) return value
+    ignored ??= `${name}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`
+    return 0
+  }
+  const prompt = count('prompt_tokens', 'input_tokens')
+  const completion = count('completion_tokens', 'output_tokens')
+  const total = count('total_tokens') || prompt + completion
+  return ignored === undefined ? { prompt, completion, total } : { prompt, completion, total, ignored }
 }

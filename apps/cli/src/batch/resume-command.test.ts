@@ -46,6 +46,30 @@ describe('resumeCommand', () => {
     )
   })
 
+  it('never prints the credentials of a URL: a password, a token as the user, a key in the query', () => {
+    const printed = resumeCommand(
+      argv(
+        'llm',
+        'in.jsonl',
+        '--base-url',
+        'http://host/v1?api_key=SECRET1&api-version=2024-10-21',
+        '--url=https://user:SECRET2@host/score',
+        '--redis',
+        'redis://:SECRET3@cache:6379',
+      ),
+      launch(bin),
+      (url) => url.replace('SECRET3', '***'),
+    )
+    expect(printed).not.toContain('SECRET')
+    expect(printed).toContain("'http://host/v1?api_key=***&api-version=2024-10-21'")
+    expect(printed).toContain("'--url=https://user:***@host/score'")
+    expect(printed).toContain("'redis://:***@cache:6379'")
+    expect(printed.split('\n')[1]).toMatch(/URL credentials read \*\*\*: put them back/)
+    expect(resumeCommand(argv('llm', 'in.jsonl', '--base-url', 'http://h/v1'), launch(bin))).not.toContain(
+      '\n',
+    )
+  })
+
   it('starts with node and the script, from the folder it runs in, when boundkit is not on PATH', () => {
     expect(resumeCommand(argv('batch', 'in.jsonl'), launch(bin))).toBe(
       `${shellQuote(process.execPath)} apps/cli/dist/main.js batch in.jsonl --resume`,

@@ -1,5 +1,6 @@
 import { accessSync, constants, realpathSync } from 'node:fs'
 import { delimiter, isAbsolute, join, relative } from 'node:path'
+import { redactUrl as redactHttpUrl, SECRET_NAME } from '@boundkit/internal'
 
 /** `arg` as one word of a POSIX shell: as it is when only safe characters, else single-quoted. */
 export function shellQuote(arg: string): string {
@@ -53,7 +54,7 @@ export function invocation(argv: readonly string[], launch: Launch): string[] {
 }
 
 /** Header names whose values are credentials (never printed, never put in a job's data in Redis). */
-export const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|password|auth/i
+export const SECRET_HEADER = SECRET_NAME
 
 /** `K: V` with V replaced by `<redacted>` when K names a credential. */
 function redactHeader(header: string): string {
@@ -68,23 +69,32 @@ export type RedactUrl = (url: string) => string
 
 const hideAll: RedactUrl = () => '<redacted>'
 
+/** An argument that is a URL (`--url`, `--base-url`, a `--redis` URL the queue did not load for). */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
+
 /**
- * The arguments with the values of credential headers and the password of a `--redis` URL redacted:
- * the command is printed to stderr, which logs keep.
+ * The arguments with the values of credential headers, the password of a `--redis` URL and the
+ * credentials in any other URL (`user:pass@`, `?api_key=`) redacted: the command is printed to
+ * stderr, which logs keep.
  */
 function redactSecrets(args: readonly string[], redactUrl: RedactUrl): string[] {
+  const redactValue = (option: string | undefined, value: string): string => {
+    if (option === '--header') return redactHeader(value)
+    if (option === '--redis') return redactUrl(value)
+    return URL_LIKE.test(value) ? redactHttpUrl(value) : value
+  }
   return args.map((arg, i) => {
-    if (args[i - 1] === '--header') return redactHeader(arg)
-    if (args[i - 1] === '--redis') return redactUrl(arg)
-    if (arg.startsWith('--redis=')) return `--redis=${redactUrl(arg.slice('--redis='.length))}`
-    return arg.startsWith('--header=') ? `--header=${redactHeader(arg.slice('--header='.length))}` : arg
+    const equals = /^(--[a-z-]+)=(.*)$/s.exec(arg)
+    if (equals !== null) return `${equals[1]}=${redactValue(equals[1], equals[2] as string)}`
+    return redactValue(args[i - 1], arg)
   })
 }
 
 /**
  * The command line to run again to continue: the same one, with --resume, quoted for a POSIX shell.
- * The values of credential headers (`Authorization`, `*-Key`, `Cookie`, ...) read `<redacted>` and a
- * `--redis` URL's password `***`: put them back (or the variable they came from) before running it.
+ * The values of credential headers (`Authorization`, `*-Key`, `Cookie`, ...) read `<redacted>`, and a
+ * URL's password and credential query parameters (`?api_key=`) `***`: put them back (or the variable
+ * they came from) before running it.
  */
 export function resumeCommand(
   argv: readonly string[],
@@ -94,7 +104,13 @@ export function resumeCommand(
   const args = redactSecrets(argv.slice(2), redactUrl)
   if (!args.includes('--resume')) args.push('--resume')
   const command = [...invocation(argv, launch), ...args].map(shellQuote).join(' ')
-  return args.some((arg) => arg.includes(': <redacted>'))
-    ? `${command}\n  (credential header values read <redacted>: put them back, or the variable they came from, before running it)`
-    : command
+  const notes = [
+    ...(args.some((arg) => arg.includes(': <redacted>')) ? ['credential header values read <redacted>'] : []),
+    ...(args.some((arg, i) => arg !== argv[i + 2] && arg.includes('***'))
+      ? ['URL credentials read ***']
+      : []),
+  ]
+  return notes.length === 0
+    ? command
+    : `${command}\n  (${notes.join('; ')}: put them back, or the variable they came from, before running it)`
 }

@@ -1,17 +1,29 @@
 import { describe, expect, it } from 'vitest'
-import { joinUrl, llmKeys, requestsOf, tokenEstimate } from './requests'
+import { llmKeys, requestsOf, requestUrl, tokenEstimate } from './requests'
 import { parseLlmOptions, parsePrice } from './settings'
 import { fillTemplate } from './template'
 
-describe('joinUrl', () => {
+describe('requestUrl', () => {
   it.each([
     ['https://api.openai.com/v1', '/v1/chat/completions', 'https://api.openai.com/v1/chat/completions'],
     ['https://api.openai.com/v1', '/v1/embeddings', 'https://api.openai.com/v1/embeddings'],
     ['http://127.0.0.1:8000', '/v1/responses', 'http://127.0.0.1:8000/v1/responses'],
     ['http://proxy/openai/v1', '/v1/chat/completions', 'http://proxy/openai/v1/chat/completions'],
     ['http://host/v1', '/chat/completions', 'http://host/v1/chat/completions'],
+    ['http://host/v1?api-version=1', '/v1/chat/completions', 'http://host/v1/chat/completions?api-version=1'],
+    ['http://host/v1', '/v1/a/../embeddings', 'http://host/v1/embeddings'],
   ])('%s + %s', (base, path, url) => {
-    expect(joinUrl(base, path)).toBe(url)
+    expect(requestUrl(base, path)).toEqual({ url })
+  })
+
+  it.each([
+    ['http://host/v1', '/../../../etc'],
+    ['http://host/v1', '/v1/../../admin'],
+    ['http://host/openai/v1', '/%2e%2e/%2e%2e/secret'],
+    ['http://host/openai/v1', '/v1/..%2f..%2fx/../../..'],
+    ['http://host/v1', '/chat#frag'],
+  ])('refuses %s + %s: the path leaves the base path', (base, path) => {
+    expect(requestUrl(base, path)).toEqual({ reason: expect.stringContaining('a path under --base-url') })
   })
 })
 
@@ -64,6 +76,7 @@ describe('the llm input', () => {
     expect(byKey({ a: { id: 9 }, q: 'why' }, 4)).toEqual({
       customId: '9',
       path: '/v1/chat/completions',
+      url: 'http://h/v1/chat/completions',
       body: { model: 'gpt', messages: [{ role: 'user', content: 'Q: why' }] },
     })
     expect(requestsOf(settings({ template: 't.md', model: 'gpt' }), 'Q: {{q}}')({ q: 'x' }, 4)).toMatchObject(

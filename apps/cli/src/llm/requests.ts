@@ -9,15 +9,20 @@ export interface LlmRequest {
   customId: string
   /** The path after the API's base, e.g. `/v1/chat/completions`. */
   path: string
+  /** The whole URL: the path under `--base-url` (`requestUrl`). */
+  url: string
   body: Record<string, unknown>
 }
+
+/** A request before it is placed under the base URL. */
+type RequestLine = Omit<LlmRequest, 'url'>
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** A line of an OpenAI Batch API request file, or why it is not one. */
-function batchApiRequest(record: unknown): LlmRequest | { reason: string } {
+function batchApiRequest(record: unknown): RequestLine | { reason: string } {
   if (!isObject(record)) return { reason: 'expected a JSON object with custom_id, method, url and body' }
   const { custom_id: customId, method, url, body } = record
   if (typeof customId !== 'string' || customId === '') {
@@ -42,7 +47,7 @@ function templateRequest(
   record: unknown,
   line: number,
   template: { text: string; model: string; key: string | undefined },
-): LlmRequest | { reason: string } {
+): RequestLine | { reason: string } {
   let customId = String(line)
   if (template.key !== undefined) {
     const value = valueAt(record, template.key)
@@ -67,9 +72,16 @@ export function requestsOf(
   settings: LlmSettings,
   templateText: string | undefined,
 ): (record: unknown, line: number) => LlmRequest | { reason: string } {
-  if (templateText === undefined) return batchApiRequest
-  const template = { text: templateText, model: settings.model as string, key: settings.key }
-  return (record, line) => templateRequest(record, line, template)
+  const template =
+    templateText === undefined
+      ? undefined
+      : { text: templateText, model: settings.model as string, key: settings.key }
+  return (record, line) => {
+    const request = template === undefined ? batchApiRequest(record) : templateRequest(record, line, template)
+    if ('reason' in request) return request
+    const placed = requestUrl(settings.baseUrl, request.path)
+    return 'reason' in placed ? placed : { ...request, url: placed.url }
+  }
 }
 
 /** The llm keys: each request's `custom_id`, unique in the input, in the output line's `custom_id`. */
@@ -92,10 +104,30 @@ export function llmKeys(
   }
 }
 
-/** The URL of `path` under `base`: `https://api.openai.com/v1` + `/v1/embeddings`, the `/v1` not doubled. */
-export function joinUrl(base: string, path: string): string {
-  const doubled = base.endsWith('/v1') && (path === '/v1' || path.startsWith('/v1/'))
-  return `${base}${doubled ? path.slice(3) : path}`
+/**
+ * The URL of a request's `url` path under the base URL: `https://api.openai.com/v1` + `/v1/embeddings`
+ * (the `/v1` not doubled), the base's query kept (`?api-version=`). A path that leaves the base path
+ * once resolved (`/../../etc`, `/%2e%2e/x`) is refused: a request file never reaches other paths of
+ * the API's host.
+ */
+export function requestUrl(base: string, path: string): { url: string } | { reason: string } {
+  const refused = {
+    reason: `expected "url" to be a path under --base-url like "/v1/chat/completions", got ${JSON.stringify(path)}`,
+  }
+  const root = new URL(base)
+  const basePath = root.pathname.replace(/\/+$/, '')
+  const doubled = basePath.endsWith('/v1') && (path === '/v1' || path.startsWith('/v1/'))
+  let url: URL
+  try {
+    url = new URL(`${root.origin}${basePath}${doubled ? path.slice(3) : path}`)
+  } catch {
+    return refused
+  }
+  const under = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`)
+  if (url.origin !== root.origin || !under || url.hash !== '') return refused
+  if (root.search !== '')
+    url.search = url.search === '' ? root.search : `${url.search}&${root.search.slice(1)}`
+  return { url: url.href }
 }
 
 /** The request's token estimate for the `--tpm` window: the chat count, or the input's text. */

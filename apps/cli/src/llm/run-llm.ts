@@ -6,7 +6,7 @@ import { type Pending, processIo, type RunIo, runJob } from '../batch/runner'
 import { printSummary } from '../batch/summary'
 import { UsageError } from '../errors'
 import { llmLine } from './output-line'
-import { joinUrl, type LlmRequest, llmKeys, requestsOf, tokenEstimate } from './requests'
+import { type LlmRequest, llmKeys, requestsOf, tokenEstimate } from './requests'
 import { type LlmCliOptions, type LlmSettings, parseLlmOptions } from './settings'
 import { llmDetails, llmSummary } from './summary'
 
@@ -42,6 +42,8 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
   const requestOf = requestsOf(settings, await readTemplate(settings.template))
   const build = (item: Pending) => requestOf(item.record, item.line) as LlmRequest
   const tokens: Usage = { prompt: 0, completion: 0, total: 0 }
+  /** Answers whose usage held a count that is not a token count, and the first such count. */
+  const insane = { answers: 0, first: '' }
   const started = performance.now()
   const { summary, scan, stats, counts, exitCode, live } = await runJob<HttpAnswer>(
     {
@@ -54,7 +56,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
         : { cost: (item) => ({ tokens: tokenEstimate(build(item).body) }) }),
       request: async (item, signal, context) => {
         const request = build(item)
-        const answer = await postJson(joinUrl(settings.baseUrl, request.path), JSON.stringify(request.body), {
+        const answer = await postJson(request.url, JSON.stringify(request.body), {
           headers: settings.headers,
           signal,
           maxResponseBytes: settings.maxResponseBytes,
@@ -75,7 +77,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
           request: (item) => {
             const request = requestOf(item.record, item.line) as LlmRequest
             return {
-              url: joinUrl(settings.baseUrl, request.path),
+              url: request.url,
               method: 'POST',
               headers: { ...JSON_HEADERS, ...settings.headers },
               body: JSON.stringify(request.body),
@@ -96,6 +98,12 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
       line: (item, result, attempts, ms) => {
         if ('value' in result) {
           const usage = usageOf(result.value.body)
+          if (usage.ignored !== undefined && insane.answers++ === 0) {
+            insane.first = usage.ignored
+            io.stderr.write(
+              `warning: the answer to custom_id ${JSON.stringify(item.key)} gives a usage that is not a token count (${usage.ignored}): it counts as 0 tokens\n`,
+            )
+          }
           tokens.prompt += usage.prompt
           tokens.completion += usage.completion
           tokens.total += usage.total
@@ -108,7 +116,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
     io,
   )
   const ms = performance.now() - started
-  const fields = llmSummary(settings, tokens, counts, summary.ok + summary.failed, ms, stats)
+  const fields = llmSummary(settings, tokens, counts, summary.ok + summary.failed, ms, stats, insane.answers)
   printSummary(settings, scan, { ...summary, ...fields }, io, llmDetails(fields, ms))
   await live?.stay(io.onInterrupt)
   return exitCode

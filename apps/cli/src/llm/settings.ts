@@ -71,10 +71,10 @@ const NOT_WITH_REDIS: Record<string, string> = {
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1'
 export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY'
 
-/** The base URL without its trailing slashes: `https://api.openai.com/v1`. */
+/** The base URL without its trailing slashes (`https://api.openai.com/v1`), its query kept. */
 function parseBaseUrl(text: string): string {
   const url = parseHttpUrl('--base-url', text)
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`
 }
 
 /** `in=0.15,out=0.6`: USD per 1M input and output tokens. */

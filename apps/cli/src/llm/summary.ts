@@ -8,6 +8,8 @@ import type { LlmSettings } from './settings'
 export interface LlmSummaryFields extends RequestCounts {
   /** Tokens of the answers written (from their `usage`). */
   tokens: { prompt: number; completion: number; total: number }
+  /** Answers whose `usage` held a count that is not a token count (counted as 0 tokens). */
+  usageIgnored: number
   /** USD, with `--price`; null without. */
   costUsd: number | null
   /** Requests answered per second, over the wall time. */
@@ -27,11 +29,14 @@ export function llmSummary(
   answered: number,
   ms: number,
   stats: LimiterStats,
+  usageIgnored: number,
 ): LlmSummaryFields {
   const price = settings.price
+  const { prompt, completion, total } = tokens
   return {
     ...counts,
-    tokens: { ...tokens },
+    tokens: { prompt, completion, total },
+    usageIgnored,
     costUsd:
       price === undefined
         ? null
@@ -57,5 +62,10 @@ export function llmDetails(s: LlmSummaryFields, ms: number): string[] {
     `tokens: ${prompt} prompt + ${completion} completion = ${total}${s.costUsd === null ? '' : `, cost $${s.costUsd.toFixed(4)}`}`,
     `wall ${formatMs(ms)}: ${s.requestsPerSecond} requests/s${of(s.limits.rpm, 1 / 60)}, ${s.tokensPerMinute} tokens/min${of(s.limits.tpm)}${concurrencyOf(s.concurrency)}`,
   ]
+  if (s.usageIgnored > 0) {
+    lines.push(
+      `usage ignored: ${s.usageIgnored} answers gave token counts that are not counts (counted as 0)`,
+    )
+  }
   return lines
 }
