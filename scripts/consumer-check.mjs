@@ -51,6 +51,13 @@ try {
     })
   }
   const files = readdirSync(tarballs).map((f) => join(tarballs, f))
+  // Every tarball carries the license its manifest names, the repository's own text.
+  const license = readFileSync(join(root, 'LICENSE'), 'utf8')
+  for (const file of files) {
+    const packed = execFileSync('tar', ['-xOzf', file, 'package/LICENSE'], { encoding: 'utf8' })
+    if (packed !== license) throw new Error(`${file}: package/LICENSE differs from the repository's LICENSE`)
+  }
+  console.log(`ok   ${files.length} tarballs each hold LICENSE`)
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2))
   run(
     'npm',
