@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { LineSplitter } from '@boundkit/internal'
 import { shorten, UsageError } from './errors'
 
 /** One line of a file: its 1-based number and its text, without the line ending (and without a BOM). */
@@ -46,7 +47,6 @@ export async function checkInputFile(path: string): Promise<void> {
   if (!info.isFile()) throw new UsageError(`Input is not a file: ${path}`)
 }
 
-const NEWLINE = 0x0a
 const CR = 0x0d
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
@@ -64,21 +64,12 @@ function decode(bytes: Buffer, line: number): InputLine {
  */
 export async function* readLines(path: string): AsyncGenerator<InputLine> {
   let line = 0
-  let partial: Buffer[] = []
+  const splitter = new LineSplitter()
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let start = 0
-    let newline = chunk.indexOf(NEWLINE, start)
-    while (newline !== -1) {
-      const piece = chunk.subarray(start, newline)
-      const bytes = partial.length === 0 ? piece : Buffer.concat([...partial, piece])
-      partial = []
-      yield decode(bytes, ++line)
-      start = newline + 1
-      newline = chunk.indexOf(NEWLINE, start)
-    }
-    if (start < chunk.length) partial.push(chunk.subarray(start))
+    for (const bytes of splitter.lines(chunk)) yield decode(bytes, ++line)
   }
-  if (partial.length > 0) yield decode(Buffer.concat(partial), ++line)
+  const rest = splitter.rest()
+  if (rest !== undefined) yield decode(rest, ++line)
 }
 
 /** Blank in JSON's terms: only spaces, tabs and carriage returns. */

@@ -13,6 +13,7 @@ export { MAX_USAGE_TOKENS, readCappedText, usageOf } from './http-body'
 export { httpStatusOf } from './http-status'
 export type { ItemIterator } from './iterate'
 export { itemIterator } from './iterate'
+export { LineSplitter } from './lines'
 export type { Fail, NumberRule } from './options'
 export {
   booleanOption,

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { causeChain, chainMessage } from './cause'
 import { Emitter } from './emitter'
 import { Fifo } from './fifo'
+import { LineSplitter } from './lines'
 import { isThenable } from './thenable'
 
 describe('causeChain', () => {
@@ -101,5 +102,20 @@ describe('Fifo and isThenable', () => {
     expect(isThenable(Object.fromEntries([['then', () => {}]]))).toBe(true)
     expect(isThenable(Object.fromEntries([['then', 1]]))).toBe(false)
     expect(isThenable(null)).toBe(false)
+  })
+})
+
+describe('LineSplitter', () => {
+  it('splits at LF across chunk boundaries and keeps the bytes after the last newline apart', () => {
+    const splitter = new LineSplitter()
+    const lines: string[] = []
+    for (const chunk of ['ab', 'c\nde', '\n\nf\r\n', 'gh']) {
+      for (const bytes of splitter.lines(Buffer.from(chunk))) lines.push(bytes.toString())
+    }
+    expect(lines).toEqual(['abc', 'de', '', 'f\r'])
+    expect(splitter.rest()?.toString()).toBe('gh')
+    const ended = new LineSplitter()
+    expect([...ended.lines(Buffer.from('x\n'))].map(String)).toEqual(['x'])
+    expect(ended.rest()).toBeUndefined()
   })
 })

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
+import { LineSplitter } from '@boundkit/internal'
 import { ioError, WriterError } from './errors'
 import { resolveReadCompletedOptions, type WriterReadCompletedOptions } from './options'
 
@@ -63,21 +64,11 @@ export async function forEachLine(
 ): Promise<number> {
   if (length === 0) return 0
   const stream = createReadStream(path, { start: 0, end: length - 1, highWaterMark: BLOCK })
-  let carry: Buffer[] = []
+  const splitter = new LineSplitter()
   let count = 0
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let from = 0
-      let at = chunk.indexOf(NEWLINE, from)
-      while (at !== -1) {
-        const piece = chunk.subarray(from, at)
-        const bytes = carry.length === 0 ? piece : Buffer.concat([...carry, piece])
-        carry = []
-        onLine(bytes.toString('utf8'), ++count, bytes.length)
-        from = at + 1
-        at = chunk.indexOf(NEWLINE, from)
-      }
-      if (from < chunk.length) carry.push(chunk.subarray(from))
+      for (const bytes of splitter.lines(chunk)) onLine(bytes.toString('utf8'), ++count, bytes.length)
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
