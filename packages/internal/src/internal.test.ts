@@ -31,9 +31,21 @@ describe('causeChain', () => {
   })
 })
 
+const fail = (message: string): never => {
+  throw new TypeError(message)
+}
+
 describe('Emitter', () => {
+  it('refuses an event it does not emit, and a listener that is not a function', () => {
+    const emitter = new Emitter<{ progress: number; idle: undefined }>({ progress: true, idle: true }, fail)
+    expect(() => emitter.on('progres' as 'progress', () => {})).toThrow(
+      "Expected `event` to be one of 'progress', 'idle', got `\"progres\"` (string)",
+    )
+    expect(() => emitter.on('progress', 'nope' as never)).toThrow('Expected `listener` to be a function')
+  })
+
   it('calls listeners, unsubscribes, and builds a lazy payload only when someone listens', () => {
-    const emitter = new Emitter<{ progress: number }>()
+    const emitter = new Emitter<{ progress: number }>({ progress: true }, fail)
     const build = vi.fn(() => 7)
     emitter.emit('progress', build)
     expect(build).not.toHaveBeenCalled()
@@ -50,7 +62,9 @@ describe('Emitter', () => {
 
   it('keeps going when a listener throws and hands the error over', () => {
     const errors: unknown[] = []
-    const emitter = new Emitter<{ tick: number }>((error, event) => errors.push([event, error]))
+    const emitter = new Emitter<{ tick: number }>({ tick: true }, fail, (error, event) =>
+      errors.push([event, error]),
+    )
     const seen: number[] = []
     const boom = new Error('listener bug')
     emitter.on('tick', () => {
@@ -67,7 +81,7 @@ describe('Emitter', () => {
     const onWarning = (warning: Error) => warnings.push(warning)
     process.on('warning', onWarning)
     try {
-      const emitter = new Emitter<{ tick: number }>()
+      const emitter = new Emitter<{ tick: number }>({ tick: true }, fail)
       emitter.on('tick', () => {
         throw new Error('listener bug')
       })

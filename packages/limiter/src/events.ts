@@ -1,4 +1,5 @@
-import { Emitter } from '@boundkit/internal'
+import { Emitter, type EventNames } from '@boundkit/internal'
+import { invalidOption } from './errors'
 import type { LimiterStats } from './stats'
 
 /** A failed attempt that will be retried (`retry()`'s `onRetry` and the limiter's `'retry'` event). */
@@ -39,17 +40,21 @@ export interface ConcurrencyEvent {
   reason: 'increase' | 'decrease' | 'rate-limited' | 'timeout'
 }
 
-export const LIMITER_EVENTS: readonly (keyof LimiterEvents)[] = [
-  'progress',
-  'retry',
-  'cooldown',
-  'idle',
-  'concurrency',
-]
+export const LIMITER_EVENTS: EventNames<LimiterEvents> = {
+  progress: true,
+  retry: true,
+  cooldown: true,
+  idle: true,
+  concurrency: true,
+}
 
 /** The limiter's emitter; `watched` says whether anyone listens to 'progress' (checked twice per job). */
 export class LimiterEmitter extends Emitter<LimiterEvents> {
   watched = false
+
+  constructor() {
+    super(LIMITER_EVENTS, invalidOption)
+  }
 
   override on<K extends keyof LimiterEvents>(
     event: K,

@@ -1,10 +1,10 @@
-import { asyncDispose, choiceOption, type KeyedOutcome, type Outcome } from '@boundkit/internal'
+import { asyncDispose, type KeyedOutcome, type Outcome } from '@boundkit/internal'
 import type { AttemptContext, ItemContext } from './attempt'
 import { Batch, type ItemSource } from './batch'
 import { LimiterCore } from './core'
 import { costVector } from './cost'
 import { invalidOption } from './errors'
-import { LIMITER_EVENTS, type LimiterEvents } from './events'
+import type { LimiterEvents } from './events'
 import { Job, jobCall } from './job'
 import {
   concurrencyOption,
@@ -220,8 +220,6 @@ export class Limiter {
    * function that unsubscribes. A listener that throws becomes a process warning; the work goes on.
    */
   on<K extends keyof LimiterEvents>(event: K, listener: (payload: LimiterEvents[K]) => void): () => void {
-    choiceOption(invalidOption, 'event', event, LIMITER_EVENTS, 'progress')
-    if (typeof listener !== 'function') invalidOption('Expected `listener` to be a function')
     return this.#core.events.on(event, listener)
   }
 }

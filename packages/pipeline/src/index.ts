@@ -1,5 +1,6 @@
 export type { PipelineErrorCode } from './errors'
 export { PipelineError } from './errors'
+export type { PipelineEventName, PipelineEvents } from './events'
 export type {
   PipelineFetchContext,
   PipelineFetchStage,
@@ -22,4 +23,4 @@ export type {
   PipelineTimings,
 } from './outcome'
 export { createPipeline, Pipeline } from './pipeline'
-export type { PipelineEventName, PipelineEvents, PipelineStats } from './stats'
+export type { PipelineStats } from './stats'

@@ -3,7 +3,6 @@ import {
   booleanOption,
   expected,
   functionOption,
-  type Listener,
   numberOption,
   signalOption,
   timeoutOption,
@@ -262,13 +261,4 @@ export function resolvePipelineRunOptions(options: unknown): { signal: AbortSign
   if (options === undefined) return { signal: undefined }
   if (!isObject(options)) invalidOption(expected('options', 'an object', options))
   return { signal: signalOption(invalidOption, 'signal', options.signal) }
-}
-
-/** Checks the arguments of `on(event, listener)`: the events the pipeline emits, and a function. */
-export function checkListener<P>(event: unknown, events: readonly string[], listener: unknown): Listener<P> {
-  if (typeof event !== 'string' || !events.includes(event)) {
-    invalidOption(expected('event', `one of ${events.map((name) => `'${name}'`).join(', ')}`, event))
-  }
-  if (typeof listener !== 'function') invalidOption(expected('listener', 'a function', listener))
-  return listener as Listener<P>
 }

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events'
 import { asyncDispose, Emitter, expected, itemIterator, type Listener } from '@boundkit/internal'
 import { invalidOption, PipelineError } from './errors'
+import { PIPELINE_EVENTS, type PipelineEvents } from './events'
 import {
-  checkListener,
   type PipelineOptions,
   type PipelineRunOptions,
   resolvePipelineOptions,
@@ -11,7 +11,7 @@ import {
 import type { PipelineOutcome } from './outcome'
 import { Run } from './run'
 import { createStages, type Stages } from './stages'
-import { type PipelineEvents, type PipelineStats, pipelineEvents, StatsTracker } from './stats'
+import { type PipelineStats, StatsTracker } from './stats'
 
 /**
  * A two-stage pipeline: an I/O stage run through @boundkit/limiter, then a CPU stage on a
@@ -21,8 +21,8 @@ import { type PipelineEvents, type PipelineStats, pipelineEvents, StatsTracker }
 export class Pipeline<I, F = unknown, R = unknown> {
   readonly #stages: Stages<I, R>
   readonly #signal: AbortSignal | undefined
-  readonly #events = new Emitter<PipelineEvents>()
-  readonly #stats = new StatsTracker(this.#events)
+  readonly #events = new Emitter<PipelineEvents>(PIPELINE_EVENTS, invalidOption)
+  readonly #stats = new StatsTracker((stats) => this.#events.emit('progress', stats))
   readonly #closing = new AbortController()
   readonly #active = new Set<Run<I, R>>()
   #closed: Promise<void> | undefined
@@ -54,7 +54,7 @@ export class Pipeline<I, F = unknown, R = unknown> {
 
   /** Listens to `'progress'` (a fresh `stats()` after each change); returns the function that unsubscribes. */
   on<K extends keyof PipelineEvents>(event: K, listener: Listener<PipelineEvents[K]>): () => void {
-    return this.#events.on(event, checkListener(event, pipelineEvents, listener))
+    return this.#events.on(event, listener)
   }
 
   /** The counters and busy times since the pipeline was created, as a fresh object. */

@@ -1,5 +1,3 @@
-import type { Emitter } from '@boundkit/internal'
-
 /**
  * A pipeline's counters since it was created, over all its runs. Counts are items; `fetching`,
  * `buffered` and `processing` are "now", the others only grow. At every `'progress'` event,
@@ -38,16 +36,6 @@ export interface PipelineStats {
   maxBuffered: number
 }
 
-/** The events of `pipeline.on(event, listener)`, with their payloads. */
-export interface PipelineEvents {
-  /** After every change of the counters, once per change: a fresh `stats()`. */
-  progress: PipelineStats
-}
-
-export type PipelineEventName = keyof PipelineEvents
-
-export const pipelineEvents: readonly PipelineEventName[] = ['progress']
-
 type Counter = Exclude<
   keyof PipelineStats,
   'rate' | 'elapsedMs' | 'fetchBusyMs' | 'processBusyMs' | 'overlapMs' | 'maxBuffered'
@@ -74,7 +62,8 @@ export class StatsTracker {
     failed: 0,
     retried: 0,
   }
-  readonly #events: Emitter<PipelineEvents>
+  /** Called after each change with a way to build the stats, only when someone listens. */
+  readonly #onChange: (stats: () => PipelineStats) => void
   #fetchBusyMs = 0
   #processBusyMs = 0
   #overlapMs = 0
@@ -82,8 +71,8 @@ export class StatsTracker {
   #firstStart: number | undefined
   #lastChange: number | undefined
 
-  constructor(events: Emitter<PipelineEvents>) {
-    this.#events = events
+  constructor(onChange: (stats: () => PipelineStats) => void) {
+    this.#onChange = onChange
   }
 
   change(change: StatsChange): void {
@@ -100,7 +89,7 @@ export class StatsTracker {
     this.#lastChange = now
     for (const counter of Object.keys(change) as Counter[]) this.#counts[counter] += change[counter] ?? 0
     this.#maxBuffered = Math.max(this.#maxBuffered, this.#counts.buffered)
-    this.#events.emit('progress', () => this.stats())
+    this.#onChange(() => this.stats())
   }
 
   stats(): PipelineStats {

@@ -1,3 +1,4 @@
+import type { EventNames } from '@boundkit/internal'
 import type { PoolStats } from './stats'
 
 /** A `mapShared` slice finished (the `'slice'` event). */
@@ -19,3 +20,5 @@ export interface PoolEvents {
   /** A `mapShared` slice finished. */
   slice: PoolSliceEvent
 }
+
+export const POOL_EVENTS: EventNames<PoolEvents> = { progress: true, slice: true }

@@ -162,6 +162,22 @@ describe('progress events', () => {
     ])
   })
 
+  it('refuses an event the pool does not emit, and a listener that is not a function', () => {
+    pool = fixturePool()
+    const code = (action: () => void) => {
+      try {
+        action()
+      } catch (error) {
+        return [(error as { code?: string }).code, (error as Error).message]
+      }
+    }
+    expect(code(() => pool?.on('progres' as 'progress', () => {}))).toEqual([
+      'ERR_INVALID_OPTION',
+      "Expected `event` to be one of 'progress', 'slice', got `\"progres\"` (string)",
+    ])
+    expect(code(() => pool?.on('slice', null as never))?.[0]).toBe('ERR_INVALID_OPTION')
+  })
+
   it('a listener that throws does not break the task (it becomes a process warning)', async () => {
     pool = fixturePool()
     const warnings: Error[] = []

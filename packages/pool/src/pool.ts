@@ -2,9 +2,9 @@ import type { TransferListItem } from 'node:worker_threads'
 import { asyncDispose, Emitter, type Outcome } from '@boundkit/internal'
 import type { Piscina } from 'piscina'
 import { entryPath, loadPiscina, stopWorkers } from './engine'
-import { PoolError } from './errors'
+import { invalidOption, PoolError } from './errors'
 import { closedError, isCloneError, toPoolError } from './errors-map'
-import type { PoolEvents } from './events'
+import { POOL_EVENTS, type PoolEvents } from './events'
 import { chunkRunner, windowedOutcomes } from './map'
 import { mapSharedSlices, sharedArrayArgument } from './map-shared'
 import {
@@ -45,7 +45,7 @@ type Inputs<W, K extends TaskName<W>> = Iterable<TaskInput<W, K>> | AsyncIterabl
 export class Pool<W = DefaultWorker> implements AsyncDisposable {
   readonly #piscina: Piscina
   readonly #options: ResolvedPoolOptions
-  readonly #events = new Emitter<PoolEvents>()
+  readonly #events = new Emitter<PoolEvents>(POOL_EVENTS, invalidOption)
   readonly #timeouts = new TaskTimeouts()
   readonly #recycler: Recycler
   readonly #busy = new BusyTime()

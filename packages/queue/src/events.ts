@@ -1,3 +1,4 @@
+import type { EventNames } from '@boundkit/internal'
 import type { QueueStats, QueueWorkerStats } from './stats'
 
 /** Events of `queue.on(event, listener)`. */
@@ -15,3 +16,7 @@ export interface QueueWorkerEvents {
   /** A Redis connection error BullMQ reports while it reconnects (the password scrubbed). */
   error: Error
 }
+
+export const QUEUE_EVENTS: EventNames<QueueEvents> = { progress: true, error: true }
+
+export const QUEUE_WORKER_EVENTS: EventNames<QueueWorkerEvents> = { progress: true, error: true }

@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis'
 import { countsKey, readCounts } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
-import { QueueError } from './errors'
-import type { QueueEvents } from './events'
+import { invalidOption, QueueError } from './errors'
+import { QUEUE_EVENTS, type QueueEvents } from './events'
 import { jobIdOf } from './job-id'
 import {
   type QueueDistributeOptions,
@@ -24,7 +24,7 @@ import type { QueueClusterCounts, QueueJobCounts, QueueStats } from './stats'
  */
 export class Queue implements AsyncDisposable {
   readonly #options: ResolvedConnectionOptions
-  readonly #emitter = new Emitter<QueueEvents>()
+  readonly #emitter = new Emitter<QueueEvents>(QUEUE_EVENTS, invalidOption)
   readonly #stats: QueueStats = {
     added: 0,
     outstanding: 0,

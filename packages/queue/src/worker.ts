@@ -4,7 +4,8 @@ import { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { addCounts, countsKey } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
-import type { QueueWorkerEvents } from './events'
+import { invalidOption } from './errors'
+import { QUEUE_WORKER_EVENTS, type QueueWorkerEvents } from './events'
 import { type QueueWorkerOptions, type ResolvedWorkerOptions, resolveWorkerOptions } from './options'
 import { JobRunner } from './run-job'
 import type { QueueWorkerStats } from './stats'
@@ -18,7 +19,7 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const
  */
 export class QueueWorker implements AsyncDisposable {
   readonly #options: ResolvedWorkerOptions
-  readonly #emitter = new Emitter<QueueWorkerEvents>()
+  readonly #emitter = new Emitter<QueueWorkerEvents>(QUEUE_WORKER_EVENTS, invalidOption)
   readonly #stats: QueueWorkerStats = {
     running: 0,
     completed: 0,

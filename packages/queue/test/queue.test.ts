@@ -551,3 +551,22 @@ describe('an unreachable Redis', () => {
     expect(JSON.stringify(workerError)).not.toContain('s3cret-pass')
   })
 })
+
+describe('on()', () => {
+  it('refuses an event the queue or the worker does not emit, and a listener that is not a function', async () => {
+    const name = newName()
+    const queue = producer(name)
+    const started = await worker({ name })
+    for (const emitter of [queue, started]) {
+      expect(() => emitter.on('progres' as 'progress', () => {})).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_OPTION',
+          message: expect.stringContaining("'progress', 'error'"),
+        }),
+      )
+      expect(() => emitter.on('error', 'x' as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      )
+    }
+  })
+})

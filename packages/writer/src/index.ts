@@ -2,6 +2,7 @@ export type { WriterCompactResult } from './compact'
 export { compactFile } from './compact'
 export type { WriterErrorCode } from './errors'
 export { WriterError } from './errors'
+export type { WriterEvents } from './events'
 export { openWriter } from './open'
 export type {
   Durability,
@@ -12,5 +13,5 @@ export type {
   WriterWriteOptions,
 } from './options'
 export { readCompleted } from './resume'
-export type { WriterEvents, WriterStats } from './stats'
+export type { WriterStats } from './stats'
 export { Writer } from './writer'

@@ -20,9 +20,3 @@ export interface WriterStats {
   /** Ordered mode: the `seq` the next record written to the file must carry (a sequence number). */
   nextSeq: number
 }
-
-/** The events `writer.on(event, listener)` accepts. */
-export interface WriterEvents {
-  /** A batch was handed to the operating system: the counters after it. */
-  progress: WriterStats
-}

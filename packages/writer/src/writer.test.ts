@@ -351,6 +351,23 @@ describe('stats', () => {
     expect(first.recordsWritten).toBe(0)
   })
 
+  it('refuses an event the writer does not emit, and a listener that is not a function', async () => {
+    const writer = await openWriter(join(tempDir(), 'out.jsonl'))
+    try {
+      expect(() => writer.on('progres' as 'progress', () => {})).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_OPTION',
+          message: expect.stringContaining("one of 'progress'"),
+        }),
+      )
+      expect(() => writer.on('progress', 1 as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      )
+    } finally {
+      await writer.close()
+    }
+  })
+
   it("reports each written batch's stats through on('progress'); a throwing listener breaks nothing", async () => {
     const writer = await openWriter(join(tempDir(), 'out.jsonl'))
     const seen: number[] = []

@@ -3,11 +3,12 @@ import { asyncDispose, Emitter, type Listener, messageOf } from '@boundkit/inter
 import type { Admission } from './admission'
 import { GroupCommit } from './commit'
 import { type Encoded, encoderFor } from './encode'
-import { WriterError } from './errors'
+import { invalidOption, WriterError } from './errors'
+import { WRITER_EVENTS, type WriterEvents } from './events'
 import { releaseLock } from './lock'
 import { type ResolvedWriterOptions, resolveWriteOptions, type WriterWriteOptions } from './options'
 import { OrderedAdmission } from './ordered'
-import type { WriterEvents, WriterStats } from './stats'
+import type { WriterStats } from './stats'
 import { UnorderedAdmission } from './unordered'
 
 /** What `openWriter` hands the constructor. */
@@ -40,7 +41,7 @@ export class Writer<T = unknown> {
   readonly #commit: GroupCommit
   readonly #admission: Admission
   readonly #lockPath: string | undefined
-  readonly #events = new Emitter<WriterEvents>()
+  readonly #events = new Emitter<WriterEvents>(WRITER_EVENTS, invalidOption)
   readonly #firstSeq: number
   #closing: Promise<void> | undefined
 
