@@ -97,7 +97,8 @@ export interface RetryOptions {
   maxRetryTime?: number
   /**
    * Longest Retry-After (seconds or HTTP date) a retry waits for, in ms. A longer one fails the item
-   * with `ERR_RETRY_AFTER_TOO_LONG` instead of sleeping (`cause`: the failure). @default 300000
+   * with `ERR_RETRY_AFTER_TOO_LONG` instead of sleeping (`cause`: the failure); a rate-limit header's
+   * reset longer than this is not followed by the windows. @default 300000
    */
   maxRetryAfter?: number
   /**

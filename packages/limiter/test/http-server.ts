@@ -20,6 +20,7 @@ export interface ServerLog {
  *   /reset-once?id=         the socket is destroyed the first time, then 200
  *   /throttle-once?id=&after=s  429 with Retry-After: s the first time, then 200
  *   /status?code=           always `code`
+ *   /spent?reset=           200 whose rate-limit headers say no request remains until `reset`
  */
 export async function startServer(): Promise<{ url: string; log: ServerLog; close(): Promise<void> }> {
   const log: ServerLog = { arrivals: [], throttled: [], inFlight: 0, peak: 0, requests: 0 }
@@ -69,6 +70,13 @@ export async function startServer(): Promise<{ url: string; log: ServerLog; clos
           log.throttled.push(performance.now())
           end(429, { 'retry-after': url.searchParams.get('after') ?? '1' })
         } else end(200)
+        return
+      case '/spent':
+        end(200, {
+          'x-ratelimit-limit-requests': '600',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': url.searchParams.get('reset') ?? '1s',
+        })
         return
       case '/status':
         end(Number(url.searchParams.get('code') ?? 200))

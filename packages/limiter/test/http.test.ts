@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLimiter } from '../src/index'
+import { type AttemptContext, createLimiter } from '../src/index'
 import { getText, type ServerLog, startServer } from './http-server'
+
+type ReportFn = AttemptContext['report']
 
 let server: Awaited<ReturnType<typeof startServer>>
 let log: ServerLog
@@ -137,6 +139,25 @@ describe('against a real HTTP server', () => {
     // Server side: windows narrowed by 300 ms to allow for transit on a loaded machine.
     expect(busiest(log.arrivals, 300)).toBeLessThanOrEqual(3)
     expect(busiest(log.arrivals, 1200)).toBeLessThanOrEqual(6)
+  })
+
+  it('answers saying no request remains for 99999h do not stall the run (a reset past retry.maxRetryAfter)', async () => {
+    reset()
+    const limiter = createLimiter({ concurrency: 2, rate: { limit: 600, interval: 60_000 } })
+    const spent = async (id: number, { signal, report }: { signal: AbortSignal; report: ReportFn }) => {
+      const response = await fetch(`${server.url}/spent?reset=99999h&id=${id}`, { signal })
+      report({ headers: response.headers })
+      return response.text()
+    }
+    await limiter.run((context) => spent(-1, context))
+    expect(limiter.stats().windows[0]?.serverRemaining).toBeUndefined()
+    const outcomes = await limiter.map(
+      Array.from({ length: 10 }, (_, i) => i),
+      spent,
+      { settle: true },
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled' && o.value === '200')).toBe(true)
+    expect(log.requests).toBe(11)
   })
 
   it('timeouts abort slow requests and retry them; aborting the batch ends every item', async () => {
