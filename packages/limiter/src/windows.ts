@@ -1,4 +1,5 @@
 import { Charge, type LimiterReport, type Reporter, UNTRACKED } from './charge'
+import { saneAmount } from './cost'
 import type { RateLimit } from './options'
 import { type HeaderFamilies, type RateInfo, rateInfo } from './rate-headers'
 import { RateWindow } from './rate-window'
@@ -103,7 +104,8 @@ export class Windows implements Reporter {
       this.weighted.forEach((w, k) => {
         const entry = charge.entries![k]!
         const amount = cost[w.cost]
-        if (amount === undefined || amount === entry.cost) return
+        // Not a count one attempt can cost here (NaN, 1e308, '5'): the estimate stays.
+        if (!saneAmount(amount, w.limit) || amount === entry.cost) return
         w.server?.adjust(amount - entry.cost, charge.start, now)
         if (amount < entry.cost) freed = true
         w.adjust(entry, amount)
