@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net'
 export interface ServerLog {
   /** `performance.now()` of every request arrival. */
   arrivals: number[]
+  /** The `id` of every request arrival, in the order of `arrivals`. */
+  ids: string[]
   /** Times a 429 was sent. */
   throttled: number[]
   inFlight: number
@@ -23,12 +25,13 @@ export interface ServerLog {
  *   /spent?reset=           200 whose rate-limit headers say no request remains until `reset`
  */
 export async function startServer(): Promise<{ url: string; log: ServerLog; close(): Promise<void> }> {
-  const log: ServerLog = { arrivals: [], throttled: [], inFlight: 0, peak: 0, requests: 0 }
+  const log: ServerLog = { arrivals: [], ids: [], throttled: [], inFlight: 0, peak: 0, requests: 0 }
   const seen = new Set<string>()
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x')
     log.requests++
     log.arrivals.push(performance.now())
+    log.ids.push(url.searchParams.get('id') ?? '')
     log.inFlight++
     log.peak = Math.max(log.peak, log.inFlight)
     let ended = false
