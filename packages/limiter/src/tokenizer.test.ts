@@ -69,15 +69,15 @@ describe('estimateTokens with gpt-tokenizer: bounded work on any input', () => {
     expect(Math.abs(chat.tokens - 10 - exact) / exact).toBeLessThan(0.01)
   })
 
-  it('ordinary text: the count of the whole text within 1% (whole) or 5% (sampled past 32,768 characters)', () => {
+  it('ordinary text: the count of the whole text within 1% (whole) or 10% (sampled past 32,768 characters)', () => {
     // The README names `<|endoftext|>`, which gpt-tokenizer refuses to count.
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8').replaceAll('<|', '<')
     const source = readFileSync(new URL('./core.ts', import.meta.url), 'utf8')
     for (const [text, within] of [
       [readme.slice(0, 20_000), 0.01],
       [source.slice(0, 12_000), 0.01],
-      [readme.repeat(3), 0.05],
-      [source.repeat(20), 0.05],
+      [readme.repeat(3), 0.1],
+      [source.repeat(20), 0.1],
     ] as const) {
       const exact = countTokens(text)
       expect(Math.abs(estimateTokens(text) - exact) / exact).toBeLessThan(within)
