@@ -10,7 +10,9 @@ export interface AttemptContext {
   /**
    * Tells the limiter what this attempt really cost (`{ cost: { tokens: usage.total_tokens } }`:
    * replaces the estimate in the weighted windows) and the answer's rate-limit `headers`. Call it
-   * once per attempt; a later call replaces the cost. A bad argument throws `ERR_INVALID_OPTION`.
+   * once per attempt; a later call replaces the cost. An amount that is no count for its window (not
+   * a number, NaN, negative, infinite, above the window's limit) is ignored: the estimate stays. A
+   * bad argument throws `ERR_INVALID_OPTION`; a getter in it that throws, `ERR_CALLBACK_FAILED`.
    * Standalone `retry()` only checks the argument.
    */
   readonly report: (report: LimiterReport) => void
@@ -65,8 +67,7 @@ export class Attempt implements ItemContext {
     if (this.#report === undefined) {
       const charge = this.charge
       this.#report = (report) => {
-        checkReport(report)
-        charge.reporter?.report(charge, report)
+        charge.reporter?.report(charge, checkReport(report))
       }
     }
     return this.#report

@@ -131,6 +131,48 @@ describe('a throwing user callback fails that item with ERR_CALLBACK_FAILED, nev
 })
 
 describe('values whose getters throw', () => {
+  it('a cost whose `tokens` getter throws fails that item (or run) with ERR_CALLBACK_FAILED, from options or from report', async () => {
+    const clock = new FakeClock()
+    const limiter = createLimiter({ clock, rate: { limit: 1000, interval: 60_000, cost: 'tokens' } })
+    const broken = new Error('getter broke')
+    const trap = {
+      get tokens(): number {
+        throw broken
+      },
+    }
+    const error = await limiter.run(() => 1, { cost: trap }).catch((e) => e)
+    expect(error).toMatchObject({ code: 'ERR_CALLBACK_FAILED', cause: broken })
+    expect(error.message).toContain('`cost`')
+    const outcomes = await limiter.map([0, 1], (x) => x, {
+      settle: true,
+      cost: (x) => (x === 0 ? trap : { tokens: 1 }),
+    })
+    expect(outcomes[0]).toMatchObject({
+      status: 'rejected',
+      error: { code: 'ERR_CALLBACK_FAILED', cause: broken },
+    })
+    expect(outcomes[1]).toMatchObject({ status: 'fulfilled', value: 1 })
+    const reported = await limiter
+      .run(({ report }) => report({ cost: trap }), { cost: { tokens: 1 } })
+      .catch((e) => e)
+    expect(reported).toMatchObject({ code: 'ERR_CALLBACK_FAILED', cause: broken })
+    await expect(limiter.run(() => 'next', { cost: { tokens: 1 } })).resolves.toBe('next')
+  })
+
+  it('a cost is read once: a getter giving a checked value, then a bad one, cannot slip the bad one in', async () => {
+    const clock = new FakeClock()
+    const limiter = createLimiter({ clock, rate: { limit: 1000, interval: 60_000, cost: 'tokens' } })
+    let reads = 0
+    const shifty = {
+      get tokens(): number {
+        return ++reads === 1 ? 10 : Number.POSITIVE_INFINITY
+      },
+    }
+    await limiter.run(() => 1, { cost: shifty })
+    expect(reads).toBe(1)
+    expect(limiter.stats().windows[0]?.used).toBe(10)
+  })
+
   it('a value whose `status` getter throws is a plain value, not a crash', async () => {
     const limiter = createLimiter()
     const trap = new Proxy(

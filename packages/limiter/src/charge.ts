@@ -2,7 +2,10 @@ import type { HeadersLike } from './rate-headers'
 
 /** What `context.report()` takes: the task's real cost and the answer's headers. */
 export interface LimiterReport {
-  /** The real cost (e.g. `{ tokens: usage.total_tokens }`): replaces the estimate in the weighted windows. */
+  /**
+   * The real cost (e.g. `{ tokens: usage.total_tokens }`): replaces the estimate in the weighted
+   * windows. An amount that is not a number from 0 to the window's limit is ignored there.
+   */
   cost?: Readonly<Record<string, number>>
   /** The answer's headers (a fetch `Headers` or a plain record): the server's rate-limit view. */
   headers?: HeadersLike

@@ -97,7 +97,8 @@ export interface RetryOptions {
   maxRetryTime?: number
   /**
    * Longest Retry-After (seconds or HTTP date) a retry waits for, in ms. A longer one fails the item
-   * with `ERR_RETRY_AFTER_TOO_LONG` instead of sleeping (`cause`: the failure). @default 300000
+   * with `ERR_RETRY_AFTER_TOO_LONG` instead of sleeping (`cause`: the failure); a rate-limit header's
+   * reset longer than this is not followed by the windows. @default 300000
    */
   maxRetryAfter?: number
   /**
@@ -157,7 +158,8 @@ export interface LimiterRunOptions extends LimiterCallOptions {
   /**
    * The task's cost for the weighted rate windows (`{ tokens: 1500 }`), charged at each attempt's
    * start; required when a window has a `cost`. A cost alone above a window's limit fails at once
-   * with `ERR_COST_TOO_HIGH`. @default none (weighted windows refuse the call)
+   * with `ERR_COST_TOO_HIGH`; a getter of it that throws, with `ERR_CALLBACK_FAILED`.
+   * @default none (weighted windows refuse the call)
    */
   cost?: LimiterCost
 }
@@ -165,9 +167,10 @@ export interface LimiterRunOptions extends LimiterCallOptions {
 /** Options of one `stream` call. */
 export interface LimiterStreamOptions<T = unknown> extends LimiterCallOptions {
   /**
-   * Each item's cost for the weighted rate windows, or one cost for every item. A function that
-   * throws fails that item with `ERR_CALLBACK_FAILED`; a bad result fails it with
-   * `ERR_INVALID_OPTION`, a cost above a window's limit with `ERR_COST_TOO_HIGH`. @default none
+   * Each item's cost for the weighted rate windows, or one cost for every item. A function, or a
+   * getter of the cost it returns, that throws fails that item with `ERR_CALLBACK_FAILED`; a bad
+   * result fails it with `ERR_INVALID_OPTION`, a cost above a window's limit with
+   * `ERR_COST_TOO_HIGH`. @default none
    */
   cost?: LimiterCost | ((item: T, index: number) => LimiterCost)
   /**

@@ -87,7 +87,7 @@ describe('openaiRateInfo', () => {
     expect(openaiRateInfo({ 'x-ratelimit-remaining-tokens': '5' })).toEqual([])
     expect(openaiRateInfo(undefined)).toEqual([])
     expect(openaiRateInfo('x-ratelimit-remaining-tokens: 5')).toEqual([])
-    // A huge reset parses; the limiter caps it at retry.maxRetryAfter when it follows it.
+    // A huge reset parses; the windows ignore one past retry.maxRetryAfter.
     expect(read('5', '1000000000000s')[0]?.resetMs).toBe(1e15)
   })
 })

@@ -157,7 +157,7 @@ describe('the limiter follows the server (fake clock)', () => {
     expect(limiter.stats().windows[0]?.serverRemaining).toBe(4)
   })
 
-  it('ignores garbage, negative and past values; caps a huge reset at retry.maxRetryAfter', async () => {
+  it('ignores garbage, negative and past values, and a reset past retry.maxRetryAfter; follows one up to it', async () => {
     const clock = new FakeClock(0)
     const limiter = createLimiter({
       clock,
@@ -174,10 +174,32 @@ describe('the limiter follows the server (fake clock)', () => {
     }
     expect(limiter.stats().windows[0]?.serverRemaining).toBeUndefined()
     await limiter.run(() => response(200, openai(0, '1000000000000s')))
+    await limiter.run(() => response(200, openai(0, '20.001s')))
+    expect(limiter.stats().windows[0]?.serverRemaining).toBeUndefined()
+    await limiter.run(() => response(200, openai(0, '20s')))
     expect(limiter.stats().windows[0]).toMatchObject({ serverRemaining: 0, resetsInMs: 20_000 })
     const next = limiter.run(() => clock.now())
     await clock.advance(20_000)
     expect(await next).toBe(20_000)
+  })
+
+  it('answers saying 0 remain until a reset past retry.maxRetryAfter (99999h, or a date years away) do not hold the run', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, concurrency: 1, rate: { limit: 600, interval: 60_000 } })
+    const years = new Date(clock.now() + 99_999 * 3_600_000).toISOString()
+    const spent = [
+      openai(0, '99999h'),
+      { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': years },
+    ]
+    const starts: number[] = []
+    const run = limiter.map([0, 1, 2, 3, 4, 5], (i, { report }) => {
+      starts.push(clock.now())
+      report({ headers: spent[i % 2]! })
+    })
+    await clock.advance(0)
+    expect(starts).toEqual([0, 0, 0, 0, 0, 0])
+    await run
+    expect(limiter.stats().windows[0]?.serverRemaining).toBeUndefined()
   })
 
   it("headers: false reads nothing; 'anthropic' reads only anthropic-ratelimit-*", async () => {

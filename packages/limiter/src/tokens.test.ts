@@ -48,4 +48,9 @@ describe('estimateTokens', () => {
       2 + 4 + encode(text).length + 5,
     )
   })
+
+  it('a text holding a special token (`<|endoftext|>`) is counted, not thrown on', () => {
+    const text = 'Summarise this log: <|endoftext|> was found in the input.'
+    expect(estimateTokens(text)).toBeGreaterThan(estimateTokens('Summarise this log:'))
+  })
 })

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { type CountTokens, loadTokenizer, TokenTally } from './tokenizer'
 
 /** A chat completion request body, as the OpenAI API (and the openai SDK's types) take it. */
 export interface ChatRequestBody {
@@ -17,28 +17,20 @@ export interface EstimateTokensOptions {
   tokenizer?: boolean
 }
 
-type Encode = (text: string) => readonly unknown[]
-
-/** undefined: not looked for yet; null: not installed. */
-let encoder: Encode | null | undefined
-
-/** gpt-tokenizer's o200k `encode`, loaded on first use (ESM and CJS builds both find it). */
-function loadEncoder(): Encode | null {
-  if (encoder !== undefined) return encoder
-  encoder = null
-  try {
-    const require = createRequire(import.meta.url)
-    const module = require('gpt-tokenizer/encoding/o200k_base') as { encode?: unknown }
-    if (typeof module.encode === 'function') encoder = module.encode as Encode
-  } catch {
-    // Not installed: the characters-based estimate is used.
-  }
-  return encoder
+/** The characters-based estimate of one text. */
+function charTokens(text: string): number {
+  return Math.ceil(text.length / 4)
 }
 
-function textTokens(text: string, encode: Encode | null): number {
-  if (text === '') return 0
-  return encode ? encode(text).length : Math.ceil(text.length / 4)
+/** The tokens of `texts` together: by the tokenizer when there is one, else by characters. */
+function textTokens(texts: readonly string[], tokenizer: CountTokens | null): number {
+  if (tokenizer === null) return texts.reduce((sum, text) => sum + charTokens(text), 0)
+  const tally = new TokenTally(
+    tokenizer,
+    texts.reduce((sum, text) => sum + text.length, 0),
+  )
+  for (const text of texts) tally.add(text)
+  return tally.tokens
 }
 
 /** The text of a message's `content`: a string, or the `text` of its parts. */
@@ -61,17 +53,21 @@ function count(value: number | null | undefined): number {
  * Estimates the tokens a text or a chat request costs, for a `cost: 'tokens'` window. A chat body
  * counts like the openai-cookbook: 4 per message + its content (and `name`) tokens + 2, plus
  * `max_tokens` (or `max_completion_tokens`) x `n`, the most the answer can use. Uses `gpt-tokenizer`
- * (o200k, loaded on first use) when it is installed, else `ceil(characters / 4)`.
+ * (o200k, loaded on first use) when it is installed, else `ceil(characters / 4)`. The tokenizer
+ * reads at most 32,768 characters of one input, in pieces of at most 256: a longer input is
+ * counted from evenly spread pieces, so that an estimate takes bounded time on any text.
  */
 export function estimateTokens(input: string | ChatRequestBody, options?: EstimateTokensOptions): number {
-  const encode = options?.tokenizer === false ? null : loadEncoder()
-  if (typeof input === 'string') return textTokens(input, encode)
+  const tokenizer = options?.tokenizer === false ? null : loadTokenizer()
+  if (typeof input === 'string') return textTokens([input], tokenizer)
   if (typeof input !== 'object' || input === null) return 0
+  const texts: string[] = []
   let tokens = 2
   for (const message of input.messages ?? []) {
-    tokens += 4 + textTokens(contentText(message?.content), encode)
-    if (typeof message?.name === 'string') tokens += textTokens(message.name, encode)
+    tokens += 4
+    texts.push(contentText(message?.content))
+    if (typeof message?.name === 'string') texts.push(message.name)
   }
   const most = count(input.max_tokens) || count(input.max_completion_tokens)
-  return tokens + most * (count(input.n) || 1)
+  return tokens + textTokens(texts, tokenizer) + most * (count(input.n) || 1)
 }

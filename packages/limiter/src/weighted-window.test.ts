@@ -86,6 +86,19 @@ describe('weighted rate windows in the limiter (fake clock)', () => {
     expect(next.value).toBe(1000)
   })
 
+  it('a reported cost that is no count (NaN, Infinity, 1e308, negative, a string, above the limit) is ignored: the estimate stays', async () => {
+    const clock = new FakeClock(0)
+    const limiter = createLimiter({ clock, rate: tokens(100, 60_000) })
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1e308, -5, '5', null, 101]) {
+      await limiter.run(({ report }) => report({ cost: { tokens: bad as number } }), { cost: { tokens: 10 } })
+    }
+    expect(limiter.stats().windows[0]?.used).toBe(70)
+    // The window was not poisoned: the next start that fits goes at once.
+    const next = track(limiter.run(() => clock.now(), { cost: { tokens: 30 } }))
+    await clock.advance(0)
+    expect(next.value).toBe(0)
+  })
+
   it('a later report replaces the earlier one (it does not add to it)', async () => {
     const clock = new FakeClock(0)
     const limiter = createLimiter({ clock, rate: tokens(100) })

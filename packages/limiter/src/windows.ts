@@ -1,4 +1,5 @@
 import { Charge, type LimiterReport, type Reporter, UNTRACKED } from './charge'
+import { saneAmount } from './cost'
 import type { RateLimit } from './options'
 import { type HeaderFamilies, type RateInfo, rateInfo } from './rate-headers'
 import { RateWindow } from './rate-window'
@@ -15,7 +16,7 @@ export interface WindowsOptions {
   headers: HeaderFamilies | undefined
   /** Each attempt gets its own charge (start time) even without a weighted window (adaptive concurrency). */
   track: boolean
-  /** Longest server reset followed, in ms (`retry.maxRetryAfter`): a longer one is capped. */
+  /** Longest server reset followed, in ms (`retry.maxRetryAfter`): a longer one is ignored. */
   maxReset: number
 }
 
@@ -103,7 +104,8 @@ export class Windows implements Reporter {
       this.weighted.forEach((w, k) => {
         const entry = charge.entries![k]!
         const amount = cost[w.cost]
-        if (amount === undefined || amount === entry.cost) return
+        // Not a count one attempt can cost here (NaN, 1e308, '5'): the estimate stays.
+        if (!saneAmount(amount, w.limit) || amount === entry.cost) return
         w.server?.adjust(amount - entry.cost, charge.start, now)
         if (amount < entry.cost) freed = true
         w.adjust(entry, amount)
@@ -118,11 +120,13 @@ export class Windows implements Reporter {
 
   /**
    * Reads an answer's rate-limit headers (to the attempt of `charge`) into the server budgets.
-   * Unknown or malformed values are ignored; only a throwing `headers.get` throws.
+   * Unknown or malformed values are ignored; only a throwing `headers.get` throws. A reset past
+   * `maxReset` is ignored too, as a Retry-After that long is not waited for: followed (even
+   * capped), each answer saying 0 remain would hold the window that long again.
    */
   read(charge: Charge, headers: unknown, now: number): void {
     if (!this.reads || typeof headers !== 'object' || headers === null) return
-    const found = rateInfo(headers, this.#families, now)
+    const found = rateInfo(headers, this.#families, now).filter((info) => info.resetMs <= this.#maxReset)
     if (found.length === 0) return
     let changed = false
     let k = 0
@@ -131,8 +135,7 @@ export class Windows implements Reporter {
       const view = this.#tightest(found, w)
       if (!view) continue
       const remaining = view.remaining - this.#transit(charge, index)
-      if (w.server!.update(remaining, Math.min(view.resetMs, this.#maxReset), charge.start, now))
-        changed = true
+      if (w.server!.update(remaining, view.resetMs, charge.start, now)) changed = true
     }
     if (changed) this.#freed()
   }

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net'
 export interface ServerLog {
   /** `performance.now()` of every request arrival. */
   arrivals: number[]
+  /** The `id` of every request arrival, in the order of `arrivals`. */
+  ids: string[]
   /** Times a 429 was sent. */
   throttled: number[]
   inFlight: number
@@ -20,14 +22,16 @@ export interface ServerLog {
  *   /reset-once?id=         the socket is destroyed the first time, then 200
  *   /throttle-once?id=&after=s  429 with Retry-After: s the first time, then 200
  *   /status?code=           always `code`
+ *   /spent?reset=           200 whose rate-limit headers say no request remains until `reset`
  */
 export async function startServer(): Promise<{ url: string; log: ServerLog; close(): Promise<void> }> {
-  const log: ServerLog = { arrivals: [], throttled: [], inFlight: 0, peak: 0, requests: 0 }
+  const log: ServerLog = { arrivals: [], ids: [], throttled: [], inFlight: 0, peak: 0, requests: 0 }
   const seen = new Set<string>()
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x')
     log.requests++
     log.arrivals.push(performance.now())
+    log.ids.push(url.searchParams.get('id') ?? '')
     log.inFlight++
     log.peak = Math.max(log.peak, log.inFlight)
     let ended = false
@@ -69,6 +73,13 @@ export async function startServer(): Promise<{ url: string; log: ServerLog; clos
           log.throttled.push(performance.now())
           end(429, { 'retry-after': url.searchParams.get('after') ?? '1' })
         } else end(200)
+        return
+      case '/spent':
+        end(200, {
+          'x-ratelimit-limit-requests': '600',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': url.searchParams.get('reset') ?? '1s',
+        })
         return
       case '/status':
         end(Number(url.searchParams.get('code') ?? 200))
