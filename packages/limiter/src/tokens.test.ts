@@ -24,6 +24,18 @@ describe('estimateTokens', () => {
     expect(estimateTokens(chat, fallback)).toBe(2 + 4 + system + 4 + user + 100 * 2)
   })
 
+  it('counts with the function given as `tokenizer`, in pieces of at most 256 characters', () => {
+    const pieces: number[] = []
+    const counter = (text: string) => {
+      pieces.push(text.length)
+      return 1
+    }
+    expect(estimateTokens('word '.repeat(200), { tokenizer: counter })).toBe(pieces.length)
+    expect(Math.max(...pieces)).toBeLessThanOrEqual(256)
+    expect(pieces.reduce((a, b) => a + b, 0)).toBe(1000)
+    expect(estimateTokens(chat, { tokenizer: () => 5 })).toBe(2 + 4 + 5 + 4 + 10 + 100 * 2)
+  })
+
   it('max_completion_tokens when max_tokens is missing or null; null n is 1; parts of content count their text', () => {
     const fallback = { tokenizer: false }
     const body = {

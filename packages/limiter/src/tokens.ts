@@ -11,10 +11,17 @@ export interface ChatRequestBody {
 /** How `estimateTokens` counts. */
 export interface EstimateTokensOptions {
   /**
-   * Use `gpt-tokenizer` (o200k) when it is installed; `false`: always the characters-based estimate
-   * (`ceil(characters / 4)`), e.g. to match a server that charges that way. @default true
+   * `true`: `gpt-tokenizer` (o200k) when it is installed where this package can load it, else the
+   * characters-based estimate (`ceil(characters / 4)`); `false`: always the characters-based estimate,
+   * e.g. to match a server that charges that way; a function: the token count of one text, used in
+   * its place (another encoding, or a tokenizer the application loads itself so that the estimate
+   * does not depend on how this package was installed). It sees pieces of at most 256 characters.
+   * @default true
+   * @example
+   * import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+   * estimateTokens(body, { tokenizer: countTokens })
    */
-  tokenizer?: boolean
+  tokenizer?: boolean | ((text: string) => number)
 }
 
 /** The characters-based estimate of one text. */
@@ -58,7 +65,8 @@ function count(value: number | null | undefined): number {
  * counted from evenly spread pieces, so that an estimate takes bounded time on any text.
  */
 export function estimateTokens(input: string | ChatRequestBody, options?: EstimateTokensOptions): number {
-  const tokenizer = options?.tokenizer === false ? null : loadTokenizer()
+  const given = options?.tokenizer
+  const tokenizer = typeof given === 'function' ? given : given === false ? null : loadTokenizer()
   if (typeof input === 'string') return textTokens([input], tokenizer)
   if (typeof input !== 'object' || input === null) return 0
   const texts: string[] = []

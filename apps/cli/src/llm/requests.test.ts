@@ -1,3 +1,4 @@
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { describe, expect, it } from 'vitest'
 import { llmKeys, requestsOf, requestUrl, tokenEstimate } from './requests'
 import { parseLlmOptions, parsePrice } from './settings'
@@ -85,9 +86,13 @@ describe('the llm input', () => {
   })
 
   it('estimates chat bodies with max_tokens and other bodies from their input', () => {
-    const chat = tokenEstimate({ messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 })
-    expect(chat).toBeGreaterThan(100)
-    expect(tokenEstimate({ input: 'a'.repeat(400) })).toBeGreaterThan(10)
+    const chat = tokenEstimate(
+      { messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 },
+      countTokens,
+    )
+    // 2 + 4 per message + 'hello' (1 token in o200k) + max_tokens.
+    expect(chat).toBe(2 + 4 + 1 + 100)
+    expect(tokenEstimate({ input: 'The sky is blue.', max_tokens: 7 }, countTokens)).toBe(5 + 7)
   })
 })
 

@@ -130,11 +130,24 @@ export function requestUrl(base: string, path: string): { url: string } | { reas
   return { url: url.href }
 }
 
+/** The token count of one text (gpt-tokenizer's o200k `countTokens`). */
+export type CountTokens = (text: string) => number
+
+/**
+ * The tokenizer of `--tpm` estimates: the CLI's own gpt-tokenizer (a dependency of the CLI, so that
+ * an estimate never depends on how the limiter was installed), loaded only by a run that needs it.
+ */
+export async function loadCountTokens(): Promise<CountTokens> {
+  return (await import('gpt-tokenizer/encoding/o200k_base')).countTokens
+}
+
 /** The request's token estimate for the `--tpm` window: the chat count, or the input's text. */
-export function tokenEstimate(body: Record<string, unknown>): number {
-  if (Array.isArray(body.messages)) return estimateTokens(body as Parameters<typeof estimateTokens>[0])
+export function tokenEstimate(body: Record<string, unknown>, countTokens: CountTokens): number {
+  const options = { tokenizer: countTokens }
+  if (Array.isArray(body.messages))
+    return estimateTokens(body as Parameters<typeof estimateTokens>[0], options)
   const input = body.input ?? body.prompt ?? body
   const text = typeof input === 'string' ? input : JSON.stringify(input)
   const max = body.max_output_tokens ?? body.max_tokens
-  return estimateTokens(text) + (typeof max === 'number' ? max : 0)
+  return estimateTokens(text, options) + (typeof max === 'number' ? max : 0)
 }

@@ -6,7 +6,14 @@ import { type Pending, processIo, type RunIo, runJob } from '../batch/runner'
 import { printSummary } from '../batch/summary'
 import { UsageError } from '../errors'
 import { llmLine } from './output-line'
-import { type LlmRequest, llmKeys, requestsOf, tokenEstimate } from './requests'
+import {
+  type CountTokens,
+  type LlmRequest,
+  llmKeys,
+  loadCountTokens,
+  requestsOf,
+  tokenEstimate,
+} from './requests'
 import { type LlmCliOptions, type LlmSettings, parseLlmOptions } from './settings'
 import { llmDetails, llmSummary } from './summary'
 
@@ -41,6 +48,8 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
   const settings = parseLlmOptions(input, cli)
   const requestOf = requestsOf(settings, await readTemplate(settings.template))
   const build = (item: Pending) => requestOf(item.record, item.line) as LlmRequest
+  const countTokens = settings.tpm === undefined ? undefined : await loadCountTokens()
+  const estimate = (body: Record<string, unknown>) => tokenEstimate(body, countTokens as CountTokens)
   const tokens: Usage = { prompt: 0, completion: 0, total: 0 }
   /** Answers whose usage held a count that is not a token count, and the first such count. */
   const insane = { answers: 0, first: '' }
@@ -51,9 +60,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
       settings,
       keys: llmKeys(requestOf),
       limiter: limiterOptions(settings),
-      ...(settings.tpm === undefined
-        ? {}
-        : { cost: (item) => ({ tokens: tokenEstimate(build(item).body) }) }),
+      ...(settings.tpm === undefined ? {} : { cost: (item) => ({ tokens: estimate(build(item).body) }) }),
       request: async (item, signal, context) => {
         const request = build(item)
         const answer = await postJson(request.url, JSON.stringify(request.body), {
@@ -85,7 +92,7 @@ export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = proc
               // --tpm for the whole cluster: the workers share one token window in Redis.
               ...(settings.tpm !== undefined && {
                 tokens: {
-                  estimate: Math.ceil(tokenEstimate(request.body)),
+                  estimate: Math.ceil(estimate(request.body)),
                   limit: settings.tpm,
                   interval: 60_000,
                 },
