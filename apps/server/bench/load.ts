@@ -14,6 +14,8 @@ const STOP_GRACE_MS = 250
 
 export interface ServerProcess {
   url: string
+  /** The server process's id (to read its memory). */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -34,6 +36,7 @@ export async function startServerProcess(args: string[] = []): Promise<ServerPro
   })
   return {
     url,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return
       const exited = once(child, 'exit')

@@ -3,6 +3,7 @@ import type { Pool } from '@boundkit/pool'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { errorBody } from './errors'
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
+import { installJsonParser } from './json-body'
 import type { ServerMetrics } from './metrics'
 import type { ResolvedServerOptions } from './options'
 import { registerChatCompletionsRoute } from './routes/chat-completions'
@@ -50,6 +51,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler())
   // Bodies are JSON only: anything else is answered 415, not parsed as a string.
   app.removeContentTypeParser('text/plain')
+  installJsonParser(app)
   installErrorHandlers(app)
   const requests = metrics.addCounter({
     name: 'boundkit_http_requests_total',

@@ -287,6 +287,29 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     })
   })
 
+  it('names a refused __proto__ or constructor key and where it is, in OpenAI’s error shape', async () => {
+    const { url } = await start()
+    const proto = await postJson(
+      `${url}/v1/chat/completions`,
+      '{"model":"m","messages":[{"role":"user","content":"hi","__proto__":{"admin":true}}]}',
+    )
+    expect(proto.status).toBe(400)
+    expect(proto.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'forbidden_key',
+      param: null,
+    })
+    expect(proto.body.error.message).toContain("'__proto__'")
+    expect(proto.body.error.message).toContain("'messages[0].__proto__'")
+    const prototype = await postJson(
+      `${url}/v1/chat/completions`,
+      '{"model":"m","constructor":{"prototype":{"admin":true}},"messages":[{"role":"user","content":"hi"}]}',
+    )
+    expect(prototype.status).toBe(400)
+    expect(prototype.body.error.code).toBe('forbidden_key')
+    expect(prototype.body.error.message).toContain("'constructor'")
+  })
+
   it.each([
     ['500', 500, 'fault_injected'],
     ['503', 503, 'unavailable'],

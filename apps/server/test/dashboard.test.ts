@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { View } from '../src/dashboard/index'
 import { type RunningServer, startServer } from '../src/index'
 import { postJson } from './http'
+import { historyOf } from './sse'
 
 /**
  * `GET /dashboard/`: the server's own live page. Its data is read here through `view.json` and
@@ -108,26 +109,7 @@ describe('the server dashboard', () => {
   })
 
   it('sends a page that saw more samples than this run has (left open on an earlier run) the whole history', async () => {
-    const history = await new Promise<{ resumed: boolean; samples: { id: number }[] }>((resolve, reject) => {
-      const req = request(
-        `${server.url}/dashboard/events`,
-        { headers: { 'last-event-id': '99999' } },
-        (res) => {
-          let text = ''
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => {
-            text += chunk
-            const data = /event: ?history\n(?:id: ?\S*\n)?data: ?(.*)\n/.exec(text)?.[1]
-            if (data !== undefined) {
-              req.destroy()
-              resolve(JSON.parse(data))
-            }
-          })
-        },
-      )
-      req.on('error', reject)
-      req.end()
-    })
+    const history = await historyOf(`${server.url}/dashboard/events`, '99999')
     expect(history.resumed).toBe(false)
     expect(history.samples[0]?.id).toBe(1)
   })

@@ -120,6 +120,26 @@ describe('POST /v1/judge', () => {
       expect(typeof response.body.error.message).toBe('string')
     })
 
+    it.each([
+      [
+        'a __proto__',
+        '{"id":"a","question":"q","contexts":[],"answer":"a","__proto__":{"x":1}}',
+        '__proto__',
+      ],
+      ['an escaped __proto__', '{"id":"a","contexts":[{"\\u005f_proto__":{}}]}', 'contexts[0].__proto__'],
+      [
+        'a constructor with a prototype',
+        '{"id":"a","x":[{"constructor":{"prototype":{}}}]}',
+        'x[0].constructor',
+      ],
+    ])('names the refused key (%s) and where it is', async (_name, body, path) => {
+      const { url } = await start({ judge: instant })
+      const response = await postJson(`${url}/v1/judge`, body)
+      expect(response.status).toBe(400)
+      expect(response.body.error.code).toBe('ERR_FORBIDDEN_KEY')
+      expect(response.body.error.message).toContain(`'${path}'`)
+    })
+
     it('refuses an oversized body with 413', async () => {
       const { url } = await start({ judge: instant, bodyLimitBytes: 1024 })
       const response = await postJson(`${url}/v1/judge`, { ...judgeBody(), answer: 'x'.repeat(2000) })

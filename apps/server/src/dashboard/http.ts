@@ -1,15 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createChannel, createSession } from 'better-sse'
+import { createSession } from 'better-sse'
+import { EventStreams } from './event-streams'
 import type { RunMonitor } from './monitor'
+import { type DashboardOptions, resolveDashboardOptions } from './options'
 import { pageHtml, uplotAssets } from './page'
 
 /**
  * The live page of a run, under any path: `` (the page), `assets/uplot.js` and `assets/uplot.css`
  * (the chart library, served from the installed package: the page works offline), `events` (the
  * Server-Sent Events: a `history` event with every sample so far, then a `sample` event a second; a
- * page that reconnects with `Last-Event-ID` gets only the samples it missed), `view.json` (the latest
- * state). The page's links are relative, so it works at `/` and under `/dashboard/` alike.
+ * page that reconnects with `Last-Event-ID` gets only the samples it missed; a page that leaves more
+ * than `maxUnsentBytes` unread is dropped, and reconnects so), `view.json` (the latest state). The
+ * page's links are relative, so it works at `/` and under `/dashboard/` alike.
  * Read-only: no request changes anything.
  */
 export interface DashboardHandler {
@@ -34,20 +37,25 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(body)
 }
 
-export async function createDashboardHandler(monitor: RunMonitor): Promise<DashboardHandler> {
+export async function createDashboardHandler(
+  monitor: RunMonitor,
+  options?: DashboardOptions,
+): Promise<DashboardHandler> {
+  const { maxUnsentBytes } = resolveDashboardOptions(options)
   const assets = await uplotAssets()
-  const channel = createChannel()
+  const pages = new EventStreams(maxUnsentBytes, KEEP_ALIVE_MS)
+  // Every events response, connected or still starting, to end them on close.
   const streams = new Set<ServerResponse>()
   // Serialized once per second for every page (each session would serialize it again otherwise).
   const stop = monitor.subscribe((sample, view) =>
-    channel.broadcast(JSON.stringify({ sample, view }), 'sample', { eventId: String(sample.id) }),
+    pages.broadcast(JSON.stringify({ sample, view }), 'sample', String(sample.id)),
   )
 
   async function events(request: IncomingMessage, response: ServerResponse): Promise<void> {
     streams.add(response)
     response.once('close', () => streams.delete(response))
     const session = await createSession(request, response, {
-      keepAlive: KEEP_ALIVE_MS,
+      keepAlive: null, // the pages' own, checked as every event is
       retry: 1000,
       serializer: String,
     })
@@ -63,7 +71,7 @@ export async function createDashboardHandler(monitor: RunMonitor): Promise<Dashb
       'history',
       String(resumed ? Math.max(last, newest) : newest),
     )
-    channel.register(session)
+    pages.add(session, response)
   }
 
   return {
@@ -80,10 +88,10 @@ export async function createDashboardHandler(monitor: RunMonitor): Promise<Dashb
       else if (path === 'events') events(request, response).catch(() => response.destroy())
       else send(response, 404, 'text/plain; charset=utf-8', 'not found\n')
     },
-    clients: () => channel.sessionCount,
+    clients: () => pages.size,
     close() {
       stop()
-      for (const session of channel.activeSessions) channel.deregister(session)
+      pages.close()
       for (const response of streams) response.end()
     },
   }
@@ -99,8 +107,13 @@ export interface Dashboard {
 }
 
 /** Serves the page of `monitor` at `/` of a new HTTP server on `host:port` (0: a free port). */
-export async function startDashboard(monitor: RunMonitor, host: string, port: number): Promise<Dashboard> {
-  const handler = await createDashboardHandler(monitor)
+export async function startDashboard(
+  monitor: RunMonitor,
+  host: string,
+  port: number,
+  options?: DashboardOptions,
+): Promise<Dashboard> {
+  const handler = await createDashboardHandler(monitor, options)
   const server: Server = createServer((request, response) =>
     handler.handle(request, response, (request.url ?? '/').split('?')[0]!.slice(1)),
   )

@@ -14,4 +14,5 @@ export type {
   WorkerShare,
 } from './monitor'
 export { RunMonitor } from './monitor'
+export type { DashboardOptions } from './options'
 export { reportHtml } from './page'
