@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander'
-import { DEFAULT_MAX_RESPONSE_BYTES } from './batch/settings'
+import { DEFAULT_MAX_RESPONSE_BYTES } from './commands/batch/settings'
+import { DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL } from './commands/llm/settings'
 import { demoServerOptions } from './demo/server-options'
-import { DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL } from './llm/settings'
-import { collect } from './parse-options'
+import { collect } from './flags/parsers'
 import { DEFAULT_QUEUE } from './queue/settings'
 
 /** What a command's action resolves with: the process exit code. */
@@ -142,7 +142,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       )}\n\nEach output line: { key, index, status, response | error, attempts, ms }. Ctrl-C stops new\nrequests and retries, lets in-flight ones finish, flushes and exits 130 (a second Ctrl-C exits\nat once); re-run with --resume to continue, --resume --retry-failed to also send failed records\nagain. The summary counts the requests made (retries included), 429s and Retry-After cooldowns.\n\nWith --redis, workers make the requests and this process writes the same ordered, resumable output:\n--concurrency, --timeout and credential headers are each worker's (refused here: secrets never go\nthrough Redis), --rate and --retries hold for the whole cluster. Ctrl-C stops adding jobs; the jobs\nadded go on in the workers and --resume reads their outcomes.`,
     )
     .action(async (input: string, options, command: Command) => {
-      const { runBatch } = await import('./batch/run-batch')
+      const { runBatch } = await import('./commands/batch/run')
       hooks.exit(await runBatch(input, { ...options, given: given(command) }))
     })
 
@@ -228,7 +228,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
         "\n\nWith --redis, workers make the requests with their own API key (--api-key-env and --azure are the\nworker's, never sent through Redis); --rpm and --tpm hold for the whole cluster (the\nworkers share one token window in Redis, corrected by each answer's usage).",
     )
     .action(async (input: string, options, command: Command) => {
-      const { runLlm } = await import('./llm/run-llm')
+      const { runLlm } = await import('./commands/llm/run')
       hooks.exit(await runLlm(input, { ...options, given: given(command) }))
     })
 
@@ -296,7 +296,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       ),
     )
     .action(async (target: string[], options, command: Command) => {
-      const { runClassify } = await import('./classify/run-classify')
+      const { runClassify } = await import('./commands/classify/run')
       const raw = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? process.argv
       const dashDash = raw.includes('--')
       hooks.exit(await runClassify(target, options, dashDash))

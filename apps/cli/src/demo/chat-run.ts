@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { JudgeRequestBody } from '@boundkit/server'
-import type { RunIo } from '../batch/runner'
-import { runLlm } from '../llm/run-llm'
-import type { LlmSummaryFields } from '../llm/summary'
+import { runLlm } from '../commands/llm/run'
+import type { LlmSummaryFields } from '../commands/llm/summary'
+import type { RunIo } from '../run/runner'
 import type { DemoContext } from './scenario'
 import { demoServerOptions } from './server-options'
 

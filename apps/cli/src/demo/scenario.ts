@@ -1,4 +1,4 @@
-import type { Progress } from '../progress'
+import type { Progress } from '../run/progress'
 import type { OutputStream } from '../terminal'
 import type { PhaseStats } from './live-phases'
 

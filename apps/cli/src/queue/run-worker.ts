@@ -4,9 +4,9 @@
  * headers, `pool` jobs on a local pool. Stops gracefully on SIGTERM or SIGINT.
  */
 import { redactUrl, startWorker } from '@boundkit/queue'
+import { authHeaders } from '../commands/llm/settings'
 import { EXIT, UsageError } from '../errors'
-import { authHeaders } from '../llm/settings'
-import { parseDuration, parseHeader, parseInteger } from '../parse-options'
+import { parseDuration, parseHeader, parseInteger } from '../flags/parsers'
 import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
 import { parseRedis } from './settings'
 

@@ -3,8 +3,9 @@
  * `batch --redis`, `llm --redis` and `worker`. No import of `@boundkit/queue` here: a run without
  * `--redis` never loads BullMQ.
  */
-import { SECRET_HEADER } from '../batch/resume-command'
+
 import { UsageError } from '../errors'
+import { SECRET_HEADER } from '../run/resume-command'
 
 /** The queue `--queue` names by default, for producers and workers alike. */
 export const DEFAULT_QUEUE = 'boundkit'

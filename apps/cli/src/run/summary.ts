@@ -1,6 +1,6 @@
 import type { LimiterStats } from '@boundkit/limiter'
 import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
-import type { InputScan } from './scan'
+import type { InputScan } from './input/scan'
 
 /** What the run asked of the server: every attempt is one request. */
 export interface RequestCounts {

@@ -1,7 +1,7 @@
 import type { Usage } from '@boundkit/internal'
 import type { LimiterStats } from '@boundkit/limiter'
-import type { RequestCounts } from '../batch/summary'
-import { formatMs } from '../terminal'
+import type { RequestCounts } from '../../run/summary'
+import { formatMs } from '../../terminal'
 import type { LlmSettings } from './settings'
 
 /** What `boundkit llm --json` prints beside the batch summary: its request counts, and these. */

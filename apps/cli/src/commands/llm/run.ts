@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { type Usage, usageOf } from '@boundkit/internal'
 import type { LimiterOptions, RateLimit } from '@boundkit/limiter'
-import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../batch/http'
-import { type Pending, processIo, type RunIo, runJob } from '../batch/runner'
-import { printSummary } from '../batch/summary'
-import { UsageError } from '../errors'
+import { UsageError } from '../../errors'
+import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../../http'
+import { type Pending, processIo, type RunIo, runJob } from '../../run/runner'
+import { printSummary } from '../../run/summary'
 import { llmLine } from './output-line'
 import {
   type CountTokens,

@@ -1,10 +1,10 @@
 import { stat, unlink } from 'node:fs/promises'
 import { compactFile, openWriter, type Writer } from '@boundkit/writer'
-import { messageOf, UsageError } from '../errors'
-import { readLines } from '../jsonl-input'
-import { KeyTable, LineSet, type RecordKey } from './key-sets'
-import { PriorOutcomes } from './prior'
-import type { InputSelection, KeyRule } from './scan'
+import { messageOf, UsageError } from '../../errors'
+import { readLines } from '../input/jsonl-input'
+import { KeyTable, LineSet, type RecordKey } from '../input/key-sets'
+import { PriorOutcomes } from '../input/prior'
+import type { InputSelection, KeyRule } from '../input/scan'
 
 /** What the output file checks need of a run's settings. */
 export interface OutputSettings {

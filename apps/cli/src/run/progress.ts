@@ -1,5 +1,5 @@
 import { type Options, type Params, SingleBar } from 'cli-progress'
-import { formatMs, type OutputStream } from './terminal'
+import { formatMs, type OutputStream } from '../terminal'
 
 export interface ProgressOptions {
   /** Shown before the counters. */

@@ -1,5 +1,5 @@
-import { type BadLine, type InputRecord, readJsonl } from '../jsonl-input'
 import { valueAt } from './field-path'
+import { type BadLine, type InputRecord, readJsonl } from './jsonl-input'
 import { KeyTable, LineSet, type RecordKey } from './key-sets'
 import type { PriorOutcomes } from './prior'
 

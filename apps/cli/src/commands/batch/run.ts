@@ -1,9 +1,9 @@
-import { answerOf, errorRecord, type HttpAnswer, JSON_HEADERS, postJson } from './http'
+import { answerOf, errorRecord, type HttpAnswer, JSON_HEADERS, postJson } from '../../http'
+import { batchKeys } from '../../run/input/scan'
+import { processIo, type RunIo, runJob } from '../../run/runner'
+import { printSummary } from '../../run/summary'
 import { outputLine } from './output-line'
-import { processIo, type RunIo, runJob } from './runner'
-import { batchKeys } from './scan'
 import { type BatchCliOptions, parseBatchOptions } from './settings'
-import { printSummary } from './summary'
 
 /** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
 export type BatchIo = RunIo

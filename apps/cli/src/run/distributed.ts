@@ -13,10 +13,10 @@ import {
   type QueueClusterCounts,
   redactUrl,
 } from '@boundkit/queue'
-import { HttpError } from '../batch/http'
-import type { RecordKey } from '../batch/key-sets'
+import { HttpError } from '../http'
+import type { RedisSettings } from '../queue/settings'
 import type { OutputStream } from '../terminal'
-import type { RedisSettings } from './settings'
+import type { RecordKey } from './input/key-sets'
 
 /** Outcomes not yet written, at most: bounds the jobs in Redis and the reorder buffer. */
 const WINDOW = 1000

@@ -1,6 +1,6 @@
-import { errorRecord, type HttpAnswer } from '../batch/http'
-import type { LineResult } from '../batch/runner'
-import { shorten } from '../errors'
+import { shorten } from '../../errors'
+import { errorRecord, type HttpAnswer } from '../../http'
+import type { LineResult } from '../../run/runner'
 
 /** The first choice's content parsed as JSON (`--json-answer`), or the coded error of the line. */
 function answerOf(body: unknown): { answer: unknown } | { error: { code: string; message: string } } {

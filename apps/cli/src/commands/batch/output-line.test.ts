@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { errorRecord, HttpError } from './http'
+import { errorRecord, HttpError } from '../../http'
 import { outputLine } from './output-line'
 
 describe('errorRecord', () => {

@@ -1,5 +1,4 @@
-import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
-import { UsageError } from '../errors'
+import { UsageError } from '../../errors'
 import {
   parseBytes,
   parseDuration,
@@ -8,8 +7,9 @@ import {
   parseInteger,
   parseRate,
   parseResume,
-} from '../parse-options'
-import { parseRedisOptions, type RedisSettings } from '../queue/settings'
+} from '../../flags/parsers'
+import { parseRedisOptions, type RedisSettings } from '../../queue/settings'
+import { type LiveSettings, parseLiveOptions } from '../../run/live'
 
 /** The flags `batch` and `llm` share (the runner's), as typed on the command line. */
 export interface RunCliOptions {

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { LineSplitter } from '@boundkit/internal'
-import { shorten, UsageError } from './errors'
+import { shorten, UsageError } from '../../errors'
 
 /** One line of a file: its 1-based number and its text, without the line ending (and without a BOM). */
 export interface InputLine {

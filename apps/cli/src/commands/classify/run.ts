@@ -8,9 +8,9 @@ import {
   classifyCommand,
   format,
 } from '@boundkit/classify'
-import { EXIT, UsageError } from '../errors'
-import { parseDuration, parseInteger, parseJson } from '../parse-options'
-import { colorEnabled, paint } from '../terminal'
+import { EXIT, UsageError } from '../../errors'
+import { parseDuration, parseInteger, parseJson } from '../../flags/parsers'
+import { colorEnabled, paint } from '../../terminal'
 
 /** The flags of the options that the report and the errors name. */
 const optionNames = { maxConcurrency: '--max-concurrency', timeBudget: '--time-budget', runs: '--runs' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UsageError } from './errors'
+import { UsageError } from '../errors'
 import {
   parseBytes,
   parseDuration,
@@ -9,7 +9,7 @@ import {
   parseJson,
   parseRate,
   parseResume,
-} from './parse-options'
+} from './parsers'
 
 describe('parseRate', () => {
   it.each([

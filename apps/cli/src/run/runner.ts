@@ -7,14 +7,15 @@ import {
   type Outcome,
 } from '@boundkit/limiter'
 import type { Writer } from '@boundkit/writer'
-import { type LiveSettings, type LiveView, openLiveView } from '../dashboard/live'
 import { EXIT } from '../errors'
-import { checkInputFile } from '../jsonl-input'
-import { createProgress } from '../progress'
-import type { DistributedRun, Distribution } from '../queue/distribution'
 import { colorEnabled, type OutputStream, paint } from '../terminal'
-import { InOrder } from './in-order'
-import type { RecordKey } from './key-sets'
+import type { DistributedRun, Distribution } from './distributed'
+import { checkInputFile } from './input/jsonl-input'
+import type { RecordKey } from './input/key-sets'
+import type { PriorOutcomes } from './input/prior'
+import { type InputScan, type InputSelection, type KeyRule, scanInput } from './input/scan'
+import { type LiveSettings, type LiveView, openLiveView } from './live'
+import { InOrder } from './output/in-order'
 import {
   checkOutput,
   compactOutput,
@@ -22,10 +23,9 @@ import {
   openOutput,
   readPrior,
   removeIfEmpty,
-} from './output-file'
-import type { PriorOutcomes } from './prior'
+} from './output/output-file'
+import { createProgress } from './progress'
 import { resumeCommand } from './resume-command'
-import { type InputScan, type InputSelection, type KeyRule, scanInput } from './scan'
 import { type BatchSummary, type RequestCounts, requestCounts } from './summary'
 
 /** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
@@ -156,7 +156,7 @@ export async function runJob<A>(job: RunJob<A>, io: RunIo = processIo): Promise<
   // With --redis, Redis is reached (or the run refused) before the output is touched.
   let queue: Distribution<A> | undefined
   if (job.distributed !== undefined) {
-    const { openDistribution } = await import('../queue/distribution')
+    const { openDistribution } = await import('./distributed')
     queue = await openDistribution(job.distributed, settings.out, io.stderr)
   }
   const prepared = await prepare(job as RunJob<unknown>, io.stderr).catch(async (error: unknown) => {

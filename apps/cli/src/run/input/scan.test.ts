@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseBatchOptions } from '../../commands/batch/settings'
 import { type KeySet, LineSet } from './key-sets'
 import { PriorOutcomes } from './prior'
 import { batchKeys, scanInput } from './scan'
-import { parseBatchOptions } from './settings'
 
 setFlagsFromString('--expose_gc')
 const gc = runInNewContext('gc') as () => void

@@ -1,4 +1,4 @@
-import { valueAt } from '../batch/field-path'
+import { valueAt } from '../../run/input/field-path'
 
 /** `{{ field }}` or `{{ a.b.c }}` in a template. */
 const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g

@@ -1,6 +1,6 @@
 import { estimateTokens } from '@boundkit/limiter'
-import { valueAt } from '../batch/field-path'
-import type { KeyResult, KeyRule } from '../batch/scan'
+import { valueAt } from '../../run/input/field-path'
+import type { KeyResult, KeyRule } from '../../run/input/scan'
 import type { LlmSettings } from './settings'
 import { fillTemplate } from './template'
 

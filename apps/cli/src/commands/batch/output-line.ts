@@ -1,5 +1,5 @@
-import type { ErrorRecord } from './http'
-import type { RecordKey } from './key-sets'
+import type { ErrorRecord } from '../../http'
+import type { RecordKey } from '../../run/input/key-sets'
 
 /** One line of the output file. */
 export interface OutputLine {

@@ -1,6 +1,4 @@
-import type { RunCliOptions } from '../batch/settings'
-import { type LiveSettings, parseLiveOptions } from '../dashboard/live'
-import { UsageError } from '../errors'
+import { UsageError } from '../../errors'
 import {
   parseBytes,
   parseDuration,
@@ -8,8 +6,10 @@ import {
   parseHttpUrl,
   parseInteger,
   parseResume,
-} from '../parse-options'
-import { parseRedisOptions, type RedisSettings } from '../queue/settings'
+} from '../../flags/parsers'
+import { parseRedisOptions, type RedisSettings } from '../../queue/settings'
+import { type LiveSettings, parseLiveOptions } from '../../run/live'
+import type { RunCliOptions } from '../batch/settings'
 
 /** The options commander hands to `llm`, as typed on the command line. */
 export interface LlmCliOptions extends RunCliOptions {

@@ -1,5 +1,5 @@
 import { redactUrl } from '@boundkit/internal'
-import { UsageError } from './errors'
+import { UsageError } from '../errors'
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
 

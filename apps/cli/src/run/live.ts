@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import type { Dashboard, RunInfo, RunReading } from '@boundkit/server/dashboard'
 import { UsageError } from '../errors'
-import { parseInteger } from '../parse-options'
+import { parseInteger } from '../flags/parsers'
 import type { OutputStream } from '../terminal'
 
 /** `--dashboard [port]`, `--dashboard-host` and `--report`, checked. */
