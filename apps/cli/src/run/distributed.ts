@@ -1,47 +1,42 @@
 /**
  * The producer of `batch --redis` and `llm --redis`: each record becomes an `http` job of the queue
  * (its id made from the output file and the record's key), workers make the requests, and the jobs'
- * outcomes come back in input order for the runner's writer. Loaded only with `--redis`.
+ * outcomes come back in input order for the runner's writer. `@boundkit/queue` (BullMQ, ioredis) is
+ * loaded only when a run opens this executor.
  */
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Outcome } from '@boundkit/limiter'
-import {
-  createQueue,
-  type HttpJobData,
-  type HttpJobResult,
-  type QueueClusterCounts,
-  redactUrl,
-} from '@boundkit/queue'
+import type { HttpJobData, HttpJobResult, Queue, QueueClusterCounts } from '@boundkit/queue'
 import { HttpError } from '../http'
 import type { RedisSettings } from '../queue/settings'
 import type { OutputStream } from '../terminal'
+import type {
+  Executor,
+  ExecutorHooks,
+  ExecutorReading,
+  OpenExecutor,
+  Pending,
+  RequestStats,
+} from './executor'
 import type { RecordKey } from './input/key-sets'
 
 /** Outcomes not yet written, at most: bounds the jobs in Redis and the reorder buffer. */
 const WINDOW = 1000
 
 /** What `batch` or `llm` hands over to run its records on the queue. */
-export interface DistributedRun<A> {
+export interface DistributedRequests<A> {
   redis: RedisSettings
+  /** `--resume`: an earlier run's finished jobs are kept (their outcomes are read), else removed first. */
+  resume: boolean
   /** Attempts per job, the first included (BullMQ retries it, with an exponential backoff from 1 s). */
   attempts: number
   /** The cluster's rate (the queue's global rate in Redis); none removes an earlier run's. */
   rate: { max: number; duration: number } | undefined
   /** The record's request, without secrets: the workers add their own headers. */
-  request(record: { key: RecordKey; text: string; record: unknown; line: number }): HttpJobData
+  request(item: Pending): HttpJobData
   /** What the worker got, as the value the local request would have given. */
   answer(result: HttpJobResult): A
-}
-
-/** What to do with a key's earlier job before adding it: nothing, or remove it if it finished / failed. */
-export type Replace = 'finished' | 'failed' | undefined
-
-interface Item {
-  key: RecordKey
-  text: string
-  record: unknown
-  line: number
 }
 
 /** A job's failure, as the local request's error would read in the output line. */
@@ -60,13 +55,163 @@ function jobError(error: unknown): Error {
   return Object.assign(new Error(reason), { code })
 }
 
+/** The records of a run as jobs on the queue: workers make the requests, this process writes. */
+class DistributedExecutor<A> implements Executor<A> {
+  readonly #spec: DistributedRequests<A>
+  readonly #queue: Queue
+  readonly #atStart: QueueClusterCounts
+  /** Job ids are the record's key under this output file (see `open`). */
+  readonly #scope: string
+  readonly #stopAdding = new AbortController()
+  #requests = 0
+  #outcomes = 0
+  #reading: Promise<void> | undefined
+  /** Whether a live page reads this run (then Redis is read once more before the queue closes). */
+  #watched = false
+  #lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
+  readonly redactUrl: (url: string) => string
+
+  constructor(
+    spec: DistributedRequests<A>,
+    queue: Queue,
+    atStart: QueueClusterCounts,
+    scope: string,
+    redact: (url: string) => string,
+  ) {
+    this.#spec = spec
+    this.#queue = queue
+    this.#atStart = atStart
+    this.#scope = scope
+    this.redactUrl = redact
+  }
+
+  #jobId(key: RecordKey): string {
+    return `${this.#scope}.${key}`
+  }
+
+  /**
+   * Adds each item as a job (removing its earlier job first: without `--resume` every finished one,
+   * with `--retry-failed` the failed one of a record sent again) and yields one outcome per item, in
+   * input order. `stop()` stops adding; the iteration then throws `ERR_ABORTED`.
+   */
+  async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncGenerator<Outcome<A>> {
+    const queue = this.#queue
+    const spec = this.#spec
+    const jobId = (key: RecordKey) => this.#jobId(key)
+    async function* prepared(): AsyncGenerator<Pending> {
+      for await (const item of items) {
+        const replace = !spec.resume ? 'finished' : hooks.prior(item) === 'retry' ? 'failed' : undefined
+        if (replace !== undefined) await queue.removeFinished(jobId(item.key), replace)
+        yield item
+      }
+    }
+    for await (const outcome of queue.distribute<Pending, HttpJobResult>(prepared(), {
+      key: (item) => jobId(item.key),
+      job: (item) => {
+        hooks.started(item)
+        return { name: 'http', data: spec.request(item) }
+      },
+      window: WINDOW,
+      attempts: spec.attempts,
+      signal: this.#stopAdding.signal,
+    })) {
+      // Each attempt a worker made is a request.
+      const attempts = outcome.attempts ?? 0
+      this.#requests += attempts
+      this.#outcomes++
+      yield outcome.status === 'fulfilled'
+        ? { index: outcome.index, status: 'fulfilled', value: spec.answer(outcome.value), attempts }
+        : { index: outcome.index, status: 'rejected', error: jobError(outcome.error), attempts }
+    }
+  }
+
+  stop(): string {
+    // The jobs already added stay in Redis and the workers finish them: --resume reads their outcomes.
+    this.#stopAdding.abort()
+    return 'no new jobs; writing the outcomes already in'
+  }
+
+  requests(): number {
+    return this.#requests
+  }
+
+  /** What the workers counted during this run (429s, pauses): the queue's counts less those at the start. */
+  async #clusterCounts(): Promise<QueueClusterCounts> {
+    const now = await this.#queue.clusterCounts()
+    const atStart = this.#atStart
+    return {
+      rateLimited: now.rateLimited - atStart.rateLimited,
+      cooldownMs: now.cooldownMs - atStart.cooldownMs,
+      tokenWaits: now.tokenWaits - atStart.tokenWaits,
+      tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
+    }
+  }
+
+  /** Reads the jobs in Redis and this run's 429s for the page (a failed reading keeps the last). */
+  #readRedis(): Promise<void> {
+    return Promise.all([this.#queue.jobCounts(), this.#clusterCounts()])
+      .then(([jobs, counts]) => {
+        this.#lastReading = {
+          inFlight: jobs.active,
+          queued: jobs.waiting + jobs.delayed,
+          rateLimited: counts.rateLimited,
+        }
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.#reading = undefined
+      })
+  }
+
+  /**
+   * The live page's reading: jobs on a worker and waiting, this run's 429s, and each worker's
+   * outcomes. Redis is read in the background: each call starts the next reading and returns the last.
+   */
+  live(): ExecutorReading {
+    this.#watched = true
+    this.#reading ??= this.#readRedis()
+    const workers = Object.entries(this.#queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
+    return { ...this.#lastReading, workers }
+  }
+
+  /** The run's figures from Redis; with a live page, one last reading of Redis for its final state. */
+  async close(): Promise<RequestStats> {
+    // The workers retried: a job's attempts past its first are its retries; their 429s (each one
+    // paused the whole queue) are counted in Redis.
+    const stats: RequestStats = {
+      requests: this.#requests,
+      retries: this.#requests - this.#outcomes,
+      rateLimited: 0,
+      cooldowns: 0,
+      cooldownMs: 0,
+      concurrency: 0,
+    }
+    const cluster = await this.#clusterCounts().catch(() => undefined)
+    if (cluster !== undefined) {
+      const { rateLimited, cooldownMs } = cluster
+      Object.assign(stats, { rateLimited, cooldowns: rateLimited, cooldownMs: Math.round(cooldownMs) })
+    }
+    if (this.#watched) {
+      await this.#reading
+      await this.#readRedis()
+    }
+    await this.#queue.close().catch(() => {})
+    return stats
+  }
+}
+
 /** The queue of a distributed run, connected (or `ERR_REDIS_UNREACHABLE`, the password hidden). */
-export async function openDistribution<A>(run: DistributedRun<A>, out: string, stderr: OutputStream) {
-  const queue = createQueue({ connection: run.redis.url, name: run.redis.queue })
+async function open<A>(
+  spec: DistributedRequests<A>,
+  out: string,
+  stderr: OutputStream,
+): Promise<Executor<A>> {
+  const { createQueue, redactUrl } = await import('@boundkit/queue')
+  const queue = createQueue({ connection: spec.redis.url, name: spec.redis.queue })
   queue.on('error', (error) => stderr.write(`Redis: ${error.message}\n`))
   let atStart: QueueClusterCounts
   try {
-    await queue.setRate(run.rate)
+    await queue.setRate(spec.rate)
     atStart = await queue.clusterCounts()
   } catch (error) {
     await queue.close()
@@ -75,100 +220,10 @@ export async function openDistribution<A>(run: DistributedRun<A>, out: string, s
   // Job ids are the record's key under this output file: a restarted producer (--resume) finds its
   // jobs again, and another run's records with the same keys never meet them.
   const scope = createHash('sha256').update(resolve(out)).digest('hex').slice(0, 12)
-  const keyOf = (key: RecordKey) => `${scope}.${key}`
-
-  /** What the workers counted during this run (429s, pauses): the queue's counts less those at the start. */
-  async function clusterCounts(): Promise<QueueClusterCounts> {
-    const now = await queue.clusterCounts()
-    return {
-      rateLimited: now.rateLimited - atStart.rateLimited,
-      cooldownMs: now.cooldownMs - atStart.cooldownMs,
-      tokenWaits: now.tokenWaits - atStart.tokenWaits,
-      tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
-    }
-  }
-  let reading: Promise<void> | undefined
-  /** Whether a live page reads this run (then the queue is read once more before it closes). */
-  let watched = false
-  let lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
-  /** Reads the jobs in Redis and this run's 429s for the page (a failed reading keeps the last). */
-  const readRedis = () =>
-    Promise.all([queue.jobCounts(), clusterCounts()])
-      .then(([jobs, counts]) => {
-        lastReading = {
-          inFlight: jobs.active,
-          queued: jobs.waiting + jobs.delayed,
-          rateLimited: counts.rateLimited,
-        }
-      })
-      .catch(() => {})
-      .finally(() => {
-        reading = undefined
-      })
-
-  return {
-    /** The `--redis` URL without its password. */
-    redactUrl,
-    /**
-     * Adds each item as a job (after removing its earlier job when `replace` says so) and yields
-     * one outcome per item, in input order. `signal` stops adding; the call then throws `ERR_ABORTED`.
-     */
-    async *outcomes<T extends Item>(
-      items: AsyncIterable<T>,
-      options: {
-        replace: (item: T) => Replace
-        signal: AbortSignal
-        onAdd: (item: T, index: number) => void
-      },
-    ): AsyncGenerator<Outcome<A>> {
-      async function* prepared(): AsyncGenerator<T> {
-        for await (const item of items) {
-          const replace = options.replace(item)
-          if (replace !== undefined) await queue.removeFinished(keyOf(item.key), replace)
-          yield item
-        }
-      }
-      for await (const outcome of queue.distribute<T, HttpJobResult>(prepared(), {
-        key: (item) => keyOf(item.key),
-        job: (item, index) => {
-          options.onAdd(item, index)
-          return { name: 'http', data: run.request(item) }
-        },
-        window: WINDOW,
-        attempts: run.attempts,
-        signal: options.signal,
-      })) {
-        const attempts = outcome.attempts ?? 0
-        yield outcome.status === 'fulfilled'
-          ? { index: outcome.index, status: 'fulfilled', value: run.answer(outcome.value), attempts }
-          : { index: outcome.index, status: 'rejected', error: jobError(outcome.error), attempts }
-      }
-    },
-    clusterCounts,
-    /**
-     * The live page's reading: jobs on a worker and waiting, this run's 429s, and each worker's
-     * outcomes. Redis is read in the background: each call starts the next reading and returns the last.
-     */
-    live(): {
-      inFlight: number
-      queued: number
-      rateLimited: number
-      workers: { name: string; completed: number; failed: number }[]
-    } {
-      watched = true
-      reading ??= readRedis()
-      const workers = Object.entries(queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
-      return { ...lastReading, workers }
-    },
-    /** Closes the queue; with a live page, after one last reading of Redis for its final state. */
-    close: async () => {
-      if (watched) {
-        await reading
-        await readRedis()
-      }
-      await queue.close()
-    },
-  }
+  return new DistributedExecutor(spec, queue, atStart, scope, redactUrl)
 }
 
-export type Distribution<A> = Awaited<ReturnType<typeof openDistribution<A>>>
+/** A run whose records worker processes send (`--redis`): this process enqueues them and writes. */
+export function distributed<A>(spec: DistributedRequests<A>): OpenExecutor<A> {
+  return (out, stderr) => open(spec, out, stderr)
+}

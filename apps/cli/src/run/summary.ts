@@ -1,31 +1,9 @@
-import type { LimiterStats } from '@boundkit/limiter'
 import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
+import type { RequestStats } from './executor'
 import type { InputScan } from './input/scan'
 
 /** What the run asked of the server: every attempt is one request. */
-export interface RequestCounts {
-  /** HTTP requests sent: first attempts and retries (count). */
-  requests: number
-  /** Retries scheduled after a failed attempt (count). */
-  retries: number
-  /** Answers with HTTP status 429 (count). */
-  rateLimited: number
-  /** Retry-After cooldowns of the whole run: every request held back meanwhile (count). */
-  cooldowns: number
-  /** Time spent cooling down (ms). */
-  cooldownMs: number
-}
-
-/** The request counts of a run from the requests it sent and its limiter's stats. */
-export function requestCounts(requests: number, stats: LimiterStats): RequestCounts {
-  return {
-    requests,
-    retries: stats.retried,
-    rateLimited: stats.rateLimited,
-    cooldowns: stats.cooldowns,
-    cooldownMs: Math.round(stats.cooldownMs),
-  }
-}
+export type RequestCounts = Omit<RequestStats, 'concurrency'>
 
 /** What `--json` prints at the end (with `resume`, the command to continue, when interrupted). */
 export interface BatchSummary extends RequestCounts {

@@ -1,5 +1,7 @@
 import { answerOf, errorRecord, type HttpAnswer, JSON_HEADERS, postJson } from '../../http'
+import { distributed } from '../../run/distributed'
 import { batchKeys } from '../../run/input/scan'
+import { local } from '../../run/local'
 import { processIo, type RunIo, runJob } from '../../run/runner'
 import { printSummary } from '../../run/summary'
 import { outputLine } from './output-line'
@@ -24,34 +26,36 @@ export async function runBatch(
       label: 'batch',
       settings,
       keys: batchKeys(settings.key),
-      limiter: {
-        concurrency: settings.concurrency,
-        ...(settings.rate === undefined ? {} : { rate: settings.rate }),
-        timeout: settings.timeout,
-        retry: settings.retries === 0 ? false : { retries: settings.retries },
-      },
-      request: (item, signal) =>
-        postJson(settings.url, item.text, {
-          headers: settings.headers,
-          signal,
-          maxResponseBytes: settings.maxResponseBytes,
-        }),
-      ...(settings.redis && {
-        distributed: {
-          redis: settings.redis,
-          attempts: settings.retries + 1,
-          rate: settings.rate && { max: settings.rate.limit, duration: settings.rate.interval },
-          // No secret here: the command refused credential headers with --redis.
-          request: (item) => ({
-            url: settings.url,
-            method: 'POST',
-            headers: { ...JSON_HEADERS, ...settings.headers },
-            body: item.text,
-            maxResponseBytes: settings.maxResponseBytes,
+      executor: settings.redis
+        ? distributed({
+            redis: settings.redis,
+            resume: settings.resume,
+            attempts: settings.retries + 1,
+            rate: settings.rate && { max: settings.rate.limit, duration: settings.rate.interval },
+            // No secret here: the command refused credential headers with --redis.
+            request: (item) => ({
+              url: settings.url,
+              method: 'POST',
+              headers: { ...JSON_HEADERS, ...settings.headers },
+              body: item.text,
+              maxResponseBytes: settings.maxResponseBytes,
+            }),
+            answer: answerOf,
+          })
+        : local({
+            limiter: {
+              concurrency: settings.concurrency,
+              ...(settings.rate === undefined ? {} : { rate: settings.rate }),
+              timeout: settings.timeout,
+              retry: settings.retries === 0 ? false : { retries: settings.retries },
+            },
+            request: (item, signal) =>
+              postJson(settings.url, item.text, {
+                headers: settings.headers,
+                signal,
+                maxResponseBytes: settings.maxResponseBytes,
+              }),
           }),
-          answer: answerOf,
-        },
-      }),
       line: (item, result, attempts, ms) => {
         if ('value' in result) {
           const { status, body } = result.value

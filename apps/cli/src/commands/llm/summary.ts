@@ -1,5 +1,5 @@
 import type { Usage } from '@boundkit/internal'
-import type { LimiterStats } from '@boundkit/limiter'
+import type { RequestStats } from '../../run/executor'
 import type { RequestCounts } from '../../run/summary'
 import { formatMs } from '../../terminal'
 import type { LlmSettings } from './settings'
@@ -25,14 +25,14 @@ export interface LlmSummaryFields extends RequestCounts {
 export function llmSummary(
   settings: LlmSettings,
   tokens: Usage,
-  counts: RequestCounts,
+  stats: RequestStats,
   answered: number,
   ms: number,
-  stats: LimiterStats,
   usageIgnored: number,
 ): LlmSummaryFields {
   const price = settings.price
   const { prompt, completion, total } = tokens
+  const { concurrency, ...counts } = stats
   return {
     ...counts,
     tokens: { prompt, completion, total },
@@ -44,7 +44,7 @@ export function llmSummary(
     requestsPerSecond: ms > 0 ? Math.round((answered * 1e5) / ms) / 100 : 0,
     tokensPerMinute: ms > 0 ? Math.round((tokens.total * 60_000) / ms) : 0,
     limits: { rpm: settings.rpm ?? null, tpm: settings.tpm ?? null },
-    concurrency: stats.concurrency,
+    concurrency,
   }
 }
 

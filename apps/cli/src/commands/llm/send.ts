@@ -1,0 +1,98 @@
+import { usageOf } from '@boundkit/internal'
+import type { LimiterOptions, RateLimit } from '@boundkit/limiter'
+import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../../http'
+import { distributed } from '../../run/distributed'
+import type { OpenExecutor, Pending } from '../../run/executor'
+import { local } from '../../run/local'
+import { type CountTokens, type LlmRequest, tokenEstimate } from './requests'
+import type { LlmSettings } from './settings'
+
+function limiterOptions(settings: LlmSettings): LimiterOptions {
+  const rate: RateLimit[] = []
+  if (settings.rpm !== undefined) rate.push({ limit: settings.rpm, interval: 60_000 })
+  if (settings.tpm !== undefined) rate.push({ limit: settings.tpm, interval: 60_000, cost: 'tokens' })
+  return {
+    concurrency: settings.concurrency,
+    ...(rate.length > 0 ? { rate } : {}),
+    headers: 'auto',
+    timeout: settings.timeout,
+    retry: settings.maxAttempts === 1 ? false : { retries: settings.maxAttempts - 1 },
+  }
+}
+
+/** A record's request, built once: its cost, every attempt and its job share it. */
+interface Built {
+  request: LlmRequest
+  /** The body as sent: JSON, encoded once. */
+  body: string
+  /** The `--tpm` estimate, once computed. */
+  tokens?: number
+}
+
+/**
+ * How `boundkit llm` sends its requests: from this process through a limiter paced by `--rpm`, `--tpm`
+ * and the answers' rate-limit headers, or with `--redis` as jobs that the workers send with their own
+ * API key (the workers share one token window in Redis).
+ */
+export function llmExecutor(
+  settings: LlmSettings,
+  requestOf: (record: unknown, line: number) => unknown,
+  countTokens: CountTokens | undefined,
+): OpenExecutor<HttpAnswer> {
+  const built = new WeakMap<Pending, Built>()
+  const build = (item: Pending): Built => {
+    let entry = built.get(item)
+    if (entry === undefined) {
+      const request = requestOf(item.record, item.line) as LlmRequest
+      entry = { request, body: JSON.stringify(request.body) }
+      built.set(item, entry)
+    }
+    return entry
+  }
+  const tpm = settings.tpm
+  const estimate = (entry: Built) => {
+    entry.tokens ??= tokenEstimate(entry.request.body, countTokens as CountTokens)
+    return entry.tokens
+  }
+  if (settings.redis) {
+    return distributed({
+      redis: settings.redis,
+      resume: settings.resume,
+      attempts: settings.maxAttempts,
+      rate: settings.rpm === undefined ? undefined : { max: settings.rpm, duration: 60_000 },
+      // No API key here: the workers add theirs (--api-key-env of `boundkit worker`).
+      request: (item) => {
+        const entry = build(item)
+        return {
+          url: entry.request.url,
+          method: 'POST',
+          headers: { ...JSON_HEADERS, ...settings.headers },
+          body: entry.body,
+          maxResponseBytes: settings.maxResponseBytes,
+          ...(tpm !== undefined && {
+            tokens: { estimate: Math.ceil(estimate(entry)), limit: tpm, interval: 60_000 },
+          }),
+        }
+      },
+      answer: answerOf,
+    })
+  }
+  return local({
+    limiter: limiterOptions(settings),
+    ...(tpm === undefined ? {} : { cost: (item: Pending) => ({ tokens: estimate(build(item)) }) }),
+    request: async (item, signal, context) => {
+      const entry = build(item)
+      const answer = await postJson(entry.request.url, entry.body, {
+        headers: settings.headers,
+        signal,
+        maxResponseBytes: settings.maxResponseBytes,
+      })
+      const used = usageOf(answer.body).total
+      context.report({
+        headers: answer.headers,
+        ...(tpm !== undefined && used > 0 ? { cost: { tokens: used } } : {}),
+      })
+      return answer
+    },
+  })
+}

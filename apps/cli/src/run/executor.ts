@@ -1,0 +1,74 @@
+import type { Outcome } from '@boundkit/limiter'
+import type { RunReading } from '@boundkit/server/dashboard'
+import type { OutputStream } from '../terminal'
+import type { RecordKey } from './input/key-sets'
+import type { PriorState } from './input/prior'
+
+/** A pending record: its place in this run (`pos`), in the input (`index`, `line`), its key, text and value. */
+export interface Pending {
+  pos: number
+  index: number
+  /** Its 1-based line number in the input. */
+  line: number
+  key: RecordKey
+  text: string
+  record: unknown
+}
+
+/** What the runner tells an executor about the records it hands over. */
+export interface ExecutorHooks {
+  /** An attempt of the record starts (or its job is added): the record's time starts at the first. */
+  started(item: Pending): void
+  /** What the output file already says of the record (`retry`: `--retry-failed` sends it again). */
+  prior(item: Pending): PriorState
+}
+
+/** The requests a run made, for its summary. */
+export interface RequestStats {
+  /** HTTP requests sent: first attempts and retries (count). */
+  requests: number
+  /** Retries after a failed attempt (count). */
+  retries: number
+  /** Answers with HTTP status 429 (count). */
+  rateLimited: number
+  /** Retry-After cooldowns: every request held back meanwhile (count). */
+  cooldowns: number
+  /** Time spent cooling down (ms). */
+  cooldownMs: number
+  /** The concurrency limit at the end (the adaptive one with `auto`); 0 when workers made the requests. */
+  concurrency: number
+}
+
+/** What the live page shows of an executor besides the runner's own counts. */
+export type ExecutorReading = Omit<RunReading, 'done' | 'failed' | 'requests'>
+
+/**
+ * How a run's records are sent: here through a limiter (`local`), or as jobs that worker processes run
+ * (`distributed`). The runner does the rest (input, resume, output, progress, summary, Ctrl-C).
+ */
+export interface Executor<A> {
+  /**
+   * One outcome per item (`index` is the item's `pos`), in any order. After `stop()` the items not
+   * started end as `ERR_INTERRUPTED`, `ERR_CLEARED` or `ERR_CLOSED` (no line: a resumed run sends
+   * them), or the iteration ends by throwing `ERR_ABORTED`.
+   */
+  outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>>
+  /** The first Ctrl-C: start nothing more. Resolves to what happens now, for the user. */
+  stop(): string
+  /** HTTP requests made so far: every attempt (count). */
+  requests(): number
+  live(): ExecutorReading
+  /** Releases what the executor holds and gives its figures; called once. */
+  close(): Promise<RequestStats>
+  /** How a printed command shows a `--redis` URL (without its password); undefined: no Redis. */
+  redactUrl?: (url: string) => string
+}
+
+/** Opens a run's executor; a distributed one reaches Redis (or fails) before the output is touched. */
+export type OpenExecutor<A> = (out: string, stderr: OutputStream) => Promise<Executor<A>>
+
+/** A record that ends without a line because the run was interrupted: `--resume` sends it. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError'
+  readonly code = 'ERR_INTERRUPTED'
+}
