@@ -8,6 +8,7 @@ import type { PriorOutcomes } from './input/prior'
 import { type InputScan, type InputSelection, type KeyRule, scanInput } from './input/scan'
 import { type LiveSettings, type LiveView, openLiveView } from './live'
 import { InOrder } from './output/in-order'
+import { foldJournal, Journal } from './output/journal'
 import {
   checkOutput,
   compactOutput,
@@ -89,6 +90,8 @@ const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED'])
 
 interface Prepared {
   writer: Writer
+  /** Lines an earlier run's journal held that went into the output first (out of input order). */
+  folded: number
   prior: PriorOutcomes
   scan: InputScan
   selection: InputSelection
@@ -102,11 +105,12 @@ async function prepare(job: RunJob<unknown>, stderr: OutputStream): Promise<Prep
   const style = paint(colorEnabled(stderr))
   const writer = await openOutput(settings)
   try {
+    const folded = settings.resume ? await foldJournal(settings.out, job.keys, writer) : 0
     const prior = await readPrior(settings, job.keys)
     const { scan, selection } = await scanInput(settings, job.keys, prior, (bad) =>
       stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
     )
-    return { writer, prior, scan, selection }
+    return { writer, folded, prior, scan, selection }
   } catch (error) {
     await writer.close().catch(() => {})
     if (!existed) await removeIfEmpty(settings.out)
@@ -144,6 +148,8 @@ class Run<A> {
   readonly #items = new Map<number, Pending>()
   readonly #writes = new Set<Promise<void>>()
   readonly #inOrder: InOrder<LineResult>
+  /** Lines that wait for an earlier record's, on disk meanwhile (see `Journal`). */
+  readonly #journal: Journal
   #seq: number
   #writeError: unknown
   #stopping = false
@@ -160,6 +166,7 @@ class Run<A> {
     this.#resume = resumeCommand(io.argv, undefined, executor.redactUrl)
     this.#seq = prepared.writer.nextSeq
     this.#inOrder = new InOrder<LineResult>((result) => this.#write(result))
+    this.#journal = new Journal(job.settings.out)
   }
 
   async execute(): Promise<RunResult> {
@@ -237,7 +244,11 @@ class Run<A> {
       for await (const outcome of outcomes) {
         const item = this.#items.get(outcome.index) as Pending
         this.#items.delete(outcome.index)
-        this.#inOrder.put(item.pos, this.#lineOf(item, outcome))
+        const line = this.#lineOf(item, outcome)
+        // An answer that must wait for an earlier record's goes to the journal at once: a kill while
+        // it waits in memory must not lose what was paid for.
+        if (line !== undefined && item.pos !== this.#inOrder.next) this.#journal.add(line.line)
+        this.#inOrder.put(item.pos, line)
         if (this.#writeError !== undefined) break
       }
     } catch (error) {
@@ -295,6 +306,12 @@ class Run<A> {
       this.#writeError ??= error
     }
     await Promise.allSettled([...this.#writes])
+    // Kept while some of its lines never reached the output: the next run (--resume) folds them in.
+    await this.#journal
+      .close(this.#inOrder.held > 0 || this.#writeError !== undefined)
+      .catch((error: unknown) => {
+        this.#writeError ??= error
+      })
     this.#progress?.stop()
     await this.#live?.finish(this.#stopping).catch((error: unknown) => {
       this.#writeError ??= error
@@ -305,14 +322,15 @@ class Run<A> {
   /** Compacts the output when the run completed after sending records again, and sums the run up. */
   async #result(stats: RequestStats): Promise<RunResult> {
     const { settings, keys } = this.#job
-    const { scan, prior, selection } = this.#prepared
+    const { scan, prior, selection, folded } = this.#prepared
     const interrupted = this.#stopping
     const counts = this.#counts
     // A record sent again got a second line, and a resumed run appended records that an interrupted
     // run left out (a retry Ctrl-C ended) after later ones: once the run is complete, one line per
     // record again, in input order. Interrupted, the file stays appended; the next run compacts it.
     const resumedWithLines = scan.alreadyDone > 0 && counts.written > 0
-    if (!interrupted && (prior.duplicates || resumedWithLines || (scan.resend > 0 && counts.written > 0))) {
+    const appended = folded > 0 || resumedWithLines || (scan.resend > 0 && counts.written > 0)
+    if (!interrupted && (prior.duplicates || appended)) {
       await compactOutput(settings.out, keys, selection)
     }
     const { concurrency: _, ...requests } = stats

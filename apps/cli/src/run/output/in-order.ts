@@ -17,6 +17,11 @@ export class InOrder<T> {
     return this.#held.size
   }
 
+  /** The position released next: a result put at another one waits. */
+  get next(): number {
+    return this.#next
+  }
+
   put(position: number, value: T | undefined): void {
     this.#held.set(position, value)
     while (this.#held.has(this.#next)) {

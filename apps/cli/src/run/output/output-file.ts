@@ -5,6 +5,7 @@ import { readLines } from '../input/jsonl-input'
 import { KeyTable, LineSet, type RecordKey } from '../input/key-sets'
 import { PriorOutcomes } from '../input/prior'
 import type { InputSelection, KeyRule } from '../input/scan'
+import { journalPath } from './journal'
 
 /** What the output file checks need of a run's settings. */
 export interface OutputSettings {
@@ -15,10 +16,17 @@ export interface OutputSettings {
 
 /**
  * Checks `--out` before anything is opened or written: not a folder, not the input itself (through a
- * hard link or a symbolic link too: the same device and inode), and empty unless `--resume`.
+ * hard link or a symbolic link too: the same device and inode), and empty, its journal too, unless
+ * `--resume`.
  * Resolves with whether the file existed.
  */
 export async function checkOutput(settings: OutputSettings): Promise<boolean> {
+  const journal = await stat(journalPath(settings.out)).catch(() => undefined)
+  if (journal !== undefined && journal.size > 0 && !settings.resume) {
+    throw new UsageError(
+      `${journalPath(settings.out)} holds answers an earlier run received but had not written yet; pass --resume to continue that run (they go into the output, not sent again), or remove it`,
+    )
+  }
   const out = await stat(settings.out).catch(() => undefined)
   if (out === undefined) return false
   if (!out.isFile()) throw new UsageError(`--out is not a file: ${settings.out}`)
