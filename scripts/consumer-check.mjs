@@ -5,8 +5,10 @@
  * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
  * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
  * Then it runs each package README's first example as written (see `readmeExample`), against the demo
- * server and a private redis-server (the queue's example; `REDIS_URL`) started here. Fails if any
- * import, type check, smoke file or example fails.
+ * server and a private redis-server (the queue's example; `REDIS_URL`) started here, and each README
+ * code block marked `<!-- ci: runs against the demo server -->` (see `markedExamples`), against a demo
+ * server that fails some requests as a real API does. Fails if any import, type check, smoke file or
+ * example fails.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -26,6 +28,13 @@ import { pnpmCommand } from './pnpm.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const EXAMPLE_TIMEOUT_MS = 120_000
+/** The line before a README code block that this check runs as written (CONTRIBUTING.md). */
+const RUNS_MARKER = '<!-- ci: runs against the demo server -->'
+/**
+ * The demo server of the marked blocks: 10% of its judge and chat requests fail (500, 503 with
+ * Retry-After, or a reset connection), so a block shows it survives what a real API does.
+ */
+const FAULTY_SERVER_ARGS = ['--judge-fault-rate', '0.1']
 const pnpm = pnpmCommand()
 const work = mkdtempSync(join(tmpdir(), 'boundkit-consumer-'))
 const tarballs = join(work, 'tarballs')
@@ -71,6 +80,8 @@ try {
       '@types/node@20',
       // The pipeline's README example makes thumbnails with it, as a user of the pipeline would.
       'jimp@1',
+      // The limiter's LLM recipe calls the demo server with the official client (6.x runs on Node 20).
+      'openai@6',
     ],
     app,
   )
@@ -130,6 +141,7 @@ try {
     demo.stop()
     redis.stop()
   }
+  failures += await runMarkedExamples()
 
   // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
   const imports = packages.map(({ manifest }, i) => `import * as p${i} from '${manifest.name}'\nvoid p${i}`)
@@ -176,7 +188,45 @@ function readmeExample(dir, name, env) {
   if (section === undefined) throw new Error('the README has no "## Example" section')
   const blocks = [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((match) => match[1])
   if (blocks.length === 0) throw new Error('its "## Example" section has no ```js block')
-  const folder = join(app, 'examples', name.replace('@boundkit/', ''))
+  return runExample(join(app, 'examples', name.replace('@boundkit/', '')), blocks, env)
+}
+
+/** The ```js blocks of a README that follow a `RUNS_MARKER` line, each a whole program. */
+function markedExamples(dir) {
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8')
+  const marked = new RegExp(`^${RUNS_MARKER}\\n\`\`\`js\\n([\\s\\S]*?)^\`\`\`$`, 'gm')
+  return [...readme.matchAll(marked)].map((match) => match[1])
+}
+
+/** Runs every marked block, each alone, against a demo server with faults; returns the failures. */
+async function runMarkedExamples() {
+  const marked = packages.flatMap(({ dir, manifest }) =>
+    markedExamples(dir).map((code, i) => ({ name: manifest.name, code, i })),
+  )
+  if (marked.length === 0) return 0
+  const demo = await startDemoServer(FAULTY_SERVER_ARGS)
+  // The client's own settings are set too, so that no block ever calls a real API from here.
+  const env = { BOUNDKIT_DEMO_URL: demo.url, OPENAI_BASE_URL: `${demo.url}/v1`, OPENAI_API_KEY: 'unused' }
+  let failed = 0
+  try {
+    for (const { name, code, i } of marked) {
+      try {
+        const folder = join(app, 'examples', `${name.replace('@boundkit/', '')}-marked-${i}`)
+        const ran = runExample(folder, [code], env)
+        console.log(`ok   ${name}: README block ${ran} runs as written against a demo server with faults`)
+      } catch (error) {
+        failed++
+        console.error(`FAIL ${name}: README block: ${error.message}`)
+      }
+    }
+  } finally {
+    demo.stop()
+  }
+  return failed
+}
+
+/** Writes `blocks` (each starting `// file: NAME.mjs`) into `folder`, runs the last; returns its file. */
+function runExample(folder, blocks, env) {
   mkdirSync(folder, { recursive: true })
   let last
   for (const code of blocks) {
@@ -245,11 +295,13 @@ async function startRedis() {
   })
 }
 
-/** The demo server (apps/server, built) on a free port, as the README examples expect it. */
-function startDemoServer() {
+/** The demo server (apps/server, built) on a free port, as the README examples expect it, with `args`. */
+function startDemoServer(args = []) {
   const main = join(root, 'apps', 'server', 'dist', 'main.js')
   if (!existsSync(main)) throw new Error(`${main} is missing: build the workspace first`)
-  const child = spawn(process.execPath, [main, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [main, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const stop = () => child.kill('SIGTERM')
   return new Promise((resolvePromise, reject) => {
     let output = ''

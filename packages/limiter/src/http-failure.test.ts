@@ -1,3 +1,5 @@
+import Anthropic, { RetryableError } from '@anthropic-ai/sdk'
+import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
 import { LimiterError } from './errors'
 import { defaultRetryOn, parseRetryAfter, retryAfterOf, statusOf } from './index'
@@ -62,5 +64,61 @@ describe('Retry-After', () => {
     expect(retryAfterOf(new Response('', { status: 429, headers: { 'Retry-After': '9' } }), now)).toBe(9000)
     expect(retryAfterOf(new Error('none'), now)).toBeUndefined()
     expect(retryAfterOf(undefined, now)).toBeUndefined()
+  })
+})
+
+/** A socket reset as fetch reports it: `TypeError('fetch failed')` with the socket's error as `cause`. */
+function fetchFailed(code = 'ECONNRESET'): TypeError {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(`read ${code}`), { code }) })
+}
+
+// The classes themselves, built as each client builds them (`APIError.generate` for an answer).
+describe.each([
+  { sdk: 'openai', Sdk: OpenAI },
+  { sdk: '@anthropic-ai/sdk', Sdk: Anthropic },
+])('the errors of the $sdk client', ({ Sdk }) => {
+  const answer = (status: number, headers: Record<string, string> = {}) =>
+    Sdk.APIError.generate(status, { error: { type: 'x', message: 'm' } }, undefined, new Headers(headers))
+
+  it('retries a connection error, with the socket error two causes deep or none, and a timeout', () => {
+    expect(defaultRetryOn(new Sdk.APIConnectionError({ cause: fetchFailed() }))).toBe(true)
+    expect(defaultRetryOn(new Sdk.APIConnectionError({ cause: fetchFailed('UND_ERR_SOCKET') }))).toBe(true)
+    expect(defaultRetryOn(new Sdk.APIConnectionError({}))).toBe(true)
+    expect(defaultRetryOn(new Sdk.APIConnectionTimeoutError())).toBe(true)
+    // Wrapped once more by the caller's own code.
+    const wrapped = new Error('scoring failed', {
+      cause: new Sdk.APIConnectionError({ cause: fetchFailed() }),
+    })
+    expect(defaultRetryOn(wrapped)).toBe(true)
+  })
+
+  it.each([408, 429, 500, 502, 503, 504, 529])('retries an answer %i', (status) => {
+    expect(defaultRetryOn(answer(status))).toBe(true)
+  })
+
+  it.each([400, 401, 403, 404, 409, 422, 501])('does not retry an answer %i', (status) => {
+    expect(defaultRetryOn(answer(status))).toBe(false)
+  })
+
+  it('never retries an abort', () => {
+    expect(defaultRetryOn(new Sdk.APIUserAbortError())).toBe(false)
+  })
+
+  it('reads retry-after-ms, then retry-after, from the Headers of a RateLimitError', () => {
+    const limited = answer(429, { 'retry-after': '2', 'retry-after-ms': '750' })
+    expect(limited).toBeInstanceOf(Sdk.RateLimitError)
+    expect(retryAfterOf(limited, now)).toBe(750)
+    expect(retryAfterOf(answer(429, { 'retry-after': '2' }), now)).toBe(2000)
+    expect(statusOf(limited)).toBe(429)
+  })
+})
+
+describe('@anthropic-ai/sdk only', () => {
+  it("retries a 529 overloaded_error and a middleware's RetryableError", () => {
+    const body = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }
+    const overloaded = Anthropic.APIError.generate(529, body, undefined, new Headers())
+    expect(overloaded).toBeInstanceOf(Anthropic.OverloadedError)
+    expect(defaultRetryOn(overloaded)).toBe(true)
+    expect(defaultRetryOn(new RetryableError('again', { cause: new Error('x') }))).toBe(true)
   })
 })

@@ -1,4 +1,5 @@
 import { httpStatusOf } from '@boundkit/internal'
+import { isConnectionFailure } from './connection-failure'
 import { parseRetryAfter, retryAfterHeader } from './rate-headers'
 
 /**
@@ -56,26 +57,11 @@ export function retryAfterOf(failure: unknown, now: number): number | undefined 
   return undefined
 }
 
-/** HTTP statuses retried by default. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504])
-
-/** Error codes of transient network failures (Node sockets, DNS, undici). */
-export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-])
+/**
+ * HTTP statuses retried by default: 408, 425, 429, 500, 502, 503, 504, and 529 (Anthropic's
+ * `overloaded_error`).
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504, 529])
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
@@ -84,8 +70,9 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * The default `retryOn`: network errors, timeouts and HTTP 408/425/429/500/502/503/504; never an
- * `AbortError`, an `ERR_ABORTED`, or any other status (400, 401, 403, 404, ...).
+ * The default `retryOn`: network errors (on the failure or down its `cause` chain, the openai and
+ * @anthropic-ai/sdk clients' connection errors included), timeouts and HTTP 408/425/429/500/502/
+ * 503/504/529; never an `AbortError`, an `ERR_ABORTED`, or any other status (400, 401, 403, 404, ...).
  */
 export function defaultRetryOn(failure: unknown): boolean {
   if (typeof failure !== 'object' || failure === null) return false
@@ -97,9 +84,5 @@ export function defaultRetryOn(failure: unknown): boolean {
   if (code === 'ERR_TIMEOUT') return true
   const status = statusOf(f)
   if (status !== undefined) return RETRYABLE_STATUSES.has(status)
-  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return true
-  // fetch (undici) throws TypeError('fetch failed') with the socket error as `cause`.
-  const causeCode = errorCode(f.cause)
-  if (causeCode !== undefined && NETWORK_ERROR_CODES.has(causeCode)) return true
-  return f.name === 'TypeError' && f.message === 'fetch failed'
+  return isConnectionFailure(f)
 }
