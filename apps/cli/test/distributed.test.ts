@@ -404,4 +404,19 @@ describe('what --redis refuses (exit 2, before any job)', () => {
     expect(wrong.stderr).toContain('ERR_REDIS_UNREACHABLE')
     expectNoPassword(header, key, concurrency, badUrl, wrong)
   })
+
+  it('refuses a URL whose password is not percent-encoded as a usage error, the password not shown', async () => {
+    const malformed = `redis://:${PASSWORD}%zz@127.0.0.1:${redis.port}`
+    const worker = await boundkit('worker', '--redis', malformed)
+    const batch = await boundkit(
+      ...['batch', await input('in1-malformed.jsonl', 1), '--url', 'http://127.0.0.1:9/'],
+      ...['--out', join(dir, 'malformed.jsonl'), '--redis', malformed],
+    )
+    for (const result of [worker, batch]) {
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('percent-encoded')
+      expect(result.stderr).toContain('ERR_REDIS_URL')
+    }
+    expectNoPassword(worker, batch)
+  })
 })

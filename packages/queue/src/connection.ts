@@ -42,11 +42,21 @@ function fromUrl(url: string): RedisOptions {
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0
   if (!Number.isInteger(db) || db < 0)
     invalidOption(expected('connection', 'a URL whose path is a database number', redactUrl(url)))
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      // `%zz` passes `new URL` but not decoding: say so without the password it may be part of.
+      return invalidOption(
+        expected('connection', 'a URL whose user and password are percent-encoded (%XX)', redactUrl(url)),
+      )
+    }
+  }
   return {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 6379,
-    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.username && { username: decode(parsed.username) }),
+    ...(parsed.password && { password: decode(parsed.password) }),
     db,
     ...(parsed.protocol === 'rediss:' && { tls: { servername: parsed.hostname } }),
   }
