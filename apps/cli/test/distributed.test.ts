@@ -54,9 +54,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** A worker process of the queue `queue`; resolves once it is taking jobs. */
+/** A worker process of the queue `queue` (at `redisUrl`, the file's Redis unless given); resolves once it is taking jobs. */
 async function worker(queue: string, ...extra: string[]) {
-  const started = start('worker', '--redis', url, '--queue', queue, ...extra)
+  return workerAt(url, queue, ...extra)
+}
+
+async function workerAt(redisUrl: string, queue: string, ...extra: string[]) {
+  const started = start('worker', '--redis', redisUrl, '--queue', queue, ...extra)
   children.push(started)
   let stderr = ''
   await new Promise<void>((resolve, reject) => {
@@ -228,6 +232,72 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
       const written = await lines(out)
       expect(written.map((line) => line.key)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`))
       expect(ids.length).toBe(20)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('boundkit worker stopped while its Redis is down', () => {
+  // A short grace period, so that the test is quick; the bound checked is far above it, and far
+  // below "never", which is what a worker waiting for its Redis did.
+  const GRACE = ['--close-timeout', '2s']
+  const BOUND = 2000 + 40_000
+  let gone: TestRedis | undefined
+
+  afterEach(async () => {
+    await gone?.remove()
+    gone = undefined
+  })
+
+  /** How the worker ended and how long after `signal`, or `undefined` if it still ran past BOUND. */
+  async function endAfter(started: ReturnType<typeof start>, signal: NodeJS.Signals) {
+    const sent = performance.now()
+    started.child.kill(signal)
+    let timer: NodeJS.Timeout | undefined
+    const result = await Promise.race([
+      started.done,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), BOUND)
+      }),
+    ])
+    clearTimeout(timer)
+    return result && { ...result, ms: performance.now() - sent }
+  }
+
+  for (const [signal, code] of [
+    ['SIGTERM', 0],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`exits ${code} within its --close-timeout after ${signal}`, async () => {
+      gone = await startRedis()
+      const started = await workerAt(gone.url, `q${++queueNumber}`, ...GRACE)
+      await gone.stop()
+      const result = await endAfter(started, signal)
+      expect(result, 'still running').toBeDefined()
+      expect(result?.code).toBe(code)
+      expect(result?.stderr).toContain('worker stopped after')
+    })
+  }
+
+  it('exits within its --close-timeout with a request in flight, saying its job goes back to the queue', async () => {
+    gone = await startRedis()
+    const queue = `q${++queueNumber}`
+    // A server that never answers: the worker's request outlasts the grace period.
+    const server = await localServer(() => {})
+    try {
+      const started = await workerAt(gone.url, queue, ...GRACE)
+      const producer = start(
+        ...['batch', await input('in1-hung.jsonl', 1), '--url', server.url, '--out', join(dir, 'hung.jsonl')],
+        ...['--redis', gone.url, '--queue', queue],
+      )
+      children.push(producer)
+      await server.requests(1)
+      await gone.stop()
+      const result = await endAfter(started, 'SIGTERM')
+      expect(result, 'still running').toBeDefined()
+      expect(result?.code).toBe(0)
+      expect(result?.stderr).toContain('the 1 jobs still running go back to the queue')
     } finally {
       await server.close()
     }

@@ -12,6 +12,7 @@ export type QueueErrorCode =
   | 'ERR_COST_TOO_HIGH'
   | 'ERR_ABORTED'
   | 'ERR_CLOSED'
+  | 'ERR_CLOSE_TIMEOUT'
 
 /** Every error this package raises. Branch on `code`, not on `instanceof`. */
 export class QueueError extends BoundkitError<QueueErrorCode> {

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createQueue, type QueueOutcome } from '../src/index'
-import { killAll, startProcess } from './processes'
+import { killAll, startProcess, type TestProcess } from './processes'
 import { startRedis, type TestRedis } from './redis'
 
 const LONG = 180_000
@@ -125,6 +125,114 @@ describe('a worker process sent SIGTERM', () => {
       expect(pid).toBe(started.includes(`k-t-${outcome.index}`) ? first.child.pid : second.child.pid)
     }
     expect(started.length).toBeLessThan(items.length)
+  })
+})
+
+describe('a worker process stopped while Redis is down', () => {
+  // The grace period these workers get (closeTimeout): short, so that the test is quick; the bound
+  // checked is far above it, and far below "never", which is what a worker waiting for Redis did.
+  const GRACE = 2000
+  const BOUND = GRACE + 40_000
+
+  /** A worker of its own Redis, ready; that Redis is then stopped. */
+  async function workerWithoutRedis(redis: TestRedis) {
+    const worker = startProcess('worker-process.mjs', [redis.url, newName(), '30000', String(GRACE)])
+    await worker.waitFor((line) => line === 'ready')
+    return worker
+  }
+
+  /** How the process ended and how long after `signal` was sent, or `undefined` past BOUND. */
+  async function endAfter(worker: TestProcess, signal: NodeJS.Signals, meanwhile?: () => Promise<void>) {
+    const sent = performance.now()
+    worker.child.kill(signal)
+    await meanwhile?.()
+    let timer: NodeJS.Timeout | undefined
+    const ended = await Promise.race([
+      worker.exited,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), BOUND)
+      }),
+    ])
+    clearTimeout(timer)
+    return ended && { ...ended, ms: performance.now() - sent }
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`ends within its grace period after ${signal}`, { timeout: LONG }, async () => {
+      const redis = await startRedis()
+      try {
+        const worker = await workerWithoutRedis(redis)
+        await redis.stop()
+        const ended = await endAfter(worker, signal)
+        expect(ended, 'still running').toBeDefined()
+        expect(ended?.ms).toBeLessThan(BOUND)
+      } finally {
+        await redis.remove()
+      }
+    })
+  }
+
+  it('ends within its grace period with a job running that never finishes in time', {
+    timeout: LONG,
+  }, async () => {
+    const redis = await startRedis()
+    try {
+      const name = newName()
+      const worker = startProcess('worker-process.mjs', [redis.url, name, '30000', String(GRACE)])
+      await worker.waitFor((line) => line === 'ready')
+      const queue = createQueue({ connection: redis.url, name })
+      queue.on('error', () => {})
+      // The job's handler waits a minute: it holds the process past the grace period.
+      const outcomes = queue.distribute([0], { key: () => 'long', job: slow(60_000) })
+      void outcomes.next().catch(() => {})
+      await worker.waitFor((line) => line.startsWith('start '))
+      await queue.close()
+      await redis.stop()
+      const ended = await endAfter(worker, 'SIGTERM')
+      expect(ended, 'still running').toBeDefined()
+      // Its close ran out of time with the job still running: the signal is raised again.
+      expect(ended?.signal).toBe('SIGTERM')
+    } finally {
+      await redis.remove()
+    }
+  })
+
+  it('ends on its own once close() ran out of time, in a program that closes the worker itself', {
+    timeout: LONG,
+  }, async () => {
+    const redis = await startRedis()
+    try {
+      const worker = startProcess('worker-process.mjs', [
+        redis.url,
+        newName(),
+        '30000',
+        String(GRACE),
+        'own-close',
+      ])
+      await worker.waitFor((line) => line === 'ready')
+      await redis.stop()
+      // Its SIGTERM listener closes the worker and nothing ends the process: only an empty event
+      // loop does (no timer of BullMQ's left ticking).
+      const ended = await endAfter(worker, 'SIGTERM')
+      expect(ended, 'still running').toBeDefined()
+      expect(ended).toMatchObject({ code: 0, signal: null })
+    } finally {
+      await redis.remove()
+    }
+  })
+
+  it('ends within its grace period when Redis comes back during the shutdown', {
+    timeout: LONG,
+  }, async () => {
+    const redis = await startRedis()
+    try {
+      const worker = await workerWithoutRedis(redis)
+      await redis.stop()
+      const ended = await endAfter(worker, 'SIGTERM', () => redis.start())
+      expect(ended, 'still running').toBeDefined()
+    } finally {
+      await redis.remove()
+    }
   })
 })
 

@@ -588,4 +588,21 @@ describe('an unreachable Redis', () => {
     expect(workerError).toMatchObject({ code: 'ERR_REDIS_UNREACHABLE' })
     expect(JSON.stringify(workerError)).not.toContain('s3cret-pass')
   })
+
+  it("fails startWorker within connectTimeout when Redis answers its check but not the worker's connections", async () => {
+    // One client at a time: the check's connection is answered, the worker's two are not.
+    const full = await startRedis({ maxclients: 1 })
+    try {
+      const error = await startWorker({
+        connection: full.url,
+        name: 'full',
+        connectTimeout: 2000,
+        handleSignals: false,
+      }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'ERR_REDIS_UNREACHABLE' })
+      expect((error as Error).message).toContain('answered, then the worker could not connect within 2000 ms')
+    } finally {
+      await full.remove()
+    }
+  })
 })
