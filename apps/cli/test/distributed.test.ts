@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
+import { freePort, startRedis, type TestRedis } from '../../../packages/queue/test/redis'
 import { type LocalServer, localServer } from './local-server'
 import { lines } from './output-lines'
 import { boundkit, type Result, start } from './run-cli'
@@ -394,7 +394,7 @@ describe('boundkit batch --redis --resume --retry-failed', () => {
       // A producer that cannot reach Redis fails at once, before it touches the output.
       const unreachable = await boundkit(
         ...['batch', await input('in1.jsonl', 1), '--url', server.url, '--out', join(dir, 'none.jsonl')],
-        ...['--redis', `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`],
+        ...['--redis', `redis://default:${PASSWORD}@127.0.0.1:${await freePort()}`],
       )
       expect(unreachable.code).toBe(1)
       expect(unreachable.stderr).toContain('ERR_REDIS_UNREACHABLE')
@@ -464,15 +464,27 @@ describe('what --redis refuses (exit 2, before any job)', () => {
     expect(concurrency.stderr).toContain('boundkit worker --concurrency')
     const badUrl = await boundkit('worker', '--redis', `http://user:${PASSWORD}@127.0.0.1:1`)
     expect(badUrl.code).toBe(2)
-    // A wrong password: a coded error within seconds, the password not printed.
-    const wrong = await boundkit(
-      'worker',
-      '--redis',
-      `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`,
+    expectNoPassword(header, key, concurrency, badUrl)
+  })
+
+  it('says a wrong or missing password with its own code, not as an unreachable Redis, the password not printed', async () => {
+    const wrongUrl = `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`
+    const wrong = await boundkit('worker', '--redis', wrongUrl)
+    const producer = await boundkit(
+      ...['batch', await input('in1-auth.jsonl', 1), '--url', 'http://127.0.0.1:9/'],
+      ...['--out', join(dir, 'auth.jsonl'), '--redis', wrongUrl],
     )
-    expect(wrong.code).toBe(1)
-    expect(wrong.stderr).toContain('ERR_REDIS_UNREACHABLE')
-    expectNoPassword(header, key, concurrency, badUrl, wrong)
+    for (const result of [wrong, producer]) {
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('refused the user name or password')
+      expect(result.stderr).toContain('ERR_REDIS_AUTH')
+    }
+    const missing = await boundkit('worker', '--redis', `redis://127.0.0.1:${redis.port}`)
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('needs a password and none was given')
+    expect(missing.stderr).toContain('ERR_REDIS_AUTH')
+    expectNoPassword(wrong, producer, missing)
+    expect(wrong.stderr + producer.stderr).not.toContain(`wrong-${PASSWORD}`)
   })
 
   it('refuses a URL whose password is not percent-encoded as a usage error, the password not shown', async () => {

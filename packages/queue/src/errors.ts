@@ -4,6 +4,7 @@ import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 export type QueueErrorCode =
   | 'ERR_INVALID_OPTION'
   | 'ERR_REDIS_UNREACHABLE'
+  | 'ERR_REDIS_AUTH'
   | 'ERR_JOB_FAILED'
   | 'ERR_UNKNOWN_JOB'
   | 'ERR_DUPLICATE_KEY'

@@ -3,7 +3,7 @@ import { createLimiter } from '@boundkit/limiter'
 import type { Redis } from 'ioredis'
 import { BullWorker } from './bull-worker'
 import { addCounts, countsKey } from './cluster-counts'
-import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
+import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
 import { QueueError } from './errors'
 import type { QueueWorkerEvents } from './events'
 import { type QueueWorkerOptions, type ResolvedWorkerOptions, resolveWorkerOptions } from './options'
@@ -116,8 +116,7 @@ export class QueueWorker implements AsyncDisposable {
   }
 
   #error(error: Error): void {
-    error.message = scrub(error.message, this.#options.connection)
-    this.#emitter.emit('error', error)
+    this.#emitter.emit('error', scrubError(error, this.#options.connection))
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */

@@ -34,6 +34,8 @@ export function freePort(): Promise<number> {
 interface RedisOptions {
   /** Keep the data on disk across a restart. */
   appendonly?: boolean
+  /** The password it requires (`--requirepass`). */
+  password?: string
   /** The most clients it takes at once (`--maxclients`). */
   maxclients?: number
 }
@@ -42,6 +44,7 @@ function launch(port: number, dir: string, options: RedisOptions): Promise<Child
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '']
   args.push('--appendonly', options.appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction')
   if (options.appendonly) args.push('--appendfsync', 'always')
+  if (options.password !== undefined) args.push('--requirepass', options.password)
   if (options.maxclients !== undefined) args.push('--maxclients', String(options.maxclients))
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
