@@ -120,7 +120,10 @@ export async function checkRedis(connection: ResolvedConnection, timeout: number
   }
 }
 
-/** `ERR_REDIS_AUTH`: what was refused, in words; its cause is the server's answer without the command (it holds the password). */
+/**
+ * `ERR_REDIS_AUTH`: what was refused, in words. Its cause is the server's answer, scrubbed: ioredis
+ * attaches the command to it, and `HELLO 3 AUTH user password` holds the password.
+ */
 function authFailure(connection: ResolvedConnection, refusal: Error): QueueError {
   const answer = scrub(refusal.message, connection)
   const message =

@@ -216,15 +216,19 @@ export async function startWorker(options: QueueWorkerOptions): Promise<QueueWor
   const stopListening = worker.on('error', (error) => {
     first ??= error
   })
-  const ready = await within(worker.waitUntilReady(), resolved.connectTimeout)
-  stopListening()
-  if (!ready) {
+  try {
+    if (!(await within(worker.waitUntilReady(), resolved.connectTimeout))) {
+      throw new QueueError(
+        'ERR_REDIS_UNREACHABLE',
+        `Redis at ${resolved.connection.label} answered, then the worker could not connect within ${resolved.connectTimeout} ms${first ? `: ${first.message}` : ''}`,
+        { cause: first },
+      )
+    }
+  } catch (error) {
     await worker.close()
-    throw new QueueError(
-      'ERR_REDIS_UNREACHABLE',
-      `Redis at ${resolved.connection.label} answered, then the worker could not connect within ${resolved.connectTimeout} ms${first ? `: ${first.message}` : ''}`,
-      { cause: first },
-    )
+    throw error
+  } finally {
+    stopListening()
   }
   return worker
 }

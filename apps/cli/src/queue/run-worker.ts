@@ -75,8 +75,9 @@ function parseWorkerOptions(o: WorkerCliOptions, env: NodeJS.ProcessEnv) {
 
 /**
  * Runs a worker until SIGTERM or SIGINT, then lets its running jobs finish within --close-timeout,
- * whatever Redis does (a second signal exits at once). Resolves with the exit code: 0 after SIGTERM, 130 after SIGINT (Ctrl-C); a usage error
- * (exit 2) is thrown before connecting, an unreachable Redis fails with `ERR_REDIS_UNREACHABLE`.
+ * whatever Redis does (a second signal exits at once). Resolves with the exit code: 0 after
+ * SIGTERM, 130 after SIGINT (Ctrl-C); a usage error (exit 2) is thrown before connecting, an
+ * unreachable Redis fails with `ERR_REDIS_UNREACHABLE`, refused credentials with `ERR_REDIS_AUTH`.
  */
 export async function runWorker(
   cli: WorkerCliOptions,
