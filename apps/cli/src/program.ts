@@ -250,6 +250,11 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
       '30s',
     )
     .option(
+      '--close-timeout <ms>',
+      'the grace period after SIGTERM or Ctrl-C: how long the running jobs may take to finish and be recorded in Redis, whatever Redis does',
+      '20s',
+    )
+    .option(
       '--header <K: V>',
       'add a header to every request of this worker (repeatable; secrets belong here)',
       collect,
@@ -270,7 +275,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
         'boundkit worker --redis redis://127.0.0.1:6379 --concurrency 16',
         'OPENAI_API_KEY=sk-... boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY --concurrency 32',
         'boundkit worker --redis "rediss://default:$PASS@cache.example.com:6380" --header "Authorization: Bearer $TOKEN"',
-      )}\n\nWhat to do travels with the jobs (URL, method, body, non-secret headers, attempts, the cluster's rate);\nsecrets do not: this worker adds its --header and --api-key-env to every request. SIGTERM or Ctrl-C:\nno new jobs, the running ones finish, then it exits (0 after SIGTERM, 130 after Ctrl-C; a second signal\nexits at once and its jobs run elsewhere once their lock expires). Anyone who can write to the Redis\ncan make a worker send its secrets to any URL: keep Redis private (a password, TLS, a private network).`,
+      )}\n\nWhat to do travels with the jobs (URL, method, body, non-secret headers, attempts, the cluster's rate);\nsecrets do not: this worker adds its --header and --api-key-env to every request. SIGTERM or Ctrl-C:\nno new jobs, the running ones finish, then it exits (0 after SIGTERM, 130 after Ctrl-C), within\n--close-timeout whether Redis is up or down; jobs still running then (or at a second signal, which\nexits at once) run elsewhere once their lock expires. Anyone who can write to the Redis can make a\nworker send its secrets to any URL: keep Redis private (a password, TLS, a private network).`,
     )
     .action(async (options) => {
       const { runWorker } = await import('./queue/run-worker')

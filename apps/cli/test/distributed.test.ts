@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
+import { endsWithin } from '../../../packages/queue/test/processes'
+import { freePort, startRedis, type TestRedis } from '../../../packages/queue/test/redis'
 import { type LocalServer, localServer } from './local-server'
 import { lines } from './output-lines'
 import { boundkit, type Result, start } from './run-cli'
@@ -54,9 +55,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** A worker process of the queue `queue`; resolves once it is taking jobs. */
+/** A worker process of the queue `queue` (at `redisUrl`, the file's Redis unless given); resolves once it is taking jobs. */
 async function worker(queue: string, ...extra: string[]) {
-  const started = start('worker', '--redis', url, '--queue', queue, ...extra)
+  return workerAt(url, queue, ...extra)
+}
+
+async function workerAt(redisUrl: string, queue: string, ...extra: string[]) {
+  const started = start('worker', '--redis', redisUrl, '--queue', queue, ...extra)
   children.push(started)
   let stderr = ''
   await new Promise<void>((resolve, reject) => {
@@ -234,6 +239,63 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
   })
 })
 
+describe('boundkit worker stopped while its Redis is down', () => {
+  // A short grace period, so that the test is quick; the bound checked is far above it, and far
+  // below "never", which is what a worker waiting for its Redis did.
+  const GRACE = ['--close-timeout', '2s']
+  const BOUND = 2000 + 40_000
+  let gone: TestRedis | undefined
+
+  afterEach(async () => {
+    await gone?.remove()
+    gone = undefined
+  })
+
+  /** How the worker ended after `signal`, or `undefined` if it still ran past BOUND. */
+  function endAfter(started: ReturnType<typeof start>, signal: NodeJS.Signals) {
+    started.child.kill(signal)
+    return endsWithin(started.done, BOUND)
+  }
+
+  for (const [signal, code] of [
+    ['SIGTERM', 0],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`exits ${code} within its --close-timeout after ${signal}`, async () => {
+      gone = await startRedis()
+      const started = await workerAt(gone.url, `q${++queueNumber}`, ...GRACE)
+      await gone.stop()
+      const result = await endAfter(started, signal)
+      expect(result, 'still running').toBeDefined()
+      expect(result?.code).toBe(code)
+      expect(result?.stderr).toContain('worker stopped after')
+    })
+  }
+
+  it('exits within its --close-timeout with a request in flight, saying its job goes back to the queue', async () => {
+    gone = await startRedis()
+    const queue = `q${++queueNumber}`
+    // A server that never answers: the worker's request outlasts the grace period.
+    const server = await localServer(() => {})
+    try {
+      const started = await workerAt(gone.url, queue, ...GRACE)
+      const producer = start(
+        ...['batch', await input('in1-hung.jsonl', 1), '--url', server.url, '--out', join(dir, 'hung.jsonl')],
+        ...['--redis', gone.url, '--queue', queue],
+      )
+      children.push(producer)
+      await server.requests(1)
+      await gone.stop()
+      const result = await endAfter(started, 'SIGTERM')
+      expect(result, 'still running').toBeDefined()
+      expect(result?.code).toBe(0)
+      expect(result?.stderr).toContain('the 1 jobs still running go back to the queue')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe("boundkit batch --redis: the cluster's 429s", () => {
   it("counts in the producer's summary the 429s the workers saw and the pauses they asked for", async () => {
     const queue = `q${++queueNumber}`
@@ -324,7 +386,7 @@ describe('boundkit batch --redis --resume --retry-failed', () => {
       // A producer that cannot reach Redis fails at once, before it touches the output.
       const unreachable = await boundkit(
         ...['batch', await input('in1.jsonl', 1), '--url', server.url, '--out', join(dir, 'none.jsonl')],
-        ...['--redis', `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`],
+        ...['--redis', `redis://default:${PASSWORD}@127.0.0.1:${await freePort()}`],
       )
       expect(unreachable.code).toBe(1)
       expect(unreachable.stderr).toContain('ERR_REDIS_UNREACHABLE')
@@ -375,6 +437,16 @@ describe('boundkit llm --redis', () => {
   })
 })
 
+/** `boundkit worker` and a `batch` producer of one record, each run to its end against `redisUrl`. */
+async function bothSides(redisUrl: string, name: string): Promise<[Result, Result]> {
+  const worker = await boundkit('worker', '--redis', redisUrl)
+  const producer = await boundkit(
+    ...['batch', await input(`in1-${name}.jsonl`, 1), '--url', 'http://127.0.0.1:9/'],
+    ...['--out', join(dir, `${name}.jsonl`), '--redis', redisUrl],
+  )
+  return [worker, producer]
+}
+
 describe('what --redis refuses (exit 2, before any job)', () => {
   it('refuses a credential header, --api-key-env and --concurrency; a bad URL hides its password', async () => {
     const path = await input('in3.jsonl', 3)
@@ -394,14 +466,33 @@ describe('what --redis refuses (exit 2, before any job)', () => {
     expect(concurrency.stderr).toContain('boundkit worker --concurrency')
     const badUrl = await boundkit('worker', '--redis', `http://user:${PASSWORD}@127.0.0.1:1`)
     expect(badUrl.code).toBe(2)
-    // A wrong password: a coded error within seconds, the password not printed.
-    const wrong = await boundkit(
-      'worker',
-      '--redis',
+    expectNoPassword(header, key, concurrency, badUrl)
+  })
+
+  it('says a wrong or missing password with its own code, not as an unreachable Redis, the password not printed', async () => {
+    const [wrong, producer] = await bothSides(
       `redis://default:wrong-${PASSWORD}@127.0.0.1:${redis.port}`,
+      'auth',
     )
-    expect(wrong.code).toBe(1)
-    expect(wrong.stderr).toContain('ERR_REDIS_UNREACHABLE')
-    expectNoPassword(header, key, concurrency, badUrl, wrong)
+    for (const result of [wrong, producer]) {
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('refused the user name or password')
+      expect(result.stderr).toContain('ERR_REDIS_AUTH')
+    }
+    const missing = await boundkit('worker', '--redis', `redis://127.0.0.1:${redis.port}`)
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('needs a password and none was given')
+    expect(missing.stderr).toContain('ERR_REDIS_AUTH')
+    expectNoPassword(wrong, producer, missing)
+  })
+
+  it('refuses a URL whose password is not percent-encoded as a usage error, the password not shown', async () => {
+    const results = await bothSides(`redis://:${PASSWORD}%zz@127.0.0.1:${redis.port}`, 'malformed')
+    for (const result of results) {
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('percent-encoded')
+      expect(result.stderr).toContain('ERR_REDIS_URL')
+    }
+    expectNoPassword(...results)
   })
 })

@@ -42,11 +42,21 @@ function fromUrl(url: string): RedisOptions {
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0
   if (!Number.isInteger(db) || db < 0)
     invalidOption(expected('connection', 'a URL whose path is a database number', redactUrl(url)))
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      // `%zz` passes `new URL` but not decoding: say so without the password it may be part of.
+      return invalidOption(
+        expected('connection', 'a URL whose user and password are percent-encoded (%XX)', redactUrl(url)),
+      )
+    }
+  }
   return {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 6379,
-    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.username && { username: decode(parsed.username) }),
+    ...(parsed.password && { password: decode(parsed.password) }),
     db,
     ...(parsed.protocol === 'rediss:' && { tls: { servername: parsed.hostname } }),
   }
@@ -63,10 +73,14 @@ export function resolveConnection(connection: unknown): ResolvedConnection {
   return { options: { ...options }, label: `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}` }
 }
 
+/** How Redis answers credentials it refuses: a wrong user or password, or none where one is needed. */
+const AUTH_REFUSAL = /^(WRONGPASS|NOAUTH|ERR invalid password|ERR invalid username-password)/
+
 /**
  * Opens a throw-away connection, PINGs and closes it, within `timeout` ms, so that an unreachable
- * Redis (refused, unknown host, wrong password, a firewall that drops packets) fails at once with
- * `ERR_REDIS_UNREACHABLE` instead of BullMQ reconnecting forever.
+ * Redis (refused, unknown host, a firewall that drops packets) fails at once with
+ * `ERR_REDIS_UNREACHABLE`, and refused credentials with `ERR_REDIS_AUTH`, instead of BullMQ
+ * reconnecting forever.
  */
 export async function checkRedis(connection: ResolvedConnection, timeout: number): Promise<void> {
   const client = new Redis({
@@ -77,8 +91,12 @@ export async function checkRedis(connection: ResolvedConnection, timeout: number
     retryStrategy: () => null,
     enableOfflineQueue: false,
   })
-  // ioredis also emits the failure as an event; the rejection below reports it.
-  client.on('error', () => {})
+  // The server's refusal of the credentials comes as an event; the rejection is then only
+  // "Connection is closed", the same as no server at all.
+  let refusal: Error | undefined
+  client.on('error', (error: Error) => {
+    if (AUTH_REFUSAL.test(error.message)) refusal ??= error
+  })
   let timer: NodeJS.Timeout | undefined
   try {
     await Promise.race([
@@ -88,6 +106,8 @@ export async function checkRedis(connection: ResolvedConnection, timeout: number
       }),
     ])
   } catch (error) {
+    if (error instanceof Error && AUTH_REFUSAL.test(error.message)) refusal ??= error
+    if (refusal !== undefined) throw authFailure(connection, refusal)
     const reason = error instanceof Error ? error.message : String(error)
     throw new QueueError(
       'ERR_REDIS_UNREACHABLE',
@@ -100,10 +120,36 @@ export async function checkRedis(connection: ResolvedConnection, timeout: number
   }
 }
 
+/**
+ * `ERR_REDIS_AUTH`: what was refused, in words. Its cause is the server's answer, scrubbed: ioredis
+ * attaches the command to it, and `HELLO 3 AUTH user password` holds the password.
+ */
+function authFailure(connection: ResolvedConnection, refusal: Error): QueueError {
+  const answer = scrub(refusal.message, connection)
+  const message =
+    connection.options.password === undefined
+      ? `Redis at ${connection.label} needs a password and none was given: put it in the URL (redis://user:password@host) (${answer.split(' ')[0]})`
+      : `Redis at ${connection.label} refused the user name or password: ${answer}`
+  return new QueueError('ERR_REDIS_AUTH', message, { cause: scrubError(refusal, connection) })
+}
+
 /** `text` with the connection's password (if any) replaced, for messages that quote a driver's. */
 export function scrub(text: string, connection: ResolvedConnection): string {
   const password = connection.options.password
   return password ? text.replaceAll(password, '***') : text
+}
+
+/**
+ * `error` as an event or a cause may show it: its message scrubbed, and the arguments of the command
+ * ioredis attaches to a server's error (`HELLO 3 AUTH user password`) too.
+ */
+export function scrubError<E extends Error>(error: E, connection: ResolvedConnection): E {
+  error.message = scrub(error.message, connection)
+  const command = (error as { command?: { name?: unknown; args?: unknown } }).command
+  if (command !== undefined && Array.isArray(command.args)) {
+    command.args = command.args.map((arg) => (typeof arg === 'string' ? scrub(arg, connection) : arg))
+  }
+  return error
 }
 
 /**

@@ -4,6 +4,7 @@ import { BoundkitError, type Fail, optionFailure } from '@boundkit/internal'
 export type QueueErrorCode =
   | 'ERR_INVALID_OPTION'
   | 'ERR_REDIS_UNREACHABLE'
+  | 'ERR_REDIS_AUTH'
   | 'ERR_JOB_FAILED'
   | 'ERR_UNKNOWN_JOB'
   | 'ERR_DUPLICATE_KEY'
@@ -12,6 +13,7 @@ export type QueueErrorCode =
   | 'ERR_COST_TOO_HIGH'
   | 'ERR_ABORTED'
   | 'ERR_CLOSED'
+  | 'ERR_CLOSE_TIMEOUT'
 
 /** Every error this package raises. Branch on `code`, not on `instanceof`. */
 export class QueueError extends BoundkitError<QueueErrorCode> {

@@ -13,7 +13,10 @@ export interface QueueEvents {
 export interface QueueWorkerEvents {
   /** After each job this process ends: its stats. */
   progress: QueueWorkerStats
-  /** A Redis connection error BullMQ reports while it reconnects (the password scrubbed). */
+  /**
+   * A Redis connection error BullMQ reports while it reconnects (the password scrubbed), or
+   * `ERR_CLOSE_TIMEOUT` when `close()` ran out of its `closeTimeout` and stopped waiting.
+   */
   error: Error
 }
 

@@ -40,6 +40,19 @@ describe('options', () => {
     expect(message).toContain('***')
     expect(message).not.toContain('secret')
   })
+
+  it('refuses a password that is not percent-encoded with ERR_INVALID_OPTION, without showing it', () => {
+    let error: { code?: string; message: string } = { message: '' }
+    try {
+      resolveConnection('redis://:SEC%zzRET@cache.example:6379')
+    } catch (thrown) {
+      error = thrown as typeof error
+    }
+    expect(error.code).toBe('ERR_INVALID_OPTION')
+    expect(error.message).toContain('percent-encoded')
+    expect(error.message).toContain('redis://:***@cache.example:6379')
+    expect(error.message).not.toContain('SEC')
+  })
 })
 
 describe('jobIdOf', () => {

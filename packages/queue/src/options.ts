@@ -10,6 +10,7 @@ import {
   numberOption,
   optionsObject,
   signalOption,
+  timeoutOption,
 } from '@boundkit/internal'
 import type { LimiterOptions } from '@boundkit/limiter'
 import { type QueueConnection, type ResolvedConnection, resolveConnection } from './connection'
@@ -104,7 +105,20 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   maxResponseBytes?: number
   /** Your own job handlers by job name, run in this process: `(data, job) => result`. @default {} */
   handlers?: Record<string, QueueHandler>
-  /** Close gracefully on SIGTERM and SIGINT (finish running jobs, take no new one). @default true */
+  /**
+   * The grace period of `close()` (and of SIGTERM and SIGINT), ms (>= 1, or `Infinity`): how long it
+   * waits for the running jobs to finish and for Redis to take their results. Past it, whatever
+   * Redis or a job does, it stops waiting: the connections are cut, the pools' threads and the
+   * requests in flight end, and the jobs still running go back to the queue once their lock expires
+   * (`lockDuration`). Below the 30 s a container runtime gives a stopped container before SIGKILL.
+   * @default 20000
+   */
+  closeTimeout?: number
+  /**
+   * Close on SIGTERM and SIGINT (finish running jobs within `closeTimeout`, take no new one). If the
+   * grace period ran out and no other listener has the signal, the signal is raised again: the
+   * process ends with it. @default true
+   */
   handleSignals?: boolean
   /**
    * This worker's name: each job it finishes records it (BullMQ's `processedBy`), and a producer's
@@ -180,6 +194,7 @@ export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
   httpHeaders: Record<string, string>
   maxResponseBytes: number
   handlers: Record<string, QueueHandler>
+  closeTimeout: number
   handleSignals: boolean
   workerName: string
 }
@@ -230,6 +245,7 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
       32 * 2 ** 20,
     ),
     handlers,
+    closeTimeout: timeoutOption(fail, 'closeTimeout', options.closeTimeout, 20_000),
     handleSignals: booleanOption(fail, 'handleSignals', options.handleSignals, true),
     workerName: resolveWorkerName(options.workerName),
   }

@@ -2,7 +2,7 @@ import { asyncDispose, Emitter } from '@boundkit/internal'
 import { Queue as BullQueue, QueueEvents as BullQueueEvents, Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { countsKey, readCounts } from './cluster-counts'
-import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
+import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
 import { invalidOption, QueueError } from './errors'
 import { QUEUE_EVENTS, type QueueEvents } from './events'
@@ -57,10 +57,7 @@ export class Queue implements AsyncDisposable {
       const options = { connection: bullConnection(connection), prefix }
       const queue = new BullQueue(name, options)
       const events = new BullQueueEvents(name, options)
-      const onError = (error: Error) => {
-        error.message = scrub(error.message, connection)
-        this.#emitter.emit('error', error)
-      }
+      const onError = (error: Error) => this.#emitter.emit('error', scrubError(error, connection))
       queue.on('error', onError)
       events.on('error', onError)
       const finished = ({ jobId }: { jobId: string }) => {

@@ -171,9 +171,14 @@ export class JobRunner {
     throw Worker.RateLimitError()
   }
 
-  /** Closes every pool this runner started. */
+  /** Closes every pool this runner started, once their tasks are done. */
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
+  }
+
+  /** Stops every pool's threads now: their running tasks fail with the pool's `ERR_CLOSED`. */
+  async destroy(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.destroy()))
   }
 }
 

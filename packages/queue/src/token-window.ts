@@ -50,24 +50,40 @@ redis.call('INCRBY', KEYS[3], tonumber(ARGV[2]) - tonumber(old))
 return 1
 `
 
+/**
+ * The largest `estimate` and `limit` a job may give, tokens: far above any API's budget, and small
+ * enough that every sum the scripts keep stays an integer Redis stores exactly (below 2^53).
+ */
+export const MAX_TOKENS = 1e12
+/** The widest `interval` a job may give, ms (a day): a wait past it would not fit Node's timers either. */
+export const MAX_TOKEN_INTERVAL = 86_400_000
+
 /** What a job's request counts against the shared budget (`HttpJobData.tokens`). */
 export interface TokenCharge {
-  /** Tokens charged when the request starts (integer >= 0), replaced by the answer's `usage`. */
+  /** Tokens charged when the request starts (integer, 0 to 1e12), replaced by the answer's `usage`. */
   estimate: number
-  /** Tokens allowed to start in any `interval` ms, for all workers together (integer >= 1). */
+  /** Tokens allowed to start in any `interval` ms, for all workers together (integer, 1 to 1e12). */
   limit: number
-  /** The window's width, ms (integer >= 1): 60000 for tokens per minute. */
+  /** The window's width, ms (integer, 1 to 86400000, a day): 60000 for tokens per minute. */
   interval: number
 }
 
-/** The job's `tokens`, checked: a bad one fails the job with `ERR_UNKNOWN_JOB`. */
+/**
+ * The job's `tokens`, checked before any Redis call: a bad one fails the job with `ERR_UNKNOWN_JOB`
+ * (a job's data comes from any producer: a value out of range must not reach the scripts).
+ */
 export function checkTokenCharge(charge: unknown): TokenCharge {
   const { estimate, limit, interval } = (charge ?? {}) as Partial<TokenCharge>
-  const whole = (value: unknown, min: number) => Number.isInteger(value) && (value as number) >= min
-  if (!whole(estimate, 0) || !whole(limit, 1) || !whole(interval, 1)) {
+  const whole = (value: unknown, min: number, max: number) =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+  if (
+    !whole(estimate, 0, MAX_TOKENS) ||
+    !whole(limit, 1, MAX_TOKENS) ||
+    !whole(interval, 1, MAX_TOKEN_INTERVAL)
+  ) {
     throw new QueueError(
       'ERR_UNKNOWN_JOB',
-      `An http job's tokens must be { estimate, limit, interval } (integers; estimate >= 0, the others >= 1), got ${JSON.stringify(charge)}`,
+      `An http job's tokens must be { estimate, limit, interval }: integers, estimate 0 to ${MAX_TOKENS}, limit 1 to ${MAX_TOKENS}, interval 1 to ${MAX_TOKEN_INTERVAL} ms, got ${JSON.stringify(charge)}`,
     )
   }
   if ((estimate as number) > (limit as number)) {
@@ -101,9 +117,10 @@ export class TokenWindow {
     return wait === 0 ? { entry } : { waitMs: wait }
   }
 
-  /** The start `entry` really cost `tokens`. */
+  /** The start `entry` really cost `tokens` (as the answer says: capped at `MAX_TOKENS`, as an estimate is). */
   async settle(entry: string, tokens: number): Promise<void> {
-    await this.#client.eval(SETTLE, 3, ...this.#keys, entry, Math.max(0, Math.ceil(tokens)))
+    const cost = Math.min(MAX_TOKENS, Math.max(0, Math.ceil(tokens)))
+    await this.#client.eval(SETTLE, 3, ...this.#keys, entry, cost)
   }
 
   /** Tokens started in the window now (for stats and tests). */

@@ -1,15 +1,16 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
-import { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
+import { BullWorker } from './bull-worker'
 import { addCounts, countsKey } from './cluster-counts'
-import { bullConnection, checkRedis, closeClient, openClient, scrub } from './connection'
-import { invalidOption } from './errors'
+import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
+import { invalidOption, QueueError } from './errors'
 import { QUEUE_WORKER_EVENTS, type QueueWorkerEvents } from './events'
 import { type QueueWorkerOptions, type ResolvedWorkerOptions, resolveWorkerOptions } from './options'
 import { JobRunner } from './run-job'
 import type { QueueWorkerStats } from './stats'
 import { TokenWindow } from './token-window'
+import { within } from './within'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
@@ -31,18 +32,29 @@ export class QueueWorker implements AsyncDisposable {
   }
   readonly #runner: JobRunner
   readonly #limiter
-  readonly #worker: Worker
-  readonly #onSignal = () => void this.close()
+  readonly #worker: BullWorker
+  /** Aborts the local limiter's requests when `close()` stops waiting for them. */
+  readonly #abandon = new AbortController()
+  readonly #onSignal = (signal: NodeJS.Signals) => void this.#closeOnSignal(signal)
   /** A connection of this worker's own, for the token window and the cluster's counts (opened when first needed). */
   #client: Redis | undefined
   #tokenWindow: TokenWindow | undefined
   #closing: Promise<void> | undefined
+  readonly #ready: Promise<void>
+  /** Whether BullMQ's worker ever connected (before that, it holds no job and a close waits for nothing). */
+  #connected = false
+  /** Whether `close()` ran out of its grace period and dropped what still ran. */
+  #closedNow = false
 
   /** Use `startWorker`, which checks Redis first; this constructor starts taking jobs at once. */
   constructor(options: QueueWorkerOptions) {
     const resolved = resolveWorkerOptions(options)
     this.#options = resolved
-    this.#limiter = createLimiter(resolved.limiter)
+    this.#limiter = createLimiter({ ...resolved.limiter, signal: this.#abandon.signal })
+    // The limiter's own signal, if given, still aborts it (through this worker's).
+    const given = resolved.limiter.signal
+    if (given?.aborted) this.#abandon.abort(given.reason)
+    else given?.addEventListener('abort', () => this.#abandon.abort(given.reason), { once: true })
     this.#runner = new JobRunner(resolved, this.#limiter, {
       rateLimit: (ms) => this.#worker.rateLimit(ms),
       onCooldown: (ms) => {
@@ -60,7 +72,7 @@ export class QueueWorker implements AsyncDisposable {
         addCounts(this.#redis(), this.#countsKey, { tokenWaits: 1, tokenWaitMs: ms })
       },
     })
-    this.#worker = new Worker(resolved.name, (job) => this.#run(job), {
+    this.#worker = new BullWorker(resolved.name, (job) => this.#run(job), {
       connection: bullConnection(resolved.connection),
       prefix: resolved.prefix,
       concurrency: resolved.concurrency,
@@ -70,6 +82,10 @@ export class QueueWorker implements AsyncDisposable {
       ...(resolved.rate && { limiter: resolved.rate }),
     })
     this.#worker.on('error', (error) => this.#error(error))
+    this.#ready = this.#worker.waitUntilReady().then(() => {
+      this.#connected = true
+    })
+    this.#ready.catch(() => {})
     this.#worker.on('failed', () => {
       this.#stats.failed++
       this.#emitter.emit('progress', () => this.stats())
@@ -100,8 +116,7 @@ export class QueueWorker implements AsyncDisposable {
   }
 
   #error(error: Error): void {
-    error.message = scrub(error.message, this.#options.connection)
-    this.#emitter.emit('error', error)
+    this.#emitter.emit('error', scrubError(error, this.#options.connection))
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -114,7 +129,7 @@ export class QueueWorker implements AsyncDisposable {
 
   /** Resolves once the worker is connected and taking jobs. */
   waitUntilReady(): Promise<void> {
-    return this.#worker.waitUntilReady().then(() => undefined)
+    return this.#ready
   }
 
   stats(): QueueWorkerStats {
@@ -123,17 +138,63 @@ export class QueueWorker implements AsyncDisposable {
 
   /**
    * Takes no new job, lets the running ones finish (their results reach Redis), then closes the
-   * pools, the limiter and the connections. Idempotent: always the same promise.
+   * pools, the limiter and the connections, all within `closeTimeout`: past it (Redis down, a job
+   * that does not end) it stops waiting, drops what still runs (those jobs run elsewhere once their
+   * lock expires) and resolves. Idempotent: always the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const signal of SIGNALS) process.off(signal, this.#onSignal)
-      await this.#worker.close()
-      await Promise.all([this.#runner.close(), this.#limiter.close()])
-      // The last counts are still queued on it: closeClient sends them first.
-      await closeClient(this.#client)
+      const graceful = this.#closeGracefully()
+      const grace = this.#connected ? this.#options.closeTimeout : 0
+      if (!(await within(graceful, grace))) this.#closeNow()
     })()
     return this.#closing
+  }
+
+  async #closeGracefully(): Promise<void> {
+    await this.#worker.close()
+    await Promise.all([this.#runner.close(), this.#limiter.close()])
+    // The last counts are still queued on it: closeClient sends them first.
+    await closeClient(this.#client)
+  }
+
+  /**
+   * The end of a close that ran out of time: everything that could hold the process goes now.
+   * BullMQ's own close may never end while Redis is down (it waits for a connection that is
+   * reconnecting to report its end, which it never does): its connections are cut instead.
+   */
+  #closeNow(): void {
+    this.#closedNow = true
+    const running = this.#stats.running
+    this.#abandon.abort(new QueueError('ERR_CLOSED', 'The worker was closed'))
+    void this.#runner.destroy()
+    this.#client?.disconnect()
+    this.#worker.stopTimers()
+    this.#worker.disconnect().catch(() => {})
+    if (!this.#connected) return
+    const dropped =
+      running > 0
+        ? `${running} jobs still running were dropped: they run elsewhere once their lock expires`
+        : 'Redis did not answer'
+    this.#emitter.emit(
+      'error',
+      new QueueError(
+        'ERR_CLOSE_TIMEOUT',
+        `The worker's close ran out of its ${this.#options.closeTimeout} ms (closeTimeout): ${dropped}`,
+      ),
+    )
+  }
+
+  /**
+   * SIGTERM or SIGINT: close. This listener took the signal's default (ending the process) away, and
+   * after a close that ran out of time something may still hold the process (a handler's timer,
+   * BullMQ's watchdog of its blocking read): the signal is raised again once nobody else listens to
+   * it, which ends the process as if it had not been caught.
+   */
+  async #closeOnSignal(signal: NodeJS.Signals): Promise<void> {
+    await this.close()
+    if (this.#closedNow && process.listenerCount(signal) === 0) process.kill(process.pid, signal)
   }
 
   [asyncDispose](): Promise<void> {
@@ -149,6 +210,25 @@ export async function startWorker(options: QueueWorkerOptions): Promise<QueueWor
   const resolved = resolveWorkerOptions(options)
   await checkRedis(resolved.connection, resolved.connectTimeout)
   const worker = new QueueWorker(options)
-  await worker.waitUntilReady()
+  // Redis answered the check: a worker that still cannot connect within connectTimeout (Redis gone
+  // since, or its clients at `maxclients`) fails the start rather than waiting for it forever.
+  let first: Error | undefined
+  const stopListening = worker.on('error', (error) => {
+    first ??= error
+  })
+  try {
+    if (!(await within(worker.waitUntilReady(), resolved.connectTimeout))) {
+      throw new QueueError(
+        'ERR_REDIS_UNREACHABLE',
+        `Redis at ${resolved.connection.label} answered, then the worker could not connect within ${resolved.connectTimeout} ms${first ? `: ${first.message}` : ''}`,
+        { cause: first },
+      )
+    }
+  } catch (error) {
+    await worker.close()
+    throw error
+  } finally {
+    stopListening()
+  }
   return worker
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createQueue, type QueueOutcome } from '../src/index'
-import { killAll, startProcess } from './processes'
+import { endsWithin, killAll, startProcess, type TestProcess } from './processes'
 import { startRedis, type TestRedis } from './redis'
 
 const LONG = 180_000
@@ -126,6 +126,96 @@ describe('a worker process sent SIGTERM', () => {
     }
     expect(started.length).toBeLessThan(items.length)
   })
+})
+
+describe('a worker process stopped while Redis is down', () => {
+  // The grace period these workers get (closeTimeout): short, so that the test is quick; the bound
+  // checked is far above it, and far below "never", which is what a worker waiting for Redis did.
+  const GRACE = 2000
+  const BOUND = GRACE + 40_000
+
+  /** Runs `test` with a Redis of its own, removed after. */
+  async function withRedis(test: (redis: TestRedis) => Promise<void>): Promise<void> {
+    const redis = await startRedis()
+    try {
+      await test(redis)
+    } finally {
+      await redis.remove()
+    }
+  }
+
+  /** A worker process of `redis` with the short grace period, ready (`own-close`: see the fixture). */
+  async function readyWorker(redis: TestRedis, name: string, mode?: 'own-close') {
+    const args = [redis.url, name, '30000', String(GRACE), ...(mode ? [mode] : [])]
+    const worker = startProcess('worker-process.mjs', args)
+    await worker.waitFor((line) => line === 'ready')
+    return worker
+  }
+
+  /** Sends `signal`, runs `meanwhile`, and gives how the process ended (`undefined` past BOUND). */
+  function endAfter(worker: TestProcess, signal: NodeJS.Signals, meanwhile?: () => Promise<void>) {
+    worker.child.kill(signal)
+    return endsWithin(
+      (meanwhile?.() ?? Promise.resolve()).then(() => worker.exited),
+      BOUND,
+    )
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`ends within its grace period after ${signal}`, { timeout: LONG }, () =>
+      withRedis(async (redis) => {
+        const worker = await readyWorker(redis, newName())
+        await redis.stop()
+        expect(await endAfter(worker, signal), 'still running').toBeDefined()
+      }),
+    )
+  }
+
+  it('ends within its grace period with a job running that never finishes in time', { timeout: LONG }, () =>
+    withRedis(async (redis) => {
+      const name = newName()
+      const worker = await readyWorker(redis, name)
+      const queue = createQueue({ connection: redis.url, name })
+      queue.on('error', () => {})
+      // The job's handler waits a minute: it holds the process past the grace period.
+      void queue
+        .distribute([0], { key: () => 'long', job: slow(60_000) })
+        .next()
+        .catch(() => {})
+      await worker.waitFor((line) => line.startsWith('start '))
+      await queue.close()
+      await redis.stop()
+      const ended = await endAfter(worker, 'SIGTERM')
+      expect(ended, 'still running').toBeDefined()
+      // Its close ran out of time with the job still running: the signal is raised again.
+      expect(ended?.signal).toBe('SIGTERM')
+    }),
+  )
+
+  it(
+    'ends on its own once close() ran out of time, in a program that closes the worker itself',
+    {
+      timeout: LONG,
+    },
+    () =>
+      withRedis(async (redis) => {
+        const worker = await readyWorker(redis, newName(), 'own-close')
+        await redis.stop()
+        // Its SIGTERM listener closes the worker and nothing ends the process: only an empty event
+        // loop does (no timer of BullMQ's left ticking).
+        const ended = await endAfter(worker, 'SIGTERM')
+        expect(ended, 'still running').toBeDefined()
+        expect(ended).toMatchObject({ code: 0, signal: null })
+      }),
+  )
+
+  it('ends within its grace period when Redis comes back during the shutdown', { timeout: LONG }, () =>
+    withRedis(async (redis) => {
+      const worker = await readyWorker(redis, newName())
+      await redis.stop()
+      expect(await endAfter(worker, 'SIGTERM', () => redis.start()), 'still running').toBeDefined()
+    }),
+  )
 })
 
 describe('with Redis restarted mid-run', () => {

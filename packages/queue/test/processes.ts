@@ -65,3 +65,23 @@ export async function killAll(): Promise<void> {
     ),
   )
 }
+
+/**
+ * What `ended` resolves with and the ms it took from this call, or `undefined` if it takes more
+ * than `bound` ms (a process that does not end: the bound is a generous cap, not a measurement).
+ */
+export async function endsWithin<T extends object>(
+  ended: Promise<T>,
+  bound: number,
+): Promise<(T & { ms: number }) | undefined> {
+  const start = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  const result = await Promise.race([
+    ended,
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), bound)
+    }),
+  ])
+  clearTimeout(timer)
+  return result && { ...result, ms: performance.now() - start }
+}

@@ -493,6 +493,44 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     expect(String((outcomes[0] as { error: Error }).error.message)).toContain('ERR_COST_TOO_HIGH')
     expect(api.requests()).toBe(before)
   })
+
+  it('fails a job whose tokens are out of range with ERR_UNKNOWN_JOB, unsent and before any Redis call', async () => {
+    const name = newName()
+    await worker({ name })
+    const before = api.requests()
+    const charges = [
+      { estimate: 1e308, limit: 1e308, interval: 1e308 },
+      { estimate: 1, limit: 10, interval: 1e308 },
+      { estimate: 1, limit: 1e13, interval: 60_000 },
+    ]
+    const outcomes = await collect(
+      producer(name).distribute(charges, {
+        key: (_, i) => `range${i}`,
+        job: (tokens) => httpJob({ url: api.url, tokens }),
+        attempts: 1,
+      }),
+    )
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected')
+      const message = String((outcome as { error: Error }).error.message)
+      expect(message).toContain('ERR_UNKNOWN_JOB')
+      expect(message).not.toContain('not an integer')
+    }
+    expect(api.requests()).toBe(before)
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    expect(await client.keys(`bull:${name}:boundkit:tokens:*`)).toEqual([])
+  })
+
+  it("caps a start's real cost as an estimate is capped, whatever usage the answer claims", async () => {
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    const window = new TokenWindow(client, 'bull', newName())
+    const taken = await window.take({ estimate: 10, limit: 100, interval: 60_000 })
+    expect(taken).toHaveProperty('entry')
+    await window.settle((taken as { entry: string }).entry, 1e308)
+    expect(await window.used()).toBe(1e12)
+  })
 })
 
 describe('an answer larger than maxResponseBytes', () => {
@@ -549,6 +587,23 @@ describe('an unreachable Redis', () => {
     }).catch((e) => e)
     expect(workerError).toMatchObject({ code: 'ERR_REDIS_UNREACHABLE' })
     expect(JSON.stringify(workerError)).not.toContain('s3cret-pass')
+  })
+
+  it("fails startWorker within connectTimeout when Redis answers its check but not the worker's connections", async () => {
+    // One client at a time: the check's connection is answered, the worker's two are not.
+    const full = await startRedis({ maxclients: 1 })
+    try {
+      const error = await startWorker({
+        connection: full.url,
+        name: 'full',
+        connectTimeout: 2000,
+        handleSignals: false,
+      }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'ERR_REDIS_UNREACHABLE' })
+      expect((error as Error).message).toContain('answered, then the worker could not connect within 2000 ms')
+    } finally {
+      await full.remove()
+    }
   })
 })
 

@@ -31,10 +31,21 @@ export function freePort(): Promise<number> {
   })
 }
 
-function launch(port: number, dir: string, appendonly: boolean): Promise<ChildProcess> {
+interface RedisOptions {
+  /** Keep the data on disk across a restart. */
+  appendonly?: boolean
+  /** The password it requires (`--requirepass`). */
+  password?: string
+  /** The most clients it takes at once (`--maxclients`). */
+  maxclients?: number
+}
+
+function launch(port: number, dir: string, options: RedisOptions): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '']
-  args.push('--appendonly', appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction')
-  if (appendonly) args.push('--appendfsync', 'always')
+  args.push('--appendonly', options.appendonly ? 'yes' : 'no', '--maxmemory-policy', 'noeviction')
+  if (options.appendonly) args.push('--appendfsync', 'always')
+  if (options.password !== undefined) args.push('--requirepass', options.password)
+  if (options.maxclients !== undefined) args.push('--maxclients', String(options.maxclients))
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let output = ''
@@ -54,14 +65,13 @@ function launch(port: number, dir: string, appendonly: boolean): Promise<ChildPr
   })
 }
 
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'boundkit-redis-'))
-  const appendonly = options.appendonly ?? false
   let port = 0
   let child: ChildProcess | undefined
   for (let attempt = 0; child === undefined; attempt++) {
     port = await freePort()
-    child = await launch(port, dir, appendonly).catch((error) => {
+    child = await launch(port, dir, options).catch((error) => {
       if (attempt >= 5) throw error
       return undefined
     })
@@ -80,7 +90,7 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
     port,
     stop,
     start: async () => {
-      child = await launch(port, dir, appendonly)
+      child = await launch(port, dir, options)
     },
     remove: async () => {
       await stop()

@@ -17,6 +17,7 @@ export interface WorkerCliOptions {
   concurrency: string
   timeout: string
   lockDuration: string
+  closeTimeout: string
   header?: string[]
   apiKeyEnv?: string
   azure?: boolean
@@ -62,6 +63,7 @@ function parseWorkerOptions(o: WorkerCliOptions, env: NodeJS.ProcessEnv) {
     concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
     timeout: parseDuration('--timeout', o.timeout),
     lockDuration: parseDuration('--lock-duration', o.lockDuration),
+    closeTimeout: parseDuration('--close-timeout', o.closeTimeout),
     // Secrets stay here: added to every request this worker makes, never put in Redis.
     headers: {
       ...(o.apiKeyEnv === undefined ? {} : authHeaders(o, env)),
@@ -72,9 +74,10 @@ function parseWorkerOptions(o: WorkerCliOptions, env: NodeJS.ProcessEnv) {
 }
 
 /**
- * Runs a worker until SIGTERM or SIGINT, then lets its running jobs finish (a second signal exits at
- * once). Resolves with the exit code: 0 after SIGTERM, 130 after SIGINT (Ctrl-C); a usage error
- * (exit 2) is thrown before connecting, an unreachable Redis fails with `ERR_REDIS_UNREACHABLE`.
+ * Runs a worker until SIGTERM or SIGINT, then lets its running jobs finish within --close-timeout,
+ * whatever Redis does (a second signal exits at once). Resolves with the exit code: 0 after
+ * SIGTERM, 130 after SIGINT (Ctrl-C); a usage error (exit 2) is thrown before connecting, an
+ * unreachable Redis fails with `ERR_REDIS_UNREACHABLE`, refused credentials with `ERR_REDIS_AUTH`.
  */
 export async function runWorker(
   cli: WorkerCliOptions,
@@ -92,12 +95,29 @@ export async function runWorker(
     // pauses every worker of the queue.
     limiter: { concurrency: settings.concurrency, timeout: settings.timeout, retry: false },
     lockDuration: settings.lockDuration,
+    closeTimeout: settings.closeTimeout,
     httpHeaders: settings.headers,
     handleSignals: false,
     ...(settings.name !== undefined && { workerName: settings.name }),
   })
   const started = performance.now()
-  worker.on('error', (error) => io.stderr.write(`${style.yellow('Redis')}: ${error.message}\n`))
+  let timedOut = false
+  worker.on('error', (error) => {
+    if ((error as { code?: unknown }).code !== 'ERR_CLOSE_TIMEOUT') {
+      io.stderr.write(`${style.yellow('Redis')}: ${error.message}\n`)
+      return
+    }
+    // The grace period ran out (Redis down, or a request still unanswered).
+    timedOut = true
+    const running = worker.stats().running
+    const why =
+      running > 0
+        ? `the ${running} jobs still running go back to the queue once their lock expires (--lock-duration)`
+        : 'Redis did not answer'
+    io.stderr.write(
+      `${style.yellow('Stopped')} after --close-timeout (${formatMs(settings.closeTimeout)}): ${why}\n`,
+    )
+  })
   io.stderr.write(
     `worker ${process.pid} ready: ${where}, concurrency ${settings.concurrency} (SIGTERM or Ctrl-C to stop)\n`,
   )
@@ -153,5 +173,9 @@ export async function runWorker(
     io.stderr.write(
       `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)}), token waits: ${s.tokenWaits} (${formatMs(s.tokenWaitMs)})\n`,
     )
-  return signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
+  const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
+  // A close that ran out of time leaves BullMQ a timer or two (its blocking read's watchdog, a few
+  // seconds): the grace period is over, so the process ends now rather than after them.
+  if (timedOut) io.exit(code)
+  return code
 }

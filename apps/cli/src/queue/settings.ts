@@ -16,6 +16,16 @@ export interface RedisSettings {
   queue: string
 }
 
+/** Whether `decodeURIComponent` takes `part` (`new URL` lets `%zz` through). */
+function decodes(part: string): boolean {
+  try {
+    decodeURIComponent(part)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** `--redis` and `--queue`, checked; a bad one is a usage error (exit 2) that never shows a password. */
 export function parseRedis(o: { redis: string; queue?: string }): RedisSettings {
   let url: URL | undefined
@@ -25,6 +35,12 @@ export function parseRedis(o: { redis: string; queue?: string }): RedisSettings 
   if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
     throw new UsageError(
       `Expected --redis to be a redis:// or rediss:// (TLS) URL, got another scheme or no URL (not shown: it may hold a password)`,
+      'ERR_REDIS_URL',
+    )
+  }
+  if (!decodes(url.username) || !decodes(url.password)) {
+    throw new UsageError(
+      `Expected the user and password of --redis to be percent-encoded (a % followed by two hex digits; % itself is %25), got a URL that is not (not shown: it may hold a password)`,
       'ERR_REDIS_URL',
     )
   }
