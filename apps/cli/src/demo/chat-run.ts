@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { JudgeRequestBody } from '@boundkit/server'
 import { runLlm } from '../commands/llm/run'
+import { llmSettings } from '../commands/llm/settings'
 import type { LlmSummaryFields } from '../commands/llm/summary'
 import type { RunIo } from '../run/runner'
 import type { DemoContext } from './scenario'
@@ -48,22 +49,19 @@ export async function runChat(context: DemoContext, items: JudgeRequestBody[]): 
     exit: () => {},
   }
   const { chatRpm, chatTpm } = demoServerOptions
-  await runLlm(
-    input,
-    {
-      out,
-      baseUrl: `${context.url}/v1`,
-      rpm: String(chatRpm),
-      tpm: String(chatTpm),
-      concurrency: 'auto',
-      maxAttempts: '8',
-      timeout: '30s',
-      maxResponseBytes: '1MiB',
-      jsonAnswer: true,
-      resume: true,
-      json: true,
-    },
-    io,
-  )
+  const settings = llmSettings(input, {
+    out,
+    baseUrl: `${context.url}/v1`,
+    rpm: chatRpm,
+    tpm: chatTpm,
+    concurrency: 'auto',
+    maxAttempts: 8,
+    timeout: 30_000,
+    maxResponseBytes: 2 ** 20,
+    jsonAnswer: true,
+    resume: true,
+    json: true,
+  })
+  await runLlm(settings, io)
   return JSON.parse(json) as ChatRun
 }

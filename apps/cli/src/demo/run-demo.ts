@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { EXIT, messageOf } from '../errors'
-import { parseInteger } from '../flags/parsers'
-import { openLiveView, parseLiveOptions } from '../run/live'
+import { type LiveFlags, liveSettings } from '../flags/live'
+import { openLiveView } from '../run/live'
 import { processIo } from '../run/runner'
 import { colorEnabled, formatMs, paint } from '../terminal'
 import { startDemoServer } from './demo-server'
@@ -16,29 +16,23 @@ import { clientsTable, summaryTable } from './table'
 /** ms to one decimal, for the JSON summary. */
 const tenth = (ms: number) => Math.round(ms * 10) / 10
 
-export interface DemoCliOptions {
+/** The flags of `boundkit demo`, as commander parsed them. */
+export interface DemoFlags extends LiveFlags {
   quick?: boolean
   scenario?: string
   json?: boolean
   out?: string
-  /** As typed after `--seed`. */
-  seed?: string
-  dashboard?: string | boolean
-  dashboardHost?: string
-  report?: string
+  seed: number
 }
 
 /**
  * `boundkit demo`: starts the demo server in-process on a free port, runs each scenario its baseline
  * way and the boundkit way, prints one summary table (or JSON) and writes the outputs to a folder.
  */
-export async function runDemo(options: DemoCliOptions): Promise<number> {
+export async function runDemo(options: DemoFlags): Promise<number> {
   const quick = options.quick === true
-  const seed =
-    options.seed === undefined
-      ? demoServerOptions.seed
-      : parseInteger('--seed', options.seed, 0, { max: 2 ** 32 - 1 })
-  const live = parseLiveOptions(options)
+  const seed = options.seed
+  const live = liveSettings(options)
   const chosen = scenarios.filter((s) => options.scenario === undefined || s.name === options.scenario)
   const outDir = options.out ? resolve(options.out) : await mkdtemp(join(tmpdir(), 'boundkit-demo-'))
   await mkdir(outDir, { recursive: true })

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Outcome } from '@boundkit/limiter'
 import type { HttpJobData, HttpJobResult, Queue, QueueClusterCounts } from '@boundkit/queue'
+import type { RedisSettings } from '../flags/redis'
 import { HttpError } from '../http'
-import type { RedisSettings } from '../queue/settings'
 import type { OutputStream } from '../terminal'
 import type {
   Executor,

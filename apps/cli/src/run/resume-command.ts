@@ -53,13 +53,10 @@ export function invocation(argv: readonly string[], launch: Launch): string[] {
   return [node, path]
 }
 
-/** Header names whose values are credentials (never printed, never put in a job's data in Redis). */
-export const SECRET_HEADER = SECRET_NAME
-
 /** `K: V` with V replaced by `<redacted>` when K names a credential. */
 function redactHeader(header: string): string {
   const colon = header.indexOf(':')
-  return colon > 0 && SECRET_HEADER.test(header.slice(0, colon).trim())
+  return colon > 0 && SECRET_NAME.test(header.slice(0, colon).trim())
     ? `${header.slice(0, colon)}: <redacted>`
     : header
 }

@@ -5,7 +5,7 @@ import { local } from '../../run/local'
 import { processIo, type RunIo, runJob } from '../../run/runner'
 import { printSummary } from '../../run/summary'
 import { outputLine } from './output-line'
-import { type BatchCliOptions, parseBatchOptions } from './settings'
+import type { BatchSettings } from './settings'
 
 /** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
 export type BatchIo = RunIo
@@ -15,12 +15,7 @@ export type BatchIo = RunIo
  * limiter and writes one line per record, in input order. Resolves with the exit code: 0 all ok, 1 some
  * failed, 130 interrupted; a usage error (exit 2) is thrown before any request.
  */
-export async function runBatch(
-  input: string,
-  cli: BatchCliOptions,
-  io: BatchIo = processIo,
-): Promise<number> {
-  const settings = parseBatchOptions(input, cli)
+export async function runBatch(settings: BatchSettings, io: BatchIo = processIo): Promise<number> {
   const { summary, scan, exitCode, live } = await runJob<HttpAnswer>(
     {
       label: 'batch',

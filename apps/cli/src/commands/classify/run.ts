@@ -9,7 +9,6 @@ import {
   format,
 } from '@boundkit/classify'
 import { EXIT, UsageError } from '../../errors'
-import { parseDuration, parseInteger, parseJson } from '../../flags/parsers'
 import { colorEnabled, paint } from '../../terminal'
 
 /** The flags of the options that the report and the errors name. */
@@ -25,11 +24,13 @@ function withFlags(error: unknown): unknown {
   return error
 }
 
-export interface ClassifyCliOptions {
-  arg?: string
-  runs: string
-  timeBudget: string
-  maxConcurrency: string
+/** The flags of `boundkit classify`, as commander parsed them. */
+export interface ClassifyFlags {
+  /** `--arg`, parsed JSON: `undefined` when not given. */
+  arg?: unknown
+  runs: number
+  timeBudget: number
+  maxConcurrency: number
   json?: boolean
 }
 
@@ -71,15 +72,11 @@ async function loadFunction(target: string): Promise<(arg?: unknown) => unknown>
  * `boundkit classify -- <command ...>` measures a command; `boundkit classify <module>#<export>`
  * measures an exported function called with `--arg`. Prints the report (or JSON) and resolves with 0.
  */
-export async function runClassify(
-  target: string[],
-  cli: ClassifyCliOptions,
-  dashDash: boolean,
-): Promise<number> {
+export async function runClassify(target: string[], cli: ClassifyFlags, dashDash: boolean): Promise<number> {
   const options: ClassifyOptions = {
-    runs: parseInteger('--runs', cli.runs, 1, { max: 1000 }),
-    timeBudget: parseDuration('--time-budget', cli.timeBudget),
-    maxConcurrency: parseInteger('--max-concurrency', cli.maxConcurrency, 1, { max: 1024 }),
+    runs: cli.runs,
+    timeBudget: cli.timeBudget,
+    maxConcurrency: cli.maxConcurrency,
   }
   if (target.length === 0) {
     throw new UsageError('Nothing to classify: give a command after --, or <module>#<export>')
@@ -97,7 +94,7 @@ export async function runClassify(
     }
   } else {
     const fn = await loadFunction(target[0] as string)
-    const arg = cli.arg === undefined ? undefined : parseJson('--arg', cli.arg)
+    const arg = cli.arg
     report = await classify(() => fn(arg), options).catch((error: unknown) => {
       // A task cannot be cancelled: once the classification gives up on it (a timeout, Ctrl-C),
       // the CLI exits when the error is printed instead of waiting for the task to settle.

@@ -1,7 +1,7 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { describe, expect, it } from 'vitest'
 import { llmKeys, requestsOf, requestUrl, tokenEstimate } from './requests'
-import { parseLlmOptions, parsePrice } from './settings'
+import { llmSettings, parseBaseUrl, parseLlmConcurrency, parsePrice } from './settings'
 import { fillTemplate } from './template'
 
 describe('requestUrl', () => {
@@ -45,17 +45,18 @@ describe('fillTemplate', () => {
 
 describe('the llm input', () => {
   const settings = (extra: Record<string, string>) =>
-    parseLlmOptions(
+    llmSettings(
       'in.jsonl',
       {
         out: 'o',
-        baseUrl: 'http://h/v1/',
+        baseUrl: parseBaseUrl('http://h/v1/'),
         concurrency: 'auto',
-        maxAttempts: '3',
-        timeout: '1s',
-        maxResponseBytes: '1MiB',
+        maxAttempts: 3,
+        timeout: 1000,
+        maxResponseBytes: 2 ** 20,
         ...extra,
       },
+      [],
       {},
     )
 
@@ -100,31 +101,32 @@ describe('llm options', () => {
   const base = {
     out: 'o',
     baseUrl: 'https://api.openai.com/v1',
-    concurrency: 'auto',
-    maxAttempts: '3',
-    timeout: '1s',
-    maxResponseBytes: '1MiB',
+    concurrency: 'auto' as const,
+    maxAttempts: 3,
+    timeout: 1000,
+    maxResponseBytes: 2 ** 20,
   }
 
   it('sends the key as Bearer, or as api-key with --azure, and never puts it in an error', () => {
-    expect(parseLlmOptions('i', base, { OPENAI_API_KEY: 'sk-1' }).headers).toEqual({
+    expect(llmSettings('i', base, [], { OPENAI_API_KEY: 'sk-1' }).headers).toEqual({
       authorization: 'Bearer sk-1',
     })
-    expect(parseLlmOptions('i', { ...base, azure: true }, { OPENAI_API_KEY: 'sk-1' }).headers).toEqual({
+    expect(llmSettings('i', { ...base, azure: true }, [], { OPENAI_API_KEY: 'sk-1' }).headers).toEqual({
       'api-key': 'sk-1',
     })
-    expect(parseLlmOptions('i', base, {}).headers).toEqual({})
-    expect(() => parseLlmOptions('i', base, { OPENAI_API_KEY: 'sk-\nsecret' })).toThrow(
+    expect(llmSettings('i', base, [], {}).headers).toEqual({})
+    expect(() => llmSettings('i', base, [], { OPENAI_API_KEY: 'sk-\nsecret' })).toThrow(
       /^(?!.*secret).*OPENAI_API_KEY/,
     )
-    expect(() => parseLlmOptions('i', { ...base, apiKeyEnv: 'MY_KEY' }, {})).toThrow(
+    expect(() => llmSettings('i', { ...base, apiKeyEnv: 'MY_KEY' }, [], {})).toThrow(
       'MY_KEY (--api-key-env) is not set',
     )
   })
 
   it('checks --template with --model, --concurrency and --price', () => {
-    expect(() => parseLlmOptions('i', { ...base, template: 't' }, {})).toThrow('--template and --model')
-    expect(() => parseLlmOptions('i', { ...base, concurrency: 'lots' }, {})).toThrow('--concurrency')
+    expect(() => llmSettings('i', { ...base, template: 't' }, [], {})).toThrow('--template and --model')
+    expect(() => parseLlmConcurrency('lots')).toThrow('--concurrency')
+    expect(parseLlmConcurrency(' auto ')).toBe('auto')
     expect(parsePrice('in=0.15,out=0.6')).toEqual({ input: 0.15, output: 0.6 })
     expect(() => parsePrice('in=1')).toThrow('--price')
   })

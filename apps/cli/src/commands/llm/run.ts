@@ -7,7 +7,7 @@ import { printSummary } from '../../run/summary'
 import { llmLine } from './output-line'
 import { llmKeys, loadCountTokens, requestsOf } from './requests'
 import { llmExecutor } from './send'
-import { type LlmCliOptions, parseLlmOptions } from './settings'
+import type { LlmSettings } from './settings'
 import { llmDetails, llmSummary } from './summary'
 
 async function readTemplate(path: string | undefined): Promise<string | undefined> {
@@ -24,8 +24,7 @@ async function readTemplate(path: string | undefined): Promise<string | undefine
  * filled into `--template`) to `--base-url`, paced by `--rpm`/`--tpm` and the answers' rate-limit
  * headers, and writes the Batch API output format, in input order. Resolves with the exit code.
  */
-export async function runLlm(input: string, cli: LlmCliOptions, io: RunIo = processIo): Promise<number> {
-  const settings = parseLlmOptions(input, cli)
+export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Promise<number> {
   const requestOf = requestsOf(settings, await readTemplate(settings.template))
   const countTokens = settings.tpm === undefined ? undefined : await loadCountTokens()
   const tokens: Usage = { prompt: 0, completion: 0, total: 0 }

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseBatchOptions } from '../../commands/batch/settings'
 import { type KeySet, LineSet } from './key-sets'
 import { PriorOutcomes } from './prior'
 import { batchKeys, scanInput } from './scan'
@@ -52,16 +51,12 @@ async function growthPerRecord(key: string | undefined): Promise<number> {
       return false
     },
   }
-  const settings = parseBatchOptions(input, {
-    url: 'http://127.0.0.1:9/',
-    out: join(dir, 'out.jsonl'),
-    concurrency: '8',
-    retries: '0',
-    timeout: '1s',
-    maxResponseBytes: '1MiB',
-    key,
-  })
-  const { scan } = await scanInput(settings, batchKeys(key), new PriorOutcomes(probe, false), () => {})
+  const { scan } = await scanInput(
+    { input, skipBad: false },
+    batchKeys(key),
+    new PriorOutcomes(probe, false),
+    () => {},
+  )
   expect(scan).toEqual({ records: RECORDS, badLines: 0, alreadyDone: 0, alreadyFailed: 0, resend: 0 })
   const first = samples[0] as number
   return (Math.max(...samples) - first) / (seen - 100_000)

@@ -4,27 +4,9 @@
  * headers, `pool` jobs on a local pool. Stops gracefully on SIGTERM or SIGINT.
  */
 import { redactUrl, startWorker } from '@boundkit/queue'
-import { authHeaders } from '../commands/llm/settings'
-import { EXIT, UsageError } from '../errors'
-import { parseDuration, parseHeader, parseInteger } from '../flags/parsers'
-import { colorEnabled, formatMs, type OutputStream, paint } from '../terminal'
-import { parseRedis } from './settings'
-
-/** The options commander hands to `worker`, as typed on the command line. */
-export interface WorkerCliOptions {
-  redis: string
-  queue?: string
-  concurrency: string
-  timeout: string
-  lockDuration: string
-  closeTimeout: string
-  header?: string[]
-  apiKeyEnv?: string
-  azure?: boolean
-  /** This worker's name in the producer's page and stats (default `<hostname>:<pid>`). */
-  name?: string
-  json?: boolean
-}
+import { EXIT } from '../../errors'
+import { colorEnabled, formatMs, type OutputStream, paint } from '../../terminal'
+import type { WorkerSettings } from './settings'
 
 /** Where the worker prints and which signals stop it (tests replace them). */
 export interface WorkerIo {
@@ -49,42 +31,13 @@ const processIo: WorkerIo = {
 /** Plain progress lines (no TTY needed): one every so often, when something changed. */
 const PROGRESS_MS = 2000
 
-function parseWorkerOptions(o: WorkerCliOptions, env: NodeJS.ProcessEnv) {
-  const redis = parseRedis(o)
-  if (o.azure === true && o.apiKeyEnv === undefined) {
-    throw new UsageError('--azure goes with --api-key-env (the variable holding the key)')
-  }
-  if (o.name !== undefined && (o.name === '' || /\s/.test(o.name))) {
-    throw new UsageError(`Expected --name to be a name without spaces, got ${JSON.stringify(o.name)}`)
-  }
-  return {
-    redis,
-    name: o.name,
-    concurrency: parseInteger('--concurrency', o.concurrency, 1, { max: 10_000 }),
-    timeout: parseDuration('--timeout', o.timeout),
-    lockDuration: parseDuration('--lock-duration', o.lockDuration),
-    closeTimeout: parseDuration('--close-timeout', o.closeTimeout),
-    // Secrets stay here: added to every request this worker makes, never put in Redis.
-    headers: {
-      ...(o.apiKeyEnv === undefined ? {} : authHeaders(o, env)),
-      ...Object.fromEntries((o.header ?? []).map(parseHeader)),
-    },
-    json: o.json === true,
-  }
-}
-
 /**
  * Runs a worker until SIGTERM or SIGINT, then lets its running jobs finish within --close-timeout,
  * whatever Redis does (a second signal exits at once). Resolves with the exit code: 0 after
  * SIGTERM, 130 after SIGINT (Ctrl-C); a usage error (exit 2) is thrown before connecting, an
  * unreachable Redis fails with `ERR_REDIS_UNREACHABLE`, refused credentials with `ERR_REDIS_AUTH`.
  */
-export async function runWorker(
-  cli: WorkerCliOptions,
-  io: WorkerIo = processIo,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
-  const settings = parseWorkerOptions(cli, env)
+export async function runWorker(settings: WorkerSettings, io: WorkerIo = processIo): Promise<number> {
   const style = paint(colorEnabled(io.stderr))
   const where = `queue '${settings.redis.queue}' at ${redactUrl(settings.redis.url)}`
   const worker = await startWorker({

@@ -4,8 +4,8 @@
  * `--redis` never loads BullMQ.
  */
 
+import { SECRET_NAME } from '@boundkit/internal'
 import { UsageError } from '../errors'
-import { SECRET_HEADER } from '../run/resume-command'
 
 /** The queue `--queue` names by default, for producers and workers alike. */
 export const DEFAULT_QUEUE = 'boundkit'
@@ -59,7 +59,7 @@ export function parseRedis(o: { redis: string; queue?: string }): RedisSettings 
  */
 function checkDistributed(
   given: readonly string[],
-  headers: readonly string[] | undefined,
+  headers: readonly (readonly [string, string])[] | undefined,
   extra: Record<string, string> = {},
 ): void {
   for (const [option, message] of Object.entries(extra)) {
@@ -73,9 +73,8 @@ function checkDistributed(
       'ERR_NOT_WITH_REDIS',
     )
   }
-  for (const header of headers ?? []) {
-    const name = header.slice(0, Math.max(0, header.indexOf(':'))).trim()
-    if (SECRET_HEADER.test(name)) {
+  for (const [name] of headers ?? []) {
+    if (SECRET_NAME.test(name)) {
       throw new UsageError(
         `With --redis, --header ${name} would travel in the jobs' data through Redis: give it to \`boundkit worker --header\` (secrets stay on the workers)`,
         'ERR_SECRET_IN_JOB',
@@ -86,7 +85,8 @@ function checkDistributed(
 
 /** `--redis` and `--queue`, checked with what they rule out (a usage error, exit 2). */
 export function parseRedisOptions(
-  o: { redis?: string; queue?: string; given?: string[]; header?: string[] },
+  o: { redis?: string; queue?: string; header?: (readonly [string, string])[] },
+  given: readonly string[],
   /** Further options refused (`ERR_NOT_WITH_REDIS`), each with why. */
   extra?: Record<string, string>,
 ): RedisSettings | undefined {
@@ -95,6 +95,6 @@ export function parseRedisOptions(
     return undefined
   }
   const redis = parseRedis({ redis: o.redis, ...(o.queue === undefined ? {} : { queue: o.queue }) })
-  checkDistributed(o.given ?? [], o.header, extra)
+  checkDistributed(given, o.header, extra)
   return redis
 }

@@ -1,0 +1,97 @@
+import { Command, Option } from 'commander'
+import { UsageError } from '../../errors'
+import { addAuthFlags } from '../../flags/auth'
+import { examples, type ProgramHooks } from '../../flags/declare'
+import { parseDuration, parseHeader, parseInteger } from '../../flags/parsers'
+import { DEFAULT_QUEUE } from '../../flags/redis'
+import { type WorkerFlags, workerSettings } from './settings'
+
+const AFTER = `
+
+What to do travels with the jobs (URL, method, body, non-secret headers, attempts, the cluster's rate);
+secrets do not: this worker adds its --header and --api-key-env to every request. SIGTERM or Ctrl-C:
+no new jobs, the running ones finish, then it exits (0 after SIGTERM, 130 after Ctrl-C), within
+--close-timeout whether Redis is up or down; jobs still running then (or at a second signal, which
+exits at once) run elsewhere once their lock expires. Anyone who can write to the Redis can make a
+worker send its secrets to any URL: keep Redis private (a password, TLS, a private network).`
+
+const duration = (name: string) => (text: string) => parseDuration(name, text)
+
+/** `boundkit worker --redis <url> [options]`. */
+export function workerCommand(hooks: ProgramHooks): Command {
+  const command = new Command('worker')
+    .description(
+      'Take the jobs of a queue in Redis (from batch --redis, llm --redis or any boundkit producer) and run them, until SIGTERM or Ctrl-C.',
+    )
+    .requiredOption(
+      '--redis <url>',
+      'the Redis URL (redis://, rediss:// for TLS); its password is never printed',
+    )
+    .option('--queue <name>', "the queue's name, the producer's --queue", DEFAULT_QUEUE)
+    .addOption(
+      new Option('--concurrency <n>', 'jobs (requests) this worker runs at once')
+        .default(8)
+        .argParser((text: string) => parseInteger('--concurrency', text, 1, { max: 10_000 })),
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'timeout of one request (500, 2s, 1min)')
+        .default(600_000, '10min')
+        .argParser(duration('--timeout')),
+    )
+    .addOption(
+      new Option(
+        '--lock-duration <ms>',
+        "how long a job's lock lasts without renewal: a killed worker's jobs run elsewhere after about this long",
+      )
+        .default(30_000, '30s')
+        .argParser(duration('--lock-duration')),
+    )
+    .addOption(
+      new Option(
+        '--close-timeout <ms>',
+        'the grace period after SIGTERM or Ctrl-C: how long the running jobs may take to finish and be recorded in Redis, whatever Redis does',
+      )
+        .default(20_000, '20s')
+        .argParser(duration('--close-timeout')),
+    )
+    .addOption(
+      new Option(
+        '--header <K: V>',
+        'add a header to every request of this worker (repeatable; secrets belong here)',
+      ).argParser((text: string, previous: [string, string][] | undefined) => [
+        ...(previous ?? []),
+        parseHeader(text),
+      ]),
+    )
+  addAuthFlags(
+    command,
+    'the environment variable holding an API key, sent as Authorization: Bearer (never put in Redis)',
+    "with --api-key-env: send the key as Azure's api-key header",
+  )
+  return command
+    .addOption(
+      new Option(
+        '--name <name>',
+        "this worker's name in the producer's --dashboard and --report, its share of the outcomes (default: host:pid)",
+      ).argParser((name: string) => {
+        if (name === '' || /\s/.test(name)) {
+          throw new UsageError(`Expected --name to be a name without spaces, got ${JSON.stringify(name)}`)
+        }
+        return name
+      }),
+    )
+    .option('--json', 'print the final summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      examples(
+        'boundkit worker --redis redis://127.0.0.1:6379 --concurrency 16',
+        'OPENAI_API_KEY=sk-... boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY --concurrency 32',
+        'boundkit worker --redis "rediss://default:$PASS@cache.example.com:6380" --header "Authorization: Bearer $TOKEN"',
+      ) + AFTER,
+    )
+    .action(async (flags: WorkerFlags) => {
+      const settings = workerSettings(flags)
+      const { runWorker } = await import('./run')
+      hooks.exit(await runWorker(settings))
+    })
+}

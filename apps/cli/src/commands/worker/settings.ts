@@ -1,0 +1,51 @@
+import { UsageError } from '../../errors'
+import { type AuthFlags, authHeaders } from '../../flags/auth'
+import { parseRedis, type RedisSettings } from '../../flags/redis'
+
+/** The flags of `boundkit worker`, as commander parsed them. */
+export interface WorkerFlags extends AuthFlags {
+  redis: string
+  queue: string
+  concurrency: number
+  /** Timeout of one request, ms. */
+  timeout: number
+  lockDuration: number
+  closeTimeout: number
+  header?: [string, string][]
+  /** This worker's name in the producer's page and stats (default `<hostname>:<pid>`). */
+  name?: string
+  json?: boolean
+}
+
+export interface WorkerSettings {
+  redis: RedisSettings
+  name: string | undefined
+  concurrency: number
+  timeout: number
+  lockDuration: number
+  closeTimeout: number
+  /** The secrets this worker adds to every request it makes: never put in Redis. */
+  headers: Record<string, string>
+  json: boolean
+}
+
+/** The flags checked together; a bad combination is a usage error (exit 2), before connecting. */
+export function workerSettings(flags: WorkerFlags, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const redis = parseRedis(flags)
+  if (flags.azure === true && flags.apiKeyEnv === undefined) {
+    throw new UsageError('--azure goes with --api-key-env (the variable holding the key)')
+  }
+  return {
+    redis,
+    name: flags.name,
+    concurrency: flags.concurrency,
+    timeout: flags.timeout,
+    lockDuration: flags.lockDuration,
+    closeTimeout: flags.closeTimeout,
+    headers: {
+      ...(flags.apiKeyEnv === undefined ? {} : authHeaders(flags, env)),
+      ...Object.fromEntries(flags.header ?? []),
+    },
+    json: flags.json === true,
+  }
+}
