@@ -21,16 +21,9 @@ one token window in Redis).`
 /** The most tokens per minute `--tpm` takes: a shared window in Redis counts in 64-bit integers. */
 const MAX_TPM = 1e12
 
-/** `boundkit llm <input> --out <file> [options]`. */
-export function llmCommand(hooks: ProgramHooks): Command {
-  const command = new Command('llm')
-    .description(
-      'Run an OpenAI Batch API request file (or records filled into a template) live, at the API limits, resumable, into the Batch API output format in input order.',
-    )
-    .argument(
-      '<input>',
-      'a Batch API request file ({"custom_id","method","url","body"} a line), or plain records with --template',
-    )
+/** Declares the flags only `llm` has: the API, its limits, the request and its answer. */
+function addLlmFlags(command: Command): Command {
+  return command
     .addOption(
       new Option(
         '--base-url <url>',
@@ -91,6 +84,19 @@ export function llmCommand(hooks: ProgramHooks): Command {
         .default(600_000, '10min')
         .argParser((text: string) => parseDuration('--timeout', text)),
     )
+}
+
+/** `boundkit llm <input> --out <file> [options]`. */
+export function llmCommand(hooks: ProgramHooks): Command {
+  const command = new Command('llm')
+    .description(
+      'Run an OpenAI Batch API request file (or records filled into a template) live, at the API limits, resumable, into the Batch API output format in input order.',
+    )
+    .argument(
+      '<input>',
+      'a Batch API request file ({"custom_id","method","url","body"} a line), or plain records with --template',
+    )
+  addLlmFlags(command)
   addAuthFlags(
     command,
     `the environment variable holding the API key (default: ${DEFAULT_API_KEY_ENV}; unset: no key sent)`,

@@ -3,9 +3,9 @@
  * boundkit producer) and runs them: `http` jobs through a local limiter with this worker's own secret
  * headers, `pool` jobs on a local pool. Stops gracefully on SIGTERM or SIGINT.
  */
-import { redactUrl, startWorker } from '@boundkit/queue'
+import { type QueueWorker, redactUrl, startWorker } from '@boundkit/queue'
 import { EXIT } from '../../errors'
-import { colorEnabled, formatMs, type OutputStream, paint } from '../../terminal'
+import { colorEnabled, formatMs, type OutputStream, type Paint, paint } from '../../terminal'
 import type { WorkerSettings } from './settings'
 
 /** Where the worker prints and which signals stop it (tests replace them). */
@@ -30,6 +30,75 @@ const processIo: WorkerIo = {
 
 /** Plain progress lines (no TTY needed): one every so often, when something changed. */
 const PROGRESS_MS = 2000
+
+/** Plain progress lines while the worker runs (no TTY needed), when something changed; stops the timer. */
+function reportProgress(worker: QueueWorker, stderr: OutputStream): () => void {
+  let last = ''
+  const timer = setInterval(() => {
+    const s = worker.stats()
+    const now = `worker: ${s.completed} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}, token waits: ${s.tokenWaits}`
+    if (now !== last) stderr.write(`${now}\n`)
+    last = now
+  }, PROGRESS_MS)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
+/** Resolves with the first SIGTERM or SIGINT; a second one exits at once. */
+function firstSignal(
+  worker: QueueWorker,
+  io: WorkerIo,
+  style: Paint,
+): { signal: Promise<NodeJS.Signals>; stop(): void } {
+  let stop = () => {}
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    let stopping = false
+    stop = io.onSignal((received) => {
+      if (stopping) {
+        io.stderr.write(
+          `${style.yellow('Stopped')} again: exiting now; its running jobs go back to the queue once their lock expires\n`,
+        )
+        io.exit(EXIT.interrupted)
+        return
+      }
+      stopping = true
+      io.stderr.write(
+        `\n${style.yellow('Stopping')} (${received}): no new jobs; finishing the ${worker.stats().running} running (again to exit now)\n`,
+      )
+      resolve(received)
+    })
+  })
+  return { signal, stop: () => stop() }
+}
+
+/** The summary once the worker stopped: JSON on stdout, or one line on stderr. */
+function printWorkerSummary(
+  worker: QueueWorker,
+  settings: WorkerSettings,
+  io: WorkerIo,
+  ms: number,
+  signal: NodeJS.Signals,
+): void {
+  const s = worker.stats()
+  if (settings.json) {
+    const summary = {
+      queue: settings.redis.queue,
+      completed: s.completed,
+      failedAttempts: s.failed,
+      cooldowns: s.cooldowns,
+      cooldownMs: Math.round(s.cooldownMs),
+      tokenWaits: s.tokenWaits,
+      tokenWaitMs: Math.round(s.tokenWaitMs),
+      ms,
+      signal,
+    }
+    io.stdout.write(`${JSON.stringify(summary)}\n`)
+  } else {
+    io.stderr.write(
+      `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)}), token waits: ${s.tokenWaits} (${formatMs(s.tokenWaitMs)})\n`,
+    )
+  }
+}
 
 /**
  * Runs a worker until SIGTERM or SIGINT, then lets its running jobs finish within --close-timeout,
@@ -74,58 +143,13 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIo = process
   io.stderr.write(
     `worker ${process.pid} ready: ${where}, concurrency ${settings.concurrency} (SIGTERM or Ctrl-C to stop)\n`,
   )
-
-  let last = ''
-  const line = () => {
-    const s = worker.stats()
-    return `worker: ${s.completed} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}, token waits: ${s.tokenWaits}`
-  }
-  const timer = setInterval(() => {
-    const now = line()
-    if (now !== last) io.stderr.write(`${now}\n`)
-    last = now
-  }, PROGRESS_MS)
-  timer.unref()
-
-  let stopListening = () => {}
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    let stopping = false
-    stopListening = io.onSignal((received) => {
-      if (stopping) {
-        io.stderr.write(
-          `${style.yellow('Stopped')} again: exiting now; its running jobs go back to the queue once their lock expires\n`,
-        )
-        io.exit(EXIT.interrupted)
-        return
-      }
-      stopping = true
-      io.stderr.write(
-        `\n${style.yellow('Stopping')} (${received}): no new jobs; finishing the ${worker.stats().running} running (again to exit now)\n`,
-      )
-      resolve(received)
-    })
-  })
-  clearInterval(timer)
+  const stopProgress = reportProgress(worker, io.stderr)
+  const signals = firstSignal(worker, io, style)
+  const signal = await signals.signal
+  stopProgress()
   await worker.close()
-  stopListening()
-  const s = worker.stats()
-  const ms = Math.round(performance.now() - started)
-  const summary = {
-    queue: settings.redis.queue,
-    completed: s.completed,
-    failedAttempts: s.failed,
-    cooldowns: s.cooldowns,
-    cooldownMs: Math.round(s.cooldownMs),
-    tokenWaits: s.tokenWaits,
-    tokenWaitMs: Math.round(s.tokenWaitMs),
-    ms,
-    signal,
-  }
-  if (settings.json) io.stdout.write(`${JSON.stringify(summary)}\n`)
-  else
-    io.stderr.write(
-      `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)}), token waits: ${s.tokenWaits} (${formatMs(s.tokenWaitMs)})\n`,
-    )
+  signals.stop()
+  printWorkerSummary(worker, settings, io, Math.round(performance.now() - started), signal)
   const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
   // A close that ran out of time leaves BullMQ a timer or two (its blocking read's watchdog, a few
   // seconds): the grace period is over, so the process ends now rather than after them.
