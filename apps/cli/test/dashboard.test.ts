@@ -333,8 +333,8 @@ describe('a report of a distributed run in Chromium', () => {
       queued: 0,
       rateLimited: 2,
       workers: [
-        { name: 'host-b:202', completed: 10, failed: 0 },
-        { name: 'alpha', completed: 29, failed: 1 },
+        { name: 'host-b:202', done: 10, failed: 0 },
+        { name: 'alpha', done: 29, failed: 1 },
       ],
     }))
     monitor.finish(false)

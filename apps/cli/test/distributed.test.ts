@@ -167,13 +167,13 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
       // The report's workers: each job's outcome under the name of the worker that ran it (--name, or host:pid).
       const html = await readFile(report, 'utf8')
       const data = JSON.parse(/window\.__BOUNDKIT_REPORT__=(.*?);<\/script>/s.exec(html)?.[1] ?? 'null') as {
-        view: { workers: { name: string; completed: number; failed: number; share: number }[] }
+        view: { workers: { name: string; done: number; failed: number; share: number }[] }
       }
       expect(data.view.workers.length).toBeGreaterThan(0)
       for (const w of data.view.workers) {
         expect(w.name === 'alpha' || w.name.endsWith(`:${workers[1]!.child.pid}`)).toBe(true)
       }
-      expect(data.view.workers.reduce((n, w) => n + w.completed, 0)).toBe(60)
+      expect(data.view.workers.reduce((n, w) => n + w.done, 0)).toBe(60)
       expect(data.view.workers.reduce((n, w) => n + w.share, 0)).toBeCloseTo(1)
     } finally {
       await server.close()

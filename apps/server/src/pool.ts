@@ -13,14 +13,15 @@ function cpuWorkerFile(): URL {
   return new URL('../dist/workers/cpu.js', import.meta.url)
 }
 
+/** Each gauge's name (after `boundkit_pool_`), the `pool.stats()` field it reads, its help. */
 const GAUGES = [
-  ['threads', 'Worker threads alive in the pool.'],
-  ['utilization', "Share of the pool's capacity in use since its first task, 0 to 1."],
-  ['queued', 'Pool tasks waiting for a worker.'],
-  ['running', 'Pool tasks running on a worker.'],
-  ['completed', 'Pool tasks that resolved since start.'],
-  ['failed', 'Pool tasks that rejected since start (errors, crashes, aborts).'],
-  ['crashed', 'Pool workers lost to a crash, a timeout or an abort since start.'],
+  ['threads', 'threads', 'Worker threads alive in the pool.'],
+  ['utilization', 'utilization', "Share of the pool's capacity in use since its first task, 0 to 1."],
+  ['queued', 'queued', 'Pool tasks waiting for a worker.'],
+  ['running', 'running', 'Pool tasks running on a worker.'],
+  ['completed', 'done', 'Pool tasks that resolved since start.'],
+  ['failed', 'failed', 'Pool tasks that rejected since start (errors, crashes, aborts).'],
+  ['crashed', 'crashed', 'Pool workers lost to a crash, a timeout or an abort since start.'],
 ] as const
 
 /**
@@ -29,8 +30,8 @@ const GAUGES = [
  */
 export function createCpuPool(threads: number, metrics: ServerMetrics): Pool {
   const pool = createPool({ worker: cpuWorkerFile(), threads })
-  for (const [stat, help] of GAUGES) {
-    metrics.addGauge({ name: `boundkit_pool_${stat}`, help, collect: () => pool.stats()[stat] })
+  for (const [name, stat, help] of GAUGES) {
+    metrics.addGauge({ name: `boundkit_pool_${name}`, help, collect: () => pool.stats()[stat] })
   }
   return pool
 }

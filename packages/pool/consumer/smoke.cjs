@@ -27,7 +27,7 @@ async function main() {
     assert.equal(await pool.run('double', 21), 42)
     const array = toShared(Int32Array.from([3, 9, 4, 1]))
     assert.equal(await pool.mapShared(array, 'max', { chunks: 2, reduce: 'max' }), 9)
-    assert.equal(pool.stats().completed, 3)
+    assert.equal(pool.stats().done, 3)
   } finally {
     await pool.close()
   }

@@ -69,7 +69,7 @@ describe('mapShared', () => {
     setTimeout(() => controller.abort(), 100)
     expect((await rejection(call)).code).toBe('ERR_ABORTED')
     // Cooperative: the workers saw the flag and returned; none was stopped.
-    await vi.waitFor(() => expect(pool.stats().completed).toBe(2), { timeout: 10_000 })
+    await vi.waitFor(() => expect(pool.stats().done).toBe(2), { timeout: 10_000 })
     expect(pool.stats().crashed).toBe(0)
   })
 

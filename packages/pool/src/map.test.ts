@@ -66,7 +66,7 @@ describe('map', () => {
     pool = fixturePool()
     const inputs = Array.from({ length: 25 }, (_, i) => i)
     expect(await pool.mapAll(inputs, 'double', { chunkSize: 4 })).toEqual(inputs.map((i) => i * 2))
-    expect(pool.stats().completed).toBe(7)
+    expect(pool.stats().done).toBe(7)
   })
 
   it('throws at the first failed input', async () => {

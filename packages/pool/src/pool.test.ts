@@ -46,7 +46,7 @@ describe('run', () => {
       }
       expect(caught).toEqual([null, undefined])
     }
-    expect(pool.stats()).toMatchObject({ completed: 0, failed: 4 })
+    expect(pool.stats()).toMatchObject({ done: 0, failed: 4 })
   })
 
   it('rejects an unknown task name with ERR_UNKNOWN_TASK naming the known ones', async () => {
@@ -149,9 +149,7 @@ describe('progress events', () => {
   it("emits 'progress' with the stats each time a task settles, until unsubscribed", async () => {
     pool = fixturePool()
     const seen: { completed: number; failed: number }[] = []
-    const off = pool.on('progress', (stats) =>
-      seen.push({ completed: stats.completed, failed: stats.failed }),
-    )
+    const off = pool.on('progress', (stats) => seen.push({ completed: stats.done, failed: stats.failed }))
     await pool.run('double', 1)
     await rejection(pool.run('fail', 'x'))
     off()
@@ -275,7 +273,7 @@ describe('workers', () => {
     pool = fixturePool()
     await Promise.all([pool.run('double', 1), pool.run('double', 2), rejection(pool.run('fail', 'x'))])
     const stats = pool.stats()
-    expect(stats).toMatchObject({ threads: 2, queued: 0, running: 0, completed: 2, failed: 1 })
+    expect(stats).toMatchObject({ threads: 2, queued: 0, running: 0, done: 2, failed: 1 })
     expect(stats.runTime.p50).toBeGreaterThan(0)
     expect(stats.runTime.p99).toBeGreaterThanOrEqual(stats.runTime.p50)
     expect(stats.waitTime.max).toBeGreaterThanOrEqual(0)

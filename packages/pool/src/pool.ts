@@ -301,7 +301,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
       threads: piscina.threads.length,
       queued: piscina.queueSize,
       running: Math.max(0, this.#inFlight - piscina.queueSize),
-      completed: this.#completed,
+      done: this.#completed,
       failed: this.#failed,
       crashed: this.#crashed,
       utilization: this.#busy.utilization(this.#options.threads),

@@ -15,8 +15,8 @@ export interface PoolStats {
   queued: number
   /** Tasks on a worker now. */
   running: number
-  /** Tasks that resolved. */
-  completed: number
+  /** Tasks that resolved (count). */
+  done: number
   /** Tasks that rejected (task errors, crashes, timeouts, aborts). */
   failed: number
   /** Workers lost to a crash (exit, uncaught error, out of memory) or stopped by a timeout or abort. */

@@ -59,7 +59,7 @@ export async function* distribution<T, R>(
 
   const settle = (outcome: QueueOutcome<R>) => {
     ready.set(outcome.index, outcome)
-    if (outcome.status === 'fulfilled') host.stats.completed++
+    if (outcome.status === 'fulfilled') host.stats.done++
     else host.stats.failed++
   }
 
@@ -88,11 +88,11 @@ export async function* distribution<T, R>(
     const state = job.failedReason ? await job.getState() : 'completed'
     if (state !== 'completed' && state !== 'failed') return false
     if (!pending.delete(entry.id)) return false
-    host.stats.outstanding--
+    host.stats.queued--
     if (job.processedBy) {
-      host.stats.byWorker[job.processedBy] ??= { completed: 0, failed: 0 }
-      const counts = host.stats.byWorker[job.processedBy] as { completed: number; failed: number }
-      if (state === 'completed') counts.completed++
+      host.stats.byWorker[job.processedBy] ??= { done: 0, failed: 0 }
+      const counts = host.stats.byWorker[job.processedBy] as { done: number; failed: number }
+      if (state === 'completed') counts.done++
       else counts.failed++
     }
     const attempts = job.attemptsMade
@@ -157,7 +157,7 @@ export async function* distribution<T, R>(
         continue
       }
       pending.set(entry.id, entry)
-      host.stats.outstanding++
+      host.stats.queued++
       host.stats.added++
       adding.push(add(entry))
     }
@@ -215,7 +215,7 @@ export async function* distribution<T, R>(
   } finally {
     unsubscribe()
     options.signal?.removeEventListener('abort', onAbort)
-    host.stats.outstanding -= pending.size
+    host.stats.queued -= pending.size
     if (!exhausted) await source.iterator.return?.()
   }
 }

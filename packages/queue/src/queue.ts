@@ -27,8 +27,8 @@ export class Queue implements AsyncDisposable {
   readonly #emitter = new Emitter<QueueEvents>(QUEUE_EVENTS, invalidOption)
   readonly #stats: QueueStats = {
     added: 0,
-    outstanding: 0,
-    completed: 0,
+    queued: 0,
+    done: 0,
     failed: 0,
     readded: 0,
     // No prototype: a worker's name comes from Redis, and `__proto__` must stay a plain key.

@@ -2,10 +2,10 @@
 export interface QueueStats {
   /** Jobs added to Redis (an item whose job already existed counts too: adding it was a no-op). */
   added: number
-  /** Jobs added whose outcome has not been yielded yet. */
-  outstanding: number
+  /** Jobs added whose outcome has not been yielded yet: waiting in Redis or running on a worker. */
+  queued: number
   /** Outcomes yielded `fulfilled`. */
-  completed: number
+  done: number
   /** Outcomes yielded `rejected` (jobs that failed after their attempts). */
   failed: number
   /** Jobs added again because Redis no longer had them (a Redis restarted without persistence). */
@@ -14,7 +14,7 @@ export interface QueueStats {
    * Outcomes by the worker that ran the job's last attempt (its `workerName`): a cluster's share of
    * the work. A job that finished with no worker's name (an older worker) is not counted here.
    */
-  byWorker: Record<string, { completed: number; failed: number }>
+  byWorker: Record<string, { done: number; failed: number }>
 }
 
 /** What `worker.stats()` reports (this process only). */
@@ -22,7 +22,7 @@ export interface QueueWorkerStats {
   /** Jobs running in this process now. */
   running: number
   /** Jobs this process completed. */
-  completed: number
+  done: number
   /** Job attempts that failed in this process (a job retried elsewhere counts once per failure). */
   failed: number
   /** 429 answers that paused the whole queue. */

@@ -23,7 +23,7 @@ export class QueueWorker implements AsyncDisposable {
   readonly #emitter = new Emitter<QueueWorkerEvents>(QUEUE_WORKER_EVENTS, invalidOption)
   readonly #stats: QueueWorkerStats = {
     running: 0,
-    completed: 0,
+    done: 0,
     failed: 0,
     cooldowns: 0,
     cooldownMs: 0,
@@ -91,7 +91,7 @@ export class QueueWorker implements AsyncDisposable {
       this.#emitter.emit('progress', () => this.stats())
     })
     this.#worker.on('completed', () => {
-      this.#stats.completed++
+      this.#stats.done++
       this.#emitter.emit('progress', () => this.stats())
     })
     if (resolved.handleSignals) for (const signal of SIGNALS) process.on(signal, this.#onSignal)

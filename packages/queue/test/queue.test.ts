@@ -83,7 +83,7 @@ describe('distribute and startWorker', () => {
       expect(outcome).toMatchObject({ status: 'fulfilled', key: `n${i}`, attempts: 1 })
       if (outcome.status === 'fulfilled') expect(outcome.value).toMatchObject({ square: i * i, inits: 1 })
     }
-    expect(queue.stats()).toMatchObject({ added: 20, outstanding: 0, completed: 20, failed: 0 })
+    expect(queue.stats()).toMatchObject({ added: 20, queued: 0, done: 20, failed: 0 })
   })
 
   it('pulls the input lazily: never more than `window` items taken ahead of the outcomes', async () => {
@@ -215,11 +215,11 @@ describe('distribute and startWorker', () => {
     for (const worker of Object.keys(byWorker))
       expect(['w-one', `${hostname()}:${process.pid}`]).toContain(worker)
     const all = Object.values(byWorker)
-    expect(all.reduce((n, c) => n + c.completed, 0)).toBe(20)
+    expect(all.reduce((n, c) => n + c.done, 0)).toBe(20)
     expect(all.reduce((n, c) => n + c.failed, 0)).toBe(1)
     // A copy: changing it changes nothing in the queue.
-    for (const counts of all) counts.completed = -1
-    expect(Object.values(queue.stats().byWorker).every((c) => c.completed >= 0)).toBe(true)
+    for (const counts of all) counts.done = -1
+    expect(Object.values(queue.stats().byWorker).every((c) => c.done >= 0)).toBe(true)
     expect(await queue.jobCounts()).toEqual({ active: 0, waiting: 0, delayed: 0, completed: 20, failed: 1 })
   })
 
@@ -228,8 +228,8 @@ describe('distribute and startWorker', () => {
     await worker({ name, handlers: { ok: () => 1 }, workerName: '__proto__' })
     const queue = producer(name)
     await collect(queue.distribute(['a', 'b'], { key: (n) => n, job: () => ({ name: 'ok', data: null }) }))
-    expect(Object.entries(queue.stats().byWorker)).toEqual([['__proto__', { completed: 2, failed: 0 }]])
-    expect(({} as { completed?: unknown }).completed).toBeUndefined()
+    expect(Object.entries(queue.stats().byWorker)).toEqual([['__proto__', { done: 2, failed: 0 }]])
+    expect(({} as { done?: unknown }).done).toBeUndefined()
   })
 
   it('fails with ERR_CLOSED once closed, whatever the method', async () => {

@@ -144,7 +144,7 @@ describe('queueStage', () => {
     expect([...runs(join(dir, 'queue.log')).entries()].sort((a, b) => a[0] - b[0])).toEqual(
       processed.map((n) => [n, 1]),
     )
-    expect(queue.stats()).toMatchObject({ added: processed.length, completed: 18, failed: 5, outstanding: 0 })
+    expect(queue.stats()).toMatchObject({ added: processed.length, done: 18, failed: 5, queued: 0 })
 
     // A restarted run (a new pipeline and a new stage, the same keys): outcomes read back, no job run again.
     const again = await run(stage(), join(dir, 'again.log'), items)

@@ -46,7 +46,7 @@ async function boundkit(total: number, options: WriterOptions) {
   let peakPending = 0
   await produce(total, (i) => {
     const promise = writer.write(record(i), options.ordered ? { seq: i } : undefined)
-    peakPending = Math.max(peakPending, writer.stats().pending)
+    peakPending = Math.max(peakPending, writer.stats().queued)
     return promise
   })
   await writer.close()
@@ -140,7 +140,7 @@ async function lagging(total: number, maxPending: number) {
         const i = next++
         for (let k = p === 0 ? 50 : 1; k > 0; k--) await new Promise((resolve) => setImmediate(resolve))
         const promise = writer.write({ id: i, payload }, { seq: i })
-        peakPending = Math.max(peakPending, writer.stats().pending)
+        peakPending = Math.max(peakPending, writer.stats().queued)
         await promise
       }
     }),

@@ -11,7 +11,7 @@ try {
   if (!(writer instanceof Writer)) throw new Error('openWriter did not return a Writer')
   await Promise.all([2, 0, 1].map((seq) => writer.write({ id: seq }, { seq })))
   await writer.close()
-  if (writer.stats().recordsWritten !== 3) throw new Error('stats() did not count 3 records')
+  if (writer.stats().done !== 3) throw new Error('stats() did not count 3 records')
   const again = await openWriter(file, { ordered: true, resume: true, key: (r) => r.id })
   if (again.nextSeq !== 3 || again.completed.size !== 3) throw new Error('resume did not see 3 records')
   await again.write({ id: 3 }, { seq: 3 })

@@ -74,9 +74,9 @@ export class GroupCommit {
     return this.#error
   }
 
-  counters(): { recordsWritten: number; bytesWritten: number; batches: number; syncs: number } {
+  counters(): { done: number; bytesWritten: number; batches: number; syncs: number } {
     return {
-      recordsWritten: this.#written,
+      done: this.#written,
       bytesWritten: this.#bytes,
       batches: this.#batches,
       syncs: this.#syncs,

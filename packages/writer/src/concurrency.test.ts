@@ -44,7 +44,7 @@ describe(`${PRODUCERS} concurrent producers, ${RECORDS} records with random dela
       let peak = 0
       await produce(async (i) => {
         const promise = writer.write(record(i), { seq: i })
-        peak = Math.max(peak, writer.stats().pending)
+        peak = Math.max(peak, writer.stats().queued)
         await promise
       })
       await writer.close()

@@ -107,10 +107,10 @@ describe('group commit', () => {
     const file = join(tempDir(), 'out.jsonl')
     const writer = await openWriter(file)
     const first = Array.from({ length: 50 }, (_, i) => writer.write({ i }))
-    expect(writer.stats().pending).toBe(50)
+    expect(writer.stats().queued).toBe(50)
     await Promise.all(first)
     expect(linesOf(file)).toHaveLength(50)
-    expect(writer.stats().pending).toBe(0)
+    expect(writer.stats().queued).toBe(0)
     await writer.close()
   })
 
@@ -190,7 +190,7 @@ describe('ordered mode', () => {
     for (let i = 0; i < 5; i++) await settle()
     expect(resolved).toBe(false)
     expect(readFileSync(file, 'utf8')).toBe('')
-    expect(writer.stats().pending).toBe(1)
+    expect(writer.stats().queued).toBe(1)
     await writer.write({ seq: 0 }, { seq: 0 })
     await later
     expect(linesOf(file)).toEqual(['{"seq":0}', '{"seq":1}'])
@@ -241,11 +241,11 @@ describe('ordered mode', () => {
     const promises: Promise<void>[] = []
     for (let seq = 100; seq >= 1; seq--) promises.push(writer.write({ seq }, { seq }))
     await settle()
-    expect(writer.stats().pending).toBeLessThanOrEqual(maxPending)
-    expect(writer.stats().waiting).toBe(100 - (maxPending - 1))
+    expect(writer.stats().queued).toBeLessThanOrEqual(maxPending)
+    expect(writer.stats().blocked).toBe(100 - (maxPending - 1))
     let maxSeen = 0
     const timer = setInterval(() => {
-      maxSeen = Math.max(maxSeen, writer.stats().pending)
+      maxSeen = Math.max(maxSeen, writer.stats().queued)
     }, 0)
     promises.push(writer.write({ seq: 0 }, { seq: 0 }))
     await Promise.all(promises)
@@ -306,8 +306,8 @@ describe('unordered backpressure', () => {
     const file = join(tempDir(), 'out.jsonl')
     const writer = await openWriter(file, { maxPending: 3 })
     const promises = Array.from({ length: 20 }, (_, i) => writer.write(i))
-    expect(writer.stats().pending).toBe(3)
-    expect(writer.stats().waiting).toBe(17)
+    expect(writer.stats().queued).toBe(3)
+    expect(writer.stats().blocked).toBe(17)
     const controller = new AbortController()
     const aborted = writer.write('no', { signal: controller.signal })
     controller.abort()
@@ -324,31 +324,31 @@ describe('stats', () => {
     expect(writer).toBeInstanceOf(Writer)
     const first = writer.stats()
     expect(first).toEqual({
-      recordsWritten: 0,
+      done: 0,
       bytesWritten: 0,
       batches: 0,
       syncs: 0,
-      pending: 0,
+      queued: 0,
       buffered: 0,
-      waiting: 0,
+      blocked: 0,
       nextSeq: 0,
     })
     const later = writer.write('b', { seq: 1 })
-    expect(writer.stats()).toMatchObject({ pending: 1, buffered: 1, nextSeq: 0 })
+    expect(writer.stats()).toMatchObject({ queued: 1, buffered: 1, nextSeq: 0 })
     await Promise.all([writer.write('a', { seq: 0 }), later])
     await writer.write('c', { seq: 2 })
     await writer.close()
     expect(writer.stats()).toEqual({
-      recordsWritten: 3,
+      done: 3,
       bytesWritten: 12,
       batches: 2,
       syncs: 2,
-      pending: 0,
+      queued: 0,
       buffered: 0,
-      waiting: 0,
+      blocked: 0,
       nextSeq: 3,
     })
-    expect(first.recordsWritten).toBe(0)
+    expect(first.done).toBe(0)
   })
 
   it('refuses an event the writer does not emit, and a listener that is not a function', async () => {
@@ -371,7 +371,7 @@ describe('stats', () => {
   it("reports each written batch's stats through on('progress'); a throwing listener breaks nothing", async () => {
     const writer = await openWriter(join(tempDir(), 'out.jsonl'))
     const seen: number[] = []
-    const off = writer.on('progress', (stats) => seen.push(stats.recordsWritten))
+    const off = writer.on('progress', (stats) => seen.push(stats.done))
     const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
     let warnings = 0
     writer.on('progress', () => {

@@ -86,9 +86,9 @@ export class Writer<T = unknown> {
     const admission = this.#admission
     return {
       ...this.#commit.counters(),
-      pending: this.#commit.unwritten + admission.buffered,
+      queued: this.#commit.unwritten + admission.buffered,
       buffered: admission.buffered,
-      waiting: admission.waiting,
+      blocked: admission.waiting,
       nextSeq: this.nextSeq,
     }
   }

@@ -131,7 +131,7 @@ export const CLIENT_SCRIPT = `(function () {
     $('pool-cards').hidden = !v.pool;
     if (v.pool) {
       text('poolBusy', v.pool.busy + ' of ' + v.pool.threads); text('poolQueued', num(v.pool.queued));
-      text('poolUtilization', pct(v.pool.utilization)); text('poolCompleted', num(v.pool.completed));
+      text('poolUtilization', pct(v.pool.utilization)); text('poolCompleted', num(v.pool.done));
       text('poolFailed', num(v.pool.failed) + (v.pool.crashed ? ' (' + v.pool.crashed + ' crashed)' : ''));
       text('poolRun', fmtMs(v.pool.runP50) + ' / ' + fmtMs(v.pool.runP99));
     }
@@ -142,7 +142,7 @@ export const CLIENT_SCRIPT = `(function () {
       text('stageOverlap', fmtMs(v.pipeline.overlapMs)); text('stageMaxBuffered', num(v.pipeline.maxBuffered));
     }
     $('workers-section').hidden = !v.workers;
-    if (v.workers) rows('workers', v.workers, function (w) { return [w.name, num(w.completed), num(w.failed), pct(w.share)]; });
+    if (v.workers) rows('workers', v.workers, function (w) { return [w.name, num(w.done), num(w.failed), pct(w.share)]; });
   }
 
   function fill() {

@@ -76,7 +76,7 @@ describe('RunMonitor', () => {
       threads: 4,
       queued: 7,
       running: 3,
-      completed: 20,
+      done: 20,
       failed: 1,
       crashed: 0,
       utilization: 0.6,
@@ -101,8 +101,8 @@ describe('RunMonitor', () => {
       maxBuffered: 8,
     }
     const workers = [
-      { name: 'b:2', completed: 10, failed: 0 },
-      { name: 'a:1', completed: 29, failed: 1 },
+      { name: 'b:2', done: 10, failed: 0 },
+      { name: 'a:1', done: 29, failed: 1 },
     ]
     const monitor = new RunMonitor({ label: 'demo', detail: '', total: null }, () => ({
       done: 19,
@@ -122,7 +122,7 @@ describe('RunMonitor', () => {
       busy: 3,
       queued: 7,
       utilization: 0.6,
-      completed: 20,
+      done: 20,
       failed: 1,
       crashed: 0,
       runP50: 9,
@@ -130,8 +130,8 @@ describe('RunMonitor', () => {
     })
     expect(view.pipeline).toMatchObject({ fetching: 2, buffered: 5, processing: 3, overlapMs: 4000 })
     expect(view.workers).toEqual([
-      { name: 'a:1', completed: 29, failed: 1, share: 0.75 },
-      { name: 'b:2', completed: 10, failed: 0, share: 0.25 },
+      { name: 'a:1', done: 29, failed: 1, share: 0.75 },
+      { name: 'b:2', done: 10, failed: 0, share: 0.25 },
     ])
     expect(samples).toMatchObject([
       { pool: { busy: 3, queued: 7, threads: 4 }, stages: { fetching: 2, buffered: 5, processing: 3 } },

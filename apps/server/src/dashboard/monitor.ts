@@ -45,7 +45,7 @@ export interface PoolPanel {
   queued: number
   /** Share of the pool's capacity spent busy since its first task, 0..1 (`PoolStats.utilization`). */
   utilization: number
-  completed: number
+  done: number
   failed: number
   crashed: number
   /** How long tasks ran on a worker, ms. */
@@ -70,7 +70,7 @@ export interface PipelinePanel {
 /** One worker of a distributed run: the outcomes of the jobs it ran, and its share of them. */
 export interface WorkerShare {
   name: string
-  completed: number
+  done: number
   failed: number
   /** Its outcomes over all the outcomes with a known worker, 0..1. */
   share: number
@@ -133,7 +133,7 @@ export interface RunReading {
   pool?: PoolStats
   pipeline?: PipelineStats
   /** A distributed run: the outcomes by the worker that ran each job. */
-  workers?: { name: string; completed: number; failed: number }[]
+  workers?: { name: string; done: number; failed: number }[]
 }
 
 /** What the monitor is told once: the run's name, a line about it, and how many items it has to do (null: no end). */
@@ -184,7 +184,7 @@ function poolPanel(stats: PoolStats): PoolPanel {
     busy: stats.running,
     queued: stats.queued,
     utilization: stats.utilization,
-    completed: stats.completed,
+    done: stats.done,
     failed: stats.failed,
     crashed: stats.crashed,
     runP50: stats.runTime.p50,
@@ -198,9 +198,9 @@ function pipelinePanel(stats: PipelineStats): PipelinePanel {
 }
 
 function shares(workers: NonNullable<RunReading['workers']>): WorkerShare[] {
-  const all = workers.reduce((n, w) => n + w.completed + w.failed, 0)
+  const all = workers.reduce((n, w) => n + w.done + w.failed, 0)
   return workers
-    .map((w) => ({ ...w, share: all > 0 ? (w.completed + w.failed) / all : 0 }))
+    .map((w) => ({ ...w, share: all > 0 ? (w.done + w.failed) / all : 0 }))
     .sort((a, b) => b.share - a.share || a.name.localeCompare(b.name))
 }
 

@@ -36,7 +36,7 @@ function reportProgress(worker: QueueWorker, stderr: OutputStream): () => void {
   let last = ''
   const timer = setInterval(() => {
     const s = worker.stats()
-    const now = `worker: ${s.completed} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}, token waits: ${s.tokenWaits}`
+    const now = `worker: ${s.done} done, ${s.failed} failed attempts, ${s.running} running, 429 pauses: ${s.cooldowns}, token waits: ${s.tokenWaits}`
     if (now !== last) stderr.write(`${now}\n`)
     last = now
   }, PROGRESS_MS)
@@ -83,7 +83,7 @@ function printWorkerSummary(
   if (settings.json) {
     const summary = {
       queue: settings.redis.queue,
-      completed: s.completed,
+      completed: s.done,
       failedAttempts: s.failed,
       cooldowns: s.cooldowns,
       cooldownMs: Math.round(s.cooldownMs),
@@ -95,7 +95,7 @@ function printWorkerSummary(
     io.stdout.write(`${JSON.stringify(summary)}\n`)
   } else {
     io.stderr.write(
-      `worker stopped after ${formatMs(ms)}: ${s.completed} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)}), token waits: ${s.tokenWaits} (${formatMs(s.tokenWaitMs)})\n`,
+      `worker stopped after ${formatMs(ms)}: ${s.done} jobs done, ${s.failed} failed attempts, 429 pauses: ${s.cooldowns} (${formatMs(s.cooldownMs)}), token waits: ${s.tokenWaits} (${formatMs(s.tokenWaitMs)})\n`,
     )
   }
 }
