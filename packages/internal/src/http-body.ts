@@ -39,6 +39,8 @@ export interface Usage {
   prompt: number
   completion: number
   total: number
+  /** Of `prompt`, the tokens read from the provider's prompt cache (priced apart). */
+  cached?: number
   /**
    * A count the answer gave that is not a token count (`prompt_tokens: 1e308`, `-3`, `2.5`), named with
    * its value: it counted as 0. Absent when every count given was sane.
@@ -76,5 +78,15 @@ export function usageOf(body: unknown): Usage {
   const prompt = count('prompt_tokens', 'input_tokens')
   const completion = count('completion_tokens', 'output_tokens')
   const total = count('total_tokens') || prompt + completion
-  return ignored === undefined ? { prompt, completion, total } : { prompt, completion, total, ignored }
+  const details = fields.prompt_tokens_details ?? fields.input_tokens_details
+  const cachedTokens = (details as { cached_tokens?: unknown } | null | undefined)?.cached_tokens
+  // OpenAI: prompt_tokens_details.cached_tokens (responses: input_tokens_details); never above the prompt.
+  const cached = isTokenCount(cachedTokens) && cachedTokens > 0 ? Math.min(cachedTokens, prompt) : undefined
+  return {
+    prompt,
+    completion,
+    total,
+    ...(cached === undefined ? {} : { cached }),
+    ...(ignored === undefined ? {} : { ignored }),
+  }
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_USAGE_TOKENS, usageOf } from './http-body'
 import { redactUrl } from './redact'
 
 describe('redactUrl', () => {
@@ -28,41 +27,5 @@ describe('redactUrl', () => {
     ]) {
       expect(redactUrl(text)).toBe(text)
     }
-  })
-})
-
-describe('usageOf', () => {
-  it('reads chat, responses and embeddings usage', () => {
-    expect(usageOf({ usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } })).toEqual({
-      prompt: 3,
-      completion: 4,
-      total: 7,
-    })
-    expect(usageOf({ usage: { input_tokens: 5, output_tokens: 1 } })).toEqual({
-      prompt: 5,
-      completion: 1,
-      total: 6,
-    })
-    expect(usageOf({})).toEqual({ prompt: 0, completion: 0, total: 0 })
-    expect(usageOf(null)).toEqual({ prompt: 0, completion: 0, total: 0 })
-  })
-
-  it.each([1e308, -3, 2.5, MAX_USAGE_TOKENS + 1, '12', Number.NaN])(
-    'ignores a count that is not a token count (%s), and names it',
-    (bad) => {
-      const usage = usageOf({ usage: { prompt_tokens: bad, completion_tokens: 4 } })
-      expect(usage).toMatchObject({ prompt: 0, completion: 4, total: 4 })
-      expect(usage.ignored).toContain('prompt_tokens: ')
-      expect(Number.isFinite(usage.total)).toBe(true)
-    },
-  )
-
-  it('falls back to prompt + completion when only the total is insane', () => {
-    expect(usageOf({ usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 1e308 } })).toEqual({
-      prompt: 2,
-      completion: 3,
-      total: 5,
-      ignored: 'total_tokens: 1e+308',
-    })
   })
 })
