@@ -18,6 +18,8 @@ export const EXIT = {
   ok: 0,
   someFailed: 1,
   usage: 2,
+  /** `--max-cost` reached: the run stopped starting requests, what was in flight is written. */
+  budgetReached: 3,
   interrupted: 130,
 } as const
 

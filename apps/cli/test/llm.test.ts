@@ -318,7 +318,7 @@ describe('boundkit llm against a stub server', () => {
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('gives a usage that is not a token count (prompt_tokens: 1e+308)')
     const summary = JSON.parse(result.stdout)
-    expect(summary.tokens).toEqual({ prompt: 0, completion: 18, total: 18 })
+    expect(summary.tokens).toEqual({ prompt: 0, cached: 0, completion: 18, total: 18 })
     expect(summary.usageIgnored).toBe(6)
     expect(summary.ms).toBeLessThan(30_000)
   })

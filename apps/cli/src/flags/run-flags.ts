@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { UsageError } from '../errors'
 import { addLiveFlags, type LiveFlags, type LiveSettings, liveSettings } from './live'
@@ -7,6 +8,7 @@ import { DEFAULT_QUEUE, parseRedisOptions, type RedisSettings } from './redis'
 /** The flags `batch` and `llm` share (the runner's), as commander parsed them. */
 export interface RunFlags extends LiveFlags {
   out: string
+  errors?: string
   maxResponseBytes: number
   header?: [string, string][]
   resume?: boolean
@@ -20,6 +22,8 @@ export interface RunFlags extends LiveFlags {
 /** The shared flags, checked: what the runner and the request need of them. */
 export interface RunFlagSettings {
   out: string
+  /** `--errors`: the failed lines also go to this file. */
+  errors: string | undefined
   /** The largest response body read, bytes; past it the record fails with `ERR_RESPONSE_TOO_LARGE`. */
   maxResponseBytes: number
   headers: Record<string, string>
@@ -55,6 +59,10 @@ export interface RunNouns {
 export function addRunFlags(command: Command, nouns: RunNouns): Command {
   command
     .addOption(new Option('--out <file>', nouns.out).makeOptionMandatory())
+    .option(
+      '--errors <file>',
+      "also write the failed lines to <file>, as the Batch API's error file (rewritten at the end of a run: each record whose newest line is a failure)",
+    )
     .addOption(
       new Option(
         '--max-response-bytes <n>',
@@ -93,8 +101,15 @@ export function runFlagSettings(
   notWithRedis?: Record<string, string>,
 ): RunFlagSettings {
   if (flags.out.trim() === '') throw new UsageError('Expected --out to name a file')
+  if (
+    flags.errors !== undefined &&
+    (flags.errors.trim() === '' || resolve(flags.errors) === resolve(flags.out))
+  ) {
+    throw new UsageError(`Expected --errors to name a file other than --out, got '${flags.errors}'`)
+  }
   return {
     out: flags.out,
+    errors: flags.errors,
     maxResponseBytes: flags.maxResponseBytes,
     headers: Object.fromEntries(flags.header ?? []),
     ...parseResume(flags),

@@ -7,6 +7,7 @@ import { checkInputFile } from './input/jsonl-input'
 import type { PriorOutcomes } from './input/prior'
 import { type InputScan, type InputSelection, type KeyRule, scanInput } from './input/scan'
 import { type LiveSettings, type LiveView, openLiveView } from './live'
+import { ErrorsFile } from './output/errors-file'
 import { InOrder } from './output/in-order'
 import { foldJournal, Journal } from './output/journal'
 import {
@@ -44,6 +45,8 @@ export const processIo: RunIo = {
 
 /** What the runner needs of a command's settings. */
 export interface RunSettings extends OutputSettings {
+  /** `--errors`: the failed lines also go to this file. */
+  errors?: string | undefined
   /** `--dashboard` and `--report`. */
   live: LiveSettings
   /** With `resume`: send again the records whose newest line is a failure. */
@@ -72,6 +75,26 @@ export interface RunJob<A> {
   line(item: Pending, result: { value: A } | { error: unknown }, attempts: number, ms: number): LineResult
   /** Extra progress counters (e.g. tokens/min). */
   progressDetail?: (elapsedMs: number) => string
+  /** A line the output already held, read before the run (e.g. to count what it cost). */
+  priorLine?: (line: Record<string, unknown>) => void
+  /** `--max-cost`: no record starts whose worst case would take the spending past the cap. */
+  budget?: RunBudget
+}
+
+/** What a run may spend, what it has spent, and what one record can cost at most (USD). */
+export interface RunBudget {
+  /** The most the output file may have cost, its earlier lines included. */
+  cap: number
+  /** Spent so far: the output's earlier lines and this run's answers. */
+  spent(): number
+  /** What a record can cost at most: its prompt and every token its answer may use. */
+  worstCase(item: Pending): number
+}
+
+/** A record not started because its worst case would pass `--max-cost`: it has no line; `--resume` sends it. */
+class BudgetReachedError extends Error {
+  override name = 'BudgetReachedError'
+  readonly code = 'ERR_BUDGET_REACHED'
 }
 
 /** How a run ended, for the command's summary. */
@@ -86,7 +109,7 @@ export interface RunResult {
 }
 
 /** Codes of a record that ends without a line, so `--resume` runs it again. */
-const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED'])
+const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED', 'ERR_BUDGET_REACHED'])
 
 interface Prepared {
   writer: Writer
@@ -106,7 +129,7 @@ async function prepare(job: RunJob<unknown>, stderr: OutputStream): Promise<Prep
   const writer = await openOutput(settings)
   try {
     const folded = settings.resume ? await foldJournal(settings.out, job.keys, writer) : 0
-    const prior = await readPrior(settings, job.keys)
+    const prior = await readPrior(settings, job.keys, job.priorLine)
     const { scan, selection } = await scanInput(settings, job.keys, prior, (bad) =>
       stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
     )
@@ -153,7 +176,13 @@ class Run<A> {
   #seq: number
   #writeError: unknown
   #stopping = false
+  /** Why the run stopped starting records before its end: Ctrl-C, or `--max-cost`. */
+  #stoppedBy: 'interrupt' | 'max-cost' | undefined
   #hardStop = false
+  /** Each started record's worst case, held against `--max-cost` until its outcome. */
+  readonly #reserved = new Map<number, number>()
+  #reservedTotal = 0
+  #errors: ErrorsFile | undefined
   #progress: Progress | undefined
   #live: LiveView | undefined
 
@@ -192,6 +221,7 @@ class Run<A> {
     )
     let stats: RequestStats
     try {
+      if (settings.errors !== undefined) this.#errors = await ErrorsFile.open(settings.errors)
       await this.#collect()
     } finally {
       stopListening()
@@ -208,6 +238,7 @@ class Run<A> {
   #interrupt(style: ReturnType<typeof paint>): void {
     if (!this.#stopping) {
       this.#stopping = true
+      this.#stoppedBy = 'interrupt'
       const now = this.#executor.stop()
       this.#io.stderr.write(`\n${style.yellow('Interrupted')}: ${now} (Ctrl-C again to exit now)\n`)
       return
@@ -236,7 +267,9 @@ class Run<A> {
     const prior = this.#prepared.prior
     const outcomes = this.#executor.outcomes(this.#pending(), {
       started: (item) => {
-        if (!this.#firstStart.has(item.pos)) this.#firstStart.set(item.pos, performance.now())
+        if (this.#firstStart.has(item.pos)) return
+        this.#reserve(item)
+        this.#firstStart.set(item.pos, performance.now())
       },
       prior: (item) => prior.state(item.key),
     })
@@ -260,8 +293,38 @@ class Run<A> {
     }
   }
 
+  /**
+   * `--max-cost`: holds a record's worst case from its first start to its outcome. A record whose worst
+   * case would take what is spent and held past the cap is not started (no line: `--resume` sends it),
+   * and the run stops starting records, as after Ctrl-C.
+   */
+  #reserve(item: Pending): void {
+    const budget = this.#job.budget
+    if (budget === undefined) return
+    const worst = budget.worstCase(item)
+    const spent = budget.spent()
+    if (spent + this.#reservedTotal + worst <= budget.cap) {
+      this.#reserved.set(item.pos, worst)
+      this.#reservedTotal += worst
+      return
+    }
+    if (!this.#stopping) {
+      this.#stopping = true
+      this.#stoppedBy = 'max-cost'
+      const now = this.#executor.stop()
+      const usd = (n: number) => `$${n.toFixed(4)}`
+      const style = paint(colorEnabled(this.#io.stderr))
+      this.#io.stderr.write(
+        `\n${style.yellow('Stopped')}: --max-cost ${usd(budget.cap)} reached (${usd(spent)} spent, ${usd(this.#reservedTotal)} in flight, the next request could cost ${usd(worst)}): ${now}\n`,
+      )
+    }
+    throw new BudgetReachedError('Not started: its worst case would pass --max-cost')
+  }
+
   /** The record's line, or undefined when it ends without one (never started, interrupted). */
   #lineOf(item: Pending, outcome: Outcome<A>): LineResult | undefined {
+    this.#reservedTotal -= this.#reserved.get(item.pos) ?? 0
+    this.#reserved.delete(item.pos)
     const start = this.#firstStart.get(item.pos)
     this.#firstStart.delete(item.pos)
     const attempts = outcome.attempts ?? 0
@@ -293,6 +356,17 @@ class Run<A> {
         this.#writeError ??= error
       },
     )
+    this.#track(write)
+    if (!ok && this.#errors !== undefined) {
+      this.#track(
+        this.#errors.add(line).catch((error: unknown) => {
+          this.#writeError ??= error
+        }),
+      )
+    }
+  }
+
+  #track(write: Promise<void>): void {
     this.#writes.add(write)
     void write.finally(() => this.#writes.delete(write))
   }
@@ -306,6 +380,9 @@ class Run<A> {
       this.#writeError ??= error
     }
     await Promise.allSettled([...this.#writes])
+    await this.#errors?.close().catch((error: unknown) => {
+      this.#writeError ??= error
+    })
     // Kept while some of its lines never reached the output: the next run (--resume) folds them in.
     await this.#journal
       .close(this.#inOrder.held > 0 || this.#writeError !== undefined)
@@ -323,16 +400,19 @@ class Run<A> {
   async #result(stats: RequestStats): Promise<RunResult> {
     const { settings, keys } = this.#job
     const { scan, prior, selection, folded } = this.#prepared
-    const interrupted = this.#stopping
+    const stopped = this.#stopping
+    const interrupted = this.#stoppedBy === 'interrupt'
     const counts = this.#counts
     // A record sent again got a second line, and a resumed run appended records that an interrupted
     // run left out (a retry Ctrl-C ended) after later ones: once the run is complete, one line per
     // record again, in input order. Interrupted, the file stays appended; the next run compacts it.
     const resumedWithLines = scan.alreadyDone > 0 && counts.written > 0
     const appended = folded > 0 || resumedWithLines || (scan.resend > 0 && counts.written > 0)
-    if (!interrupted && (prior.duplicates || appended)) {
+    if (!stopped && (prior.duplicates || appended)) {
       await compactOutput(settings.out, keys, selection)
     }
+    if (!stopped && settings.errors !== undefined)
+      await ErrorsFile.rebuild(settings.errors, settings.out, keys)
     const { concurrency: _, ...requests } = stats
     const summary: BatchSummary = {
       input: settings.input,
@@ -347,11 +427,18 @@ class Run<A> {
       failed: counts.failed,
       notWritten: this.#todo - counts.written,
       interrupted,
+      ...(this.#stoppedBy === 'max-cost' ? { stoppedBy: 'max-cost' as const } : {}),
       ms: Math.round(performance.now() - this.#started),
       ...requests,
-      ...(interrupted ? { resume: this.#resume } : {}),
+      ...(stopped ? { resume: this.#resume } : {}),
     }
-    const exitCode = interrupted ? EXIT.interrupted : counts.failed > 0 ? EXIT.someFailed : EXIT.ok
+    const exitCode = interrupted
+      ? EXIT.interrupted
+      : stopped
+        ? EXIT.budgetReached
+        : counts.failed > 0
+          ? EXIT.someFailed
+          : EXIT.ok
     return { summary, scan, stats, exitCode, live: this.#live }
   }
 }

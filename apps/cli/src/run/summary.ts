@@ -22,6 +22,8 @@ export interface BatchSummary extends RequestCounts {
   failed: number
   notWritten: number
   interrupted: boolean
+  /** The run stopped starting records at `--max-cost` (exit code 3). */
+  stoppedBy?: 'max-cost'
   ms: number
   resume?: string
 }
@@ -70,6 +72,10 @@ export function printSummary(
   if (summary.interrupted) {
     io.stderr.write(
       `${style.yellow('Interrupted')}: ${summary.notWritten} of ${todo} records not written yet. To continue, run:\n  ${summary.resume}\n`,
+    )
+  } else if (summary.stoppedBy === 'max-cost') {
+    io.stderr.write(
+      `${style.yellow('Stopped at --max-cost')}: ${summary.notWritten} of ${todo} records not sent yet. To continue, raise --max-cost and run:\n  ${summary.resume}\n`,
     )
   } else if (summary.failed > 0) {
     io.stderr.write(

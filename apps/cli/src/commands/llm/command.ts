@@ -9,6 +9,7 @@ import {
   llmSettings,
   parseBaseUrl,
   parseLlmConcurrency,
+  parseMaxCost,
   parsePrice,
 } from './settings'
 
@@ -68,8 +69,18 @@ function addLlmFlags(command: Command): Command {
     .addOption(
       new Option(
         '--price <in=X,out=Y>',
-        'USD per 1M input and output tokens, for the cost in the summary',
+        "USD per 1M input and output tokens (and cached=Z), for every model; without it, each request's model in the price table",
       ).argParser(parsePrice),
+    )
+    .addOption(
+      new Option(
+        '--max-cost <usd>',
+        "never start a request whose worst case (its prompt and every max_tokens at its model's price) would take the output's cost past <usd>; then stop (exit 3), the requests in flight written",
+      ).argParser(parseMaxCost),
+    )
+    .option(
+      '--dry-run',
+      'read the whole input and send nothing: requests, malformed lines, tokens, the cost range and the least time --rpm/--tpm allow',
     )
     .addOption(
       new Option(

@@ -1,6 +1,6 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { describe, expect, it } from 'vitest'
-import { llmKeys, requestsOf, requestUrl, tokenEstimate } from './requests'
+import { llmKeys, requestsOf, requestTokens, requestUrl } from './requests'
 import { llmSettings, parseBaseUrl, parseLlmConcurrency, parsePrice } from './settings'
 import { fillTemplate } from './template'
 
@@ -87,13 +87,28 @@ describe('the llm input', () => {
   })
 
   it('estimates chat bodies with max_tokens and other bodies from their input', () => {
-    const chat = tokenEstimate(
-      { messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 },
-      countTokens,
-    )
-    // 2 + 4 per message + 'hello' (1 token in o200k) + max_tokens.
-    expect(chat).toBe(2 + 4 + 1 + 100)
-    expect(tokenEstimate({ input: 'The sky is blue.', max_tokens: 7 }, countTokens)).toBe(5 + 7)
+    const chat = {
+      path: '/v1/chat/completions',
+      body: { messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 },
+    }
+    // 2 + 4 per message + 'hello' (1 token in o200k); then max_tokens.
+    expect(requestTokens(chat, countTokens)).toEqual({ prompt: 2 + 4 + 1, completion: 100 })
+    expect(requestTokens({ ...chat, body: { ...chat.body, n: 2 } }, countTokens)).toEqual({
+      prompt: 7,
+      completion: 200,
+    })
+    expect(requestTokens({ ...chat, body: { messages: [] } }, countTokens)).toEqual({
+      prompt: 2,
+      completion: undefined,
+    })
+    const responses = { path: '/v1/responses', body: { input: 'The sky is blue.', max_output_tokens: 7 } }
+    expect(requestTokens(responses, countTokens)).toEqual({ prompt: 5, completion: 7 })
+    expect(
+      requestTokens({ path: '/v1/embeddings', body: { input: 'The sky is blue.' } }, countTokens),
+    ).toEqual({
+      prompt: 5,
+      completion: 0,
+    })
   })
 })
 

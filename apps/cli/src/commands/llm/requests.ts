@@ -71,6 +71,8 @@ function templateRequest(
 export function requestsOf(
   settings: LlmSettings,
   templateText: string | undefined,
+  /** Why a well-formed request is still refused (e.g. `--max-cost` needs a bound on every answer). */
+  refuse: (request: LlmRequest) => string | undefined = () => undefined,
 ): (record: unknown, line: number) => LlmRequest | { reason: string } {
   const template =
     templateText === undefined
@@ -80,7 +82,10 @@ export function requestsOf(
     const request = template === undefined ? batchApiRequest(record) : templateRequest(record, line, template)
     if ('reason' in request) return request
     const placed = requestUrl(settings.baseUrl, request.path)
-    return 'reason' in placed ? placed : { ...request, url: placed.url }
+    if ('reason' in placed) return placed
+    const built = { ...request, url: placed.url }
+    const reason = refuse(built)
+    return reason === undefined ? built : { reason }
   }
 }
 
@@ -141,13 +146,46 @@ export async function loadCountTokens(): Promise<CountTokens> {
   return (await import('gpt-tokenizer/encoding/o200k_base')).countTokens
 }
 
-/** The request's token estimate for the `--tpm` window: the chat count, or the input's text. */
-export function tokenEstimate(body: Record<string, unknown>, countTokens: CountTokens): number {
+/** A request's tokens before it is sent: its prompt (estimated) and the most its answer can use. */
+export interface RequestTokens {
+  prompt: number
+  /** `max_tokens` (or `max_completion_tokens`, `max_output_tokens`) x `n`; undefined: the request sets no bound. */
+  completion: number | undefined
+}
+
+const positive = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
+
+/** Whether the path answers with generated tokens (an embedding has none to bound). */
+function generates(path: string): boolean {
+  return !/\/embeddings$|\/moderations$/.test(path)
+}
+
+/** The most tokens a request's answer can use: `max_tokens` (or its other names) x `n`; undefined: no bound. */
+export function completionBound(request: Pick<LlmRequest, 'path' | 'body'>): number | undefined {
+  const { body } = request
+  const most =
+    positive(body.max_tokens) || positive(body.max_completion_tokens) || positive(body.max_output_tokens)
+  return most > 0 ? most * (positive(body.n) || 1) : generates(request.path) ? undefined : 0
+}
+
+/**
+ * A request's tokens: a chat body's prompt counted like the openai-cookbook (4 per message + its
+ * content + 2), any other body's input text; its completion bound from `max_tokens` (or
+ * `max_completion_tokens`, `max_output_tokens`) x `n`.
+ */
+export function requestTokens(
+  request: Pick<LlmRequest, 'path' | 'body'>,
+  countTokens: CountTokens,
+): RequestTokens {
+  const { body } = request
   const options = { tokenizer: countTokens }
-  if (Array.isArray(body.messages))
-    return estimateTokens(body as Parameters<typeof estimateTokens>[0], options)
+  const completion = completionBound(request)
+  if (Array.isArray(body.messages)) {
+    const { max_tokens: _, max_completion_tokens: __, ...prompt } = body
+    return { prompt: estimateTokens(prompt as Parameters<typeof estimateTokens>[0], options), completion }
+  }
   const input = body.input ?? body.prompt ?? body
   const text = typeof input === 'string' ? input : JSON.stringify(input)
-  const max = body.max_output_tokens ?? body.max_tokens
-  return estimateTokens(text, options) + (typeof max === 'number' ? max : 0)
+  return { prompt: estimateTokens(text, options), completion }
 }

@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises'
-import { type Usage, usageOf } from '@boundkit/internal'
 import { UsageError } from '../../errors'
 import type { HttpAnswer } from '../../http'
-import { processIo, type RunIo, runJob } from '../../run/runner'
+import { processIo, type RunBudget, type RunIo, runJob } from '../../run/runner'
 import { printSummary } from '../../run/summary'
+import { colorEnabled, paint } from '../../terminal'
+import { BuiltRequests } from './built'
+import { dryRun } from './dry-run'
+import { Ledger } from './ledger'
 import { llmLine } from './output-line'
-import { llmKeys, loadCountTokens, requestsOf } from './requests'
+import { PriceBook } from './prices'
+import { completionBound, type LlmRequest, llmKeys, loadCountTokens, requestsOf } from './requests'
 import { llmExecutor } from './send'
 import type { LlmSettings } from './settings'
 import { llmDetails, llmSummary } from './summary'
@@ -19,46 +23,76 @@ async function readTemplate(path: string | undefined): Promise<string | undefine
   }
 }
 
+/** Why `--max-cost` cannot bound a request: its answer has no `max_tokens`, or its model no price. */
+function maxCostRefusal(prices: PriceBook): (request: LlmRequest) => string | undefined {
+  return (request) => {
+    if (completionBound(request) === undefined) {
+      return 'no max_tokens (or max_completion_tokens): --max-cost needs a bound on every answer'
+    }
+    const model = typeof request.body.model === 'string' ? request.body.model : undefined
+    if (prices.rates(model) === undefined) {
+      return `model ${JSON.stringify(model ?? null)} has no price: --max-cost needs one (give --price in=X,out=Y)`
+    }
+    return undefined
+  }
+}
+
 /**
  * `boundkit llm`: sends every pending request of an OpenAI Batch API request file (or plain records
  * filled into `--template`) to `--base-url`, paced by `--rpm`/`--tpm` and the answers' rate-limit
- * headers, and writes the Batch API output format, in input order. Resolves with the exit code.
+ * headers, within `--max-cost`, and writes the Batch API output format, in input order. With
+ * `--dry-run`, sends nothing and prints the plan. Resolves with the exit code.
  */
 export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Promise<number> {
-  const requestOf = requestsOf(settings, await readTemplate(settings.template))
-  const countTokens = settings.tpm === undefined ? undefined : await loadCountTokens()
-  const tokens: Usage = { prompt: 0, completion: 0, total: 0 }
-  /** Answers whose usage held a count that is not a token count, and the first such count. */
-  const insane = { answers: 0, first: '' }
+  const style = paint(colorEnabled(io.stderr))
+  const warn = (text: string) => io.stderr.write(`${style.yellow('warning')}: ${text}\n`)
+  const prices = new PriceBook(settings.price, settings.baseUrl, (model) =>
+    warn(
+      `model ${JSON.stringify(model)} has no price in the price table: its cost is left out (give --price in=X,out=Y)`,
+    ),
+  )
+  const refuse = settings.maxCost === undefined ? undefined : maxCostRefusal(prices)
+  const requestOf = requestsOf(settings, await readTemplate(settings.template), refuse)
+  const keys = llmKeys(requestOf)
+  const needsTokens = settings.tpm !== undefined || settings.maxCost !== undefined || settings.dryRun
+  const built = new BuiltRequests(requestOf, needsTokens ? await loadCountTokens() : undefined)
+  if (settings.dryRun) return dryRun(settings, keys, built, prices, io)
+  const ledger = new Ledger(prices, (ignored) =>
+    warn(`an answer gives a usage that is not a token count (${ignored}): it counts as 0 tokens`),
+  )
+  const budget: RunBudget | undefined =
+    settings.maxCost === undefined
+      ? undefined
+      : {
+          cap: settings.maxCost,
+          spent: () => ledger.file.costUsd,
+          worstCase: (item) => {
+            const { prompt, completion } = built.tokens(item)
+            return (
+              prices.cost({ prompt, completion: completion ?? 0 }, built.model(item)) ??
+              Number.POSITIVE_INFINITY
+            )
+          },
+        }
   const started = performance.now()
   const { summary, scan, stats, exitCode, live } = await runJob<HttpAnswer>(
     {
       label: 'llm',
       settings,
-      keys: llmKeys(requestOf),
-      executor: llmExecutor(settings, requestOf, countTokens),
+      keys,
+      executor: llmExecutor(settings, built),
       line: (item, result, attempts, ms) => {
-        if ('value' in result) {
-          const usage = usageOf(result.value.body)
-          if (usage.ignored !== undefined && insane.answers++ === 0) {
-            insane.first = usage.ignored
-            io.stderr.write(
-              `warning: the answer to custom_id ${JSON.stringify(item.key)} gives a usage that is not a token count (${usage.ignored}): it counts as 0 tokens\n`,
-            )
-          }
-          tokens.prompt += usage.prompt
-          tokens.completion += usage.completion
-          tokens.total += usage.total
-        }
+        if ('value' in result) ledger.add(result.value.body, built.model(item))
         return llmLine(String(item.key), result, { jsonAnswer: settings.jsonAnswer, attempts, ms })
       },
-      progressDetail: (elapsed) =>
-        `${elapsed > 0 ? Math.round((tokens.total * 60_000) / elapsed) : 0} tok/min`,
+      progressDetail: () => `${ledger.perMinute()} tok/min`,
+      priorLine: (line) => ledger.addPrior(line),
+      ...(budget === undefined ? {} : { budget }),
     },
     io,
   )
   const ms = performance.now() - started
-  const fields = llmSummary(settings, tokens, stats, summary.ok + summary.failed, ms, insane.answers)
+  const fields = llmSummary(settings, ledger, stats, summary.ok + summary.failed, ms)
   printSummary(settings, scan, { ...summary, ...fields }, io, llmDetails(fields, ms))
   await live?.stay(io.onInterrupt)
   return exitCode

@@ -4,7 +4,7 @@ import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../../http'
 import { distributed } from '../../run/distributed'
 import type { OpenExecutor, Pending } from '../../run/executor'
 import { local } from '../../run/local'
-import { type CountTokens, type LlmRequest, tokenEstimate } from './requests'
+import type { BuiltRequests } from './built'
 import type { LlmSettings } from './settings'
 
 function limiterOptions(settings: LlmSettings): LimiterOptions {
@@ -20,39 +20,17 @@ function limiterOptions(settings: LlmSettings): LimiterOptions {
   }
 }
 
-/** A record's request, built once: its cost, every attempt and its job share it. */
-interface Built {
-  request: LlmRequest
-  /** The body as sent: JSON, encoded once. */
-  body: string
-  /** The `--tpm` estimate, once computed. */
-  tokens?: number
-}
-
 /**
  * How `boundkit llm` sends its requests: from this process through a limiter paced by `--rpm`, `--tpm`
  * and the answers' rate-limit headers, or with `--redis` as jobs that the workers send with their own
  * API key (the workers share one token window in Redis).
  */
-export function llmExecutor(
-  settings: LlmSettings,
-  requestOf: (record: unknown, line: number) => unknown,
-  countTokens: CountTokens | undefined,
-): OpenExecutor<HttpAnswer> {
-  const built = new WeakMap<Pending, Built>()
-  const build = (item: Pending): Built => {
-    let entry = built.get(item)
-    if (entry === undefined) {
-      const request = requestOf(item.record, item.line) as LlmRequest
-      entry = { request, body: JSON.stringify(request.body) }
-      built.set(item, entry)
-    }
-    return entry
-  }
+export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenExecutor<HttpAnswer> {
+  const build = (item: Pending) => built.of(item)
   const tpm = settings.tpm
-  const estimate = (entry: Built) => {
-    entry.tokens ??= tokenEstimate(entry.request.body, countTokens as CountTokens)
-    return entry.tokens
+  const estimate = (item: Pending) => {
+    const { prompt, completion } = built.tokens(item)
+    return prompt + (completion ?? 0)
   }
   if (settings.redis) {
     return distributed({
@@ -70,7 +48,7 @@ export function llmExecutor(
           body: entry.body,
           maxResponseBytes: settings.maxResponseBytes,
           ...(tpm !== undefined && {
-            tokens: { estimate: Math.ceil(estimate(entry)), limit: tpm, interval: 60_000 },
+            tokens: { estimate: Math.ceil(estimate(item)), limit: tpm, interval: 60_000 },
           }),
         }
       },
@@ -79,7 +57,7 @@ export function llmExecutor(
   }
   return local({
     limiter: limiterOptions(settings),
-    ...(tpm === undefined ? {} : { cost: (item: Pending) => ({ tokens: estimate(build(item)) }) }),
+    ...(tpm === undefined ? {} : { cost: (item: Pending) => ({ tokens: estimate(item) }) }),
     request: async (item, signal, context) => {
       const entry = build(item)
       const answer = await postJson(entry.request.url, entry.body, {

@@ -7,6 +7,8 @@ import { type RunFlagSettings, type RunFlags, runFlagSettings } from '../../flag
 export interface Price {
   input: number
   output: number
+  /** Prompt tokens read from the cache; `input` when not given. */
+  cachedInput?: number
 }
 
 /** The flags of `boundkit llm`, as commander parsed them. */
@@ -20,6 +22,8 @@ export interface LlmFlags extends RunFlags, AuthFlags {
   key?: string
   jsonAnswer?: boolean
   price?: Price
+  maxCost?: number
+  dryRun?: boolean
   maxAttempts: number
   /** Timeout of one attempt, ms. */
   timeout: number
@@ -38,6 +42,10 @@ export interface LlmSettings extends RunFlagSettings {
   key: string | undefined
   jsonAnswer: boolean
   price: Price | undefined
+  /** `--max-cost`: USD the output file may have cost at most, its earlier lines included. */
+  maxCost: number | undefined
+  /** `--dry-run`: read the input, send nothing, print the plan. */
+  dryRun: boolean
   maxAttempts: number
   /** Timeout of one attempt, ms. */
   timeout: number
@@ -65,25 +73,32 @@ export function parseLlmConcurrency(text: string): number | 'auto' {
   return text.trim() === 'auto' ? 'auto' : parseInteger('--concurrency', text, 1, { max: 10_000 })
 }
 
-/** `in=0.15,out=0.6`: USD per 1M input and output tokens. */
+/** `in=0.15,out=0.6` (and `cached=0.075`): USD per 1M input, output (and cached input) tokens. */
 export function parsePrice(text: string): Price {
   const parts = Object.fromEntries(
     text.split(',').map((part) => part.split('=').map((s) => s.trim()) as [string, string]),
   )
-  const input = Number(parts.in)
-  const output = Number(parts.out)
-  if (
-    Object.keys(parts).length !== 2 ||
-    !(input >= 0) ||
-    !(output >= 0) ||
-    parts.in === '' ||
-    parts.out === ''
-  ) {
+  const amount = (value: string | undefined) =>
+    value === undefined || value === '' ? Number.NaN : Number(value)
+  const input = amount(parts.in)
+  const output = amount(parts.out)
+  const cached = parts.cached === undefined ? undefined : amount(parts.cached)
+  const known = Object.keys(parts).every((name) => name === 'in' || name === 'out' || name === 'cached')
+  if (!known || !(input >= 0) || !(output >= 0) || (cached !== undefined && !(cached >= 0))) {
     throw new UsageError(
-      `Expected --price to look like in=0.15,out=0.6 (USD per 1M input and output tokens), got '${text}'`,
+      `Expected --price to look like in=0.15,out=0.6 or in=0.15,out=0.6,cached=0.075 (USD per 1M input, output and cached input tokens), got '${text}'`,
     )
   }
-  return { input, output }
+  return cached === undefined ? { input, output } : { input, output, cachedInput: cached }
+}
+
+/** `--max-cost 25` or `--max-cost 2.50`: USD, more than 0. */
+export function parseMaxCost(text: string): number {
+  const value = Number(text.trim().replace(/^\$/, ''))
+  if (text.trim() === '' || !(value > 0) || !Number.isFinite(value)) {
+    throw new UsageError(`Expected --max-cost to be an amount of USD above 0 like 25 or 2.50, got '${text}'`)
+  }
+  return value
 }
 
 /** The flags checked together; a bad combination is a usage error (exit 2), before any request. */
@@ -115,6 +130,8 @@ export function llmSettings(
     key: flags.key,
     jsonAnswer: flags.jsonAnswer === true,
     price: flags.price,
+    maxCost: flags.maxCost,
+    dryRun: flags.dryRun === true,
     maxAttempts: flags.maxAttempts,
     timeout: flags.timeout,
     // With --redis the producer never reads the key: the workers add their own.

@@ -69,6 +69,7 @@ export async function removeIfEmpty(path: string): Promise<void> {
 export async function readPrior(
   settings: { out: string; retryFailed: boolean },
   keys: KeyRule,
+  onLine?: (line: Record<string, unknown>) => void,
 ): Promise<PriorOutcomes> {
   const prior = new PriorOutcomes(keys.lineNumbers ? new LineSet() : new KeyTable(), settings.retryFailed)
   for await (const { line, text } of readLines(settings.out)) {
@@ -78,6 +79,7 @@ export async function readPrior(
     const problem = keys.readBack(key)
     if (problem !== undefined) throw new UsageError(`${settings.out}:${line}: ${problem}`)
     prior.add(key as string | number, keys.failed(parsed as Record<string, unknown>))
+    onLine?.(parsed as Record<string, unknown>)
   }
   return prior
 }

@@ -1,0 +1,46 @@
+import type { Pending } from '../../run/executor'
+import { type CountTokens, type LlmRequest, type RequestTokens, requestTokens } from './requests'
+
+/** A record's request, built once: its cost, every attempt and its job share it. */
+export interface Built {
+  request: LlmRequest
+  /** The body as sent: JSON, encoded once. */
+  body: string
+  /** Its tokens before it is sent, once counted. */
+  tokens?: RequestTokens
+}
+
+/** Each pending record's request, built from its line once (and forgotten with the record). */
+export class BuiltRequests {
+  readonly #built = new WeakMap<Pending, Built>()
+  readonly #requestOf: (record: unknown, line: number) => unknown
+  readonly #countTokens: CountTokens | undefined
+
+  constructor(requestOf: (record: unknown, line: number) => unknown, countTokens: CountTokens | undefined) {
+    this.#requestOf = requestOf
+    this.#countTokens = countTokens
+  }
+
+  of(item: Pending): Built {
+    let entry = this.#built.get(item)
+    if (entry === undefined) {
+      const request = this.#requestOf(item.record, item.line) as LlmRequest
+      entry = { request, body: JSON.stringify(request.body) }
+      this.#built.set(item, entry)
+    }
+    return entry
+  }
+
+  /** The record's prompt estimate and completion bound (the tokenizer must have been given). */
+  tokens(item: Pending): RequestTokens {
+    const entry = this.of(item)
+    entry.tokens ??= requestTokens(entry.request, this.#countTokens as CountTokens)
+    return entry.tokens
+  }
+
+  /** The model the record's request names. */
+  model(item: Pending): string | undefined {
+    const model = this.of(item).request.body.model
+    return typeof model === 'string' ? model : undefined
+  }
+}
