@@ -28,7 +28,7 @@ export function createProgram(version: string, hooks: ProgramHooks = { exit: () 
         'boundkit worker --redis redis://127.0.0.1:6379 --concurrency 16   # on each machine, then:',
         'boundkit batch in.jsonl --url http://10.0.0.5:3000/v1/judge --out results.jsonl --redis redis://127.0.0.1:6379',
         'boundkit classify -- node -e "for (let i = 0; i < 1e8; i++);"',
-      )}\n\nExit codes: 0 success, 1 some items failed, 2 usage error, 130 interrupted.`,
+      )}\n\nExit codes: 0 success, 1 some items failed, 2 usage error, 3 llm --max-cost reached, 130 interrupted.`,
     )
   for (const command of [demoCommand, batchCommand, llmCommand, workerCommand, classifyCommand]) {
     // Each subcommand shows its help after a usage error and reports it instead of exiting.
