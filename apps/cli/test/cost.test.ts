@@ -49,6 +49,11 @@ async function requests(count: number, model: string, maxTokens = 40): Promise<s
   return path
 }
 
+/** `boundkit llm <input> --out <out> --base-url <url> ...extra`. */
+function llm(input: string, out: string, url: string, ...extra: string[]): string[] {
+  return ['llm', input, '--out', out, '--base-url', url, ...extra]
+}
+
 /** gpt-4o-mini's price in the table: USD per 1M input and output tokens. */
 const MINI = { input: 0.15, output: 0.6 }
 
@@ -56,14 +61,14 @@ describe('prices by model', () => {
   it("prices each answer at its model's price from the table; --price overrides", async () => {
     const input = await requests(6, 'gpt-4o-mini')
     const out = join(dir, 'out.jsonl')
-    const result = await boundkit('llm', input, '--out', out, '--base-url', `${demo.url}/v1`, '--json')
+    const result = await boundkit(...llm(input, out, `${demo.url}/v1`), '--json')
     expect(result.code).toBe(0)
     const summary = JSON.parse(result.stdout)
     const { prompt, completion } = summary.tokens
     expect(summary.costUsd).toBeCloseTo((prompt * MINI.input + completion * MINI.output) / 1e6, 6)
     expect(summary.unpriced).toBe(0)
     const fixed = await boundkit(
-      ...['llm', input, '--out', join(dir, 'fixed.jsonl'), '--base-url', `${demo.url}/v1`, '--json'],
+      ...[...llm(input, join(dir, 'fixed.jsonl'), `${demo.url}/v1`), '--json'],
       ...['--price', 'in=1,out=2'],
     )
     const again = JSON.parse(fixed.stdout)
@@ -72,15 +77,7 @@ describe('prices by model', () => {
 
   it('says once that a model has no price, and leaves its answers out of the cost', async () => {
     const input = await requests(4, 'no-such-model-here')
-    const result = await boundkit(
-      'llm',
-      input,
-      '--out',
-      join(dir, 'out.jsonl'),
-      '--base-url',
-      `${demo.url}/v1`,
-      '--json',
-    )
+    const result = await boundkit(...llm(input, join(dir, 'out.jsonl'), `${demo.url}/v1`), '--json')
     expect(result.code).toBe(0)
     expect(result.stderr.match(/has no price/g)).toHaveLength(1)
     expect(result.stderr).toContain('--price')
@@ -96,18 +93,7 @@ describe('--dry-run', () => {
     const rows = Array.from({ length: 10 }, (_, i) => requestLine(i, 'gpt-4o-mini', 100))
     rows.splice(3, 0, '{"custom_id": oops')
     await writeFile(path, `${rows.join('\n')}\n`)
-    const args = [
-      'llm',
-      path,
-      '--out',
-      join(dir, 'out.jsonl'),
-      '--base-url',
-      stub.url,
-      '--rpm',
-      '60',
-      '--tpm',
-      '1000',
-    ]
+    const args = [...llm(path, join(dir, 'out.jsonl'), stub.url), '--rpm', '60', '--tpm', '1000']
     const result = await boundkit(...args, '--dry-run', '--json', '--skip-bad')
     expect(result.code).toBe(0)
     expect(stub.bodies).toHaveLength(0)
@@ -161,18 +147,7 @@ describe('--max-cost', () => {
     const out = join(dir, 'out.jsonl')
     // About $0.0006 a request: the cap lets some 30 through, far fewer than 200.
     const cap = 0.02
-    const args = [
-      'llm',
-      input,
-      '--out',
-      out,
-      '--base-url',
-      stub.url,
-      '--concurrency',
-      '8',
-      '--max-cost',
-      String(cap),
-    ]
+    const args = [...llm(input, out, stub.url), '--concurrency', '8', '--max-cost', String(cap)]
     const first = await boundkit(...args, '--json')
     expect(first.code).toBe(3)
     const summary = JSON.parse(first.stdout)
@@ -212,31 +187,12 @@ describe('--max-cost', () => {
       path,
       `${requestLine(0, 'gpt-4o-mini')}\n${JSON.stringify(unbounded)}\n${requestLine(2, 'mystery')}\n`,
     )
-    const result = await boundkit(
-      'llm',
-      path,
-      '--out',
-      join(dir, 'out.jsonl'),
-      '--base-url',
-      stub.url,
-      '--max-cost',
-      '1',
-    )
+    const result = await boundkit(...llm(path, join(dir, 'out.jsonl'), stub.url), '--max-cost', '1')
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(':2: no max_tokens')
     expect(stub.bodies).toHaveLength(0)
     const skipping = await boundkit(
-      ...[
-        'llm',
-        path,
-        '--out',
-        join(dir, 'skip.jsonl'),
-        '--base-url',
-        stub.url,
-        '--max-cost',
-        '1',
-        '--skip-bad',
-      ],
+      ...[...llm(path, join(dir, 'skip.jsonl'), stub.url), '--max-cost', '1', '--skip-bad'],
     )
     expect(skipping.code).toBe(0)
     expect(skipping.stderr).toContain(':3: model "mystery" has no price')
@@ -265,18 +221,7 @@ describe('--errors', () => {
     const input = await requests(5, 'gpt-4o-mini')
     const out = join(dir, 'out.jsonl')
     const errors = join(dir, 'errors.jsonl')
-    const args = [
-      'llm',
-      input,
-      '--out',
-      out,
-      '--base-url',
-      flaky.url,
-      '--errors',
-      errors,
-      '--concurrency',
-      '1',
-    ]
+    const args = [...llm(input, out, flaky.url), '--errors', errors, '--concurrency', '1']
     const first = await boundkit(...args)
     expect(first.code).toBe(1)
     expect(
