@@ -91,6 +91,22 @@ export async function postJson(url: string, body: string, options: PostOptions):
   return { status: response.status, headers: response.headers, body: answer }
 }
 
+/** Why an attempt failed, in the words of the live page: a 429, a 5xx, a timeout, a lost connection. */
+export type FailureReason = '429' | '5xx' | 'timeout' | 'connection' | 'other'
+
+const CONNECTION =
+  /\b(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED)\b|fetch failed/
+
+/** The reason of a failed attempt, from its status and its cause chain. */
+export function failureReason(record: ErrorRecord): FailureReason {
+  if (record.status === 429) return '429'
+  if (record.status !== undefined && record.status >= 500) return '5xx'
+  if (/TIMEOUT|TIMEDOUT/.test(record.code) || /\b(ETIMEDOUT|UND_ERR_[A-Z_]*TIMEOUT)\b/.test(record.message))
+    return 'timeout'
+  if (CONNECTION.test(record.code) || CONNECTION.test(record.message)) return 'connection'
+  return 'other'
+}
+
 /** The error of an output line: plain data with a code, a message, and the HTTP status and body when known. */
 export interface ErrorRecord {
   code: string

@@ -174,6 +174,46 @@ describe('boundkit llm --dashboard in Chromium', () => {
   }, 240_000)
 })
 
+describe('boundkit llm --report: the money and the why', () => {
+  it('shows tokens per minute against --tpm, cost against --max-cost, retries by reason, errors by code with their retries, the command line redacted, and rates at 0 once finished', async () => {
+    const input = await requests('money.jsonl', 60)
+    const out = join(dir, 'money.jsonl.out')
+    const report = join(dir, 'money.html')
+    const run = start(
+      ...['llm', input, '--out', out, '--base-url', `${server.url}/v1`, '--concurrency', '16'],
+      ...['--max-attempts', '50', '--tpm', '1000000', '--max-cost', '5', '--price', 'in=1,out=2'],
+      ...['--header', 'Authorization: Bearer SECRET-HEADER-VALUE', '--report', report],
+    )
+    const result = await run.done
+    expect(result.code).toBe(0)
+    const opened = await openPage(`file://${report}`)
+    const textOf = (id: string) => opened.page.textContent(`#${id}`)
+    expect(await textOf('status')).toBe('finished')
+    expect(await textOf('rateNow')).toBe('0.0/s')
+    expect(await textOf('tokensPerMinute')).toMatch(/^[\d,]+ of 1,000,000$/)
+    expect(await textOf('cost')).toMatch(/^\$0\.\d{4} of \$5\.0000$/)
+    // The demo server allows 10 requests a second: the storm's 429s were retried, by reason and by code.
+    expect(await textOf('retry-reasons')).toMatch(/429 [\d,]+/)
+    const errors = await opened.page.$$eval('#errors tbody tr', (rows) =>
+      rows.map((row) =>
+        Array.from((row as unknown as { cells: { textContent: string }[] }).cells, (c) => c.textContent),
+      ),
+    )
+    const storm = errors.find((row) => row[0] === 'HTTP 429')
+    expect(storm?.[1]).toBe('0')
+    expect(Number(storm?.[2]?.replace(/,/g, ''))).toBeGreaterThan(0)
+    const command = await textOf('command')
+    expect(command).toContain('--max-cost 5')
+    expect(command).toContain('Authorization: <redacted>')
+    expect(command).not.toContain('SECRET-HEADER-VALUE')
+    expect(await textOf('detail')).toContain('--tpm 1000000, --max-cost $5')
+    expect(await opened.page.isVisible('#chart-tokens')).toBe(true)
+    await opened.page.screenshot({ path: new URL('dashboard-money.png', ARTIFACTS).pathname, fullPage: true })
+    expect(opened.errors).toEqual([])
+    await opened.page.close()
+  }, 240_000)
+})
+
 /** Reads `/events` until `events` named events came, with `lastEventId` sent when given. */
 function readEvents(
   url: string,

@@ -101,7 +101,7 @@ describe('the server dashboard', () => {
       const v = await viewWhen((seen) => seen.failed === 1, own.url)
       expect(v).toMatchObject({ done: 0, inFlight: 0 })
       expect(v.errors).toEqual([
-        { code: 'no answer', count: 1, sample: 'POST /v1/judge: the connection closed first' },
+        { code: 'no answer', count: 1, retried: 0, sample: 'POST /v1/judge: the connection closed first' },
       ])
     } finally {
       await own.close()

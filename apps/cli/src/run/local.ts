@@ -6,6 +6,7 @@ import {
   type LimiterOptions,
   type Outcome,
 } from '@boundkit/limiter'
+import { errorRecord, type FailureReason, failureReason } from '../http'
 import {
   type Executor,
   type ExecutorHooks,
@@ -31,10 +32,22 @@ class LocalExecutor<A> implements Executor<A> {
   readonly #limiter: Limiter
   #stopping = false
   #requests = 0
+  /** The failed attempts that were retried: by reason, and by code with the first message. */
+  readonly #retryReasons: Partial<Record<FailureReason, number>> = {}
+  readonly #retryErrors = new Map<string, { count: number; sample: string }>()
 
   constructor(spec: LocalRequests<A>) {
     this.#spec = spec
     this.#limiter = createLimiter(spec.limiter)
+    this.#limiter.on('retry', ({ failure }) => {
+      const record = errorRecord(failure)
+      const reason = failureReason(record)
+      this.#retryReasons[reason] = (this.#retryReasons[reason] ?? 0) + 1
+      const code = record.status === undefined ? record.code : `HTTP ${record.status}`
+      const entry = this.#retryErrors.get(code)
+      if (entry) entry.count++
+      else this.#retryErrors.set(code, { count: 1, sample: record.message.slice(0, 300) })
+    })
   }
 
   outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>> {
@@ -69,7 +82,11 @@ class LocalExecutor<A> implements Executor<A> {
   }
 
   live(): ExecutorReading {
-    return { limiter: this.#limiter.stats() }
+    return {
+      limiter: this.#limiter.stats(),
+      retryReasons: { ...this.#retryReasons },
+      retryErrors: [...this.#retryErrors].map(([code, entry]) => ({ code, ...entry })),
+    }
   }
 
   async close(): Promise<RequestStats> {

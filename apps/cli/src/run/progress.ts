@@ -14,6 +14,11 @@ export interface ProgressOptions {
   silent?: boolean
   /** Extra counters shown after the rate, from the elapsed ms (e.g. tokens/min). */
   detail?: (elapsedMs: number) => string
+  /**
+   * The least time (ms) the `left` items can take whatever the rate so far, e.g. what per-minute limits
+   * still allow: the ETA is never below it.
+   */
+  etaFloor?: (left: number) => number
 }
 
 export interface Progress {
@@ -36,7 +41,8 @@ class Bar extends SingleBar {
 }
 
 /** `label  [bar]  done/total  pct%  N failed  rate/s  ETA` (the bar only on a TTY). */
-function formatLine(tty: boolean, label: string, detail?: (elapsedMs: number) => string) {
+function formatLine(tty: boolean, label: string, options: Pick<ProgressOptions, 'detail' | 'etaFloor'>) {
+  const { detail, etaFloor } = options
   return (_options: Options, params: Params, payload: { failed: number }): string => {
     const elapsed = Date.now() - params.startTime
     const rate = elapsed > 0 ? (params.value * 1000) / elapsed : 0
@@ -51,7 +57,8 @@ function formatLine(tty: boolean, label: string, detail?: (elapsedMs: number) =>
     parts.push(`${rate.toFixed(1)}/s`)
     if (detail !== undefined) parts.push(detail(elapsed))
     const left = params.total - params.value
-    parts.push(left > 0 && rate > 0 ? `ETA ${formatMs((left / rate) * 1000)}` : formatMs(elapsed))
+    const eta = left > 0 && rate > 0 ? Math.max((left / rate) * 1000, etaFloor?.(left) ?? 0) : undefined
+    parts.push(eta === undefined ? formatMs(elapsed) : `ETA ${formatMs(eta)}`)
     return parts.join('  ')
   }
 }
@@ -69,7 +76,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const tty = (stream as OutputStream).isTTY === true
   const bar = new Bar({
     stream,
-    format: formatLine(tty, options.label, options.detail),
+    format: formatLine(tty, options.label, options),
     noTTYOutput: true,
     notTTYSchedule: options.intervalMs ?? 2000,
     // A plain log already ends each line; a TTY line gets its newline on stop.

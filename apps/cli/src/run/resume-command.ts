@@ -88,6 +88,14 @@ function redactSecrets(args: readonly string[], redactUrl: RedactUrl): string[] 
 }
 
 /**
+ * The command as it was typed, its secrets redacted as in `resumeCommand` (for the live page): `boundkit`
+ * and the arguments, quoted for a POSIX shell.
+ */
+export function typedCommand(argv: readonly string[], redactUrl: RedactUrl = hideAll): string {
+  return ['boundkit', ...redactSecrets(argv.slice(2), redactUrl)].map(shellQuote).join(' ')
+}
+
+/**
  * The command line to run again to continue: the same one, with --resume, quoted for a POSIX shell.
  * The values of credential headers (`Authorization`, `*-Key`, `Cookie`, ...) read `<redacted>`, and a
  * URL's password and credential query parameters (`?api_key=`) `***`: put them back (or the variable

@@ -1,4 +1,5 @@
 import type { Outcome } from '@boundkit/limiter'
+import type { RunReading } from '@boundkit/server/dashboard'
 import type { Writer } from '@boundkit/writer'
 import { EXIT } from '../errors'
 import { colorEnabled, type OutputStream, paint } from '../terminal'
@@ -19,7 +20,7 @@ import {
   removeIfEmpty,
 } from './output/output-file'
 import { createProgress, type Progress } from './progress'
-import { resumeCommand } from './resume-command'
+import { resumeCommand, typedCommand } from './resume-command'
 import type { BatchSummary } from './summary'
 
 /** Where the command prints, the signals it listens to, how it exits at once (tests replace them). */
@@ -75,6 +76,12 @@ export interface RunJob<A> {
   line(item: Pending, result: { value: A } | { error: unknown }, attempts: number, ms: number): LineResult
   /** Extra progress counters (e.g. tokens/min). */
   progressDetail?: (elapsedMs: number) => string
+  /** The least time (ms) `left` records can take at the run's limits: the ETA is never below it. */
+  etaFloor?: (left: number) => number
+  /** What the live page shows of the command's own figures (tokens, cost), read each second. */
+  liveDetail?: () => Partial<RunReading>
+  /** The limits the run was given, for the live page (`--rpm 500, --tpm 200000`). */
+  limits?: string
   /** A line the output already held, read before the run (e.g. to count what it cost). */
   priorLine?: (line: Record<string, unknown>) => void
   /** `--max-cost`: no record starts whose worst case would take the spending past the cap. */
@@ -207,16 +214,30 @@ class Run<A> {
       total: this.#todo,
       stream: this.#io.stderr,
       ...(this.#job.progressDetail ? { detail: this.#job.progressDetail } : {}),
+      ...(this.#job.etaFloor ? { etaFloor: this.#job.etaFloor } : {}),
     })
     this.#live = await openLiveView(
       settings.live,
-      { label, detail: `${settings.input} → ${settings.out}`, total: this.#todo },
-      () => ({
-        done: this.#counts.ok,
-        failed: this.#counts.failed,
-        requests: this.#executor.requests(),
-        ...this.#executor.live(),
-      }),
+      {
+        label,
+        detail: `${settings.input} → ${settings.out}`,
+        total: this.#todo,
+        command: typedCommand(this.#io.argv, this.#executor.redactUrl),
+        ...(this.#job.limits ? { limits: this.#job.limits } : {}),
+      },
+      () => {
+        const left = this.#todo - this.#counts.written
+        return {
+          done: this.#counts.ok,
+          failed: this.#counts.failed,
+          requests: this.#executor.requests(),
+          // Answers in the journal, waiting for an earlier record's before they are written.
+          unwritten: this.#inOrder.held,
+          ...(this.#job.etaFloor && left > 0 ? { etaFloorMs: this.#job.etaFloor(left) } : {}),
+          ...this.#executor.live(),
+          ...this.#job.liveDetail?.(),
+        }
+      },
       this.#io.stderr,
     )
     let stats: RequestStats

@@ -50,13 +50,18 @@ export const CLIENT_SCRIPT = `(function () {
     }] } };
   }
 
+  // The clock time of a point: the run's start plus its seconds (shown on hover).
+  function clock(t) {
+    if (t === null || t === undefined || !state.view) return '\\u2013';
+    return new Date(state.view.startedAt + t * 1000).toLocaleTimeString() + ' (' + t + ' s)';
+  }
   function chart(id, title, yLabel, series) {
     var el = $(id);
     el.hidden = false;
     var opts = {
       title: title, width: Math.max(360, el.clientWidth || 480), height: 220, plugins: [marks()],
       scales: { x: { time: false } }, axes: [{ label: 'seconds since start' }, { label: yLabel }],
-      series: [{ label: 's' }].concat(series)
+      series: [{ label: 'time', value: function (u, t) { return clock(t); } }].concat(series)
     };
     var data = [[]];
     for (var i = 0; i < series.length; i++) data.push([]);
@@ -115,6 +120,10 @@ export const CLIENT_SCRIPT = `(function () {
       { label: 'fetching', stroke: COLORS[0], width: 2 }, { label: 'buffered', stroke: COLORS[1] }, { label: 'processing', stroke: COLORS[2], width: 2 }
     ]);
     if (charts.stages) charts.stages.setData([t, part('stages', 'fetching'), part('stages', 'buffered'), part('stages', 'processing')]);
+    if (!charts.tokens && v.tokens) charts.tokens = chart('chart-tokens', 'Tokens per minute', 'tokens (last 60 s)', [
+      { label: 'tokens / min', stroke: COLORS[3], width: 2 }, { label: 'limit', stroke: '#888', dash: [4, 4] }
+    ]);
+    if (charts.tokens) charts.tokens.setData([t, column('tokensPerMinute'), s.map(function () { return v.tokens && v.tokens.limitPerMinute; })]);
   }
 
   function rows(id, list, cells) {
@@ -145,11 +154,27 @@ export const CLIENT_SCRIPT = `(function () {
     if (v.workers) rows('workers', v.workers, function (w) { return [w.name, num(w.done), num(w.failed), pct(w.share)]; });
   }
 
+  function money(usd) { return usd === null || usd === undefined ? 'no price' : '$' + usd.toFixed(4); }
+  function spending(v) {
+    $('tokens-card').hidden = !v.tokens;
+    if (v.tokens) text('tokensPerMinute', num(v.tokens.perMinute) + (v.tokens.limitPerMinute ? ' of ' + num(v.tokens.limitPerMinute) : ''));
+    $('cost-card').hidden = !v.cost;
+    if (v.cost) text('cost', money(v.cost.usd) + (v.cost.maxUsd !== null ? ' of ' + money(v.cost.maxUsd) : ''));
+    $('unwritten-card').hidden = !v.unwritten;
+    if (v.unwritten) text('unwritten', num(v.unwritten));
+    var reasons = Object.keys(v.retryReasons || {});
+    $('retry-reasons').hidden = reasons.length === 0;
+    if (reasons.length) text('retry-reasons', 'Retries by reason: ' + reasons.map(function (r) { return r + ' ' + num(v.retryReasons[r]); }).join(' \\u00b7 '));
+  }
+
   function fill() {
     var v = state.view;
     if (!v) return;
     text('label', v.label); text('phase', v.phase);
-    text('detail', v.detail + ' \\u00b7 started ' + new Date(v.startedAt).toLocaleString());
+    text('detail', v.detail + ' \\u00b7 started ' + new Date(v.startedAt).toLocaleString() + (v.limits ? ' \\u00b7 ' + v.limits : ''));
+    $('command').hidden = !v.command;
+    if (v.command) text('command', v.command);
+    spending(v);
     $('left-card').hidden = v.total === null; $('eta-card').hidden = v.total === null;
     text('done', num(v.done)); text('failed', num(v.failed)); text('inFlight', num(v.inFlight));
     text('queued', num(v.queued)); if (v.total !== null) text('left', num(Math.max(0, v.total - v.done - v.failed)));
@@ -159,7 +184,7 @@ export const CLIENT_SCRIPT = `(function () {
     text('requests', num(v.requests)); text('retries', num(v.retries));
     text('rateLimited', num(v.rateLimited)); text('cooldowns', num(v.cooldowns) + (v.cooldownMs ? ' (' + fmtMs(v.cooldownMs) + ')' : ''));
     text('latency', 'p50 ' + fmtMs(v.latency.p50) + ' \\u00b7 p90 ' + fmtMs(v.latency.p90) + ' \\u00b7 p99 ' + fmtMs(v.latency.p99));
-    rows('errors', v.errors, function (e) { return [e.code, num(e.count), e.sample]; });
+    rows('errors', v.errors, function (e) { return [e.code, num(e.count), num(e.retried), e.sample]; });
     panels(v);
     if (v.finished) status(v.interrupted ? 'interrupted' : 'finished', '');
   }

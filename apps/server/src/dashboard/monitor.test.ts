@@ -39,10 +39,47 @@ describe('RunMonitor', () => {
     const view = monitor.view()
     expect(view.latency).toEqual({ p50: 52, p90: 93, p99: 700 })
     expect(view.errors).toEqual([
-      { code: 'ERR_HTTP_STATUS', count: 2, sample: 'HTTP 500' },
-      { code: 'ERR_TIMEOUT', count: 1, sample: 'timed out' },
+      { code: 'ERR_HTTP_STATUS', count: 2, retried: 0, sample: 'HTTP 500' },
+      { code: 'ERR_TIMEOUT', count: 1, retried: 0, sample: 'timed out' },
     ])
     expect(view).toMatchObject({ finished: true, etaMs: 0, done: 100, failed: 3 })
+  })
+
+  it('adds the retried attempts to the errors by code, and reads 0 for the rate once finished', () => {
+    const reading = {
+      done: 10,
+      failed: 1,
+      requests: 15,
+      limiter: stats(),
+      retryReasons: { '429': 3, '5xx': 1 },
+      retryErrors: [
+        { code: 'HTTP 429', count: 3, sample: 'HTTP 429' },
+        { code: 'HTTP 503', count: 1, sample: 'HTTP 503' },
+      ],
+      unwritten: 2,
+      tokens: { perMinute: 1200, limitPerMinute: 5000 },
+      cost: { usd: 0.01, maxUsd: 1 },
+      etaFloorMs: 90_000,
+    }
+    const monitor = new RunMonitor(info, () => reading)
+    monitor.record(10, { code: 'HTTP 503', message: 'HTTP 503' })
+    monitor.start()
+    const running = monitor.view()
+    // The items left take at least what the limits allow: the ETA is never below the floor.
+    expect(running.etaMs).toBeGreaterThanOrEqual(90_000)
+    expect(running).toMatchObject({
+      unwritten: 2,
+      retryReasons: { '429': 3, '5xx': 1 },
+      tokens: reading.tokens,
+      cost: reading.cost,
+    })
+    monitor.finish(false)
+    const view = monitor.view()
+    expect(view.rateNow).toBe(0)
+    expect(view.errors).toEqual([
+      { code: 'HTTP 429', count: 0, retried: 3, sample: 'HTTP 429' },
+      { code: 'HTTP 503', count: 1, retried: 1, sample: 'HTTP 503' },
+    ])
   })
 
   it('reads the windows as shares of their limits and names them', () => {

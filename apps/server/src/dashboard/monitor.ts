@@ -32,6 +32,8 @@ export interface Sample {
   p50: number | null
   p90: number | null
   p99: number | null
+  /** Tokens the answers counted in the last 60 s, with `tokens` in the reading. */
+  tokensPerMinute?: number
   /** Pool work: threads running a task now, tasks waiting, and threads alive (counts). */
   pool?: { busy: number; queued: number; threads: number }
   /** A pipeline: fetches in flight, payloads waiting between the stages, items being processed (counts). */
@@ -81,6 +83,10 @@ export interface View {
   label: string
   /** One line under the title: what runs (files, a server's address). */
   detail: string
+  /** The command line, its secrets redacted; empty when the run has none. */
+  command: string
+  /** The limits the run was given, as one line; empty when none. */
+  limits: string
   /** What runs now, when the run has parts (the demo's scenarios). */
   phase: string
   /** Epoch ms of the start. */
@@ -106,8 +112,19 @@ export interface View {
   coolingDown: boolean
   /** Latency over every finished item of the run (ms). */
   latency: { p50: number | null; p90: number | null; p99: number | null }
-  /** Errors by code: how many and the first message seen. */
-  errors: { code: string; count: number; sample: string }[]
+  /**
+   * Errors by code: the items that failed for good (`count`), the failed attempts that were retried
+   * (`retried`), and the first message seen.
+   */
+  errors: { code: string; count: number; retried: number; sample: string }[]
+  /** Retried attempts by reason: `429`, `5xx`, `timeout`, `connection`, `other`. */
+  retryReasons: Record<string, number>
+  /** Answers received and waiting for an earlier record's before they are written (on disk in a journal). */
+  unwritten: number
+  /** Tokens in the last 60 s against the per-minute limit, when the run counts tokens. */
+  tokens?: { perMinute: number; limitPerMinute: number | null }
+  /** What the answers cost so far against `--max-cost`, when the run counts cost. */
+  cost?: { usd: number | null; maxUsd: number | null }
   pool?: PoolPanel
   pipeline?: PipelinePanel
   /** A distributed run: each worker's share of the outcomes so far. */
@@ -134,6 +151,17 @@ export interface RunReading {
   pipeline?: PipelineStats
   /** A distributed run: the outcomes by the worker that ran each job. */
   workers?: { name: string; done: number; failed: number }[]
+  /** Answers received and waiting for an earlier record's before they are written. */
+  unwritten?: number
+  /** The least time (ms) the items left can take at the run's limits: the ETA is never below it. */
+  etaFloorMs?: number
+  /** Retried attempts by reason, and by code with the first message. */
+  retryReasons?: Record<string, number>
+  retryErrors?: { code: string; count: number; sample: string }[]
+  /** Tokens in the last 60 s, and the per-minute limit. */
+  tokens?: { perMinute: number; limitPerMinute: number | null }
+  /** USD the answers cost so far (null: no price), and `--max-cost`. */
+  cost?: { usd: number | null; maxUsd: number | null }
 }
 
 /** What the monitor is told once: the run's name, a line about it, and how many items it has to do (null: no end). */
@@ -141,6 +169,10 @@ export interface RunInfo {
   label: string
   detail: string
   total: number | null
+  /** The command line, its secrets redacted. */
+  command?: string
+  /** The limits the run was given, as one line. */
+  limits?: string
 }
 
 /** History kept for the charts: past it, older samples are thinned to every other one. */
@@ -195,6 +227,21 @@ function poolPanel(stats: PoolStats): PoolPanel {
 function pipelinePanel(stats: PipelineStats): PipelinePanel {
   const { fetching, buffered, processing, fetched, fetchFailed, done, failed, overlapMs, maxBuffered } = stats
   return { fetching, buffered, processing, fetched, fetchFailed, done, failed, overlapMs, maxBuffered }
+}
+
+/** The errors table: failures for good by code, beside the retried attempts by code. */
+function errorRows(
+  failed: ReadonlyMap<string, { count: number; sample: string }>,
+  retried: readonly { code: string; count: number; sample: string }[],
+): View['errors'] {
+  const rows = new Map<string, View['errors'][number]>()
+  for (const [code, e] of failed) rows.set(code, { code, count: e.count, retried: 0, sample: e.sample })
+  for (const r of retried) {
+    const row = rows.get(r.code)
+    if (row) row.retried = r.count
+    else rows.set(r.code, { code: r.code, count: 0, retried: r.count, sample: r.sample })
+  }
+  return [...rows.values()].sort((a, b) => b.count + b.retried - (a.count + a.retried))
 }
 
 function shares(workers: NonNullable<RunReading['workers']>): WorkerShare[] {
@@ -294,6 +341,7 @@ export class RunMonitor {
       windowUse: view.windows.map((w) => (w.limit > 0 ? w.used / w.limit : 0)),
       rateLimited: view.rateLimited,
       coolingDown: view.coolingDown,
+      ...(view.tokens && { tokensPerMinute: view.tokens.perMinute }),
       p50: percentile(recent, 0.5),
       p90: percentile(recent, 0.9),
       p99: percentile(recent, 0.99),
@@ -331,7 +379,8 @@ export class RunMonitor {
     const elapsedMs = performance.now() - this.#t0
     const { limiter, pool, pipeline } = reading
     const finishedItems = reading.done + reading.failed
-    const rateNow = Math.max(0, this.#rateNow(finishedItems, elapsedMs / 1000))
+    // Once the run ended nothing more finishes: the rate now reads 0, not the last seconds'.
+    const rateNow = finished ? 0 : Math.max(0, this.#rateNow(finishedItems, elapsedMs / 1000))
     const rateAverage = elapsedMs > 0 ? (finishedItems * 1000) / elapsedMs : 0
     const { total } = this.info
     const left = total === null ? null : total - finishedItems
@@ -341,8 +390,8 @@ export class RunMonitor {
         : finished || left <= 0
           ? 0
           : rateNow > 0
-            ? Math.round((left / rateNow) * 1000)
-            : null
+            ? Math.round(Math.max((left / rateNow) * 1000, reading.etaFloorMs ?? 0))
+            : (reading.etaFloorMs ?? null)
     // In flight and queued: the limiter's when there is one, else the pipeline's, else the pool's.
     const inFlight =
       reading.inFlight ??
@@ -355,6 +404,8 @@ export class RunMonitor {
     return {
       label: this.info.label,
       detail: this.info.detail,
+      command: this.info.command ?? '',
+      limits: this.info.limits ?? '',
       phase: reading.phase ?? '',
       total,
       startedAt: this.#startedAt,
@@ -375,7 +426,11 @@ export class RunMonitor {
       cooldownMs: Math.round(limiter?.cooldownMs ?? 0),
       coolingDown: limiter?.coolingDown ?? false,
       latency: { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99) },
-      errors: [...this.#errors].map(([code, e]) => ({ code, ...e })).sort((a, b) => b.count - a.count),
+      errors: errorRows(this.#errors, reading.retryErrors ?? []),
+      retryReasons: reading.retryReasons ?? {},
+      unwritten: reading.unwritten ?? 0,
+      ...(reading.tokens && { tokens: reading.tokens }),
+      ...(reading.cost && { cost: reading.cost }),
       ...(pool && { pool: poolPanel(pool) }),
       ...(pipeline && { pipeline: pipelinePanel(pipeline) }),
       ...(reading.workers && { workers: shares(reading.workers) }),

@@ -38,7 +38,8 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:20px 0 6px}
 #status{font-size:13px;font-weight:normal;color:#666;margin-left:8px}
 #status.live::before{content:'\\25CF  ';color:#1a8f1a}#status.lost::before{content:'\\25CF  ';color:#c22}
 #phase{font-size:14px;font-weight:normal;color:#1f6fd1;margin-left:8px}
-#detail{color:#555;margin:0 0 12px;font-size:13px}
+#detail{color:#555;margin:0 0 4px;font-size:13px}
+#command{font:12px/1.4 ui-monospace,monospace;color:#333;margin:0 0 12px;word-break:break-all}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:8px}
 .card{border:1px solid #ddd;border-radius:6px;padding:6px 10px;color:#555;font-size:12px}
 .card b{display:block;font-size:20px;color:#1b1b1b;font-weight:600}
@@ -51,6 +52,7 @@ table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #eee
 const BODY = `
 <h1>boundkit <span id="label"></span><span id="phase"></span><span id="status"></span></h1>
 <p id="detail"></p>
+<p id="command" hidden></p>
 <div class="cards">
 <div class="card">done<b id="done">0</b></div><div class="card">failed<b id="failed">0</b></div>
 <div class="card">in flight<b id="inFlight">0</b></div><div class="card">queued<b id="queued">0</b></div>
@@ -59,7 +61,11 @@ const BODY = `
 <div class="card">elapsed<b id="elapsed">0</b></div><div class="card">concurrency<b id="concurrency">&ndash;</b></div>
 <div class="card">requests<b id="requests">0</b></div><div class="card">retries<b id="retries">0</b></div>
 <div class="card">429s<b id="rateLimited">0</b></div><div class="card">cooldowns<b id="cooldowns">0</b></div>
+<div class="card" id="tokens-card" hidden>tokens / min<b id="tokensPerMinute">0</b></div>
+<div class="card" id="cost-card" hidden>cost<b id="cost">&ndash;</b></div>
+<div class="card" id="unwritten-card" hidden>received, not yet written<b id="unwritten">0</b></div>
 </div>
+<p class="legend-note" id="retry-reasons" hidden></p>
 <div class="cards" id="pool-cards" hidden>
 <div class="card">threads busy<b id="poolBusy">0</b></div><div class="card">pool queue<b id="poolQueued">0</b></div>
 <div class="card">utilization<b id="poolUtilization">0</b></div><div class="card">tasks done<b id="poolCompleted">0</b></div>
@@ -72,11 +78,11 @@ const BODY = `
 </div>
 <p class="legend-note">On the charts: a red line marks a second with new 429 answers, an orange band a Retry-After cooldown.</p>
 <div class="charts"><div id="chart-rate"></div><div id="chart-concurrency"></div><div id="chart-windows" hidden></div><div id="chart-latency"></div>
-<div id="chart-pool" hidden></div><div id="chart-stages" hidden></div></div>
+<div id="chart-tokens" hidden></div><div id="chart-pool" hidden></div><div id="chart-stages" hidden></div></div>
 <section id="workers-section" hidden><h2>Workers (share of the outcomes)</h2>
-<table id="workers"><thead><tr><th>worker</th><th>completed</th><th>failed</th><th>share</th></tr></thead><tbody></tbody></table></section>
+<table id="workers"><thead><tr><th>worker</th><th>done</th><th>failed</th><th>share</th></tr></thead><tbody></tbody></table></section>
 <h2>Latency (every finished item)</h2><p id="latency">&ndash;</p>
-<h2>Errors by code</h2><table id="errors"><thead><tr><th>code</th><th>count</th><th>first message</th></tr></thead><tbody></tbody></table>
+<h2>Errors by code</h2><table id="errors"><thead><tr><th>code</th><th>failed</th><th>retried</th><th>first message</th></tr></thead><tbody></tbody></table>
 `
 
 /** The page: live (`events`), or a report with `data` and `uplot` inlined. */

@@ -15,6 +15,9 @@ export class BuiltRequests {
   readonly #built = new WeakMap<Pending, Built>()
   readonly #requestOf: (record: unknown, line: number) => unknown
   readonly #countTokens: CountTokens | undefined
+  /** The records counted so far and their tokens (prompt and completion bound), for averages. */
+  #counted = 0
+  #countedTokens = 0
 
   constructor(requestOf: (record: unknown, line: number) => unknown, countTokens: CountTokens | undefined) {
     this.#requestOf = requestOf
@@ -34,8 +37,17 @@ export class BuiltRequests {
   /** The record's prompt estimate and completion bound (the tokenizer must have been given). */
   tokens(item: Pending): RequestTokens {
     const entry = this.of(item)
-    entry.tokens ??= requestTokens(entry.request, this.#countTokens as CountTokens)
+    if (entry.tokens === undefined) {
+      entry.tokens = requestTokens(entry.request, this.#countTokens as CountTokens)
+      this.#counted++
+      this.#countedTokens += entry.tokens.prompt + (entry.tokens.completion ?? 0)
+    }
     return entry.tokens
+  }
+
+  /** The tokens a record counted on average so far (its prompt and completion bound); 0 before any. */
+  averageTokens(): number {
+    return this.#counted === 0 ? 0 : this.#countedTokens / this.#counted
   }
 
   /** The model the record's request names. */

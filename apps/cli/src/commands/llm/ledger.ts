@@ -28,6 +28,11 @@ const empty = (): Spend => ({
   usageIgnored: 0,
 })
 
+/** USD spent, null when answers came and none had a price. */
+export function costOf(spend: Spend): number | null {
+  return spend.answers > 0 && spend.unpriced === spend.answers ? null : spend.costUsd
+}
+
 /** The model an answer names (what served it), else the one asked for. */
 function modelOf(body: unknown, asked: string | undefined): string | undefined {
   const model = (body as { model?: unknown } | null)?.model

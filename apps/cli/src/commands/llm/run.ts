@@ -6,7 +6,7 @@ import { printSummary } from '../../run/summary'
 import { colorEnabled, paint } from '../../terminal'
 import { BuiltRequests } from './built'
 import { dryRun } from './dry-run'
-import { Ledger } from './ledger'
+import { costOf, Ledger } from './ledger'
 import { llmLine } from './output-line'
 import { PriceBook } from './prices'
 import { completionBound, type LlmRequest, llmKeys, loadCountTokens, requestsOf } from './requests'
@@ -35,6 +35,28 @@ function maxCostRefusal(prices: PriceBook): (request: LlmRequest) => string | un
     }
     return undefined
   }
+}
+
+/**
+ * The least time (ms) `left` requests take at `--rpm` and `--tpm`, each counting the average tokens of
+ * those counted so far: the ETA is never below what the binding limit still allows.
+ */
+function leastTime(settings: LlmSettings, left: number, averageTokens: number): number {
+  const byRequests = settings.rpm === undefined ? 0 : left / settings.rpm
+  const byTokens = settings.tpm === undefined ? 0 : (left * averageTokens) / settings.tpm
+  return Math.max(byRequests, byTokens) * 60_000
+}
+
+/** The limits of the run as one line, for the live page. */
+function limitsLine(settings: LlmSettings): string {
+  return [
+    settings.rpm === undefined ? undefined : `--rpm ${settings.rpm}`,
+    settings.tpm === undefined ? undefined : `--tpm ${settings.tpm}`,
+    settings.maxCost === undefined ? undefined : `--max-cost $${settings.maxCost}`,
+    `--concurrency ${settings.concurrency}`,
+  ]
+    .filter((part) => part !== undefined)
+    .join(', ')
 }
 
 /**
@@ -86,6 +108,12 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
         return llmLine(String(item.key), result, { jsonAnswer: settings.jsonAnswer, attempts, ms })
       },
       progressDetail: () => `${ledger.perMinute()} tok/min`,
+      etaFloor: (left) => leastTime(settings, left, built.averageTokens()),
+      limits: limitsLine(settings),
+      liveDetail: () => ({
+        tokens: { perMinute: ledger.perMinute(), limitPerMinute: settings.tpm ?? null },
+        cost: { usd: costOf(ledger.file), maxUsd: settings.maxCost ?? null },
+      }),
       priorLine: (line) => ledger.addPrior(line),
       ...(budget === undefined ? {} : { budget }),
     },

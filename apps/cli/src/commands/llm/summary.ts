@@ -1,7 +1,7 @@
 import type { RequestStats } from '../../run/executor'
 import type { RequestCounts } from '../../run/summary'
 import { formatMs } from '../../terminal'
-import type { Ledger, Spend } from './ledger'
+import { costOf, type Ledger, type Spend } from './ledger'
 import type { LlmSettings } from './settings'
 
 /** Tokens and cost over some answers, as the summary gives them. */
@@ -47,7 +47,7 @@ function spendOf(spend: Spend): SpendSummary {
   return {
     answers,
     tokens: { prompt, cached, completion, total },
-    costUsd: answers > 0 && unpriced === answers ? null : round(costUsd),
+    costUsd: costOf(spend) === null ? null : round(costUsd),
     unpriced,
   }
 }
