@@ -16,6 +16,16 @@ export interface TaskEnvelope {
   s?: number
   /** The input is a shared-memory slice: wrap it in a `SharedSlice` first. */
   m?: 1
+  /** The caller has had its answer already (the task was failed while queued): do nothing. */
+  d?: 1
+}
+
+/** Main-thread side: empties a queued task that was failed, should a worker still pick it up. */
+export function dropTask(envelope: TaskEnvelope): void {
+  envelope.d = 1
+  envelope.i = undefined
+  envelope.c = undefined
+  envelope.s = undefined
 }
 
 /** The reply to a chunk: values by position, and the failures as `[position, error]`. */

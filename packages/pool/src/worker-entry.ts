@@ -119,6 +119,7 @@ async function load(): Promise<Handler> {
   }
 
   return (envelope) => {
+    if (envelope.d === 1) return undefined
     const fn = lookup(envelope.t)
     if (envelope.s !== undefined) parentPort?.postMessage({ boundkitStart: envelope.s } satisfies StartNotice)
     if (envelope.c !== undefined) return runChunk(fn, envelope.c)
