@@ -5,8 +5,9 @@
  * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
  * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
  * Then it runs each package README's first example as written (see `readmeExample`), against the demo
- * server and a private redis-server (the queue's example; `REDIS_URL`) started here. Fails if any
- * import, type check, smoke file or example fails.
+ * server and a private redis-server (the queue's example; `REDIS_URL`) started here, and a README's
+ * "Bundling" recipe (`readmeBundling`: esbuild, the package inlined). Fails if any import, type check,
+ * smoke file, example or recipe fails.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -22,10 +23,10 @@ import {
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { readmeBundling, readmeExample } from './consumer/readme-sections.mjs'
 import { pnpmCommand } from './pnpm.mjs'
 
 const root = resolve(import.meta.dirname, '..')
-const EXAMPLE_TIMEOUT_MS = 120_000
 const pnpm = pnpmCommand()
 const work = mkdtempSync(join(tmpdir(), 'boundkit-consumer-'))
 const tarballs = join(work, 'tarballs')
@@ -71,6 +72,8 @@ try {
       '@types/node@20',
       // The pipeline's README example makes thumbnails with it, as a user of the pipeline would.
       'jimp@1',
+      // The pool's README bundles an app with it ("Bundling").
+      'esbuild@0.27',
     ],
     app,
   )
@@ -119,7 +122,7 @@ try {
     for (const { dir, manifest } of packages) {
       const name = manifest.name
       try {
-        const ran = readmeExample(dir, name, { BOUNDKIT_DEMO_URL: demo.url, REDIS_URL: redis.url })
+        const ran = readmeExample(dir, name, app, { BOUNDKIT_DEMO_URL: demo.url, REDIS_URL: redis.url })
         console.log(`ok   ${name}: README example (${ran}) runs as written`)
       } catch (error) {
         failures++
@@ -129,6 +132,18 @@ try {
   } finally {
     demo.stop()
     redis.stop()
+  }
+
+  // A README's bundling recipe, run as written: bundled with esbuild, the package inlined.
+  for (const { dir, manifest } of packages) {
+    try {
+      if (readmeBundling(dir, manifest.name, app)) {
+        console.log(`ok   ${manifest.name}: README bundling recipe builds and its bundle runs`)
+      }
+    } catch (error) {
+      failures++
+      console.error(`FAIL ${manifest.name}: README bundling recipe: ${error.message}`)
+    }
   }
 
   // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
@@ -164,40 +179,6 @@ if (failures) {
 console.log(
   `consumer check: ${packages.length} packages install from their tarballs and load from ESM and CJS`,
 )
-
-/**
- * The code blocks under a README's first `## Example` heading, each a ```js block whose first line is
- * `// file: NAME.mjs`, are written into a folder of the consumer project and the last one is run with
- * this Node, as a user who copies them would. Returns the file it ran.
- */
-function readmeExample(dir, name, env) {
-  const readme = readFileSync(join(dir, 'README.md'), 'utf8')
-  const section = readme.split(/^## /m).find((part) => /^Example\b/.test(part))
-  if (section === undefined) throw new Error('the README has no "## Example" section')
-  const blocks = [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((match) => match[1])
-  if (blocks.length === 0) throw new Error('its "## Example" section has no ```js block')
-  const folder = join(app, 'examples', name.replace('@boundkit/', ''))
-  mkdirSync(folder, { recursive: true })
-  let last
-  for (const code of blocks) {
-    const file = /^\/\/ file: ([\w.-]+\.m?js)\n/.exec(code)?.[1]
-    if (file === undefined) throw new Error('an example block does not start with `// file: NAME.mjs`')
-    writeFileSync(join(folder, file), code)
-    last = file
-  }
-  try {
-    execFileSync(process.execPath, [last], {
-      cwd: folder,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: EXAMPLE_TIMEOUT_MS,
-    })
-  } catch (error) {
-    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')
-    throw new Error(`${last} failed (${error.signal ?? `exit ${error.status}`}):\n${output}`)
-  }
-  return last
-}
 
 /**
  * A private redis-server for the queue's example: a free port on 127.0.0.1, a temporary directory,

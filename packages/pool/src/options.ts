@@ -22,6 +22,14 @@ export interface PoolOptions {
   /** The worker file (a file URL or a path) whose export is `defineWorker({ tasks })`. */
   worker: string | URL
   /**
+   * The pool's own worker entry, `dist/worker-entry.cjs` of this package, which every worker thread
+   * starts from and which loads `worker`. Give it when a bundler has moved the pool's code into your
+   * app: copy the file beside your bundle and point here (README, "Bundling"). Checked at once:
+   * `ERR_WORKER_ENTRY` when it is missing or another file.
+   * @default the file beside the pool's own module
+   */
+  workerEntry?: string | URL
+  /**
    * Worker threads the pool runs at most, 1 to 1024 (`MAX_THREADS`).
    * @default os.availableParallelism()
    */

@@ -1,7 +1,7 @@
 import type { TransferListItem } from 'node:worker_threads'
 import { asyncDispose, Emitter, type Outcome } from '@boundkit/internal'
 import type { Piscina } from 'piscina'
-import { entryPath, loadPiscina, stopWorkers } from './engine'
+import { loadPiscina, resolveEntry, stopWorkers } from './engine'
 import { invalidOption, PoolError } from './errors'
 import { closedError, isCloneError, toPoolError } from './errors-map'
 import { POOL_EVENTS, type PoolEvents } from './events'
@@ -69,13 +69,14 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options)
     const file = resolveWorkerFile(options.worker)
+    const entry = resolveEntry(options.workerEntry)
     const { threads, idleTimeout, maxQueue, resourceLimits, maxTasksPerWorker } = this.#options
     const boot: WorkerBoot = { file, initData: options.initData }
-    const PiscinaClass = loadPiscina()
+    const PiscinaClass = loadPiscina(entry)
     RECORD ??= PiscinaClass.queueOptionsSymbol
     try {
       this.#piscina = new PiscinaClass({
-        filename: entryPath(),
+        filename: entry,
         minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
         maxThreads: threads,
         idleTimeout,
