@@ -2,10 +2,10 @@
  * The piscina engine under the pool: finding the pool's own worker entry (checked at `createPool`),
  * loading piscina, and stopping its workers within a grace period.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { extname, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { expected } from '@boundkit/internal'
 import type { Piscina } from 'piscina'
 import { invalidOption, PoolError } from './errors'
@@ -30,8 +30,8 @@ function ownUrl(): string | undefined {
  * `workerEntry` when given, else the one beside this module. Checked here, at `createPool`, because a
  * bundler that moves this code into an app leaves the entry behind, and every task would fail late.
  */
-export function resolveEntry(given: unknown): string {
-  if (given !== undefined) return checkedEntry(givenPath(given), true)
+export function resolveEntry(given: unknown, workerFile: string): string {
+  if (given !== undefined) return checkedEntry(givenPath(given), workerFile)
   const own = ownUrl()
   if (own === undefined) {
     throw new PoolError(
@@ -41,8 +41,18 @@ export function resolveEntry(given: unknown): string {
   }
   const here = new URL('./worker-entry.cjs', own)
   // Running from the sources (this package's own tests): use the built entry.
-  const built = new URL('../dist/worker-entry.cjs', own)
-  return checkedEntry(fileURLToPath(existsSync(here) ? here : built), false)
+  const path = fileURLToPath(existsSync(here) ? here : new URL('../dist/worker-entry.cjs', own))
+  if (!isFile(path)) {
+    throw new PoolError(
+      'ERR_WORKER_ENTRY',
+      `@boundkit/pool's worker entry is not at ${path}: a bundler has moved the pool's code into your app without it. To bundle the pool, ${COPY} (${SEE})`,
+    )
+  }
+  return path
+}
+
+function isFile(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile()
 }
 
 function givenPath(given: unknown): string {
@@ -55,22 +65,16 @@ function givenPath(given: unknown): string {
   )
 }
 
-/** The name the worker entry exports, by which it is told apart from any other file. */
-const ENTRY_MARK = 'BOUNDKIT_POOL_WORKER_ENTRY'
-
-function checkedEntry(path: string, given: boolean): string {
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    const why = given
-      ? `\`workerEntry\` names ${path}, which does not exist: copy @boundkit/pool's dist/worker-entry.cjs there`
-      : `@boundkit/pool's worker entry is not at ${path}: a bundler has moved the pool's code into your app without it. To bundle the pool, ${COPY}`
-    throw new PoolError('ERR_WORKER_ENTRY', `${why} (${SEE})`)
-  }
-  if (given && !readFileSync(path, 'utf8').includes(ENTRY_MARK)) {
-    throw new PoolError(
-      'ERR_WORKER_ENTRY',
-      `\`workerEntry\` names ${path}, which is not @boundkit/pool's dist/worker-entry.cjs (your own worker file goes in \`worker\`; ${SEE})`,
-    )
-  }
+/**
+ * A `workerEntry` must exist, keep its `.cjs` name (it is CommonJS, whatever the folder's `"type"`) and
+ * not be the worker file itself (which goes in `worker`).
+ */
+function checkedEntry(path: string, workerFile: string): string {
+  let wrong: string | undefined
+  if (!isFile(path)) wrong = "does not exist: copy @boundkit/pool's dist/worker-entry.cjs there"
+  else if (pathToFileURL(path).href === workerFile) wrong = 'is the worker file, which goes in `worker`'
+  else if (extname(path) !== '.cjs') wrong = "is not a .cjs file, as @boundkit/pool's worker-entry.cjs is"
+  if (wrong) throw new PoolError('ERR_WORKER_ENTRY', `\`workerEntry\` names ${path}, which ${wrong} (${SEE})`)
   return path
 }
 

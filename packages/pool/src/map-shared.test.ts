@@ -52,7 +52,7 @@ describe('mapShared', () => {
     expect(await pool.mapShared(array, 'sum', { reduce: 'sum' })).toBe(expected)
     const parts = await pool.mapShared(array, 'sum', { chunks: 5 })
     expect(parts).toHaveLength(5)
-    expect(parts.reduce((a, b) => a + b, 0)).toBe(expected)
+    expect((parts as number[]).reduce((a, b) => a + b, 0)).toBe(expected)
   })
 
   it('lets workers write results in place (zero copy) and report progress', async () => {

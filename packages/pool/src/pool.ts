@@ -25,7 +25,7 @@ import { Recycler } from './recycle'
 import type { Reducer } from './reduce'
 import type { TypedArray } from './shared'
 import { BusyTime, type PoolStats, timeSummary } from './stats'
-import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
+import type { SliceTaskName, TaskInput, TaskName, TaskOutput, UntypedWorker } from './task-types'
 import { type ArmedTimeout, TaskTimeouts } from './timeouts'
 import { autoTransferList } from './transfer'
 import { WaitingTasks } from './waiting'
@@ -46,7 +46,7 @@ let RECORD: symbol
 type Inputs<W, K extends TaskName<W>> = Iterable<TaskInput<W, K>> | AsyncIterable<TaskInput<W, K>>
 
 /** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
-export class Pool<W = DefaultWorker> implements AsyncDisposable {
+export class Pool<W = UntypedWorker> implements AsyncDisposable {
   readonly #piscina: Piscina
   readonly #options: ResolvedPoolOptions
   readonly #events = new Emitter<PoolEvents>(POOL_EVENTS, invalidOption)
@@ -66,10 +66,10 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   /** The cause of the last crash a task saw (an exit code, an error). */
   #lastCrash: unknown
 
-  constructor(options: PoolOptions) {
+  constructor(options: PoolOptions<W>) {
     this.#options = resolvePoolOptions(options)
     const file = resolveWorkerFile(options.worker)
-    const entry = resolveEntry(options.workerEntry)
+    const entry = resolveEntry(options.workerEntry, file)
     const { threads, idleTimeout, maxQueue, resourceLimits, maxTasksPerWorker } = this.#options
     const boot: WorkerBoot = { file, initData: options.initData }
     const PiscinaClass = loadPiscina(entry)
@@ -313,17 +313,17 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
    * per-slice results in order, or with their combination when `reduce` is given. Each finished
    * slice emits `'slice'`.
    */
-  mapShared<T extends TypedArray, K extends TaskName<W>>(
+  mapShared<T extends TypedArray, K extends SliceTaskName<W, T>>(
     array: T,
     task: K,
     options: PoolMapSharedOptions<TaskOutput<W, K>> & { reduce: Reducer<TaskOutput<W, K>> },
   ): Promise<TaskOutput<W, K>>
-  mapShared<T extends TypedArray, K extends TaskName<W>>(
+  mapShared<T extends TypedArray, K extends SliceTaskName<W, T>>(
     array: T,
     task: K,
     options?: PoolMapSharedOptions<TaskOutput<W, K>>,
   ): Promise<TaskOutput<W, K>[]>
-  async mapShared<T extends TypedArray, K extends TaskName<W>>(
+  async mapShared<T extends TypedArray, K extends SliceTaskName<W, T>>(
     array: T,
     task: K,
     options?: PoolMapSharedOptions<TaskOutput<W, K>>,
@@ -390,6 +390,6 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
 }
 
 /** Starts a pool of worker threads running the tasks that `options.worker` defines with `defineWorker`. */
-export function createPool<W = DefaultWorker>(options: PoolOptions): Pool<W> {
+export function createPool<W = UntypedWorker>(options: PoolOptions<W>): Pool<W> {
   return new Pool<W>(options)
 }

@@ -4,7 +4,7 @@
  */
 
 /** Marks the object `defineWorker` returns, across the ESM and CJS copies of this package. */
-export const WORKER_MARK: unique symbol = Symbol.for('boundkit.pool.worker') as never
+export const WORKER_MARK = Symbol.for('boundkit.pool.worker')
 
 /** One task: `t` the task name, `i` the input; `c` instead of `i` for a chunk of inputs. */
 export interface TaskEnvelope {

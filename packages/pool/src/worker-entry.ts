@@ -141,6 +141,3 @@ process.on('uncaughtException', function onUncaught(error: unknown) {
 })
 
 export default load()
-
-/** Tells this file apart from any other at `createPool({ workerEntry })` (the pool reads its text). */
-export const BOUNDKIT_POOL_WORKER_ENTRY = true

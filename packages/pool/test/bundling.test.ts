@@ -32,10 +32,12 @@ describe('workerEntry', () => {
     const missing = () => createPool({ worker: fixture('basic.mjs'), workerEntry: join(dir, 'none.cjs') })
     expect(codeOf(missing)).toBe('ERR_WORKER_ENTRY')
     expect(missing).toThrow(/does not exist: copy @boundkit\/pool's dist\/worker-entry\.cjs there/)
-    // The user's own worker file given as the entry: said so, before any worker starts.
-    const own = () => createPool({ worker: fixture('basic.mjs'), workerEntry: fixture('basic.mjs') })
+    // The worker file given as the entry too, or another file: said so, before any worker starts.
+    const own = () => createPool({ worker: fixture('commonjs.cjs'), workerEntry: fixture('commonjs.cjs') })
     expect(codeOf(own)).toBe('ERR_WORKER_ENTRY')
-    expect(own).toThrow(/your own worker file goes in `worker`/)
+    expect(own).toThrow(/is the worker file, which goes in `worker`/)
+    const other = () => createPool({ worker: fixture('basic.mjs'), workerEntry: fixture('plain.js') })
+    expect(other).toThrow(/is not a \.cjs file/)
     expect(codeOf(() => createPool({ worker: fixture('basic.mjs'), workerEntry: 7 as never }))).toBe(
       'ERR_INVALID_OPTION',
     )
