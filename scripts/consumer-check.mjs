@@ -4,6 +4,9 @@
  * versions), installs the tarballs with npm into a new project outside the workspace, and imports each
  * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
  * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
+ * The packed manifests must hold nothing of the workspace (`manifestProblems`), the declarations must
+ * be one clean file per format with no `any` (`declarationProblems`), and the type tests
+ * (`consumer/*.mts`, `scripts/consumer/types/`) must compile under `module` node16 and nodenext.
  * Then it runs each package README's first example as written (see `readmeExample`), against the demo
  * server and a private redis-server (the queue's example; `REDIS_URL`) started here, and a README's
  * "Bundling" recipe (`readmeBundling`: esbuild, the package inlined). Fails if any import, type check,
@@ -23,6 +26,7 @@ import {
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { declarationProblems, manifestProblems } from './consumer/declarations.mjs'
 import { readmeBundling, readmeExample } from './consumer/readme-sections.mjs'
 import { pnpmCommand } from './pnpm.mjs'
 
@@ -59,6 +63,17 @@ try {
     if (packed !== license) throw new Error(`${file}: package/LICENSE differs from the repository's LICENSE`)
   }
   console.log(`ok   ${files.length} tarballs each hold LICENSE`)
+  // Every packed package.json is what a user installs: nothing of the workspace's development set-up.
+  for (const file of files) {
+    const problems = manifestProblems(file)
+    if (problems.length > 0) {
+      failures++
+      console.error(`FAIL ${file}: its package.json ${problems.join('; ')}`)
+    }
+  }
+  console.log(
+    `ok   ${files.length} packed manifests checked (no devDependencies, scripts or workspace ranges)`,
+  )
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2))
   run(
     'npm',
@@ -74,6 +89,9 @@ try {
       'jimp@1',
       // The pool's README bundles an app with it ("Bundling").
       'esbuild@0.27',
+      // ioredis 6's declarations import redis-errors, whose types it does not depend on: without them a
+      // project that checks its libraries' declarations (no skipLibCheck, as below) cannot compile.
+      '@types/redis-errors@1',
     ],
     app,
   )
@@ -146,28 +164,47 @@ try {
     }
   }
 
-  // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
+  // The declarations as shipped: one file per module format, no `any`, no stray doc tag or hidden value.
+  for (const { manifest } of packages) {
+    const problems = declarationProblems(app, join(app, 'node_modules', manifest.name))
+    if (problems.length > 0) {
+      failures++
+      for (const problem of problems) console.error(`FAIL ${manifest.name}: ${problem}`)
+    } else {
+      console.log(`ok   ${manifest.name}: declarations in one file per format, no any`)
+    }
+  }
+
+  // Types as a user's TypeScript project sees them, with Node's own ESM resolution: every import, and
+  // the type tests (the packages' consumer/*.mts and scripts/consumer/types), whose
+  // `@ts-expect-error` lines must each be an error. Strict, and the libraries' declarations checked.
   const imports = packages.map(({ manifest }, i) => `import * as p${i} from '${manifest.name}'\nvoid p${i}`)
   writeFileSync(join(app, 'types.mts'), `${imports.join('\n')}\n`)
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        module: 'node16',
-        moduleResolution: 'node16',
-        strict: true,
-        noEmit: true,
-        types: ['node'],
-      },
-      files: ['types.mts'],
-    }),
-  )
-  try {
-    run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app)
-    console.log('ok   types resolve under moduleResolution node16')
-  } catch {
-    failures++
-    console.error('FAIL types under moduleResolution node16')
+  const typeTests = join(root, 'scripts', 'consumer', 'types')
+  for (const file of readdirSync(typeTests)) cpSync(join(typeTests, file), join(app, file))
+  for (const { dir, manifest } of packages) {
+    const smokeDir = join(dir, 'consumer')
+    if (!existsSync(smokeDir)) continue
+    for (const file of readdirSync(smokeDir).filter((f) => f.endsWith('.mts'))) {
+      cpSync(join(smokeDir, file), join(app, `${manifest.name.replace('@boundkit/', '')}-${file}`))
+    }
+  }
+  for (const module of ['node16', 'nodenext']) {
+    const config = join(app, `tsconfig.${module}.json`)
+    writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: { module, moduleResolution: module, strict: true, noEmit: true, types: ['node'] },
+        include: ['*.mts'],
+      }),
+    )
+    try {
+      run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], app)
+      console.log(`ok   types and type tests compile under module ${module}`)
+    } catch {
+      failures++
+      console.error(`FAIL types or type tests under module ${module}`)
+    }
   }
 } finally {
   if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true })
