@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -74,7 +75,8 @@ describe('an app bundled with esbuild', () => {
     ] as const) {
       writeFileSync(
         join(src, name),
-        `import { join } from 'node:path'
+        `import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createPool } from ${JSON.stringify(POOL)}
 const here = ${here}
@@ -97,8 +99,7 @@ void (async () => {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  async function bundle(format: 'esm' | 'cjs'): Promise<string> {
-    const out = join(dir, format)
+  async function bundle(format: 'esm' | 'cjs', out = join(dir, format)): Promise<string> {
     const ext = format === 'esm' ? '.mjs' : '.cjs'
     await build({
       entryPoints: {
@@ -117,8 +118,10 @@ void (async () => {
   }
 
   async function run(main: string, env: Record<string, string> = {}): Promise<unknown> {
+    // No NODE_PATH (pnpm sets one for its scripts): the bundle finds piscina as an app's would.
+    const { NODE_PATH: _, ...inherited } = process.env
     const { stdout } = await promisify(execFile)(process.execPath, [main], {
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       timeout: 60_000,
     })
     return JSON.parse(stdout)
@@ -136,4 +139,18 @@ void (async () => {
       expect(await run(main, { ENTRY: '1' })).toEqual([2, 4, 6])
     },
   )
+
+  it('says to install piscina where a bundle runs with no piscina to load', async () => {
+    // Outside any node_modules: nothing to load piscina from.
+    const alone = mkdtempSync(join(tmpdir(), 'pool-bundle-alone-'))
+    try {
+      const main = await bundle('esm', alone)
+      copyFileSync(ENTRY, join(alone, 'worker-entry.cjs'))
+      const failed = (await run(main, { ENTRY: '1' })) as { code: string; message: string }
+      expect(failed.code).toBe('ERR_WORKER_ENTRY')
+      expect(failed.message).toMatch(/cannot load piscina, its engine, .*install piscina where the app runs/)
+    } finally {
+      rmSync(alone, { recursive: true, force: true })
+    }
+  })
 })
