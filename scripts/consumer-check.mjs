@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { declarationProblems, manifestProblems } from './consumer/declarations.mjs'
 import { readmeBundling, readmeExample } from './consumer/readme-sections.mjs'
+import { typeErrorProblems } from './consumer/type-errors.mjs'
 import { pnpmCommand } from './pnpm.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -205,6 +206,14 @@ try {
       failures++
       console.error(`FAIL types or type tests under module ${module}`)
     }
+  }
+  // A type error reads as a user needs it (a misspelt task name lists the worker's tasks).
+  const typeErrors = typeErrorProblems(app)
+  if (typeErrors.length > 0) {
+    failures++
+    for (const problem of typeErrors) console.error(`FAIL type error: ${problem}`)
+  } else {
+    console.log('ok   type errors name what they should (scripts/consumer/type-errors)')
   }
 } finally {
   if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true })

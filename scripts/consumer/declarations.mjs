@@ -110,7 +110,9 @@ export function declarationProblems(app, packageDir) {
     problems.push(`ships ${names.join(', ')}; expected dist/index.d.ts and dist/index.d.cts alone`)
   }
   for (const file of files) {
-    for (const problem of fileProblems(ts, file)) problems.push(`${relative(packageDir, file)}: ${problem}`)
+    // A comment attached to a statement and to its declaration is read twice: report it once.
+    for (const problem of new Set(fileProblems(ts, file)))
+      problems.push(`${relative(packageDir, file)}: ${problem}`)
   }
   return problems
 }
