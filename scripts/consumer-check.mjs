@@ -4,11 +4,15 @@
  * versions), installs the tarballs with npm into a new project outside the workspace, and imports each
  * package from an .mjs and a .cjs file. It also type-checks an import under `moduleResolution: node16`
  * and runs each package's own `consumer/*.mjs|cjs` smoke files (e.g. a pool task in a real worker).
+ * The packed manifests must hold nothing of the workspace (`manifestProblems`), the declarations must
+ * be one clean file per format with no `any` (`declarationProblems`), and the type tests
+ * (`consumer/*.mts`, `scripts/consumer/types/`) must compile under `module` node16 and nodenext.
  * Then it runs each package README's first example as written (see `readmeExample`), against the demo
- * server and a private redis-server (the queue's example; `REDIS_URL`) started here, and each README
- * code block marked `<!-- ci: runs against the demo server -->` (see `markedExamples`), against a demo
- * server that fails some requests as a real API does. Fails if any import, type check, smoke file or
- * example fails.
+ * server and a private redis-server (the queue's example; `REDIS_URL`) started here, each README code
+ * block marked `<!-- ci: runs against the demo server -->` (see `markedExamples`) against a demo
+ * server that fails some requests as a real API does, and a README's "Bundling" recipe
+ * (`readmeBundling`: esbuild, the package inlined). Fails if any import, type check, smoke file,
+ * example or recipe fails.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -24,10 +28,12 @@ import {
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { declarationProblems, manifestProblems } from './consumer/declarations.mjs'
+import { readmeBundling, readmeExample, runNode, writeBlocks } from './consumer/readme-sections.mjs'
+import { typeErrorProblems } from './consumer/type-errors.mjs'
 import { pnpmCommand } from './pnpm.mjs'
 
 const root = resolve(import.meta.dirname, '..')
-const EXAMPLE_TIMEOUT_MS = 120_000
 /** The line before a README code block that this check runs as written (CONTRIBUTING.md). */
 const RUNS_MARKER = '<!-- ci: runs against the demo server -->'
 /**
@@ -67,6 +73,17 @@ try {
     if (packed !== license) throw new Error(`${file}: package/LICENSE differs from the repository's LICENSE`)
   }
   console.log(`ok   ${files.length} tarballs each hold LICENSE`)
+  // Every packed package.json is what a user installs: nothing of the workspace's development set-up.
+  for (const file of files) {
+    const problems = manifestProblems(file)
+    if (problems.length > 0) {
+      failures++
+      console.error(`FAIL ${file}: its package.json ${problems.join('; ')}`)
+    }
+  }
+  console.log(
+    `ok   ${files.length} packed manifests checked (no devDependencies, scripts or workspace ranges)`,
+  )
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2))
   run(
     'npm',
@@ -82,6 +99,11 @@ try {
       'jimp@1',
       // The limiter's LLM recipe calls the demo server with the official client (6.x runs on Node 20).
       'openai@6',
+      // The pool's README bundles an app with it ("Bundling").
+      'esbuild@0.27',
+      // ioredis 6's declarations import redis-errors, whose types it does not depend on: without them a
+      // project that checks its libraries' declarations (no skipLibCheck, as below) cannot compile.
+      '@types/redis-errors@1',
     ],
     app,
   )
@@ -130,7 +152,7 @@ try {
     for (const { dir, manifest } of packages) {
       const name = manifest.name
       try {
-        const ran = readmeExample(dir, name, { BOUNDKIT_DEMO_URL: demo.url, REDIS_URL: redis.url })
+        const ran = readmeExample(dir, name, app, { BOUNDKIT_DEMO_URL: demo.url, REDIS_URL: redis.url })
         console.log(`ok   ${name}: README example (${ran}) runs as written`)
       } catch (error) {
         failures++
@@ -143,28 +165,67 @@ try {
   }
   failures += await runMarkedExamples()
 
-  // Types as a user's TypeScript project sees them, with Node's own ESM resolution.
+  // A README's bundling recipe, run as written: bundled with esbuild, the package inlined.
+  for (const { dir, manifest } of packages) {
+    try {
+      if (readmeBundling(dir, manifest.name, app)) {
+        console.log(`ok   ${manifest.name}: README bundling recipe builds and its bundle runs`)
+      }
+    } catch (error) {
+      failures++
+      console.error(`FAIL ${manifest.name}: README bundling recipe: ${error.message}`)
+    }
+  }
+
+  // The declarations as shipped: one file per module format, no `any`, no stray doc tag or hidden value.
+  for (const { manifest } of packages) {
+    const problems = declarationProblems(app, join(app, 'node_modules', manifest.name))
+    if (problems.length > 0) {
+      failures++
+      for (const problem of problems) console.error(`FAIL ${manifest.name}: ${problem}`)
+    } else {
+      console.log(`ok   ${manifest.name}: declarations in one file per format, no any`)
+    }
+  }
+
+  // Types as a user's TypeScript project sees them, with Node's own ESM resolution: every import, and
+  // the type tests (the packages' consumer/*.mts and scripts/consumer/types), whose
+  // `@ts-expect-error` lines must each be an error. Strict, and the libraries' declarations checked.
   const imports = packages.map(({ manifest }, i) => `import * as p${i} from '${manifest.name}'\nvoid p${i}`)
   writeFileSync(join(app, 'types.mts'), `${imports.join('\n')}\n`)
-  writeFileSync(
-    join(app, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        module: 'node16',
-        moduleResolution: 'node16',
-        strict: true,
-        noEmit: true,
-        types: ['node'],
-      },
-      files: ['types.mts'],
-    }),
-  )
-  try {
-    run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app)
-    console.log('ok   types resolve under moduleResolution node16')
-  } catch {
+  const typeTests = join(root, 'scripts', 'consumer', 'types')
+  for (const file of readdirSync(typeTests)) cpSync(join(typeTests, file), join(app, file))
+  for (const { dir, manifest } of packages) {
+    const smokeDir = join(dir, 'consumer')
+    if (!existsSync(smokeDir)) continue
+    for (const file of readdirSync(smokeDir).filter((f) => f.endsWith('.mts'))) {
+      cpSync(join(smokeDir, file), join(app, `${manifest.name.replace('@boundkit/', '')}-${file}`))
+    }
+  }
+  for (const module of ['node16', 'nodenext']) {
+    const config = join(app, `tsconfig.${module}.json`)
+    writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: { module, moduleResolution: module, strict: true, noEmit: true, types: ['node'] },
+        include: ['*.mts'],
+      }),
+    )
+    try {
+      run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], app)
+      console.log(`ok   types and type tests compile under module ${module}`)
+    } catch {
+      failures++
+      console.error(`FAIL types or type tests under module ${module}`)
+    }
+  }
+  // A type error reads as a user needs it (a misspelt task name lists the worker's tasks).
+  const typeErrors = typeErrorProblems(app)
+  if (typeErrors.length > 0) {
     failures++
-    console.error('FAIL types under moduleResolution node16')
+    for (const problem of typeErrors) console.error(`FAIL type error: ${problem}`)
+  } else {
+    console.log('ok   type errors name what they should (scripts/consumer/type-errors)')
   }
 } finally {
   if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true })
@@ -178,20 +239,9 @@ console.log(
 )
 
 /**
- * The code blocks under a README's first `## Example` heading, each a ```js block whose first line is
- * `// file: NAME.mjs`, are written into a folder of the consumer project and the last one is run with
- * this Node, as a user who copies them would. Returns the file it ran.
+ * The ```js blocks of a README that follow a `RUNS_MARKER` line, each a whole program starting with
+ * `// file: NAME.mjs`.
  */
-function readmeExample(dir, name, env) {
-  const readme = readFileSync(join(dir, 'README.md'), 'utf8')
-  const section = readme.split(/^## /m).find((part) => /^Example\b/.test(part))
-  if (section === undefined) throw new Error('the README has no "## Example" section')
-  const blocks = [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((match) => match[1])
-  if (blocks.length === 0) throw new Error('its "## Example" section has no ```js block')
-  return runExample(join(app, 'examples', name.replace('@boundkit/', '')), blocks, env)
-}
-
-/** The ```js blocks of a README that follow a `RUNS_MARKER` line, each a whole program. */
 function markedExamples(dir) {
   const readme = readFileSync(join(dir, 'README.md'), 'utf8')
   const marked = new RegExp(`^${RUNS_MARKER}\\n\`\`\`js\\n([\\s\\S]*?)^\`\`\`$`, 'gm')
@@ -212,8 +262,9 @@ async function runMarkedExamples() {
     for (const { name, code, i } of marked) {
       try {
         const folder = join(app, 'examples', `${name.replace('@boundkit/', '')}-marked-${i}`)
-        const ran = runExample(folder, [code], env)
-        console.log(`ok   ${name}: README block ${ran} runs as written against a demo server with faults`)
+        const [file] = writeBlocks(`\`\`\`js\n${code}\`\`\``, 'marked', folder)
+        runNode(file, folder, env)
+        console.log(`ok   ${name}: README block ${file} runs as written against a demo server with faults`)
       } catch (error) {
         failed++
         console.error(`FAIL ${name}: README block: ${error.message}`)
@@ -223,30 +274,6 @@ async function runMarkedExamples() {
     demo.stop()
   }
   return failed
-}
-
-/** Writes `blocks` (each starting `// file: NAME.mjs`) into `folder`, runs the last; returns its file. */
-function runExample(folder, blocks, env) {
-  mkdirSync(folder, { recursive: true })
-  let last
-  for (const code of blocks) {
-    const file = /^\/\/ file: ([\w.-]+\.m?js)\n/.exec(code)?.[1]
-    if (file === undefined) throw new Error('an example block does not start with `// file: NAME.mjs`')
-    writeFileSync(join(folder, file), code)
-    last = file
-  }
-  try {
-    execFileSync(process.execPath, [last], {
-      cwd: folder,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: EXAMPLE_TIMEOUT_MS,
-    })
-  } catch (error) {
-    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')
-    throw new Error(`${last} failed (${error.signal ?? `exit ${error.status}`}):\n${output}`)
-  }
-  return last
 }
 
 /**

@@ -1,3 +1,3 @@
-import { boundkitConfig } from '../../tsup.shared.ts'
+import { boundkitConfig, SHARED_TYPES } from '../../tsup.shared.ts'
 
-export default boundkitConfig()
+export default boundkitConfig({ sharedTypes: SHARED_TYPES })

@@ -12,7 +12,7 @@ import type { Probe } from './probe'
  */
 export type TaskKind = 'io' | 'cpu' | 'cpu-offloaded' | 'mixed'
 
-/** Which boundkit model fits: @boundkit/limiter, @boundkit/pool, @boundkit/pipeline, or none. */
+/** Which boundkit model fits: `@boundkit/limiter`, `@boundkit/pool`, `@boundkit/pipeline`, or none. */
 export type Strategy = 'limiter' | 'pool' | 'pipeline' | 'inline'
 
 export interface Recommendation {

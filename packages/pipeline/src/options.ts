@@ -8,6 +8,7 @@ import {
   timeoutOption,
 } from '@boundkit/internal'
 import type { LimiterOptions } from '@boundkit/limiter'
+import type { Pool, TaskName, UntypedWorker } from '@boundkit/pool'
 import { invalidOption } from './errors'
 
 /** What the fetch stage's `run` receives besides the item. */
@@ -20,7 +21,7 @@ export interface PipelineFetchContext {
   index: number
 }
 
-/** The I/O stage: runs through @boundkit/limiter (retries, rate limits, Retry-After cooldown). */
+/** The I/O stage: runs through `@boundkit/limiter` (retries, rate limits, Retry-After cooldown). */
 export interface PipelineFetchStage<I, F> {
   run(item: I, context: PipelineFetchContext): Promise<F> | F
   /** Fetches in flight at once. @default 8 */
@@ -38,25 +39,31 @@ export interface PipelineFetchStage<I, F> {
   timeout?: number
 }
 
-/** A pool the process stage can use: @boundkit/pool's `Pool` fits. */
+/** A pool the process stage can use: a `Pool` of `@boundkit/pool` fits, typed or not. */
 export interface PipelineProcessPool {
   /** The pipeline passes `transfer: 'auto'`: binary payloads move to the worker instead of being copied. */
   run(task: string, input: unknown, options?: { signal?: AbortSignal; transfer?: 'auto' }): Promise<unknown>
   readonly threads?: number
 }
 
-/** The CPU stage on a pool you own: the pipeline does not close it. */
-export interface PipelinePoolStage {
-  pool: PipelineProcessPool
+/**
+ * The CPU stage on a pool you own: the pipeline does not close it. With a pool that has its worker's
+ * type (`createPool<typeof import('./worker.js').default>`), `createPipeline` checks `task` against the
+ * worker's tasks and the fetched payload against what the task takes, and gives the outcomes' `value`
+ * the task's result type. `W` is the worker's type and `K` the task's name, both inferred.
+ */
+export interface PipelinePoolStage<W = UntypedWorker, K extends TaskName<W> = TaskName<W>> {
+  /** The pool: a typed `Pool<W>`, or any pool when `W` is not known. */
+  pool: [W] extends [UntypedWorker] ? PipelineProcessPool : Pool<W>
   /** The task name in the pool's worker file. */
-  task: string
+  task: K
   /** Tasks handed to the pool at once. @default the pool's thread count */
   concurrency?: number
 }
 
 /** The CPU stage on a pool the pipeline creates from a worker file and closes with itself. */
 export interface PipelineWorkerStage {
-  /** A worker file (path or file URL) that calls `defineWorker` from @boundkit/pool. */
+  /** A worker file (path or file URL) that calls `defineWorker` of `@boundkit/pool`. */
   worker: string | URL
   /** The task name in the worker file. */
   task: string
@@ -86,7 +93,7 @@ export interface PipelineRunStage<I, F, R> {
 
 /**
  * A process stage that is an object of its own and runs payloads elsewhere (other processes or
- * machines): the interface @boundkit/queue's `queueStage` implements. Swapping `{ pool, task }` for
+ * machines): the interface `queueStage` of `@boundkit/queue` implements. Swapping `{ pool, task }` for
  * one runs the same pipeline distributed. The pipeline hands it at most `concurrency` payloads at
  * once, each by value (so `spill`, which hands over a local file's path, is refused), and calls its
  * `close` from its own `close()`, after its runs ended.
@@ -102,8 +109,9 @@ export interface PipelineRemoteStage<I = unknown, F = unknown, R = unknown> {
   close?(): Promise<void>
 }
 
-export type PipelineProcessStage<I, F, R> =
-  | PipelinePoolStage
+/** The process stage, in one of its four forms; `W` and `K` are a typed pool stage's (see there). */
+export type PipelineProcessStage<I, F, R, W = UntypedWorker, K extends TaskName<W> = TaskName<W>> =
+  | PipelinePoolStage<W, K>
   | PipelineWorkerStage
   | PipelineRunStage<I, F, R>
   | PipelineRemoteStage<I, F, R>
@@ -114,9 +122,13 @@ export interface PipelineSpillOptions {
   dir: string
 }
 
-export interface PipelineOptions<I, F, R> {
+/**
+ * Options of `createPipeline`: `I` the input item, `F` the fetched payload, `R` the process stage's
+ * result; `W` and `K` a typed pool stage's worker type and task name (see `PipelinePoolStage`).
+ */
+export interface PipelineOptions<I, F, R, W = UntypedWorker, K extends TaskName<W> = TaskName<W>> {
   fetch: PipelineFetchStage<I, F>
-  process: PipelineProcessStage<I, F, R>
+  process: PipelineProcessStage<I, F, R, W, K>
   /**
    * Payloads fetched (or being fetched) that the process stage has not taken yet. When it is full the
    * fetch stage waits. @default max(fetch concurrency, 2 x process concurrency)

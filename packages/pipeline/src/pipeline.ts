@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { asyncDispose, Emitter, expected, itemIterator, type Listener } from '@boundkit/internal'
+import type { TaskInput, TaskName, TaskOutput, UntypedWorker } from '@boundkit/pool'
 import { invalidOption, PipelineError } from './errors'
 import { PIPELINE_EVENTS, type PipelineEvents } from './events'
 import {
@@ -14,9 +15,9 @@ import { createStages, type Stages } from './stages'
 import { type PipelineStats, StatsTracker } from './stats'
 
 /**
- * A two-stage pipeline: an I/O stage run through @boundkit/limiter, then a CPU stage on a
- * @boundkit/pool pool (or in this thread), both busy at once, with a bounded buffer between them.
- * `I` is the input item, `F` the fetched payload, `R` the process stage's result.
+ * A two-stage pipeline: an I/O stage run through `@boundkit/limiter`, then a CPU stage on a pool of
+ * `@boundkit/pool` (or in this thread), both busy at once, with a bounded buffer between them. `I` is
+ * the input item, `F` the fetched payload, `R` the process stage's result.
  */
 export class Pipeline<I, F = unknown, R = unknown> {
   readonly #stages: Stages<I, R>
@@ -112,12 +113,22 @@ export class Pipeline<I, F = unknown, R = unknown> {
   }
 }
 
+/** The process stage's result: a typed pool's task result, else `R`. */
+type ProcessResult<R, W, K extends TaskName<W>> = [W] extends [UntypedWorker] ? R : TaskOutput<W, K>
+
 /**
- * Creates a two-stage pipeline (the same as `new Pipeline(options)`): an I/O stage run through
- * @boundkit/limiter, then a CPU stage on a @boundkit/pool pool (or in this thread).
+ * Creates a two-stage pipeline (as `new Pipeline(options)` does): an I/O stage run through
+ * `@boundkit/limiter`, then a CPU stage on a pool of `@boundkit/pool` (or in this thread). The types
+ * are inferred from the options: with a typed pool (`{ pool, task }`), the task name and the fetched
+ * payload are checked against the worker and the outcomes carry the task's result type.
  */
-export function createPipeline<I, F = unknown, R = unknown>(
-  options: PipelineOptions<I, F, R>,
-): Pipeline<I, F, R> {
-  return new Pipeline(options)
+export function createPipeline<
+  I,
+  F extends TaskInput<W, K> = never,
+  R = unknown,
+  W = UntypedWorker,
+  K extends TaskName<W> = TaskName<W>,
+>(options: PipelineOptions<I, F, R, W, K>): Pipeline<I, F, ProcessResult<R, W, K>> {
+  // A typed pool stage is one of the stages a pipeline takes: only its types are narrower.
+  return new Pipeline(options as PipelineOptions<I, F, ProcessResult<R, W, K>>)
 }

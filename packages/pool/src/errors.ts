@@ -6,6 +6,7 @@ export type PoolErrorCode =
   | 'ERR_UNKNOWN_TASK'
   | 'ERR_WORKER_CRASHED'
   | 'ERR_WORKER_FILE'
+  | 'ERR_WORKER_ENTRY'
   | 'ERR_WORKER_INIT'
   | 'ERR_DATA_CLONE'
   | 'ERR_TIMEOUT'

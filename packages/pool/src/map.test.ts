@@ -36,8 +36,10 @@ describe('map', () => {
 
   it('yields every result once with ordered: false', async () => {
     pool = fixturePool()
-    const out = []
-    for await (const value of pool.map([1, 2, 3, 4, 5, 6, 7], 'double', { ordered: false })) out.push(value)
+    const out: number[] = []
+    for await (const value of pool.map([1, 2, 3, 4, 5, 6, 7], 'double', { ordered: false })) {
+      out.push(value as number)
+    }
     expect(out.sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10, 12, 14])
   })
 

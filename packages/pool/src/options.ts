@@ -16,11 +16,20 @@ import {
 } from '@boundkit/internal'
 import { invalidOption, PoolError } from './errors'
 import { NAMED_REDUCERS, type Reducer } from './reduce'
+import type { InitData, UntypedWorker } from './task-types'
 
-/** Options of `createPool`. */
-export interface PoolOptions {
+/** Options of `createPool`; `W` is the worker's type, as `createPool<W>` was given it. */
+export interface PoolOptions<W = UntypedWorker> {
   /** The worker file (a file URL or a path) whose export is `defineWorker({ tasks })`. */
   worker: string | URL
+  /**
+   * The pool's own worker entry, `dist/worker-entry.cjs` of this package, which every worker thread
+   * starts from and which loads `worker`. Give it when a bundler has moved the pool's code into your
+   * app: copy the file beside your bundle (keep its `.cjs` name) and point here (README, "Bundling").
+   * Checked at once: `ERR_WORKER_ENTRY` when it is missing, not `.cjs`, or the worker file itself.
+   * @default the file beside the pool's own module
+   */
+  workerEntry?: string | URL
   /**
    * Worker threads the pool runs at most, 1 to 1024 (`MAX_THREADS`).
    * @default os.availableParallelism()
@@ -38,10 +47,11 @@ export interface PoolOptions {
    */
   idleTimeout?: number
   /**
-   * Handed to the worker's `init(data)` once per worker (structured-cloned).
+   * Handed to the worker's `init(data)` once per worker (structured-cloned); typed as what `init`
+   * takes when the pool has the worker's type.
    * @default undefined
    */
-  initData?: unknown
+  initData?: InitData<W>
   /**
    * Memory limits for each worker (Node's `resourceLimits`, in MB, each at most `RESOURCE_LIMIT_MAX`
    * of its key); a worker that exceeds them crashes with `ERR_WORKER_CRASHED` and is replaced.
@@ -147,7 +157,7 @@ function countOrInfinity(name: string, value: unknown, min: number): number {
   )
 }
 
-export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+export function resolvePoolOptions(options: PoolOptions<unknown>): ResolvedPoolOptions {
   if (options === null || typeof options !== 'object') fail(expected('options', 'an object', options))
   const threads = numberOption(
     fail,

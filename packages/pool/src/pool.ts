@@ -1,7 +1,7 @@
 import type { TransferListItem } from 'node:worker_threads'
 import { asyncDispose, Emitter, type Outcome } from '@boundkit/internal'
 import type { Piscina } from 'piscina'
-import { entryPath, loadPiscina, stopWorkers } from './engine'
+import { loadPiscina, resolveEntry, stopWorkers } from './engine'
 import { invalidOption, PoolError } from './errors'
 import { closedError, isCloneError, toPoolError } from './errors-map'
 import { POOL_EVENTS, type PoolEvents } from './events'
@@ -20,20 +20,24 @@ import {
   resolveRunOptions,
   taskName,
 } from './options'
-import { type TaskEnvelope, unwrapThrown, type WorkerBoot } from './protocol'
+import { dropTask, type TaskEnvelope, unwrapThrown, type WorkerBoot } from './protocol'
 import { Recycler } from './recycle'
 import type { Reducer } from './reduce'
 import type { TypedArray } from './shared'
 import { BusyTime, type PoolStats, timeSummary } from './stats'
-import type { DefaultWorker, TaskInput, TaskName, TaskOutput } from './task-types'
-import { TaskTimeouts } from './timeouts'
+import type { SliceTaskName, TaskInput, TaskName, TaskOutput, UntypedWorker } from './task-types'
+import { type ArmedTimeout, TaskTimeouts } from './timeouts'
 import { autoTransferList } from './transfer'
+import { WaitingTasks } from './waiting'
 import { resolveWorkerFile } from './worker-file'
 
-/** What the balancer learns about a task: where it must go (`broadcast`), and where it went. */
+/** What the pool knows about a task it handed to piscina; the balancer reads and fills it. */
 interface TaskRecord {
+  /** The worker it went to; -1 while it waits in the queue. */
   worker: number
+  /** The worker it must go to (`broadcast`). */
   target: number | undefined
+  task: string
 }
 
 /** The symbol under which piscina shows a task's own options to the balancer (our `TaskRecord`). */
@@ -42,7 +46,7 @@ let RECORD: symbol
 type Inputs<W, K extends TaskName<W>> = Iterable<TaskInput<W, K>> | AsyncIterable<TaskInput<W, K>>
 
 /** A pool of worker threads running the tasks of one worker file. Create it with `createPool`. */
-export class Pool<W = DefaultWorker> implements AsyncDisposable {
+export class Pool<W = UntypedWorker> implements AsyncDisposable {
   readonly #piscina: Piscina
   readonly #options: ResolvedPoolOptions
   readonly #events = new Emitter<PoolEvents>(POOL_EVENTS, invalidOption)
@@ -58,17 +62,21 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   #failed = 0
   #crashed = 0
   readonly #onWorkerGone = new Set<() => void>()
+  readonly #waiting = new WaitingTasks<TaskRecord>()
+  /** The cause of the last crash a task saw (an exit code, an error). */
+  #lastCrash: unknown
 
-  constructor(options: PoolOptions) {
+  constructor(options: PoolOptions<W>) {
     this.#options = resolvePoolOptions(options)
     const file = resolveWorkerFile(options.worker)
+    const entry = resolveEntry(options.workerEntry, file)
     const { threads, idleTimeout, maxQueue, resourceLimits, maxTasksPerWorker } = this.#options
     const boot: WorkerBoot = { file, initData: options.initData }
-    const PiscinaClass = loadPiscina()
+    const PiscinaClass = loadPiscina(entry)
     RECORD ??= PiscinaClass.queueOptionsSymbol
     try {
       this.#piscina = new PiscinaClass({
-        filename: entryPath(),
+        filename: entry,
         minThreads: idleTimeout === Number.POSITIVE_INFINITY ? threads : 1,
         maxThreads: threads,
         idleTimeout,
@@ -90,6 +98,8 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     this.#piscina.on('message', (message: unknown) => this.#timeouts.onMessage(message))
     this.#piscina.on('workerDestroy', () => {
       for (const check of this.#onWorkerGone) check()
+      // Piscina starts a replacement, if it does, right after this event: look once it has.
+      if (this.#waiting.size > 0) setImmediate(() => this.#failStranded())
     })
   }
 
@@ -115,6 +125,7 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
       if (target !== undefined ? worker.id !== target : !this.#recycler.accepts(worker.id)) continue
       if (record) {
         record.worker = worker.id
+        this.#waiting.delete(record)
         this.#busy.started(record)
       }
       this.#recycler.assigned(worker.id)
@@ -130,46 +141,79 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
   #dispatch(envelope: TaskEnvelope, options: PoolRunOptions = {}, target?: number): Promise<unknown> {
     if (this.#closed) return Promise.reject(closedError())
     const { signal, timeout, transfer } = resolveRunOptions(options)
-    const record: TaskRecord = { worker: -1, target }
+    const record: TaskRecord = { worker: -1, target, task: envelope.t }
     ;(envelope as unknown as Record<symbol, TaskRecord>)[RECORD] = record
     const clock = timeout === Number.POSITIVE_INFINITY ? undefined : this.#timeouts.arm(timeout, signal)
     if (clock) envelope.s = clock.id
     const transferList: readonly TransferListItem[] | undefined =
       transfer === 'auto' ? autoTransferList(envelope.c ?? [envelope.i]) : transfer
-    this.#inFlight++
-    const settled = () => {
-      this.#inFlight--
-      clock?.dispose()
-      this.#busy.settled(record)
-      if (record.worker >= 0) this.#recycler.settled(record.worker)
-      if (this.#inFlight === 0) this.#drained?.()
-    }
-    const promise = this.#piscina.run(envelope, {
-      signal: (clock?.signal ?? signal) || null,
-      transferList: transferList as never,
+    return new Promise((resolve, reject) => {
+      let answered = false
+      // Once, whether piscina settles the task or the pool fails it as one no worker will take.
+      const answer = (failed: boolean): boolean => {
+        if (answered) return false
+        answered = true
+        this.#waiting.delete(record)
+        this.#inFlight--
+        if (failed) this.#failed++
+        else this.#completed++
+        if (this.#inFlight === 0) this.#drained?.()
+        this.#events.emit('progress', () => this.stats())
+        return true
+      }
+      this.#inFlight++
+      this.#waiting.add(record, (error) => {
+        dropTask(envelope)
+        if (answer(true)) reject(error)
+      })
+      this.#piscina
+        .run(envelope, { signal: (clock?.signal ?? signal) || null, transferList: transferList as never })
+        .then(
+          (value) => {
+            this.#release(record, clock)
+            if (answer(false)) resolve(value)
+          },
+          (thrown: unknown) => {
+            const workerLost = record.worker >= 0 && !this.#liveWorkers().has(record.worker)
+            this.#release(record, clock)
+            const error = toPoolError(unwrapThrown(thrown), {
+              task: envelope.t,
+              destroyed: this.#destroyed,
+              timedOut: clock?.timedOut ?? false,
+              timeout,
+              workerLost,
+              signal,
+            })
+            if (workerLost) {
+              this.#crashed++
+              this.#lastCrash = (error as PoolError).cause
+            }
+            if (answer(true)) reject(error)
+          },
+        )
     })
-    return promise.then(
-      (value) => {
-        this.#completed++
-        settled()
-        this.#events.emit('progress', () => this.stats())
-        return value
-      },
-      (thrown: unknown) => {
-        this.#failed++
-        const workerLost = record.worker >= 0 && !this.#liveWorkers().has(record.worker)
-        if (workerLost) this.#crashed++
-        settled()
-        this.#events.emit('progress', () => this.stats())
-        throw toPoolError(unwrapThrown(thrown), {
-          task: envelope.t,
-          destroyed: this.#destroyed,
-          timedOut: clock?.timedOut ?? false,
-          timeout,
-          workerLost,
-          signal,
-        })
-      },
+  }
+
+  /** What a settled task held: its clock, its worker's busy time, its count towards recycling. */
+  #release(record: TaskRecord, clock: ArmedTimeout | undefined): void {
+    clock?.dispose()
+    this.#busy.settled(record)
+    if (record.worker >= 0) this.#recycler.settled(record.worker)
+  }
+
+  /**
+   * No worker is left, and piscina starts none once a new one died before it was ready: the tasks
+   * still queued would wait for ever. They fail instead; a later task starts a fresh worker.
+   */
+  #failStranded(): void {
+    if (this.#destroyed || this.#piscina.threads.length > 0) return
+    this.#waiting.failAll(
+      (record) =>
+        new PoolError(
+          'ERR_WORKER_CRASHED',
+          `No worker could start to run task ${JSON.stringify(record.task)}: each exited before it was ready (while loading the worker file or in init)`,
+          { cause: this.#lastCrash },
+        ),
     )
   }
 
@@ -269,17 +313,17 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
    * per-slice results in order, or with their combination when `reduce` is given. Each finished
    * slice emits `'slice'`.
    */
-  mapShared<T extends TypedArray, K extends TaskName<W>>(
+  mapShared<T extends TypedArray, K extends SliceTaskName<W, T>>(
     array: T,
     task: K,
     options: PoolMapSharedOptions<TaskOutput<W, K>> & { reduce: Reducer<TaskOutput<W, K>> },
   ): Promise<TaskOutput<W, K>>
-  mapShared<T extends TypedArray, K extends TaskName<W>>(
+  mapShared<T extends TypedArray, K extends SliceTaskName<W, T>>(
     array: T,
     task: K,
     options?: PoolMapSharedOptions<TaskOutput<W, K>>,
   ): Promise<TaskOutput<W, K>[]>
-  async mapShared<T extends TypedArray, K extends TaskName<W>>(
+  async mapShared<T extends TypedArray, K extends SliceTaskName<W, T>>(
     array: T,
     task: K,
     options?: PoolMapSharedOptions<TaskOutput<W, K>>,
@@ -299,8 +343,8 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
     const histogram = piscina.histogram
     return {
       threads: piscina.threads.length,
-      queued: piscina.queueSize,
-      running: Math.max(0, this.#inFlight - piscina.queueSize),
+      queued: this.#waiting.size,
+      running: this.#inFlight - this.#waiting.size,
       done: this.#completed,
       failed: this.#failed,
       crashed: this.#crashed,
@@ -346,6 +390,6 @@ export class Pool<W = DefaultWorker> implements AsyncDisposable {
 }
 
 /** Starts a pool of worker threads running the tasks that `options.worker` defines with `defineWorker`. */
-export function createPool<W = DefaultWorker>(options: PoolOptions): Pool<W> {
+export function createPool<W = UntypedWorker>(options: PoolOptions<W>): Pool<W> {
   return new Pool<W>(options)
 }

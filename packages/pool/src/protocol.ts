@@ -4,7 +4,7 @@
  */
 
 /** Marks the object `defineWorker` returns, across the ESM and CJS copies of this package. */
-export const WORKER_MARK: unique symbol = Symbol.for('boundkit.pool.worker') as never
+export const WORKER_MARK = Symbol.for('boundkit.pool.worker')
 
 /** One task: `t` the task name, `i` the input; `c` instead of `i` for a chunk of inputs. */
 export interface TaskEnvelope {
@@ -16,6 +16,16 @@ export interface TaskEnvelope {
   s?: number
   /** The input is a shared-memory slice: wrap it in a `SharedSlice` first. */
   m?: 1
+  /** The caller has had its answer already (the task was failed while queued): do nothing. */
+  d?: 1
+}
+
+/** Main-thread side: empties a queued task that was failed, should a worker still pick it up. */
+export function dropTask(envelope: TaskEnvelope): void {
+  envelope.d = 1
+  envelope.i = undefined
+  envelope.c = undefined
+  envelope.s = undefined
 }
 
 /** The reply to a chunk: values by position, and the failures as `[position, error]`. */

@@ -1,19 +1,21 @@
-import type { WorkerDefinition } from './define-worker'
+/**
+ * The types a pool reads from its worker's type `W` (`typeof import('./worker.js').default`): task
+ * names, inputs, results and `initData`. A pool created without `W` is an `UntypedWorker` one: any
+ * task name, and `unknown` in and out.
+ */
 
-// `any` below is deliberate: a pool created without a worker type accepts any task, input and result.
+import type { TypedArray } from './shared'
+import type { SharedSlice } from './slice-protocol'
 
-// biome-ignore lint/suspicious/noExplicitAny: untyped pools take any input and context
-export type AnyTasks = Record<string, (input: any, ctx: any) => unknown>
+/** The worker type of a pool created without one: any task name; inputs and results `unknown`. */
+export interface UntypedWorker {
+  readonly tasks: Record<string, (input: unknown) => unknown>
+}
 
-// biome-ignore lint/suspicious/noExplicitAny: the context type does not matter here
-type TasksOf<W> = W extends WorkerDefinition<any, infer T> ? T : AnyTasks
+type TasksOf<W> = W extends { readonly tasks: infer T } ? T : never
 
-/** The worker type of a pool created without one: any task name, input and result. */
-// biome-ignore lint/suspicious/noExplicitAny: see above
-export type DefaultWorker = WorkerDefinition<any, AnyTasks>
-
-/** The task names of a worker definition. */
-export type TaskName<W> = keyof TasksOf<W> & string
+/** The task names of worker type `W`, as a union of string literals. */
+export type TaskName<W> = Extract<keyof TasksOf<W>, string>
 
 /** The input type of task `K`. */
 export type TaskInput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (
@@ -23,10 +25,15 @@ export type TaskInput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (
   ? I
   : never
 
-/** The (awaited) result type of task `K`; `any` for an untyped pool. */
-export type TaskOutput<W, K extends TaskName<W>> = string extends keyof TasksOf<W>
-  ? // biome-ignore lint/suspicious/noExplicitAny: untyped pools give any result
-    any
-  : TasksOf<W>[K] extends (input: never, ctx: never) => infer R
-    ? Awaited<R>
-    : never
+/** The (awaited) result type of task `K`. */
+export type TaskOutput<W, K extends TaskName<W>> = TasksOf<W>[K] extends (input: never, ctx: never) => infer R
+  ? Awaited<R>
+  : never
+
+/** The names of the tasks of `W` that take a `SharedSlice` of `T`: what `mapShared` runs. */
+export type SliceTaskName<W, T extends TypedArray> = {
+  [K in TaskName<W>]: SharedSlice<T> extends TaskInput<W, K> ? K : never
+}[TaskName<W>]
+
+/** What the worker's `init` takes: the type of the pool's `initData`. */
+export type InitData<W> = W extends { readonly init?: (data: infer D) => unknown } ? D : unknown

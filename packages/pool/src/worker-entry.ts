@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
 import { isThenable } from '@boundkit/internal'
 import { isWorkerDefinition, type WorkerDefinition } from './define-worker'
-import { moduleFormatHint } from './module-format'
+import { moduleFormatHint, typeScriptImportHint } from './module-format'
 import {
   type ChunkReply,
   type StartNotice,
@@ -57,7 +57,7 @@ async function load(): Promise<Handler> {
     definition = findDefinition((await import(boot.file)) as Record<string, unknown>)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    const hint = moduleFormatHint(describeFile(), reason)
+    const hint = moduleFormatHint(describeFile(), reason) || typeScriptImportHint(describeFile(), reason)
     return failing(
       coded('ERR_WORKER_FILE', `Could not load the worker file ${describeFile()}: ${reason}${hint}`, error),
     )
@@ -119,6 +119,7 @@ async function load(): Promise<Handler> {
   }
 
   return (envelope) => {
+    if (envelope.d === 1) return undefined
     const fn = lookup(envelope.t)
     if (envelope.s !== undefined) parentPort?.postMessage({ boundkitStart: envelope.s } satisfies StartNotice)
     if (envelope.c !== undefined) return runChunk(fn, envelope.c)

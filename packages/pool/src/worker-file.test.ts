@@ -6,7 +6,7 @@ import { rejection } from '@boundkit/internal'
 import { afterEach, describe, expect, it } from 'vitest'
 import { codeOf, fixture, fixturePool } from '../test/helpers'
 import { createPool, type Pool } from './index'
-import { moduleFormatHint } from './module-format'
+import { moduleFormatHint, typeScriptImportHint } from './module-format'
 import { canLoadTypeScript, resolveWorkerFile } from './worker-file'
 
 let pool: Pool | undefined
@@ -147,5 +147,48 @@ describe('a worker file written as an ES module where Node loads it as CommonJS'
     expect(moduleFormatHint('/app/worker.cts', esm)).toMatch(/always CommonJS: rename it to \.mts\.$/)
     expect(moduleFormatHint('/app/worker.mts', esm)).toBe('')
     expect(moduleFormatHint('/app/worker.ts', 'Unexpected identifier')).toBe('')
+  })
+})
+
+// A .ts worker (Node >= 22.18) that imports a sibling the NodeNext way, `./hash-core.js`, failed with
+// only Node's "Cannot find module .../hash-core.js".
+describe('a TypeScript worker that imports a sibling by its .js name', () => {
+  const dir = join(tmpdir(), `boundkit-pool-ts-imports-${process.pid}`)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'package.json'), '{ "name": "ts-app", "type": "module" }\n')
+  writeFileSync(join(dir, 'hash-core.ts'), 'export const hash = (text: string): number => text.length\n')
+  const worker = (name: string, specifier: string) => {
+    writeFileSync(
+      join(dir, name),
+      `import { defineWorker } from '${new URL('../dist/index.js', import.meta.url).href}'\n` +
+        `import { hash } from '${specifier}'\n` +
+        'export default defineWorker({ tasks: { hash: (text: string) => hash(text) } })\n',
+    )
+    return pathToFileURL(join(dir, name))
+  }
+
+  it('says to import it by its .ts name, which then loads', async () => {
+    if (!canLoadTypeScript()) return // Node 20: a .ts worker is refused at once (tested above)
+    pool = createPool({ worker: worker('worker.ts', './hash-core.js'), threads: 1 })
+    const error = await rejection(pool.run('hash', 'abc'))
+    expect(error.code).toBe('ERR_WORKER_FILE')
+    expect(error.message).toMatch(/Cannot find module '.*hash-core\.js'/)
+    expect(error.message).toMatch(
+      /does not look for hash-core\.ts when told hash-core\.js: import it as \.\/hash-core\.ts/,
+    )
+    await pool.destroy()
+    pool = createPool({ worker: worker('fixed.ts', './hash-core.ts'), threads: 1 })
+    expect(await pool.run('hash', 'abc')).toBe(3)
+  })
+
+  it('gives the hint only where the .ts file is there and the worker is TypeScript', () => {
+    const reason = (file: string) =>
+      `Cannot find module '${join(dir, file)}' imported from ${join(dir, 'w.ts')}`
+    expect(typeScriptImportHint(join(dir, 'w.ts'), reason('hash-core.js'))).toMatch(
+      /import it as \.\/hash-core\.ts/,
+    )
+    expect(typeScriptImportHint(join(dir, 'w.mts'), reason('hash-core.js'))).not.toBe('')
+    expect(typeScriptImportHint(join(dir, 'w.ts'), reason('missing.js'))).toBe('')
+    expect(typeScriptImportHint(join(dir, 'w.mjs'), reason('hash-core.js'))).toBe('')
   })
 })

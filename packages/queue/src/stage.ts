@@ -115,7 +115,7 @@ export class QueueStage<I = unknown, F = unknown, R = unknown> implements Pipeli
 }
 
 /**
- * A process stage for @boundkit/pipeline that runs each payload as a `pool` job on `queue`'s workers:
+ * A process stage for `@boundkit/pipeline` that runs each payload as a `pool` job on `queue`'s workers:
  * `createPipeline({ fetch, process: queueStage(queue, { file, task }) })` in place of `{ pool, task }`.
  */
 export function queueStage<I = unknown, F = unknown, R = unknown>(

@@ -159,11 +159,12 @@ async function syncDirectory(file: string): Promise<void> {
  * (`<path>.compact`), synced, renamed over it (atomic) and the directory synced: a crash at any moment
  * leaves the old file or the new one, both whole, never a mix. Holds `<path>.lock` meanwhile. A file
  * already compact is left as it is; a missing file gives zero lines. Memory: one entry per key.
- * Fails with `ERR_INVALID_OPTION`, `ERR_LOCKED`, `ERR_CORRUPT_LINE` or `ERR_IO`.
+ * Fails with `ERR_INVALID_OPTION`, `ERR_LOCKED`, `ERR_CORRUPT_LINE` or `ERR_IO`. `key` is given each
+ * record as `T`, the type you annotate it with.
  */
-export async function compactFile(
+export async function compactFile<T = unknown>(
   path: string,
-  key: (record: unknown) => unknown,
+  key: (record: T) => unknown,
   options?: WriterCompactOptions,
 ): Promise<WriterCompactResult> {
   const o = resolveCompactOptions(key, options)

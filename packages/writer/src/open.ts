@@ -11,7 +11,7 @@ import { Writer } from './writer'
  * first (`ERR_LOCKED` if a live writer holds it), cuts a torn last line, and with `resume` reads the
  * keys already written. Fails with `ERR_INVALID_OPTION`, `ERR_LOCKED`, `ERR_CORRUPT_LINE` or `ERR_IO`.
  */
-export async function openWriter<T = unknown>(path: string, options?: WriterOptions): Promise<Writer<T>> {
+export async function openWriter<T = unknown>(path: string, options?: WriterOptions<T>): Promise<Writer<T>> {
   const o = resolveWriterOptions(path, options)
   const file = resolve(path)
   const lockPath = o.lock ? `${file}.lock` : undefined

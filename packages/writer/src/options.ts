@@ -16,8 +16,8 @@ export type WriterFormat = 'jsonl' | 'text' | 'bytes'
 /** When a write's promise resolves. */
 export type Durability = 'none' | 'flush' | 'fsync'
 
-/** The options of `openWriter`. */
-export interface WriterOptions {
+/** The options of `openWriter<T>`; `T` is the record type, which `key` reads back. */
+export interface WriterOptions<T = unknown> {
   /**
    * `'jsonl'`: each record is JSON-encoded once and written as one line. `'text'`: each record is a
    * string written as one line; a string holding `\n` or `\r` is rejected with `ERR_INVALID_RECORD`
@@ -63,10 +63,11 @@ export interface WriterOptions {
   resume?: boolean
   /**
    * With `resume`: the key of a record read back from the file (the parsed JSON value, or the line
-   * string in `'text'`), collected into `writer.completed`.
+   * string in `'text'`), collected into `writer.completed`. It is given the record as `T`: a line
+   * written by an earlier version of your program may hold another shape.
    * @default undefined
    */
-  key?: (record: unknown) => unknown
+  key?: (record: T) => unknown
   /**
    * Hold `<path>.lock` while open so that a second writer, in this or another process, fails with
    * `ERR_LOCKED`. A lock left by a dead process on the same host is taken over at once.
@@ -111,7 +112,7 @@ export interface ResolvedWriterOptions {
 
 export function resolveWriterOptions(
   path: unknown,
-  options: WriterOptions | undefined,
+  options: WriterOptions<never> | undefined,
 ): ResolvedWriterOptions {
   if (typeof path !== 'string' || path.length === 0) {
     invalidOption(expected('path', 'a non-empty string', path))

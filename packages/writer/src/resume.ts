@@ -128,11 +128,11 @@ export function keyOfLine(
 /**
  * The keys of the records already in a JSONL (or text) file, read streaming; a torn last line is
  * ignored (the file is not changed). A missing file gives an empty set. A malformed line fails with
- * `ERR_CORRUPT_LINE`.
+ * `ERR_CORRUPT_LINE`. `key` is given each record as `T`, the type you annotate it with.
  */
-export async function readCompleted<K = unknown>(
+export async function readCompleted<K = unknown, T = unknown>(
   path: string,
-  key: (record: unknown) => K,
+  key: (record: T) => K,
   options?: WriterReadCompletedOptions,
 ): Promise<Set<K>> {
   const o = resolveReadCompletedOptions(key, options)
