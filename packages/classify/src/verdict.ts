@@ -102,14 +102,13 @@ export function handoffDoubts(
   t: Pick<Thresholds, 'offloadedCpu'>,
 ): string[] {
   if (kind !== 'io') return []
-  const known = samples.filter((m) => handoffShare(m) !== null)
-  if (known.length === 0) return []
-  const share = median(known.map((m) => handoffShare(m)!))
-  if (share < t.offloadedCpu) return []
+  const shares = samples.flatMap((m) => handoffShare(m) ?? [])
+  if (shares.length === 0 || median(shares) < t.offloadedCpu) return []
+  const waits = samples.flatMap((m) => m.offMainWaitMs ?? [])
   return [
-    `The other threads waited for a core for ${ms(median(known.map((m) => m.offMainWaitMs!)))} a sample (median): ` +
+    `The other threads waited for a core for ${ms(median(waits))} a sample (median): ` +
       'on a busy machine, work handed from thread to thread waits at each hand-off, and with those waits left out ' +
-      `CPU off the main thread would be ${percent(share)} of the time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`). ` +
+      `CPU off the main thread would be ${percent(median(shares))} of the time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`). ` +
       'Classify it again on a quieter machine.',
   ]
 }
