@@ -100,7 +100,9 @@ describe('classify: the report', () => {
   it('is plain data that survives JSON, with a readable format', async () => {
     const report = await classify(() => sleep(10), small)
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
-    expect(report.samples.length).toBe(2)
+    // `runs` samples, or as many again when they split: in the test runner's process, its own work
+    // (a few ms of CPU on the main thread and on others, seen under load) can make one read otherwise.
+    expect([small.runs, 2 * small.runs]).toContain(report.samples.length)
     expect(report.probe.levels[0]!.concurrency).toBe(1)
     // Levels double from 1 up to maxConcurrency (how far they go depends on the measured gains;
     // the budget leaves room for level 2 at least).
@@ -144,7 +146,7 @@ describe('classify: the report', () => {
 
   it('takes Infinity as no time budget', async () => {
     const report = await classify(() => sleep(5), { ...small, timeBudget: Number.POSITIVE_INFINITY })
-    expect(report.samples.length).toBe(small.runs)
+    expect([small.runs, 2 * small.runs]).toContain(report.samples.length)
     expect(report.probe.stoppedBy).not.toBe('time-budget')
   })
 
