@@ -77,9 +77,9 @@ export function offloadDoubts(kind: TaskKind, offMainCpuPerCall: readonly number
 }
 
 /**
- * The other threads' busy share of a sample were all their waits for a core on the task's path: the
- * CPU time of the other threads over the wall time less every thread's wait (at least the time the
- * threads computed). `Measurement.offMainRatio` leaves out of each thread's time only its own wait
+ * The other threads' busy share of a sample if all their waits for a core were on the task's path:
+ * the CPU time of the other threads over the wall time less every thread's wait (at least the time
+ * the threads computed). `Measurement.offMainRatio` leaves out of each thread's time only its own wait
  * and the main thread's, which fits threads that compute side by side; `null` where the waits are
  * unknown.
  */
