@@ -5,7 +5,10 @@ import { ClassifyError, classify, format, measure } from './index'
 import type { Measurement } from './measure'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-const small = { runs: 2, timeBudget: 3000, maxConcurrency: 4 }
+// A budget with room to spare for the tests that are not about the budget: on a busy machine a
+// classification of a 10 ms timer has taken over 3 s, and one that runs out fails with ERR_TIMEOUT.
+// How long a classification takes does not grow with the budget, only how far the probe may go.
+const small = { runs: 2, timeBudget: 20_000, maxConcurrency: 4 }
 
 describe('classify: bad input', () => {
   it('rejects a non-function', async () => {
@@ -97,11 +100,14 @@ describe('classify: the report', () => {
   it('is plain data that survives JSON, with a readable format', async () => {
     const report = await classify(() => sleep(10), small)
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
-    expect(report.samples.length).toBe(2)
+    // `runs` samples, or as many again when they split: in the test runner's process, its own work
+    // (a few ms of CPU on the main thread and on others, seen under load) can make one read otherwise.
+    expect([small.runs, 2 * small.runs]).toContain(report.samples.length)
     expect(report.probe.levels[0]!.concurrency).toBe(1)
-    // Levels double from 1 up to maxConcurrency (how far they go depends on the measured gains).
+    // Levels double from 1 up to maxConcurrency (how far they go depends on the measured gains;
+    // the budget leaves room for level 2 at least).
     const levels = report.probe.levels.map((l) => l.concurrency)
-    expect(levels.length).toBeGreaterThanOrEqual(2)
+    expect(levels.length, JSON.stringify(report.probe)).toBeGreaterThanOrEqual(2)
     expect(levels).toEqual([1, 2, 4].slice(0, levels.length))
     expect(report.thresholds.cpuBusy).toBe(0.7)
     expect(report.recommendation.reasons.length).toBeGreaterThanOrEqual(3)
@@ -119,10 +125,16 @@ describe('classify: the report', () => {
   it('names the options as the caller asks', async () => {
     const report = await classify(() => sleep(10), { ...small, maxConcurrency: 2 })
     const plain = format(report)
-    const named = format(report, { optionNames: { maxConcurrency: '--max-concurrency' } })
-    expect(plain).toContain('`maxConcurrency`')
-    expect(named).not.toContain('`maxConcurrency`')
-    expect(named).toContain('`--max-concurrency`')
+    const named = format(report, {
+      optionNames: { maxConcurrency: '--max-concurrency', mixedBusy: '--mixed' },
+    })
+    // Which options the text names depends on what the probe saw (`maxConcurrency` only where it
+    // stopped there with a gain); waiting work is always compared with `mixedBusy`.
+    expect(plain).toContain('`mixedBusy`')
+    expect(named).toBe(
+      plain.replaceAll('`maxConcurrency`', '`--max-concurrency`').replaceAll('`mixedBusy`', '`--mixed`'),
+    )
+    expect(named).not.toMatch(/`(maxConcurrency|mixedBusy)`/)
   })
 
   it('keeps time for the samples when the task is slow for the time budget', async () => {
@@ -134,7 +146,7 @@ describe('classify: the report', () => {
 
   it('takes Infinity as no time budget', async () => {
     const report = await classify(() => sleep(5), { ...small, timeBudget: Number.POSITIVE_INFINITY })
-    expect(report.samples.length).toBe(small.runs)
+    expect([small.runs, 2 * small.runs]).toContain(report.samples.length)
     expect(report.probe.stoppedBy).not.toBe('time-budget')
   })
 
@@ -172,7 +184,10 @@ describe('measure', () => {
     expect(m.cpuMs).toBeCloseTo(m.cpuUserMs + m.cpuSystemMs, 6)
     expect(m.elu).toBeGreaterThanOrEqual(0)
     expect(m.elu).toBeLessThanOrEqual(1)
-    expect(m.busy).toBeLessThanOrEqual(m.elu)
+    // The busy share is of the time the thread did not wait for a core: it may exceed the event
+    // loop's share of wall time, never its active time.
+    expect(m.busy).toBeGreaterThanOrEqual(0)
+    expect(m.busy * (m.wallMs - (m.threadWaitMs ?? 0))).toBeLessThanOrEqual(m.mainActiveMs + 1e-9)
     expect(m.offMainRatio).toBeGreaterThanOrEqual(0)
   })
 

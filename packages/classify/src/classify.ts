@@ -14,7 +14,7 @@ import {
 } from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
-import { functionKind, offloadDoubts, probeDoubts, recommend } from './verdict'
+import { functionKind, handoffDoubts, offloadDoubts, probeDoubts, recommend } from './verdict'
 
 /**
  * Calls per sample never exceed this, however tiny the task. High enough that a call of a
@@ -177,6 +177,7 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
     certainty: certaintyOf(kind, samples.map(readKind), 'samples', [
       ...probeDoubts(kind, probe, opts.thresholds, { probeLoad, cpus: env.cpus }),
       ...offloadDoubts(kind, offMainCpuPerCall(samples, probe)),
+      ...handoffDoubts(kind, samples, opts.thresholds),
     ]),
     recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),
     summary,

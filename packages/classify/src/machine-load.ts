@@ -20,8 +20,14 @@ const everyMs = 20
 /**
  * Starts reading how many threads compete for the machine's cores, every 20 ms, until the returned
  * function is called; it gives the mean count, without the thread that reads it (it is running as it
- * reads), or `null` where /proc/loadavg is not readable. The 1-minute load average lags by a minute:
- * a machine that turned busy a few seconds ago still shows its old figure there.
+ * reads), or `null` where /proc/loadavg is not readable (off Linux). The 1-minute load average lags
+ * by a minute: a machine that turned busy a few seconds ago still shows its old figure there.
+ * The readings are taken on the calling thread's event loop, so none is taken while it is blocked.
+ *
+ * @example
+ * const stop = startLoadReading()
+ * await work()
+ * const load = stop() // 3.4: threads running or ready to run, on average, while `work` ran
  */
 export function startLoadReading(): () => number | null {
   const counts: number[] = []

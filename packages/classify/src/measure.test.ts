@@ -31,6 +31,14 @@ describe('busyShare', () => {
     expect(busy({ wallMs: 40, mainActiveMs: 40, threadCpuMs: 0, threadWaitMs: 36 })).toBe(1)
   })
 
+  it('reads a thread that computed as busy when its waits for a core fell in the idle time', () => {
+    // Seen under load (fetch, then parse 2 MB): 22.9 ms on a core in a 116.8 ms window, charged
+    // with 49 ms of waits, more than the event loop's 48.6 ms of active time. A wait after a wake-up
+    // falls in the loop's idle time, so active - wait read 0 and the sample read as I/O.
+    const share = busy({ wallMs: 116.8, mainActiveMs: 48.6, threadCpuMs: 22.9, threadWaitMs: 49 })
+    expect(share).toBeCloseTo(22.9 / (116.8 - 49))
+  })
+
   it('is the event loop’s share when the CPU bound is higher', () => {
     expect(busy({ mainActiveMs: 30, threadCpuMs: 40, others: { cpuMs: 5, waitMs: 5 } })).toBeCloseTo(0.3)
   })

@@ -60,9 +60,10 @@ const MIN_CPU_WINDOW_MS = 20
 
 /**
  * The share of time the task's thread was busy, without the time it waited for a core: the lower of
- * the event loop's busy time and an upper bound from CPU time. That bound is the thread's own CPU
- * time plus the other threads' CPU time (work it may block on, such as garbage collection helpers)
- * and their run-queue time up to as much again. Helpers count up to the thread's own CPU time: they
+ * the event loop's busy time (never less than the thread's own CPU time within it) and an upper
+ * bound from CPU time. That bound is the thread's own CPU time plus the other threads' CPU time
+ * (work it may block on, such as garbage collection helpers) and their run-queue time up to as much
+ * again. Helpers count up to the thread's own CPU time: they
  * matter when they share its work (parallel GC), while a few ms of background compilation next to a
  * thread that mostly waits (a child process's exit reads as busy to the event loop) would otherwise
  * read as computing.
@@ -75,11 +76,15 @@ export function busyShare(t: {
   others: { cpuMs: number; waitMs: number } | null
 }): number {
   const uncontended = Math.max(t.wallMs - t.threadWaitMs, 1e-6)
-  const eluPart = Math.max(0, t.mainActiveMs - t.threadWaitMs) / uncontended
+  const activeLessWait = Math.max(0, t.mainActiveMs - t.threadWaitMs)
   // A running thread's schedstat CPU time can lag by a scheduler tick (4 ms on some kernels). When
   // the thread had a core for under MIN_CPU_WINDOW_MS of the window (a loaded machine), that lag
   // would swamp the CPU bound, so the event loop's share stands alone.
-  if (uncontended < MIN_CPU_WINDOW_MS) return Math.min(1, eluPart)
+  if (uncontended < MIN_CPU_WINDOW_MS) return Math.min(1, activeLessWait / uncontended)
+  // A wait for a core right after a wake-up falls in the event loop's idle time, not its active
+  // time, so active less all waits can fall below the time the thread ran: the loop was busy at
+  // least that long (within its active time).
+  const eluPart = Math.max(activeLessWait, Math.min(t.mainActiveMs, t.threadCpuMs)) / uncontended
   const helpers = t.others
     ? Math.min(t.others.cpuMs + Math.min(t.others.waitMs, t.others.cpuMs), t.threadCpuMs)
     : 0

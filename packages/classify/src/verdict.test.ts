@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { certaintyOf, disputed } from './certainty'
 import { percentBeside } from './format'
+import type { Measurement } from './measure'
 import { defaultThresholds } from './options'
 import { type Probe, type ProbeLevel, probeFromLevels, runProbe } from './probe'
 import type { Environment, Summary } from './report'
 import {
   commandKind,
   functionKind,
+  handoffDoubts,
   loadDoubts,
   offloadDoubts,
   probeDoubts,
@@ -320,5 +322,43 @@ describe('probeDoubts: a flat probe on a busy machine', () => {
     expect(probeDoubts('io', flat, t, { probeLoad: null, cpus: 4 })).toEqual([])
     expect(probeDoubts('io', probe([100, 190, 370]), t, { probeLoad: 9, cpus: 4 })).toEqual([])
     expect(probeDoubts('cpu', flat, t, { probeLoad: 9, cpus: 4 })).toEqual([])
+  })
+})
+
+describe('handoffDoubts: work handed from thread to thread on a busy machine', () => {
+  /** A sample with the figures that matter here (ms). */
+  const sample = (
+    wallMs: number,
+    threadWaitMs: number,
+    threadCpuMs: number,
+    offMainCpuMs: number,
+    offMainWaitMs: number,
+  ) => ({ wallMs, threadWaitMs, threadCpuMs, offMainCpuMs, offMainWaitMs }) as Measurement
+
+  it('doubts a waiting verdict when the other threads’ waits for a core, on the task’s path, would make it offloaded', () => {
+    // Seen under load: a 16 MB cached file read in 4 MB chunks, each on whichever pool thread was
+    // free. Each pool thread's share left out only its own waits and the main thread's, so the
+    // samples read 12-23% off the main thread (io); with every wait out, 72-144%.
+    const files = [
+      sample(71.2, 4.2, 4.6, 11.9, 73.9),
+      sample(346.6, 216.1, 6, 12.5, 117),
+      sample(222.8, 125.1, 4.8, 8.5, 91.8),
+    ]
+    expect(handoffDoubts('io', files, t)[0]).toMatch(
+      /^The other threads waited for a core for 91.8 ms a sample \(median\): .* CPU off the main thread would be 68% of the time/,
+    )
+    expect(handoffDoubts('cpu-offloaded', files, t)).toEqual([])
+  })
+
+  it('trusts waiting work whose other threads compute little, however long they wait', () => {
+    // fetch, a child process and an HTTP GET under the same load: at most 15% with every wait out.
+    const waits = [
+      sample(87.5, 14.2, 2, 3.5, 11.1),
+      sample(66.5, 9.9, 3, 5.6, 18.2),
+      sample(105.1, 33.9, 3, 2.7, 20.3),
+    ]
+    expect(handoffDoubts('io', waits, t)).toEqual([])
+    // Off Linux the waits are unknown.
+    expect(handoffDoubts('io', [{ ...waits[0]!, offMainWaitMs: null }], t)).toEqual([])
   })
 })

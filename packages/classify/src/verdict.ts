@@ -1,4 +1,5 @@
 import { ms, percent, percentBeside } from './format'
+import type { Measurement } from './measure'
 import { median } from './median'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
@@ -72,6 +73,43 @@ export function offloadDoubts(kind: TaskKind, offMainCpuPerCall: readonly number
       "across the samples and the probe's levels: work handed to other threads costs about the same per call, " +
       "while the engine's own (compiling a library's code after its first use, for seconds on a busy machine) " +
       'does not. Classify it again on a quieter machine, or after the task has run for a while.',
+  ]
+}
+
+/**
+ * The other threads' busy share of a sample if all their waits for a core were on the task's path:
+ * the CPU time of the other threads over the wall time less every thread's wait (at least the time
+ * the threads computed). `Measurement.offMainRatio` leaves out of each thread's time only its own wait
+ * and the main thread's, which fits threads that compute side by side; `null` where the waits are
+ * unknown.
+ */
+function handoffShare(m: Measurement): number | null {
+  if (m.threadWaitMs === null || m.offMainWaitMs === null) return null
+  const computing = (m.threadCpuMs ?? 0) + m.offMainCpuMs
+  return m.offMainCpuMs / Math.max(m.wallMs - m.threadWaitMs - m.offMainWaitMs, computing, 1e-6)
+}
+
+/**
+ * Doubts about a waiting verdict from work handed from thread to thread (a file read in chunks,
+ * each on whichever pool thread is free): on a busy machine each hand-off waits for a core, and
+ * each thread's share counts the other threads' waits as time it could have worked, so offloaded
+ * work can read as waiting. An `io` verdict is in doubt when, with every wait left out, the other
+ * threads' share (the median over the samples) would reach `offloadedCpu`.
+ */
+export function handoffDoubts(
+  kind: TaskKind,
+  samples: readonly Measurement[],
+  t: Pick<Thresholds, 'offloadedCpu'>,
+): string[] {
+  if (kind !== 'io') return []
+  const shares = samples.flatMap((m) => handoffShare(m) ?? [])
+  if (shares.length === 0 || median(shares) < t.offloadedCpu) return []
+  const waits = samples.flatMap((m) => m.offMainWaitMs ?? [])
+  return [
+    `The other threads waited for a core for ${ms(median(waits))} a sample (median): ` +
+      'on a busy machine, work handed from thread to thread waits at each hand-off, and with those waits left out ' +
+      `CPU off the main thread would be ${percent(median(shares))} of the time (>= ${percent(t.offloadedCpu)}, \`offloadedCpu\`). ` +
+      'Classify it again on a quieter machine.',
   ]
 }
 

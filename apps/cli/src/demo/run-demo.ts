@@ -8,10 +8,11 @@ import { processIo } from '../run/runner'
 import { colorEnabled, formatMs, paint } from '../terminal'
 import { startDemoServer } from './demo-server'
 import { DemoPhases } from './live-phases'
-import type { DemoContext, ScenarioResult } from './scenario'
+import { startMachineLoad } from './machine-load'
+import type { DemoContext, Scenario, ScenarioResult } from './scenario'
 import { scenarios } from './scenarios'
 import { demoServerOptions } from './server-options'
-import { clientsTable, summaryTable } from './table'
+import { busyNote, clientsTable, summaryTable } from './table'
 
 /** ms to one decimal, for the JSON summary. */
 const tenth = (ms: number) => Math.round(ms * 10) / 10
@@ -23,6 +24,20 @@ export interface DemoFlags extends LiveFlags {
   json?: boolean
   out?: string
   seed: number
+}
+
+/**
+ * Runs one scenario; each of its rows carries the machine's load read while it ran (the 1-minute
+ * load average lags a minute behind).
+ */
+async function runScenario(scenario: Scenario, context: DemoContext): Promise<ScenarioResult[]> {
+  const stopLoad = startMachineLoad()
+  const rows = await scenario.run(context).catch((error: unknown) => {
+    stopLoad()
+    throw error
+  })
+  const load = stopLoad()
+  return rows.map((row) => ({ ...row, load }))
 }
 
 /**
@@ -82,7 +97,7 @@ export async function runDemo(options: DemoFlags): Promise<number> {
         record: (ms) => view?.record(ms),
       }
       try {
-        results.push(...(await scenario.run(context)))
+        results.push(...(await runScenario(scenario, context)))
       } catch (error) {
         errors.push({ scenario: scenario.name, error: messageOf(error) })
         log(style.red(`  ${scenario.name} failed: ${messageOf(error)}`))
@@ -118,6 +133,8 @@ export async function runDemo(options: DemoFlags): Promise<number> {
   else {
     const out = paint(colorEnabled(process.stdout))
     const lines = ['', summaryTable(results, out), '']
+    const busy = busyNote(results)
+    if (busy !== '') lines.push(`  ${busy}`, '')
     const clients = clientsTable(results, out)
     if (clients !== '') lines.push('  The I/O batch, client by client:', '', clients, '')
     for (const note of results.flatMap((r) => r.notes)) lines.push(`  ${note}`)

@@ -1,6 +1,7 @@
 import type { Progress } from '../run/progress'
 import type { OutputStream } from '../terminal'
 import type { PhaseStats } from './live-phases'
+import type { MachineLoad } from './machine-load'
 
 /** One row of the demo's summary table. */
 export interface ScenarioResult {
@@ -25,6 +26,11 @@ export interface ScenarioResult {
   files: string[]
   /** What each client of the same batch cost (the I/O scenario: the naive one, the limiter). */
   clients?: ClientRun[]
+  /**
+   * How busy the machine was while the scenario ran (`null` off Linux); the demo sets it on every
+   * row of the scenario.
+   */
+  load?: MachineLoad | null
 }
 
 /** One client's run of a batch of API calls: its time and what it cost the server. */
