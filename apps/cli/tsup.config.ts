@@ -28,10 +28,10 @@ const fibFromServerSource: Plugin = {
 export default boundkitConfig({
   entry: {
     main: 'src/main.ts',
-    'workers/fib': 'src/workers/fib.ts',
-    'workers/sum': 'src/workers/sum.ts',
-    'workers/thumbnail': 'src/workers/thumbnail.ts',
-    'workers/server': 'src/workers/server.ts',
+    'workers/fib': 'src/commands/demo/workers/fib.ts',
+    'workers/sum': 'src/commands/demo/workers/sum.ts',
+    'workers/thumbnail': 'src/commands/demo/workers/thumbnail.ts',
+    'workers/server': 'src/commands/demo/workers/server.ts',
   },
   format: ['esm'],
   dts: false,

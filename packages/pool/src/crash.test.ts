@@ -86,7 +86,7 @@ describe('workers that exit before they are ready', () => {
     expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
     rmSync(flag)
     expect(await pool.run('double', 21)).toBe(42)
-    expect(pool.stats()).toMatchObject({ completed: 1, failed: 3 })
+    expect(pool.stats()).toMatchObject({ done: 1, failed: 3 })
     await pool.close()
   })
 })

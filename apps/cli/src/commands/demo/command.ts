@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander'
-import type { DemoFlags } from '../../demo/run-demo'
-import { demoServerOptions } from '../../demo/server-options'
 import { examples, type ProgramHooks } from '../../flags/declare'
 import { addLiveFlags } from '../../flags/live'
 import { parseInteger } from '../../flags/parsers'
+import type { DemoFlags } from './run'
+import { demoServerOptions } from './server-options'
 
 /** `boundkit demo [options]`. */
 export function demoCommand(hooks: ProgramHooks): Command {
@@ -39,7 +39,7 @@ export function demoCommand(hooks: ProgramHooks): Command {
       ),
     )
     .action(async (flags: DemoFlags) => {
-      const { runDemo } = await import('../../demo/run-demo')
+      const { runDemo } = await import('./run')
       hooks.exit(await runDemo(flags))
     })
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AnswerError } from '../http'
+import { AnswerError } from '../../http'
 
 /** What the naive client did: items ok and lost, and the requests, 429s and retries that took. */
 export interface NaiveRun {

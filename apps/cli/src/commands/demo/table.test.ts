@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { paint } from '../terminal'
+import { paint } from '../../terminal'
 import { result } from './scenario'
 import { busyNote, clientsTable, summaryTable } from './table'
 

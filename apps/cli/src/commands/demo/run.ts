@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { EXIT, messageOf } from '../errors'
-import { type LiveFlags, liveSettings } from '../flags/live'
-import { openLiveView } from '../run/live'
-import { processIo } from '../run/runner'
-import { colorEnabled, formatMs, paint } from '../terminal'
+import { EXIT, messageOf } from '../../errors'
+import { type LiveFlags, liveSettings } from '../../flags/live'
+import { openLiveView } from '../../run/live'
+import { processIo } from '../../run/runner'
+import { colorEnabled, formatMs, paint } from '../../terminal'
 import { startDemoServer } from './demo-server'
 import { DemoPhases } from './live-phases'
 import { startMachineLoad } from './machine-load'
@@ -38,6 +38,61 @@ async function runScenario(scenario: Scenario, context: DemoContext): Promise<Sc
   })
   const load = stopLoad()
   return rows.map((row) => ({ ...row, load }))
+}
+
+interface DemoOutcome {
+  quick: boolean
+  outDir: string
+  totalMs: number
+  results: ScenarioResult[]
+  errors: { scenario: string; error: string }[]
+}
+
+/** What `--json` prints and `summary.json` holds: each scenario's rows, times to 0.1 ms. */
+function demoSummary({ quick, outDir, totalMs, results, errors }: DemoOutcome) {
+  return {
+    quick,
+    node: process.version,
+    cpus: availableParallelism(),
+    outDir,
+    totalMs: Math.round(totalMs),
+    scenarios: results.map((r) => ({
+      ...r,
+      baselineMs: r.baselineMs === null ? null : tenth(r.baselineMs),
+      boundkitMs: r.boundkitMs === null ? null : tenth(r.boundkitMs),
+      ...(r.clients && {
+        clients: r.clients.map((c) => ({
+          ...c,
+          ms: tenth(c.ms),
+          cooldownMs: c.cooldownMs === null ? null : tenth(c.cooldownMs),
+        })),
+      }),
+    })),
+    errors,
+  }
+}
+
+/** The summary table and its notes, for a reader. */
+function resultLines(
+  results: ScenarioResult[],
+  errors: DemoOutcome['errors'],
+  outDir: string,
+  totalMs: number,
+): string[] {
+  const out = paint(colorEnabled(process.stdout))
+  const lines = ['', summaryTable(results, out), '']
+  const busy = busyNote(results)
+  if (busy !== '') lines.push(`  ${busy}`, '')
+  const clients = clientsTable(results, out)
+  if (clients !== '') lines.push('  The I/O batch, client by client:', '', clients, '')
+  for (const note of results.flatMap((r) => r.notes)) lines.push(`  ${note}`)
+  for (const e of errors) lines.push(out.red(`  ${e.scenario}: ${e.error}`))
+  const files = [...new Set(results.flatMap((r) => r.files))]
+  lines.push(
+    '',
+    `Outputs in ${outDir} (summary.json${files.length > 0 ? ', ' : ''}${files.join(', ')}); took ${formatMs(totalMs)}.`,
+  )
+  return lines
 }
 
 /**
@@ -108,43 +163,10 @@ export async function runDemo(options: DemoFlags): Promise<number> {
     await server.close()
   }
   const totalMs = performance.now() - started
-  const summary = {
-    quick,
-    node: process.version,
-    cpus: availableParallelism(),
-    outDir,
-    totalMs: Math.round(totalMs),
-    scenarios: results.map((r) => ({
-      ...r,
-      baselineMs: r.baselineMs === null ? null : tenth(r.baselineMs),
-      boundkitMs: r.boundkitMs === null ? null : tenth(r.boundkitMs),
-      ...(r.clients && {
-        clients: r.clients.map((c) => ({
-          ...c,
-          ms: tenth(c.ms),
-          cooldownMs: c.cooldownMs === null ? null : tenth(c.cooldownMs),
-        })),
-      }),
-    })),
-    errors,
-  }
+  const summary = demoSummary({ quick, outDir, totalMs, results, errors })
   await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-  else {
-    const out = paint(colorEnabled(process.stdout))
-    const lines = ['', summaryTable(results, out), '']
-    const busy = busyNote(results)
-    if (busy !== '') lines.push(`  ${busy}`, '')
-    const clients = clientsTable(results, out)
-    if (clients !== '') lines.push('  The I/O batch, client by client:', '', clients, '')
-    for (const note of results.flatMap((r) => r.notes)) lines.push(`  ${note}`)
-    for (const e of errors) lines.push(out.red(`  ${e.scenario}: ${e.error}`))
-    lines.push(
-      '',
-      `Outputs in ${outDir} (summary.json${results.some((r) => r.files.length > 0) ? ', ' : ''}${[...new Set(results.flatMap((r) => r.files))].join(', ')}); took ${formatMs(totalMs)}.`,
-    )
-    process.stdout.write(`${lines.join('\n')}\n`)
-  }
+  else process.stdout.write(`${resultLines(results, errors, outDir, totalMs).join('\n')}\n`)
   await view?.stay(processIo.onInterrupt)
   const failed = results.reduce((n, r) => n + r.failed, 0)
   if (errors.length > 0 || failed > 0) {

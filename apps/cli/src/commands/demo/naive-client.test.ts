@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AnswerError } from '../http'
+import { AnswerError } from '../../http'
 import { runNaive } from './naive-client'
 
 describe('runNaive', () => {

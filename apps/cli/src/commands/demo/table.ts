@@ -1,4 +1,4 @@
-import { formatMs, type Paint } from '../terminal'
+import { formatMs, type Paint } from '../../terminal'
 import type { ClientRun, ScenarioResult } from './scenario'
 
 const HEADERS = ['scenario', 'model', 'baseline', 'boundkit', 'speedup', 'ok/failed'] as const

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { createLimiter } from '@boundkit/limiter'
 import { createPipeline } from '@boundkit/pipeline'
 import { createPool, type Pool } from '@boundkit/pool'
-import type { ThumbnailInput } from '../workers/thumbnail'
 import { type DemoContext, result, type Scenario, timed } from './scenario'
 import { demoServerOptions } from './server-options'
+import type { ThumbnailInput } from './workers/thumbnail'
 
 export const thumbnailWorker = new URL('./workers/thumbnail.js', import.meta.url)
 

@@ -1,5 +1,5 @@
-import type { Progress } from '../run/progress'
-import type { OutputStream } from '../terminal'
+import type { Progress } from '../../run/progress'
+import type { OutputStream } from '../../terminal'
 import type { PhaseStats } from './live-phases'
 import type { MachineLoad } from './machine-load'
 

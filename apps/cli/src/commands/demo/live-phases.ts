@@ -1,6 +1,6 @@
 import type { RunReading } from '@boundkit/server/dashboard'
-import { createProgress, type Progress } from '../run/progress'
-import type { OutputStream } from '../terminal'
+import { createProgress, type Progress } from '../../run/progress'
+import type { OutputStream } from '../../terminal'
 
 /** What a phase of the demo shows on the live page besides its counts: the stats of what it runs on. */
 export type PhaseStats = Pick<RunReading, 'limiter' | 'pool' | 'pipeline'>
