@@ -30,6 +30,61 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>
 }
 
+/** What closing the server stops and releases. */
+interface Closing {
+  app: ReturnType<typeof buildApp>
+  resolved: ReturnType<typeof resolveServerOptions>
+  ownFetches: OwnFetchListener
+  pool: ReturnType<typeof createCpuPool>
+  shutdown: AbortController
+  closeStarted: AbortController
+  release(): Promise<void>
+  onClosing(): void
+}
+
+/**
+ * The server's `close()`: refuse new requests, let those in flight finish within `shutdownTimeoutMs`,
+ * then stop and answer what can stop, and one second later cut the connections still open.
+ */
+function closer({ app, resolved, ownFetches, pool, shutdown, closeStarted, release, onClosing }: Closing) {
+  const stopInFlight = () => {
+    shutdown.abort(
+      new ServerError(
+        'ERR_UNAVAILABLE',
+        `The server shut down: requests still running after ${resolved.shutdownTimeoutMs} ms were stopped`,
+        { status: 503 },
+      ),
+    )
+    return setTimeout(() => {
+      app.server.closeAllConnections()
+      void ownFetches.close()
+      void pool.destroy()
+    }, ANSWER_GRACE_MS)
+  }
+  let closed: Promise<void> | undefined
+  return (): Promise<void> => {
+    onClosing()
+    closeStarted.abort()
+    closed ??= (async () => {
+      let cut: NodeJS.Timeout | undefined
+      const deadline =
+        resolved.shutdownTimeoutMs <= MAX_TIMER_MS
+          ? setTimeout(() => {
+              cut = stopInFlight()
+            }, resolved.shutdownTimeoutMs)
+          : undefined
+      try {
+        await app.close()
+        await release()
+      } finally {
+        clearTimeout(deadline)
+        clearTimeout(cut)
+      }
+    })()
+    return closed
+  }
+}
+
 /** Starts the demo server; embedded by the CLI on an ephemeral port. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const resolved = resolveServerOptions(options)
@@ -75,41 +130,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : resolved.port
 
-  const stopInFlight = () => {
-    shutdown.abort(
-      new ServerError(
-        'ERR_UNAVAILABLE',
-        `The server shut down: requests still running after ${resolved.shutdownTimeoutMs} ms were stopped`,
-        { status: 503 },
-      ),
-    )
-    return setTimeout(() => {
-      app.server.closeAllConnections()
-      void ownFetches.close()
-      void pool.destroy()
-    }, ANSWER_GRACE_MS)
-  }
-  let closed: Promise<void> | undefined
-  const close = () => {
-    closing = true
-    closeStarted.abort()
-    closed ??= (async () => {
-      let cut: NodeJS.Timeout | undefined
-      const deadline =
-        resolved.shutdownTimeoutMs <= MAX_TIMER_MS
-          ? setTimeout(() => {
-              cut = stopInFlight()
-            }, resolved.shutdownTimeoutMs)
-          : undefined
-      try {
-        await app.close()
-        await release()
-      } finally {
-        clearTimeout(deadline)
-        clearTimeout(cut)
-      }
-    })()
-    return closed
-  }
+  const close = closer({
+    app,
+    resolved,
+    ownFetches,
+    pool,
+    shutdown,
+    release,
+    closeStarted: closeStarted,
+    onClosing: () => {
+      closing = true
+    },
+  })
   return { url, port, metrics, close, [asyncDispose]: close }
 }
