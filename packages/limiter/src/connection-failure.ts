@@ -3,7 +3,7 @@ import { causeChain } from '@boundkit/internal'
 /**
  * Recognising a request that never got its answer (a reset, a refused connection, a client-side
  * timeout) whatever wraps it: fetch wraps the socket's error in `TypeError('fetch failed')`, and the
- * official openai and @anthropic-ai/sdk clients wrap that in their `APIConnectionError`, so the
+ * official `openai` and `@anthropic-ai/sdk` clients wrap that in their `APIConnectionError`, so the
  * `ECONNRESET` sits two causes deep. Their errors are read by shape, never imported.
  */
 
@@ -28,7 +28,7 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
 /**
  * The SDKs' errors for a request that got no answer: `APIConnectionError` (its `cause` is fetch's
  * error, when there is one) and its subclass `APIConnectionTimeoutError` (the client's `timeout`,
- * no cause), in openai and @anthropic-ai/sdk alike; and Anthropic's `RetryableError`, which a
+ * no cause), in `openai` and `@anthropic-ai/sdk` alike; and Anthropic's `RetryableError`, which a
  * middleware throws to ask for the SDK's connection retry. None carries a `status` or a `code`.
  */
 const SDK_CONNECTION_ERRORS: ReadonlySet<unknown> = new Set([

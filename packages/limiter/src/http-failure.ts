@@ -70,8 +70,8 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * The default `retryOn`: network errors (on the failure or down its `cause` chain, the openai and
- * @anthropic-ai/sdk clients' connection errors included), timeouts and HTTP 408/425/429/500/502/
+ * The default `retryOn`: network errors (on the failure or down its `cause` chain, the `openai` and
+ * `@anthropic-ai/sdk` clients' connection errors included), timeouts and HTTP 408/425/429/500/502/
  * 503/504/529; never an `AbortError`, an `ERR_ABORTED`, or any other status (400, 401, 403, 404, ...).
  */
 export function defaultRetryOn(failure: unknown): boolean {
