@@ -38,6 +38,11 @@ export function paint(enabled: boolean): Paint {
 }
 
 /** Human duration: `850 ms`, `12.3 s`, `2 min 05 s`. */
+/** USD to four decimals: `$0.0042`. */
+export function formatUsd(usd: number): string {
+  return `$${usd.toFixed(4)}`
+}
+
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '?'
   if (ms < 1000) return `${Math.round(ms)} ms`

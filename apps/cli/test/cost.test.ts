@@ -7,7 +7,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { localServer } from './local-server'
 import { lines } from './output-lines'
-import { boundkit, printedResume, startLine } from './run-cli'
+import { boundkit, printedResume, start, startLine, stderrShows } from './run-cli'
 
 // Cost under control: prices by model, --dry-run, --max-cost, totals across resumes, --errors.
 let dir: string
@@ -197,6 +197,71 @@ describe('--max-cost', () => {
     expect(skipping.code).toBe(0)
     expect(skipping.stderr).toContain(':3: model "mystery" has no price')
     expect(stub.bodies).toHaveLength(1)
+  })
+})
+
+describe('--max-cost when an answer cannot be priced', () => {
+  it("counts an answer without usage at its worst case, and prices a model the table lacks at the asked model's price", async () => {
+    let answered = 0
+    const noUsage = await localServer((_request, response) => {
+      answered++
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(
+        JSON.stringify({ id: 'x', model: 'acme-finetune-7', choices: [{ message: { content: 'ok' } }] }),
+      )
+    })
+    onTestFinished(() => noUsage.close())
+    const input = await requests(200, 'gpt-4o-mini', 1000)
+    const out = join(dir, 'out.jsonl')
+    const result = await boundkit(
+      ...llm(input, out, noUsage.url, '--max-cost', '0.01', '--concurrency', '4', '--json'),
+    )
+    // About $0.0006 a worst case: the cap stops the run after some 16 answers, not 200.
+    expect(result.code).toBe(3)
+    expect(answered).toBeLessThan(30)
+    expect((await lines(out)).length).toBe(answered)
+  })
+
+  it('after the cap stopped the run, a Ctrl-C is the first: the requests in flight still end and are written', async () => {
+    let answered = 0
+    const slow = await localServer((request, response, body) => {
+      setTimeout(() => {
+        answered++
+        greedy(request, response, body)
+      }, 1500)
+    })
+    onTestFinished(() => slow.close())
+    const input = await requests(50, 'gpt-4o-mini', 1000)
+    const out = join(dir, 'out.jsonl')
+    const run = start(...llm(input, out, slow.url, '--max-cost', '0.003', '--concurrency', '8'))
+    await stderrShows(run.child, 'Stopped: --max-cost')
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.stderr).not.toContain('Interrupted again')
+    expect(result.code).toBe(130)
+    expect(answered).toBeGreaterThan(0)
+    expect((await lines(out)).length).toBe(answered)
+  })
+})
+
+describe('--errors refuses a file it would replace', () => {
+  it('the input, or a path it cannot write: exit 2, nothing sent, no output left', async () => {
+    const stub = await localServer((_request, response) => response.end('{}'))
+    onTestFinished(() => stub.close())
+    const input = await requests(3, 'gpt-4o-mini')
+    const before = await readFile(input, 'utf8')
+    const out = join(dir, 'out.jsonl')
+    const same = await boundkit(...llm(input, out, stub.url, '--errors', input))
+    expect(same.code).toBe(2)
+    expect(same.stderr).toContain('is the input')
+    expect(await readFile(input, 'utf8')).toBe(before)
+    const nowhere = await boundkit(
+      ...llm(input, out, stub.url, '--errors', join(dir, 'no', 'such', 'dir', 'e.jsonl')),
+    )
+    expect(nowhere.code).toBe(2)
+    expect(nowhere.stderr).toContain('--errors')
+    expect(stub.bodies).toHaveLength(0)
+    await expect(readFile(out, 'utf8')).rejects.toThrow()
   })
 })
 

@@ -437,6 +437,50 @@ describe('boundkit llm --redis', () => {
   })
 })
 
+describe('boundkit llm --redis --max-cost', () => {
+  it('stops adding jobs at the cap and writes every answer the workers were paid for', async () => {
+    const queue = `q${++queueNumber}`
+    let answered = 0
+    // Every answer uses all of its max_tokens: about $0.0006 each at gpt-4o-mini's price.
+    const greedy = await localServer((_request, response) => {
+      answered++
+      setTimeout(() => {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        const usage = { prompt_tokens: 10, completion_tokens: 1000, total_tokens: 1010 }
+        response.end(
+          JSON.stringify({ model: 'gpt-4o-mini', choices: [{ message: { content: 'x' } }], usage }),
+        )
+      }, 20)
+    })
+    try {
+      await worker(queue)
+      const path = join(dir, 'capped.jsonl')
+      const request = (i: number) =>
+        JSON.stringify({
+          custom_id: `c${i}`,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `q${i}` }], max_tokens: 1000 },
+        })
+      await writeFile(path, `${Array.from({ length: 40 }, (_, i) => request(i)).join('\n')}\n`)
+      const out = join(dir, 'capped-out.jsonl')
+      const result = await boundkit(
+        ...['llm', path, '--base-url', `${greedy.url}v1`, '--out', out, '--max-cost', '0.003', '--json'],
+        ...['--redis', url, '--queue', queue],
+      )
+      expect(result.code).toBe(3)
+      const summary = JSON.parse(result.stdout)
+      expect(summary.file.costUsd).toBeLessThanOrEqual(0.003)
+      expect(answered).toBeGreaterThan(0)
+      expect(answered).toBeLessThan(40)
+      // Every answer paid for is in the output, none left behind in Redis.
+      expect((await lines(out)).length).toBe(answered)
+    } finally {
+      await greedy.close()
+    }
+  })
+})
+
 /** `boundkit worker` and a `batch` producer of one record, each run to its end against `redisUrl`. */
 async function bothSides(redisUrl: string, name: string): Promise<[Result, Result]> {
   const worker = await boundkit('worker', '--redis', redisUrl)

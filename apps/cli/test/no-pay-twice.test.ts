@@ -117,3 +117,30 @@ describe('the journal is gone after a run that wrote every line', () => {
     await expect(stat(`${out}.journal`)).rejects.toThrow()
   })
 })
+
+describe('an output left out of input order by a folded journal', () => {
+  let server: LocalServer | undefined
+  afterEach(() => server?.close())
+
+  it('is put back in order by the next run that completes, even one that sends nothing', async () => {
+    const chat = chatServer('none')
+    server = await localServer(chat.answer)
+    const input = await requests(3)
+    const out = join(dir, 'out.jsonl')
+    const line = (i: number) =>
+      JSON.stringify({
+        id: `x${i}`,
+        custom_id: `r-${i}`,
+        response: { status_code: 200, body: {} },
+        error: null,
+      })
+    // What a run stopped after a fold leaves: the folded line at the end, and the mark.
+    await writeFile(out, `${line(0)}\n${line(2)}\n${line(1)}\n`)
+    await writeFile(`${out}.unordered`, '')
+    const result = await boundkit('llm', input, '--out', out, '--base-url', server.url, '--resume')
+    expect(result.code).toBe(0)
+    expect(server.bodies).toHaveLength(0)
+    expect((await lines(out)).map((l) => l.custom_id)).toEqual(['r-0', 'r-1', 'r-2'])
+    await expect(stat(`${out}.unordered`)).rejects.toThrow()
+  })
+})

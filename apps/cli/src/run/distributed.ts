@@ -100,6 +100,8 @@ class DistributedExecutor<A> implements Executor<A> {
     const jobId = (key: RecordKey) => this.#jobId(key)
     async function* prepared(): AsyncGenerator<Pending> {
       for await (const item of items) {
+        // A job added is a request started, as far as --max-cost goes: refused, nothing more is added.
+        if (!hooks.started(item)) return
         const replace = !spec.resume ? 'finished' : hooks.prior(item) === 'retry' ? 'failed' : undefined
         if (replace !== undefined) await queue.removeFinished(jobId(item.key), replace)
         yield item
@@ -107,10 +109,7 @@ class DistributedExecutor<A> implements Executor<A> {
     }
     for await (const outcome of queue.distribute<Pending, HttpJobResult>(prepared(), {
       key: (item) => jobId(item.key),
-      job: (item) => {
-        hooks.started(item)
-        return { name: 'http', data: spec.request(item) }
-      },
+      job: (item) => ({ name: 'http', data: spec.request(item) }),
       window: WINDOW,
       attempts: spec.attempts,
       signal: this.#stopAdding.signal,
@@ -125,8 +124,11 @@ class DistributedExecutor<A> implements Executor<A> {
     }
   }
 
-  stop(): string {
-    // The jobs already added stay in Redis and the workers finish them: --resume reads their outcomes.
+  stop(how: 'now' | 'drain'): string {
+    // No more items come (the runner stops handing them over): with `drain`, the jobs added still end
+    // here with their outcomes. With `now`, the jobs already added stay in Redis and the workers finish
+    // them: --resume reads their outcomes.
+    if (how === 'drain') return 'no new jobs; waiting for the jobs added'
     this.#stopAdding.abort()
     return 'no new jobs; writing the outcomes already in'
   }

@@ -17,8 +17,11 @@ export interface Pending {
 
 /** What the runner tells an executor about the records it hands over. */
 export interface ExecutorHooks {
-  /** An attempt of the record starts (or its job is added): the record's time starts at the first. */
-  started(item: Pending): void
+  /**
+   * An attempt of the record starts (or its job is added): the record's time starts at the first.
+   * False: the record may not start (`--max-cost`): it ends without a line, and nothing after it starts.
+   */
+  started(item: Pending): boolean
   /** What the output file already says of the record (`retry`: `--retry-failed` sends it again). */
   prior(item: Pending): PriorState
 }
@@ -53,8 +56,12 @@ export interface Executor<A> {
    * them), or the iteration ends by throwing `ERR_ABORTED`.
    */
   outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>>
-  /** The first Ctrl-C: start nothing more. Resolves to what happens now, for the user. */
-  stop(): string
+  /**
+   * Start nothing more; says what happens now, for the user. `now` (the first Ctrl-C): a distributed run
+   * stops waiting for the jobs it added (they finish in Redis; `--resume` reads them). `drain` (`--max-cost`):
+   * every record started, or job added, still ends with its outcome.
+   */
+  stop(how: 'now' | 'drain'): string
   /** HTTP requests made so far: every attempt (count). */
   requests(): number
   live(): ExecutorReading
@@ -66,6 +73,12 @@ export interface Executor<A> {
 
 /** Opens a run's executor; a distributed one reaches Redis (or fails) before the output is touched. */
 export type OpenExecutor<A> = (out: string, stderr: OutputStream) => Promise<Executor<A>>
+
+/** A record not started because its worst case would pass `--max-cost`: no line; `--resume` sends it. */
+export class BudgetReachedError extends Error {
+  override name = 'BudgetReachedError'
+  readonly code = 'ERR_BUDGET_REACHED'
+}
 
 /** A record that ends without a line because the run was interrupted: `--resume` sends it. */
 export class InterruptedError extends Error {

@@ -1,33 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import type { Dashboard, RunInfo, RunReading } from '@boundkit/server/dashboard'
 import { UsageError } from '../errors'
-import { parseInteger } from '../flags/parsers'
+import type { LiveSettings } from '../flags/live'
 import type { OutputStream } from '../terminal'
-
-/** `--dashboard [port]`, `--dashboard-host` and `--report`, checked. */
-export interface LiveSettings {
-  /** Serve the live page here. */
-  dashboard: { host: string; port: number } | undefined
-  /** Write the final state as one self-contained HTML file here. */
-  report: string | undefined
-}
-
-export function parseLiveOptions(o: {
-  dashboard?: string | boolean
-  dashboardHost?: string
-  report?: string
-}): LiveSettings {
-  if (o.dashboardHost !== undefined && o.dashboard === undefined) {
-    throw new UsageError('--dashboard-host goes with --dashboard')
-  }
-  if (o.report !== undefined && o.report.trim() === '')
-    throw new UsageError('Expected --report to name a file')
-  const port =
-    typeof o.dashboard === 'string' ? parseInteger('--dashboard', o.dashboard, 0, { max: 65_535 }) : 0
-  const host = o.dashboardHost ?? '127.0.0.1'
-  if (host.trim() === '') throw new UsageError('Expected --dashboard-host to name an address')
-  return { dashboard: o.dashboard === undefined ? undefined : { host, port }, report: o.report }
-}
 
 /** The live view of one run, when `--dashboard` or `--report` asks for it. */
 export interface LiveView {

@@ -8,6 +8,7 @@ import {
 } from '@boundkit/limiter'
 import { errorRecord, type FailureReason, failureReason } from '../http'
 import {
+  BudgetReachedError,
   type Executor,
   type ExecutorHooks,
   type ExecutorReading,
@@ -53,7 +54,8 @@ class LocalExecutor<A> implements Executor<A> {
   outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>> {
     const request = async (item: Pending, context: ItemContext): Promise<A> => {
       if (this.#stopping) throw new InterruptedError('Not started: the batch was interrupted')
-      hooks.started(item)
+      if (!hooks.started(item))
+        throw new BudgetReachedError('Not started: its worst case would pass --max-cost')
       this.#requests++
       // The attempt's own signal only: on Node 20, AbortSignal.any() with a signal that lives as long
       // as the run keeps every request's signal alive (measured: +0.8 KB of memory a request). A
@@ -69,6 +71,7 @@ class LocalExecutor<A> implements Executor<A> {
   }
 
   stop(): string {
+    // Ctrl-C and --max-cost alike: the requests in flight finish, nothing else starts.
     this.#stopping = true
     // Queued records end with ERR_CLEARED; records waiting out a backoff or a Retry-After, and any
     // retryable failure from now on, end with ERR_CLOSED at once; requests in flight finish.

@@ -1,19 +1,23 @@
 import type { Outcome } from '@boundkit/limiter'
 import type { RunReading } from '@boundkit/server/dashboard'
 import type { Writer } from '@boundkit/writer'
-import { EXIT } from '../errors'
-import { colorEnabled, type OutputStream, paint } from '../terminal'
+import { EXIT, messageOf, UsageError } from '../errors'
+import type { LiveSettings } from '../flags/live'
+import { colorEnabled, formatUsd, type OutputStream, paint } from '../terminal'
 import type { Executor, OpenExecutor, Pending, RequestStats } from './executor'
 import { checkInputFile } from './input/jsonl-input'
 import type { PriorOutcomes } from './input/prior'
 import { type InputScan, type InputSelection, type KeyRule, scanInput } from './input/scan'
-import { type LiveSettings, type LiveView, openLiveView } from './live'
+import { type LiveView, openLiveView } from './live'
 import { ErrorsFile } from './output/errors-file'
 import { InOrder } from './output/in-order'
 import { foldJournal, Journal } from './output/journal'
 import {
+  checkErrorsFile,
   checkOutput,
   compactOutput,
+  isMarkedUnordered,
+  markUnordered,
   type OutputSettings,
   openOutput,
   readPrior,
@@ -96,12 +100,8 @@ export interface RunBudget {
   spent(): number
   /** What a record can cost at most: its prompt and every token its answer may use. */
   worstCase(item: Pending): number
-}
-
-/** A record not started because its worst case would pass `--max-cost`: it has no line; `--resume` sends it. */
-class BudgetReachedError extends Error {
-  override name = 'BudgetReachedError'
-  readonly code = 'ERR_BUDGET_REACHED'
+  /** What a record's answer cost; undefined when that cannot be told (no usage, no price). */
+  answerCost(item: Pending, value: unknown): number | undefined
 }
 
 /** How a run ended, for the command's summary. */
@@ -120,8 +120,10 @@ const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED', 
 
 interface Prepared {
   writer: Writer
-  /** Lines an earlier run's journal held that went into the output first (out of input order). */
-  folded: number
+  /** `--errors`: the failed lines' own file. */
+  errors: ErrorsFile | undefined
+  /** The output holds lines out of input order (a journal folded in, this run or one stopped since). */
+  unordered: boolean
   prior: PriorOutcomes
   scan: InputScan
   selection: InputSelection
@@ -132,16 +134,26 @@ async function prepare(job: RunJob<unknown>, stderr: OutputStream): Promise<Prep
   const { settings } = job
   await checkInputFile(settings.input)
   const existed = await checkOutput(settings)
+  await checkErrorsFile(settings)
   const style = paint(colorEnabled(stderr))
   const writer = await openOutput(settings)
+  let errors: ErrorsFile | undefined
   try {
     const folded = settings.resume ? await foldJournal(settings.out, job.keys, writer) : 0
+    if (folded > 0) await markUnordered(settings.out)
+    const unordered = folded > 0 || (settings.resume && (await isMarkedUnordered(settings.out)))
     const prior = await readPrior(settings, job.keys, job.priorLine)
     const { scan, selection } = await scanInput(settings, job.keys, prior, (bad) =>
       stderr.write(`${style.yellow('skipped')} ${settings.input}:${bad.line}: ${bad.reason}\n`),
     )
-    return { writer, folded, prior, scan, selection }
+    if (settings.errors !== undefined) {
+      errors = await ErrorsFile.open(settings.errors, settings.resume).catch((error: unknown) => {
+        throw new UsageError(`--errors ${settings.errors} cannot be written: ${messageOf(error)}`)
+      })
+    }
+    return { writer, errors, unordered, prior, scan, selection }
   } catch (error) {
+    await errors?.close().catch(() => {})
     await writer.close().catch(() => {})
     if (!existed) await removeIfEmpty(settings.out)
     throw error
@@ -180,6 +192,8 @@ class Run<A> {
   readonly #inOrder: InOrder<LineResult>
   /** Lines that wait for an earlier record's, on disk meanwhile (see `Journal`). */
   readonly #journal: Journal
+  /** The journaled lines not yet written to the output: when none is left, the journal starts afresh. */
+  readonly #journaled = new Set<LineResult>()
   #seq: number
   #writeError: unknown
   #stopping = false
@@ -189,7 +203,8 @@ class Run<A> {
   /** Each started record's worst case, held against `--max-cost` until its outcome. */
   readonly #reserved = new Map<number, number>()
   #reservedTotal = 0
-  #errors: ErrorsFile | undefined
+  /** Answers whose cost could not be told, counted at their worst case against `--max-cost`. */
+  #unknownSpent = 0
   #progress: Progress | undefined
   #live: LiveView | undefined
 
@@ -216,51 +231,60 @@ class Run<A> {
       ...(this.#job.progressDetail ? { detail: this.#job.progressDetail } : {}),
       ...(this.#job.etaFloor ? { etaFloor: this.#job.etaFloor } : {}),
     })
-    this.#live = await openLiveView(
-      settings.live,
-      {
-        label,
-        detail: `${settings.input} → ${settings.out}`,
-        total: this.#todo,
-        command: typedCommand(this.#io.argv, this.#executor.redactUrl),
-        ...(this.#job.limits ? { limits: this.#job.limits } : {}),
-      },
-      () => {
-        const left = this.#todo - this.#counts.written
-        return {
-          done: this.#counts.ok,
-          failed: this.#counts.failed,
-          requests: this.#executor.requests(),
-          // Answers in the journal, waiting for an earlier record's before they are written.
-          unwritten: this.#inOrder.held,
-          ...(this.#job.etaFloor && left > 0 ? { etaFloorMs: this.#job.etaFloor(left) } : {}),
-          ...this.#executor.live(),
-          ...this.#job.liveDetail?.(),
-        }
-      },
-      this.#io.stderr,
-    )
+    try {
+      this.#live = await openLiveView(
+        settings.live,
+        {
+          label,
+          detail: `${settings.input} → ${settings.out}`,
+          total: this.#todo,
+          command: typedCommand(this.#io.argv, this.#executor.redactUrl),
+          ...(this.#job.limits ? { limits: this.#job.limits } : {}),
+        },
+        () => {
+          const left = this.#todo - this.#counts.written
+          return {
+            done: this.#counts.ok,
+            failed: this.#counts.failed,
+            requests: this.#executor.requests(),
+            // Answers in the journal, waiting for an earlier record's before they are written.
+            unwritten: this.#inOrder.held,
+            ...(this.#job.etaFloor && left > 0 ? { etaFloorMs: this.#job.etaFloor(left) } : {}),
+            ...this.#executor.live(),
+            ...this.#job.liveDetail?.(),
+          }
+        },
+        this.#io.stderr,
+      )
+    } catch (error) {
+      // A page that cannot be served (its port taken): what the run opened is closed again.
+      stopListening()
+      await this.#finish()
+      throw error
+    }
     let stats: RequestStats
     try {
-      if (settings.errors !== undefined) this.#errors = await ErrorsFile.open(settings.errors)
       await this.#collect()
     } finally {
       stopListening()
       stats = await this.#finish()
     }
-    if (this.#writeError !== undefined) {
+    try {
+      if (this.#writeError !== undefined) throw this.#writeError
+      return await this.#result(stats)
+    } catch (error) {
       await this.#live?.close()
-      throw this.#writeError
+      throw error
     }
-    return this.#result(stats)
   }
 
   /** Ctrl-C once: start nothing more, let what is in flight finish. Twice: exit now. */
   #interrupt(style: ReturnType<typeof paint>): void {
-    if (!this.#stopping) {
+    // A run that stopped at --max-cost is still waiting for what it started: that Ctrl-C is the first.
+    if (this.#stoppedBy !== 'interrupt') {
       this.#stopping = true
       this.#stoppedBy = 'interrupt'
-      const now = this.#executor.stop()
+      const now = this.#executor.stop('now')
       this.#io.stderr.write(`\n${style.yellow('Interrupted')}: ${now} (Ctrl-C again to exit now)\n`)
       return
     }
@@ -288,9 +312,10 @@ class Run<A> {
     const prior = this.#prepared.prior
     const outcomes = this.#executor.outcomes(this.#pending(), {
       started: (item) => {
-        if (this.#firstStart.has(item.pos)) return
-        this.#reserve(item)
+        if (this.#firstStart.has(item.pos)) return true
+        if (!this.#admit(item)) return false
         this.#firstStart.set(item.pos, performance.now())
+        return true
       },
       prior: (item) => prior.state(item.key),
     })
@@ -301,7 +326,10 @@ class Run<A> {
         const line = this.#lineOf(item, outcome)
         // An answer that must wait for an earlier record's goes to the journal at once: a kill while
         // it waits in memory must not lose what was paid for.
-        if (line !== undefined && item.pos !== this.#inOrder.next) this.#journal.add(line.line)
+        if (line !== undefined && item.pos !== this.#inOrder.next) {
+          this.#journal.add(line.line)
+          this.#journaled.add(line)
+        }
         this.#inOrder.put(item.pos, line)
         if (this.#writeError !== undefined) break
       }
@@ -316,36 +344,49 @@ class Run<A> {
 
   /**
    * `--max-cost`: holds a record's worst case from its first start to its outcome. A record whose worst
-   * case would take what is spent and held past the cap is not started (no line: `--resume` sends it),
-   * and the run stops starting records, as after Ctrl-C.
+   * case would take what is spent and held past the cap may not start (no line: `--resume` sends it),
+   * and the run starts nothing more; what started still ends and is written.
    */
-  #reserve(item: Pending): void {
+  #admit(item: Pending): boolean {
     const budget = this.#job.budget
-    if (budget === undefined) return
+    if (budget === undefined) return true
     const worst = budget.worstCase(item)
-    const spent = budget.spent()
+    const spent = budget.spent() + this.#unknownSpent
     if (spent + this.#reservedTotal + worst <= budget.cap) {
       this.#reserved.set(item.pos, worst)
       this.#reservedTotal += worst
-      return
+      return true
     }
     if (!this.#stopping) {
       this.#stopping = true
       this.#stoppedBy = 'max-cost'
-      const now = this.#executor.stop()
-      const usd = (n: number) => `$${n.toFixed(4)}`
+      const now = this.#executor.stop('drain')
       const style = paint(colorEnabled(this.#io.stderr))
       this.#io.stderr.write(
-        `\n${style.yellow('Stopped')}: --max-cost ${usd(budget.cap)} reached (${usd(spent)} spent, ${usd(this.#reservedTotal)} in flight, the next request could cost ${usd(worst)}): ${now}\n`,
+        `\n${style.yellow('Stopped')}: --max-cost ${formatUsd(budget.cap)} reached (${formatUsd(spent)} spent, ${formatUsd(this.#reservedTotal)} in flight, the next request could cost ${formatUsd(worst)}): ${now}\n`,
       )
     }
-    throw new BudgetReachedError('Not started: its worst case would pass --max-cost')
+    return false
+  }
+
+  /**
+   * Ends a record's hold on `--max-cost`: an answer whose cost cannot be told (no usage, a model
+   * without a price) counts as its worst case spent.
+   */
+  #release(item: Pending, outcome: Outcome<A>): void {
+    const worst = this.#reserved.get(item.pos)
+    if (worst === undefined) return
+    this.#reserved.delete(item.pos)
+    this.#reservedTotal -= worst
+    const budget = this.#job.budget
+    if (outcome.status === 'fulfilled' && budget?.answerCost(item, outcome.value) === undefined) {
+      this.#unknownSpent += worst
+    }
   }
 
   /** The record's line, or undefined when it ends without one (never started, interrupted). */
   #lineOf(item: Pending, outcome: Outcome<A>): LineResult | undefined {
-    this.#reservedTotal -= this.#reserved.get(item.pos) ?? 0
-    this.#reserved.delete(item.pos)
+    this.#release(item, outcome)
     const start = this.#firstStart.get(item.pos)
     this.#firstStart.delete(item.pos)
     const attempts = outcome.attempts ?? 0
@@ -365,9 +406,11 @@ class Run<A> {
   }
 
   /** Writes a line with the next sequence number; counts it once it is written. */
-  #write({ line, ok }: LineResult): void {
+  #write(result: LineResult): void {
+    const { line, ok } = result
     const write = this.#prepared.writer.write(line, { seq: this.#seq++ }).then(
       () => {
+        if (this.#journaled.delete(result) && this.#journaled.size === 0) this.#journal.clear()
         this.#counts.written++
         if (ok) this.#counts.ok++
         else this.#counts.failed++
@@ -378,9 +421,9 @@ class Run<A> {
       },
     )
     this.#track(write)
-    if (!ok && this.#errors !== undefined) {
+    if (!ok && this.#prepared.errors !== undefined) {
       this.#track(
-        this.#errors.add(line).catch((error: unknown) => {
+        this.#prepared.errors.add(line).catch((error: unknown) => {
           this.#writeError ??= error
         }),
       )
@@ -401,7 +444,7 @@ class Run<A> {
       this.#writeError ??= error
     }
     await Promise.allSettled([...this.#writes])
-    await this.#errors?.close().catch((error: unknown) => {
+    await this.#prepared.errors?.close().catch((error: unknown) => {
       this.#writeError ??= error
     })
     // Kept while some of its lines never reached the output: the next run (--resume) folds them in.
@@ -420,7 +463,7 @@ class Run<A> {
   /** Compacts the output when the run completed after sending records again, and sums the run up. */
   async #result(stats: RequestStats): Promise<RunResult> {
     const { settings, keys } = this.#job
-    const { scan, prior, selection, folded } = this.#prepared
+    const { scan, prior, selection, unordered } = this.#prepared
     const stopped = this.#stopping
     const interrupted = this.#stoppedBy === 'interrupt'
     const counts = this.#counts
@@ -428,7 +471,7 @@ class Run<A> {
     // run left out (a retry Ctrl-C ended) after later ones: once the run is complete, one line per
     // record again, in input order. Interrupted, the file stays appended; the next run compacts it.
     const resumedWithLines = scan.alreadyDone > 0 && counts.written > 0
-    const appended = folded > 0 || resumedWithLines || (scan.resend > 0 && counts.written > 0)
+    const appended = unordered || resumedWithLines || (scan.resend > 0 && counts.written > 0)
     if (!stopped && (prior.duplicates || appended)) {
       await compactOutput(settings.out, keys, selection)
     }

@@ -1,3 +1,4 @@
+import { estimateTokens } from '@boundkit/limiter'
 import type { Pending } from '../../run/executor'
 import { type CountTokens, type LlmRequest, type RequestTokens, requestTokens } from './requests'
 
@@ -43,6 +44,17 @@ export class BuiltRequests {
       this.#countedTokens += entry.tokens.prompt + (entry.tokens.completion ?? 0)
     }
     return entry.tokens
+  }
+
+  /**
+   * A bound on the record's prompt tokens for `--max-cost`: the larger of its estimate and the tokens of
+   * its whole JSON body (roles, tools and options included), 5% over: what it is billed should not pass it.
+   */
+  promptBound(item: Pending): number {
+    const entry = this.of(item)
+    const estimate = this.tokens(item).prompt
+    const whole = estimateTokens(entry.body, { tokenizer: this.#countTokens as CountTokens })
+    return Math.ceil(Math.max(estimate, whole) * 1.05)
   }
 
   /** The tokens a record counted on average so far (its prompt and completion bound); 0 before any. */

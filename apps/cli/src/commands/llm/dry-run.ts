@@ -6,7 +6,7 @@ import { PriorOutcomes } from '../../run/input/prior'
 import { type KeyRule, scanInput } from '../../run/input/scan'
 import { readPrior } from '../../run/output/output-file'
 import type { RunIo } from '../../run/runner'
-import { formatMs } from '../../terminal'
+import { formatMs, formatUsd } from '../../terminal'
 import type { BuiltRequests } from './built'
 import type { PriceBook } from './prices'
 import type { LlmSettings } from './settings'
@@ -120,7 +120,6 @@ export async function planRun(
   }
 }
 
-const usd = (n: number) => `$${n.toFixed(4)}`
 const count = (n: number) => n.toLocaleString('en-US')
 
 /** The report as lines for a reader. */
@@ -148,12 +147,12 @@ function reportLines(report: DryRunReport, settings: LlmSettings, prices: PriceB
     const cost =
       plan.costUsd === null
         ? 'no price: give --price in=X,out=Y'
-        : `${usd(plan.costUsd.min)} .. ${usd(plan.costUsd.max)}`
+        : `${formatUsd(plan.costUsd.min)} .. ${formatUsd(plan.costUsd.max)}`
     const source = plan.costUsd === null ? '' : prices.fixed ? ' (--price)' : ' (price table)'
     lines.push(`cost ${model}: ${cost}${source}`)
   }
   if (report.costUsd !== null && Object.keys(report.models).length > 1) {
-    lines.push(`cost in all:   ${usd(report.costUsd.min)} .. ${usd(report.costUsd.max)}`)
+    lines.push(`cost in all:   ${formatUsd(report.costUsd.min)} .. ${formatUsd(report.costUsd.max)}`)
   }
   if (report.minMs !== null) {
     lines.push(`at the limits: at least ${formatMs(report.minMs)} (${report.binding} per minute bind)`)

@@ -106,6 +106,17 @@ export class Ledger {
     return total
   }
 
+  /**
+   * What an answer cost: its usage at the price of the model it names, else of the model asked for;
+   * undefined when neither has a price.
+   */
+  answerCost(body: unknown, asked: string | undefined): number | undefined {
+    const usage = usageOf(body)
+    const served = modelOf(body, asked)
+    const cost = this.#prices.cost(usage, served)
+    return cost === undefined && served !== asked ? this.#prices.cost(usage, asked) : cost
+  }
+
   #tally(spend: Spend, body: unknown, asked: string | undefined): void {
     const usage = usageOf(body)
     if (usage.ignored !== undefined && spend.usageIgnored++ === 0 && spend === this.run)
@@ -115,7 +126,7 @@ export class Ledger {
     spend.cached += usage.cached ?? 0
     spend.completion += usage.completion
     spend.total += usage.total
-    const cost = this.#prices.cost(usage, modelOf(body, asked))
+    const cost = this.answerCost(body, asked)
     if (cost === undefined) spend.unpriced++
     else spend.costUsd += cost
   }

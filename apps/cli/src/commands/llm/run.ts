@@ -23,11 +23,29 @@ async function readTemplate(path: string | undefined): Promise<string | undefine
   }
 }
 
-/** Why `--max-cost` cannot bound a request: its answer has no `max_tokens`, or its model no price. */
+/** Whether a chat request has parts that are not text (images, audio, files): their tokens have no bound before it is sent. */
+function hasMediaParts(request: LlmRequest): boolean {
+  const messages = request.body.messages
+  if (!Array.isArray(messages)) return false
+  return messages.some((message) => {
+    const content = (message as { content?: unknown } | null)?.content
+    return (
+      Array.isArray(content) && content.some((part) => (part as { type?: unknown } | null)?.type !== 'text')
+    )
+  })
+}
+
+/**
+ * Why `--max-cost` cannot bound a request: its answer has no `max_tokens`, it has image or audio
+ * parts, or its model has no price.
+ */
 function maxCostRefusal(prices: PriceBook): (request: LlmRequest) => string | undefined {
   return (request) => {
     if (completionBound(request) === undefined) {
       return 'no max_tokens (or max_completion_tokens): --max-cost needs a bound on every answer'
+    }
+    if (hasMediaParts(request)) {
+      return 'parts that are not text (images, audio, files): --max-cost cannot bound their tokens before sending'
     }
     const model = typeof request.body.model === 'string' ? request.body.model : undefined
     if (prices.rates(model) === undefined) {
@@ -69,9 +87,7 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
   const style = paint(colorEnabled(io.stderr))
   const warn = (text: string) => io.stderr.write(`${style.yellow('warning')}: ${text}\n`)
   const prices = new PriceBook(settings.price, settings.baseUrl, (model) =>
-    warn(
-      `model ${JSON.stringify(model)} has no price in the price table: its cost is left out (give --price in=X,out=Y)`,
-    ),
+    warn(`model ${JSON.stringify(model)} has no price in the price table (give --price in=X,out=Y)`),
   )
   const refuse = settings.maxCost === undefined ? undefined : maxCostRefusal(prices)
   const requestOf = requestsOf(settings, await readTemplate(settings.template), refuse)
@@ -89,11 +105,17 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
           cap: settings.maxCost,
           spent: () => ledger.file.costUsd,
           worstCase: (item) => {
-            const { prompt, completion } = built.tokens(item)
+            const { completion } = built.tokens(item)
+            const prompt = built.promptBound(item)
             return (
               prices.cost({ prompt, completion: completion ?? 0 }, built.model(item)) ??
               Number.POSITIVE_INFINITY
             )
+          },
+          answerCost: (item, value) => {
+            const body = (value as HttpAnswer).body
+            if ((body as { usage?: unknown } | null)?.usage === undefined) return undefined
+            return ledger.answerCost(body, built.model(item))
           },
         }
   const started = performance.now()

@@ -1,6 +1,6 @@
 import type { RequestStats } from '../../run/executor'
 import type { RequestCounts } from '../../run/summary'
-import { formatMs } from '../../terminal'
+import { formatMs, formatUsd } from '../../terminal'
 import { costOf, type Ledger, type Spend } from './ledger'
 import type { LlmSettings } from './settings'
 
@@ -84,7 +84,7 @@ const of = (limit: number | null, scale = 1) =>
 const concurrencyOf = (n: number) =>
   n > 0 ? `; concurrency settled at ${n}` : '; requests made by the workers'
 
-const usd = (n: number | null) => (n === null ? 'no price' : `$${n.toFixed(4)}`)
+const usd = (n: number | null) => (n === null ? 'no price' : formatUsd(n))
 
 function costText(spend: { costUsd: number | null; unpriced: number }): string {
   const left =

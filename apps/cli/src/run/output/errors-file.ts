@@ -17,7 +17,9 @@ export class ErrorsFile {
     this.#writer = writer
   }
 
-  static async open(path: string): Promise<ErrorsFile> {
+  /** Opens the file: a resumed run appends to it, another run starts it afresh. */
+  static async open(path: string, resume: boolean): Promise<ErrorsFile> {
+    if (!resume) await unlink(path).catch(() => {})
     return new ErrorsFile(await openWriter(path, { format: 'jsonl', resume: true }))
   }
 
@@ -30,22 +32,19 @@ export class ErrorsFile {
     await this.#writer.close()
   }
 
-  /** Rewrites `path` from the output: the records whose newest line is a failure, in the output's order. */
+  /**
+   * Rewrites `path` from the output, which a completed run leaves with one line per record: its
+   * failures, in the output's order, streamed.
+   */
   static async rebuild(path: string, out: string, keys: KeyRule): Promise<void> {
-    // Each key's newest line, in the order of the newest lines; only a failure's text is kept.
-    const newest = new Map<string, string | null>()
-    for await (const { text } of readLines(out)) {
-      if (text === undefined || text === '') continue
-      const line = JSON.parse(text) as Record<string, unknown>
-      const key = JSON.stringify(line[keys.field] ?? null)
-      newest.delete(key)
-      newest.set(key, keys.failed(line) ? text : null)
-    }
     const temporary = `${path}.rebuild`
     await unlink(temporary).catch(() => {})
     const writer = await openWriter(temporary, { format: 'text', lock: false })
     try {
-      for (const text of newest.values()) if (text !== null) await writer.write(text)
+      for await (const { text } of readLines(out)) {
+        if (text === undefined || text === '') continue
+        if (keys.failed(JSON.parse(text) as Record<string, unknown>)) await writer.write(text)
+      }
     } finally {
       await writer.close()
     }

@@ -60,4 +60,21 @@ describe('Journal', () => {
     await expect(stat(`${out}.journal`)).rejects.toThrow()
     await new Journal(out).close(false)
   })
+
+  it('starts afresh once every line it held reached the output: it holds what waits, not the run', async () => {
+    const out = join(dir, 'out.jsonl')
+    const journal = new Journal(out)
+    for (let i = 0; i < 300; i++) journal.add(line(`k${i}`))
+    journal.clear()
+    journal.add(line('after'))
+    await journal.close(true)
+    expect(await readFile(`${out}.journal`, 'utf8')).toBe(text(line('after')))
+    // Fewer lines than a new file is worth: clear() keeps them (a fold passes over them).
+    const small = new Journal(join(dir, 'small.jsonl'))
+    small.add(line('a'))
+    small.clear()
+    small.add(line('b'))
+    await small.close(true)
+    expect(await readFile(join(dir, 'small.jsonl.journal'), 'utf8')).toBe(text(line('a')) + text(line('b')))
+  })
 })

@@ -1,4 +1,5 @@
-import { stat, unlink } from 'node:fs/promises'
+import { stat, unlink, writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { compactFile, openWriter, type Writer } from '@boundkit/writer'
 import { messageOf, UsageError } from '../../errors'
 import { readLines } from '../input/jsonl-input'
@@ -44,6 +45,32 @@ export async function checkOutput(settings: OutputSettings): Promise<boolean> {
   return true
 }
 
+/**
+ * Checks `--errors`: not the input, the output or its journal (through a link too: the same device and
+ * inode), which its rewrite at the end of a run would replace.
+ */
+export async function checkErrorsFile(
+  settings: OutputSettings & { errors?: string | undefined },
+): Promise<void> {
+  if (settings.errors === undefined) return
+  const errors = await stat(settings.errors).catch(() => undefined)
+  for (const [what, path] of [
+    ['the input', settings.input],
+    ['--out', settings.out],
+    ["--out's journal", journalPath(settings.out)],
+  ] as const) {
+    const same =
+      resolve(path) === resolve(settings.errors) ||
+      (errors !== undefined &&
+        (await stat(path).catch(() => undefined))?.ino === errors.ino &&
+        (await stat(path).catch(() => undefined))?.dev === errors.dev)
+    if (same)
+      throw new UsageError(
+        `--errors ${settings.errors} is ${what} (maybe through a link); choose another file`,
+      )
+  }
+}
+
 /** The ordered, locked output writer; a locked or corrupt file is a usage error. */
 export async function openOutput(settings: { out: string }): Promise<Writer> {
   try {
@@ -85,6 +112,20 @@ export async function readPrior(
 }
 
 /**
+ * `<out>.unordered`: the output holds lines out of input order (a journal folded in) until a run that
+ * completes compacts it; a run stopped first leaves the mark for the next one.
+ */
+const unorderedMark = (out: string) => `${out}.unordered`
+
+export async function markUnordered(out: string): Promise<void> {
+  await writeFile(unorderedMark(out), '')
+}
+
+export async function isMarkedUnordered(out: string): Promise<boolean> {
+  return (await stat(unorderedMark(out)).catch(() => undefined)) !== undefined
+}
+
+/**
  * Rewrites the output to one line per record, its newest, in input order (`compactFile`: a new file
  * beside it, synced, renamed over it), once a run that sent records again has ended. Before that, a
  * crash leaves the appended file, which the next run reads the same way (a key's last line wins).
@@ -96,4 +137,5 @@ export async function compactOutput(out: string, keys: KeyRule, selection: Input
   await compactFile(out, (line) => (line as Record<string, unknown> | null)?.[keys.field], {
     order: inputKeys(),
   })
+  await unlink(unorderedMark(out)).catch(() => {})
 }
