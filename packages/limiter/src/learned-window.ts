@@ -1,6 +1,5 @@
 import type { RateInfo } from './rate-headers'
-import type { RateWindow } from './rate-window'
-import type { WeightedWindow } from './weighted-window'
+import type { CostLog, WindowLog } from './window-log'
 
 /** The window assumed before any reset header: a server may enforce a minute's limit per second. */
 export const FIRST_WINDOW_MS = 1000
@@ -72,7 +71,7 @@ export class LearnedWindow {
    * quantized window the last reset showed (what started since it began, a guard before included,
    * since a start just before may reach the server after), else in a sliding one.
    */
-  freeAt(log: RateWindow | WeightedWindow, amount: number, now: number): number {
+  freeAt(log: WindowLog, amount: number, now: number): number {
     // Nothing learned yet of a window no longer than the declared: that one says it all.
     if (this.#longestReset === 0 && this.span === this.#declared.interval) return Number.NEGATIVE_INFINITY
     const edge = this.#last?.resetAt
@@ -93,7 +92,7 @@ export class LearnedWindow {
    * server refunds. `log` is the window's own log of starts; `unused`: the answered attempt reported
    * less than it was charged. Returns true when refunds were just shown.
    */
-  observe(info: RateInfo, now: number, log: RateWindow | WeightedWindow, unused = false): boolean {
+  observe(info: RateInfo, now: number, log: WindowLog, unused = false): boolean {
     if (info.resetMs > this.#longestReset) {
       this.#longestReset = info.resetMs
       // The first reset replaces the assumed window; a longer one later widens it.
@@ -131,7 +130,7 @@ export class LearnedWindow {
    * no start of ours since `seenBefore` teaches it: a later one may or may not have reached the server.
    * With refunds, the starts already answered count what they reported, and only the others tell the charge.
    */
-  learnScale(info: RateInfo, now: number, log: WeightedWindow, seenBefore: number): void {
+  learnScale(info: RateInfo, now: number, log: CostLog, seenBefore: number): void {
     if (log.startedWithin(seenBefore, now, now)) return
     // A start just before the window's edge may have reached the server after it: such a reading
     // tells nothing sure.
