@@ -49,20 +49,20 @@ function setup(rule: ApiRule, tokensPerMinute: number, options: Partial<LimiterO
 
 describe('pacing as the server counts (fake clock, model API)', () => {
   it("reserve, 10 s fixed windows: a minute's budget never goes at once; each window's goes when it opens, no refund counted", async () => {
-    // 6,000 tokens/min enforced as 1,000 per 10 s; each request charged 100, using 40.
+    // 6,000 tokens/min enforced as 1,000 per 10 s; each request charged 90, using 40.
     const { clock, api, limiter, task, perWindow } = setup(
       { accounting: 'reserve', window: 10_000, mode: 'fixed' },
       6000,
     )
-    const all = Array.from({ length: 25 }, () => task(100, 40))
+    const all = Array.from({ length: 25 }, () => task(90, 40))
     await clock.advance(30_000)
     await Promise.all(all)
     expect(api.log.refused).toEqual([])
-    // 10 a window (1,000 / 100), the first second paced until the first answer showed the window.
-    expect(perWindow(10_000)).toEqual([10, 10, 5])
+    // 11 a window (1,000 / 90), the first second paced until the first answer showed the window.
+    expect(perWindow(10_000)).toEqual([11, 11, 3])
     expect(api.log.admitted.slice(0, 2).map((at) => at - T0)).toEqual([0, 100])
     // Each window's budget goes when the window opens.
-    expect(api.log.admitted.slice(20).map((at) => at - T0)).toEqual([20_000, 20_000, 20_000, 20_000, 20_000])
+    expect(api.log.admitted.slice(22).map((at) => at - T0)).toEqual([20_000, 20_000, 20_000])
     expect(limiter.stats().windows[0]?.serverWindow).toMatchObject({
       interval: 10_000,
       limit: 1000,

@@ -7,11 +7,24 @@ export const FIRST_WINDOW_MS = 1000
 /** The least a reset header may move for two answers to count as the same window (clock noise, ms). */
 const SAME_RESET_MS = 30
 
+/** A start this recent may reach the server after an answer read before it (ms). */
+const QUIET_MS = 100
+
 /** A window's width from its longest reset: up to 100, 200, 250, 500 ms or 1 s, else whole seconds. */
 function roundUp(ms: number): number {
   for (const step of [100, 200, 250, 500, 1000]) if (ms <= step) return step
   return Math.ceil(ms / 1000) * 1000
 }
+
+/**
+ * What estimated costs keep in hand against the server's count, when the server counts otherwise than
+ * the estimate (its scale is not 1): one start's estimate then misses it by up to 7% even once the
+ * scale (the average) is right (`START_MARGIN`, on a start the answers' view admits alone), and the
+ * average drifts as the prompts change (`SUM_MARGIN`, of a window's budget). Both grow with the
+ * scale's distance from 1, in full from 10%. The view fills what they leave; a 429 costs more.
+ */
+const START_MARGIN = 0.1
+const SUM_MARGIN = 0.03
 
 /** One reading of the server's headers for a budget. */
 interface Reading {
@@ -44,17 +57,33 @@ export class LearnedWindow {
   /** The server's charge for one unit of estimate (weighted windows). */
   scale = 1
   readonly #declared: { limit: number; interval: number }
+  /** It counts estimated costs (a weighted window), not starts. */
+  readonly #estimated: boolean
   #longestReset = 0
+  /** Answers that showed no refund where one would have shown. */
+  #noRefunds = 0
   #last: Reading | undefined = undefined
   /** Readings whose reset moved as only a sliding window's can (two make it so: one may be noise). */
   #slides = 0
 
-  constructor(limit: number, interval: number, refund: boolean | 'auto') {
+  /** `refund`: the window's option, undefined for a window of starts. */
+  constructor(limit: number, interval: number, refund: boolean | 'auto' | undefined) {
     this.#declared = { limit, interval }
+    this.#estimated = refund !== undefined
     this.refunds = refund === true
     this.#refundsKnown = refund !== 'auto'
     this.span = Math.min(interval, FIRST_WINDOW_MS)
     this.limit = this.#perSpan(limit)
+  }
+
+  /** How far the server's count is from the estimate, 0 to 1 (in full from a scale 10% off 1). */
+  get #misses(): number {
+    return this.#estimated ? Math.min(1, Math.abs(1 - this.scale) / 0.1) : 0
+  }
+
+  /** What a start of estimated `amount` (scaled) may cost the server, with the margin it keeps. */
+  padded(amount: number): number {
+    return amount * (1 + START_MARGIN * this.#misses)
   }
 
   /** Margin for the time between a start here and its admission there, once a reset was read (ms). */
@@ -110,8 +139,10 @@ export class LearnedWindow {
     if (!quantized && moved > 0 && ++this.#slides >= 2) this.sliding = true
     if (this.#refundsKnown || Math.abs(moved) > noise) return false
     if (reading.remaining <= last.remaining) {
-      // An answer that used less than its charge, no start in between, and nothing came back: no refunds.
-      if (unused && !log.startedWithin(last.at - noise, now, now)) this.#refundsKnown = true
+      // An answer that used less than its charge, no start that may have reached the server in
+      // between, and nothing came back: no refunds (twice, as a slow start can hide a refund).
+      const quiet = !log.startedWithin(last.at - Math.max(noise, QUIET_MS), now, now)
+      if (unused && quiet && ++this.#noRefunds >= 2) this.#refundsKnown = true
       return false
     }
     // The same window, and more remains: a refund, unless a start of ours slid out in between.

@@ -96,18 +96,21 @@ export class WeightedWindow {
   }
 
   /**
-   * When the entries started at or after `since` free `excess` on a sliding server window: each at
-   * the latest its answer's reset allows (`slidesAt`), else `span` after its start; oldest first, an
-   * entry not answered yet frees nothing sure (-Infinity: not enough).
+   * When the entries started at or after `since` free `excess` on the server's window: each at the
+   * latest its answer's reset allows (`slidesAt`: a sliding window's newest start then slid out, a
+   * quantized window's end), oldest first, if that is after `after`; an entry without one frees
+   * nothing sure (-Infinity: not enough).
    */
-  creditAt(excess: number, since: number, span: number, now: number): number {
+  creditAt(excess: number, since: number, after: number, now: number): number {
     this.#expire(now)
     if (excess <= 0) return Number.NEGATIVE_INFINITY
     let at = Number.NEGATIVE_INFINITY
     for (let i = this.#firstSince(since); i < this.#entries.length; i++) {
       const entry = this.#entries[i]!
-      if (entry.slidesAt === undefined && entry.reported === undefined) return Number.NEGATIVE_INFINITY
-      at = Math.max(at, entry.slidesAt ?? entry.at + span)
+      if (entry.slidesAt === undefined) return Number.NEGATIVE_INFINITY
+      // Freed before `after` (the view's time): the view did not count it.
+      if (entry.slidesAt <= after) continue
+      at = Math.max(at, entry.slidesAt)
       excess -= entry.cost
       if (excess <= 0) return at
     }

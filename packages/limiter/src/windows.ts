@@ -61,7 +61,7 @@ export class Windows implements Reporter {
     if (this.reads) {
       for (const w of this.all) {
         w.server = new ServerBudget()
-        w.learned = new LearnedWindow(w.limit, w.interval, w.cost === undefined ? false : w.refund)
+        w.learned = new LearnedWindow(w.limit, w.interval, w.cost === undefined ? undefined : w.refund)
       }
     }
     this.tracked = this.reads || this.weighted.length > 0 || options.track
@@ -87,17 +87,24 @@ export class Windows implements Reporter {
 
   /**
    * When the server allows a start of `amount` in `w`: while its last answer's view holds, that view
-   * (a sliding window's counted starts freeing room as they slide out), else the window it enforces.
+   * (the starts it counted freeing room when their answers' resets say they have slid out: in a
+   * sliding window before the view's reset, in a quantized one at it), else the window it enforces.
    */
   #serverFreeAt(w: Window, amount: number, now: number): number {
     const server = w.server!
     const learned = w.learned!
     if (!server.active(now)) return learned.freeAt(w, amount, now)
+    // The server's own count of this one start may be a little above our estimate of it.
+    amount = learned.padded(amount)
     const held = server.freeAt(amount, now)
-    if (held === Number.NEGATIVE_INFINITY || !learned.sliding) return held
+    // A window of starts keeps no answer per start: its starts free room only once it is shown to slide.
+    if (held === Number.NEGATIVE_INFINITY || (w.cost === undefined && !learned.sliding)) return held
     // Only starts the view surely counted: one started a span before it may have slid out already.
     const since = server.setAt - learned.span
-    const credit = w.creditAt(amount - server.remaining, since, learned.span + learned.guard, now)
+    const credit =
+      w.cost === undefined
+        ? w.creditAt(amount - server.remaining, since, learned.span + learned.guard)
+        : w.creditAt(amount - server.remaining, since, server.setAt, now)
     return credit === Number.NEGATIVE_INFINITY ? held : Math.min(credit, held)
   }
 
