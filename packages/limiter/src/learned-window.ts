@@ -103,11 +103,11 @@ export class LearnedWindow {
   freeAt(log: WindowLog, amount: number, now: number): number {
     // Nothing learned yet of a window no longer than the declared: that one says it all.
     if (this.#longestReset === 0 && this.span === this.#declared.interval) return Number.NEGATIVE_INFINITY
+    const limit = this.limit * (1 - SUM_MARGIN * this.#misses)
     const edge = this.#last?.resetAt
-    if (this.sliding || edge === undefined)
-      return log.freeAtOver(amount, this.limit, this.span + this.guard, now)
+    if (this.sliding || edge === undefined) return log.freeAtOver(amount, limit, this.span + this.guard, now)
     const start = edge + Math.floor((now - edge) / this.span) * this.span
-    if (log.usedSince(start - this.guard, now) + amount <= this.limit) return Number.NEGATIVE_INFINITY
+    if (log.usedSince(start - this.guard, now) + amount <= limit) return Number.NEGATIVE_INFINITY
     return start + this.span
   }
 
