@@ -1,7 +1,7 @@
 /**
- * What the `boundkit llm` benchmarks share: the chat requests, the demo server's per-window limits
- * derived from them (tokens binding), the ideal those limits allow, the built binary, and the server's
- * own counts of 429s and tokens.
+ * What the `boundkit llm` benchmarks share: the chat requests, the demo server's per-minute limits
+ * derived from them (tokens binding), the server's rules (accounting, window, fixed or sliding), the
+ * ideal each rule allows, the built binary, and the server's own counts of 429s and tokens.
  */
 import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -72,6 +72,24 @@ export const largeRun = (ctx: BenchContext): PlanShape => ({
   requestWindows: ctx.scale(4, 2),
 })
 
+/** How the demo server counts: when a charge is final, and the window its per-minute limits hold over. */
+export interface ServerRule {
+  accounting: 'reserve' | 'refund'
+  window: number
+  mode: 'fixed' | 'sliding'
+}
+
+export const ruleName = (rule: ServerRule) => `${rule.accounting}, ${rule.window / 1000} s ${rule.mode}`
+
+/** Every rule: reserve or refund, x 1 s or 10 s windows, x fixed or sliding. */
+export function allRules(windows: readonly number[] = [1000, 10_000]): ServerRule[] {
+  return (['reserve', 'refund'] as const).flatMap((accounting) =>
+    windows.flatMap((window) =>
+      (['fixed', 'sliding'] as const).map((mode) => ({ accounting, window, mode })),
+    ),
+  )
+}
+
 export function makePlan({ n, window, tokenWindows, requestWindows }: PlanShape) {
   const bodies = Array.from({ length: n }, (_, i) => body(i))
   // The answers' content is about 90 characters: 23 completion tokens.
@@ -90,13 +108,37 @@ export function makePlan({ n, window, tokenWindows, requestWindows }: PlanShape)
     requestsPerWindow,
     /** `boundkit batch --rate`: the request and token limits as starts per window (admission charge). */
     ratePerWindow: Math.floor(Math.min(requestsPerWindow, tokensPerWindow / admission)),
+    /** What the server charges the whole batch at admission (prompt + max_tokens each). */
+    admitted: admission * n,
   }
 }
 
-/** The wall time the limits allow for the tokens really used: every window filled, the last one started at its start. */
-export function idealMs(plan: Plan, tokensUsed: number): number {
-  const windows = Math.ceil(Math.max(tokensUsed / plan.tokensPerWindow, plan.n / plan.requestsPerWindow))
-  return (windows - 1) * plan.window + LATENCY
+/**
+ * The best schedule `rule` allows for the batch in input order: whole windows of starts, each taking
+ * the next requests while they fit its budgets (what the rule charges: prompt + max_tokens for
+ * reserve; for refund, the tokens really used, `tokensUsed` spread over the answers as the server
+ * counted them), then one answer's latency.
+ */
+export function idealFor(plan: Plan, rule: ServerRule, tokensUsed: number): number {
+  const perWindow = (perMinute: number) => Math.floor((perMinute * rule.window) / 60_000)
+  const tokenRoom = perWindow(plan.tpm)
+  const requestRoom = perWindow(plan.rpm)
+  const prompts = plan.bodies.reduce((sum, b) => sum + promptTokens(b), 0)
+  const completion = (tokensUsed - prompts) / plan.n
+  let windows = 1
+  let tokens = 0
+  let requests = 0
+  for (const b of plan.bodies) {
+    const charge = rule.accounting === 'reserve' ? admissionTokens(b) : promptTokens(b) + completion
+    if (tokens + charge > tokenRoom || requests + 1 > requestRoom) {
+      windows++
+      tokens = 0
+      requests = 0
+    }
+    tokens += charge
+    requests++
+  }
+  return (windows - 1) * rule.window + LATENCY
 }
 
 /** Writes the Batch API request file (`requests.jsonl`) and the bare bodies (`bodies.jsonl`, for `batch`). */
@@ -120,20 +162,26 @@ export interface ChatServer {
   url: string
   server: RunningServer
   /**
-   * Moves the server's clock to the start of its next window (by what `x-ratelimit-reset-requests`
-   * says is left of this one), so that a case starts at a window's start with every budget whole.
+   * Moves the server's clock to the start of its next window, or (sliding) past the moment all it
+   * counts has slid out (by what `x-ratelimit-reset-requests` says), so that a case starts at a
+   * window's start with every budget whole.
    */
   startWindow(): Promise<void>
 }
 
-/** The demo server enforcing the plan's limits, answering after 100 ms, no faults; its clock can jump ahead. */
-export async function startChatServer(plan: Plan): Promise<ChatServer> {
+/**
+ * The demo server enforcing the plan's limits under `rule` (default: the plan's window, fixed,
+ * reserve), answering after 100 ms, no faults; its clock can jump ahead.
+ */
+export async function startChatServer(plan: Plan, rule?: ServerRule): Promise<ChatServer> {
   let shift = 0
   const server = await startServer({
     seed: 1,
     chatRpm: plan.rpm,
     chatTpm: plan.tpm,
-    chatWindowMs: plan.window,
+    chatWindowMs: rule?.window ?? plan.window,
+    chatWindowMode: rule?.mode ?? 'fixed',
+    chatAccounting: rule?.accounting ?? 'reserve',
     judge: { latencyMs: LATENCY, latencyDistribution: 'fixed', faultRate: 0 },
     now: () => performance.now() + shift,
   })

@@ -1,12 +1,24 @@
+import { type ChatEntry, type ChatLedger, FixedLedger, SlidingLedger } from './chat-ledger'
+
 const MINUTE_MS = 60_000
+
+/** When a request's token charge is final: at admission (OpenAI's documented rule), or once its usage is known. */
+export type ChatAccounting = 'reserve' | 'refund'
+
+/** How the per-minute limits are enforced: per quantized window, or over the last window. */
+export type ChatWindowMode = 'fixed' | 'sliding'
 
 interface ChatBudgetOptions {
   /** Requests per minute; `Infinity`: no request limit. */
   requestsPerMinute: number
   /** Tokens per minute; `Infinity`: no token limit. */
   tokensPerMinute: number
-  /** Width of the quantized windows the per-minute limits are enforced over, in ms. */
+  /** Width of the windows the per-minute limits are enforced over, in ms. */
   windowMs: number
+  /** `fixed`: quantized windows counted from the budget's creation; `sliding`: the last `windowMs`. */
+  windowMode: ChatWindowMode
+  /** `reserve`: a request keeps what it was charged at admission; `refund`: its charge becomes its usage. */
+  accounting: ChatAccounting
   /** The clock, in ms. */
   now: () => number
 }
@@ -16,7 +28,7 @@ export type ChatLimitKind = 'requests' | 'tokens'
 
 /** What a request was charged at admission, to settle once its real usage is known. */
 export interface ChatTicket {
-  window: number
+  entry: ChatEntry
   tokens: number
 }
 
@@ -38,21 +50,22 @@ export function goDuration(ms: number): string {
 }
 
 /**
- * Request and token budgets per minute, enforced as real APIs do over shorter quantized windows: each
- * window of `windowMs` (counted from the budget's creation) allows `floor(limit x windowMs / 60 s)`
- * requests and tokens, and starts from zero. A request is charged 1 request and its estimated tokens
- * at admission; `settle` replaces the estimate with its real usage if its window is still the current one.
+ * Request and token budgets per minute, enforced as real APIs do over shorter windows: each window of
+ * `windowMs` (quantized, or sliding) allows `floor(limit x windowMs / 60 s)` requests and tokens. A
+ * request is charged 1 request and its estimated tokens at admission; with `refund` accounting,
+ * `settle` then replaces the estimate with its real usage while the charge still counts; with
+ * `reserve`, only a usage above the charge is added.
  */
 export class ChatBudget {
   readonly #options: ChatBudgetOptions
-  readonly #origin: number
-  #window = 0
-  #requests = 0
-  #tokens = 0
+  readonly #ledger: ChatLedger
 
   constructor(options: ChatBudgetOptions) {
     this.#options = options
-    this.#origin = options.now()
+    this.#ledger =
+      options.windowMode === 'sliding'
+        ? new SlidingLedger(options.windowMs)
+        : new FixedLedger(options.windowMs, options.now())
   }
 
   /** What one window allows of a per-minute limit (`Infinity` stays `Infinity`). */
@@ -60,53 +73,43 @@ export class ChatBudget {
     return Math.floor((perMinute * this.#options.windowMs) / MINUTE_MS)
   }
 
-  /** Moves to the current window; returns the ms until it ends. */
-  #roll(): number {
-    const elapsed = Math.max(0, this.#options.now() - this.#origin)
-    const window = Math.floor(elapsed / this.#options.windowMs)
-    if (window !== this.#window) {
-      this.#window = window
-      this.#requests = 0
-      this.#tokens = 0
-    }
-    return (window + 1) * this.#options.windowMs - elapsed
-  }
-
-  /** Charges one request and `tokens`, or says which budget is spent and when it refills. */
+  /** Charges one request and `tokens`, or says which budget is spent and when it has room. */
   admit(tokens: number): AdmitResult {
-    const retryAfterMs = this.#roll()
+    const now = this.#options.now()
     const { requestsPerMinute, tokensPerMinute } = this.#options
     const tokenRoom = this.#perWindow(tokensPerMinute)
+    const requestRoom = this.#perWindow(requestsPerMinute)
     if (tokens > tokenRoom) {
+      const retryAfterMs = this.#ledger.state(now).fullInMs
       return { ok: false, kind: 'tokens', limit: tokensPerMinute, retryAfterMs, tooLarge: true }
     }
-    if (this.#requests + 1 > this.#perWindow(requestsPerMinute)) {
-      return { ok: false, kind: 'requests', limit: requestsPerMinute, retryAfterMs, tooLarge: false }
+    const state = this.#ledger.state(now)
+    if (state.requests + 1 > requestRoom || state.tokens + tokens > tokenRoom) {
+      const kind = state.requests + 1 > requestRoom ? 'requests' : 'tokens'
+      const limit = kind === 'requests' ? requestsPerMinute : tokensPerMinute
+      const retryAfterMs = this.#ledger.fitsInMs(tokens, requestRoom, tokenRoom, now)
+      return { ok: false, kind, limit, retryAfterMs, tooLarge: false }
     }
-    if (this.#tokens + tokens > tokenRoom) {
-      return { ok: false, kind: 'tokens', limit: tokensPerMinute, retryAfterMs, tooLarge: false }
-    }
-    this.#requests += 1
-    this.#tokens += tokens
-    return { ok: true, ticket: { window: this.#window, tokens } }
+    return { ok: true, ticket: { entry: this.#ledger.add(tokens, now), tokens } }
   }
 
-  /** Replaces a ticket's charged tokens with `usedTokens` (refund or extra), if its window is still current. */
+  /** The request of `ticket` used `usedTokens`: its charge follows the accounting rule. */
   settle(ticket: ChatTicket, usedTokens: number): void {
-    this.#roll()
-    if (ticket.window === this.#window) this.#tokens = Math.max(0, this.#tokens - ticket.tokens + usedTokens)
+    if (this.#options.accounting === 'reserve' && usedTokens <= ticket.tokens) return
+    this.#ledger.recount(ticket.entry, usedTokens, this.#options.now())
   }
 
   /**
    * OpenAI's rate-limit headers for each finite limit: the per-minute limit, what is left of the window
-   * enforced now, and the time until that window ends (a Go duration).
+   * enforced now, and the time until that window is whole again (a Go duration).
    */
   headers(): Record<string, string> {
-    const reset = goDuration(this.#roll())
+    const state = this.#ledger.state(this.#options.now())
+    const reset = goDuration(state.fullInMs)
     const headers: Record<string, string> = {}
     const budgets = [
-      ['requests', this.#options.requestsPerMinute, this.#requests],
-      ['tokens', this.#options.tokensPerMinute, this.#tokens],
+      ['requests', this.#options.requestsPerMinute, state.requests],
+      ['tokens', this.#options.tokensPerMinute, state.tokens],
     ] as const
     for (const [kind, perMinute, used] of budgets) {
       if (!Number.isFinite(perMinute)) continue

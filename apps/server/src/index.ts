@@ -1,3 +1,4 @@
+export type { ChatAccounting, ChatWindowMode } from './chat-budget'
 export type { ServerErrorCode } from './errors'
 export { ServerError } from './errors'
 export { fib } from './fib'

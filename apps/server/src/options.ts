@@ -8,6 +8,7 @@ import {
   numberOption,
   timeoutOption,
 } from '@boundkit/internal'
+import type { ChatAccounting, ChatWindowMode } from './chat-budget'
 import { invalidOption } from './errors'
 import { FAULT_KINDS, type FaultKind } from './faults'
 import type { LatencyDistribution } from './latency'
@@ -84,12 +85,24 @@ export interface ServerOptions {
    */
   chatRpm?: number
   /**
-   * Tokens per minute `POST /v1/chat/completions` admits (prompt estimate + max tokens at admission,
-   * the real usage after), enforced per window of `chatWindowMs`; `Infinity` turns it off. @default 60000
+   * Tokens per minute `POST /v1/chat/completions` admits (prompt estimate + max tokens charged at
+   * admission; see `chatAccounting`), enforced per window of `chatWindowMs`; `Infinity` turns it off.
+   * @default 60000
    */
   chatTpm?: number
-  /** Width of the quantized windows over which `chatRpm` and `chatTpm` are enforced, in ms (1 to 60000). @default 10000 */
+  /** Width of the windows over which `chatRpm` and `chatTpm` are enforced, in ms (1 to 60000). @default 10000 */
   chatWindowMs?: number
+  /**
+   * `'fixed'`: quantized windows of `chatWindowMs` counted from the server's start, each starting from
+   * zero; `'sliding'`: what was admitted in the last `chatWindowMs`. @default 'fixed'
+   */
+  chatWindowMode?: ChatWindowMode
+  /**
+   * `'reserve'`: a request's token charge (prompt + max tokens) is final at admission, as OpenAI
+   * documents (a usage above it is added); `'refund'`: once answered, its charge becomes its real
+   * usage while it still counts. @default 'reserve'
+   */
+  chatAccounting?: ChatAccounting
 }
 
 /** Options with every default filled in and every value checked. */
@@ -115,6 +128,8 @@ export interface ResolvedServerOptions {
   chatRpm: number
   chatTpm: number
   chatWindowMs: number
+  chatWindowMode: ChatWindowMode
+  chatAccounting: ChatAccounting
 }
 
 const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
@@ -210,5 +225,19 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     chatRpm: perMinuteLimit('chatRpm', options.chatRpm, 600, chatWindowMs),
     chatTpm: perMinuteLimit('chatTpm', options.chatTpm, 60_000, chatWindowMs),
     chatWindowMs,
+    chatWindowMode: choiceOption(
+      invalidOption,
+      'chatWindowMode',
+      options.chatWindowMode,
+      ['fixed', 'sliding'] as const,
+      'fixed',
+    ),
+    chatAccounting: choiceOption(
+      invalidOption,
+      'chatAccounting',
+      options.chatAccounting,
+      ['reserve', 'refund'] as const,
+      'reserve',
+    ),
   }
 }

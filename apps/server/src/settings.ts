@@ -43,6 +43,8 @@ const ROWS: readonly Row[] = [
   ['chat-rpm',             'BOUNDKIT_CHAT_RPM',                'chatRpm',                   'number',  '600',                     'requests/min of /v1/chat/completions (Infinity: no limit)'],
   ['chat-tpm',             'BOUNDKIT_CHAT_TPM',                'chatTpm',                   'number',  '60000',                   'tokens/min of /v1/chat/completions (Infinity: no limit)'],
   ['chat-window-ms',       'BOUNDKIT_CHAT_WINDOW_MS',          'chatWindowMs',              'integer', '10000',                   'window the per-minute chat limits are enforced over, ms'],
+  ['chat-window-mode',     'BOUNDKIT_CHAT_WINDOW_MODE',        'chatWindowMode',            'string',  'fixed',                   'fixed (quantized windows) or sliding (the last window)'],
+  ['chat-accounting',      'BOUNDKIT_CHAT_ACCOUNTING',         'chatAccounting',            'string',  'reserve',                 'reserve (prompt + max tokens, final at admission) or refund (corrected to usage)'],
 ]
 
 /** Every setting of the standalone server: flag, environment variable, option, default. */

@@ -121,7 +121,7 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
 
   it('sends x-ratelimit-* headers whose remaining counts go down with each request', async () => {
     const { client } = await start({ chatRpm: 60, chatTpm: 60_000, chatWindowMs: 10_000 })
-    const remaining: { requests: number; tokens: number; used: number }[] = []
+    const remaining: { requests: number; tokens: number; charged: number }[] = []
     for (let i = 0; i < 3; i++) {
       const { data, response } = await client.chat.completions
         .create({ model: 'm', messages: [judgeMessage()], max_tokens: 50 })
@@ -131,17 +131,19 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
       // The clock stands still at the start of the first window (windows count from the server's start).
       expect(response.headers.get('x-ratelimit-reset-requests')).toBe('10s')
       expect(response.headers.get('x-ratelimit-reset-tokens')).toBe('10s')
+      expect(data.usage!.completion_tokens).toBeLessThan(50)
       remaining.push({
         requests: Number(response.headers.get('x-ratelimit-remaining-requests')),
         tokens: Number(response.headers.get('x-ratelimit-remaining-tokens')),
-        used: data.usage!.total_tokens,
+        charged: data.usage!.prompt_tokens + 50,
       })
     }
-    // 60/min over 10 s windows: 10 requests and 10,000 tokens a window; each answer is charged its real usage.
+    // 60/min over 10 s windows: 10 requests and 10,000 tokens a window; each request keeps its
+    // admission charge (prompt + max_tokens), though its answer used less.
     expect(remaining.map((r) => r.requests)).toEqual([9, 8, 7])
-    expect(remaining[0]!.tokens).toBe(10_000 - remaining[0]!.used)
-    expect(remaining[1]!.tokens).toBe(remaining[0]!.tokens - remaining[1]!.used)
-    expect(remaining[2]!.tokens).toBe(remaining[1]!.tokens - remaining[2]!.used)
+    expect(remaining[0]!.tokens).toBe(10_000 - remaining[0]!.charged)
+    expect(remaining[1]!.tokens).toBe(remaining[0]!.tokens - remaining[1]!.charged)
+    expect(remaining[2]!.tokens).toBe(remaining[1]!.tokens - remaining[2]!.charged)
   })
 
   it('gives the SDK a RateLimitError with retry-after(-ms) and x-ratelimit-* once the request budget is spent', async () => {
@@ -164,24 +166,57 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     expect((await create()).object).toBe('chat.completion')
   })
 
-  it('refuses with a tokens RateLimitError when the token budget is spent, and refunds unused max tokens', async () => {
+  it('refuses with a tokens RateLimitError when the token budget is spent; unused max tokens never come back', async () => {
     // 600 tokens/min over 10 s windows: 100 tokens a window.
     const { client, clock } = await start({ chatRpm: Number.POSITIVE_INFINITY, chatTpm: 600 })
     const create = (max_tokens: number) =>
       client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], max_tokens })
-    // Charged 7 + 80 at admission, then its real usage: what it did not use comes back.
-    const first = await create(80).withResponse()
-    const used = first.data.usage!.total_tokens
-    expect(used).toBeLessThan(87)
-    expect(first.response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100 - used))
-    const error = await apiError(create(80))
+    // Charged 7 + 45 at admission and never refunded, though the answer uses less.
+    const first = await create(45).withResponse()
+    expect(first.data.usage!.total_tokens).toBeLessThan(52)
+    expect(first.response.headers.get('x-ratelimit-remaining-tokens')).toBe('48')
+    const error = await apiError(create(45))
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
     expect(error).toMatchObject({ status: 429, type: 'tokens', code: 'rate_limit_exceeded' })
     expect(error.headers?.get('retry-after-ms')).toBe('10000')
-    expect(error.headers?.get('x-ratelimit-remaining-tokens')).toBe(String(100 - used))
+    expect(error.headers?.get('x-ratelimit-remaining-tokens')).toBe('48')
     expect(error.headers?.has('x-ratelimit-limit-requests')).toBe(false) // no request limit
     clock.now += 10_000
-    expect((await create(80)).usage!.total_tokens).toBe(used)
+    expect((await create(45).withResponse()).response.headers.get('x-ratelimit-remaining-tokens')).toBe('48')
+  })
+
+  it('with chatAccounting refund, gives back the max tokens an answer did not use', async () => {
+    const { client } = await start({
+      chatRpm: Number.POSITIVE_INFINITY,
+      chatTpm: 600,
+      chatAccounting: 'refund',
+    })
+    const create = (max_tokens: number) =>
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], max_tokens })
+    const first = await create(40).withResponse()
+    const used = first.data.usage!.total_tokens
+    expect(used).toBeLessThan(47)
+    expect(first.response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100 - used))
+    const second = await create(40).withResponse()
+    expect(second.response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100 - 2 * used))
+  })
+
+  it('with a sliding chat window, admits again as the first charge slides out and resets when it is whole', async () => {
+    // 12 requests/min over sliding 10 s windows: 2 requests in any 10 s.
+    const { client, clock } = await start({ chatRpm: 12, chatWindowMode: 'sliding' })
+    const create = () =>
+      client.chat.completions.create({ model: 'm', messages: [judgeMessage()] }).withResponse()
+    await create()
+    clock.now += 4_000
+    const second = await create()
+    expect(second.response.headers.get('x-ratelimit-reset-requests')).toBe('10s')
+    clock.now += 2_000
+    const error = await apiError(create())
+    expect(error.headers?.get('retry-after-ms')).toBe('4000') // until the first slides out
+    expect(error.headers?.get('x-ratelimit-reset-requests')).toBe('8s') // until both have
+    clock.now += 4_000
+    const third = await create()
+    expect(third.response.headers.get('x-ratelimit-remaining-requests')).toBe('0')
   })
 
   it('says a request larger than a whole window allows is too large, without a retry-after', async () => {

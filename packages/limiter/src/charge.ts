@@ -14,9 +14,18 @@ export interface LimiterReport {
 /** One start counted in a weighted window: its time and the cost it counts now. */
 export interface CostEntry {
   readonly at: number
+  /** What it counts now: the estimate as the server is believed to charge it, or a real cost reported. */
   cost: number
+  /** The task's estimate, as given. */
+  readonly estimate: number
+  /** The real cost `report` gave, undefined before. */
+  reported: number | undefined
   /** Still counted in its window (false once it slid out). */
   live: boolean
+  /** Its attempt was answered 429: the server did not admit it (its charge still counts here). */
+  refused?: boolean
+  /** By its answer's reset, when a sliding server window frees it at the latest (clock ms). */
+  slidesAt?: number
 }
 
 /** Applies a report to the windows (the limiter's `Windows`). */

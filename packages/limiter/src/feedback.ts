@@ -63,15 +63,20 @@ export class Feedback {
   /** A failed attempt (thrown, or a non-ok Response returned); a throwing getter throws ERR_CALLBACK_FAILED. */
   failed(charge: Charge, failure: unknown, now: number): void {
     const status = statusOf(failure)
-    if (status === 429) this.rateLimited++
+    if (status === 429) {
+      this.rateLimited++
+      for (const entry of charge.entries ?? []) entry.refused = true
+    }
     if (this.#windows.reads) this.#windows.ended(charge)
     if (this.#windows.reads && !charge.headersRead) {
       userCall("Reading the failure's headers", () => this.#windows.read(charge, headersOf(failure), now))
     }
     const adaptive = this.#adaptive
     if (adaptive === undefined) return
-    if (status === 429) adaptive.dropped(charge.start, now, 'rate-limited')
-    else if (status === 503) adaptive.dropped(charge.start, now, 'decrease')
+    // A rate limit the windows pace (and the cooldown waits out) is no sign of overload.
+    if (status === 429) {
+      if (!this.#windows.paces) adaptive.dropped(charge.start, now, 'rate-limited')
+    } else if (status === 503) adaptive.dropped(charge.start, now, 'decrease')
     else if ((failure as Bag | null)?.code === 'ERR_TIMEOUT') adaptive.dropped(charge.start, now, 'timeout')
   }
 }

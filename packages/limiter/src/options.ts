@@ -31,6 +31,15 @@ export interface RateLimit {
    * @default undefined: the window counts starts (1 each)
    */
   cost?: string
+  /**
+   * With a `cost`: whether a real cost reported below the estimate (`report({ cost })`) gives the
+   * difference back. Most APIs charge the estimate (prompt + `max_tokens`) at admission and never
+   * refund it (OpenAI documents so), so a refund the server did not give would start requests it
+   * refuses. `'auto'`: only once the server's rate-limit headers show that it refunds (its remaining
+   * rose within one window with nothing of ours sliding out). A reported cost above the estimate always counts.
+   * @default 'auto' (without headers read: no refund)
+   */
+  refund?: boolean | 'auto'
 }
 
 /** A task's cost per named unit, e.g. `{ tokens: 1500 }` (each a finite number >= 0). */
@@ -112,8 +121,10 @@ export interface RetryOptions {
 export interface LimiterOptions {
   /**
    * Attempts running at once: an integer >= 1 or Infinity; `'auto'` (= `{ min: 1, max: 64,
-   * initial: 4, strategy: 'gradient' }`) or an `AdaptiveConcurrency` object to let the limiter find
-   * it. Setting `limiter.concurrency` later switches to that fixed number. @default 10
+   * initial: 4, strategy: 'gradient' }`; with `rate` windows `initial: 64`, so that no ramp holds a
+   * window's budget back) or an `AdaptiveConcurrency` object to let the limiter find it. With rate
+   * windows, a 429 does not lower an adaptive limit (the windows and the cooldown answer it).
+   * Setting `limiter.concurrency` later switches to that fixed number. @default 10
    */
   concurrency?: number | 'auto' | AdaptiveConcurrency
   /** One or several rate windows, all enforced together. @default no rate limit */
@@ -348,6 +359,19 @@ function adaptiveOption(value: unknown): ResolvedAdaptive | undefined {
   return { min, max, initial, strategy }
 }
 
+/**
+ * With rate windows, `'auto'` starts at its maximum: the windows, not a ramp, decide when a
+ * window's budget goes, and a 429 they explain does not lower the limit (see Feedback).
+ */
+function paced(
+  adaptive: ResolvedAdaptive | undefined,
+  given: unknown,
+  windows: readonly RateLimit[],
+): ResolvedAdaptive | undefined {
+  if (adaptive === undefined || windows.length === 0 || given !== 'auto') return adaptive
+  return { ...adaptive, initial: adaptive.max }
+}
+
 /** Checks `concurrency` (the option and the setter). */
 export function concurrencyOption(value: unknown): number {
   if (value === undefined) invalidOption(expected('concurrency', 'an integer >= 1 (or Infinity)', value))
@@ -366,7 +390,7 @@ function rateOption(rate: unknown): RateLimit[] {
     const name = Array.isArray(rate) ? `rate[${i}]` : 'rate'
     if (typeof entry !== 'object' || entry === null)
       invalidOption(expected(name, '{ limit, interval }', entry))
-    const { limit, interval, cost } = entry as Partial<RateLimit>
+    const { limit, interval, cost, refund } = entry as Partial<RateLimit>
     if (limit === undefined) invalidOption(expected(`${name}.limit`, 'an integer >= 1', limit))
     if (interval === undefined) invalidOption(expected(`${name}.interval`, 'a number >= 1', interval))
     if (cost !== undefined && (typeof cost !== 'string' || cost === '')) {
@@ -377,6 +401,12 @@ function rateOption(rate: unknown): RateLimit[] {
       interval: numberOption(invalidOption, `${name}.interval`, interval, { min: 1 }, 1),
     }
     if (cost !== undefined) window.cost = cost
+    if (refund !== undefined) {
+      if (refund !== true && refund !== false && refund !== 'auto') {
+        invalidOption(expected(`${name}.refund`, "true, false or 'auto'", refund))
+      }
+      window.refund = refund
+    }
     return window
   })
 }
@@ -402,8 +432,8 @@ export function resolveLimiterOptions(options: LimiterOptions): ResolvedLimiterO
     invalidOption(expected('options', 'an object', options))
   const cooldown = options.cooldown
   if (cooldown !== false) objectOption('cooldown', cooldown, true)
-  const adaptive = adaptiveOption(options.concurrency)
   const windows = rateOption(options.rate)
+  const adaptive = paced(adaptiveOption(options.concurrency), options.concurrency, windows)
   const headers = headersOption(options.headers)
   return {
     concurrency: adaptive

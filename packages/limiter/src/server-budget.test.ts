@@ -77,6 +77,8 @@ describe('the limiter follows the server (fake clock)', () => {
       used: 1,
       serverRemaining: 2,
       resetsInMs: 10_000,
+      // Its reset says the server enforces 100/min over 10 s windows: 16 a window.
+      serverWindow: { interval: 10_000, limit: 16, sliding: false, refunds: false, scale: 1 },
     })
     const rest = Array.from({ length: 3 }, () => limiter.run(task))
     await clock.advance(0)
@@ -161,7 +163,7 @@ describe('the limiter follows the server (fake clock)', () => {
     const clock = new FakeClock(0)
     const limiter = createLimiter({
       clock,
-      rate: { limit: 100, interval: 60_000 },
+      rate: { limit: 100, interval: 1000 },
       retry: { maxRetryAfter: 20_000 },
     })
     for (const headers of [
@@ -204,10 +206,10 @@ describe('the limiter follows the server (fake clock)', () => {
 
   it("headers: false reads nothing; 'anthropic' reads only anthropic-ratelimit-*", async () => {
     const clock = new FakeClock(0)
-    const off = createLimiter({ clock, headers: false, rate: { limit: 100, interval: 60_000 } })
+    const off = createLimiter({ clock, headers: false, rate: { limit: 100, interval: 1000 } })
     await off.run(() => response(200, openai(1, '5s')))
     expect(off.stats().windows[0]?.serverRemaining).toBeUndefined()
-    const anthropic = createLimiter({ clock, headers: 'anthropic', rate: { limit: 100, interval: 60_000 } })
+    const anthropic = createLimiter({ clock, headers: 'anthropic', rate: { limit: 100, interval: 1000 } })
     await anthropic.run(() => response(200, openai(1, '5s')))
     expect(anthropic.stats().windows[0]?.serverRemaining).toBeUndefined()
     const reset = new Date(clock.now() + 5000).toISOString()

@@ -5,7 +5,10 @@
  * window more conservative, never less than its own limit.
  */
 export class ServerBudget {
-  /** What the server says remains, minus what started since it said so. */
+  /**
+   * What the server says remains, minus what started since it said so: below 0 when more started
+   * (what a sliding window frees as our starts slide out pays that first).
+   */
   remaining = 0
   /** When the server's budget is full again (clock ms); the view holds until then. */
   resetAt = 0
@@ -24,7 +27,7 @@ export class ServerBudget {
    */
   update(remaining: number, resetMs: number, start: number, now: number): boolean {
     if (this.active(now) && start < this.since) return false
-    this.remaining = Math.max(0, remaining)
+    this.remaining = remaining
     this.resetAt = now + resetMs
     this.since = start
     this.setAt = now
@@ -43,6 +46,6 @@ export class ServerBudget {
    */
   adjust(delta: number, start: number, now: number): void {
     if (!this.active(now) || (delta < 0 && start < this.setAt)) return
-    this.remaining = Math.max(0, this.remaining - delta)
+    this.remaining -= delta
   }
 }

@@ -55,6 +55,22 @@ export interface WindowStats {
   serverRemaining?: number
   /** When the server's view ends (ms from now); only while it holds. */
   resetsInMs?: number
+  /** How the server enforces this budget, as its headers showed it; only while headers are read. */
+  serverWindow?: ServerWindowStats
+}
+
+/** What the answers' rate-limit headers taught of the window a server enforces a budget over. */
+export interface ServerWindowStats {
+  /** The window's width (ms): the longest reset seen, rounded up to a second (1 s before any), at most `interval`. */
+  interval: number
+  /** What one such window allows: `limit x interval / the declared interval`. */
+  limit: number
+  /** Its resets moved with the starts: a sliding window (else quantized windows are assumed). */
+  sliding: boolean
+  /** A reported cost below the charge is given back (`refund: true`, or the headers showed it). */
+  refunds: boolean
+  /** What the server charges for one unit of the estimate (its remaining against our starts); 1 for starts. */
+  scale: number
 }
 
 /** The job counters of `LimiterStats`, as the limiter keeps them. */

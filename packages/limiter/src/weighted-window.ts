@@ -1,26 +1,33 @@
 import type { CostEntry } from './charge'
+import type { LearnedWindow } from './learned-window'
 import type { ServerBudget } from './server-budget'
 
 /**
  * One sliding rate window that counts a cost (e.g. tokens): at most `limit` of it started in any
- * `interval` ms. Keeps each start's entry until it slides out, so a report can correct its cost.
+ * `interval` ms. Keeps each start's entry until it slides out, so a report can correct its cost and
+ * a shorter window learned from the server can be read from the same log.
  */
 export class WeightedWindow {
   readonly limit: number
   readonly interval: number
   /** The name of the cost counted. */
   readonly cost: string
+  /** Whether a reported cost below the charge is given back (`'auto'`: once the server's headers show it). */
+  readonly refund: boolean | 'auto'
   /** The server's view of this budget, when its headers are read. */
   server: ServerBudget | undefined = undefined
+  /** How the server enforces this budget, as its headers taught it (when they are read). */
+  learned: LearnedWindow | undefined = undefined
   #entries: CostEntry[] = []
   #head = 0
   /** Cost of the live entries. */
   #sum = 0
 
-  constructor(limit: number, interval: number, cost: string) {
+  constructor(limit: number, interval: number, cost: string, refund: boolean | 'auto' = true) {
     this.limit = limit
     this.interval = interval
     this.cost = cost
+    this.refund = refund
   }
 
   /** Drops the entries that slid out of the window ending at `now`. */
@@ -45,18 +52,86 @@ export class WeightedWindow {
   /** When a start of `cost` fits: `now` or earlier if it fits right now. */
   freeAt(cost: number, now: number): number {
     this.#expire(now)
-    let excess = this.#sum + cost - this.limit
+    return this.#freeAfter(this.#head, this.#sum + cost - this.limit, this.interval)
+  }
+
+  /**
+   * When the entries from `from` on, sliding out `span` after they started, free `excess`; a cost
+   * larger than the limit goes once they all have (an empty window admits it).
+   */
+  #freeAfter(from: number, excess: number, span: number): number {
     if (excess <= 0) return Number.NEGATIVE_INFINITY
     const entries = this.#entries
-    for (let i = this.#head; i < entries.length; i++) {
+    for (let i = from; i < entries.length; i++) {
       excess -= entries[i]!.cost
-      if (excess <= 0) return entries[i]!.at + this.interval
+      if (excess <= 0) return entries[i]!.at + span
+    }
+    return from < entries.length ? entries[entries.length - 1]!.at + span : Number.NEGATIVE_INFINITY
+  }
+
+  /** The first live entry started at or after `since` (entries.length when none). */
+  #firstSince(since: number): number {
+    let low = this.#head
+    let high = this.#entries.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (this.#entries[mid]!.at < since) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  /** Cost started at or after `since` (within the window). */
+  usedSince(since: number, now: number): number {
+    this.#expire(now)
+    let sum = 0
+    for (let i = this.#firstSince(since); i < this.#entries.length; i++) sum += this.#entries[i]!.cost
+    return sum
+  }
+
+  /** When a start of `cost` fits in a sliding window of `limit` over `span` ms (<= interval). */
+  freeAtOver(cost: number, limit: number, span: number, now: number): number {
+    const from = this.#firstSince(now - span)
+    return this.#freeAfter(from, this.usedSince(now - span, now) + cost - limit, span)
+  }
+
+  /**
+   * When the entries started at or after `since` free `excess` on the server's window: each at the
+   * latest its answer's reset allows (`slidesAt`: a sliding window's newest start then slid out, a
+   * quantized window's end), oldest first, if that is after `after`; an entry without one frees
+   * nothing sure (-Infinity: not enough).
+   */
+  creditAt(excess: number, since: number, after: number, now: number): number {
+    this.#expire(now)
+    if (excess <= 0) return Number.NEGATIVE_INFINITY
+    let at = Number.NEGATIVE_INFINITY
+    for (let i = this.#firstSince(since); i < this.#entries.length; i++) {
+      const entry = this.#entries[i]!
+      if (entry.slidesAt === undefined) return Number.NEGATIVE_INFINITY
+      // Freed before `after` (the view's time): the view did not count it.
+      if (entry.slidesAt <= after) continue
+      at = Math.max(at, entry.slidesAt)
+      excess -= entry.cost
+      if (excess <= 0) return at
     }
     return Number.NEGATIVE_INFINITY
   }
 
-  record(now: number, cost: number): CostEntry {
-    const entry: CostEntry = { at: now, cost, live: true }
+  /** The live entries started at or after `since`, oldest first. */
+  *entriesSince(since: number, now: number): Iterable<CostEntry> {
+    this.#expire(now)
+    for (let i = this.#firstSince(since); i < this.#entries.length; i++) yield this.#entries[i]!
+  }
+
+  /** Whether an entry started within [from, to] (only entries still in the window are known). */
+  startedWithin(from: number, to: number, now: number): boolean {
+    this.#expire(now)
+    const i = this.#firstSince(from)
+    return i < this.#entries.length && this.#entries[i]!.at <= to
+  }
+
+  record(now: number, cost: number, estimate = cost): CostEntry {
+    const entry: CostEntry = { at: now, cost, estimate, reported: undefined, live: true }
     this.#entries.push(entry)
     this.#sum += cost
     return entry
@@ -66,6 +141,18 @@ export class WeightedWindow {
   adjust(entry: CostEntry, cost: number): void {
     if (entry.live) this.#sum += cost - entry.cost
     entry.cost = cost
+  }
+
+  /** Every live entry with a reported cost below what it counts now counts that cost (refunds shown). */
+  refundReported(now: number): boolean {
+    let freed = false
+    for (const entry of this.entriesSince(Number.NEGATIVE_INFINITY, now)) {
+      if (entry.reported !== undefined && entry.reported < entry.cost) {
+        this.adjust(entry, entry.reported)
+        freed = true
+      }
+    }
+    return freed
   }
 
   /** Cost started in the window ending at `now`. */

@@ -1,5 +1,6 @@
-import { Charge, type LimiterReport, type Reporter, UNTRACKED } from './charge'
+import { Charge, type CostEntry, type LimiterReport, type Reporter, UNTRACKED } from './charge'
 import { saneAmount } from './cost'
+import { LearnedWindow } from './learned-window'
 import type { RateLimit } from './options'
 import { type HeaderFamilies, type RateInfo, rateInfo } from './rate-headers'
 import { RateWindow } from './rate-window'
@@ -8,6 +9,9 @@ import type { WindowStats } from './stats'
 import { WeightedWindow } from './weighted-window'
 
 type Window = RateWindow | WeightedWindow
+
+/** A start this old has reached the server, whatever the fastest round trip says (ms). */
+const SEEN_MS = 50
 
 /** How the windows are built. */
 export interface WindowsOptions {
@@ -32,6 +36,8 @@ export class Windows implements Reporter {
   readonly tracked: boolean
   /** Answers' headers are read into the windows' server budgets. */
   readonly reads: boolean
+  /** There are rate windows: they, not adaptive concurrency, answer a 429. */
+  readonly paces: boolean
   readonly #families: HeaderFamilies
   readonly #maxReset: number
   readonly #now: () => number
@@ -40,15 +46,24 @@ export class Windows implements Reporter {
   /** Attempts started and not yet ended, while headers are read: the server may not have counted them yet. */
   readonly #inTransit = new Set<Charge>()
 
+  /** The shortest time from a start to its answer seen (ms): what the server has surely seen. */
+  #fastest = Number.POSITIVE_INFINITY
+
   constructor(options: WindowsOptions, now: () => number, freed: () => void) {
     this.all = options.windows.map((w) =>
       w.cost === undefined
         ? new RateWindow(w.limit, w.interval)
-        : new WeightedWindow(w.limit, w.interval, w.cost),
+        : new WeightedWindow(w.limit, w.interval, w.cost, w.refund ?? 'auto'),
     )
     this.weighted = this.all.filter((w): w is WeightedWindow => w instanceof WeightedWindow)
     this.reads = options.headers !== undefined && this.all.length > 0
-    if (this.reads) for (const w of this.all) w.server = new ServerBudget()
+    this.paces = this.all.length > 0
+    if (this.reads) {
+      for (const w of this.all) {
+        w.server = new ServerBudget()
+        w.learned = new LearnedWindow(w.limit, w.interval, w.cost === undefined ? undefined : w.refund)
+      }
+    }
     this.tracked = this.reads || this.weighted.length > 0 || options.track
     this.#families = options.headers ?? 'auto'
     this.#maxReset = options.maxReset
@@ -61,13 +76,36 @@ export class Windows implements Reporter {
     let at = Number.NEGATIVE_INFINITY
     let k = 0
     for (const w of this.all) {
-      const amount = w.cost === undefined ? 1 : (cost?.[k++] ?? 0)
+      const amount = w.cost === undefined ? 1 : (cost?.[k++] ?? 0) * (w.learned?.scale ?? 1)
       const own = w.freeAt(amount, now)
       if (own > at) at = own
-      const server = w.server?.freeAt(amount, now) ?? Number.NEGATIVE_INFINITY
+      const server = w.learned ? this.#serverFreeAt(w, amount, now) : Number.NEGATIVE_INFINITY
       if (server > at) at = server
     }
     return at
+  }
+
+  /**
+   * When the server allows a start of `amount` in `w`: while its last answer's view holds, that view
+   * (the starts it counted freeing room when their answers' resets say they have slid out: in a
+   * sliding window before the view's reset, in a quantized one at it), else the window it enforces.
+   */
+  #serverFreeAt(w: Window, amount: number, now: number): number {
+    const server = w.server!
+    const learned = w.learned!
+    if (!server.active(now)) return learned.freeAt(w, amount, now)
+    // The server's own count of this one start may be a little above our estimate of it.
+    amount = learned.padded(amount)
+    const held = server.freeAt(amount, now)
+    // A window of starts keeps no answer per start: its starts free room only once it is shown to slide.
+    if (held === Number.NEGATIVE_INFINITY || (w.cost === undefined && !learned.sliding)) return held
+    // Only starts the view surely counted: one started a span before it may have slid out already.
+    const since = server.setAt - learned.span
+    const credit =
+      w.cost === undefined
+        ? w.creditAt(amount - server.remaining, since, learned.span + learned.guard)
+        : w.creditAt(amount - server.remaining, since, server.setAt, now)
+    return credit === Number.NEGATIVE_INFINITY ? held : Math.min(credit, held)
   }
 
   /** Counts a start at `now` in every window; its charge lets `report` correct it later. */
@@ -79,9 +117,11 @@ export class Windows implements Reporter {
         w.record(now)
         w.server?.adjust(1, now, now)
       } else {
-        const amount = cost?.[k++] ?? 0
+        const estimate = cost?.[k++] ?? 0
+        // Charged as the server is believed to charge it: its estimate in the server's units.
+        const amount = estimate * (w.learned?.scale ?? 1)
         if (entries === undefined) entries = []
-        entries.push(w.record(now, amount))
+        entries.push(w.record(now, amount, estimate))
         w.server?.adjust(amount, now, now)
       }
     }
@@ -95,7 +135,10 @@ export class Windows implements Reporter {
     this.#inTransit.delete(charge)
   }
 
-  /** `context.report()`: the real cost replaces the estimate, then the headers are read. */
+  /**
+   * `context.report()`: a real cost above the charge replaces it; one below replaces it only where
+   * the server refunds (`refund: true`, or its headers showed it); then the headers are read.
+   */
   report(charge: Charge, report: LimiterReport): void {
     const now = this.#now()
     let freed = false
@@ -105,7 +148,9 @@ export class Windows implements Reporter {
         const entry = charge.entries![k]!
         const amount = cost[w.cost]
         // Not a count one attempt can cost here (NaN, 1e308, '5'): the estimate stays.
-        if (!saneAmount(amount, w.limit) || amount === entry.cost) return
+        if (!saneAmount(amount, w.limit)) return
+        entry.reported = amount
+        if (amount === entry.cost || (amount < entry.cost && !this.#refunds(w))) return
         w.server?.adjust(amount - entry.cost, charge.start, now)
         if (amount < entry.cost) freed = true
         w.adjust(entry, amount)
@@ -128,16 +173,37 @@ export class Windows implements Reporter {
     if (!this.reads || typeof headers !== 'object' || headers === null) return
     const found = rateInfo(headers, this.#families, now).filter((info) => info.resetMs <= this.#maxReset)
     if (found.length === 0) return
+    this.#fastest = Math.min(this.#fastest, now - charge.start)
     let changed = false
     let k = 0
     for (const w of this.all) {
       const index = w.cost === undefined ? -1 : k++
       const view = this.#tightest(found, w)
       if (!view) continue
+      if (this.#learn(w, view, now, charge.entries?.[index])) changed = true
       const remaining = view.remaining - this.#transit(charge, index)
       if (w.server!.update(remaining, view.resetMs, charge.start, now)) changed = true
     }
     if (changed) this.#freed()
+  }
+
+  /** What one reading teaches of `w`'s server window; true when room came back (refunds shown). */
+  #learn(w: Window, view: RateInfo, now: number, entry: CostEntry | undefined): boolean {
+    const learned = w.learned!
+    const unused = entry?.reported !== undefined && entry.reported < entry.cost
+    // Started more than half the fastest round trip (and 50 ms) ago: the server has seen it.
+    const seenBefore = now - Math.max(SEEN_MS, this.#fastest / 2)
+    const refundsShown = learned.observe(view, now, w, unused)
+    // A sliding window frees this start once the newest start it counts now slid out, at the latest.
+    if (entry) entry.slidesAt = now + view.resetMs
+    if (w.cost === undefined) return false
+    learned.learnScale(view, now, w, seenBefore)
+    return refundsShown && w.refundReported(now)
+  }
+
+  /** A reported cost below the charge is given back in `w`. */
+  #refunds(w: WeightedWindow): boolean {
+    return w.refund === true || (w.refund === 'auto' && w.learned?.refunds === true)
   }
 
   /**
@@ -175,8 +241,18 @@ export class Windows implements Reporter {
     return this.all.map((w) => {
       const stats: WindowStats = { limit: w.limit, interval: w.interval, cost: w.cost, used: w.used(now) }
       if (w.server?.active(now)) {
-        stats.serverRemaining = w.server.remaining
+        stats.serverRemaining = Math.max(0, w.server.remaining)
         stats.resetsInMs = w.server.resetAt - now
+      }
+      const learned = w.learned
+      if (learned) {
+        stats.serverWindow = {
+          interval: learned.span,
+          limit: learned.limit,
+          sliding: learned.sliding,
+          refunds: w.cost === undefined ? false : this.#refunds(w),
+          scale: learned.scale,
+        }
       }
       return stats
     })

@@ -79,10 +79,10 @@ describe('the openai SDK (maxRetries: 0) inside the limiter', () => {
     expect(stats.cooldownMs).toBeGreaterThan(0)
   })
 
-  it('usage fed back through report() replaces the estimate in the token window', async () => {
+  it('usage fed back through report() replaces the estimate in a token window that refunds', async () => {
     // Answers use a quarter of max_tokens, so the estimates (prompt + max_tokens) exceed the real usage.
     const { server, client } = await start({ completionTokens: (body) => (body.max_tokens ?? 0) / 4 })
-    const tokenWindow = { limit: 1_000_000, interval: 60_000, cost: 'tokens' }
+    const tokenWindow = { limit: 1_000_000, interval: 60_000, cost: 'tokens', refund: true }
     const limiter = createLimiter({ concurrency: 4, rate: [{ limit: 500, interval: 60_000 }, tokenWindow] })
     const batch = requests(10)
     const estimated = batch.reduce((sum, request) => sum + estimateTokens(request), 0)

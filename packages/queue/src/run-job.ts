@@ -114,8 +114,8 @@ export class JobRunner {
         `An http job's maxResponseBytes must be an integer >= 1, got ${maxBytes}`,
       )
     }
-    const entry =
-      data.tokens === undefined ? undefined : await this.#takeTokens(checkTokenCharge(data.tokens))
+    const tokens = data.tokens === undefined ? undefined : checkTokenCharge(data.tokens)
+    const entry = tokens === undefined ? undefined : await this.#takeTokens(tokens)
     const response = await this.#limiter.run(
       ({ signal }) =>
         fetch(data.url, {
@@ -155,7 +155,7 @@ export class JobRunner {
     const json = (response.headers.get('content-type') ?? '').includes('json')
     const body = json ? JSON.parse(text) : text
     const used = usageOf(body).total
-    if (entry !== undefined && used > 0) await this.#hooks.tokenWindow().settle(entry, used)
+    if (entry !== undefined && used > 0) await this.#hooks.tokenWindow().settle(entry, used, tokens?.refund)
     return { status: response.status, headers: Object.fromEntries(response.headers), body }
   }
 

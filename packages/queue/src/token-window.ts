@@ -6,8 +6,10 @@ import { QueueError } from './errors'
  * A token budget that every worker of a queue shares: at most `limit` tokens started in any sliding
  * `interval` ms, the cluster-wide counterpart of the limiter's weighted window (`--tpm`). Each start
  * is an entry in Redis (a sorted set by start time, a hash of costs, their sum), charged with the
- * request's estimate and corrected with its real cost once the answer's `usage` is known. Each step
- * is one Lua script, timed by Redis's own clock: workers on machines whose clocks differ agree.
+ * request's estimate; once the answer's `usage` is known, a usage above it is charged, and one below
+ * it gives the difference back only when the server refunds (`refund`), since most APIs keep what
+ * they charged at admission. Each step is one Lua script, timed by Redis's own clock: workers on
+ * machines whose clocks differ agree.
  */
 
 /** Drops the entries that slid out, then takes `cost` if it fits: 0, or else the ms until it would. */
@@ -41,10 +43,11 @@ end
 return interval
 `
 
-/** Replaces an entry's cost by the real one, while it is still in the window. */
+/** Replaces an entry's cost by the real one while it is still in the window (a lower one only if ARGV[3] is 1). */
 const SETTLE = `
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if not old then return 0 end
+if tonumber(ARGV[2]) < tonumber(old) and ARGV[3] ~= '1' then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('INCRBY', KEYS[3], tonumber(ARGV[2]) - tonumber(old))
 return 1
@@ -66,6 +69,11 @@ export interface TokenCharge {
   limit: number
   /** The window's width, ms (integer, 1 to 86400000, a day): 60000 for tokens per minute. */
   interval: number
+  /**
+   * Whether the server gives back what an answer did not use: a `usage` below the estimate then
+   * replaces it. @default false (OpenAI, and most APIs, keep the charge made at admission)
+   */
+  refund?: boolean
 }
 
 /**
@@ -73,17 +81,18 @@ export interface TokenCharge {
  * (a job's data comes from any producer: a value out of range must not reach the scripts).
  */
 export function checkTokenCharge(charge: unknown): TokenCharge {
-  const { estimate, limit, interval } = (charge ?? {}) as Partial<TokenCharge>
+  const { estimate, limit, interval, refund } = (charge ?? {}) as Partial<TokenCharge>
   const whole = (value: unknown, min: number, max: number) =>
     Number.isInteger(value) && (value as number) >= min && (value as number) <= max
   if (
     !whole(estimate, 0, MAX_TOKENS) ||
     !whole(limit, 1, MAX_TOKENS) ||
-    !whole(interval, 1, MAX_TOKEN_INTERVAL)
+    !whole(interval, 1, MAX_TOKEN_INTERVAL) ||
+    (refund !== undefined && typeof refund !== 'boolean')
   ) {
     throw new QueueError(
       'ERR_UNKNOWN_JOB',
-      `An http job's tokens must be { estimate, limit, interval }: integers, estimate 0 to ${MAX_TOKENS}, limit 1 to ${MAX_TOKENS}, interval 1 to ${MAX_TOKEN_INTERVAL} ms, got ${JSON.stringify(charge)}`,
+      `An http job's tokens must be { estimate, limit, interval, refund? }: integers, estimate 0 to ${MAX_TOKENS}, limit 1 to ${MAX_TOKENS}, interval 1 to ${MAX_TOKEN_INTERVAL} ms, refund a boolean, got ${JSON.stringify(charge)}`,
     )
   }
   if ((estimate as number) > (limit as number)) {
@@ -92,7 +101,7 @@ export function checkTokenCharge(charge: unknown): TokenCharge {
       `The request's token estimate ${estimate} is above the budget's limit ${limit}: it could never start`,
     )
   }
-  return { estimate, limit, interval } as TokenCharge
+  return { estimate, limit, interval, refund: refund === true } as TokenCharge
 }
 
 export type Taken = { entry: string } | { waitMs: number }
@@ -117,10 +126,13 @@ export class TokenWindow {
     return wait === 0 ? { entry } : { waitMs: wait }
   }
 
-  /** The start `entry` really cost `tokens` (as the answer says: capped at `MAX_TOKENS`, as an estimate is). */
-  async settle(entry: string, tokens: number): Promise<void> {
+  /**
+   * The start `entry` really cost `tokens` (as the answer says: capped at `MAX_TOKENS`, as an estimate
+   * is): charged if above its estimate, given back if below only with `refund`.
+   */
+  async settle(entry: string, tokens: number, refund = false): Promise<void> {
     const cost = Math.min(MAX_TOKENS, Math.max(0, Math.ceil(tokens)))
-    await this.#client.eval(SETTLE, 3, ...this.#keys, entry, cost)
+    await this.#client.eval(SETTLE, 3, ...this.#keys, entry, cost, refund ? 1 : 0)
   }
 
   /** Tokens started in the window now (for stats and tests). */

@@ -461,21 +461,45 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     expect(await producer(name).clusterCounts()).toMatchObject({ rateLimited: 0, tokenWaits: waits })
   })
 
-  it("replaces a start's estimate by the answer's usage", async () => {
+  it.each([
+    // Two starts charged 700 each: the server keeps that charge, though each answer used 100...
+    [undefined, 1400],
+    // ...or, where it refunds, each is corrected to the 100 its answer used.
+    [true, 200],
+  ])(
+    'a usage below the estimate gives nothing back unless refund is %s; with it, the usage replaces the estimate',
+    async (refund, used) => {
+      const name = newName()
+      await worker({ name })
+      const client = new Redis(redis.url)
+      open.push({ close: () => client.quit().then(() => undefined) })
+      const window = new TokenWindow(client, 'bull', name)
+      const tokens = { estimate: 700, limit: 10_000, interval: 60_000, ...(refund && { refund }) }
+      const outcomes = await collect(
+        producer(name).distribute([1, 2], {
+          key: (i) => `u${i}`,
+          job: () => httpJob({ url: api.url, tokens }),
+        }),
+      )
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled'])
+      expect(await window.used()).toBe(used)
+    },
+  )
+
+  it('a usage above the estimate is charged', async () => {
     const name = newName()
     await worker({ name })
     const client = new Redis(redis.url)
     open.push({ close: () => client.quit().then(() => undefined) })
     const window = new TokenWindow(client, 'bull', name)
     const outcomes = await collect(
-      producer(name).distribute([1, 2], {
-        key: (i) => `u${i}`,
-        job: () => httpJob({ url: api.url, tokens: { estimate: 700, limit: 10_000, interval: 60_000 } }),
+      producer(name).distribute([1], {
+        key: () => 'above',
+        job: () => httpJob({ url: api.url, tokens: { estimate: 30, limit: 10_000, interval: 60_000 } }),
       }),
     )
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled'])
-    // Two starts charged 700 each, each corrected to the 100 its answer used.
-    expect(await window.used()).toBe(200)
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled'])
+    expect(await window.used()).toBe(100)
   })
 
   it('fails a request whose estimate alone is above the limit, unsent and without retrying', async () => {

@@ -114,6 +114,8 @@ export function registerChatCompletionsRoute(
     requestsPerMinute: options.chatRpm,
     tokensPerMinute: options.chatTpm,
     windowMs: options.chatWindowMs,
+    windowMode: options.chatWindowMode,
+    accounting: options.chatAccounting,
     now: options.now,
   })
   const { nextFault, nextLatency } = judgeBehaviour(options)
