@@ -30,10 +30,14 @@ export class CountingProxy {
   arrivedAfterKill = 0
   #run = -1
   #killed = false
+  /** The request answered 503 with a Retry-After the first time it comes (a record waiting out a backoff). */
+  readonly #stall: { index: number; retryAfterSeconds: number } | undefined
+  #stalled = false
   url = ''
 
-  constructor(upstream: string) {
+  constructor(upstream: string, stall?: { index: number; retryAfterSeconds: number }) {
     this.#upstream = upstream
+    this.#stall = stall
   }
 
   async listen(): Promise<void> {
@@ -67,6 +71,19 @@ export class CountingProxy {
       return // the client died while sending: the request never reached the server
     }
     const body = Buffer.concat(chunks)
+    if (
+      this.#stall !== undefined &&
+      !this.#stalled &&
+      indexOf(JSON.parse(body.toString('utf8'))) === this.#stall.index
+    ) {
+      this.#stalled = true
+      response.writeHead(503, {
+        'content-type': 'application/json',
+        'retry-after': String(this.#stall.retryAfterSeconds),
+      })
+      response.end('{"error":{"message":"overloaded","type":"server_error"}}')
+      return
+    }
     const run = this.served[this.#run]!
     if (this.#killed) this.arrivedAfterKill++
     this.onWire++
