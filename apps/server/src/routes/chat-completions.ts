@@ -81,6 +81,77 @@ function completionOf(body: ChatCompletionRequestBody, maxTokens: number | undef
   return { content: content.slice(0, maxTokens * 4), tokens: maxTokens, finish: 'length' }
 }
 
+/** The route's Prometheus counters. */
+function chatCounters(metrics: ServerMetrics) {
+  const counter = (name: string, label: string, help: string) =>
+    metrics.addCounter({ name: `boundkit_chat_${name}_total`, help, labelNames: [label] })
+  return {
+    requests: counter(
+      'requests',
+      'status',
+      'Chat completion requests answered, by status (reset: cut on purpose).',
+    ),
+    rateLimited: counter('rate_limited', 'limit', 'Chat completions refused with 429, by budget spent.'),
+    tokensUsed: counter(
+      'tokens',
+      'kind',
+      'Tokens of the chat completions answered 200 (prompt, completion).',
+    ),
+    faults: counter('faults', 'kind', 'Chat completions failed on purpose, by fault kind (500, 503, reset).'),
+  }
+}
+
+/** The 400 of a request this server does not serve (streaming, several choices), or undefined. */
+function unsupportedIn(body: ChatCompletionRequestBody): OpenAIErrorBody | undefined {
+  if (body.stream === true) {
+    return unsupported('stream', 'Streaming is not supported by this server: leave `stream` out or false.')
+  }
+  if ((body.n ?? 1) !== 1) {
+    return unsupported('n', `This server answers one choice per request: \`n\` must be 1, got ${body.n}.`)
+  }
+  return undefined
+}
+
+/** The answer of an injected 500 or 503 (with Retry-After). */
+function faultAnswer(reply: FastifyReply, fault: string): FastifyReply {
+  if (fault === '503') {
+    const message = 'Injected fault: the server is overloaded, retry later'
+    return reply
+      .code(503)
+      .header('retry-after', '1')
+      .send(openAIError(message, 'server_error', 'unavailable'))
+  }
+  return reply.code(500).send(openAIError('Injected fault: internal error', 'server_error', 'fault_injected'))
+}
+
+/** A chat completion, as OpenAI answers one. */
+function completionBody(
+  id: string,
+  model: string,
+  prompt: number,
+  completion: { content: string; tokens: number; finish: string },
+) {
+  return {
+    id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: completion.content, refusal: null },
+        logprobs: null,
+        finish_reason: completion.finish,
+      },
+    ],
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion.tokens,
+      total_tokens: prompt + completion.tokens,
+    },
+  }
+}
+
 /**
  * `POST /v1/chat/completions`: an OpenAI-compatible endpoint whose answer is the judge's scores (JSON)
  * for the conversation. Order per request: the schema, then the request and token budgets (429 at
@@ -92,24 +163,7 @@ export function registerChatCompletionsRoute(
   options: ResolvedServerOptions,
   metrics: ServerMetrics,
 ): void {
-  const counter = (name: string, label: string, help: string) =>
-    metrics.addCounter({ name: `boundkit_chat_${name}_total`, help, labelNames: [label] })
-  const requests = counter(
-    'requests',
-    'status',
-    'Chat completion requests answered, by status (reset: cut on purpose).',
-  )
-  const rateLimited = counter('rate_limited', 'limit', 'Chat completions refused with 429, by budget spent.')
-  const tokensUsed = counter(
-    'tokens',
-    'kind',
-    'Tokens of the chat completions answered 200 (prompt, completion).',
-  )
-  const faults = counter(
-    'faults',
-    'kind',
-    'Chat completions failed on purpose, by fault kind (500, 503, reset).',
-  )
+  const { requests, rateLimited, tokensUsed, faults } = chatCounters(metrics)
   const budget = new ChatBudget({
     requestsPerMinute: options.chatRpm,
     tokensPerMinute: options.chatTpm,
@@ -135,20 +189,8 @@ export function registerChatCompletionsRoute(
     },
     async (request, reply) => {
       const body = request.body
-      if (body.stream === true) {
-        return reply
-          .code(400)
-          .send(
-            unsupported('stream', 'Streaming is not supported by this server: leave `stream` out or false.'),
-          )
-      }
-      if ((body.n ?? 1) !== 1) {
-        return reply
-          .code(400)
-          .send(
-            unsupported('n', `This server answers one choice per request: \`n\` must be 1, got ${body.n}.`),
-          )
-      }
+      const refusal = unsupportedIn(body)
+      if (refusal !== undefined) return reply.code(400).send(refusal)
       const prompt = promptTokens(body.messages)
       const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined
       const admitted = budget.admit(prompt + (maxTokens ?? 0))
@@ -164,41 +206,16 @@ export function registerChatCompletionsRoute(
         requests.inc({ status: 'reset' })
         return resetConnection(request, reply)
       }
-      if (fault === '500') {
-        return reply
-          .code(500)
-          .send(openAIError('Injected fault: internal error', 'server_error', 'fault_injected'))
-      }
-      if (fault === '503') {
-        const message = 'Injected fault: the server is overloaded, retry later'
-        return reply
-          .code(503)
-          .header('retry-after', '1')
-          .send(openAIError(message, 'server_error', 'unavailable'))
-      }
-      const { content, tokens, finish } = completionOf(body, maxTokens)
-      budget.settle(admitted.ticket, prompt + tokens)
+      if (fault !== undefined) return faultAnswer(reply, fault)
+      const completion = completionOf(body, maxTokens)
+      budget.settle(admitted.ticket, prompt + completion.tokens)
       tokensUsed.inc({ kind: 'prompt' }, prompt)
-      tokensUsed.inc({ kind: 'completion' }, tokens)
+      tokensUsed.inc({ kind: 'completion' }, completion.tokens)
       const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`
       return reply
         .header('x-request-id', id)
         .header('openai-processing-ms', String(Math.round(latencyMs)))
-        .send({
-          id,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: body.model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content, refusal: null },
-              logprobs: null,
-              finish_reason: finish,
-            },
-          ],
-          usage: { prompt_tokens: prompt, completion_tokens: tokens, total_tokens: prompt + tokens },
-        })
+        .send(completionBody(id, body.model, prompt, completion))
     },
   )
 }
