@@ -7,6 +7,7 @@
  */
 import { itemIterator, type KeyedOutcome } from '@boundkit/internal'
 import { type Queue as BullQueue, Job } from 'bullmq'
+import { jobBackoff } from './backoff'
 import { QueueError } from './errors'
 import { jobIdOf } from './job-id'
 import type { QueueJob } from './jobs'
@@ -67,7 +68,7 @@ export async function* distribution<T, R>(
     host.bull.add(entry.job.name, entry.job.data, {
       jobId: entry.id,
       attempts: options.attempts,
-      backoff: { type: 'exponential', delay: options.backoff },
+      backoff: jobBackoff(options.backoff),
       // Finished jobs stay: their results are read from them, and they make a re-added key a no-op.
       removeOnComplete: false,
       removeOnFail: false,

@@ -52,7 +52,10 @@ export interface QueueDistributeOptions<T> {
   window?: number
   /** Attempts per job, the first included (integer >= 1). @default 3 */
   attempts?: number
-  /** Milliseconds (>= 0) before the first retry, doubling at each next one. @default 1000 */
+  /**
+   * Milliseconds (>= 0) before the first retry, doubling at each next one up to 30 s, with full
+   * jitter (as the limiter's `retry`), and never less than a 503's `Retry-After`. @default 250
+   */
   backoff?: number
   /**
    * Milliseconds (>= 1) between checks of the outstanding jobs in Redis, which catch finishes whose
@@ -78,7 +81,12 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   concurrency?: number
   /** Threads of the local pool that runs `pool` jobs (integer >= 1). @default os.availableParallelism() */
   threads?: number
-  /** Options of the local limiter that runs `http` jobs. @default { concurrency } */
+  /**
+   * Options of the local limiter that runs `http` jobs. Its `retry` is off unless given (each
+   * attempt of a job is one request: the job's `attempts` are its retries); `retry.retryOn` and
+   * `retry.maxRetryAfter` say which failures get another attempt, `cooldown.after` how many 503s
+   * in a row pause the whole queue. @default { concurrency, retry: false }
+   */
   limiter?: LimiterOptions
   /**
    * A rate for all workers together (BullMQ's global limiter; give every worker the same).
@@ -179,7 +187,7 @@ export function resolveDistributeOptions<T>(
     ordered: booleanOption(fail, 'ordered', options.ordered, true),
     window: numberOption(fail, 'window', options.window, { integer: true, min: 1 }, 100),
     attempts: numberOption(fail, 'attempts', options.attempts, { integer: true, min: 1 }, 3),
-    backoff: numberOption(fail, 'backoff', options.backoff, { min: 0 }, 1000),
+    backoff: numberOption(fail, 'backoff', options.backoff, { min: 0 }, 250),
     pollInterval: numberOption(fail, 'pollInterval', options.pollInterval, { min: 1 }, 1000),
     signal: signalOption(fail, 'signal', options.signal),
   }

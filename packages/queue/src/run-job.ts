@@ -10,6 +10,7 @@ import {
   type Limiter,
   type LimiterRunOptions,
   parseRetryAfter,
+  retryAfterOf,
   statusOf,
 } from '@boundkit/limiter'
 import { createPool, type Pool } from '@boundkit/pool'
@@ -31,6 +32,10 @@ const FINAL_CODES = new Set([
 
 /** Without a usable `Retry-After`, a 429 pauses the queue this long, in ms. */
 const DEFAULT_COOLDOWN_MS = 1000
+/** The longest `Retry-After` a retry waits for, ms, unless `limiter.retry.maxRetryAfter` says otherwise (the limiter's default). */
+const DEFAULT_MAX_RETRY_AFTER = 300_000
+/** 503s with a `Retry-After` in a row that pause the whole queue, unless `limiter.cooldown.after` says otherwise (the limiter's default). */
+const DEFAULT_COOLDOWN_AFTER = 3
 
 export interface JobRunnerHooks {
   /** Pauses every worker of the queue for `ms` (BullMQ's `rateLimit`). */
@@ -49,33 +54,36 @@ export class JobRunner {
   readonly #hooks: JobRunnerHooks
   /** One pool per worker file, started at its first job: `init` runs once per thread, not per job. */
   readonly #pools = new Map<string, Pool>()
-  /** The limiter's retry policy, except that a 429 is never retried here: it pauses the whole queue. */
+  /** The limiter's retry policy, if it has one, except that a 429 is never retried here: it pauses the whole queue. */
   readonly #httpRun: LimiterRunOptions
-  /** Whether a failure may be tried again at all (the limiter's `retryOn`), for BullMQ's attempts too. */
-  readonly #retryable: (failure: unknown) => boolean
+  /** Whether a failed attempt is worth another (the limiter's `retryOn`, whether or not it retries itself). */
+  readonly #retryable: (failure: unknown, attempt: number) => boolean
+  readonly #maxRetryAfter: number
+  readonly #cooldownAfter: number
+  /** 503s with a `Retry-After` since this worker's last answer that was not one. */
+  #unavailableInARow = 0
 
   constructor(options: ResolvedWorkerOptions, limiter: Limiter, hooks: JobRunnerHooks) {
     this.#options = options
     this.#limiter = limiter
     this.#hooks = hooks
-    const retry = options.limiter.retry
+    const { retry, cooldown } = options.limiter
     const retryOn = (retry ? retry.retryOn : undefined) ?? defaultRetryOn
-    this.#retryable = (failure) => retry !== false && retryOn(failure, 1)
+    this.#retryable = (failure, attempt) => retryOn(failure, attempt)
+    this.#maxRetryAfter = (retry ? retry.maxRetryAfter : undefined) ?? DEFAULT_MAX_RETRY_AFTER
+    this.#cooldownAfter =
+      cooldown === false ? Number.POSITIVE_INFINITY : (cooldown?.after ?? DEFAULT_COOLDOWN_AFTER)
     this.#httpRun = {
-      retry:
-        retry === false
-          ? false
-          : {
-              ...retry,
-              retryOn: (failure, attempt) => statusOf(failure) !== 429 && retryOn(failure, attempt),
-            },
+      retry: retry
+        ? { ...retry, retryOn: (failure, attempt) => statusOf(failure) !== 429 && retryOn(failure, attempt) }
+        : false,
     }
   }
 
   async run(job: Job): Promise<unknown> {
     try {
       if (job.name === POOL_JOB) return await this.#pool(job.data as PoolJobData)
-      if (job.name === HTTP_JOB) return await this.#http(job.data as HttpJobData)
+      if (job.name === HTTP_JOB) return await this.#http(job.data as HttpJobData, job.attemptsMade + 1)
       const handler = this.#options.handlers[job.name]
       if (handler === undefined) {
         throw new QueueError('ERR_UNKNOWN_JOB', `This worker has no handler for job name '${job.name}'`)
@@ -103,60 +111,87 @@ export class JobRunner {
     return pool.run(data.task, data.input as never)
   }
 
-  async #http(data: HttpJobData): Promise<HttpJobResult> {
-    if (data === null || typeof data !== 'object' || typeof data.url !== 'string') {
-      throw new QueueError('ERR_UNKNOWN_JOB', 'An http job needs data { url, method?, headers?, body? }')
-    }
-    const maxBytes = data.maxResponseBytes ?? this.#options.maxResponseBytes
-    if (!Number.isInteger(maxBytes) || maxBytes < 1) {
-      throw new QueueError(
-        'ERR_UNKNOWN_JOB',
-        `An http job's maxResponseBytes must be an integer >= 1, got ${maxBytes}`,
-      )
-    }
+  /** One attempt of an `http` job: one request (unless the limiter's own `retry` says more). */
+  async #http(data: HttpJobData, attempt: number): Promise<HttpJobResult> {
+    const maxBytes = checkHttpData(data, this.#options.maxResponseBytes)
     const entry =
       data.tokens === undefined ? undefined : await this.#takeTokens(checkTokenCharge(data.tokens))
-    const response = await this.#limiter.run(
-      ({ signal }) =>
-        fetch(data.url, {
-          method: data.method ?? 'GET',
-          headers: { ...data.headers, ...this.#options.httpHeaders },
-          ...(data.body !== undefined && { body: data.body }),
-          signal,
-        }),
-      this.#httpRun,
-    )
-    if (response.status === 429) {
-      // The distributed cooldown: every worker of the queue waits, and the job goes back to the
-      // queue without using an attempt.
-      await response.body?.cancel()
-      const ms = parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now())
-      const wait = Math.max(1, Math.ceil(ms ?? DEFAULT_COOLDOWN_MS))
-      this.#hooks.onCooldown(wait)
-      await this.#hooks.rateLimit(wait)
-      throw Worker.RateLimitError()
-    }
+    const method = data.method ?? 'GET'
+    const response = await this.#fetch(data, attempt)
+    if (response.status === 429) return this.#rateLimited(response)
     const text = await readCappedText(
       response,
       maxBytes,
       () =>
         new QueueError(
           'ERR_RESPONSE_TOO_LARGE',
-          `${data.method ?? 'GET'} answered ${response.status} with a body larger than ${maxBytes} bytes (maxResponseBytes)`,
+          `${method} answered ${response.status} with a body larger than ${maxBytes} bytes (maxResponseBytes)`,
         ),
     )
-    if (!response.ok) {
-      const message = `${data.method ?? 'GET'} answered ${response.status}: ${text.slice(0, 200)}`
-      // A status the limiter does not retry (a 404, a 401) fails the job at once, as in a local run:
-      // BullMQ's further attempts would only ask again.
-      if (!this.#retryable(response)) throw new UnrecoverableError(`ERR_HTTP_STATUS: ${message}`)
-      throw new QueueError('ERR_HTTP_STATUS', message)
-    }
+    if (!response.ok)
+      return this.#failed(response, `${method} answered ${response.status}: ${text.slice(0, 200)}`, attempt)
+    this.#unavailableInARow = 0
     const json = (response.headers.get('content-type') ?? '').includes('json')
     const body = json ? JSON.parse(text) : text
     const used = usageOf(body).total
     if (entry !== undefined && used > 0) await this.#hooks.tokenWindow().settle(entry, used)
     return { status: response.status, headers: Object.fromEntries(response.headers), body }
+  }
+
+  /** The request through the local limiter; a failure no retry can fix (the limiter's `retryOn`) fails the job at once. */
+  async #fetch(data: HttpJobData, attempt: number): Promise<Response> {
+    try {
+      return await this.#limiter.run(
+        ({ signal }) =>
+          fetch(data.url, {
+            method: data.method ?? 'GET',
+            headers: { ...data.headers, ...this.#options.httpHeaders },
+            ...(data.body !== undefined && { body: data.body }),
+            signal,
+          }),
+        this.#httpRun,
+      )
+    } catch (error) {
+      throw this.#retryable(error, attempt) ? error : forBullmq(error, true)
+    }
+  }
+
+  /**
+   * A 429: the distributed cooldown. Every worker of the queue waits its `Retry-After`, and the job
+   * goes back to the queue without using an attempt.
+   */
+  async #rateLimited(response: Response): Promise<never> {
+    await response.body?.cancel()
+    const ms = parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now())
+    await this.#pauseQueue(Math.max(1, Math.ceil(ms ?? DEFAULT_COOLDOWN_MS)))
+    throw Worker.RateLimitError()
+  }
+
+  async #pauseQueue(ms: number): Promise<void> {
+    this.#hooks.onCooldown(ms)
+    await this.#hooks.rateLimit(ms)
+  }
+
+  /**
+   * An answer other than 2xx and 429, as one process treats it: a status the limiter does not retry
+   * (a 404, a 401) fails the job at once (BullMQ's further attempts would only ask again); one it
+   * retries fails this attempt, and a 503's `Retry-After` makes the next one wait at least that long
+   * (`retryAfter`, read by the backoff). `cooldown.after` such 503s in a row pause the whole queue.
+   */
+  async #failed(response: Response, message: string, attempt: number): Promise<never> {
+    if (!this.#retryable(response, attempt)) throw new UnrecoverableError(`ERR_HTTP_STATUS: ${message}`)
+    const retryAfter = response.status === 503 ? retryAfterOf(response, Date.now()) : undefined
+    if (retryAfter === undefined) throw new QueueError('ERR_HTTP_STATUS', message)
+    if (retryAfter > this.#maxRetryAfter) {
+      throw new UnrecoverableError(
+        `ERR_RETRY_AFTER_TOO_LONG: ${message} (it asked to retry after ${retryAfter} ms, more than maxRetryAfter, ${this.#maxRetryAfter} ms)`,
+      )
+    }
+    if (++this.#unavailableInARow >= this.#cooldownAfter) {
+      this.#unavailableInARow = 0
+      await this.#pauseQueue(Math.max(1, Math.ceil(retryAfter)))
+    }
+    throw new QueueError('ERR_HTTP_STATUS', message, { retryAfter: Math.ceil(retryAfter) })
   }
 
   /**
@@ -182,16 +217,33 @@ export class JobRunner {
   }
 }
 
+/** The `http` job's data, checked (`ERR_UNKNOWN_JOB`); returns the answer's size cap. */
+function checkHttpData(data: HttpJobData, workerMax: number): number {
+  if (data === null || typeof data !== 'object' || typeof data.url !== 'string') {
+    throw new QueueError('ERR_UNKNOWN_JOB', 'An http job needs data { url, method?, headers?, body? }')
+  }
+  const maxBytes = data.maxResponseBytes ?? workerMax
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw new QueueError(
+      'ERR_UNKNOWN_JOB',
+      `An http job's maxResponseBytes must be an integer >= 1, got ${maxBytes}`,
+    )
+  }
+  return maxBytes
+}
+
 /**
  * BullMQ keeps only an error's message (as the job's `failedReason`), so a coded error's code goes
  * in front of it; errors no retry can fix become `UnrecoverableError` (no further attempt).
  */
-function forBullmq(error: unknown): unknown {
-  if (error instanceof Error && error.name === 'RateLimitError') return error
+function forBullmq(error: unknown, final = false): unknown {
+  if (error instanceof Error && (error.name === 'RateLimitError' || error.name === 'UnrecoverableError')) {
+    return error
+  }
   const code = (error as { code?: unknown } | null)?.code
   const message = error instanceof Error ? error.message : String(error)
   const text = typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message
-  if (typeof code === 'string' && FINAL_CODES.has(code)) return new UnrecoverableError(text)
+  if (final || (typeof code === 'string' && FINAL_CODES.has(code))) return new UnrecoverableError(text)
   if (error instanceof Error) {
     error.message = text
     return error

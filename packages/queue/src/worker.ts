@@ -1,6 +1,7 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
 import type { Redis } from 'ioredis'
+import { backoffStrategy } from './backoff'
 import { BullWorker } from './bull-worker'
 import { addCounts, countsKey } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
@@ -50,7 +51,9 @@ export class QueueWorker implements AsyncDisposable {
   constructor(options: QueueWorkerOptions) {
     const resolved = resolveWorkerOptions(options)
     this.#options = resolved
-    this.#limiter = createLimiter({ ...resolved.limiter, signal: this.#abandon.signal })
+    // One request per attempt unless the limiter's options ask for retries of their own: the job's
+    // attempts are its retries.
+    this.#limiter = createLimiter({ retry: false, ...resolved.limiter, signal: this.#abandon.signal })
     // The limiter's own signal, if given, still aborts it (through this worker's).
     const given = resolved.limiter.signal
     if (given?.aborted) this.#abandon.abort(given.reason)
@@ -79,6 +82,7 @@ export class QueueWorker implements AsyncDisposable {
       lockDuration: resolved.lockDuration,
       stalledInterval: resolved.lockDuration,
       name: resolved.workerName,
+      settings: { backoffStrategy: backoffStrategy() },
       ...(resolved.rate && { limiter: resolved.rate }),
     })
     this.#worker.on('error', (error) => this.#error(error))

@@ -428,6 +428,68 @@ describe('an HTTP status the limiter does not retry', () => {
   })
 })
 
+describe('an HTTP status the limiter retries (500, 503)', () => {
+  it("gets the job's attempts, one request each: the local limiter does not retry on its own", async () => {
+    const name = newName()
+    const api = await httpServer((request, response) => {
+      if (request <= 2) response.writeHead(500).end('boom')
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await worker({ name })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'flaky',
+        job: (u) => httpJob({ url: u }),
+        attempts: 3,
+        backoff: 0,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', attempts: 3, value: { status: 200 } })
+    expect(api.requests()).toBe(3)
+  })
+
+  it('is retried by BullMQ when the local limiter has retry: false, as boundkit worker runs it', async () => {
+    const name = newName()
+    const api = await httpServer((_, response) => response.writeHead(500).end('boom'))
+    await worker({ name, limiter: { concurrency: 2, retry: false } })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'broken',
+        job: (u) => httpJob({ url: u }),
+        attempts: 2,
+        backoff: 0,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 2 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain(
+      'ERR_HTTP_STATUS: GET answered 500',
+    )
+    expect(api.requests()).toBe(2)
+  })
+
+  it("waits at least a 503's Retry-After before the next attempt", async () => {
+    const name = newName()
+    const at: number[] = []
+    const api = await httpServer((request, response) => {
+      at.push(performance.now())
+      if (request === 1) response.writeHead(503, { 'retry-after': '1' }).end('busy')
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await worker({ name, limiter: { retry: false } })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'busy',
+        job: (u) => httpJob({ url: u }),
+        attempts: 2,
+        backoff: 0,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', attempts: 2 })
+    // A lower bound only: the backoff alone (0 ms) would have retried at once.
+    expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(950)
+  })
+})
+
 describe('a token budget for all workers (http jobs with tokens)', () => {
   let api: HttpServer
   const starts: number[] = []

@@ -1,0 +1,86 @@
+/**
+ * A cluster of `boundkit worker` processes and a producer (`batch --redis`, `llm --redis`) on a
+ * private redis-server: retries on the workers as in one process, a killed worker's jobs elsewhere
+ * within seconds, the cluster's pauses, its page and its metrics, and what a job may not choose.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type RunningServer, startServer } from '@boundkit/server'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
+import { lines } from './output-lines'
+import { boundkit } from './run-cli'
+import { type Started, startWorker, stopAll } from './workers'
+
+let redis: TestRedis
+let dir: string
+let queueNumber = 0
+const children: Started[] = []
+const newQueue = () => `c${++queueNumber}`
+
+beforeAll(async () => {
+  redis = await startRedis()
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-cluster-'))
+})
+
+afterEach(() => stopAll(children))
+
+afterAll(async () => {
+  await redis?.remove()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** An OpenAI Batch API request file of `count` chat requests, `custom_id` c0, c1, ... */
+async function chatRequests(name: string, count: number): Promise<string> {
+  const path = join(dir, name)
+  const request = (i: number) =>
+    JSON.stringify({
+      custom_id: `c${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'demo', messages: [{ role: 'user', content: `Say ${i}` }], max_tokens: 8 },
+    })
+  await writeFile(path, `${Array.from({ length: count }, (_, i) => request(i)).join('\n')}\n`)
+  return path
+}
+
+/** The demo server answering fast, without rate limits, failing `faultRate` of its answers with 500 or 503. */
+function demoServer(faultRate: number): Promise<RunningServer> {
+  return startServer({
+    dashboard: false,
+    seed: 26,
+    threads: 1,
+    chatRpm: Number.POSITIVE_INFINITY,
+    chatTpm: Number.POSITIVE_INFINITY,
+    judge: { latencyDistribution: 'fixed', latencyMs: 5, faultRate, faultKinds: ['500', '503'] },
+  })
+}
+
+describe('5xx answers on the workers', () => {
+  it('are retried with the attempts, backoff and Retry-After of one process: every record ok', async () => {
+    const queue = newQueue()
+    const server = await demoServer(0.2)
+    try {
+      for (let i = 0; i < 2; i++) await startWorker(children, redis.url, queue, '--concurrency', '4')
+      const out = join(dir, 'faults.jsonl')
+      const result = await boundkit(
+        ...['llm', await chatRequests('faults-in.jsonl', 60), '--base-url', `${server.url}/v1`],
+        ...['--out', out, '--max-attempts', '8', '--redis', redis.url, '--queue', queue, '--json'],
+      )
+      expect(result.stderr).not.toContain('records failed')
+      expect(result.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => line.custom_id)).toEqual(Array.from({ length: 60 }, (_, i) => `c${i}`))
+      for (const line of written) expect(line).toMatchObject({ response: { status_code: 200 }, error: null })
+      // With a fifth of the answers failing, some records took more than one attempt.
+      const retried = written.filter((line) => (line.attempts as number) > 1)
+      expect(retried.length).toBeGreaterThan(0)
+      const summary = JSON.parse(result.stdout) as { ok: number; retries: number; requests: number }
+      expect(summary).toMatchObject({ ok: 60, failed: 0 })
+      expect(summary.retries).toBe(written.reduce((n, line) => n + (line.attempts as number) - 1, 0))
+    } finally {
+      await server.close()
+    }
+  })
+})
