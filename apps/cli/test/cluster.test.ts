@@ -9,9 +9,10 @@ import { join } from 'node:path'
 import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
+import { localServer } from './local-server'
 import { lines } from './output-lines'
-import { boundkit } from './run-cli'
-import { type Started, startWorker, stopAll } from './workers'
+import { boundkit, start } from './run-cli'
+import { records, type Started, startWorker, stopAll } from './workers'
 
 let redis: TestRedis
 let dir: string
@@ -79,6 +80,56 @@ describe('5xx answers on the workers', () => {
       const summary = JSON.parse(result.stdout) as { ok: number; retries: number; requests: number }
       expect(summary).toMatchObject({ ok: 60, failed: 0 })
       expect(summary.retries).toBe(written.reduce((n, line) => n + (line.attempts as number) - 1, 0))
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('a worker killed with kill -9', () => {
+  /** Generous against the 10 s the default lock allows: the 30 s lock of before took at least 29 s here. */
+  const BOUND_MS = 20_000
+
+  it('has its jobs run by another worker within seconds, with the default lock; one line per record', async () => {
+    const queue = newQueue()
+    const requests: { id: string; worker: string; at: number }[] = []
+    const server = await localServer((request, response, body) => {
+      const id = String((JSON.parse(body.toString()) as { id: string }).id)
+      requests.push({ id, worker: String(request.headers['x-worker']), at: performance.now() })
+      setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 300)
+    })
+    try {
+      await startWorker(children, redis.url, queue, '--concurrency', '2', '--header', 'X-Worker: survivor')
+      const doomed = await startWorker(
+        children,
+        redis.url,
+        queue,
+        '--concurrency',
+        '2',
+        '--header',
+        'X-Worker: doomed',
+      )
+      const out = join(dir, 'recovery.jsonl')
+      const run = start(
+        ...['batch', await records(dir, 'recovery-in.jsonl', 40), '--url', server.url, '--out', out],
+        ...['--key', 'id', '--redis', redis.url, '--queue', queue],
+      )
+      children.push(run)
+      while (requests.filter((r) => r.worker === 'doomed').length < 2)
+        await server.requests(requests.length + 1)
+      doomed.child.kill('SIGKILL')
+      const killedAt = performance.now()
+      await doomed.done
+      const result = await run.done
+      expect(result.code).toBe(0)
+      const written = await lines(out)
+      expect(written.map((line) => line.key)).toEqual(Array.from({ length: 40 }, (_, i) => `r${i}`))
+      // The records the killed worker had in flight, asked again by the survivor after the kill.
+      const cut = new Set(requests.filter((r) => r.worker === 'doomed').map((r) => r.id))
+      const again = requests.filter((r) => r.worker === 'survivor' && r.at > killedAt && cut.has(r.id))
+      expect(again.length).toBeGreaterThan(0)
+      const recovery = Math.max(...again.map((r) => r.at - killedAt))
+      expect(recovery).toBeLessThan(BOUND_MS)
     } finally {
       await server.close()
     }

@@ -94,9 +94,12 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
    */
   rate?: QueueRate
   /**
-   * Milliseconds (>= 1) a worker's lock on a job lasts without renewal: a killed worker's jobs go
-   * back to the queue after about this long.
-   * @default 30000
+   * Milliseconds (>= 1) a worker's lock on a job lasts without renewal. The worker renews its locks
+   * every half of it, and the stalled-job check runs every half of it too: a killed worker's jobs go
+   * back to the queue within about 1 to 2 times this (5 to 10 s by default). Shorter is a faster
+   * recovery, but an event loop blocked for more than half of it (a long synchronous handler) may
+   * lose its locks: its jobs then run twice (BullMQ's "stalled" jobs; a job stalled twice fails).
+   * @default 5000
    */
   lockDuration?: number
   /**
@@ -243,7 +246,7 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     threads: numberOption(fail, 'threads', options.threads, { integer: true, min: 1 }, cores),
     limiter,
     rate: resolveRate(options.rate),
-    lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 30_000),
+    lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 5000),
     httpHeaders: resolveHeaders(options.httpHeaders),
     maxResponseBytes: numberOption(
       fail,

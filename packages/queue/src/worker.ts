@@ -80,7 +80,9 @@ export class QueueWorker implements AsyncDisposable {
       prefix: resolved.prefix,
       concurrency: resolved.concurrency,
       lockDuration: resolved.lockDuration,
-      stalledInterval: resolved.lockDuration,
+      // A killed worker's lock expires within lockDuration, and the next check (two after the job
+      // started, at worst) puts its job back: 1 to 2 times lockDuration.
+      stalledInterval: Math.max(1, Math.round(resolved.lockDuration / 2)),
       name: resolved.workerName,
       settings: { backoffStrategy: backoffStrategy() },
       ...(resolved.rate && { limiter: resolved.rate }),

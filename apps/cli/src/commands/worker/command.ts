@@ -41,10 +41,8 @@ export function workerCommand(hooks: ProgramHooks): Command {
     .addOption(
       new Option(
         '--lock-duration <ms>',
-        "how long a job's lock lasts without renewal: a killed worker's jobs run elsewhere after about this long",
-      )
-        .default(30_000, '30s')
-        .argParser(duration('--lock-duration')),
+        "how long a job's lock lasts without renewal (default 5s): a killed worker's jobs run elsewhere within 1 to 2 times it; an event loop blocked for half of it loses its locks (the jobs run twice)",
+      ).argParser(duration('--lock-duration')),
     )
     .addOption(
       new Option(

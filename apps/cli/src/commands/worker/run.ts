@@ -116,7 +116,7 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIo = process
     // Each job attempt is one request: the producer's attempts are BullMQ's retries, and a 429
     // pauses every worker of the queue.
     limiter: { concurrency: settings.concurrency, timeout: settings.timeout, retry: false },
-    lockDuration: settings.lockDuration,
+    ...(settings.lockDuration !== undefined && { lockDuration: settings.lockDuration }),
     closeTimeout: settings.closeTimeout,
     httpHeaders: settings.headers,
     handleSignals: false,

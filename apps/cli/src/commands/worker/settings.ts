@@ -9,7 +9,7 @@ export interface WorkerFlags extends AuthFlags {
   concurrency: number
   /** Timeout of one request, ms. */
   timeout: number
-  lockDuration: number
+  lockDuration?: number
   closeTimeout: number
   header?: [string, string][]
   /** This worker's name in the producer's page and stats (default `<hostname>:<pid>`). */
@@ -22,7 +22,8 @@ export interface WorkerSettings {
   name: string | undefined
   concurrency: number
   timeout: number
-  lockDuration: number
+  /** The queue's default (5 s) unless given. */
+  lockDuration: number | undefined
   closeTimeout: number
   /** The secrets this worker adds to every request it makes: never put in Redis. */
   headers: Record<string, string>
