@@ -3,9 +3,13 @@
  * private redis-server: retries on the workers as in one process, a killed worker's jobs elsewhere
  * within seconds, the cluster's pauses, its page and its metrics, and what a job may not choose.
  */
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { createQueue, httpJob, poolJob, type QueueJob, type QueueOutcome } from '@boundkit/queue'
 import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
@@ -99,16 +103,10 @@ describe('a worker killed with kill -9', () => {
       setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 300)
     })
     try {
-      await startWorker(children, redis.url, queue, '--concurrency', '2', '--header', 'X-Worker: survivor')
-      const doomed = await startWorker(
-        children,
-        redis.url,
-        queue,
-        '--concurrency',
-        '2',
-        '--header',
-        'X-Worker: doomed',
-      )
+      const origin = ['--origin', new URL(server.url).origin]
+      const as = (name: string) => ['--concurrency', '2', '--header', `X-Worker: ${name}`, ...origin]
+      await startWorker(children, redis.url, queue, ...as('survivor'))
+      const doomed = await startWorker(children, redis.url, queue, ...as('doomed'))
       const out = join(dir, 'recovery.jsonl')
       const run = start(
         ...['batch', await records(dir, 'recovery-in.jsonl', 40), '--url', server.url, '--out', out],
@@ -133,5 +131,60 @@ describe('a worker killed with kill -9', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('what a job may not choose', () => {
+  it('a worker loads only its --worker-file and sends its credentials only to its --origin, whatever a job asks', async () => {
+    const queue = newQueue()
+    const marker = join(dir, 'evil-ran')
+    const evil = join(dir, 'evil.mjs')
+    await writeFile(
+      evil,
+      `import { writeFileSync } from 'node:fs'\nwriteFileSync(${JSON.stringify(marker)}, '')\n`,
+    )
+    const pool = pathToFileURL(createRequire(import.meta.url).resolve('@boundkit/pool'))
+    const tasks = join(dir, 'square.mjs')
+    await writeFile(
+      tasks,
+      `import { defineWorker } from '${pool.href}'\nexport default defineWorker({ tasks: { square: (n) => n * n } })\n`,
+    )
+    const seen: (string | undefined)[] = []
+    const api = await localServer((request, response) => {
+      seen.push(`api ${request.headers.authorization}`)
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    const elsewhere = await localServer((request, response) => {
+      seen.push(`elsewhere ${request.headers.authorization}`)
+      response.end()
+    })
+    const given = ['--header', 'Authorization: Bearer worker-secret', '--worker-file', tasks]
+    const refused = await boundkit('worker', '--redis', redis.url, '--queue', queue, ...given)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('ERR_ORIGIN_NEEDED')
+    await startWorker(children, redis.url, queue, ...given, '--origin', new URL(api.url).origin)
+    // Plain jobs, as anyone who can write to the Redis could add them.
+    const producer = createQueue({ connection: redis.url, name: queue })
+    const jobs: QueueJob[] = [
+      poolJob(pathToFileURL(evil), 'square', 3),
+      httpJob({ url: `${elsewhere.url}steal` }),
+      poolJob(pathToFileURL(tasks), 'square', 3),
+      httpJob({ url: api.url }),
+    ]
+    const outcomes: QueueOutcome<unknown>[] = []
+    try {
+      for await (const outcome of producer.distribute(jobs, { key: (_, i) => i, job: (j) => j })) {
+        outcomes.push(outcome)
+      }
+    } finally {
+      await producer.close()
+      await Promise.all([api.close(), elsewhere.close()])
+    }
+    const reasons = outcomes.map((o) => (o.status === 'rejected' ? String((o.error as Error).message) : 'ok'))
+    expect(reasons[0]).toContain('ERR_FILE_NOT_ALLOWED')
+    expect(reasons[1]).toContain('ERR_ORIGIN_NOT_ALLOWED')
+    expect(outcomes.slice(2)).toMatchObject([{ status: 'fulfilled', value: 9 }, { status: 'fulfilled' }])
+    expect(existsSync(marker)).toBe(false)
+    expect(seen).toEqual(['api Bearer worker-secret'])
   })
 })

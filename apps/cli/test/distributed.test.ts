@@ -110,10 +110,20 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
   it('completes every record once, in order, with the auth header from the worker only', async () => {
     const queue = `q${++queueNumber}`
     const { server, auth, ids } = await recordServer(5)
+    const origin = ['--origin', new URL(server.url).origin]
     try {
       const workers = [
-        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`, '--name', 'alpha'),
-        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`),
+        await worker(
+          queue,
+          '--concurrency',
+          '4',
+          '--header',
+          `Authorization: ${SECRET}`,
+          '--name',
+          'alpha',
+          ...origin,
+        ),
+        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`, ...origin),
       ]
       const out = join(dir, 'two-workers.jsonl')
       const report = join(dir, 'two-workers.html')
@@ -386,7 +396,7 @@ describe('boundkit llm --redis', () => {
     const { server, auth } = await recordServer(5)
     process.env.BOUNDKIT_TEST_KEY = SECRET.slice('Bearer '.length)
     try {
-      await worker(queue, '--api-key-env', 'BOUNDKIT_TEST_KEY')
+      await worker(queue, '--api-key-env', 'BOUNDKIT_TEST_KEY', '--origin', new URL(server.url).origin)
       const path = join(dir, 'requests.jsonl')
       const request = (i: number) =>
         JSON.stringify({

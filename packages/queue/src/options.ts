@@ -2,6 +2,7 @@
  * Every option type of the queue and its checks: `createQueue`'s and `startWorker`'s options once,
  * `distribute`'s at every call. A bad option throws `ERR_INVALID_OPTION` naming it.
  */
+import { statSync } from 'node:fs'
 import { availableParallelism, hostname } from 'node:os'
 import {
   booleanOption,
@@ -13,6 +14,7 @@ import {
   timeoutOption,
 } from '@boundkit/internal'
 import type { LimiterOptions } from '@boundkit/limiter'
+import { httpOrigin, workerFilePath } from './allow-list'
 import { type QueueConnection, type ResolvedConnection, resolveConnection } from './connection'
 import { invalidOption } from './errors'
 import type { QueueJob } from './jobs'
@@ -104,10 +106,26 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   lockDuration?: number
   /**
    * Headers this worker adds to every `http` job's request (API keys: secrets stay on the worker and
-   * never go through Redis). They win over the job's own headers of the same name.
+   * never go through Redis). They win over the job's own headers of the same name. They go only to
+   * `httpOrigins`, which must be given with them.
    * @default {}
    */
   httpHeaders?: Record<string, string>
+  /**
+   * The origins (`https://api.openai.com`: scheme, host and port, no path) `http` jobs may reach: a
+   * job whose URL has another origin fails with `ERR_ORIGIN_NOT_ALLOWED`, unsent, and a redirect is
+   * not followed (its answer fails the job). Required with `httpHeaders`, so that a job cannot send
+   * the worker's credentials elsewhere.
+   * @default any origin (only without `httpHeaders`)
+   */
+  httpOrigins?: readonly string[]
+  /**
+   * The `defineWorker` files `pool` jobs may run (paths in this process's cwd, or `file:` URLs): a
+   * job naming another file fails with `ERR_FILE_NOT_ALLOWED`, and the file is never loaded. Each
+   * must exist when the worker starts.
+   * @default none: `pool` jobs are refused
+   */
+  workerFiles?: readonly (string | URL)[]
   /**
    * The largest answer body an `http` job reads, bytes (integer >= 1); a job's own
    * `maxResponseBytes` wins. Past it the job fails with `ERR_RESPONSE_TOO_LARGE`.
@@ -203,6 +221,10 @@ export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
   rate: QueueRate | undefined
   lockDuration: number
   httpHeaders: Record<string, string>
+  /** The origins `http` jobs may reach; undefined: any (there are no `httpHeaders`). */
+  httpOrigins: ReadonlySet<string> | undefined
+  /** The absolute paths of the worker files `pool` jobs may run. */
+  workerFiles: ReadonlySet<string>
   maxResponseBytes: number
   handlers: Record<string, QueueHandler>
   closeTimeout: number
@@ -217,6 +239,55 @@ function resolveHeaders(headers: unknown): Record<string, string> {
     if (typeof value !== 'string') fail(expected(`httpHeaders.${name}`, 'a string', typeof value))
   }
   return headers as Record<string, string>
+}
+
+/** `httpHeaders` and the origins they may go to (`httpOrigins`, required with headers). */
+function resolveHttpTrust(
+  headers: unknown,
+  origins: unknown,
+): { httpHeaders: Record<string, string>; httpOrigins: ReadonlySet<string> | undefined } {
+  const httpHeaders = resolveHeaders(headers)
+  if (origins === undefined) {
+    if (Object.keys(httpHeaders).length > 0) {
+      fail(
+        expected(
+          'httpOrigins',
+          'the origins httpHeaders may be sent to (a job must not send them anywhere else)',
+          undefined,
+        ),
+      )
+    }
+    return { httpHeaders, httpOrigins: undefined }
+  }
+  if (!Array.isArray(origins)) fail(expected('httpOrigins', 'an array of origins', origins))
+  const set = new Set<string>()
+  for (const [i, origin] of (origins as unknown[]).entries()) {
+    const parsed = typeof origin === 'string' ? httpOrigin(origin) : undefined
+    // Only an origin: a path given here would look like a restriction it is not.
+    if (parsed === undefined || new URL(origin as string).href !== `${parsed}/`) {
+      fail(expected(`httpOrigins[${i}]`, 'an http(s) origin, scheme://host[:port] without a path', origin))
+    }
+    set.add(parsed as string)
+  }
+  return { httpHeaders, httpOrigins: set }
+}
+
+/** The absolute paths of `workerFiles`, each an existing file. */
+function resolveWorkerFiles(files: unknown): ReadonlySet<string> {
+  if (files === undefined) return new Set()
+  if (!Array.isArray(files)) fail(expected('workerFiles', 'an array of paths or file URLs', files))
+  const set = new Set<string>()
+  for (const [i, file] of (files as unknown[]).entries()) {
+    let path: string | undefined
+    try {
+      if (typeof file === 'string' || file instanceof URL) path = workerFilePath(file)
+    } catch {}
+    if (path === undefined || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
+      fail(expected(`workerFiles[${i}]`, 'a path or file URL of an existing file', String(file)))
+    }
+    set.add(path as string)
+  }
+  return set
 }
 
 export function resolveRate(rate: unknown): QueueRate | undefined {
@@ -247,7 +318,8 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     limiter,
     rate: resolveRate(options.rate),
     lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 5000),
-    httpHeaders: resolveHeaders(options.httpHeaders),
+    ...resolveHttpTrust(options.httpHeaders, options.httpOrigins),
+    workerFiles: resolveWorkerFiles(options.workerFiles),
     maxResponseBytes: numberOption(
       fail,
       'maxResponseBytes',

@@ -3,7 +3,6 @@
  * jobs through the local limiter (a 429 pauses the whole queue for its `Retry-After`), other names
  * with the worker's own handlers.
  */
-import { resolve } from 'node:path'
 import { readCappedText, usageOf } from '@boundkit/internal'
 import {
   defaultRetryOn,
@@ -15,6 +14,7 @@ import {
 } from '@boundkit/limiter'
 import { createPool, type Pool } from '@boundkit/pool'
 import { type Job, UnrecoverableError, Worker } from 'bullmq'
+import { httpOrigin, workerFilePath } from './allow-list'
 import { QueueError } from './errors'
 import { HTTP_JOB, type HttpJobData, type HttpJobResult, POOL_JOB, type PoolJobData } from './jobs'
 import type { ResolvedWorkerOptions } from './options'
@@ -22,6 +22,8 @@ import { checkTokenCharge, type TokenCharge, type TokenWindow } from './token-wi
 
 /** Error codes that no retry can fix: the job fails at once. */
 const FINAL_CODES = new Set([
+  'ERR_FILE_NOT_ALLOWED',
+  'ERR_ORIGIN_NOT_ALLOWED',
   'ERR_WORKER_FILE',
   'ERR_UNKNOWN_TASK',
   'ERR_WORKER_INIT',
@@ -98,15 +100,25 @@ export class JobRunner {
     }
   }
 
+  /** A `pool` job, on the pool of its file: only a file of `workerFiles`, anything else never loaded. */
   async #pool(data: PoolJobData): Promise<unknown> {
     if (data === null || typeof data !== 'object' || typeof data.file !== 'string') {
       throw new QueueError('ERR_UNKNOWN_JOB', 'A pool job needs data { file, task, input }')
     }
-    let pool = this.#pools.get(data.file)
+    let path: string | undefined
+    try {
+      path = workerFilePath(data.file)
+    } catch {}
+    if (path === undefined || !this.#options.workerFiles.has(path)) {
+      throw new QueueError(
+        'ERR_FILE_NOT_ALLOWED',
+        `This worker runs only the worker files it was started with (workerFiles), not ${JSON.stringify(data.file)}`,
+      )
+    }
+    let pool = this.#pools.get(path)
     if (pool === undefined) {
-      const file = data.file.startsWith('file:') ? new URL(data.file) : resolve(data.file)
-      pool = createPool({ worker: file, threads: this.#options.threads })
-      this.#pools.set(data.file, pool)
+      pool = createPool({ worker: path, threads: this.#options.threads })
+      this.#pools.set(path, pool)
     }
     return pool.run(data.task, data.input as never)
   }
@@ -114,6 +126,7 @@ export class JobRunner {
   /** One attempt of an `http` job: one request (unless the limiter's own `retry` says more). */
   async #http(data: HttpJobData, attempt: number): Promise<HttpJobResult> {
     const maxBytes = checkHttpData(data, this.#options.maxResponseBytes)
+    this.#checkOrigin(data.url)
     const entry =
       data.tokens === undefined ? undefined : await this.#takeTokens(checkTokenCharge(data.tokens))
     const method = data.method ?? 'GET'
@@ -138,6 +151,19 @@ export class JobRunner {
     return { status: response.status, headers: Object.fromEntries(response.headers), body }
   }
 
+  /** Whether the job's URL may be reached (`httpOrigins`): else it fails, unsent. */
+  #checkOrigin(url: string): void {
+    const allowed = this.#options.httpOrigins
+    if (allowed === undefined) return
+    const origin = httpOrigin(url)
+    if (origin === undefined || !allowed.has(origin)) {
+      throw new QueueError(
+        'ERR_ORIGIN_NOT_ALLOWED',
+        `This worker sends requests only to the origins it was started with (httpOrigins), not to ${origin ?? JSON.stringify(url.slice(0, 200))}`,
+      )
+    }
+  }
+
   /** The request through the local limiter; a failure no retry can fix (the limiter's `retryOn`) fails the job at once. */
   async #fetch(data: HttpJobData, attempt: number): Promise<Response> {
     try {
@@ -147,6 +173,8 @@ export class JobRunner {
             method: data.method ?? 'GET',
             headers: { ...data.headers, ...this.#options.httpHeaders },
             ...(data.body !== undefined && { body: data.body }),
+            // A redirect could lead the request (and the worker's headers) out of httpOrigins.
+            ...(this.#options.httpOrigins !== undefined && { redirect: 'manual' as const }),
             signal,
           }),
         this.#httpRun,

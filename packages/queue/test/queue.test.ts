@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname, tmpdir } from 'node:os'
@@ -72,7 +72,7 @@ const tasks = new URL('./fixtures/tasks.mjs', import.meta.url)
 describe('distribute and startWorker', () => {
   it('runs pool jobs on the worker pool, init once per thread, outcomes in input order with keys', async () => {
     const name = newName()
-    await worker({ name, concurrency: 4 })
+    await worker({ name, concurrency: 4, workerFiles: [tasks] })
     const queue = producer(name)
     const items = Array.from({ length: 20 }, (_, i) => i)
     const outcomes = await collect(
@@ -249,12 +249,17 @@ describe('distribute and startWorker', () => {
 
   it("fails a pool job whose worker file does not load with the pool's code, without retrying", async () => {
     const name = newName()
-    await worker({ name })
     const missing = new URL('./fixtures/missing.mjs', import.meta.url)
+    const bad = new URL('./fixtures/not-a-worker.mjs', import.meta.url)
+    await expect(worker({ name, workerFiles: [missing] })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: expect.stringContaining('workerFiles[0]'),
+    })
+    await worker({ name, workerFiles: [bad] })
     const outcomes = await collect(
       producer(name).distribute([1], {
         key: (n) => n,
-        job: (n) => poolJob(missing, 'square', n),
+        job: (n) => poolJob(bad, 'square', n),
         backoff: 10,
       }),
     )
@@ -264,7 +269,7 @@ describe('distribute and startWorker', () => {
 
   it('retries a job whose pool thread crashed on a fresh thread', async () => {
     const name = newName()
-    await worker({ name })
+    await worker({ name, workerFiles: [tasks] })
     const marker = join(mkdtempSync(join(tmpdir(), 'boundkit-queue-')), 'crashed')
     const outcomes = await collect(
       producer(name).distribute([marker], {
@@ -382,7 +387,11 @@ describe('a 429 with Retry-After', () => {
 
   it('pauses the queue and puts the job back without using an attempt', async () => {
     const name = newName()
-    const started = await worker({ name, httpHeaders: { authorization: 'Bearer from-the-worker' } })
+    const started = await worker({
+      name,
+      httpHeaders: { authorization: 'Bearer from-the-worker' },
+      httpOrigins: [new URL(api.url).origin],
+    })
     const outcomes = await collect(
       producer(name).distribute([api.url], {
         key: () => 'only',
@@ -487,6 +496,75 @@ describe('an HTTP status the limiter retries (500, 503)', () => {
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', attempts: 2 })
     // A lower bound only: the backoff alone (0 ms) would have retried at once.
     expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(950)
+  })
+})
+
+describe('what a job may not choose', () => {
+  it("never loads a pool job's file that is not one of the worker's workerFiles", async () => {
+    const name = newName()
+    const marker = join(tmpdir(), `boundkit-queue-evil-${process.pid}`)
+    rmSync(marker, { force: true })
+    const evil = new URL('./fixtures/evil.mjs', import.meta.url)
+    await worker({ name, workerFiles: [tasks] })
+    const outcomes = await collect(
+      producer(name).distribute([evil.href, 'test/fixtures/../fixtures/evil.mjs'], {
+        key: (_, i) => i,
+        job: (file) => poolJob(file, 'square', 2),
+        attempts: 3,
+      }),
+    )
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: 'rejected', attempts: 1 })
+      expect(String((outcome as { error: Error }).error.message)).toContain('ERR_FILE_NOT_ALLOWED')
+    }
+    // The file's top-level code never ran.
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it('refuses every pool job of a worker started without workerFiles', async () => {
+    const name = newName()
+    await worker({ name })
+    const outcomes = await collect(
+      producer(name).distribute([1], { key: () => 'p', job: (n) => poolJob(tasks, 'square', n) }),
+    )
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('ERR_FILE_NOT_ALLOWED')
+  })
+
+  it("sends nothing, and never the worker's headers, to an origin it was not started with", async () => {
+    const name = newName()
+    const seen: (string | undefined)[] = []
+    const elsewhere = await httpServer((_, response) => response.writeHead(200).end('stolen'))
+    const api = await httpServer((request, response) => {
+      if (request === 1) response.writeHead(302, { location: elsewhere.url }).end()
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    const apiOrigin = new URL(api.url).origin
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization)
+      response.end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
+    const other = `http://127.0.0.1:${(server.address() as AddressInfo).port}/steal`
+    await worker({ name, httpHeaders: { authorization: 'Bearer secret' }, httpOrigins: [apiOrigin] })
+    const outcomes = await collect(
+      producer(name).distribute([api.url, other, 'file:///etc/passwd', `${api.url}again`], {
+        key: (_, i) => i,
+        job: (url) => httpJob({ url }),
+        attempts: 2,
+        backoff: 0,
+      }),
+    )
+    // The redirect is not followed: its answer fails the job; the other origins are never asked.
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('GET answered 302')
+    for (const outcome of outcomes.slice(1, 3)) {
+      expect(outcome).toMatchObject({ status: 'rejected', attempts: 1 })
+      expect(String((outcome as { error: Error }).error.message)).toContain('ERR_ORIGIN_NOT_ALLOWED')
+    }
+    expect(outcomes[3]).toMatchObject({ status: 'fulfilled', value: { status: 200 } })
+    expect(seen).toEqual([])
+    expect(elsewhere.requests()).toBe(0)
   })
 })
 

@@ -119,6 +119,8 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIo = process
     ...(settings.lockDuration !== undefined && { lockDuration: settings.lockDuration }),
     closeTimeout: settings.closeTimeout,
     httpHeaders: settings.headers,
+    ...(settings.origins !== undefined && { httpOrigins: settings.origins }),
+    workerFiles: settings.workerFiles,
     handleSignals: false,
     ...(settings.name !== undefined && { workerName: settings.name }),
   })
