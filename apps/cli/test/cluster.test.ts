@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import type { ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,6 +129,40 @@ describe('a worker killed with kill -9', () => {
       expect(again.length).toBeGreaterThan(0)
       const recovery = Math.max(...again.map((r) => r.at - killedAt))
       expect(recovery).toBeLessThan(BOUND_MS)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe("the cluster's cooldowns", () => {
+  it("are counted in the summary as the wall time the cluster was paused, not the sum of each worker's pauses", async () => {
+    const queue = newQueue()
+    // The first two requests are held until both arrived, then answered 429 with Retry-After: 3.
+    const held: ServerResponse[] = []
+    let requests = 0
+    const server = await localServer((_request, response) => {
+      if (++requests > 2) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+        return
+      }
+      held.push(response)
+      if (held.length === 2) for (const r of held) r.writeHead(429, { 'retry-after': '3' }).end()
+    })
+    try {
+      for (const name of ['one', 'two']) {
+        await startWorker(children, redis.url, queue, '--concurrency', '1', '--name', name)
+      }
+      const result = await boundkit(
+        ...['batch', await records(dir, 'storm-in.jsonl', 2), '--url', server.url, '--json'],
+        ...['--out', join(dir, 'storm.jsonl'), '--redis', redis.url, '--queue', queue],
+      )
+      expect(result.code).toBe(0)
+      const summary = JSON.parse(result.stdout) as { cooldownMs: number }
+      expect(summary).toMatchObject({ ok: 2, rateLimited: 2, cooldowns: 1 })
+      // 3 s and the moment between the two answers: each worker paused the cluster 3 s, at once.
+      expect(summary.cooldownMs).toBeGreaterThanOrEqual(3000)
+      expect(summary.cooldownMs).toBeLessThan(6000)
     } finally {
       await server.close()
     }

@@ -15,6 +15,7 @@ import {
 import { createPool, type Pool } from '@boundkit/pool'
 import { type Job, UnrecoverableError, Worker } from 'bullmq'
 import { httpOrigin, workerFilePath } from './allow-list'
+import type { PauseReason } from './cluster-counts'
 import { QueueError } from './errors'
 import { HTTP_JOB, type HttpJobData, type HttpJobResult, POOL_JOB, type PoolJobData } from './jobs'
 import type { ResolvedWorkerOptions } from './options'
@@ -40,14 +41,10 @@ const DEFAULT_MAX_RETRY_AFTER = 300_000
 const DEFAULT_COOLDOWN_AFTER = 3
 
 export interface JobRunnerHooks {
-  /** Pauses every worker of the queue for `ms` (BullMQ's `rateLimit`). */
-  rateLimit(ms: number): Promise<void>
-  /** Counts a cooldown in the stats. */
-  onCooldown(ms: number): void
+  /** Pauses every worker of the queue for `ms` (at least: a pause never shortens another), and counts it. */
+  pause(reason: PauseReason, ms: number): Promise<void>
   /** The queue's shared token budget (opened at the first job that needs it). */
   tokenWindow(): TokenWindow
-  /** Counts a pause for the token budget in the stats. */
-  onTokenWait(ms: number): void
 }
 
 export class JobRunner {
@@ -191,13 +188,8 @@ export class JobRunner {
   async #rateLimited(response: Response): Promise<never> {
     await response.body?.cancel()
     const ms = parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now())
-    await this.#pauseQueue(Math.max(1, Math.ceil(ms ?? DEFAULT_COOLDOWN_MS)))
+    await this.#hooks.pause('rateLimited', Math.max(1, Math.ceil(ms ?? DEFAULT_COOLDOWN_MS)))
     throw Worker.RateLimitError()
-  }
-
-  async #pauseQueue(ms: number): Promise<void> {
-    this.#hooks.onCooldown(ms)
-    await this.#hooks.rateLimit(ms)
   }
 
   /**
@@ -217,7 +209,7 @@ export class JobRunner {
     }
     if (++this.#unavailableInARow >= this.#cooldownAfter) {
       this.#unavailableInARow = 0
-      await this.#pauseQueue(Math.max(1, Math.ceil(retryAfter)))
+      await this.#hooks.pause('unavailable', Math.max(1, Math.ceil(retryAfter)))
     }
     throw new QueueError('ERR_HTTP_STATUS', message, { retryAfter: Math.ceil(retryAfter) })
   }
@@ -229,8 +221,7 @@ export class JobRunner {
   async #takeTokens(charge: TokenCharge): Promise<string> {
     const taken = await this.#hooks.tokenWindow().take(charge)
     if ('entry' in taken) return taken.entry
-    this.#hooks.onTokenWait(taken.waitMs)
-    await this.#hooks.rateLimit(taken.waitMs)
+    await this.#hooks.pause('tokens', taken.waitMs)
     throw Worker.RateLimitError()
   }
 

@@ -3,7 +3,7 @@ import { createLimiter } from '@boundkit/limiter'
 import type { Redis } from 'ioredis'
 import { backoffStrategy } from './backoff'
 import { BullWorker } from './bull-worker'
-import { addCounts, countsKey } from './cluster-counts'
+import { countsKey, limiterKey, type PauseReason, pauseQueue } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
 import { invalidOption, QueueError } from './errors'
 import { QUEUE_WORKER_EVENTS, type QueueWorkerEvents } from './events'
@@ -59,20 +59,10 @@ export class QueueWorker implements AsyncDisposable {
     if (given?.aborted) this.#abandon.abort(given.reason)
     else given?.addEventListener('abort', () => this.#abandon.abort(given.reason), { once: true })
     this.#runner = new JobRunner(resolved, this.#limiter, {
-      rateLimit: (ms) => this.#worker.rateLimit(ms),
-      onCooldown: (ms) => {
-        this.#stats.cooldowns++
-        this.#stats.cooldownMs += ms
-        addCounts(this.#redis(), this.#countsKey, { rateLimited: 1, cooldownMs: ms })
-      },
+      pause: (reason, ms) => this.#pause(reason, ms),
       tokenWindow: () => {
         this.#tokenWindow ??= new TokenWindow(this.#redis(), resolved.prefix, resolved.name)
         return this.#tokenWindow
-      },
-      onTokenWait: (ms) => {
-        this.#stats.tokenWaits++
-        this.#stats.tokenWaitMs += ms
-        addCounts(this.#redis(), this.#countsKey, { tokenWaits: 1, tokenWaitMs: ms })
       },
     })
     this.#worker = new BullWorker(resolved.name, (job) => this.#run(job), {
@@ -103,8 +93,22 @@ export class QueueWorker implements AsyncDisposable {
     if (resolved.handleSignals) for (const signal of SIGNALS) process.on(signal, this.#onSignal)
   }
 
-  get #countsKey(): string {
-    return countsKey(this.#options.prefix, this.#options.name)
+  /** Pauses every worker of the queue (a 429, 503s in a row, the token budget) and counts it here and in Redis. */
+  async #pause(reason: PauseReason, ms: number): Promise<void> {
+    if (reason === 'tokens') {
+      this.#stats.tokenWaits++
+      this.#stats.tokenWaitMs += ms
+    } else {
+      this.#stats.cooldowns++
+      this.#stats.cooldownMs += ms
+    }
+    const { prefix, name } = this.#options
+    await pauseQueue(
+      this.#redis(),
+      { limiter: limiterKey(prefix, name), counts: countsKey(prefix, name) },
+      reason,
+      ms,
+    )
   }
 
   #redis(): Redis {

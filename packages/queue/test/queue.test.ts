@@ -406,10 +406,60 @@ describe('a 429 with Retry-After', () => {
     // The producer reads what every worker counted.
     expect(await producer(name).clusterCounts()).toEqual({
       rateLimited: 1,
+      cooldowns: 1,
       cooldownMs: 1000,
       tokenWaits: 0,
       tokenWaitMs: 0,
     })
+  })
+})
+
+describe("the cluster's pauses", () => {
+  /** A server that holds its first `hold` requests until all arrived, then answers them 429 with these Retry-After seconds, in order. */
+  async function stormServer(retryAfters: number[]) {
+    const at: number[] = []
+    const held: ServerResponse[] = []
+    const api = await httpServer((request, response) => {
+      at.push(performance.now())
+      if (request > retryAfters.length) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+        return
+      }
+      held.push(response)
+      if (held.length < retryAfters.length) return
+      held.forEach((r, i) => {
+        setTimeout(() => r.writeHead(429, { 'retry-after': String(retryAfters[i]) }).end(), i * 50)
+      })
+    })
+    return { api, at }
+  }
+
+  it("counts two workers' 429s at once as one pause of the cluster, its wall time not their sum", async () => {
+    const name = newName()
+    const { api } = await stormServer([3, 3])
+    const workers = [await worker({ name, concurrency: 1 }), await worker({ name, concurrency: 1 })]
+    const outcomes = await collect(
+      producer(name).distribute([api.url, api.url], { key: (_, i) => i, job: (u) => httpJob({ url: u }) }),
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
+    // Each worker asked for 3 s; the cluster was paused once, for 3 s and the few ms between them.
+    expect(workers.map((w) => w.stats().cooldownMs)).toEqual([3000, 3000])
+    const cluster = await producer(name).clusterCounts()
+    expect(cluster).toMatchObject({ rateLimited: 2, cooldowns: 1 })
+    expect(cluster.cooldownMs).toBeGreaterThanOrEqual(3000)
+    expect(cluster.cooldownMs).toBeLessThan(6000)
+  })
+
+  it("never shortens a pause: a 429 asking for 1 s keeps another's 3 s", async () => {
+    const name = newName()
+    const { api, at } = await stormServer([3, 1])
+    await worker({ name, concurrency: 1 })
+    await worker({ name, concurrency: 1 })
+    await collect(
+      producer(name).distribute([api.url, api.url], { key: (_, i) => i, job: (u) => httpJob({ url: u }) }),
+    )
+    // A lower bound only: BullMQ's own pause would have let the jobs start again after 1 s.
+    expect((at[2] as number) - (at[1] as number)).toBeGreaterThanOrEqual(2500)
   })
 })
 
@@ -598,7 +648,12 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     const waits = first.stats().tokenWaits + second.stats().tokenWaits
     expect(waits).toBeGreaterThanOrEqual(2)
     await Promise.all([first.close(), second.close()])
-    expect(await producer(name).clusterCounts()).toMatchObject({ rateLimited: 0, tokenWaits: waits })
+    // Pauses that overlap are one pause of the cluster, and their time its wall time.
+    const cluster = await producer(name).clusterCounts()
+    expect(cluster).toMatchObject({ rateLimited: 0, cooldowns: 0 })
+    expect(cluster.tokenWaits).toBeGreaterThanOrEqual(1)
+    expect(cluster.tokenWaits).toBeLessThanOrEqual(waits)
+    expect(cluster.tokenWaitMs).toBeLessThanOrEqual(first.stats().tokenWaitMs + second.stats().tokenWaitMs)
   })
 
   it("replaces a start's estimate by the answer's usage", async () => {

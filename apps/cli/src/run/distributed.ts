@@ -139,11 +139,13 @@ class DistributedExecutor<A> implements Executor<A> {
   async #clusterCounts(): Promise<QueueClusterCounts> {
     const now = await this.#queue.clusterCounts()
     const atStart = this.#atStart
+    const less = (name: keyof QueueClusterCounts) => now[name] - atStart[name]
     return {
-      rateLimited: now.rateLimited - atStart.rateLimited,
-      cooldownMs: now.cooldownMs - atStart.cooldownMs,
-      tokenWaits: now.tokenWaits - atStart.tokenWaits,
-      tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
+      rateLimited: less('rateLimited'),
+      cooldowns: less('cooldowns'),
+      cooldownMs: less('cooldownMs'),
+      tokenWaits: less('tokenWaits'),
+      tokenWaitMs: less('tokenWaitMs'),
     }
   }
 
@@ -176,8 +178,8 @@ class DistributedExecutor<A> implements Executor<A> {
 
   /** The run's figures from Redis; with a live page, one last reading of Redis for its final state. */
   async close(): Promise<RequestStats> {
-    // The workers retried: a job's attempts past its first are its retries; their 429s (each one
-    // paused the whole queue) are counted in Redis.
+    // The workers retried: a job's attempts past its first are its retries. Their 429s, and the
+    // pauses of the whole queue (overlapping ones once, their wall time), are counted in Redis.
     const stats: RequestStats = {
       requests: this.#requests,
       retries: this.#requests - this.#outcomes,
@@ -188,8 +190,8 @@ class DistributedExecutor<A> implements Executor<A> {
     }
     const cluster = await this.#clusterCounts().catch(() => undefined)
     if (cluster !== undefined) {
-      const { rateLimited, cooldownMs } = cluster
-      Object.assign(stats, { rateLimited, cooldowns: rateLimited, cooldownMs: Math.round(cooldownMs) })
+      const { rateLimited, cooldowns, cooldownMs } = cluster
+      Object.assign(stats, { rateLimited, cooldowns, cooldownMs: Math.round(cooldownMs) })
     }
     if (this.#watched) {
       await this.#reading
