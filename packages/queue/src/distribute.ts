@@ -7,8 +7,10 @@
  */
 import { itemIterator, type KeyedOutcome } from '@boundkit/internal'
 import { type Queue as BullQueue, Job } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { jobBackoff } from './backoff'
 import { QueueError } from './errors'
+import { presenceOf, removeIfFinished } from './finished'
 import { jobIdOf } from './job-id'
 import type { QueueJob } from './jobs'
 import type { ResolvedDistributeOptions } from './options'
@@ -22,11 +24,15 @@ interface Entry {
   key: QueueKey
   id: string
   job: QueueJob
+  /** The earlier job of the key to remove first, if it finished. */
+  replace: 'finished' | 'failed' | undefined
 }
 
 /** What a distribution needs from its queue. */
 export interface DistributionHost {
   bull: BullQueue
+  /** The producer's own connection, for the cheap reads of `finished.ts`. */
+  client(): Redis
   stats: QueueStats
   /** Calls `listener(jobId)` when BullMQ reports a job finished; returns the unsubscribe. */
   onFinished(listener: (jobId: string) => void): () => void
@@ -64,7 +70,7 @@ export async function* distribution<T, R>(
     else host.stats.failed++
   }
 
-  const add = (entry: Entry) =>
+  const addJob = (entry: Entry) =>
     host.bull.add(entry.job.name, entry.job.data, {
       jobId: entry.id,
       attempts: options.attempts,
@@ -74,13 +80,19 @@ export async function* distribution<T, R>(
       removeOnFail: false,
     })
 
+  /** Adds the entry's job, once its key's earlier finished job is removed when it is to run again. */
+  const add = async (entry: Entry) => {
+    if (entry.replace !== undefined) await removeIfFinished(host.client(), host.bull, entry.id, entry.replace)
+    return addJob(entry)
+  }
+
   /** Reads the job from Redis; settles it if it finished, adds it again if Redis lost it. */
   const check = async (entry: Entry) => {
     const job = await Job.fromId(host.bull, entry.id)
     if (!pending.has(entry.id)) return false
     if (job === undefined) {
       host.stats.readded++
-      await add(entry)
+      await addJob(entry)
       return false
     }
     if (!job.finishedOn) return false
@@ -146,7 +158,8 @@ export async function* distribution<T, R>(
             `Expected \`key\` to return a string or a number, got ${typeof key}`,
           )
         }
-        entry = { index, key, id: jobIdOf(key), job: options.job(result.value, index) }
+        const replace = options.replace?.(result.value, index)
+        entry = { index, key, id: jobIdOf(key), job: options.job(result.value, index), replace }
         if (pending.has(entry.id)) {
           throw new QueueError(
             'ERR_DUPLICATE_KEY',
@@ -208,9 +221,16 @@ export async function* distribution<T, R>(
         clearTimeout(timer)
       }
       if (finished.size > 0 || options.signal?.aborted || Date.now() < nextPollAt) continue
-      // Poll every outstanding job; when one had finished unseen, poll again at once (a restarted
-      // producer finds a window full of finished jobs), otherwise after `pollInterval`.
-      const found = await Promise.all([...pending.values()].map(check))
+      // Poll every outstanding job (two fields each, one round trip) and read the finished or lost
+      // ones; when one had finished unseen, poll again at once (a restarted producer finds a window
+      // full of finished jobs), otherwise after `pollInterval`.
+      const entries = [...pending.values()]
+      const presence = await presenceOf(
+        host.client(),
+        host.bull,
+        entries.map((e) => e.id),
+      ).catch(() => entries.map(() => 'open' as const))
+      const found = await Promise.all(entries.filter((_, i) => presence[i] !== 'open').map(check))
       nextPollAt = found.includes(true) ? 0 : Date.now() + options.pollInterval
     }
   } finally {

@@ -48,6 +48,13 @@ export interface QueueDistributeOptions<T> {
   key: (item: T, index: number) => string | number
   /** What a worker runs for the item: `poolJob(...)`, `httpJob(...)` or `{ name, data }` of your own handler. */
   job: (item: T, index: number) => QueueJob
+  /**
+   * Whether the item runs again although its key's job finished before: `'finished'` removes that
+   * job if it completed or failed, `'failed'` only if it failed, so that a new job runs instead of its
+   * outcome being read back; `undefined` reads it back. A job waiting or running is kept.
+   * @default () => undefined
+   */
+  replace?: (item: T, index: number) => 'finished' | 'failed' | undefined
   /** Yield outcomes in input order; `false` yields them as jobs finish. @default true */
   ordered?: boolean
   /** Items added but not yet yielded, at most: bounds memory and Redis (integer >= 1). @default 100 */
@@ -186,6 +193,7 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedConnectionOp
 export interface ResolvedDistributeOptions<T> {
   key: (item: T, index: number) => string | number
   job: (item: T, index: number) => QueueJob
+  replace: ((item: T, index: number) => 'finished' | 'failed' | undefined) | undefined
   ordered: boolean
   window: number
   attempts: number
@@ -205,6 +213,11 @@ export function resolveDistributeOptions<T>(
   return {
     key: key as (item: T, index: number) => string | number,
     job: job as (item: T, index: number) => QueueJob,
+    replace: functionOption<(item: T, index: number) => 'finished' | 'failed' | undefined>(
+      fail,
+      'replace',
+      options.replace,
+    ),
     ordered: booleanOption(fail, 'ordered', options.ordered, true),
     window: numberOption(fail, 'window', options.window, { integer: true, min: 1 }, 100),
     attempts: numberOption(fail, 'attempts', options.attempts, { integer: true, min: 1 }, 3),

@@ -1,11 +1,12 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
-import { Queue as BullQueue, QueueEvents as BullQueueEvents, Job } from 'bullmq'
+import { Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { countsKey, readCounts } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
 import { invalidOption, QueueError } from './errors'
 import { QUEUE_EVENTS, type QueueEvents } from './events'
+import { removeIfFinished } from './finished'
 import { jobIdOf } from './job-id'
 import {
   type QueueDistributeOptions,
@@ -36,7 +37,7 @@ export class Queue implements AsyncDisposable {
   }
   readonly #finished = new Set<(jobId: string) => void>()
   #bull: { queue: BullQueue; events: BullQueueEvents } | undefined
-  /** A connection for `clusterCounts`, opened at its first call. */
+  /** A connection of this producer's own, opened at its first use (`#redis`). */
   #client: Redis | undefined
   #ready: Promise<{ queue: BullQueue; events: BullQueueEvents }> | undefined
   #closing: Promise<void> | undefined
@@ -91,6 +92,7 @@ export class Queue implements AsyncDisposable {
     const { queue } = await this.#connect()
     const host = {
       bull: queue,
+      client: () => this.#redis(),
       stats: this.#stats,
       onFinished: (listener: (jobId: string) => void) => {
         this.#finished.add(listener)
@@ -119,12 +121,13 @@ export class Queue implements AsyncDisposable {
    */
   async removeFinished(key: string | number, which: 'finished' | 'failed' = 'finished'): Promise<boolean> {
     const { queue } = await this.#connect()
-    const job = await Job.fromId(queue, jobIdOf(key))
-    if (job === undefined || !job.finishedOn) return false
-    const state = await job.getState()
-    if (state !== 'failed' && (which === 'failed' || state !== 'completed')) return false
-    await job.remove()
-    return true
+    return removeIfFinished(this.#redis(), queue, jobIdOf(key), which)
+  }
+
+  /** This producer's own connection (counts, cheap reads of jobs), opened at its first use. */
+  #redis(): Redis {
+    this.#client ??= openClient(this.#options.connection)
+    return this.#client
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -146,8 +149,7 @@ export class Queue implements AsyncDisposable {
    */
   async clusterCounts(): Promise<QueueClusterCounts> {
     await this.#connect()
-    this.#client ??= openClient(this.#options.connection)
-    return readCounts(this.#client, countsKey(this.#options.prefix, this.#options.name))
+    return readCounts(this.#redis(), countsKey(this.#options.prefix, this.#options.name))
   }
 
   /**

@@ -159,6 +159,33 @@ describe('distribute and startWorker', () => {
     expect(runs).toBe(3)
   })
 
+  it("runs again the items whose finished job `replace` names: 'finished' any, 'failed' only a failed one", async () => {
+    const name = newName()
+    const ran: number[] = []
+    await worker({
+      name,
+      handlers: {
+        count: (n: number) => {
+          ran.push(n)
+          if (n === 2 && ran.filter((m) => m === 2).length === 1) throw new Error('first time')
+          return n * 10
+        },
+      },
+    })
+    const queue = producer(name)
+    const base = { key: (n: number) => n, job: (n: number) => ({ name: 'count', data: n }), attempts: 1 }
+    const first = await collect(queue.distribute([1, 2, 3], base))
+    expect(first.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    // Only the failed one runs again; then every one runs again.
+    const again = await collect(queue.distribute([1, 2, 3], { ...base, replace: () => 'failed' as const }))
+    expect(again.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    expect(ran.sort()).toEqual([1, 2, 2, 3])
+    await collect(
+      queue.distribute([1, 2, 3], { ...base, replace: (n) => (n === 3 ? undefined : 'finished') }),
+    )
+    expect(ran.sort()).toEqual([1, 1, 2, 2, 2, 3])
+  })
+
   it('records a job that always fails as a rejected outcome with its error after its attempts', async () => {
     const name = newName()
     let calls = 0

@@ -95,22 +95,14 @@ class DistributedExecutor<A> implements Executor<A> {
    * input order. `stop()` stops adding; the iteration then throws `ERR_ABORTED`.
    */
   async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncGenerator<Outcome<A>> {
-    const queue = this.#queue
     const spec = this.#spec
-    const jobId = (key: RecordKey) => this.#jobId(key)
-    async function* prepared(): AsyncGenerator<Pending> {
-      for await (const item of items) {
-        const replace = !spec.resume ? 'finished' : hooks.prior(item) === 'retry' ? 'failed' : undefined
-        if (replace !== undefined) await queue.removeFinished(jobId(item.key), replace)
-        yield item
-      }
-    }
-    for await (const outcome of queue.distribute<Pending, HttpJobResult>(prepared(), {
-      key: (item) => jobId(item.key),
+    for await (const outcome of this.#queue.distribute<Pending, HttpJobResult>(items, {
+      key: (item) => this.#jobId(item.key),
       job: (item) => {
         hooks.started(item)
         return { name: 'http', data: spec.request(item) }
       },
+      replace: (item) => (!spec.resume ? 'finished' : hooks.prior(item) === 'retry' ? 'failed' : undefined),
       window: WINDOW,
       attempts: spec.attempts,
       signal: this.#stopAdding.signal,
