@@ -4,7 +4,7 @@
  * within seconds, the cluster's pauses, its page and its metrics, and what a job may not choose.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -164,6 +164,102 @@ describe("the cluster's cooldowns", () => {
       expect(summary.cooldownMs).toBeGreaterThanOrEqual(3000)
       expect(summary.cooldownMs).toBeLessThan(6000)
     } finally {
+      await server.close()
+    }
+  })
+})
+
+/** Resolves with the URL a process printed after `Metrics: ` on stderr. */
+function metricsUrl(started: Started): Promise<string> {
+  return new Promise((resolve) => {
+    let seen = ''
+    started.child.stderr?.on('data', (chunk) => {
+      seen += chunk
+      const url = /Metrics: (\S+)/.exec(seen)?.[1]
+      if (url) resolve(url)
+    })
+  })
+}
+
+/** The value of a metric line (`name{labels} value`) whose name and labels match, from Prometheus text. */
+function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue
+    return Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return undefined
+}
+
+describe("the whole cluster on the producer's page and in Prometheus", () => {
+  it("shows each worker sampled through Redis, and serves each process's /metrics", async () => {
+    const queue = newQueue()
+    // Every request is held until the test has read the metrics: each worker's slots are all busy.
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const server = await localServer((_request, response) => {
+      void held.then(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'))
+    })
+    try {
+      const alpha = await startWorker(
+        children,
+        redis.url,
+        queue,
+        '--concurrency',
+        '2',
+        '--name',
+        'alpha',
+        '--metrics',
+        '0',
+      )
+      const alphaMetrics = metricsUrl(alpha)
+      await startWorker(children, redis.url, queue, '--concurrency', '3', '--name', 'beta')
+      const report = join(dir, 'cluster.html')
+      const run = start(
+        ...['batch', await records(dir, 'cluster-in.jsonl', 12), '--url', server.url, '--json'],
+        ...['--out', join(dir, 'cluster.jsonl'), '--redis', redis.url, '--queue', queue],
+        ...['--report', report, '--metrics', '0'],
+      )
+      children.push(run)
+      const producerMetrics = await metricsUrl(run)
+      await server.requests(5)
+      // While five requests are held, the producer's metrics show them on the workers, read from Redis.
+      let text = ''
+      for (;;) {
+        text = await (await fetch(producerMetrics)).text()
+        const running = ['alpha', 'beta'].map((worker) =>
+          metric(text, 'boundkit_run_worker_jobs_running', { worker }),
+        )
+        if (running[0] === 2 && running[1] === 3) break
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      expect(metric(text, 'boundkit_run_worker_concurrency', { worker: 'alpha' })).toBe(2)
+      expect(metric(text, 'boundkit_run_worker_concurrency', { worker: 'beta' })).toBe(3)
+      expect(text).toContain('# TYPE boundkit_run_records_done_total counter')
+      expect(metric(text, 'boundkit_run_records', { command: 'batch' })).toBe(12)
+      const own = await (await fetch(await alphaMetrics)).text()
+      expect(metric(own, 'boundkit_worker_jobs_running', { queue, worker: 'alpha' })).toBe(2)
+      expect(metric(own, 'boundkit_worker_concurrency', { queue, worker: 'alpha' })).toBe(2)
+      expect(own).toContain('# TYPE boundkit_worker_jobs_done_total counter')
+      expect(own).toContain('process_cpu_seconds_total')
+      release()
+      const result = await run.done
+      expect(result.code).toBe(0)
+      // The report (the page's last state): each worker's share and its state, as it published it.
+      const html = await readFile(report, 'utf8')
+      const data = JSON.parse(/window\.__BOUNDKIT_REPORT__=(.*?);<\/script>/s.exec(html)?.[1] ?? 'null') as {
+        view: { workers: { name: string; done: number; live?: { concurrency: number; inFlight: number } }[] }
+      }
+      const byName = Object.fromEntries(data.view.workers.map((w) => [w.name, w]))
+      expect(byName.alpha?.live).toMatchObject({ concurrency: 2, rateLimited: 0 })
+      expect(byName.beta?.live).toMatchObject({ concurrency: 3, rateLimited: 0 })
+      expect((byName.alpha?.done ?? 0) + (byName.beta?.done ?? 0)).toBe(12)
+      const after = await (await fetch(await alphaMetrics)).text()
+      expect(metric(after, 'boundkit_worker_jobs_done_total', { worker: 'alpha' })).toBe(byName.alpha?.done)
+    } finally {
+      release()
       await server.close()
     }
   })

@@ -157,6 +157,13 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
    */
   handleSignals?: boolean
   /**
+   * Milliseconds (>= 100, or `Infinity`: never) between the status this worker publishes in Redis
+   * (its stats, concurrency and limiter state) for producers' `queue.workers()` and their live page;
+   * the status expires three intervals after the last one.
+   * @default 1000
+   */
+  statusInterval?: number
+  /**
    * This worker's name: each job it finishes records it (BullMQ's `processedBy`), and a producer's
    * `stats().byWorker` counts outcomes by it. No spaces. @default `<hostname>:<pid>`
    */
@@ -242,6 +249,7 @@ export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
   handlers: Record<string, QueueHandler>
   closeTimeout: number
   handleSignals: boolean
+  statusInterval: number
   workerName: string
 }
 
@@ -343,6 +351,13 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     handlers,
     closeTimeout: timeoutOption(fail, 'closeTimeout', options.closeTimeout, 20_000),
     handleSignals: booleanOption(fail, 'handleSignals', options.handleSignals, true),
+    statusInterval: numberOption(
+      fail,
+      'statusInterval',
+      options.statusInterval,
+      { min: 100, allowInfinity: true },
+      1000,
+    ),
     workerName: resolveWorkerName(options.workerName),
   }
 }

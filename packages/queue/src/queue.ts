@@ -18,6 +18,7 @@ import {
   resolveRate,
 } from './options'
 import type { QueueClusterCounts, QueueJobCounts, QueueStats } from './stats'
+import { type QueueWorkerStatus, readStatuses } from './worker-status'
 
 /**
  * The producer side of a distributed run: adds items as BullMQ jobs of one queue and gives their
@@ -150,6 +151,16 @@ export class Queue implements AsyncDisposable {
   async clusterCounts(): Promise<QueueClusterCounts> {
     await this.#connect()
     return readCounts(this.#redis(), countsKey(this.#options.prefix, this.#options.name))
+  }
+
+  /**
+   * Every worker of the queue as it last published itself (every `statusInterval`, 1 s): its stats,
+   * concurrency and limiter state. A worker that closed, or stopped publishing three intervals ago
+   * (killed), is not among them.
+   */
+  async workers(): Promise<QueueWorkerStatus[]> {
+    await this.#connect()
+    return readStatuses(this.#redis(), this.#options.prefix, this.#options.name)
   }
 
   /**

@@ -25,6 +25,8 @@ export interface QueueWorkerStats {
   done: number
   /** Job attempts that failed in this process (a job retried elsewhere counts once per failure). */
   failed: number
+  /** 429 answers this process got (each paused the whole queue). */
+  rateLimited: number
   /** Pauses of the whole queue this process asked for: 429s, and 503s in a row (`limiter.cooldown.after`). */
   cooldowns: number
   /** Milliseconds of queue-wide pause those asked for, summed (the cluster's wall time is in `queue.clusterCounts()`). */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
 import type { Redis } from 'ioredis'
@@ -12,6 +13,7 @@ import { JobRunner } from './run-job'
 import type { QueueWorkerStats } from './stats'
 import { TokenWindow } from './token-window'
 import { within } from './within'
+import { type QueueWorkerStatus, StatusPublisher } from './worker-status'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
@@ -26,6 +28,7 @@ export class QueueWorker implements AsyncDisposable {
     running: 0,
     done: 0,
     failed: 0,
+    rateLimited: 0,
     cooldowns: 0,
     cooldownMs: 0,
     tokenWaits: 0,
@@ -34,6 +37,8 @@ export class QueueWorker implements AsyncDisposable {
   readonly #runner: JobRunner
   readonly #limiter
   readonly #worker: BullWorker
+  /** This worker's status in Redis, for producers' `queue.workers()`. */
+  readonly #status: StatusPublisher
   /** Aborts the local limiter's requests when `close()` stops waiting for them. */
   readonly #abandon = new AbortController()
   readonly #onSignal = (signal: NodeJS.Signals) => void this.#closeOnSignal(signal)
@@ -78,8 +83,15 @@ export class QueueWorker implements AsyncDisposable {
       ...(resolved.rate && { limiter: resolved.rate }),
     })
     this.#worker.on('error', (error) => this.#error(error))
+    this.#status = new StatusPublisher(
+      () => this.#redis(),
+      { prefix: resolved.prefix, queue: resolved.name },
+      () => this.status(),
+      resolved.statusInterval,
+    )
     this.#ready = this.#worker.waitUntilReady().then(() => {
       this.#connected = true
+      if (!this.#closing) this.#status.start()
     })
     this.#ready.catch(() => {})
     this.#worker.on('failed', () => {
@@ -99,6 +111,7 @@ export class QueueWorker implements AsyncDisposable {
       this.#stats.tokenWaits++
       this.#stats.tokenWaitMs += ms
     } else {
+      if (reason === 'rateLimited') this.#stats.rateLimited++
       this.#stats.cooldowns++
       this.#stats.cooldownMs += ms
     }
@@ -146,6 +159,20 @@ export class QueueWorker implements AsyncDisposable {
     return { ...this.#stats }
   }
 
+  /** What this worker publishes in Redis every `statusInterval`: its stats, its concurrency and its limiter's state. */
+  status(): QueueWorkerStatus {
+    const { running, queued, concurrency, coolingDown } = this.#limiter.stats()
+    return {
+      name: this.#options.workerName,
+      host: hostname(),
+      pid: process.pid,
+      concurrency: this.#options.concurrency,
+      ...this.stats(),
+      limiter: { concurrency, running, queued, coolingDown },
+      at: Date.now(),
+    }
+  }
+
   /**
    * Takes no new job, lets the running ones finish (their results reach Redis), then closes the
    * pools, the limiter and the connections, all within `closeTimeout`: past it (Redis down, a job
@@ -164,7 +191,7 @@ export class QueueWorker implements AsyncDisposable {
 
   async #closeGracefully(): Promise<void> {
     await this.#worker.close()
-    await Promise.all([this.#runner.close(), this.#limiter.close()])
+    await Promise.all([this.#runner.close(), this.#limiter.close(), this.#status.stop(true)])
     // The last counts are still queued on it: closeClient sends them first.
     await closeClient(this.#client)
   }
@@ -176,6 +203,7 @@ export class QueueWorker implements AsyncDisposable {
    */
   #closeNow(): void {
     this.#closedNow = true
+    void this.#status.stop(false)
     const running = this.#stats.running
     this.#abandon.abort(new QueueError('ERR_CLOSED', 'The worker was closed'))
     void this.#runner.destroy()

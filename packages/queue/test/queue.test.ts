@@ -250,6 +250,45 @@ describe('distribute and startWorker', () => {
     expect(await queue.jobCounts()).toEqual({ active: 0, waiting: 0, delayed: 0, completed: 20, failed: 1 })
   })
 
+  it("lists every worker's published status: its counts, concurrency and limiter; a closed one leaves at once", async () => {
+    const name = newName()
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const handlers = { hold: () => held.then(() => 'held'), quick: () => 'quick' }
+    const one = await worker({ name, concurrency: 2, handlers, workerName: 'w-one', statusInterval: 100 })
+    const two = await worker({ name, concurrency: 3, handlers, workerName: 'w-two', statusInterval: 100 })
+    const queue = producer(name)
+    const run = collect(
+      queue.distribute(['hold', 'hold', 'quick'], {
+        key: (_, i) => `s${i}`,
+        job: (n) => ({ name: n, data: null }),
+      }),
+    )
+    // Both held jobs run: the statuses say so once they are published again.
+    let statuses = await queue.workers()
+    while (statuses.reduce((n, s) => n + s.running, 0) < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      statuses = await queue.workers()
+    }
+    expect(statuses.map((s) => [s.name, s.concurrency, s.pid])).toEqual([
+      ['w-one', 2, process.pid],
+      ['w-two', 3, process.pid],
+    ])
+    for (const status of statuses) {
+      expect(status.limiter).toMatchObject({ running: 0, queued: 0, coolingDown: false })
+      expect(status).toMatchObject({ failed: 0, rateLimited: 0, cooldowns: 0 })
+    }
+    release()
+    await run
+    await one.close()
+    statuses = await queue.workers()
+    expect(statuses.map((s) => s.name)).toEqual(['w-two'])
+    await two.close()
+    expect(await queue.workers()).toEqual([])
+  })
+
   it('keeps a worker named __proto__ as a plain key of byWorker', async () => {
     const name = newName()
     await worker({ name, handlers: { ok: () => 1 }, workerName: '__proto__' })

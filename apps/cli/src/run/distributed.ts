@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Outcome } from '@boundkit/limiter'
-import type { HttpJobData, HttpJobResult, Queue, QueueClusterCounts } from '@boundkit/queue'
+import type {
+  HttpJobData,
+  HttpJobResult,
+  Queue,
+  QueueClusterCounts,
+  QueueWorkerStatus,
+} from '@boundkit/queue'
 import type { RedisSettings } from '../flags/redis'
 import { HttpError } from '../http'
 import type { OutputStream } from '../terminal'
@@ -68,7 +74,9 @@ class DistributedExecutor<A> implements Executor<A> {
   #reading: Promise<void> | undefined
   /** Whether a live page reads this run (then Redis is read once more before the queue closes). */
   #watched = false
-  #lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
+  #lastReading = { inFlight: 0, queued: 0, rateLimited: 0, cooldowns: 0, cooldownMs: 0 }
+  /** Each worker as it last published itself in Redis. */
+  #statuses: QueueWorkerStatus[] = []
   readonly redactUrl: (url: string) => string
 
   constructor(
@@ -141,15 +149,18 @@ class DistributedExecutor<A> implements Executor<A> {
     }
   }
 
-  /** Reads the jobs in Redis and this run's 429s for the page (a failed reading keeps the last). */
+  /** Reads the jobs in Redis, this run's 429s and pauses, and the workers' statuses (a failed reading keeps the last). */
   #readRedis(): Promise<void> {
-    return Promise.all([this.#queue.jobCounts(), this.#clusterCounts()])
-      .then(([jobs, counts]) => {
+    return Promise.all([this.#queue.jobCounts(), this.#clusterCounts(), this.#queue.workers()])
+      .then(([jobs, counts, statuses]) => {
         this.#lastReading = {
           inFlight: jobs.active,
           queued: jobs.waiting + jobs.delayed,
           rateLimited: counts.rateLimited,
+          cooldowns: counts.cooldowns,
+          cooldownMs: counts.cooldownMs,
         }
+        this.#statuses = statuses
       })
       .catch(() => {})
       .finally(() => {
@@ -158,13 +169,24 @@ class DistributedExecutor<A> implements Executor<A> {
   }
 
   /**
-   * The live page's reading: jobs on a worker and waiting, this run's 429s, and each worker's
-   * outcomes. Redis is read in the background: each call starts the next reading and returns the last.
+   * The live page's reading: jobs on a worker and waiting, this run's 429s and pauses, and each
+   * worker: its outcomes in this run and what it says of itself now (in flight, its concurrency, its
+   * 429s, its limiter). Redis is read in the background: each call starts the next reading and
+   * returns the last.
    */
   live(): ExecutorReading {
     this.#watched = true
     this.#reading ??= this.#readRedis()
-    const workers = Object.entries(this.#queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
+    const byWorker = this.#queue.stats().byWorker
+    const statuses = new Map(this.#statuses.map((status) => [status.name, status]))
+    const names = [...new Set([...Object.keys(byWorker), ...statuses.keys()])]
+    const workers = names.map((name) => {
+      const status = statuses.get(name)
+      const outcomes = byWorker[name] ?? { done: 0, failed: 0 }
+      if (status === undefined) return { name, ...outcomes }
+      const { running, concurrency, rateLimited, limiter } = status
+      return { name, ...outcomes, live: { inFlight: running, concurrency, rateLimited, limiter } }
+    })
     return { ...this.#lastReading, workers }
   }
 

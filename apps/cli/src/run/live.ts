@@ -1,35 +1,14 @@
 import { writeFile } from 'node:fs/promises'
 import type { Dashboard, RunInfo, RunReading } from '@boundkit/server/dashboard'
 import { UsageError } from '../errors'
-import { parseInteger } from '../flags/parsers'
+import type { LiveSettings } from '../flags/live'
 import type { OutputStream } from '../terminal'
+import { type MetricsServer, metricsRegistry, serveMetrics } from './metrics'
+import { RUN_METRICS } from './run-metrics'
 
-/** `--dashboard [port]`, `--dashboard-host` and `--report`, checked. */
-export interface LiveSettings {
-  /** Serve the live page here. */
-  dashboard: { host: string; port: number } | undefined
-  /** Write the final state as one self-contained HTML file here. */
-  report: string | undefined
-}
+export type { LiveSettings }
 
-export function parseLiveOptions(o: {
-  dashboard?: string | boolean
-  dashboardHost?: string
-  report?: string
-}): LiveSettings {
-  if (o.dashboardHost !== undefined && o.dashboard === undefined) {
-    throw new UsageError('--dashboard-host goes with --dashboard')
-  }
-  if (o.report !== undefined && o.report.trim() === '')
-    throw new UsageError('Expected --report to name a file')
-  const port =
-    typeof o.dashboard === 'string' ? parseInteger('--dashboard', o.dashboard, 0, { max: 65_535 }) : 0
-  const host = o.dashboardHost ?? '127.0.0.1'
-  if (host.trim() === '') throw new UsageError('Expected --dashboard-host to name an address')
-  return { dashboard: o.dashboard === undefined ? undefined : { host, port }, report: o.report }
-}
-
-/** The live view of one run, when `--dashboard` or `--report` asks for it. */
+/** The live view of one run, when `--dashboard`, `--report` or `--metrics` asks for it. */
 export interface LiveView {
   /** A finished item: its latency (ms) and its error, when it failed. */
   record(ms: number, error?: unknown): void
@@ -47,8 +26,8 @@ function errorOf(error: unknown): { code: string; message: string } {
 }
 
 /**
- * Starts sampling the run (and serving the page with `--dashboard`, its address on stderr), or
- * nothing when neither flag was given.
+ * Starts sampling the run (and serving the page with `--dashboard`, the metrics with `--metrics`,
+ * their addresses on stderr), or nothing when none of the flags was given.
  */
 export async function openLiveView(
   settings: LiveSettings,
@@ -56,7 +35,10 @@ export async function openLiveView(
   read: () => RunReading,
   stderr: OutputStream,
 ): Promise<LiveView | undefined> {
-  if (settings.dashboard === undefined && settings.report === undefined) return undefined
+  const { metrics } = settings
+  if (settings.dashboard === undefined && settings.report === undefined && metrics === undefined) {
+    return undefined
+  }
   // The page and its server (better-sse, uPlot) load only for a run that asks for them.
   const { RunMonitor, reportHtml, startDashboard } = await import('@boundkit/server/dashboard')
   const monitor = new RunMonitor(info, read)
@@ -71,11 +53,20 @@ export async function openLiveView(
     }
     stderr.write(`Dashboard: ${dashboard.url}\n`)
   }
+  let metricsServer: MetricsServer | undefined
+  if (metrics !== undefined) {
+    const registry = await metricsRegistry(RUN_METRICS, () => monitor.view(), { command: info.label })
+    metricsServer = await serveMetrics(metrics, registry, stderr).catch(async (error: unknown) => {
+      await dashboard?.close()
+      throw error
+    })
+  }
   monitor.start()
   return {
     record: (ms, error) => monitor.record(ms, error === undefined ? undefined : errorOf(error)),
     async finish(interrupted) {
       monitor.finish(interrupted)
+      await metricsServer?.close()
       if (settings.report !== undefined) {
         await writeFile(settings.report, await reportHtml(monitor))
         stderr.write(`Report: ${settings.report}\n`)
@@ -94,7 +85,7 @@ export async function openLiveView(
     },
     close: async () => {
       monitor.finish(false)
-      await dashboard?.close()
+      await Promise.all([dashboard?.close(), metricsServer?.close()])
     },
   }
 }

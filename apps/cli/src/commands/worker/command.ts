@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import { UsageError } from '../../errors'
 import { addAuthFlags } from '../../flags/auth'
 import { examples, type ProgramHooks } from '../../flags/declare'
+import { addMetricsFlags } from '../../flags/metrics'
 import { collect, parseDuration, parseHeader, parseInteger, parseOrigin } from '../../flags/parsers'
 import { DEFAULT_QUEUE } from '../../flags/redis'
 import { type WorkerFlags, workerSettings } from './settings'
@@ -82,7 +83,7 @@ export function workerCommand(hooks: ProgramHooks): Command {
     'the environment variable holding an API key, sent as Authorization: Bearer (never put in Redis)',
     "with --api-key-env: send the key as Azure's api-key header",
   )
-  return command
+  command
     .addOption(
       new Option(
         '--name <name>',
@@ -95,6 +96,10 @@ export function workerCommand(hooks: ProgramHooks): Command {
       }),
     )
     .option('--json', 'print the final summary as JSON on stdout')
+  return addMetricsFlags(
+    command,
+    'this worker (jobs running, done, failed attempts, 429s, cooldowns, its limiter)',
+  )
     .addHelpText(
       'after',
       examples(

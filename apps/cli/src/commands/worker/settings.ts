@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs'
 import { UsageError } from '../../errors'
 import { type AuthFlags, authHeaders } from '../../flags/auth'
+import { type MetricsFlags, type MetricsSettings, metricsSettings } from '../../flags/metrics'
 import { parseRedis, type RedisSettings } from '../../flags/redis'
 
 /** The flags of `boundkit worker`, as commander parsed them. */
-export interface WorkerFlags extends AuthFlags {
+export interface WorkerFlags extends AuthFlags, MetricsFlags {
   redis: string
   queue: string
   concurrency: number
@@ -36,6 +37,8 @@ export interface WorkerSettings {
   origins: string[] | undefined
   /** The worker files pool jobs may run. */
   workerFiles: string[]
+  /** `--metrics`: where to serve Prometheus' `/metrics` of this worker. */
+  metrics: MetricsSettings
   json: boolean
 }
 
@@ -70,6 +73,7 @@ export function workerSettings(flags: WorkerFlags, env: NodeJS.ProcessEnv = proc
     headers,
     origins: flags.origin,
     workerFiles: flags.workerFile ?? [],
+    metrics: metricsSettings(flags),
     json: flags.json === true,
   }
 }
