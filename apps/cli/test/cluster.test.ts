@@ -3,6 +3,7 @@
  * private redis-server: retries on the workers as in one process, a killed worker's jobs elsewhere
  * within seconds, the cluster's pauses, its page and its metrics, and what a job may not choose.
  */
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
@@ -13,6 +14,7 @@ import { pathToFileURL } from 'node:url'
 import { createQueue, httpJob, poolJob, type QueueJob, type QueueOutcome } from '@boundkit/queue'
 import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { endsWithin } from '../../../packages/queue/test/processes'
 import { startRedis, type TestRedis } from '../../../packages/queue/test/redis'
 import { localServer } from './local-server'
 import { lines } from './output-lines'
@@ -261,6 +263,36 @@ describe("the whole cluster on the producer's page and in Prometheus", () => {
     } finally {
       release()
       await server.close()
+    }
+  })
+})
+
+describe('a producer interrupted while its Redis is down', () => {
+  it('exits 130 at the first Ctrl-C, within its bounded close, the command to continue printed', async () => {
+    const gone = await startRedis()
+    try {
+      const queue = newQueue()
+      // No worker: the jobs wait in Redis, and the producer polls them.
+      const run = start(
+        ...['batch', await records(dir, 'down-in.jsonl', 5), '--url', 'http://127.0.0.1:9/'],
+        ...['--out', join(dir, 'down.jsonl'), '--redis', gone.url, '--queue', queue],
+      )
+      children.push(run)
+      const waiting = () =>
+        new Promise<number>((resolve) =>
+          execFile('redis-cli', ['-p', String(gone.port), 'LLEN', `bull:${queue}:wait`], (_, out) =>
+            resolve(Number(out)),
+          ),
+        )
+      while ((await waiting()) < 5) await new Promise((resolve) => setTimeout(resolve, 100))
+      await gone.stop()
+      run.child.kill('SIGINT')
+      const result = await endsWithin(run.done, 60_000)
+      expect(result, 'still running after the first Ctrl-C').toBeDefined()
+      expect(result?.code).toBe(130)
+      expect(result?.stderr).toContain('--resume')
+    } finally {
+      await gone.remove()
     }
   })
 })

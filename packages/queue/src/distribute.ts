@@ -15,6 +15,7 @@ import { jobIdOf } from './job-id'
 import type { QueueJob } from './jobs'
 import type { ResolvedDistributeOptions } from './options'
 import type { QueueStats } from './stats'
+import { unlessAborted } from './within'
 
 export type QueueKey = string | number
 export type QueueOutcome<R> = KeyedOutcome<R, QueueKey>
@@ -38,6 +39,24 @@ export interface DistributionHost {
   onFinished(listener: (jobId: string) => void): () => void
   /** Reports progress after an outcome. */
   progress(): void
+  /** Whether the queue's `close()` was called (its connections may be cut). */
+  closed(): boolean
+  /** Aborts when the queue's `close()` is called. */
+  closing: AbortSignal
+}
+
+/**
+ * What a failure means once the distribution was told to stop: with its signal aborted,
+ * `ERR_ABORTED`; with its queue closed (a Redis call cut short), `ERR_CLOSED`; else the failure.
+ */
+function stopped(host: DistributionHost, signal: AbortSignal | undefined, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'ERR_ABORTED' || code === 'ERR_CLOSED') return error
+  if (signal?.aborted) {
+    return new QueueError('ERR_ABORTED', 'The distribution was aborted', { cause: signal.reason ?? error })
+  }
+  if (host.closed()) return new QueueError('ERR_CLOSED', 'The queue was closed', { cause: error })
+  return error
 }
 
 export async function* distribution<T, R>(
@@ -57,8 +76,11 @@ export async function* distribution<T, R>(
     finished.add(id)
     wake?.()
   })
+  // Stopped by the caller's signal or by the queue's close: every wait on Redis ends then.
+  const stop = options.signal ? AbortSignal.any([options.signal, host.closing]) : host.closing
+  const until = <P>(promise: Promise<P>) => unlessAborted(promise, stop)
   const onAbort = () => wake?.()
-  options.signal?.addEventListener('abort', onAbort)
+  stop.addEventListener('abort', onAbort)
   let next = 0
   let nextToYield = 0
   let exhausted = false
@@ -179,18 +201,21 @@ export async function* distribution<T, R>(
 
   try {
     for (;;) {
-      await fill()
+      await until(fill())
       if (options.signal?.aborted) {
         throw new QueueError('ERR_ABORTED', 'The distribution was aborted', { cause: options.signal.reason })
       }
+      if (host.closed()) throw new QueueError('ERR_CLOSED', 'The queue was closed')
       if (finished.size > 0) {
         const ids = [...finished]
         finished.clear()
-        await Promise.all(
-          ids
-            .map((id) => pending.get(id))
-            .filter((e) => e !== undefined)
-            .map(check),
+        await until(
+          Promise.all(
+            ids
+              .map((id) => pending.get(id))
+              .filter((e) => e !== undefined)
+              .map(check),
+          ),
         )
       }
       if (options.ordered) {
@@ -220,22 +245,26 @@ export async function* distribution<T, R>(
         wake = undefined
         clearTimeout(timer)
       }
-      if (finished.size > 0 || options.signal?.aborted || Date.now() < nextPollAt) continue
+      if (finished.size > 0 || stop.aborted || Date.now() < nextPollAt) continue
       // Poll every outstanding job (two fields each, one round trip) and read the finished or lost
       // ones; when one had finished unseen, poll again at once (a restarted producer finds a window
       // full of finished jobs), otherwise after `pollInterval`.
       const entries = [...pending.values()]
-      const presence = await presenceOf(
-        host.client(),
-        host.bull,
-        entries.map((e) => e.id),
-      ).catch(() => entries.map(() => 'open' as const))
-      const found = await Promise.all(entries.filter((_, i) => presence[i] !== 'open').map(check))
+      const presence = await until(
+        presenceOf(
+          host.client(),
+          host.bull,
+          entries.map((e) => e.id),
+        ).catch(() => entries.map(() => 'open' as const)),
+      )
+      const found = await until(Promise.all(entries.filter((_, i) => presence[i] !== 'open').map(check)))
       nextPollAt = found.includes(true) ? 0 : Date.now() + options.pollInterval
     }
+  } catch (error) {
+    throw stopped(host, options.signal, error)
   } finally {
     unsubscribe()
-    options.signal?.removeEventListener('abort', onAbort)
+    stop.removeEventListener('abort', onAbort)
     host.stats.queued -= pending.size
     if (!exhausted) await source.iterator.return?.()
   }

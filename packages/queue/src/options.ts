@@ -37,7 +37,15 @@ export interface QueueConnectionOptions {
 }
 
 /** Options of `createQueue`. */
-export interface QueueOptions extends QueueConnectionOptions {}
+export interface QueueOptions extends QueueConnectionOptions {
+  /**
+   * The most `close()` waits for Redis, ms (>= 1, or `Infinity`): past it (Redis down) it cuts the
+   * connections, and what still waited on them fails. BullMQ's own close never ends while Redis is
+   * down.
+   * @default 5000
+   */
+  closeTimeout?: number
+}
 
 /** Options of `queue.distribute`. */
 export interface QueueDistributeOptions<T> {
@@ -193,8 +201,13 @@ function resolveConnectionOptions(options: QueueConnectionOptions): ResolvedConn
   return { connection, name: options.name, prefix, connectTimeout }
 }
 
-export function resolveQueueOptions(options: QueueOptions): ResolvedConnectionOptions {
-  return resolveConnectionOptions(options)
+export interface ResolvedQueueOptions extends ResolvedConnectionOptions {
+  closeTimeout: number
+}
+
+export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions {
+  const base = resolveConnectionOptions(options)
+  return { ...base, closeTimeout: timeoutOption(fail, 'closeTimeout', options.closeTimeout, 5000) }
 }
 
 export interface ResolvedDistributeOptions<T> {

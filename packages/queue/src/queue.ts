@@ -12,12 +12,13 @@ import {
   type QueueDistributeOptions,
   type QueueOptions,
   type QueueRate,
-  type ResolvedConnectionOptions,
+  type ResolvedQueueOptions,
   resolveDistributeOptions,
   resolveQueueOptions,
   resolveRate,
 } from './options'
 import type { QueueClusterCounts, QueueJobCounts, QueueStats } from './stats'
+import { within } from './within'
 import { type QueueWorkerStatus, readStatuses } from './worker-status'
 
 /**
@@ -25,7 +26,7 @@ import { type QueueWorkerStatus, readStatuses } from './worker-status'
  * outcomes back. Create one with `createQueue`; workers (`startWorker`) on any machine run the jobs.
  */
 export class Queue implements AsyncDisposable {
-  readonly #options: ResolvedConnectionOptions
+  readonly #options: ResolvedQueueOptions
   readonly #emitter = new Emitter<QueueEvents>(QUEUE_EVENTS, invalidOption)
   readonly #stats: QueueStats = {
     added: 0,
@@ -42,6 +43,8 @@ export class Queue implements AsyncDisposable {
   #client: Redis | undefined
   #ready: Promise<{ queue: BullQueue; events: BullQueueEvents }> | undefined
   #closing: Promise<void> | undefined
+  /** Aborted by `close()`: the distributions under way stop waiting on Redis. */
+  readonly #closed = new AbortController()
 
   constructor(options: QueueOptions) {
     this.#options = resolveQueueOptions(options)
@@ -100,6 +103,8 @@ export class Queue implements AsyncDisposable {
         return () => this.#finished.delete(listener)
       },
       progress: () => this.#emitter.emit('progress', () => this.stats()),
+      closed: () => this.#closing !== undefined,
+      closing: this.#closed.signal,
     }
     yield* distribution<T, R>(host, items, resolved)
   }
@@ -188,17 +193,42 @@ export class Queue implements AsyncDisposable {
   }
 
   /**
-   * Closes the connections (jobs in Redis stay, and workers go on running them). Idempotent: always
-   * the same promise.
+   * Closes the connections (jobs in Redis stay, and workers go on running them), within
+   * `closeTimeout` whatever Redis does: past it (Redis down), the connections are cut, what waited on
+   * them fails (a `distribute` under way ends), and `'error'` reports `ERR_CLOSE_TIMEOUT`.
+   * Idempotent: always the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#ready?.catch(() => undefined)
-      const bull = this.#bull
-      if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
-      await closeClient(this.#client)
+      this.#closed.abort(new QueueError('ERR_CLOSED', 'The queue was closed'))
+      if (!(await within(this.#closeGracefully(), this.#options.closeTimeout))) this.#closeNow()
     })()
     return this.#closing
+  }
+
+  async #closeGracefully(): Promise<void> {
+    await this.#ready?.catch(() => undefined)
+    const bull = this.#bull
+    if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
+    await closeClient(this.#client)
+  }
+
+  /**
+   * The end of a close that ran out of time. BullMQ's close never ends while Redis is down (it waits
+   * for a reconnecting connection to report its end): the connections are cut instead, which fails
+   * the commands waiting on them.
+   */
+  #closeNow(): void {
+    this.#client?.disconnect()
+    this.#bull?.events.disconnect().catch(() => {})
+    this.#bull?.queue.disconnect().catch(() => {})
+    this.#emitter.emit(
+      'error',
+      new QueueError(
+        'ERR_CLOSE_TIMEOUT',
+        `The queue's close ran out of its ${this.#options.closeTimeout} ms (closeTimeout): Redis did not answer, its connections were cut`,
+      ),
+    )
   }
 
   [asyncDispose](): Promise<void> {

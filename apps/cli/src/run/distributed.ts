@@ -29,6 +29,8 @@ import type { RecordKey } from './input/key-sets'
 
 /** Outcomes not yet written, at most: bounds the jobs in Redis and the reorder buffer. */
 const WINDOW = 1000
+/** The most the end of a run waits for its last readings of Redis (its counts, the page's state), ms. */
+const READ_GRACE_MS = 5000
 
 /** What `batch` or `llm` hands over to run its records on the queue. */
 export interface DistributedRequests<A> {
@@ -190,7 +192,11 @@ class DistributedExecutor<A> implements Executor<A> {
     return { ...this.#lastReading, workers }
   }
 
-  /** The run's figures from Redis; with a live page, one last reading of Redis for its final state. */
+  /**
+   * The run's figures from Redis; with a live page, one last reading of Redis for its final state.
+   * Redis may be down (a first Ctrl-C because it is): the readings wait at most `READ_GRACE_MS`, and
+   * the queue's close its own `closeTimeout`, so that the run ends all the same.
+   */
   async close(): Promise<RequestStats> {
     // The workers retried: a job's attempts past its first are its retries. Their 429s, and the
     // pauses of the whole queue (overlapping ones once, their wall time), are counted in Redis.
@@ -202,17 +208,34 @@ class DistributedExecutor<A> implements Executor<A> {
       cooldownMs: 0,
       concurrency: 0,
     }
-    const cluster = await this.#clusterCounts().catch(() => undefined)
+    const reading = (async () => {
+      const cluster = await this.#clusterCounts()
+      if (this.#watched) {
+        await this.#reading
+        await this.#readRedis()
+      }
+      return cluster
+    })()
+    const cluster = await atMost(reading, READ_GRACE_MS).catch(() => undefined)
     if (cluster !== undefined) {
       const { rateLimited, cooldowns, cooldownMs } = cluster
       Object.assign(stats, { rateLimited, cooldowns, cooldownMs: Math.round(cooldownMs) })
     }
-    if (this.#watched) {
-      await this.#reading
-      await this.#readRedis()
-    }
     await this.#queue.close().catch(() => {})
     return stats
+  }
+}
+
+/** What `promise` resolves with within `ms`, else undefined (it is left to itself). */
+async function atMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms)
+    })
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
