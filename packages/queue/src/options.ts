@@ -112,10 +112,10 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   rate?: QueueRate
   /**
    * Milliseconds (>= 1) a worker's lock on a job lasts without renewal. The worker renews its locks
-   * every half of it, and the stalled-job check runs every half of it too: a killed worker's jobs go
-   * back to the queue within about 1 to 2 times this (5 to 10 s by default). Shorter is a faster
-   * recovery, but an event loop blocked for more than half of it (a long synchronous handler) may
-   * lose its locks: its jobs then run twice (BullMQ's "stalled" jobs; a job stalled twice fails).
+   * every quarter of it, and the stalled-job check runs every quarter of it too: a killed worker's
+   * jobs go back to the queue within 3/4 to 1.5 times this (4 to 8 s by default). Shorter is a faster
+   * recovery, but an event loop blocked for more than 3/4 of it (a long synchronous handler) may lose
+   * its locks: its jobs then run twice (BullMQ's "stalled" jobs; a job stalled twice fails).
    * @default 5000
    */
   lockDuration?: number

@@ -75,9 +75,11 @@ export class QueueWorker implements AsyncDisposable {
       prefix: resolved.prefix,
       concurrency: resolved.concurrency,
       lockDuration: resolved.lockDuration,
-      // A killed worker's lock expires within lockDuration, and the next check (two after the job
-      // started, at worst) puts its job back: 1 to 2 times lockDuration.
-      stalledInterval: Math.max(1, Math.round(resolved.lockDuration / 2)),
+      // Locks renewed every quarter of lockDuration: a killed worker's expire 3/4 to 1 lockDuration
+      // after the kill, and the stalled-job check, every quarter too, puts its jobs back within one
+      // or two checks: 3/4 to 1.5 lockDuration. A blocked event loop loses a lock past 3/4 of it.
+      lockRenewTime: Math.max(1, Math.round(resolved.lockDuration / 4)),
+      stalledInterval: Math.max(1, Math.round(resolved.lockDuration / 4)),
       name: resolved.workerName,
       settings: { backoffStrategy: backoffStrategy() },
       ...(resolved.rate && { limiter: resolved.rate }),

@@ -45,7 +45,7 @@ export function workerCommand(hooks: ProgramHooks): Command {
     .addOption(
       new Option(
         '--lock-duration <ms>',
-        "how long a job's lock lasts without renewal (default 5s): a killed worker's jobs run elsewhere within 1 to 2 times it; an event loop blocked for half of it loses its locks (the jobs run twice)",
+        "how long a job's lock lasts without renewal (default 5s): a killed worker's jobs run elsewhere within 3/4 to 1.5 times it; an event loop blocked for 3/4 of it loses its locks (the jobs run twice)",
       ).argParser(duration('--lock-duration')),
     )
     .addOption(
