@@ -363,7 +363,7 @@ describe('boundkit demo --dashboard in Chromium', () => {
 })
 
 describe('a report of a distributed run in Chromium', () => {
-  it("lists each worker's share of the outcomes, largest first", async () => {
+  it("lists each worker's state now and its share of the outcomes, largest first", async () => {
     const { RunMonitor, reportHtml } = await import('@boundkit/server/dashboard')
     const monitor = new RunMonitor({ label: 'batch', detail: 'in.jsonl → out.jsonl', total: 40 }, () => ({
       done: 39,
@@ -374,7 +374,17 @@ describe('a report of a distributed run in Chromium', () => {
       rateLimited: 2,
       workers: [
         { name: 'host-b:202', done: 10, failed: 0 },
-        { name: 'alpha', done: 29, failed: 1 },
+        {
+          name: 'alpha',
+          done: 29,
+          failed: 1,
+          live: {
+            inFlight: 3,
+            concurrency: 4,
+            rateLimited: 2,
+            limiter: { concurrency: 4, running: 3, queued: 1, coolingDown: true },
+          },
+        },
       ],
     }))
     monitor.finish(false)
@@ -391,8 +401,8 @@ describe('a report of a distributed run in Chromium', () => {
       ),
     )
     expect(rows).toEqual([
-      ['alpha', '29', '1', '75%'],
-      ['host-b:202', '10', '0', '25%'],
+      ['alpha', '3', '29', '1', '2', '4', '3 running, 1 waiting, cooling down', '75%'],
+      ['host-b:202', '–', '10', '0', '–', '–', 'not reporting', '25%'],
     ])
     expect(await page.isVisible('#pool-cards')).toBe(false)
     expect(errors).toEqual([])

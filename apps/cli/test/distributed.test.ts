@@ -9,6 +9,7 @@ import { freePort, startRedis, type TestRedis } from '../../../packages/queue/te
 import { type LocalServer, localServer } from './local-server'
 import { lines } from './output-lines'
 import { boundkit, type Result, start } from './run-cli'
+import { records, type Started, startWorker, stopAll } from './workers'
 
 // A private redis-server for this file (a free port, a temporary directory), with a password: the
 // tests check that it is never printed.
@@ -18,7 +19,7 @@ let redis: TestRedis
 let url: string
 let dir: string
 let queueNumber = 0
-const children: ReturnType<typeof start>[] = []
+const children: Started[] = []
 
 function redisCli(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -41,14 +42,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'boundkit-distributed-'))
 })
 
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(({ child, done }) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      return done
-    }),
-  )
-})
+afterEach(() => stopAll(children))
 
 afterAll(async () => {
   await redis?.remove()
@@ -56,22 +50,12 @@ afterAll(async () => {
 })
 
 /** A worker process of the queue `queue` (at `redisUrl`, the file's Redis unless given); resolves once it is taking jobs. */
-async function worker(queue: string, ...extra: string[]) {
-  return workerAt(url, queue, ...extra)
+function worker(queue: string, ...extra: string[]) {
+  return startWorker(children, url, queue, ...extra)
 }
 
-async function workerAt(redisUrl: string, queue: string, ...extra: string[]) {
-  const started = start('worker', '--redis', redisUrl, '--queue', queue, ...extra)
-  children.push(started)
-  let stderr = ''
-  await new Promise<void>((resolve, reject) => {
-    started.child.stderr?.on('data', (chunk) => {
-      stderr += chunk
-      if (stderr.includes(' ready: ')) resolve()
-    })
-    void started.done.then((result) => reject(new Error(`the worker exited:\n${result.stderr}`)))
-  })
-  return started
+function workerAt(redisUrl: string, queue: string, ...extra: string[]) {
+  return startWorker(children, redisUrl, queue, ...extra)
 }
 
 /** A server that answers each record `{ id }` after `delayMs` with `{ echo: id }`, noting the auth header. */
@@ -92,10 +76,8 @@ async function recordServer(delayMs: number) {
   return { server, auth, ids }
 }
 
-async function input(name: string, count: number): Promise<string> {
-  const path = join(dir, name)
-  await writeFile(path, Array.from({ length: count }, (_, i) => `{"id":"r${i}"}\n`).join(''))
-  return path
+function input(name: string, count: number): Promise<string> {
+  return records(dir, name, count)
 }
 
 function expectNoPassword(...results: Result[]) {
@@ -128,10 +110,20 @@ describe('boundkit batch --redis with boundkit worker processes', () => {
   it('completes every record once, in order, with the auth header from the worker only', async () => {
     const queue = `q${++queueNumber}`
     const { server, auth, ids } = await recordServer(5)
+    const origin = ['--origin', new URL(server.url).origin]
     try {
       const workers = [
-        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`, '--name', 'alpha'),
-        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`),
+        await worker(
+          queue,
+          '--concurrency',
+          '4',
+          '--header',
+          `Authorization: ${SECRET}`,
+          '--name',
+          'alpha',
+          ...origin,
+        ),
+        await worker(queue, '--concurrency', '4', '--header', `Authorization: ${SECRET}`, ...origin),
       ]
       const out = join(dir, 'two-workers.jsonl')
       const report = join(dir, 'two-workers.html')
@@ -404,7 +396,7 @@ describe('boundkit llm --redis', () => {
     const { server, auth } = await recordServer(5)
     process.env.BOUNDKIT_TEST_KEY = SECRET.slice('Bearer '.length)
     try {
-      await worker(queue, '--api-key-env', 'BOUNDKIT_TEST_KEY')
+      await worker(queue, '--api-key-env', 'BOUNDKIT_TEST_KEY', '--origin', new URL(server.url).origin)
       const path = join(dir, 'requests.jsonl')
       const request = (i: number) =>
         JSON.stringify({

@@ -16,23 +16,38 @@ export class BenchCluster {
 
   /** Starts `processes` worker processes on the queue `name`, and returns a producer for it. */
   async workers(name: string, processes: number, concurrency: number, threads?: number): Promise<Queue> {
-    const file = fileURLToPath(new URL('./worker.mjs', import.meta.url))
-    const args = [file, this.#redis!.url, name, String(concurrency), ...(threads ? [String(threads)] : [])]
-    await Promise.all(
-      Array.from({ length: processes }, () => {
-        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-        this.#children.push(child)
-        return new Promise<void>((resolve, reject) => {
-          child.stdout?.on('data', (chunk: Buffer) => {
-            if (chunk.toString().includes('ready')) resolve()
-          })
-          child.on('exit', (code) => reject(new Error(`a worker process exited (${code})`)))
-        })
-      }),
-    )
+    await this.spawnWorkers(name, processes, concurrency, threads)
+    return this.producer(name)
+  }
+
+  /** A producer of the queue `name` (it connects at its first use), closed by `stop` if not before. */
+  producer(name: string): Queue {
     const queue = createQueue({ connection: this.#redis!.url, name })
     this.#queues.push(queue)
     return queue
+  }
+
+  /** Starts `processes` worker processes on the queue `name`; resolves with them once each is ready. */
+  async spawnWorkers(
+    name: string,
+    processes: number,
+    concurrency: number,
+    threads?: number,
+  ): Promise<ChildProcess[]> {
+    const file = fileURLToPath(new URL('./worker.mjs', import.meta.url))
+    const args = [file, this.#redis!.url, name, String(concurrency), ...(threads ? [String(threads)] : [])]
+    return Promise.all(
+      Array.from({ length: processes }, () => {
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+        this.#children.push(child)
+        return new Promise<ChildProcess>((resolve, reject) => {
+          child.stdout?.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('ready')) resolve(child)
+          })
+          child.on('exit', (code, signal) => reject(new Error(`a worker process exited (${code ?? signal})`)))
+        })
+      }),
+    )
   }
 
   /** Distributes `inputs` as jobs with keys new to this run; resolves with how many fulfilled. */

@@ -8,6 +8,7 @@ const worker = await startWorker({
   concurrency: Number(concurrency),
   ...(threads && { threads: Number(threads) }),
   limiter: { concurrency: Number(concurrency) },
+  workerFiles: [new URL('./tasks.mjs', import.meta.url)],
 })
 worker.on('error', () => {})
 console.log('ready')

@@ -7,11 +7,15 @@
  */
 import { itemIterator, type KeyedOutcome } from '@boundkit/internal'
 import { type Queue as BullQueue, Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { jobBackoff } from './backoff'
 import { QueueError } from './errors'
+import { presenceOf, removeIfFinished } from './finished'
 import { jobIdOf } from './job-id'
 import type { QueueJob } from './jobs'
 import type { ResolvedDistributeOptions } from './options'
 import type { QueueStats } from './stats'
+import { unlessAborted } from './within'
 
 export type QueueKey = string | number
 export type QueueOutcome<R> = KeyedOutcome<R, QueueKey>
@@ -21,16 +25,38 @@ interface Entry {
   key: QueueKey
   id: string
   job: QueueJob
+  /** The earlier job of the key to remove first, if it finished. */
+  replace: 'finished' | 'failed' | undefined
 }
 
 /** What a distribution needs from its queue. */
 export interface DistributionHost {
   bull: BullQueue
+  /** The producer's own connection, for the cheap reads of `finished.ts`. */
+  client(): Redis
   stats: QueueStats
   /** Calls `listener(jobId)` when BullMQ reports a job finished; returns the unsubscribe. */
   onFinished(listener: (jobId: string) => void): () => void
   /** Reports progress after an outcome. */
   progress(): void
+  /** Whether the queue's `close()` was called (its connections may be cut). */
+  closed(): boolean
+  /** Aborts when the queue's `close()` is called. */
+  closing: AbortSignal
+}
+
+/**
+ * What a failure means once the distribution was told to stop: with its signal aborted,
+ * `ERR_ABORTED`; with its queue closed (a Redis call cut short), `ERR_CLOSED`; else the failure.
+ */
+function stopped(host: DistributionHost, signal: AbortSignal | undefined, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'ERR_ABORTED' || code === 'ERR_CLOSED') return error
+  if (signal?.aborted) {
+    return new QueueError('ERR_ABORTED', 'The distribution was aborted', { cause: signal.reason ?? error })
+  }
+  if (host.closed()) return new QueueError('ERR_CLOSED', 'The queue was closed', { cause: error })
+  return error
 }
 
 export async function* distribution<T, R>(
@@ -50,8 +76,11 @@ export async function* distribution<T, R>(
     finished.add(id)
     wake?.()
   })
+  // Stopped by the caller's signal or by the queue's close: every wait on Redis ends then.
+  const stop = options.signal ? AbortSignal.any([options.signal, host.closing]) : host.closing
+  const until = <P>(promise: Promise<P>) => unlessAborted(promise, stop)
   const onAbort = () => wake?.()
-  options.signal?.addEventListener('abort', onAbort)
+  stop.addEventListener('abort', onAbort)
   let next = 0
   let nextToYield = 0
   let exhausted = false
@@ -63,15 +92,21 @@ export async function* distribution<T, R>(
     else host.stats.failed++
   }
 
-  const add = (entry: Entry) =>
+  const addJob = (entry: Entry) =>
     host.bull.add(entry.job.name, entry.job.data, {
       jobId: entry.id,
       attempts: options.attempts,
-      backoff: { type: 'exponential', delay: options.backoff },
+      backoff: jobBackoff(options.backoff),
       // Finished jobs stay: their results are read from them, and they make a re-added key a no-op.
       removeOnComplete: false,
       removeOnFail: false,
     })
+
+  /** Adds the entry's job, once its key's earlier finished job is removed when it is to run again. */
+  const add = async (entry: Entry) => {
+    if (entry.replace !== undefined) await removeIfFinished(host.client(), host.bull, entry.id, entry.replace)
+    return addJob(entry)
+  }
 
   /** Reads the job from Redis; settles it if it finished, adds it again if Redis lost it. */
   const check = async (entry: Entry) => {
@@ -79,7 +114,7 @@ export async function* distribution<T, R>(
     if (!pending.has(entry.id)) return false
     if (job === undefined) {
       host.stats.readded++
-      await add(entry)
+      await addJob(entry)
       return false
     }
     if (!job.finishedOn) return false
@@ -145,7 +180,8 @@ export async function* distribution<T, R>(
             `Expected \`key\` to return a string or a number, got ${typeof key}`,
           )
         }
-        entry = { index, key, id: jobIdOf(key), job: options.job(result.value, index) }
+        const replace = options.replace?.(result.value, index)
+        entry = { index, key, id: jobIdOf(key), job: options.job(result.value, index), replace }
         if (pending.has(entry.id)) {
           throw new QueueError(
             'ERR_DUPLICATE_KEY',
@@ -165,18 +201,21 @@ export async function* distribution<T, R>(
 
   try {
     for (;;) {
-      await fill()
+      await until(fill())
       if (options.signal?.aborted) {
         throw new QueueError('ERR_ABORTED', 'The distribution was aborted', { cause: options.signal.reason })
       }
+      if (host.closed()) throw new QueueError('ERR_CLOSED', 'The queue was closed')
       if (finished.size > 0) {
         const ids = [...finished]
         finished.clear()
-        await Promise.all(
-          ids
-            .map((id) => pending.get(id))
-            .filter((e) => e !== undefined)
-            .map(check),
+        await until(
+          Promise.all(
+            ids
+              .map((id) => pending.get(id))
+              .filter((e) => e !== undefined)
+              .map(check),
+          ),
         )
       }
       if (options.ordered) {
@@ -206,15 +245,26 @@ export async function* distribution<T, R>(
         wake = undefined
         clearTimeout(timer)
       }
-      if (finished.size > 0 || options.signal?.aborted || Date.now() < nextPollAt) continue
-      // Poll every outstanding job; when one had finished unseen, poll again at once (a restarted
-      // producer finds a window full of finished jobs), otherwise after `pollInterval`.
-      const found = await Promise.all([...pending.values()].map(check))
+      if (finished.size > 0 || stop.aborted || Date.now() < nextPollAt) continue
+      // Poll every outstanding job (two fields each, one round trip) and read the finished or lost
+      // ones; when one had finished unseen, poll again at once (a restarted producer finds a window
+      // full of finished jobs), otherwise after `pollInterval`.
+      const entries = [...pending.values()]
+      const presence = await until(
+        presenceOf(
+          host.client(),
+          host.bull,
+          entries.map((e) => e.id),
+        ).catch(() => entries.map(() => 'open' as const)),
+      )
+      const found = await until(Promise.all(entries.filter((_, i) => presence[i] !== 'open').map(check)))
       nextPollAt = found.includes(true) ? 0 : Date.now() + options.pollInterval
     }
+  } catch (error) {
+    throw stopped(host, options.signal, error)
   } finally {
     unsubscribe()
-    options.signal?.removeEventListener('abort', onAbort)
+    stop.removeEventListener('abort', onAbort)
     host.stats.queued -= pending.size
     if (!exhausted) await source.iterator.return?.()
   }

@@ -7,8 +7,11 @@ export type QueueErrorCode =
   | 'ERR_REDIS_AUTH'
   | 'ERR_JOB_FAILED'
   | 'ERR_UNKNOWN_JOB'
+  | 'ERR_FILE_NOT_ALLOWED'
+  | 'ERR_ORIGIN_NOT_ALLOWED'
   | 'ERR_DUPLICATE_KEY'
   | 'ERR_HTTP_STATUS'
+  | 'ERR_RETRY_AFTER_TOO_LONG'
   | 'ERR_RESPONSE_TOO_LARGE'
   | 'ERR_COST_TOO_HIGH'
   | 'ERR_ABORTED'
@@ -22,15 +25,18 @@ export class QueueError extends BoundkitError<QueueErrorCode> {
   jobId?: string
   /** Attempts the job made, where a job failed. */
   attempts?: number
+  /** The ms a 503's `Retry-After` asked for, where an attempt failed with one: its retry waits at least this long. */
+  retryAfter?: number
 
   constructor(
     code: QueueErrorCode,
     message: string,
-    options?: { cause?: unknown; jobId?: string; attempts?: number },
+    options?: { cause?: unknown; jobId?: string; attempts?: number; retryAfter?: number },
   ) {
     super(code, message, options)
     if (options?.jobId !== undefined) this.jobId = options.jobId
     if (options?.attempts !== undefined) this.attempts = options.attempts
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter
   }
 }
 

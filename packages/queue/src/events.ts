@@ -5,7 +5,10 @@ import type { QueueStats, QueueWorkerStats } from './stats'
 export interface QueueEvents {
   /** After each outcome: the producer's stats. */
   progress: QueueStats
-  /** A Redis connection error BullMQ reports while it reconnects (the password scrubbed). */
+  /**
+   * A Redis connection error BullMQ reports while it reconnects (the password scrubbed), or
+   * `ERR_CLOSE_TIMEOUT` when `close()` ran out of its `closeTimeout` and cut the connections.
+   */
   error: Error
 }
 

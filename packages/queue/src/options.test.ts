@@ -19,6 +19,26 @@ describe('options', () => {
     expect(() => resolveWorkerOptions({ ...base, connection: 'http://host' })).toThrow(/`connection`/)
   })
 
+  it('wants the origins the credential headers may go to, as origins only', () => {
+    const base = { connection: 'redis://127.0.0.1:1', name: 'q' }
+    const headers = { httpHeaders: { authorization: 'Bearer k' } }
+    expect(() => resolveWorkerOptions({ ...base, ...headers })).toThrow(/`httpOrigins`/)
+    expect(() =>
+      resolveWorkerOptions({ ...base, ...headers, httpOrigins: ['https://api.example.com/v1'] }),
+    ).toThrow(/`httpOrigins\[0\]` to be an http\(s\) origin/)
+    expect(() => resolveWorkerOptions({ ...base, httpOrigins: ['ftp://files.example.com'] })).toThrow(
+      /`httpOrigins\[0\]`/,
+    )
+    const resolved = resolveWorkerOptions({
+      ...base,
+      ...headers,
+      httpOrigins: ['https://API.example.com:443'],
+    })
+    expect([...(resolved.httpOrigins ?? [])]).toEqual(['https://api.example.com'])
+    expect(resolveWorkerOptions(base).httpOrigins).toBeUndefined()
+    expect(resolveWorkerOptions(base).workerFiles.size).toBe(0)
+  })
+
   it('reads a Redis URL, TLS included, and never shows its password', () => {
     const resolved = resolveConnection('rediss://me:p%40ss@cache.example:6380/2')
     expect(resolved.options).toMatchObject({

@@ -2,6 +2,7 @@
  * Every option type of the queue and its checks: `createQueue`'s and `startWorker`'s options once,
  * `distribute`'s at every call. A bad option throws `ERR_INVALID_OPTION` naming it.
  */
+import { statSync } from 'node:fs'
 import { availableParallelism, hostname } from 'node:os'
 import {
   booleanOption,
@@ -13,6 +14,7 @@ import {
   timeoutOption,
 } from '@boundkit/internal'
 import type { LimiterOptions } from '@boundkit/limiter'
+import { httpOrigin, workerFilePath } from './allow-list'
 import { type QueueConnection, type ResolvedConnection, resolveConnection } from './connection'
 import { invalidOption } from './errors'
 import type { QueueJob } from './jobs'
@@ -35,7 +37,15 @@ export interface QueueConnectionOptions {
 }
 
 /** Options of `createQueue`. */
-export interface QueueOptions extends QueueConnectionOptions {}
+export interface QueueOptions extends QueueConnectionOptions {
+  /**
+   * The most `close()` waits for Redis, ms (>= 1, or `Infinity`): past it (Redis down) it cuts the
+   * connections, and what still waited on them fails. BullMQ's own close never ends while Redis is
+   * down.
+   * @default 5000
+   */
+  closeTimeout?: number
+}
 
 /** Options of `queue.distribute`. */
 export interface QueueDistributeOptions<T> {
@@ -46,13 +56,23 @@ export interface QueueDistributeOptions<T> {
   key: (item: T, index: number) => string | number
   /** What a worker runs for the item: `poolJob(...)`, `httpJob(...)` or `{ name, data }` of your own handler. */
   job: (item: T, index: number) => QueueJob
+  /**
+   * Whether the item runs again although its key's job finished before: `'finished'` removes that
+   * job if it completed or failed, `'failed'` only if it failed, so that a new job runs instead of its
+   * outcome being read back; `undefined` reads it back. A job waiting or running is kept.
+   * @default () => undefined
+   */
+  replace?: (item: T, index: number) => 'finished' | 'failed' | undefined
   /** Yield outcomes in input order; `false` yields them as jobs finish. @default true */
   ordered?: boolean
   /** Items added but not yet yielded, at most: bounds memory and Redis (integer >= 1). @default 100 */
   window?: number
   /** Attempts per job, the first included (integer >= 1). @default 3 */
   attempts?: number
-  /** Milliseconds (>= 0) before the first retry, doubling at each next one. @default 1000 */
+  /**
+   * Milliseconds (>= 0) before the first retry, doubling at each next one up to 30 s, with full
+   * jitter (as the limiter's `retry`), and never less than a 503's `Retry-After`. @default 250
+   */
   backoff?: number
   /**
    * Milliseconds (>= 1) between checks of the outstanding jobs in Redis, which catch finishes whose
@@ -78,7 +98,12 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
   concurrency?: number
   /** Threads of the local pool that runs `pool` jobs (integer >= 1). @default os.availableParallelism() */
   threads?: number
-  /** Options of the local limiter that runs `http` jobs. @default { concurrency } */
+  /**
+   * Options of the local limiter that runs `http` jobs. Its `retry` is off unless given (each
+   * attempt of a job is one request: the job's `attempts` are its retries); `retry.retryOn` and
+   * `retry.maxRetryAfter` say which failures get another attempt, `cooldown.after` how many 503s
+   * in a row pause the whole queue. @default { concurrency, retry: false }
+   */
   limiter?: LimiterOptions
   /**
    * A rate for all workers together (BullMQ's global limiter; give every worker the same).
@@ -86,17 +111,36 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
    */
   rate?: QueueRate
   /**
-   * Milliseconds (>= 1) a worker's lock on a job lasts without renewal: a killed worker's jobs go
-   * back to the queue after about this long.
-   * @default 30000
+   * Milliseconds (>= 1) a worker's lock on a job lasts without renewal. The worker renews its locks
+   * every quarter of it, and the stalled-job check runs every quarter of it too: a killed worker's
+   * jobs go back to the queue within 3/4 to 1.5 times this (4 to 8 s by default). Shorter is a faster
+   * recovery, but an event loop blocked for more than 3/4 of it (a long synchronous handler) may lose
+   * its locks: its jobs then run twice (BullMQ's "stalled" jobs; a job stalled twice fails).
+   * @default 5000
    */
   lockDuration?: number
   /**
    * Headers this worker adds to every `http` job's request (API keys: secrets stay on the worker and
-   * never go through Redis). They win over the job's own headers of the same name.
+   * never go through Redis). They win over the job's own headers of the same name. They go only to
+   * `httpOrigins`, which must be given with them.
    * @default {}
    */
   httpHeaders?: Record<string, string>
+  /**
+   * The origins (`https://api.openai.com`: scheme, host and port, no path) `http` jobs may reach: a
+   * job whose URL has another origin fails with `ERR_ORIGIN_NOT_ALLOWED`, unsent, and a redirect is
+   * not followed (its answer fails the job). Required with `httpHeaders`, so that a job cannot send
+   * the worker's credentials elsewhere.
+   * @default any origin (only without `httpHeaders`)
+   */
+  httpOrigins?: readonly string[]
+  /**
+   * The `defineWorker` files `pool` jobs may run (paths in this process's cwd, or `file:` URLs): a
+   * job naming another file fails with `ERR_FILE_NOT_ALLOWED`, and the file is never loaded. Each
+   * must exist when the worker starts.
+   * @default none: `pool` jobs are refused
+   */
+  workerFiles?: readonly (string | URL)[]
   /**
    * The largest answer body an `http` job reads, bytes (integer >= 1); a job's own
    * `maxResponseBytes` wins. Past it the job fails with `ERR_RESPONSE_TOO_LARGE`.
@@ -120,6 +164,13 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
    * process ends with it. @default true
    */
   handleSignals?: boolean
+  /**
+   * Milliseconds (>= 100, or `Infinity`: never) between the status this worker publishes in Redis
+   * (its stats, concurrency and limiter state) for producers' `queue.workers()` and their live page;
+   * the status expires three intervals after the last one.
+   * @default 1000
+   */
+  statusInterval?: number
   /**
    * This worker's name: each job it finishes records it (BullMQ's `processedBy`), and a producer's
    * `stats().byWorker` counts outcomes by it. No spaces. @default `<hostname>:<pid>`
@@ -150,13 +201,19 @@ function resolveConnectionOptions(options: QueueConnectionOptions): ResolvedConn
   return { connection, name: options.name, prefix, connectTimeout }
 }
 
-export function resolveQueueOptions(options: QueueOptions): ResolvedConnectionOptions {
-  return resolveConnectionOptions(options)
+export interface ResolvedQueueOptions extends ResolvedConnectionOptions {
+  closeTimeout: number
+}
+
+export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions {
+  const base = resolveConnectionOptions(options)
+  return { ...base, closeTimeout: timeoutOption(fail, 'closeTimeout', options.closeTimeout, 5000) }
 }
 
 export interface ResolvedDistributeOptions<T> {
   key: (item: T, index: number) => string | number
   job: (item: T, index: number) => QueueJob
+  replace: ((item: T, index: number) => 'finished' | 'failed' | undefined) | undefined
   ordered: boolean
   window: number
   attempts: number
@@ -176,10 +233,15 @@ export function resolveDistributeOptions<T>(
   return {
     key: key as (item: T, index: number) => string | number,
     job: job as (item: T, index: number) => QueueJob,
+    replace: functionOption<(item: T, index: number) => 'finished' | 'failed' | undefined>(
+      fail,
+      'replace',
+      options.replace,
+    ),
     ordered: booleanOption(fail, 'ordered', options.ordered, true),
     window: numberOption(fail, 'window', options.window, { integer: true, min: 1 }, 100),
     attempts: numberOption(fail, 'attempts', options.attempts, { integer: true, min: 1 }, 3),
-    backoff: numberOption(fail, 'backoff', options.backoff, { min: 0 }, 1000),
+    backoff: numberOption(fail, 'backoff', options.backoff, { min: 0 }, 250),
     pollInterval: numberOption(fail, 'pollInterval', options.pollInterval, { min: 1 }, 1000),
     signal: signalOption(fail, 'signal', options.signal),
   }
@@ -192,10 +254,15 @@ export interface ResolvedWorkerOptions extends ResolvedConnectionOptions {
   rate: QueueRate | undefined
   lockDuration: number
   httpHeaders: Record<string, string>
+  /** The origins `http` jobs may reach; undefined: any (there are no `httpHeaders`). */
+  httpOrigins: ReadonlySet<string> | undefined
+  /** The absolute paths of the worker files `pool` jobs may run. */
+  workerFiles: ReadonlySet<string>
   maxResponseBytes: number
   handlers: Record<string, QueueHandler>
   closeTimeout: number
   handleSignals: boolean
+  statusInterval: number
   workerName: string
 }
 
@@ -206,6 +273,55 @@ function resolveHeaders(headers: unknown): Record<string, string> {
     if (typeof value !== 'string') fail(expected(`httpHeaders.${name}`, 'a string', typeof value))
   }
   return headers as Record<string, string>
+}
+
+/** `httpHeaders` and the origins they may go to (`httpOrigins`, required with headers). */
+function resolveHttpTrust(
+  headers: unknown,
+  origins: unknown,
+): { httpHeaders: Record<string, string>; httpOrigins: ReadonlySet<string> | undefined } {
+  const httpHeaders = resolveHeaders(headers)
+  if (origins === undefined) {
+    if (Object.keys(httpHeaders).length > 0) {
+      fail(
+        expected(
+          'httpOrigins',
+          'the origins httpHeaders may be sent to (a job must not send them anywhere else)',
+          undefined,
+        ),
+      )
+    }
+    return { httpHeaders, httpOrigins: undefined }
+  }
+  if (!Array.isArray(origins)) fail(expected('httpOrigins', 'an array of origins', origins))
+  const set = new Set<string>()
+  for (const [i, origin] of (origins as unknown[]).entries()) {
+    const parsed = typeof origin === 'string' ? httpOrigin(origin) : undefined
+    // Only an origin: a path given here would look like a restriction it is not.
+    if (parsed === undefined || new URL(origin as string).href !== `${parsed}/`) {
+      fail(expected(`httpOrigins[${i}]`, 'an http(s) origin, scheme://host[:port] without a path', origin))
+    }
+    set.add(parsed as string)
+  }
+  return { httpHeaders, httpOrigins: set }
+}
+
+/** The absolute paths of `workerFiles`, each an existing file. */
+function resolveWorkerFiles(files: unknown): ReadonlySet<string> {
+  if (files === undefined) return new Set()
+  if (!Array.isArray(files)) fail(expected('workerFiles', 'an array of paths or file URLs', files))
+  const set = new Set<string>()
+  for (const [i, file] of (files as unknown[]).entries()) {
+    let path: string | undefined
+    try {
+      if (typeof file === 'string' || file instanceof URL) path = workerFilePath(file)
+    } catch {}
+    if (path === undefined || !statSync(path, { throwIfNoEntry: false })?.isFile()) {
+      fail(expected(`workerFiles[${i}]`, 'a path or file URL of an existing file', String(file)))
+    }
+    set.add(path as string)
+  }
+  return set
 }
 
 export function resolveRate(rate: unknown): QueueRate | undefined {
@@ -235,8 +351,9 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     threads: numberOption(fail, 'threads', options.threads, { integer: true, min: 1 }, cores),
     limiter,
     rate: resolveRate(options.rate),
-    lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 30_000),
-    httpHeaders: resolveHeaders(options.httpHeaders),
+    lockDuration: numberOption(fail, 'lockDuration', options.lockDuration, { integer: true, min: 1 }, 5000),
+    ...resolveHttpTrust(options.httpHeaders, options.httpOrigins),
+    workerFiles: resolveWorkerFiles(options.workerFiles),
     maxResponseBytes: numberOption(
       fail,
       'maxResponseBytes',
@@ -247,6 +364,13 @@ export function resolveWorkerOptions(options: QueueWorkerOptions): ResolvedWorke
     handlers,
     closeTimeout: timeoutOption(fail, 'closeTimeout', options.closeTimeout, 20_000),
     handleSignals: booleanOption(fail, 'handleSignals', options.handleSignals, true),
+    statusInterval: numberOption(
+      fail,
+      'statusInterval',
+      options.statusInterval,
+      { min: 100, allowInfinity: true },
+      1000,
+    ),
     workerName: resolveWorkerName(options.workerName),
   }
 }

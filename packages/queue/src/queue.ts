@@ -1,29 +1,32 @@
 import { asyncDispose, Emitter } from '@boundkit/internal'
-import { Queue as BullQueue, QueueEvents as BullQueueEvents, Job } from 'bullmq'
+import { Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { countsKey, readCounts } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
 import { distribution, type QueueOutcome } from './distribute'
 import { invalidOption, QueueError } from './errors'
 import { QUEUE_EVENTS, type QueueEvents } from './events'
+import { removeIfFinished } from './finished'
 import { jobIdOf } from './job-id'
 import {
   type QueueDistributeOptions,
   type QueueOptions,
   type QueueRate,
-  type ResolvedConnectionOptions,
+  type ResolvedQueueOptions,
   resolveDistributeOptions,
   resolveQueueOptions,
   resolveRate,
 } from './options'
 import type { QueueClusterCounts, QueueJobCounts, QueueStats } from './stats'
+import { within } from './within'
+import { type QueueWorkerStatus, readStatuses } from './worker-status'
 
 /**
  * The producer side of a distributed run: adds items as BullMQ jobs of one queue and gives their
  * outcomes back. Create one with `createQueue`; workers (`startWorker`) on any machine run the jobs.
  */
 export class Queue implements AsyncDisposable {
-  readonly #options: ResolvedConnectionOptions
+  readonly #options: ResolvedQueueOptions
   readonly #emitter = new Emitter<QueueEvents>(QUEUE_EVENTS, invalidOption)
   readonly #stats: QueueStats = {
     added: 0,
@@ -36,10 +39,12 @@ export class Queue implements AsyncDisposable {
   }
   readonly #finished = new Set<(jobId: string) => void>()
   #bull: { queue: BullQueue; events: BullQueueEvents } | undefined
-  /** A connection for `clusterCounts`, opened at its first call. */
+  /** A connection of this producer's own, opened at its first use (`#redis`). */
   #client: Redis | undefined
   #ready: Promise<{ queue: BullQueue; events: BullQueueEvents }> | undefined
   #closing: Promise<void> | undefined
+  /** Aborted by `close()`: the distributions under way stop waiting on Redis. */
+  readonly #closed = new AbortController()
 
   constructor(options: QueueOptions) {
     this.#options = resolveQueueOptions(options)
@@ -91,12 +96,15 @@ export class Queue implements AsyncDisposable {
     const { queue } = await this.#connect()
     const host = {
       bull: queue,
+      client: () => this.#redis(),
       stats: this.#stats,
       onFinished: (listener: (jobId: string) => void) => {
         this.#finished.add(listener)
         return () => this.#finished.delete(listener)
       },
       progress: () => this.#emitter.emit('progress', () => this.stats()),
+      closed: () => this.#closing !== undefined,
+      closing: this.#closed.signal,
     }
     yield* distribution<T, R>(host, items, resolved)
   }
@@ -119,12 +127,13 @@ export class Queue implements AsyncDisposable {
    */
   async removeFinished(key: string | number, which: 'finished' | 'failed' = 'finished'): Promise<boolean> {
     const { queue } = await this.#connect()
-    const job = await Job.fromId(queue, jobIdOf(key))
-    if (job === undefined || !job.finishedOn) return false
-    const state = await job.getState()
-    if (state !== 'failed' && (which === 'failed' || state !== 'completed')) return false
-    await job.remove()
-    return true
+    return removeIfFinished(this.#redis(), queue, jobIdOf(key), which)
+  }
+
+  /** This producer's own connection (counts, cheap reads of jobs), opened at its first use. */
+  #redis(): Redis {
+    this.#client ??= openClient(this.#options.connection)
+    return this.#client
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -146,8 +155,17 @@ export class Queue implements AsyncDisposable {
    */
   async clusterCounts(): Promise<QueueClusterCounts> {
     await this.#connect()
-    this.#client ??= openClient(this.#options.connection)
-    return readCounts(this.#client, countsKey(this.#options.prefix, this.#options.name))
+    return readCounts(this.#redis(), countsKey(this.#options.prefix, this.#options.name))
+  }
+
+  /**
+   * Every worker of the queue as it last published itself (every `statusInterval`, 1 s): its stats,
+   * concurrency and limiter state. A worker that closed, or stopped publishing three intervals ago
+   * (killed), is not among them.
+   */
+  async workers(): Promise<QueueWorkerStatus[]> {
+    await this.#connect()
+    return readStatuses(this.#redis(), this.#options.prefix, this.#options.name)
   }
 
   /**
@@ -175,17 +193,42 @@ export class Queue implements AsyncDisposable {
   }
 
   /**
-   * Closes the connections (jobs in Redis stay, and workers go on running them). Idempotent: always
-   * the same promise.
+   * Closes the connections (jobs in Redis stay, and workers go on running them), within
+   * `closeTimeout` whatever Redis does: past it (Redis down), the connections are cut, what waited on
+   * them fails (a `distribute` under way ends), and `'error'` reports `ERR_CLOSE_TIMEOUT`.
+   * Idempotent: always the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#ready?.catch(() => undefined)
-      const bull = this.#bull
-      if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
-      await closeClient(this.#client)
+      this.#closed.abort(new QueueError('ERR_CLOSED', 'The queue was closed'))
+      if (!(await within(this.#closeGracefully(), this.#options.closeTimeout))) this.#closeNow()
     })()
     return this.#closing
+  }
+
+  async #closeGracefully(): Promise<void> {
+    await this.#ready?.catch(() => undefined)
+    const bull = this.#bull
+    if (bull) await Promise.all([bull.events.close(), bull.queue.close()])
+    await closeClient(this.#client)
+  }
+
+  /**
+   * The end of a close that ran out of time. BullMQ's close never ends while Redis is down (it waits
+   * for a reconnecting connection to report its end): the connections are cut instead, which fails
+   * the commands waiting on them.
+   */
+  #closeNow(): void {
+    this.#client?.disconnect()
+    this.#bull?.events.disconnect().catch(() => {})
+    this.#bull?.queue.disconnect().catch(() => {})
+    this.#emitter.emit(
+      'error',
+      new QueueError(
+        'ERR_CLOSE_TIMEOUT',
+        `The queue's close ran out of its ${this.#options.closeTimeout} ms (closeTimeout): Redis did not answer, its connections were cut`,
+      ),
+    )
   }
 
   [asyncDispose](): Promise<void> {

@@ -26,7 +26,7 @@ export interface QueueStageOptions<I = unknown> {
   concurrency?: number
   /** Attempts per job, the first included (integer >= 1). @default 3 */
   attempts?: number
-  /** Milliseconds (>= 0) before a job's first retry, doubling at each next one. @default 1000 */
+  /** Milliseconds (>= 0) before a job's first retry, doubling at each next one (as `distribute`'s). @default 250 */
   backoff?: number
   /** Milliseconds (>= 1) between checks of the outstanding jobs in Redis. @default 1000 */
   pollInterval?: number

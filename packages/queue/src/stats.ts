@@ -25,9 +25,11 @@ export interface QueueWorkerStats {
   done: number
   /** Job attempts that failed in this process (a job retried elsewhere counts once per failure). */
   failed: number
-  /** 429 answers that paused the whole queue. */
+  /** 429 answers this process got (each paused the whole queue). */
+  rateLimited: number
+  /** Pauses of the whole queue this process asked for: 429s, and 503s in a row (`limiter.cooldown.after`). */
   cooldowns: number
-  /** Milliseconds of queue-wide pause those 429s asked for, summed. */
+  /** Milliseconds of queue-wide pause those asked for, summed (the cluster's wall time is in `queue.clusterCounts()`). */
   cooldownMs: number
   /** Jobs put back because the shared token budget (`tokens` of an http job) was spent; each paused the queue. */
   tokenWaits: number
@@ -36,17 +38,21 @@ export interface QueueWorkerStats {
 }
 
 /**
- * What every worker of the queue counted, summed in Redis (`queue.clusterCounts()`): since the
- * queue's first worker, across runs (take the difference between two readings for one run).
+ * What every worker of the queue counted in Redis (`queue.clusterCounts()`): since the queue's first
+ * worker, across runs (take the difference between two readings for one run). A pause is the whole
+ * queue's: several workers pausing it at once, or one extending another's, make one pause, and its
+ * time is the wall time the queue was paused, as one process's limiter counts its cooldowns.
  */
 export interface QueueClusterCounts {
-  /** 429 answers to \`http\` jobs; each paused the whole queue. */
+  /** 429 answers to `http` jobs (count); each paused the whole queue. */
   rateLimited: number
-  /** Milliseconds of queue-wide pause those asked for, summed. */
+  /** Pauses of the whole queue for a `Retry-After` (429s, and 503s in a row), overlapping ones counted once (count). */
+  cooldowns: number
+  /** Wall time the queue was paused by them, ms. */
   cooldownMs: number
-  /** Jobs put back because the shared token budget was spent; each paused the queue. */
+  /** Pauses of the whole queue because the shared token budget was spent, overlapping ones counted once (count). */
   tokenWaits: number
-  /** Milliseconds of queue-wide pause those asked for, summed. */
+  /** Wall time the queue was paused by them, ms. */
   tokenWaitMs: number
 }
 

@@ -18,3 +18,19 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<boo
     promise.catch(() => {})
   }
 }
+
+/**
+ * `promise`, or a rejection with `signal`'s reason as soon as it aborts: a wait on a Redis that does
+ * not answer (its commands wait for a reconnect) ends when the caller stops.
+ */
+export function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}

@@ -1,8 +1,10 @@
+import { hostname } from 'node:os'
 import { asyncDispose, Emitter } from '@boundkit/internal'
 import { createLimiter } from '@boundkit/limiter'
 import type { Redis } from 'ioredis'
+import { backoffStrategy } from './backoff'
 import { BullWorker } from './bull-worker'
-import { addCounts, countsKey } from './cluster-counts'
+import { countsKey, limiterKey, type PauseReason, pauseQueue } from './cluster-counts'
 import { bullConnection, checkRedis, closeClient, openClient, scrubError } from './connection'
 import { invalidOption, QueueError } from './errors'
 import { QUEUE_WORKER_EVENTS, type QueueWorkerEvents } from './events'
@@ -11,6 +13,7 @@ import { JobRunner } from './run-job'
 import type { QueueWorkerStats } from './stats'
 import { TokenWindow } from './token-window'
 import { within } from './within'
+import { type QueueWorkerStatus, StatusPublisher } from './worker-status'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
@@ -25,6 +28,7 @@ export class QueueWorker implements AsyncDisposable {
     running: 0,
     done: 0,
     failed: 0,
+    rateLimited: 0,
     cooldowns: 0,
     cooldownMs: 0,
     tokenWaits: 0,
@@ -33,6 +37,8 @@ export class QueueWorker implements AsyncDisposable {
   readonly #runner: JobRunner
   readonly #limiter
   readonly #worker: BullWorker
+  /** This worker's status in Redis, for producers' `queue.workers()`. */
+  readonly #status: StatusPublisher
   /** Aborts the local limiter's requests when `close()` stops waiting for them. */
   readonly #abandon = new AbortController()
   readonly #onSignal = (signal: NodeJS.Signals) => void this.#closeOnSignal(signal)
@@ -50,26 +56,18 @@ export class QueueWorker implements AsyncDisposable {
   constructor(options: QueueWorkerOptions) {
     const resolved = resolveWorkerOptions(options)
     this.#options = resolved
-    this.#limiter = createLimiter({ ...resolved.limiter, signal: this.#abandon.signal })
+    // One request per attempt unless the limiter's options ask for retries of their own: the job's
+    // attempts are its retries.
+    this.#limiter = createLimiter({ retry: false, ...resolved.limiter, signal: this.#abandon.signal })
     // The limiter's own signal, if given, still aborts it (through this worker's).
     const given = resolved.limiter.signal
     if (given?.aborted) this.#abandon.abort(given.reason)
     else given?.addEventListener('abort', () => this.#abandon.abort(given.reason), { once: true })
     this.#runner = new JobRunner(resolved, this.#limiter, {
-      rateLimit: (ms) => this.#worker.rateLimit(ms),
-      onCooldown: (ms) => {
-        this.#stats.cooldowns++
-        this.#stats.cooldownMs += ms
-        addCounts(this.#redis(), this.#countsKey, { rateLimited: 1, cooldownMs: ms })
-      },
+      pause: (reason, ms) => this.#pause(reason, ms),
       tokenWindow: () => {
         this.#tokenWindow ??= new TokenWindow(this.#redis(), resolved.prefix, resolved.name)
         return this.#tokenWindow
-      },
-      onTokenWait: (ms) => {
-        this.#stats.tokenWaits++
-        this.#stats.tokenWaitMs += ms
-        addCounts(this.#redis(), this.#countsKey, { tokenWaits: 1, tokenWaitMs: ms })
       },
     })
     this.#worker = new BullWorker(resolved.name, (job) => this.#run(job), {
@@ -77,13 +75,25 @@ export class QueueWorker implements AsyncDisposable {
       prefix: resolved.prefix,
       concurrency: resolved.concurrency,
       lockDuration: resolved.lockDuration,
-      stalledInterval: resolved.lockDuration,
+      // Locks renewed every quarter of lockDuration: a killed worker's expire 3/4 to 1 lockDuration
+      // after the kill, and the stalled-job check, every quarter too, puts its jobs back within one
+      // or two checks: 3/4 to 1.5 lockDuration. A blocked event loop loses a lock past 3/4 of it.
+      lockRenewTime: Math.max(1, Math.round(resolved.lockDuration / 4)),
+      stalledInterval: Math.max(1, Math.round(resolved.lockDuration / 4)),
       name: resolved.workerName,
+      settings: { backoffStrategy: backoffStrategy() },
       ...(resolved.rate && { limiter: resolved.rate }),
     })
     this.#worker.on('error', (error) => this.#error(error))
+    this.#status = new StatusPublisher(
+      () => this.#redis(),
+      { prefix: resolved.prefix, queue: resolved.name },
+      () => this.status(),
+      resolved.statusInterval,
+    )
     this.#ready = this.#worker.waitUntilReady().then(() => {
       this.#connected = true
+      if (!this.#closing) this.#status.start()
     })
     this.#ready.catch(() => {})
     this.#worker.on('failed', () => {
@@ -97,8 +107,23 @@ export class QueueWorker implements AsyncDisposable {
     if (resolved.handleSignals) for (const signal of SIGNALS) process.on(signal, this.#onSignal)
   }
 
-  get #countsKey(): string {
-    return countsKey(this.#options.prefix, this.#options.name)
+  /** Pauses every worker of the queue (a 429, 503s in a row, the token budget) and counts it here and in Redis. */
+  async #pause(reason: PauseReason, ms: number): Promise<void> {
+    if (reason === 'tokens') {
+      this.#stats.tokenWaits++
+      this.#stats.tokenWaitMs += ms
+    } else {
+      if (reason === 'rateLimited') this.#stats.rateLimited++
+      this.#stats.cooldowns++
+      this.#stats.cooldownMs += ms
+    }
+    const { prefix, name } = this.#options
+    await pauseQueue(
+      this.#redis(),
+      { limiter: limiterKey(prefix, name), counts: countsKey(prefix, name) },
+      reason,
+      ms,
+    )
   }
 
   #redis(): Redis {
@@ -136,6 +161,20 @@ export class QueueWorker implements AsyncDisposable {
     return { ...this.#stats }
   }
 
+  /** What this worker publishes in Redis every `statusInterval`: its stats, its concurrency and its limiter's state. */
+  status(): QueueWorkerStatus {
+    const { running, queued, concurrency, coolingDown } = this.#limiter.stats()
+    return {
+      name: this.#options.workerName,
+      host: hostname(),
+      pid: process.pid,
+      concurrency: this.#options.concurrency,
+      ...this.stats(),
+      limiter: { concurrency, running, queued, coolingDown },
+      at: Date.now(),
+    }
+  }
+
   /**
    * Takes no new job, lets the running ones finish (their results reach Redis), then closes the
    * pools, the limiter and the connections, all within `closeTimeout`: past it (Redis down, a job
@@ -154,7 +193,7 @@ export class QueueWorker implements AsyncDisposable {
 
   async #closeGracefully(): Promise<void> {
     await this.#worker.close()
-    await Promise.all([this.#runner.close(), this.#limiter.close()])
+    await Promise.all([this.#runner.close(), this.#limiter.close(), this.#status.stop(true)])
     // The last counts are still queued on it: closeClient sends them first.
     await closeClient(this.#client)
   }
@@ -166,6 +205,7 @@ export class QueueWorker implements AsyncDisposable {
    */
   #closeNow(): void {
     this.#closedNow = true
+    void this.#status.stop(false)
     const running = this.#stats.running
     this.#abandon.abort(new QueueError('ERR_CLOSED', 'The worker was closed'))
     void this.#runner.destroy()

@@ -218,6 +218,54 @@ describe('a worker process stopped while Redis is down', () => {
   )
 })
 
+describe('a producer closed while Redis is down', () => {
+  it('ends its close within closeTimeout, and its distribute with ERR_ABORTED', {
+    timeout: LONG,
+  }, async () => {
+    const redis = await startRedis()
+    try {
+      const queue = createQueue({ connection: redis.url, name: newName(), closeTimeout: 1000 })
+      const errors: string[] = []
+      queue.on('error', (error) => errors.push((error as { code?: string }).code ?? error.message))
+      const stop = new AbortController()
+      // Jobs no worker takes: the producer polls them until it is stopped.
+      const run = (async () => {
+        for await (const _ of queue.distribute([1, 2, 3], {
+          key: (n) => `down-${n}`,
+          job: (n) => ({ name: 'nobody', data: n }),
+          pollInterval: 50,
+          signal: stop.signal,
+        })) {
+        }
+      })()
+      const ended = run.then(
+        () => 'ended',
+        (error: { code?: string }) => error.code,
+      )
+      while (queue.stats().added < 3) await new Promise((resolve) => setTimeout(resolve, 20))
+      await redis.stop()
+      // A poll is now waiting for a Redis that does not answer.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      stop.abort()
+      const closed = await endsWithin(
+        queue.close().then(() => ({})),
+        40_000,
+      )
+      expect(closed, 'close() still waiting').toBeDefined()
+      expect(
+        await endsWithin(
+          ended.then((code) => ({ code })),
+          40_000,
+        ),
+      ).toBeDefined()
+      expect(await ended).toBe('ERR_ABORTED')
+      expect(errors).toContain('ERR_CLOSE_TIMEOUT')
+    } finally {
+      await redis.remove()
+    }
+  })
+})
+
 describe('with Redis restarted mid-run', () => {
   for (const appendonly of [true, false]) {
     it(`completes the run (${appendonly ? 'data kept' : 'data lost: the producer adds the lost jobs again'})`, {

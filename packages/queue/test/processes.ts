@@ -12,9 +12,13 @@ export interface TestProcess {
 
 const started = new Set<ChildProcess>()
 
-export function startProcess(fixture: string, args: string[]): TestProcess {
+/** Starts a fixture with `args`; `env` is added to this process's environment. */
+export function startProcess(fixture: string, args: string[], env: Record<string, string> = {}): TestProcess {
   const file = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))
-  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  })
   started.add(child)
   const lines: string[] = []
   const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>()

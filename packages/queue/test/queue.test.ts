@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname, tmpdir } from 'node:os'
@@ -72,7 +72,7 @@ const tasks = new URL('./fixtures/tasks.mjs', import.meta.url)
 describe('distribute and startWorker', () => {
   it('runs pool jobs on the worker pool, init once per thread, outcomes in input order with keys', async () => {
     const name = newName()
-    await worker({ name, concurrency: 4 })
+    await worker({ name, concurrency: 4, workerFiles: [tasks] })
     const queue = producer(name)
     const items = Array.from({ length: 20 }, (_, i) => i)
     const outcomes = await collect(
@@ -159,6 +159,33 @@ describe('distribute and startWorker', () => {
     expect(runs).toBe(3)
   })
 
+  it("runs again the items whose finished job `replace` names: 'finished' any, 'failed' only a failed one", async () => {
+    const name = newName()
+    const ran: number[] = []
+    await worker({
+      name,
+      handlers: {
+        count: (n: number) => {
+          ran.push(n)
+          if (n === 2 && ran.filter((m) => m === 2).length === 1) throw new Error('first time')
+          return n * 10
+        },
+      },
+    })
+    const queue = producer(name)
+    const base = { key: (n: number) => n, job: (n: number) => ({ name: 'count', data: n }), attempts: 1 }
+    const first = await collect(queue.distribute([1, 2, 3], base))
+    expect(first.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    // Only the failed one runs again; then every one runs again.
+    const again = await collect(queue.distribute([1, 2, 3], { ...base, replace: () => 'failed' as const }))
+    expect(again.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    expect(ran.sort()).toEqual([1, 2, 2, 3])
+    await collect(
+      queue.distribute([1, 2, 3], { ...base, replace: (n) => (n === 3 ? undefined : 'finished') }),
+    )
+    expect(ran.sort()).toEqual([1, 1, 2, 2, 2, 3])
+  })
+
   it('records a job that always fails as a rejected outcome with its error after its attempts', async () => {
     const name = newName()
     let calls = 0
@@ -223,6 +250,45 @@ describe('distribute and startWorker', () => {
     expect(await queue.jobCounts()).toEqual({ active: 0, waiting: 0, delayed: 0, completed: 20, failed: 1 })
   })
 
+  it("lists every worker's published status: its counts, concurrency and limiter; a closed one leaves at once", async () => {
+    const name = newName()
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const handlers = { hold: () => held.then(() => 'held'), quick: () => 'quick' }
+    const one = await worker({ name, concurrency: 2, handlers, workerName: 'w-one', statusInterval: 100 })
+    const two = await worker({ name, concurrency: 3, handlers, workerName: 'w-two', statusInterval: 100 })
+    const queue = producer(name)
+    const run = collect(
+      queue.distribute(['hold', 'hold', 'quick'], {
+        key: (_, i) => `s${i}`,
+        job: (n) => ({ name: n, data: null }),
+      }),
+    )
+    // Both held jobs run: the statuses say so once they are published again.
+    let statuses = await queue.workers()
+    while (statuses.reduce((n, s) => n + s.running, 0) < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      statuses = await queue.workers()
+    }
+    expect(statuses.map((s) => [s.name, s.concurrency, s.pid])).toEqual([
+      ['w-one', 2, process.pid],
+      ['w-two', 3, process.pid],
+    ])
+    for (const status of statuses) {
+      expect(status.limiter).toMatchObject({ running: 0, queued: 0, coolingDown: false })
+      expect(status).toMatchObject({ failed: 0, rateLimited: 0, cooldowns: 0 })
+    }
+    release()
+    await run
+    await one.close()
+    statuses = await queue.workers()
+    expect(statuses.map((s) => s.name)).toEqual(['w-two'])
+    await two.close()
+    expect(await queue.workers()).toEqual([])
+  })
+
   it('keeps a worker named __proto__ as a plain key of byWorker', async () => {
     const name = newName()
     await worker({ name, handlers: { ok: () => 1 }, workerName: '__proto__' })
@@ -249,12 +315,17 @@ describe('distribute and startWorker', () => {
 
   it("fails a pool job whose worker file does not load with the pool's code, without retrying", async () => {
     const name = newName()
-    await worker({ name })
     const missing = new URL('./fixtures/missing.mjs', import.meta.url)
+    const bad = new URL('./fixtures/not-a-worker.mjs', import.meta.url)
+    await expect(worker({ name, workerFiles: [missing] })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      message: expect.stringContaining('workerFiles[0]'),
+    })
+    await worker({ name, workerFiles: [bad] })
     const outcomes = await collect(
       producer(name).distribute([1], {
         key: (n) => n,
-        job: (n) => poolJob(missing, 'square', n),
+        job: (n) => poolJob(bad, 'square', n),
         backoff: 10,
       }),
     )
@@ -264,7 +335,7 @@ describe('distribute and startWorker', () => {
 
   it('retries a job whose pool thread crashed on a fresh thread', async () => {
     const name = newName()
-    await worker({ name })
+    await worker({ name, workerFiles: [tasks] })
     const marker = join(mkdtempSync(join(tmpdir(), 'boundkit-queue-')), 'crashed')
     const outcomes = await collect(
       producer(name).distribute([marker], {
@@ -382,7 +453,11 @@ describe('a 429 with Retry-After', () => {
 
   it('pauses the queue and puts the job back without using an attempt', async () => {
     const name = newName()
-    const started = await worker({ name, httpHeaders: { authorization: 'Bearer from-the-worker' } })
+    const started = await worker({
+      name,
+      httpHeaders: { authorization: 'Bearer from-the-worker' },
+      httpOrigins: [new URL(api.url).origin],
+    })
     const outcomes = await collect(
       producer(name).distribute([api.url], {
         key: () => 'only',
@@ -397,10 +472,60 @@ describe('a 429 with Retry-After', () => {
     // The producer reads what every worker counted.
     expect(await producer(name).clusterCounts()).toEqual({
       rateLimited: 1,
+      cooldowns: 1,
       cooldownMs: 1000,
       tokenWaits: 0,
       tokenWaitMs: 0,
     })
+  })
+})
+
+describe("the cluster's pauses", () => {
+  /** A server that holds its first `hold` requests until all arrived, then answers them 429 with these Retry-After seconds, in order. */
+  async function stormServer(retryAfters: number[]) {
+    const at: number[] = []
+    const held: ServerResponse[] = []
+    const api = await httpServer((request, response) => {
+      at.push(performance.now())
+      if (request > retryAfters.length) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+        return
+      }
+      held.push(response)
+      if (held.length < retryAfters.length) return
+      held.forEach((r, i) => {
+        setTimeout(() => r.writeHead(429, { 'retry-after': String(retryAfters[i]) }).end(), i * 50)
+      })
+    })
+    return { api, at }
+  }
+
+  it("counts two workers' 429s at once as one pause of the cluster, its wall time not their sum", async () => {
+    const name = newName()
+    const { api } = await stormServer([3, 3])
+    const workers = [await worker({ name, concurrency: 1 }), await worker({ name, concurrency: 1 })]
+    const outcomes = await collect(
+      producer(name).distribute([api.url, api.url], { key: (_, i) => i, job: (u) => httpJob({ url: u }) }),
+    )
+    expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true)
+    // Each worker asked for 3 s; the cluster was paused once, for 3 s and the few ms between them.
+    expect(workers.map((w) => w.stats().cooldownMs)).toEqual([3000, 3000])
+    const cluster = await producer(name).clusterCounts()
+    expect(cluster).toMatchObject({ rateLimited: 2, cooldowns: 1 })
+    expect(cluster.cooldownMs).toBeGreaterThanOrEqual(3000)
+    expect(cluster.cooldownMs).toBeLessThan(6000)
+  })
+
+  it("never shortens a pause: a 429 asking for 1 s keeps another's 3 s", async () => {
+    const name = newName()
+    const { api, at } = await stormServer([3, 1])
+    await worker({ name, concurrency: 1 })
+    await worker({ name, concurrency: 1 })
+    await collect(
+      producer(name).distribute([api.url, api.url], { key: (_, i) => i, job: (u) => httpJob({ url: u }) }),
+    )
+    // A lower bound only: BullMQ's own pause would have let the jobs start again after 1 s.
+    expect((at[2] as number) - (at[1] as number)).toBeGreaterThanOrEqual(2500)
   })
 })
 
@@ -425,6 +550,137 @@ describe('an HTTP status the limiter does not retry', () => {
       'ERR_HTTP_STATUS: GET answered 404',
     )
     expect(api.requests()).toBe(1)
+  })
+})
+
+describe('an HTTP status the limiter retries (500, 503)', () => {
+  it("gets the job's attempts, one request each: the local limiter does not retry on its own", async () => {
+    const name = newName()
+    const api = await httpServer((request, response) => {
+      if (request <= 2) response.writeHead(500).end('boom')
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await worker({ name })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'flaky',
+        job: (u) => httpJob({ url: u }),
+        attempts: 3,
+        backoff: 0,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', attempts: 3, value: { status: 200 } })
+    expect(api.requests()).toBe(3)
+  })
+
+  it('is retried by BullMQ when the local limiter has retry: false, as boundkit worker runs it', async () => {
+    const name = newName()
+    const api = await httpServer((_, response) => response.writeHead(500).end('boom'))
+    await worker({ name, limiter: { concurrency: 2, retry: false } })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'broken',
+        job: (u) => httpJob({ url: u }),
+        attempts: 2,
+        backoff: 0,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 2 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain(
+      'ERR_HTTP_STATUS: GET answered 500',
+    )
+    expect(api.requests()).toBe(2)
+  })
+
+  it("waits at least a 503's Retry-After before the next attempt", async () => {
+    const name = newName()
+    const at: number[] = []
+    const api = await httpServer((request, response) => {
+      at.push(performance.now())
+      if (request === 1) response.writeHead(503, { 'retry-after': '1' }).end('busy')
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await worker({ name, limiter: { retry: false } })
+    const outcomes = await collect(
+      producer(name).distribute([api.url], {
+        key: () => 'busy',
+        job: (u) => httpJob({ url: u }),
+        attempts: 2,
+        backoff: 0,
+      }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', attempts: 2 })
+    // A lower bound only: the backoff alone (0 ms) would have retried at once.
+    expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(950)
+  })
+})
+
+describe('what a job may not choose', () => {
+  it("never loads a pool job's file that is not one of the worker's workerFiles", async () => {
+    const name = newName()
+    const marker = join(tmpdir(), `boundkit-queue-evil-${process.pid}`)
+    rmSync(marker, { force: true })
+    const evil = new URL('./fixtures/evil.mjs', import.meta.url)
+    await worker({ name, workerFiles: [tasks] })
+    const outcomes = await collect(
+      producer(name).distribute([evil.href, 'test/fixtures/../fixtures/evil.mjs'], {
+        key: (_, i) => i,
+        job: (file) => poolJob(file, 'square', 2),
+        attempts: 3,
+      }),
+    )
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: 'rejected', attempts: 1 })
+      expect(String((outcome as { error: Error }).error.message)).toContain('ERR_FILE_NOT_ALLOWED')
+    }
+    // The file's top-level code never ran.
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it('refuses every pool job of a worker started without workerFiles', async () => {
+    const name = newName()
+    await worker({ name })
+    const outcomes = await collect(
+      producer(name).distribute([1], { key: () => 'p', job: (n) => poolJob(tasks, 'square', n) }),
+    )
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('ERR_FILE_NOT_ALLOWED')
+  })
+
+  it("sends nothing, and never the worker's headers, to an origin it was not started with", async () => {
+    const name = newName()
+    const seen: (string | undefined)[] = []
+    const elsewhere = await httpServer((_, response) => response.writeHead(200).end('stolen'))
+    const api = await httpServer((request, response) => {
+      if (request === 1) response.writeHead(302, { location: elsewhere.url }).end()
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    const apiOrigin = new URL(api.url).origin
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization)
+      response.end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
+    const other = `http://127.0.0.1:${(server.address() as AddressInfo).port}/steal`
+    await worker({ name, httpHeaders: { authorization: 'Bearer secret' }, httpOrigins: [apiOrigin] })
+    const outcomes = await collect(
+      producer(name).distribute([api.url, other, 'file:///etc/passwd', `${api.url}again`], {
+        key: (_, i) => i,
+        job: (url) => httpJob({ url }),
+        attempts: 2,
+        backoff: 0,
+      }),
+    )
+    // The redirect is not followed: its answer fails the job; the other origins are never asked.
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', attempts: 1 })
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('GET answered 302')
+    for (const outcome of outcomes.slice(1, 3)) {
+      expect(outcome).toMatchObject({ status: 'rejected', attempts: 1 })
+      expect(String((outcome as { error: Error }).error.message)).toContain('ERR_ORIGIN_NOT_ALLOWED')
+    }
+    expect(outcomes[3]).toMatchObject({ status: 'fulfilled', value: { status: 200 } })
+    expect(seen).toEqual([])
+    expect(elsewhere.requests()).toBe(0)
   })
 })
 
@@ -458,7 +714,12 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     const waits = first.stats().tokenWaits + second.stats().tokenWaits
     expect(waits).toBeGreaterThanOrEqual(2)
     await Promise.all([first.close(), second.close()])
-    expect(await producer(name).clusterCounts()).toMatchObject({ rateLimited: 0, tokenWaits: waits })
+    // Pauses that overlap are one pause of the cluster, and their time its wall time.
+    const cluster = await producer(name).clusterCounts()
+    expect(cluster).toMatchObject({ rateLimited: 0, cooldowns: 0 })
+    expect(cluster.tokenWaits).toBeGreaterThanOrEqual(1)
+    expect(cluster.tokenWaits).toBeLessThanOrEqual(waits)
+    expect(cluster.tokenWaitMs).toBeLessThanOrEqual(first.stats().tokenWaitMs + second.stats().tokenWaitMs)
   })
 
   it.each([

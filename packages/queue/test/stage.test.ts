@@ -117,7 +117,9 @@ describe('queueStage', () => {
     await pool.close()
 
     const name = 'stage-1'
-    const workers = [0, 1].map(() => startProcess('worker-process.mjs', [redis.url, name, '30000']))
+    const workers = [0, 1].map(() =>
+      startProcess('worker-process.mjs', [redis.url, name, '30000'], { WORKER_FILES: tasks.href }),
+    )
     await Promise.all(workers.map((worker) => worker.waitFor((line) => line === 'ready')))
     const queue = createQueue({ connection: redis.url, name })
     const stage = () =>

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import { UsageError } from '../errors'
+import type { MetricsSettings } from './metrics'
 import { parseInteger } from './parsers'
 
 /** `--dashboard [port]`, `--dashboard-host` and `--report`, as commander parsed them. */
@@ -16,6 +17,8 @@ export interface LiveSettings {
   dashboard: { host: string; port: number } | undefined
   /** Write the final state as one self-contained HTML file here. */
   report: string | undefined
+  /** Serve Prometheus' `/metrics` of the run here (`--metrics`). */
+  metrics?: MetricsSettings
 }
 
 /** Declares `--dashboard [port]`, `--dashboard-host` and `--report` (batch, llm, demo). */

@@ -37,6 +37,17 @@ export function parseHttpUrl(name: string, text: string): URL {
   return url
 }
 
+/** `--origin https://api.openai.com`: an http(s) origin, scheme, host and port only (a path would look like a restriction it is not). */
+export function parseOrigin(text: string): string {
+  const url = parseHttpUrl('--origin', text)
+  if (url.href !== `${url.origin}/`) {
+    throw new UsageError(
+      `Expected --origin to be an origin (scheme://host[:port], no path), got '${redactUrl(text)}': try ${url.origin}`,
+    )
+  }
+  return url.origin
+}
+
 /** `--header 'Authorization: Bearer x'` into a name and a value. */
 export function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':')

@@ -2,11 +2,12 @@ import { resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { UsageError } from '../errors'
 import { addLiveFlags, type LiveFlags, type LiveSettings, liveSettings } from './live'
+import { addMetricsFlags, type MetricsFlags, metricsSettings } from './metrics'
 import { parseBytes, parseHeader, parseResume } from './parsers'
 import { DEFAULT_QUEUE, parseRedisOptions, type RedisSettings } from './redis'
 
 /** The flags `batch` and `llm` share (the runner's), as commander parsed them. */
-export interface RunFlags extends LiveFlags {
+export interface RunFlags extends LiveFlags, MetricsFlags {
   out: string
   errors?: string
   maxResponseBytes: number
@@ -88,7 +89,10 @@ export function addRunFlags(command: Command, nouns: RunNouns): Command {
       '--queue <name>',
       `with --redis: the queue's name, the workers' --queue (default: ${DEFAULT_QUEUE})`,
     )
-  return addLiveFlags(command)
+  return addMetricsFlags(
+    addLiveFlags(command),
+    'the run (records done and failed, requests, 429s, cooldowns; with --redis, each worker)',
+  )
 }
 
 /**
@@ -116,6 +120,6 @@ export function runFlagSettings(
     skipBad: flags.skipBad === true,
     json: flags.json === true,
     redis: parseRedisOptions(flags, given, notWithRedis),
-    live: liveSettings(flags),
+    live: { ...liveSettings(flags), metrics: metricsSettings(flags) },
   }
 }

@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Outcome } from '@boundkit/limiter'
-import type { HttpJobData, HttpJobResult, Queue, QueueClusterCounts } from '@boundkit/queue'
+import type {
+  HttpJobData,
+  HttpJobResult,
+  Queue,
+  QueueClusterCounts,
+  QueueWorkerStatus,
+} from '@boundkit/queue'
 import type { RedisSettings } from '../flags/redis'
 import { HttpError } from '../http'
 import type { OutputStream } from '../terminal'
@@ -23,6 +29,8 @@ import type { RecordKey } from './input/key-sets'
 
 /** Outcomes not yet written, at most: bounds the jobs in Redis and the reorder buffer. */
 const WINDOW = 1000
+/** The most the end of a run waits for its last readings of Redis (its counts, the page's state), ms. */
+const READ_GRACE_MS = 5000
 
 /** What `batch` or `llm` hands over to run its records on the queue. */
 export interface DistributedRequests<A> {
@@ -68,7 +76,9 @@ class DistributedExecutor<A> implements Executor<A> {
   #reading: Promise<void> | undefined
   /** Whether a live page reads this run (then Redis is read once more before the queue closes). */
   #watched = false
-  #lastReading = { inFlight: 0, queued: 0, rateLimited: 0 }
+  #lastReading = { inFlight: 0, queued: 0, rateLimited: 0, cooldowns: 0, cooldownMs: 0 }
+  /** Each worker as it last published itself in Redis. */
+  #statuses: QueueWorkerStatus[] = []
   readonly redactUrl: (url: string) => string
 
   constructor(
@@ -95,21 +105,18 @@ class DistributedExecutor<A> implements Executor<A> {
    * input order. `stop()` stops adding; the iteration then throws `ERR_ABORTED`.
    */
   async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncGenerator<Outcome<A>> {
-    const queue = this.#queue
     const spec = this.#spec
-    const jobId = (key: RecordKey) => this.#jobId(key)
-    async function* prepared(): AsyncGenerator<Pending> {
+    async function* admitted(): AsyncGenerator<Pending> {
       for await (const item of items) {
         // A job added is a request started, as far as --max-cost goes: refused, nothing more is added.
         if (!hooks.started(item)) return
-        const replace = !spec.resume ? 'finished' : hooks.prior(item) === 'retry' ? 'failed' : undefined
-        if (replace !== undefined) await queue.removeFinished(jobId(item.key), replace)
         yield item
       }
     }
-    for await (const outcome of queue.distribute<Pending, HttpJobResult>(prepared(), {
-      key: (item) => jobId(item.key),
+    for await (const outcome of this.#queue.distribute<Pending, HttpJobResult>(admitted(), {
+      key: (item) => this.#jobId(item.key),
       job: (item) => ({ name: 'http', data: spec.request(item) }),
+      replace: (item) => (!spec.resume ? 'finished' : hooks.prior(item) === 'retry' ? 'failed' : undefined),
       window: WINDOW,
       attempts: spec.attempts,
       signal: this.#stopAdding.signal,
@@ -141,23 +148,28 @@ class DistributedExecutor<A> implements Executor<A> {
   async #clusterCounts(): Promise<QueueClusterCounts> {
     const now = await this.#queue.clusterCounts()
     const atStart = this.#atStart
+    const less = (name: keyof QueueClusterCounts) => now[name] - atStart[name]
     return {
-      rateLimited: now.rateLimited - atStart.rateLimited,
-      cooldownMs: now.cooldownMs - atStart.cooldownMs,
-      tokenWaits: now.tokenWaits - atStart.tokenWaits,
-      tokenWaitMs: now.tokenWaitMs - atStart.tokenWaitMs,
+      rateLimited: less('rateLimited'),
+      cooldowns: less('cooldowns'),
+      cooldownMs: less('cooldownMs'),
+      tokenWaits: less('tokenWaits'),
+      tokenWaitMs: less('tokenWaitMs'),
     }
   }
 
-  /** Reads the jobs in Redis and this run's 429s for the page (a failed reading keeps the last). */
+  /** Reads the jobs in Redis, this run's 429s and pauses, and the workers' statuses (a failed reading keeps the last). */
   #readRedis(): Promise<void> {
-    return Promise.all([this.#queue.jobCounts(), this.#clusterCounts()])
-      .then(([jobs, counts]) => {
+    return Promise.all([this.#queue.jobCounts(), this.#clusterCounts(), this.#queue.workers()])
+      .then(([jobs, counts, statuses]) => {
         this.#lastReading = {
           inFlight: jobs.active,
           queued: jobs.waiting + jobs.delayed,
           rateLimited: counts.rateLimited,
+          cooldowns: counts.cooldowns,
+          cooldownMs: counts.cooldownMs,
         }
+        this.#statuses = statuses
       })
       .catch(() => {})
       .finally(() => {
@@ -166,20 +178,35 @@ class DistributedExecutor<A> implements Executor<A> {
   }
 
   /**
-   * The live page's reading: jobs on a worker and waiting, this run's 429s, and each worker's
-   * outcomes. Redis is read in the background: each call starts the next reading and returns the last.
+   * The live page's reading: jobs on a worker and waiting, this run's 429s and pauses, and each
+   * worker: its outcomes in this run and what it says of itself now (in flight, its concurrency, its
+   * 429s, its limiter). Redis is read in the background: each call starts the next reading and
+   * returns the last.
    */
   live(): ExecutorReading {
     this.#watched = true
     this.#reading ??= this.#readRedis()
-    const workers = Object.entries(this.#queue.stats().byWorker).map(([name, c]) => ({ name, ...c }))
+    const byWorker = this.#queue.stats().byWorker
+    const statuses = new Map(this.#statuses.map((status) => [status.name, status]))
+    const names = [...new Set([...Object.keys(byWorker), ...statuses.keys()])]
+    const workers = names.map((name) => {
+      const status = statuses.get(name)
+      const outcomes = byWorker[name] ?? { done: 0, failed: 0 }
+      if (status === undefined) return { name, ...outcomes }
+      const { running, concurrency, rateLimited, limiter } = status
+      return { name, ...outcomes, live: { inFlight: running, concurrency, rateLimited, limiter } }
+    })
     return { ...this.#lastReading, workers }
   }
 
-  /** The run's figures from Redis; with a live page, one last reading of Redis for its final state. */
+  /**
+   * The run's figures from Redis; with a live page, one last reading of Redis for its final state.
+   * Redis may be down (a first Ctrl-C because it is): the readings wait at most `READ_GRACE_MS`, and
+   * the queue's close its own `closeTimeout`, so that the run ends all the same.
+   */
   async close(): Promise<RequestStats> {
-    // The workers retried: a job's attempts past its first are its retries; their 429s (each one
-    // paused the whole queue) are counted in Redis.
+    // The workers retried: a job's attempts past its first are its retries. Their 429s, and the
+    // pauses of the whole queue (overlapping ones once, their wall time), are counted in Redis.
     const stats: RequestStats = {
       requests: this.#requests,
       retries: this.#requests - this.#outcomes,
@@ -188,17 +215,34 @@ class DistributedExecutor<A> implements Executor<A> {
       cooldownMs: 0,
       concurrency: 0,
     }
-    const cluster = await this.#clusterCounts().catch(() => undefined)
+    const reading = (async () => {
+      const cluster = await this.#clusterCounts()
+      if (this.#watched) {
+        await this.#reading
+        await this.#readRedis()
+      }
+      return cluster
+    })()
+    const cluster = await atMost(reading, READ_GRACE_MS).catch(() => undefined)
     if (cluster !== undefined) {
-      const { rateLimited, cooldownMs } = cluster
-      Object.assign(stats, { rateLimited, cooldowns: rateLimited, cooldownMs: Math.round(cooldownMs) })
-    }
-    if (this.#watched) {
-      await this.#reading
-      await this.#readRedis()
+      const { rateLimited, cooldowns, cooldownMs } = cluster
+      Object.assign(stats, { rateLimited, cooldowns, cooldownMs: Math.round(cooldownMs) })
     }
     await this.#queue.close().catch(() => {})
     return stats
+  }
+}
+
+/** What `promise` resolves with within `ms`, else undefined (it is left to itself). */
+async function atMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms)
+    })
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

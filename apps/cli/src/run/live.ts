@@ -3,8 +3,10 @@ import type { Dashboard, RunInfo, RunReading } from '@boundkit/server/dashboard'
 import { UsageError } from '../errors'
 import type { LiveSettings } from '../flags/live'
 import type { OutputStream } from '../terminal'
+import { type MetricsServer, metricsRegistry, serveMetrics } from './metrics'
+import { RUN_METRICS } from './run-metrics'
 
-/** The live view of one run, when `--dashboard` or `--report` asks for it. */
+/** The live view of one run, when `--dashboard`, `--report` or `--metrics` asks for it. */
 export interface LiveView {
   /** A finished item: its latency (ms) and its error, when it failed. */
   record(ms: number, error?: unknown): void
@@ -22,8 +24,8 @@ function errorOf(error: unknown): { code: string; message: string } {
 }
 
 /**
- * Starts sampling the run (and serving the page with `--dashboard`, its address on stderr), or
- * nothing when neither flag was given.
+ * Starts sampling the run (and serving the page with `--dashboard`, the metrics with `--metrics`,
+ * their addresses on stderr), or nothing when none of the flags was given.
  */
 export async function openLiveView(
   settings: LiveSettings,
@@ -31,7 +33,10 @@ export async function openLiveView(
   read: () => RunReading,
   stderr: OutputStream,
 ): Promise<LiveView | undefined> {
-  if (settings.dashboard === undefined && settings.report === undefined) return undefined
+  const { metrics } = settings
+  if (settings.dashboard === undefined && settings.report === undefined && metrics === undefined) {
+    return undefined
+  }
   // The page and its server (better-sse, uPlot) load only for a run that asks for them.
   const { RunMonitor, reportHtml, startDashboard } = await import('@boundkit/server/dashboard')
   const monitor = new RunMonitor(info, read)
@@ -46,11 +51,20 @@ export async function openLiveView(
     }
     stderr.write(`Dashboard: ${dashboard.url}\n`)
   }
+  let metricsServer: MetricsServer | undefined
+  if (metrics !== undefined) {
+    const registry = await metricsRegistry(RUN_METRICS, () => monitor.view(), { command: info.label })
+    metricsServer = await serveMetrics(metrics, registry, stderr).catch(async (error: unknown) => {
+      await dashboard?.close()
+      throw error
+    })
+  }
   monitor.start()
   return {
     record: (ms, error) => monitor.record(ms, error === undefined ? undefined : errorOf(error)),
     async finish(interrupted) {
       monitor.finish(interrupted)
+      await metricsServer?.close()
       if (settings.report !== undefined) {
         await writeFile(settings.report, await reportHtml(monitor))
         stderr.write(`Report: ${settings.report}\n`)
@@ -69,7 +83,7 @@ export async function openLiveView(
     },
     close: async () => {
       monitor.finish(false)
-      await dashboard?.close()
+      await Promise.all([dashboard?.close(), metricsServer?.close()])
     },
   }
 }

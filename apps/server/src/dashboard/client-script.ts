@@ -151,7 +151,12 @@ export const CLIENT_SCRIPT = `(function () {
       text('stageOverlap', fmtMs(v.pipeline.overlapMs)); text('stageMaxBuffered', num(v.pipeline.maxBuffered));
     }
     $('workers-section').hidden = !v.workers;
-    if (v.workers) rows('workers', v.workers, function (w) { return [w.name, num(w.done), num(w.failed), pct(w.share)]; });
+    if (v.workers) rows('workers', v.workers, function (w) {
+      var l = w.live;
+      if (!l) return [w.name, '\u2013', num(w.done), num(w.failed), '\u2013', '\u2013', 'not reporting', pct(w.share)];
+      var limiter = l.limiter.running + ' running, ' + l.limiter.queued + ' waiting' + (l.limiter.coolingDown ? ', cooling down' : '');
+      return [w.name, num(l.inFlight), num(w.done), num(w.failed), num(l.rateLimited), num(l.concurrency), limiter, pct(w.share)];
+    });
   }
 
   function money(usd) { return usd === null || usd === undefined ? 'no price' : '$' + usd.toFixed(4); }

@@ -137,9 +137,15 @@ describe('RunMonitor', () => {
       overlapMs: 4000,
       maxBuffered: 8,
     }
+    const live = {
+      inFlight: 3,
+      concurrency: 4,
+      rateLimited: 2,
+      limiter: { concurrency: 4, running: 3, queued: 0, coolingDown: true },
+    }
     const workers = [
       { name: 'b:2', done: 10, failed: 0 },
-      { name: 'a:1', done: 29, failed: 1 },
+      { name: 'a:1', done: 29, failed: 1, live },
     ]
     const monitor = new RunMonitor({ label: 'demo', detail: '', total: null }, () => ({
       done: 19,
@@ -167,7 +173,7 @@ describe('RunMonitor', () => {
     })
     expect(view.pipeline).toMatchObject({ fetching: 2, buffered: 5, processing: 3, overlapMs: 4000 })
     expect(view.workers).toEqual([
-      { name: 'a:1', done: 29, failed: 1, share: 0.75 },
+      { name: 'a:1', done: 29, failed: 1, share: 0.75, live },
       { name: 'b:2', done: 10, failed: 0, share: 0.25 },
     ])
     expect(samples).toMatchObject([

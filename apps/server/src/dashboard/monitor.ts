@@ -69,13 +69,26 @@ export interface PipelinePanel {
   maxBuffered: number
 }
 
-/** One worker of a distributed run: the outcomes of the jobs it ran, and its share of them. */
+/** What a worker of a distributed run says of itself now (sampled through Redis once a second). */
+export interface WorkerLive {
+  /** Jobs it runs now, and at most at once (counts). */
+  inFlight: number
+  concurrency: number
+  /** 429 answers it got since it started (count). */
+  rateLimited: number
+  /** Its local limiter: requests allowed at once, in flight, waiting, and whether a cooldown holds them. */
+  limiter: { concurrency: number; running: number; queued: number; coolingDown: boolean }
+}
+
+/** One worker of a distributed run: the outcomes of the jobs it ran, its share of them, and its state now. */
 export interface WorkerShare {
   name: string
   done: number
   failed: number
   /** Its outcomes over all the outcomes with a known worker, 0..1. */
   share: number
+  /** What it says of itself now; absent when it no longer says (stopped, killed) or never did. */
+  live?: WorkerLive
 }
 
 /** The latest state, for the counters and tables. */
@@ -140,17 +153,22 @@ export interface RunReading {
   failed: number
   /** Requests made so far (count), when the run makes them. */
   requests?: number
-  /** Counts the run keeps itself, over those read from its stats: items in flight and waiting, 429 answers. */
+  /**
+   * Counts the run keeps itself, over those read from its stats: items in flight and waiting, 429
+   * answers, and the Retry-After pauses and their time (ms) of a run without a limiter of its own.
+   */
   inFlight?: number
   queued?: number
   rateLimited?: number
+  cooldowns?: number
+  cooldownMs?: number
   /** What runs now, when the run has parts. */
   phase?: string
   limiter?: LimiterStats
   pool?: PoolStats
   pipeline?: PipelineStats
-  /** A distributed run: the outcomes by the worker that ran each job. */
-  workers?: { name: string; done: number; failed: number }[]
+  /** A distributed run: the outcomes by the worker that ran each job, and each worker's state now. */
+  workers?: { name: string; done: number; failed: number; live?: WorkerLive }[]
   /** Answers received and waiting for an earlier record's before they are written. */
   unwritten?: number
   /** The least time (ms) the items left can take at the run's limits: the ETA is never below it. */
@@ -422,8 +440,8 @@ export class RunMonitor {
       requests: reading.requests ?? 0,
       retries: limiter?.retried ?? pipeline?.retried ?? 0,
       rateLimited: reading.rateLimited ?? limiter?.rateLimited ?? 0,
-      cooldowns: limiter?.cooldowns ?? 0,
-      cooldownMs: Math.round(limiter?.cooldownMs ?? 0),
+      cooldowns: reading.cooldowns ?? limiter?.cooldowns ?? 0,
+      cooldownMs: Math.round(reading.cooldownMs ?? limiter?.cooldownMs ?? 0),
       coolingDown: limiter?.coolingDown ?? false,
       latency: { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99) },
       errors: errorRows(this.#errors, reading.retryErrors ?? []),

@@ -79,8 +79,8 @@ const BODY = `
 <p class="legend-note">On the charts: a red line marks a second with new 429 answers, an orange band a Retry-After cooldown.</p>
 <div class="charts"><div id="chart-rate"></div><div id="chart-concurrency"></div><div id="chart-windows" hidden></div><div id="chart-latency"></div>
 <div id="chart-tokens" hidden></div><div id="chart-pool" hidden></div><div id="chart-stages" hidden></div></div>
-<section id="workers-section" hidden><h2>Workers (share of the outcomes)</h2>
-<table id="workers"><thead><tr><th>worker</th><th>done</th><th>failed</th><th>share</th></tr></thead><tbody></tbody></table></section>
+<section id="workers-section" hidden><h2>Workers (each one's state now, and its share of the outcomes)</h2>
+<table id="workers"><thead><tr><th>worker</th><th>in flight</th><th>done</th><th>failed</th><th>429s</th><th>concurrency</th><th>limiter</th><th>share</th></tr></thead><tbody></tbody></table></section>
 <h2>Latency (every finished item)</h2><p id="latency">&ndash;</p>
 <h2>Errors by code</h2><table id="errors"><thead><tr><th>code</th><th>failed</th><th>retried</th><th>first message</th></tr></thead><tbody></tbody></table>
 `

@@ -70,7 +70,7 @@ export function batchCommand(hooks: ProgramHooks): Command {
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --concurrency 16 \\',
         '    --header "Authorization: Bearer $TOKEN" --out out.jsonl --resume --retry-failed',
         'boundkit batch in.jsonl --url https://api.example.com/score --rate 20/s --out out.jsonl \\',
-        '    --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --header "Authorization: Bearer $TOKEN"',
+        '    --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --header "Authorization: Bearer $TOKEN" --origin https://api.example.com',
       ) + AFTER,
     )
     .action(async (input: string, flags: BatchFlags, self: Command) => {

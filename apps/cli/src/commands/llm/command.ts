@@ -126,7 +126,7 @@ export function llmCommand(hooks: ProgramHooks): Command {
         'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --tpm 200000 --price in=0.15,out=0.6',
         'boundkit llm conversations.jsonl --template judge.md --model gpt-4o-mini --key id --json-answer --out judged.jsonl',
         'boundkit llm requests.jsonl --base-url http://127.0.0.1:8000/v1 --out results.jsonl --resume --retry-failed',
-        'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY',
+        'boundkit llm requests.jsonl --out results.jsonl --rpm 500 --redis "$REDIS_URL"   # workers: boundkit worker --redis "$REDIS_URL" --api-key-env OPENAI_API_KEY --origin https://api.openai.com',
       ) + AFTER,
     )
     .action(async (input: string, flags: LlmFlags, self: Command) => {

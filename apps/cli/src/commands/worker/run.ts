@@ -3,9 +3,11 @@
  * boundkit producer) and runs them: `http` jobs through a local limiter with this worker's own secret
  * headers, `pool` jobs on a local pool. Stops gracefully on SIGTERM or SIGINT.
  */
-import { type QueueWorker, redactUrl, startWorker } from '@boundkit/queue'
+import { type QueueWorker, type QueueWorkerOptions, redactUrl, startWorker } from '@boundkit/queue'
 import { EXIT } from '../../errors'
+import { type MetricsServer, metricsRegistry, serveMetrics } from '../../run/metrics'
 import { colorEnabled, formatMs, type OutputStream, type Paint, paint } from '../../terminal'
+import { WORKER_METRICS } from './metrics'
 import type { WorkerSettings } from './settings'
 
 /** Where the worker prints and which signals stop it (tests replace them). */
@@ -85,6 +87,7 @@ function printWorkerSummary(
       queue: settings.redis.queue,
       completed: s.done,
       failedAttempts: s.failed,
+      rateLimited: s.rateLimited,
       cooldowns: s.cooldowns,
       cooldownMs: Math.round(s.cooldownMs),
       tokenWaits: s.tokenWaits,
@@ -109,20 +112,54 @@ function printWorkerSummary(
 export async function runWorker(settings: WorkerSettings, io: WorkerIo = processIo): Promise<number> {
   const style = paint(colorEnabled(io.stderr))
   const where = `queue '${settings.redis.queue}' at ${redactUrl(settings.redis.url)}`
-  const worker = await startWorker({
+  const worker = await startWorker(workerOptions(settings))
+  const started = performance.now()
+  const errors = reportErrors(worker, settings, io, style)
+  io.stderr.write(
+    `worker ${process.pid} ready: ${where}, concurrency ${settings.concurrency} (SIGTERM or Ctrl-C to stop)\n`,
+  )
+  const metrics = await serveWorkerMetrics(worker, settings, io)
+  const stopProgress = reportProgress(worker, io.stderr)
+  const signals = firstSignal(worker, io, style)
+  const signal = await signals.signal
+  stopProgress()
+  await worker.close()
+  await metrics?.close()
+  signals.stop()
+  printWorkerSummary(worker, settings, io, Math.round(performance.now() - started), signal)
+  const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
+  // A close that ran out of time leaves BullMQ a timer or two (its blocking read's watchdog, a few
+  // seconds): the grace period is over, so the process ends now rather than after them.
+  if (errors.timedOut()) io.exit(code)
+  return code
+}
+
+/** The queue's worker options from the command's settings. */
+function workerOptions(settings: WorkerSettings): QueueWorkerOptions {
+  return {
     connection: settings.redis.url,
     name: settings.redis.queue,
     concurrency: settings.concurrency,
     // Each job attempt is one request: the producer's attempts are BullMQ's retries, and a 429
     // pauses every worker of the queue.
     limiter: { concurrency: settings.concurrency, timeout: settings.timeout, retry: false },
-    lockDuration: settings.lockDuration,
+    ...(settings.lockDuration !== undefined && { lockDuration: settings.lockDuration }),
     closeTimeout: settings.closeTimeout,
     httpHeaders: settings.headers,
+    ...(settings.origins !== undefined && { httpOrigins: settings.origins }),
+    workerFiles: settings.workerFiles,
     handleSignals: false,
     ...(settings.name !== undefined && { workerName: settings.name }),
-  })
-  const started = performance.now()
+  }
+}
+
+/** Prints the worker's Redis errors, and its close running out of time; says whether it did. */
+function reportErrors(
+  worker: QueueWorker,
+  settings: WorkerSettings,
+  io: WorkerIo,
+  style: Paint,
+): { timedOut(): boolean } {
   let timedOut = false
   worker.on('error', (error) => {
     if ((error as { code?: unknown }).code !== 'ERR_CLOSE_TIMEOUT') {
@@ -140,19 +177,23 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIo = process
       `${style.yellow('Stopped')} after --close-timeout (${formatMs(settings.closeTimeout)}): ${why}\n`,
     )
   })
-  io.stderr.write(
-    `worker ${process.pid} ready: ${where}, concurrency ${settings.concurrency} (SIGTERM or Ctrl-C to stop)\n`,
-  )
-  const stopProgress = reportProgress(worker, io.stderr)
-  const signals = firstSignal(worker, io, style)
-  const signal = await signals.signal
-  stopProgress()
-  await worker.close()
-  signals.stop()
-  printWorkerSummary(worker, settings, io, Math.round(performance.now() - started), signal)
-  const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
-  // A close that ran out of time leaves BullMQ a timer or two (its blocking read's watchdog, a few
-  // seconds): the grace period is over, so the process ends now rather than after them.
-  if (timedOut) io.exit(code)
-  return code
+  return { timedOut: () => timedOut }
+}
+
+/** `--metrics`: Prometheus' `/metrics` of this worker; a port it cannot take closes the worker and fails (exit 2). */
+async function serveWorkerMetrics(
+  worker: QueueWorker,
+  settings: WorkerSettings,
+  io: WorkerIo,
+): Promise<MetricsServer | undefined> {
+  if (settings.metrics === undefined) return undefined
+  const status = worker.status()
+  const registry = await metricsRegistry(WORKER_METRICS, () => worker.status(), {
+    queue: settings.redis.queue,
+    worker: status.name,
+  })
+  return serveMetrics(settings.metrics, registry, io.stderr).catch(async (error: unknown) => {
+    await worker.close()
+    throw error
+  })
 }
