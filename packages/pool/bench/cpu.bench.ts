@@ -6,6 +6,7 @@ import { RawWorkers } from './raw-workers.ts'
 const THREADS = 2
 const LIMIT = 'hand-written worker_threads (2, half the inputs each)'
 let pool: Pool
+let noPrefetch: Pool
 let raw: RawWorkers
 let n = 30
 let count = 32
@@ -25,22 +26,30 @@ const inputs = () => Array.from({ length: count }, () => n)
 
 export default benchmark({
   title: 'CPU-bound batch: 32 x fibonacci(30) on 2 threads',
-  description: `The same recursive fibonacci (one plain function, bench/fib.mjs) run one call after the other on the main thread (warmed); on 2 hand-written worker threads kept alive, each sent half the inputs in one message and writing its results into a SharedArrayBuffer (no pool, no round trip between two calls: the physical limit, the baseline); and on a 2-thread pool, one \`pool.run\` per input (all at once), \`mapAll\`, and \`map\` with \`ordered: false\`. Target: a batch of equal tasks within 1.05x of the limit.`,
+  description: `The same recursive fibonacci (one plain function, bench/fib.mjs) run one call after the other on the main thread (warmed); on 2 hand-written worker threads kept alive, each sent half the inputs in one message and writing its results into a SharedArrayBuffer (no pool, no round trip between two calls: the physical limit, the baseline); and on a 2-thread pool, one \`pool.run\` per input (all at once), \`mapAll\`, and \`map\` with \`ordered: false\`; and \`pool.run\` with \`prefetch: false\`, where a worker that finishes a task waits for the main thread to send the next. Target: a batch of equal tasks within 1.05x of the limit.`,
   baseline: LIMIT,
-  runs: 15,
+  runs: 21,
   quickRuns: 1,
   async setup(ctx) {
     n = ctx.scale(30, 25)
     count = ctx.scale(32, 8)
     for (let i = 0; i < 3; i++) serial()
-    pool = createPool({ worker: new URL('./fib-worker.mjs', import.meta.url), threads: THREADS })
+    const worker = new URL('./fib-worker.mjs', import.meta.url)
+    pool = createPool({ worker, threads: THREADS })
+    noPrefetch = createPool({ worker, threads: THREADS, prefetch: false })
     const results = new Float64Array(new SharedArrayBuffer(count * 8))
     raw = new RawWorkers(new URL('./fib-raw-worker.mjs', import.meta.url), THREADS, { results })
     // Warm both the same way: every thread has run fib before timing starts.
-    await Promise.all([pool.mapAll(Array(THREADS * 4).fill(20), 'fib'), raw.run(THREADS * 4, { n: 20 })])
+    const warm = Array(THREADS * 4).fill(20)
+    await Promise.all([
+      pool.mapAll(warm, 'fib'),
+      noPrefetch.mapAll(warm, 'fib'),
+      raw.run(THREADS * 4, { n: 20 }),
+    ])
   },
   async teardown() {
     await pool?.close()
+    await noPrefetch?.close()
     await raw?.close()
   },
   cases: {
@@ -54,6 +63,8 @@ export default benchmark({
     },
     '@boundkit/pool run (one call per input, all at once)': async () =>
       check(await Promise.all(inputs().map((input) => pool.run('fib', input)))),
+    '@boundkit/pool run, prefetch: false (a worker waits for the main thread between tasks)': async () =>
+      check(await Promise.all(inputs().map((input) => noPrefetch.run('fib', input)))),
     '@boundkit/pool mapAll': async () => check(await pool.mapAll(inputs(), 'fib')),
     '@boundkit/pool map, ordered: false': async () => {
       const results: unknown[] = []

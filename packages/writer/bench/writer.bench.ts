@@ -166,7 +166,7 @@ const durable = benchmark({
     'Both move with the disk; their ratio does not. The raw loop writes and syncs 100 lines at a time with no producers at all (what the disk allows). ' +
     "Target: boundkit ordered, 'fsync' within 1.1x of the hand-written group commit.",
   baseline: GROUP_COMMIT,
-  runs: 9,
+  runs: 21,
   quickRuns: 1,
   setup,
   teardown,
