@@ -3,11 +3,15 @@ import { benchmark } from '../../../bench/harness.ts'
 import { fib } from './fib.mjs'
 import { RawWorkers } from './raw-workers.ts'
 
+/** One call as `timedFib` reports it: `[value, start, end, thread]`, times in epoch ms. */
+type Timed = [number, number, number, number]
+
 const THREADS = 2
 const LIMIT = 'hand-written worker_threads (2, half the inputs each)'
 let pool: Pool
 let noPrefetch: Pool
 let raw: RawWorkers
+let rawResults: Float64Array
 let n = 30
 let count = 32
 
@@ -17,12 +21,38 @@ function serial(): number {
   return checksum
 }
 
-function check(results: unknown[]): { items: number } {
-  if (results.length !== count || results.some((r) => r !== results[0])) throw new Error('lost results')
-  return { items: count }
+const now = () => performance.timeOrigin + performance.now()
+
+/**
+ * Where the threads' time went, in % of threads x the batch's wall time: idle between two of its
+ * calls (waiting for the next one), and idle at the end (done while another thread still ran).
+ */
+function idle(calls: Timed[], start: number, end: number): Record<string, number> {
+  const byThread = new Map<number, Timed[]>()
+  for (const call of calls) byThread.set(call[3], [...(byThread.get(call[3]) ?? []), call])
+  let between = 0
+  let tail = 0
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a[1] - b[1])
+    for (let i = 1; i < list.length; i++) between += list[i]![1] - list[i - 1]![2]
+    tail += end - list.at(-1)![2]
+  }
+  const capacity = THREADS * (end - start)
+  return { 'idle between calls %': (100 * between) / capacity, 'idle at the end %': (100 * tail) / capacity }
+}
+
+/** Checks a batch's results and says where its time went. */
+async function batch(run: () => Promise<Timed[]>) {
+  const start = now()
+  const calls = await run()
+  const end = now()
+  if (calls.length !== count || calls.some((call) => call[0] !== calls[0]![0]))
+    throw new Error('lost results')
+  return { items: count, metrics: idle(calls, start, end) }
 }
 
 const inputs = () => Array.from({ length: count }, () => n)
+const timed = (pool: Pool) => pool as Pool<{ tasks: { timedFib: (n: number) => Timed } }>
 
 export default benchmark({
   title: 'CPU-bound batch: 32 x fibonacci(30) on 2 threads',
@@ -37,8 +67,8 @@ export default benchmark({
     const worker = new URL('./fib-worker.mjs', import.meta.url)
     pool = createPool({ worker, threads: THREADS })
     noPrefetch = createPool({ worker, threads: THREADS, prefetch: false })
-    const results = new Float64Array(new SharedArrayBuffer(count * 8))
-    raw = new RawWorkers(new URL('./fib-raw-worker.mjs', import.meta.url), THREADS, { results })
+    rawResults = new Float64Array(new SharedArrayBuffer(count * 4 * 8))
+    raw = new RawWorkers(new URL('./fib-raw-worker.mjs', import.meta.url), THREADS, { results: rawResults })
     // Warm both the same way: every thread has run fib before timing starts.
     const warm = Array(THREADS * 4).fill(20)
     await Promise.all([
@@ -57,19 +87,21 @@ export default benchmark({
       if (serial() === 0) throw new Error('no work')
       return { items: count }
     },
-    [LIMIT]: async () => {
-      await raw.run(count, { n })
-      return { items: count }
-    },
-    '@boundkit/pool run (one call per input, all at once)': async () =>
-      check(await Promise.all(inputs().map((input) => pool.run('fib', input)))),
-    '@boundkit/pool run, prefetch: false (a worker waits for the main thread between tasks)': async () =>
-      check(await Promise.all(inputs().map((input) => noPrefetch.run('fib', input)))),
-    '@boundkit/pool mapAll': async () => check(await pool.mapAll(inputs(), 'fib')),
-    '@boundkit/pool map, ordered: false': async () => {
-      const results: unknown[] = []
-      for await (const value of pool.map(inputs(), 'fib', { ordered: false })) results.push(value)
-      return check(results)
-    },
+    [LIMIT]: () =>
+      batch(async () => {
+        await raw.run(count, { n })
+        return Array.from({ length: count }, (_, i) => [...rawResults.subarray(i * 4, i * 4 + 4)] as Timed)
+      }),
+    '@boundkit/pool run (one call per input, all at once)': () =>
+      batch(() => Promise.all(inputs().map((input) => timed(pool).run('timedFib', input)))),
+    '@boundkit/pool run, prefetch: false (a worker waits for the main thread between tasks)': () =>
+      batch(() => Promise.all(inputs().map((input) => timed(noPrefetch).run('timedFib', input)))),
+    '@boundkit/pool mapAll': () => batch(() => timed(pool).mapAll(inputs(), 'timedFib')),
+    '@boundkit/pool map, ordered: false': () =>
+      batch(async () => {
+        const calls: Timed[] = []
+        for await (const call of timed(pool).map(inputs(), 'timedFib', { ordered: false })) calls.push(call)
+        return calls
+      }),
   },
 })
