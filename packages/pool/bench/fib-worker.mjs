@@ -1,4 +1,4 @@
 import { defineWorker } from '@boundkit/pool'
-import { fib } from './fib.mjs'
+import { fib, timedFib } from './fib.mjs'
 
-export default defineWorker({ tasks: { fib } })
+export default defineWorker({ tasks: { fib, timedFib } })

@@ -63,6 +63,15 @@ export interface PoolOptions<W = UntypedWorker> {
    * @default Infinity
    */
   maxTasksPerWorker?: number
+  /**
+   * Send a busy worker its next task before it finishes the one it runs (at most one waits at each
+   * worker), so it never idles waiting for the main thread between two tasks. Tasks with a `signal` or
+   * a `timeout` are never sent ahead. Turn it off when tasks are very uneven and the latency of each
+   * matters more than the batch: a task sent ahead waits for the one before it, even when another
+   * worker frees up first.
+   * @default true
+   */
+  prefetch?: boolean
 }
 
 /** Options of `pool.run`. */
@@ -130,6 +139,7 @@ export interface ResolvedPoolOptions {
   idleTimeout: number
   maxTasksPerWorker: number
   resourceLimits: ResourceLimits | undefined
+  prefetch: boolean
 }
 
 const fail = invalidOption
@@ -170,7 +180,8 @@ export function resolvePoolOptions(options: PoolOptions<unknown>): ResolvedPoolO
   const idleTimeout = timeoutOption(fail, 'idleTimeout', options.idleTimeout, Number.POSITIVE_INFINITY)
   const maxTasksPerWorker = countOrInfinity('maxTasksPerWorker', options.maxTasksPerWorker, 1)
   const resourceLimits = resolveResourceLimits(options.resourceLimits)
-  return { threads, maxQueue, idleTimeout, maxTasksPerWorker, resourceLimits }
+  const prefetch = booleanOption(fail, 'prefetch', options.prefetch, true)
+  return { threads, maxQueue, idleTimeout, maxTasksPerWorker, resourceLimits, prefetch }
 }
 
 /** Checks the task name argument of every call. */

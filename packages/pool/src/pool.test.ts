@@ -195,7 +195,7 @@ describe('progress events', () => {
 
 describe('queue, close and destroy', () => {
   it('rejects past maxQueue with ERR_QUEUE_FULL', async () => {
-    pool = fixturePool('basic.mjs', { threads: 1, maxQueue: 1 })
+    pool = fixturePool('basic.mjs', { threads: 1, maxQueue: 1, prefetch: false })
     const first = pool.run('slowDouble', { n: 1, ms: 200 })
     await new Promise((r) => setTimeout(r, 50))
     const second = pool.run('double', 2)
@@ -203,6 +203,17 @@ describe('queue, close and destroy', () => {
     expect((await rejection(third)).code).toBe('ERR_QUEUE_FULL')
     expect(await first).toBe(2)
     expect(await second).toBe(4)
+  })
+
+  it('with prefetch, a task sent ahead to a busy worker has left the queue: maxQueue counts the others', async () => {
+    pool = fixturePool('basic.mjs', { threads: 1, maxQueue: 1 })
+    await pool.run('double', 1)
+    const running = pool.run('slowDouble', { n: 1, ms: 200 })
+    const ahead = pool.run('double', 2)
+    const queued = pool.run('double', 3)
+    const refused = pool.run('double', 4)
+    expect((await rejection(refused)).code).toBe('ERR_QUEUE_FULL')
+    expect(await Promise.all([running, ahead, queued])).toEqual([2, 4, 6])
   })
 
   it('close() lets queued and running tasks finish, then refuses new ones with ERR_CLOSED', async () => {

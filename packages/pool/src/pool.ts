@@ -20,11 +20,12 @@ import {
   resolveRunOptions,
   taskName,
 } from './options'
+import { type PlacedTask, Prefetch } from './prefetch'
 import { dropTask, type TaskEnvelope, unwrapThrown, type WorkerBoot } from './protocol'
 import { Recycler } from './recycle'
 import type { Reducer } from './reduce'
 import type { TypedArray } from './shared'
-import { BusyTime, type PoolStats, timeSummary } from './stats'
+import { BusyTime, type PoolStats } from './stats'
 import type { SliceTaskName, TaskInput, TaskName, TaskOutput, UntypedWorker } from './task-types'
 import { type ArmedTimeout, TaskTimeouts } from './timeouts'
 import { autoTransferList } from './transfer'
@@ -32,12 +33,28 @@ import { WaitingTasks } from './waiting'
 import { resolveWorkerFile } from './worker-file'
 
 /** What the pool knows about a task it handed to piscina; the balancer reads and fills it. */
-interface TaskRecord {
-  /** The worker it went to; -1 while it waits in the queue. */
-  worker: number
+interface TaskRecord extends PlacedTask {
   /** The worker it must go to (`broadcast`). */
   target: number | undefined
   task: string
+  /** When it was given to the pool (`performance.now()`). */
+  queuedAt: number
+}
+
+/** What a failed task's error is made from. */
+interface FailedTask {
+  task: string
+  clock: ArmedTimeout | undefined
+  timeout: number
+  signal: AbortSignal | undefined
+  /** Part of its input was moved to the worker (`transfer`): it cannot be sent again. */
+  moved: boolean
+}
+
+/** A worker as piscina shows it to the balancer. */
+interface BalancedWorker {
+  id: number
+  currentUsage: number
 }
 
 /** The symbol under which piscina shows a task's own options to the balancer (our `TaskRecord`). */
@@ -63,6 +80,7 @@ export class Pool<W = UntypedWorker> implements AsyncDisposable {
   #crashed = 0
   readonly #onWorkerGone = new Set<() => void>()
   readonly #waiting = new WaitingTasks<TaskRecord>()
+  readonly #prefetch = new Prefetch<TaskRecord>()
   /** The cause of the last crash a task saw (an exit code, an error). */
   #lastCrash: unknown
 
@@ -82,6 +100,8 @@ export class Pool<W = UntypedWorker> implements AsyncDisposable {
         idleTimeout,
         maxQueue,
         resourceLimits,
+        // The pool keeps its own run and wait times (stats.ts).
+        recordTiming: false,
         workerData: boot,
         loadBalancer: (task, workers) => this.#balance(task as never, workers),
       })
@@ -117,21 +137,41 @@ export class Pool<W = UntypedWorker> implements AsyncDisposable {
     return this.#events.on(event, listener)
   }
 
-  #balance(task: { [RECORD]?: TaskRecord | null }, workers: { id: number; currentUsage: number }[]) {
+  /**
+   * Picks the worker for a task: an idle one; else, with `prefetch`, a busy one to start it next, once
+   * every worker has started (until then piscina starts one more when no worker is picked). Piscina
+   * counts a worker running a task with a signal as fully busy, so such a task never has one behind it.
+   */
+  #balance(task: { [RECORD]?: TaskRecord | null; isAbortable: boolean }, workers: BalancedWorker[]) {
     const record = task[RECORD] ?? undefined
+    const idle = this.#pick(record, workers, 0)
+    if (idle) return this.#assign(record, idle, false)
+    const ahead =
+      this.#options.prefetch &&
+      !task.isAbortable &&
+      this.#piscina.threads.length >= this.#options.threads &&
+      this.#pick(record, workers, 1)
+    return ahead ? this.#assign(record, ahead, true) : null
+  }
+
+  #pick(record: TaskRecord | undefined, workers: BalancedWorker[], usage: number) {
     const target = record?.target
-    for (const worker of workers) {
-      if (worker.currentUsage !== 0) continue
-      if (target !== undefined ? worker.id !== target : !this.#recycler.accepts(worker.id)) continue
-      if (record) {
-        record.worker = worker.id
-        this.#waiting.delete(record)
-        this.#busy.started(record)
-      }
-      this.#recycler.assigned(worker.id)
-      return worker as never
+    return workers.find(
+      (worker) =>
+        worker.currentUsage === usage &&
+        (target !== undefined ? worker.id === target : this.#recycler.accepts(worker.id)),
+    )
+  }
+
+  #assign(record: TaskRecord | undefined, worker: BalancedWorker, ahead: boolean) {
+    if (record) {
+      this.#prefetch.place(record, worker.id, ahead)
+      this.#waiting.delete(record)
+      // A task sent ahead is busy time once the one before it is back (see `#release`).
+      if (!ahead) this.#busy.started(record, record.queuedAt)
     }
-    return null
+    this.#recycler.assigned(worker.id)
+    return worker as never
   }
 
   #liveWorkers(): Set<number> {
@@ -141,12 +181,21 @@ export class Pool<W = UntypedWorker> implements AsyncDisposable {
   #dispatch(envelope: TaskEnvelope, options: PoolRunOptions = {}, target?: number): Promise<unknown> {
     if (this.#closed) return Promise.reject(closedError())
     const { signal, timeout, transfer } = resolveRunOptions(options)
-    const record: TaskRecord = { worker: -1, target, task: envelope.t }
+    const record: TaskRecord = {
+      worker: -1,
+      target,
+      task: envelope.t,
+      envelope,
+      next: undefined,
+      queuedAt: performance.now(),
+    }
     ;(envelope as unknown as Record<symbol, TaskRecord>)[RECORD] = record
     const clock = timeout === Number.POSITIVE_INFINITY ? undefined : this.#timeouts.arm(timeout, signal)
     if (clock) envelope.s = clock.id
     const transferList: readonly TransferListItem[] | undefined =
       transfer === 'auto' ? autoTransferList(envelope.c ?? [envelope.i]) : transfer
+    const runOptions = { signal: (clock?.signal ?? signal) || null, transferList: transferList as never }
+    const failure = { task: envelope.t, clock, timeout, signal, moved: (transferList?.length ?? 0) > 0 }
     return new Promise((resolve, reject) => {
       let answered = false
       // Once, whether piscina settles the task or the pool fails it as one no worker will take.
@@ -161,44 +210,63 @@ export class Pool<W = UntypedWorker> implements AsyncDisposable {
         this.#events.emit('progress', () => this.stats())
         return true
       }
-      this.#inFlight++
-      this.#waiting.add(record, (error) => {
-        dropTask(envelope)
-        if (answer(true)) reject(error)
-      })
-      this.#piscina
-        .run(envelope, { signal: (clock?.signal ?? signal) || null, transferList: transferList as never })
-        .then(
+      const send = (): void => {
+        this.#waiting.add(record, (error) => {
+          dropTask(envelope)
+          if (answer(true)) reject(error)
+        })
+        this.#piscina.run(envelope, runOptions).then(
           (value) => {
             this.#release(record, clock)
             if (answer(false)) resolve(value)
           },
           (thrown: unknown) => {
-            const workerLost = record.worker >= 0 && !this.#liveWorkers().has(record.worker)
-            this.#release(record, clock)
-            const error = toPoolError(unwrapThrown(thrown), {
-              task: envelope.t,
-              destroyed: this.#destroyed,
-              timedOut: clock?.timedOut ?? false,
-              timeout,
-              workerLost,
-              signal,
-            })
-            if (workerLost) {
-              this.#crashed++
-              this.#lastCrash = (error as PoolError).cause
-            }
-            if (answer(true)) reject(error)
+            const failed = this.#failure(record, thrown, failure)
+            if (failed === undefined) send()
+            else if (answer(true)) reject(failed.error)
           },
         )
+      }
+      this.#inFlight++
+      send()
     })
+  }
+
+  /**
+   * The error a failed task rejects with; `undefined` when it is to be sent again: its worker was lost
+   * while it waited there, or after it finished but before its answer was heard (see `prefetch.ts`).
+   */
+  #failure(record: TaskRecord, thrown: unknown, task: FailedTask): { error: unknown } | undefined {
+    const workerLost = record.worker >= 0 && !this.#liveWorkers().has(record.worker)
+    if (workerLost && !this.#destroyed && this.#prefetch.runsAgain(record, task.moved)) {
+      this.#busy.settled(record)
+      this.#prefetch.unplace(record)
+      return undefined
+    }
+    this.#release(record, task.clock)
+    const error = toPoolError(unwrapThrown(thrown), {
+      task: task.task,
+      destroyed: this.#destroyed,
+      timedOut: task.clock?.timedOut ?? false,
+      timeout: task.timeout,
+      workerLost,
+      signal: task.signal,
+    })
+    if (workerLost) {
+      this.#crashed++
+      this.#lastCrash = (error as PoolError).cause
+    }
+    return { error }
   }
 
   /** What a settled task held: its clock, its worker's busy time, its count towards recycling. */
   #release(record: TaskRecord, clock: ArmedTimeout | undefined): void {
     clock?.dispose()
     this.#busy.settled(record)
-    if (record.worker >= 0) this.#recycler.settled(record.worker)
+    const next = this.#prefetch.settled(record)
+    if (next) this.#busy.started(next, next.queuedAt)
+    // A worker that reached `maxTasksPerWorker` stops once no task is left on it.
+    if (record.worker >= 0 && !this.#prefetch.holds(record.worker)) this.#recycler.settled(record.worker)
   }
 
   /**
@@ -339,18 +407,17 @@ export class Pool<W = UntypedWorker> implements AsyncDisposable {
 
   /** Figures for monitoring: threads, queue, counts, utilization, run and wait time percentiles (ms). */
   stats(): PoolStats {
-    const piscina = this.#piscina
-    const histogram = piscina.histogram
+    const queued = this.#waiting.size + this.#prefetch.waiting()
     return {
-      threads: piscina.threads.length,
-      queued: this.#waiting.size,
-      running: this.#inFlight - this.#waiting.size,
+      threads: this.#piscina.threads.length,
+      queued,
+      running: this.#inFlight - queued,
       done: this.#completed,
       failed: this.#failed,
       crashed: this.#crashed,
       utilization: this.#busy.utilization(this.#options.threads),
-      runTime: timeSummary(histogram.runTime),
-      waitTime: timeSummary(histogram.waitTime),
+      runTime: this.#busy.runTime(),
+      waitTime: this.#busy.waitTime(),
     }
   }
 

@@ -18,6 +18,18 @@ export interface TaskEnvelope {
   m?: 1
   /** The caller has had its answer already (the task was failed while queued): do nothing. */
   d?: 1
+  /** Sent ahead to a busy worker (`prefetch`): the worker sets `a[0]` as it starts the task. */
+  a?: Int32Array
+}
+
+/** Worker side: marks a task sent ahead as started, before it runs. */
+export function markStarted(envelope: TaskEnvelope): void {
+  if (envelope.a !== undefined) Atomics.store(envelope.a, 0, 1)
+}
+
+/** Main-thread side: whether the worker has started a task sent ahead. */
+export function hasStarted(envelope: TaskEnvelope): boolean {
+  return envelope.a !== undefined && Atomics.load(envelope.a, 0) === 1
 }
 
 /** Main-thread side: empties a queued task that was failed, should a worker still pick it up. */
@@ -26,6 +38,7 @@ export function dropTask(envelope: TaskEnvelope): void {
   envelope.i = undefined
   envelope.c = undefined
   envelope.s = undefined
+  envelope.a = undefined
 }
 
 /** The reply to a chunk: values by position, and the failures as `[position, error]`. */

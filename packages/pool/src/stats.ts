@@ -1,3 +1,5 @@
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+
 /** Run or wait time percentiles, in milliseconds. */
 export interface TimeSummary {
   mean: number
@@ -11,9 +13,9 @@ export interface TimeSummary {
 export interface PoolStats {
   /** Worker threads alive now. */
   threads: number
-  /** Tasks waiting for a worker. */
+  /** Tasks waiting for a worker: in the queue, or sent ahead to a busy worker that has not started them. */
   queued: number
-  /** Tasks on a worker now. */
+  /** Tasks a worker is running now. */
   running: number
   /** Tasks that resolved (count). */
   done: number
@@ -24,33 +26,42 @@ export interface PoolStats {
   /**
    * Share of the pool's capacity spent busy, 0..1: the busy time of every worker (ms) over `threads`
    * (the configured maximum) times the wall time (ms) since the pool handed out its first task.
-   * A worker is busy with a task from when the pool hands it over until its result or failure is
-   * back, running tasks included up to now. 0 until the first task; it falls while the pool idles.
+   * A worker is busy with a task from when the pool hands it over (a task sent ahead: from when the
+   * one before it is back) until its result or failure is back, running tasks included up to now.
+   * 0 until the first task; it falls while the pool idles.
    */
   utilization: number
-  /** How long tasks ran on a worker. */
+  /** How long tasks ran on a worker, over the same span as `utilization` counts them busy. */
   runTime: TimeSummary
-  /** How long tasks waited in the queue. */
+  /** How long tasks waited for a worker to start them (in the queue, or sent ahead to a busy one). */
   waitTime: TimeSummary
 }
 
-interface HistogramLike {
-  mean: number
-  p50: number
-  p90: number
-  p99: number
-  max: number
+/** Histograms hold integers: times are recorded in microseconds. */
+const US_PER_MS = 1000
+
+function record(histogram: RecordableHistogram, ms: number): void {
+  histogram.record(Math.max(1, Math.round(ms * US_PER_MS)))
 }
 
-export function timeSummary(h: HistogramLike): TimeSummary {
-  const clean = (n: number) => (Number.isFinite(n) ? n : 0)
-  return { mean: clean(h.mean), p50: clean(h.p50), p90: clean(h.p90), p99: clean(h.p99), max: clean(h.max) }
+function timeSummary(h: RecordableHistogram): TimeSummary {
+  if (h.count === 0) return { mean: 0, p50: 0, p90: 0, p99: 0, max: 0 }
+  const ms = (us: number) => us / US_PER_MS
+  return {
+    mean: ms(h.mean),
+    p50: ms(h.percentile(50)),
+    p90: ms(h.percentile(90)),
+    p99: ms(h.percentile(99)),
+    max: ms(h.max),
+  }
 }
 
 /**
- * The busy time behind `utilization`, kept by the pool itself (piscina's own figure divides a mean
- * in ms by 1000 and reads 1000 times too low). The window starts when the first task is handed to a
- * worker, so starting the workers (and their `init`) before any work is not counted as idle.
+ * The busy time behind `utilization`, and the run and wait times, kept by the pool itself (piscina's
+ * own utilization divides a mean in ms by 1000 and reads 1000 times too low, and its run time counts
+ * from when a task is posted, so a task sent ahead would count its wait as run time). The window starts
+ * when the first task is handed to a worker, so starting the workers (and their `init`) before any work
+ * is not counted as idle.
  */
 export class BusyTime {
   readonly #now: () => number
@@ -60,16 +71,19 @@ export class BusyTime {
   #settled = 0
   /** The tasks on a worker now, with when each was handed over (ms). */
   readonly #running = new Map<object, number>()
+  readonly #runTime = createHistogram()
+  readonly #waitTime = createHistogram()
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now
   }
 
-  /** `task` was handed to a worker. */
-  started(task: object): void {
+  /** `task` was handed to a worker; `queuedAt`: when it was given to the pool (ms, on `now`'s scale). */
+  started(task: object, queuedAt?: number): void {
     const now = this.#now()
     this.#since ??= now
     this.#running.set(task, now)
+    if (queuedAt !== undefined) record(this.#waitTime, now - queuedAt)
   }
 
   /** `task` settled (a task never handed to a worker is ignored). */
@@ -77,7 +91,17 @@ export class BusyTime {
     const start = this.#running.get(task)
     if (start === undefined) return
     this.#running.delete(task)
-    this.#settled += this.#now() - start
+    const ran = this.#now() - start
+    this.#settled += ran
+    record(this.#runTime, ran)
+  }
+
+  runTime(): TimeSummary {
+    return timeSummary(this.#runTime)
+  }
+
+  waitTime(): TimeSummary {
+    return timeSummary(this.#waitTime)
   }
 
   /** Busy time over `threads` times the wall time since the first task, 0..1. */

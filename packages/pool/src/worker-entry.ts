@@ -12,6 +12,7 @@ import { isWorkerDefinition, type WorkerDefinition } from './define-worker'
 import { moduleFormatHint, typeScriptImportHint } from './module-format'
 import {
   type ChunkReply,
+  markStarted,
   type StartNotice,
   type TaskEnvelope,
   tagMessage,
@@ -118,14 +119,32 @@ async function load(): Promise<Handler> {
       : result
   }
 
-  return (envelope) => {
-    if (envelope.d === 1) return undefined
+  function start(envelope: TaskEnvelope): unknown {
+    markStarted(envelope)
     const fn = lookup(envelope.t)
     if (envelope.s !== undefined) parentPort?.postMessage({ boundkitStart: envelope.s } satisfies StartNotice)
     if (envelope.c !== undefined) return runChunk(fn, envelope.c)
     return runOne(fn, envelope.m === 1 ? sliceView(envelope.i as SliceMessage) : envelope.i)
   }
+
+  // One task at a time, in the order they came: a task sent ahead (`prefetch`) that arrives while an
+  // async task awaits starts once that one has settled.
+  let busy: Promise<unknown> | undefined
+  return (envelope) => {
+    if (envelope.d === 1) return undefined
+    const result = busy === undefined ? start(envelope) : busy.then(() => start(envelope))
+    if (isThenable(result)) {
+      const settled = Promise.resolve(result).then(noop, noop)
+      busy = settled
+      void settled.then(() => {
+        if (busy === settled) busy = undefined
+      })
+    }
+    return result
+  }
 }
+
+function noop(): void {}
 
 // A result that cannot be cloned makes piscina's reply fail outside the task, and a DOMException
 // reaches the main thread as an empty object: rethrow it as a coded, cloneable error instead.

@@ -38,6 +38,10 @@ export class GroupCommit {
   readonly #queue: Batch[] = []
   #inflight: Batch | null = null
   #draining = false
+  /** Under `'fsync'`: the turn a new batch waits for its writers (see `#kick`). */
+  #turn: NodeJS.Immediate | undefined
+  /** Under `'fsync'`: the records of the last batch written, whose writers it has just woken. */
+  #joiners = Number.POSITIVE_INFINITY
   /** Records put into a batch; records handed to `write(2)`; records acknowledged (synced under 'fsync'). */
   #accepted = 0
   #written = 0
@@ -93,6 +97,8 @@ export class GroupCommit {
     }
     batch.add(encoded)
     this.#accepted++
+    // As many writers as the last batch held have joined: those it woke are all back, go now.
+    if (this.#turn !== undefined && batch.count >= this.#joiners) this.#startDrain()
     return batch
   }
 
@@ -143,12 +149,18 @@ export class GroupCommit {
   #kick(): void {
     if (this.#draining) return
     this.#draining = true
-    const drain = () => void this.#mutex.runExclusive(() => this.#drain())
     // Under 'fsync' every batch costs a disk sync. Writers woken by the last batch come back in the
     // same event-loop turn; starting at once would commit the first alone and the rest in a second
-    // batch (two syncs where one does). One turn's wait lets them all join.
-    if (this.#o.durability === 'fsync') setImmediate(drain)
-    else drain()
+    // batch (two syncs where one does). One turn's wait lets them all join, and so does counting
+    // them: the batch goes as soon as it holds as many records as the last one (`append`).
+    if (this.#o.durability === 'fsync') this.#turn = setImmediate(() => this.#startDrain())
+    else this.#startDrain()
+  }
+
+  #startDrain(): void {
+    if (this.#turn !== undefined) clearImmediate(this.#turn)
+    this.#turn = undefined
+    void this.#mutex.runExclusive(() => this.#drain())
   }
 
   /** Writes batches until none is left; runs under the mutex. */
@@ -166,6 +178,7 @@ export class GroupCommit {
         } finally {
           this.#inflight = null
         }
+        this.#joiners = batch.count
         batch.settle()
       }
     } finally {

@@ -148,6 +148,38 @@ describe('group commit', () => {
     }
   })
 
+  it("under 'fsync', a batch as big as the last one goes at once, without waiting for the next turn", async () => {
+    const probe = await open(join(tempDir(), 'probe'), 'w')
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> }
+    await probe.close()
+    const original = proto.write
+    let turnPassed = false
+    const calls: boolean[] = []
+    const write = vi.spyOn(proto, 'write').mockImplementation(function (this: unknown, ...args) {
+      calls.push(turnPassed)
+      return original.apply(this, args)
+    })
+    try {
+      const file = join(tempDir(), 'out.jsonl')
+      const writer = await openWriter(file, { durability: 'fsync' })
+      await Promise.all([1, 2, 3].map((i) => writer.write({ i })))
+      calls.length = 0
+      // Queued before the writer's own wait for a turn: it runs first if the writer waits.
+      setImmediate(() => {
+        turnPassed = true
+      })
+      await Promise.all([4, 5, 6].map((i) => writer.write({ i })))
+      expect(calls).toEqual([false])
+      // Fewer writers than last time: the batch still goes, a turn later.
+      await Promise.all([7, 8].map((i) => writer.write({ i })))
+      await writer.close()
+      expect(linesOf(file).map((line) => JSON.parse(line).i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect(writer.stats()).toMatchObject({ batches: 3, syncs: 3 })
+    } finally {
+      write.mockRestore()
+    }
+  })
+
   it("resolves at once under 'none' and still writes everything by close()", async () => {
     const file = join(tempDir(), 'out.jsonl')
     const writer = await openWriter(file, { durability: 'none' })

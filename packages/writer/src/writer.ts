@@ -84,8 +84,14 @@ export class Writer<T = unknown> {
   /** A fresh snapshot of the writer's counters (units in `WriterStats`). */
   stats(): WriterStats {
     const admission = this.#admission
+    // Fields named one by one: spreading `counters()` into this literal cost about 3 us a call on
+    // Node 20, 100 times the rest (a benchmark that read `queued` after every write ran 3x slower).
+    const { done, bytesWritten, batches, syncs } = this.#commit.counters()
     return {
-      ...this.#commit.counters(),
+      done,
+      bytesWritten,
+      batches,
+      syncs,
       queued: this.#commit.unwritten + admission.buffered,
       buffered: admission.buffered,
       blocked: admission.waiting,
