@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { WrapperResult, WrapperSpec } from './command-wrapper'
 import { ClassifyError } from './errors'
+import { programText } from './format'
 import type { Guard } from './guard'
 import { startLoadReading } from './machine-load'
 import type { ResolvedCommandOptions } from './options'
@@ -14,10 +15,6 @@ import type { CommandRun } from './report'
  */
 
 const tailLength = 2000
-
-function quote(command: string, args: readonly string[]): string {
-  return [command, ...args].map((part) => (/^[\w./=:-]+$/.test(part) ? part : JSON.stringify(part))).join(' ')
-}
 
 interface Spawned {
   child: ChildProcess
@@ -105,7 +102,7 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
       try {
         parsed = JSON.parse(out) as WrapperResult
       } catch {
-        reject(failed(quote(command, args), wrapperCode, wrapperSignal, stderr))
+        reject(failed(programText(command, args), wrapperCode, wrapperSignal, stderr))
         return
       }
       if ('error' in parsed) {
@@ -127,7 +124,7 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
       }
       const exitCode = parsed.code
       if (exitCode !== 0) {
-        reject(failed(quote(command, args), exitCode, parsed.signal, stderr))
+        reject(failed(programText(command, args), exitCode, parsed.signal, stderr))
         return
       }
       const { wallMs, cpu } = parsed
@@ -158,7 +155,7 @@ export function runDirect(opts: ResolvedCommandOptions): Spawned & { result: Pro
     child.on('error', (error) => reject(notFound(command, error)))
     child.on('close', (code, signal) => {
       if (code === 0) resolve()
-      else reject(failed(quote(command, args), code, signal, stderr))
+      else reject(failed(programText(command, args), code, signal, stderr))
     })
   })
   return { child, result }

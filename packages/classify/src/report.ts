@@ -21,6 +21,12 @@ export interface Recommendation {
   concurrency: number
   /** For `'pipeline'`: the suggested process-stage pool size. */
   poolSize?: number
+  /**
+   * True when throughput was still growing at the highest concurrency the probe tried
+   * (`maxConcurrency`, or where the time budget stopped it): `concurrency` is a lower bound, and a
+   * higher one may pay.
+   */
+  atLeast: boolean
   /** Plain sentences with the figures behind the choice. */
   reasons: string[]
 }
@@ -105,6 +111,41 @@ export interface CommandRun {
   exitCode: number
 }
 
+/** An interpreter's start-up, measured as its empty program (`node -e ''`, `python3 -c ''`). */
+export interface Startup {
+  command: string
+  args: string[]
+  /** Wall time of the empty program, ms (median of its runs). */
+  wallMs: number
+  /** CPU time of the empty program, ms (median of its runs). */
+  cpuMs: number
+}
+
+/** Where the share that decided a command's kind came from. */
+export type CommandShareSource = 'cpu-time' | 'cpu-time-without-startup' | 'probe'
+
+/** The medians over a command's runs, and the share of a core that decided its kind. */
+export interface CommandSummary {
+  wallMs: Spread
+  /** CPU time of the command and its descendants, ms; `null` where the platform gives no figure. */
+  cpuMs: number | null
+  /** `cpuMs / wallMs`, the interpreter's start-up included; `null` without a CPU figure. */
+  cpuRatio: number | null
+  /**
+   * CPU time / wall time with the interpreter's start-up (`startup`) taken out of both; `null`
+   * without a start-up figure. A run whose rest lasts under 50 ms is mostly its start-up and keeps
+   * its whole ratio.
+   */
+  workCpuRatio: number | null
+  /**
+   * The most CPU time per wall time a run can use, given the gain the probe measured: CPUs / best
+   * speedup (the speedup over the fastest single run seen); `null` when the probe ran one at a time only.
+   */
+  probeCpuRatio: number | null
+  /** The share that decided the kind, and where it came from. */
+  share: { ratio: number; from: CommandShareSource } | null
+}
+
 /** What `classifyCommand` returns; plain data, safe to `JSON.stringify`. */
 export interface CommandReport {
   command: string
@@ -112,7 +153,9 @@ export interface CommandReport {
   kind: TaskKind
   certainty: Certainty
   recommendation: Recommendation
-  summary: { wallMs: Spread; cpuMs: number | null; cpuRatio: number | null }
+  summary: CommandSummary
+  /** The interpreter's start-up, where the command is one (node, python, ruby, perl), else `null`. */
+  startup: Startup | null
   runs: CommandRun[]
   /** Runs that failed and were run again as transient (see `ClassifyOptions`); 0 when none did. */
   failedRuns: number
