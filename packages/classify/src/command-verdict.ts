@@ -1,4 +1,5 @@
 import { concurrencyText, exactly, fixed, make, probeAdvice, probeSentence, stillGrowing } from './advice'
+import { TICK_MS } from './children-cpu'
 import { ms, percent, percentBeside, programText } from './format'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
@@ -11,78 +12,97 @@ import type {
   TaskKind,
 } from './report'
 
-/** The kind of a command's work, from the share of a core it uses (see `commandShare`). */
+/** The share of a core that decides a command's kind, and where it came from (see `commandShare`). */
+export type CommandShare = { ratio: number; from: CommandShareSource }
+
+/**
+ * The kind of a command's work, from the share of a core it uses. A share from the probe's bound
+ * (the probe measured more gain than the CPU time allows) never reads `cpu` below a whole core:
+ * runs limited by their CPU cannot gain more than the CPUs, and these did.
+ */
 export function commandKind(
-  cpuRatio: number | null,
+  share: CommandShare | null,
   probe: Probe,
   env: Environment,
   t: Thresholds,
 ): TaskKind {
-  if (cpuRatio === null) return probe.bestSpeedup > env.cpus ? 'io' : 'mixed'
-  if (cpuRatio >= t.commandCpu) return 'cpu'
-  if (cpuRatio < t.commandIo) return 'io'
+  if (share === null) return probe.bestSpeedup > env.cpus ? 'io' : 'mixed'
+  if (share.ratio < t.commandIo) return 'io'
+  if (share.ratio >= t.commandCpu && (share.from !== 'probe' || share.ratio >= 1)) return 'cpu'
   return 'mixed'
 }
 
 /**
- * What is left of a run once its interpreter's start-up is taken out must last this long (5 clock
- * ticks, ms) for its own share to be read; a shorter run is mostly its start-up, which is CPU work,
- * and keeps its whole ratio.
+ * What is left of a run once its interpreter's start-up is taken out must last this long (10 clock
+ * ticks, ms) for its own share to be read: the CPU figures of the run and of the start-up are each
+ * within a tick. A shorter run is mostly its start-up, which is CPU work, and keeps its whole ratio.
  */
-const minWorkMs = 50
+const minWorkMs = 100
 
-/** CPU time / wall time of a run with its interpreter's start-up taken out of both (see `minWorkMs`). */
+/** Wall time less the wait for a core, where it is known. */
+function ranMs(x: { wallMs: number; waitMs: number | null }): number {
+  return x.wallMs - (x.waitMs ?? 0)
+}
+
+/**
+ * CPU time / wall time of a run with its waits for a core and its interpreter's start-up taken out
+ * (see `minWorkMs`); `null` without a start-up figure.
+ */
 export function workRatio(
-  run: { wallMs: number; cpuMs: number | null },
+  run: { wallMs: number; cpuMs: number | null; waitMs: number | null },
   startup: Startup | null,
 ): number | null {
   if (startup === null || run.cpuMs === null) return null
-  const wall = run.wallMs - startup.wallMs
-  if (wall < minWorkMs) return run.cpuMs / Math.max(run.wallMs, 1e-6)
+  const wall = ranMs(run) - ranMs(startup)
+  if (wall < minWorkMs) return run.cpuMs / Math.max(ranMs(run), 1e-6)
   return Math.max(0, run.cpuMs - startup.cpuMs) / wall
 }
 
 /**
- * The most CPU time per wall time a run can use given the gain the probe measured: runs at once on
- * `cpus` cores cannot finish faster than their CPU time allows, so a speedup S bounds a run's share
- * by cpus / S. The speedup is taken over the fastest single run seen (`singleRunMs`: the measured
- * runs and the probe's first level), so one slow run at level 1 cannot inflate it. `null` when the
- * probe ran one at a time only.
+ * How much of its CPU time a run kept when runs shared the cores: CPU time per run at the probe's
+ * level of best throughput over CPU time per run alone (`aloneMs`: the measured runs' median), at
+ * most 1. A command that computes needs the same CPU time however many run at once; one that burns
+ * CPU while it waits (spinning on the clock, polling) gives it up when runs share the cores, and
+ * its throughput then grows past what its CPU time alone allows. `null` without CPU figures, and
+ * when a run alone used under 2 clock ticks (20 ms).
  */
-export function probeCpuRatio(probe: Probe, singleRunMs: number, cpus: number): number | null {
-  if (probe.levels.length < 2) return null
-  const best = Math.max(...probe.levels.map((l) => l.throughput))
-  return cpus / Math.max((best * singleRunMs) / 1000, 1e-6)
+export function keptCpu(probe: Probe, aloneMs: number | null): number | null {
+  const best = probe.levels.reduce((a, b) => (b.throughput > a.throughput ? b : a))
+  if (aloneMs === null || aloneMs < 2 * TICK_MS || best.cpuRatio === null || probe.levels.length < 2)
+    return null
+  return Math.min(1, (best.cpuRatio * best.wallMs) / best.calls / aloneMs)
 }
 
 /**
- * The share of a core that decides a command's kind: its CPU time / wall time, without its
- * interpreter's start-up where that was measured (start-up must not tip the verdict). When the probe
- * measured more gain than that CPU time allows (the whole ratio above the probe's bound by
- * `plateauGain`), the CPU time overstates what limits the command (CPU spent waiting, such as
- * polling, gives way when runs share the cores) and the probe's bound decides. `null` without a CPU
- * figure.
+ * The share of a core that decides a command's kind: its CPU time over the time it ran (its waits
+ * for a core left out, `busyRatio`), without its interpreter's start-up where that was measured
+ * (`work`: start-up must not tip the verdict). When runs at once kept materially less of their CPU
+ * time than a run alone (`kept` below 1 / `plateauGain`), the probe measured more gain than that
+ * CPU time allows: it overstates what the command needs, and the probe decides, with the share
+ * scaled by what the runs kept. `null` without a CPU figure.
  */
 export function commandShare(
-  cpuRatio: number | null,
-  work: number | null,
-  probeRatio: number | null,
+  figures: { cpuRatio: number | null; busyRatio: number | null; work: number | null },
+  kept: number | null,
   t: Pick<Thresholds, 'plateauGain'>,
-): { ratio: number; from: CommandShareSource } | null {
+): CommandShare | null {
+  const { cpuRatio, busyRatio, work } = figures
   if (cpuRatio === null) return null
-  const own: { ratio: number; from: CommandShareSource } =
-    work === null ? { ratio: cpuRatio, from: 'cpu-time' } : { ratio: work, from: 'cpu-time-without-startup' }
-  const probeWins = probeRatio !== null && cpuRatio > probeRatio * t.plateauGain && probeRatio < own.ratio
-  return probeWins ? { ratio: probeRatio, from: 'probe' } : own
+  const own: CommandShare =
+    work !== null
+      ? { ratio: work, from: 'cpu-time-without-startup' }
+      : { ratio: busyRatio ?? cpuRatio, from: 'cpu-time' }
+  const probeWins = kept !== null && kept * t.plateauGain < 1
+  return probeWins ? { ratio: own.ratio * kept, from: 'probe' } : own
 }
 
 /**
  * Doubts about a command's verdict from a busy machine. CPU time / wall time of a command is not
  * corrected for load (its descendants' waits for a core cannot be read), so a CPU-bound command on a
  * machine with more runnable threads than cores reads lower: a verdict other than `cpu` is in doubt
- * when its ratio, scaled up to a core's fair share under that load, would reach `commandCpu`, unless
- * the probe's gain bounds the share below `commandCpu` (`probeRatio`; measured under the same load,
- * which only lowers a gain). The load is the higher of the 1-minute load average and `runLoad`, the
+ * when its ratio, scaled up to a core's fair share under that load, would reach `commandCpu`. Where
+ * the runs' waits for a core were read (`CommandRun.waitMs`), the ratio is corrected already and
+ * `loadDoubts` is not asked. The load is the higher of the 1-minute load average and `runLoad`, the
  * threads that competed for the cores while the runs lasted (the load average lags behind a machine
  * that turned busy just now).
  */
@@ -92,11 +112,9 @@ export function loadDoubts(
   env: Environment,
   t: Thresholds,
   runLoad: number | null = null,
-  probeRatio: number | null = null,
 ): string[] {
   const load = Math.max(env.loadAverage, runLoad ?? 0)
   if (kind === 'cpu' || cpuRatio === null || load <= env.cpus) return []
-  if (probeRatio !== null && probeRatio < t.commandCpu) return []
   const fairShare = env.cpus / load
   if (cpuRatio / fairShare < t.commandCpu) return []
   const which = load === env.loadAverage ? 'load average' : 'threads ready to run during the runs'
@@ -108,7 +126,12 @@ export function loadDoubts(
 }
 
 /** The sentences on the CPU figures: the whole ratio, the start-up, and the probe's bound when it decided. */
-function shareSentences(s: CommandSummary, startup: Startup | null, env: Environment): string[] {
+function shareSentences(
+  s: CommandSummary,
+  startup: Startup | null,
+  probe: Probe,
+  env: Environment,
+): string[] {
   const sentences: string[] = []
   if (startup !== null && s.workCpuRatio !== null) {
     sentences.push(
@@ -116,12 +139,14 @@ function shareSentences(s: CommandSummary, startup: Startup | null, env: Environ
         `took ${ms(startup.cpuMs)} of CPU in ${ms(startup.wallMs)}; without it, CPU time was ${percent(s.workCpuRatio)} of wall time.`,
     )
   }
-  if (s.share?.from === 'probe' && s.cpuRatio !== null && s.probeCpuRatio !== null) {
+  if (s.share?.from === 'probe' && s.keptCpu !== null) {
+    const best = Math.max(...probe.levels.map((l) => l.speedup))
     sentences.push(
-      `The probe measured ${fixed(env.cpus / s.probeCpuRatio)}x the throughput of one run at a time, more than the ` +
-        `${fixed(env.cpus / s.cpuRatio)}x that ${percent(s.cpuRatio)} of a core per run allows on ${env.cpus} CPUs: ` +
-        'the CPU time overstates what limits the command (CPU spent waiting, such as polling, gives way when runs ' +
-        `share the cores), so the probe decides: at most ${percent(s.probeCpuRatio)} of a core per run.`,
+      `Runs at once used ${percent(s.keptCpu)} of the CPU time of a run alone, and throughput grew ${fixed(best)}x ` +
+        'on ' +
+        `${env.cpus} CPUs: the CPU time overstates what the command needs (CPU burnt while waiting, such as ` +
+        `spinning or polling, gives way when runs share the cores), so the probe decides: ${percent(s.share.ratio)} ` +
+        `of a core per run, and not CPU-bound.`,
     )
   }
   return sentences
@@ -154,10 +179,14 @@ export function recommendCommand(
       `Each run took ${wall}; CPU time of child processes is not available on ${env.platform} (only Linux /proc is read), so the verdict rests on the probe.`,
     )
   } else {
+    const waits =
+      s.busyRatio === null || s.busyRatio === s.cpuRatio
+        ? ''
+        : ` (${percent(s.busyRatio)} of the time they were not waiting for a core)`
     reasons.push(
-      `Each run took ${wall}; CPU time of the command and its descendants was ${percent(s.cpuRatio)} of wall time.`,
+      `Each run took ${wall}; CPU time of the command and its descendants was ${percent(s.cpuRatio)} of wall time${waits}.`,
     )
-    reasons.push(...shareSentences(s, startup, env), kindSentence(kind, s.share.ratio, t))
+    reasons.push(...shareSentences(s, startup, probe, env), kindSentence(kind, s.share.ratio, t))
   }
   reasons.push(probeSentence(probe))
   if (kind === 'cpu') {

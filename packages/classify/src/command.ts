@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks'
 import { type FailedCalls, retryFailed } from './calls'
 import { certaintyOf, disputed } from './certainty'
+import { childrenCpu } from './children-cpu'
 import { guarded, runDirect, runWrapped } from './command-run'
 import {
+  type CommandShare,
   commandKind,
   commandShare,
+  keptCpu,
   loadDoubts,
-  probeCpuRatio,
   recommendCommand,
   workRatio,
 } from './command-verdict'
@@ -16,7 +18,7 @@ import { startLoadReading } from './machine-load'
 import { median, spread } from './median'
 import { type ClassifyCommandOptions, type ResolvedCommandOptions, resolveCommandOptions } from './options'
 import { type Probe, type RunLevel, runProbe } from './probe'
-import type { CommandReport, CommandRun, CommandSummary, Environment, Startup } from './report'
+import type { CommandReport, CommandRun, CommandSummary, Startup } from './report'
 import { measureStartup } from './startup'
 import { probeDoubts } from './verdict'
 
@@ -49,17 +51,21 @@ function commandLevel(
     for (let i = 0; i < runsPerLane; i++) await retryFailed(() => guarded(runDirect(opts), guard), failed)
   }
   return async (concurrency) => {
+    const cpu0 = childrenCpu()
     const start = performance.now()
     await Promise.all(Array.from({ length: concurrency }, lane))
     const wallMs = performance.now() - start
+    const cpu1 = childrenCpu()
     const calls = concurrency * runsPerLane
+    // The runs were all reaped: their CPU time is in this process's children's figures.
+    const cpuMs = cpu0 && cpu1 ? cpu1.user + cpu1.system - cpu0.user - cpu0.system : null
     return {
       concurrency,
       calls,
       wallMs,
       throughput: (calls / Math.max(wallMs, 1e-6)) * 1000,
       elu: null,
-      cpuRatio: null,
+      cpuRatio: cpuMs === null ? null : cpuMs / Math.max(wallMs, 1e-6),
       offMainRatio: null,
       offMainCpuMs: null,
     }
@@ -72,10 +78,14 @@ function runShares(
   summary: CommandSummary,
   startup: Startup | null,
   t: ResolvedCommandOptions['thresholds'],
-) {
-  return runs.map(
-    (r) => commandShare(r.cpuRatio, workRatio(r, startup), summary.probeCpuRatio, t)?.ratio ?? null,
-  )
+): (CommandShare | null)[] {
+  return runs.map((r) => commandShare({ ...r, work: workRatio(r, startup) }, summary.keptCpu, t))
+}
+
+/** The median of a figure every run has, else `null`. */
+function medianOf(runs: readonly CommandRun[], figure: (run: CommandRun) => number | null): number | null {
+  const values = runs.map(figure)
+  return values.every((v) => v !== null) ? median(values as number[]) : null
 }
 
 /** The medians of the runs, and the share of a core that decides the kind. */
@@ -83,23 +93,23 @@ function summarise(
   runs: readonly CommandRun[],
   startup: Startup | null,
   probe: Probe,
-  env: Environment,
   t: ResolvedCommandOptions['thresholds'],
 ): CommandSummary {
-  const cpuKnown = runs.every((r) => r.cpuMs !== null)
-  const cpuRatio = cpuKnown ? median(runs.map((r) => r.cpuRatio!)) : null
-  const works = runs.map((r) => workRatio(r, startup))
-  const workCpuRatio = works.every((w) => w !== null) ? median(works as number[]) : null
-  const first = probe.levels[0]!
-  const singleRunMs = Math.min(...runs.map((r) => r.wallMs), first.wallMs / first.calls)
-  const probeRatio = probeCpuRatio(probe, singleRunMs, env.cpus)
+  const cpuRatio = medianOf(runs, (r) => r.cpuRatio)
+  const busyRatio = medianOf(runs, (r) => r.busyRatio)
+  const workCpuRatio = medianOf(runs, (r) => workRatio(r, startup))
+  const kept = keptCpu(
+    probe,
+    medianOf(runs, (r) => r.cpuMs),
+  )
   return {
     wallMs: spread(runs.map((r) => r.wallMs)),
-    cpuMs: cpuKnown ? median(runs.map((r) => r.cpuMs!)) : null,
+    cpuMs: medianOf(runs, (r) => r.cpuMs),
     cpuRatio,
+    busyRatio,
     workCpuRatio,
-    probeCpuRatio: probeRatio,
-    share: commandShare(cpuRatio, workCpuRatio, probeRatio, t),
+    keptCpu: kept,
+    share: commandShare({ cpuRatio, busyRatio, work: workCpuRatio }, kept, t),
   }
 }
 
@@ -135,21 +145,23 @@ export async function classifyCommand(
   )
   const probeLoad = stopLoad()
   const env = environment()
-  let summary = summarise(runs, startup, probe, env, t)
-  const kinds = () => runShares(runs, summary, startup, t).map((ratio) => commandKind(ratio, probe, env, t))
+  let summary = summarise(runs, startup, probe, t)
+  const kinds = () => runShares(runs, summary, startup, t).map((share) => commandKind(share, probe, env, t))
   // Runs that disagree with the verdict call for as many again (see `classify`).
-  if (disputed(commandKind(summary.share?.ratio ?? null, probe, env, t), kinds())) {
+  if (disputed(commandKind(summary.share, probe, env, t), kinds())) {
     runs = await repeatIfRoom(opts.runs, guard, run, runs)
-    summary = summarise(runs, startup, probe, env, t)
+    summary = summarise(runs, startup, probe, t)
   }
-  const kind = commandKind(summary.share?.ratio ?? null, probe, env, t)
+  const kind = commandKind(summary.share, probe, env, t)
   return {
     command: opts.command,
     args: opts.args,
     kind,
     certainty: certaintyOf(kind, kinds(), 'runs', [
       ...probeDoubts(kind, probe, t, { probeLoad, cpus: env.cpus }),
-      ...loadDoubts(kind, summary.share?.ratio ?? null, env, t, runLoad(runs), summary.probeCpuRatio),
+      ...(runs.every((r) => r.waitMs !== null)
+        ? []
+        : loadDoubts(kind, summary.share?.ratio ?? null, env, t, runLoad(runs))),
     ]),
     recommendation: recommendCommand(kind, summary, startup, probe, t, env, opts.maxConcurrency),
     summary,

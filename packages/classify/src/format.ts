@@ -81,6 +81,13 @@ function votesLine(report: ClassifyReport | CommandReport): string {
   return `${report.certainty.certain ? 'certain' : 'UNCERTAIN'}: ${parts.join(', ')}`
 }
 
+/** ", 62% with their waits for a core left out", where those were read. */
+function waitsLeftOut(s: CommandReport['summary']): string {
+  return s.busyRatio === null || s.busyRatio === s.cpuRatio
+    ? ''
+    : `, ${percent(s.busyRatio)} with their waits for a core left out`
+}
+
 /** The command, its kind, and its runs' figures: wall time, CPU time, the start-up, the probe's bound. */
 function commandLines(report: CommandReport): string[] {
   const s = report.summary
@@ -91,7 +98,7 @@ function commandLines(report: CommandReport): string[] {
   lines.push(
     s.cpuMs === null || s.cpuRatio === null
       ? 'cpu:      not available on this platform'
-      : `cpu:      ${ms(s.cpuMs)} with descendants, ${percent(s.cpuRatio)} of wall time`,
+      : `cpu:      ${ms(s.cpuMs)} with descendants, ${percent(s.cpuRatio)} of wall time${waitsLeftOut(s)}`,
   )
   const startup = report.startup
   if (startup !== null && s.workCpuRatio !== null) {
@@ -99,11 +106,9 @@ function commandLines(report: CommandReport): string[] {
       `startup:  ${programText(startup.command, startup.args)} took ${ms(startup.cpuMs)} of CPU in ${ms(startup.wallMs)}; without it, ${percent(s.workCpuRatio)} of wall time`,
     )
   }
-  if (s.share?.from === 'probe' && s.cpuRatio !== null) {
-    const cpus = report.environment.cpus
+  if (s.share?.from === 'probe' && s.keptCpu !== null) {
     lines.push(
-      `share:    at most ${percent(s.share.ratio)} of a core per run, from the probe: it measured ${(cpus / s.share.ratio).toFixed(1)}x, ` +
-        `more than the ${(cpus / s.cpuRatio).toFixed(1)}x that ${percent(s.cpuRatio)} allows on ${cpus} CPUs`,
+      `share:    ${percent(s.share.ratio)} of a core per run, from the probe: runs at once kept ${percent(s.keptCpu)} of the CPU time of a run alone`,
     )
   }
   return lines

@@ -104,6 +104,14 @@ export interface CommandRun {
   /** `cpuMs / wallMs`, or `null`. */
   cpuRatio: number | null
   /**
+   * Time the command's processes waited for a core (a busy machine), ms: the run-queue wait of each
+   * process's main thread, read from /proc every 10 ms while it ran (Linux). `null` elsewhere, and
+   * when the readings saw under 80% of the CPU time (processes too short-lived to be read).
+   */
+  waitMs: number | null
+  /** `cpuMs / (wallMs - waitMs)`: the CPU share with the waits for a core left out; `null` without `cpuMs`. */
+  busyRatio: number | null
+  /**
    * Threads that ran or were ready to run on the machine while the run lasted, on average, the
    * command's own included (read from /proc/loadavg every 20 ms; Linux), or `null`.
    */
@@ -119,6 +127,8 @@ export interface Startup {
   wallMs: number
   /** CPU time of the empty program, ms (median of its runs). */
   cpuMs: number
+  /** Its wait for a core, ms (median of its runs; see `CommandRun.waitMs`), or `null`. */
+  waitMs: number | null
 }
 
 /** Where the share that decided a command's kind came from. */
@@ -131,17 +141,21 @@ export interface CommandSummary {
   cpuMs: number | null
   /** `cpuMs / wallMs`, the interpreter's start-up included; `null` without a CPU figure. */
   cpuRatio: number | null
+  /** CPU time / wall time with the waits for a core left out (see `CommandRun.busyRatio`). */
+  busyRatio: number | null
   /**
-   * CPU time / wall time with the interpreter's start-up (`startup`) taken out of both; `null`
-   * without a start-up figure. A run whose rest lasts under 50 ms is mostly its start-up and keeps
-   * its whole ratio.
+   * `busyRatio` with the interpreter's start-up (`startup`) taken out of CPU time and wall time;
+   * `null` without a start-up figure. A run whose rest lasts under 100 ms is mostly its start-up and
+   * keeps its whole ratio.
    */
   workCpuRatio: number | null
   /**
-   * The most CPU time per wall time a run can use, given the gain the probe measured: CPUs / best
-   * speedup (the speedup over the fastest single run seen); `null` when the probe ran one at a time only.
+   * How much of its CPU time a run kept when runs shared the cores: CPU time per run at the probe's
+   * level of best throughput over CPU time per run alone, at most 1 (below 1 for CPU burnt while
+   * waiting, such as spinning or polling). `null` without CPU figures or when a run alone used
+   * under 20 ms.
    */
-  probeCpuRatio: number | null
+  keptCpu: number | null
   /** The share that decided the kind, and where it came from. */
   share: { ratio: number; from: CommandShareSource } | null
 }

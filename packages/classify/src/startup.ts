@@ -64,5 +64,6 @@ export async function measureStartup(
     ...program,
     wallMs: median(measured.map((r) => r.wallMs)),
     cpuMs: median(measured.map((r) => r.cpuMs!)),
+    waitMs: measured.every((r) => r.waitMs !== null) ? median(measured.map((r) => r.waitMs!)) : null,
   }
 }
