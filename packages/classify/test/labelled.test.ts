@@ -3,15 +3,13 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { classify, type TaskKind } from '../src/index'
-import { createFixture, type LabelledTask } from './tasks'
-import type { TopLevelVerdict } from './top-level'
+import { expectScore, expectSteady } from './expect-verdicts'
+import { createFixture } from './tasks'
+import { type Verdict, verdictOf } from './verdict-of'
 
 /**
- * The labelled suite: each task is classified `repeats` times in a row (5: the stability bar). A
- * verdict may say it is uncertain (its samples split: the task lies near a threshold, or the shared
- * machine changed pace mid-run), but a certain one must never flip: every certain verdict of a task
- * gives the same kind, and for a clear-cut task its label (and its strategy, where given). At least
- * 95% of all verdicts must match their labels, and at least 80% must be certain.
+ * The labelled suite of functions: each task is classified `repeats` times in a row (5: the
+ * stability bar), under the rules of test/expect-verdicts.ts.
  */
 const repeats = 5
 // A budget with room to spare: a classification that runs out of it fails (ERR_TIMEOUT), and this
@@ -19,38 +17,10 @@ const repeats = 5
 const options = { runs: 3, timeBudget: 8000, maxConcurrency: 4 }
 const fixture = await createFixture()
 
-type Verdict = TopLevelVerdict
-interface TaskVerdicts {
-  label: TaskKind
-  verdicts: Verdict[]
-}
-
 afterAll(() => fixture.close())
 
-/** Every certain verdict of a task gives the same kind, and for a clear-cut task its label and strategy. */
-function expectSteady(task: LabelledTask, verdicts: readonly Verdict[]): void {
-  const seen = verdicts
-    .map((v) => `${v.kind}/${v.strategy}${v.certain ? '' : ` (uncertain: ${v.doubts.join(' ')})`}`)
-    .join('; ')
-  const certain = verdicts.filter((v) => v.certain)
-  expect(new Set(certain.map((v) => v.kind)).size, `${task.name}: ${seen}`).toBeLessThanOrEqual(1)
-  if (!task.clearCut) return
-  for (const v of certain) {
-    expect(v.kind, `${task.name}: ${seen}`).toBe(task.kind)
-    if (task.strategy) expect(v.strategy, `${task.name}: ${seen}`).toBe(task.strategy)
-  }
-}
-
-/** At least 95% of all verdicts as labelled, and at least 80% of them certain. */
-function expectScore(all: readonly TaskVerdicts[]): void {
-  const verdicts = all.flatMap((t) => t.verdicts.map((v) => ({ ...v, label: t.label })))
-  const right = verdicts.filter((v) => v.kind === v.label).length
-  expect(right / verdicts.length).toBeGreaterThanOrEqual(0.95)
-  expect(verdicts.filter((v) => v.certain).length / verdicts.length).toBeGreaterThanOrEqual(0.8)
-}
-
 describe('labelled suite', () => {
-  const results: TaskVerdicts[] = []
+  const results: { label: TaskKind; verdicts: Verdict[] }[] = []
 
   it('has at least 20 tasks covering every kind', () => {
     expect(fixture.tasks.length).toBeGreaterThanOrEqual(20)
@@ -63,15 +33,7 @@ describe('labelled suite', () => {
       timeout: 60_000,
     }, async () => {
       const verdicts: Verdict[] = []
-      for (let i = 0; i < repeats; i++) {
-        const r = await classify(task.fn, options)
-        verdicts.push({
-          kind: r.kind,
-          strategy: r.recommendation.strategy,
-          certain: r.certainty.certain,
-          doubts: r.certainty.doubts,
-        })
-      }
+      for (let i = 0; i < repeats; i++) verdicts.push(verdictOf(await classify(task.fn, options)))
       results.push({ label: task.kind, verdicts })
       expectSteady(task, verdicts)
     })
@@ -93,7 +55,7 @@ describe('labelled suite, synchronous tasks at a script’s top level (before th
       { cwd: root, maxBuffer: 16 << 20 },
     )
     const { verdicts, loopStarted } = JSON.parse(stdout) as {
-      verdicts: Record<string, TopLevelVerdict[]>
+      verdicts: Record<string, Verdict[]>
       loopStarted: boolean
     }
     expect(loopStarted).toBe(false)

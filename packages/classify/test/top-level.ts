@@ -8,25 +8,13 @@
 import { performance } from 'node:perf_hooks'
 import { type ClassifyOptions, classify } from '../src/index'
 import { createInputs, syncTasks } from './tasks'
-
-export interface TopLevelVerdict {
-  kind: string
-  strategy: string
-  certain: boolean
-  doubts: string[]
-}
+import { type Verdict, verdictOf } from './verdict-of'
 
 async function main(repeats: number, options: ClassifyOptions): Promise<void> {
-  const verdicts: Record<string, TopLevelVerdict[]> = {}
+  const verdicts: Record<string, Verdict[]> = {}
   for (const task of syncTasks(createInputs())) {
-    const reports = []
-    for (let i = 0; i < repeats; i++) reports.push(await classify(task.fn, options))
-    verdicts[task.name] = reports.map((r) => ({
-      kind: r.kind,
-      strategy: r.recommendation.strategy,
-      certain: r.certainty.certain,
-      doubts: r.certainty.doubts,
-    }))
+    verdicts[task.name] = []
+    for (let i = 0; i < repeats; i++) verdicts[task.name]!.push(verdictOf(await classify(task.fn, options)))
   }
   const loopStarted = performance.nodeTiming.loopStart >= 0
   process.stdout.write(JSON.stringify({ verdicts, loopStarted }))
