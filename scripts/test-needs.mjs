@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What the test suite needs from the machine beyond Node and npm: `redis-server` (the queue's tests
-// start their own) and Debian's Chromium (the live page's tests drive it through playwright-core).
+// start their own), Debian's Chromium (the live page's tests drive it through playwright-core), and
+// `python3` and `curl` (commands of the classifier's labelled suite).
 // Missing ones are installed with apt-get when this user may (root, or sudo without a password);
 // otherwise the suite stops at once with one line that names what is missing and how to install it.
 // `--check` only reports. Used by `pnpm test` and by .ci/run.
@@ -10,7 +11,7 @@ import { existsSync } from 'node:fs'
 const chromium = process.env.BOUNDKIT_CHROMIUM ?? '/usr/bin/chromium'
 const onPath = (name) => spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
 const missing = [
-  ...(onPath('redis-server') ? [] : ['redis-server']),
+  ...['redis-server', 'python3', 'curl'].filter((name) => !onPath(name)),
   ...(existsSync(chromium) ? [] : ['chromium']),
 ]
 if (missing.length === 0) process.exit(0)

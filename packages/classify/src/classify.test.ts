@@ -113,9 +113,8 @@ describe('classify: the report', () => {
     expect(report.recommendation.reasons.length).toBeGreaterThanOrEqual(3)
     const text = format(report)
     expect(text).toContain(`kind:     ${report.kind}`)
-    expect(text).toContain(
-      `advice:   ${report.recommendation.strategy}, concurrency ${report.recommendation.concurrency}`,
-    )
+    const { strategy, concurrency, atLeast } = report.recommendation
+    expect(text).toContain(`advice:   ${strategy}, concurrency ${atLeast ? 'at least ' : ''}${concurrency}`)
     expect(text.split('\n').length).toBeGreaterThan(6)
     expect(report.certainty.votes[report.kind]).toBeGreaterThanOrEqual(1)
     expect(text).toMatch(/^verdict: {2}(certain|UNCERTAIN): \d+ of \d+ samples read /m)

@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { TICK_MS } from './children-cpu'
 import type { WrapperResult, WrapperSpec } from './command-wrapper'
 import { ClassifyError } from './errors'
+import { programText } from './format'
 import type { Guard } from './guard'
 import { startLoadReading } from './machine-load'
 import type { ResolvedCommandOptions } from './options'
 import type { CommandRun } from './report'
+import type { TreeTimes } from './tree-times'
 
 /**
  * One run of a command, as a child process: measured through the wrapper program, or spawned
@@ -14,10 +17,6 @@ import type { CommandRun } from './report'
  */
 
 const tailLength = 2000
-
-function quote(command: string, args: readonly string[]): string {
-  return [command, ...args].map((part) => (/^[\w./=:-]+$/.test(part) ? part : JSON.stringify(part))).join(' ')
-}
 
 interface Spawned {
   child: ChildProcess
@@ -50,6 +49,24 @@ function failed(display: string, exitCode: number | null, signal: string | null,
       command: { exitCode, signal, stderrTail: tail },
     },
   )
+}
+
+/**
+ * The readings of a command's processes must have seen this share of the CPU time the kernel
+ * counted for it (once that is 2 clock ticks or more) for their waits to be taken as the command's:
+ * processes that lived less than a reading interval are missed, and so are their waits.
+ */
+const minCoverage = 0.8
+
+/**
+ * The time a command waited for a core, ms, from the readings of its processes (`tree`): `null`
+ * without them or when they missed too much of its CPU time (see `minCoverage`). At most the time
+ * the command did not run, as the kernel counts it.
+ */
+export function commandWait(wallMs: number, cpuMs: number | null, tree: TreeTimes | null): number | null {
+  if (tree === null || cpuMs === null) return null
+  if (cpuMs >= 2 * TICK_MS && tree.cpuMs < minCoverage * cpuMs) return null
+  return Math.max(0, Math.min(tree.waitMs, wallMs - Math.min(cpuMs, wallMs)))
 }
 
 let wrapper: string | undefined
@@ -105,7 +122,7 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
       try {
         parsed = JSON.parse(out) as WrapperResult
       } catch {
-        reject(failed(quote(command, args), wrapperCode, wrapperSignal, stderr))
+        reject(failed(programText(command, args), wrapperCode, wrapperSignal, stderr))
         return
       }
       if ('error' in parsed) {
@@ -127,17 +144,20 @@ export function runWrapped(opts: ResolvedCommandOptions): Spawned & { result: Pr
       }
       const exitCode = parsed.code
       if (exitCode !== 0) {
-        reject(failed(quote(command, args), exitCode, parsed.signal, stderr))
+        reject(failed(programText(command, args), exitCode, parsed.signal, stderr))
         return
       }
-      const { wallMs, cpu } = parsed
+      const { wallMs, cpu, tree } = parsed
       const cpuMs = cpu ? cpu.user + cpu.system : null
+      const waitMs = commandWait(wallMs, cpuMs, tree)
       resolve({
         wallMs,
         cpuUserMs: cpu ? cpu.user : null,
         cpuSystemMs: cpu ? cpu.system : null,
         cpuMs,
         cpuRatio: cpuMs === null ? null : cpuMs / Math.max(wallMs, 1e-6),
+        waitMs,
+        busyRatio: cpuMs === null ? null : cpuMs / Math.max(wallMs - (waitMs ?? 0), 1e-6),
         machineLoad,
         exitCode,
       })
@@ -158,7 +178,7 @@ export function runDirect(opts: ResolvedCommandOptions): Spawned & { result: Pro
     child.on('error', (error) => reject(notFound(command, error)))
     child.on('close', (code, signal) => {
       if (code === 0) resolve()
-      else reject(failed(quote(command, args), code, signal, stderr))
+      else reject(failed(programText(command, args), code, signal, stderr))
     })
   })
   return { child, result }

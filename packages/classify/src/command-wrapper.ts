@@ -4,12 +4,14 @@
  * never imported. Node's child_process reports no resource usage, so the wrapper spawns the command,
  * waits for it (which reaps it), then reads its own /proc/self/stat: `cutime` and `cstime` hold the
  * CPU time of every child it waited for, and of their descendants that they waited for in turn. The
- * wrapper's own start-up is not counted: only its children's figures are read. The result goes to
- * file descriptor 3 as one JSON object. On Linux a clock tick is 10 ms (USER_HZ = 100), the
- * precision of the figures.
+ * wrapper's own start-up is not counted: only its children's figures are read. While the command
+ * runs, it reads its processes' scheduler figures every 10 ms (their waits for a core, which the
+ * kernel keeps nowhere once they exit). The result goes to file descriptor 3 as one JSON object.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, writeSync } from 'node:fs'
+import { writeSync } from 'node:fs'
+import { childrenCpu } from './children-cpu'
+import { type TreeTimes, watchTree } from './tree-times'
 
 /** What the wrapper writes to file descriptor 3: the command could not start, or how it ended. */
 export type WrapperResult =
@@ -21,6 +23,8 @@ export type WrapperResult =
       signal: string | null
       /** CPU time of the command and its waited-for descendants, ms; `null` without /proc. */
       cpu: { user: number; system: number } | null
+      /** The scheduler's figures of the command's processes, read while they ran; `null` without /proc. */
+      tree: TreeTimes | null
     }
 
 /** What `classifyCommand` passes as the wrapper's one argument. */
@@ -29,20 +33,8 @@ export interface WrapperSpec {
   args: string[]
 }
 
-const TICK_MS = 10
-
-/** CPU time of this process's waited-for children, in clock ticks; `null` where /proc is missing. */
-function childTicks(): { user: number; system: number } | null {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8')
-    // Fields after the command name, which is in parentheses and may hold spaces: cutime is the
-    // 16th field of the line, the 14th after the name.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { user: Number(fields[13]), system: Number(fields[14]) }
-  } catch {
-    return null
-  }
-}
+/** How often the command's processes are read from /proc, ms. */
+const WATCH_MS = 10
 
 function report(result: WrapperResult): never {
   writeSync(3, JSON.stringify(result))
@@ -50,10 +42,11 @@ function report(result: WrapperResult): never {
 }
 
 const spec = JSON.parse(process.argv[2] ?? '') as WrapperSpec
-const before = childTicks()
+const before = childrenCpu()
 const start = performance.now()
 // Its own process group, so that a stop reaches the command's children too.
 const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true })
+const stopWatch = child.pid === undefined ? () => null : watchTree(child.pid, WATCH_MS)
 
 function stop(): void {
   try {
@@ -66,15 +59,15 @@ function stop(): void {
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
 
-child.on('error', (error: NodeJS.ErrnoException) =>
-  report({ error: { code: error.code ?? null, message: error.message } }),
-)
+child.on('error', (error: NodeJS.ErrnoException) => {
+  stopWatch()
+  report({ error: { code: error.code ?? null, message: error.message } })
+})
 child.on('exit', (code, signal) => {
   const wallMs = performance.now() - start
-  const after = childTicks()
+  const tree = stopWatch()
+  const after = childrenCpu()
   const cpu =
-    before && after
-      ? { user: (after.user - before.user) * TICK_MS, system: (after.system - before.system) * TICK_MS }
-      : null
-  report({ wallMs, code, signal, cpu })
+    before && after ? { user: after.user - before.user, system: after.system - before.system } : null
+  report({ wallMs, code, signal, cpu, tree })
 })

@@ -27,6 +27,11 @@ export function ms(value: number): string {
   return `${value.toFixed(3)} ms`
 }
 
+/** A command and its arguments as typed, quoted where it takes quotes: `node -e ""`. */
+export function programText(command: string, args: readonly string[]): string {
+  return [command, ...args].map((part) => (/^[\w./=:-]+$/.test(part) ? part : JSON.stringify(part))).join(' ')
+}
+
 const kindText: Record<TaskKind, string> = {
   io: 'I/O-bound (mostly waiting)',
   cpu: 'CPU-bound on the main thread',
@@ -76,23 +81,45 @@ function votesLine(report: ClassifyReport | CommandReport): string {
   return `${report.certainty.certain ? 'certain' : 'UNCERTAIN'}: ${parts.join(', ')}`
 }
 
+/** ", 62% with their waits for a core left out", where those were read. */
+function waitsLeftOut(s: CommandReport['summary']): string {
+  return s.busyRatio === null || s.busyRatio === s.cpuRatio
+    ? ''
+    : `, ${percent(s.busyRatio)} with their waits for a core left out`
+}
+
+/** The command, its kind, and its runs' figures: wall time, CPU time, the start-up, the probe's bound. */
+function commandLines(report: CommandReport): string[] {
+  const s = report.summary
+  const lines = [`command:  ${[report.command, ...report.args].join(' ')}`, kindLine(report)]
+  lines.push(
+    `runs:     ${report.runs.length}, wall ${ms(s.wallMs.median)} median (min ${ms(s.wallMs.min)}, max ${ms(s.wallMs.max)})`,
+  )
+  lines.push(
+    s.cpuMs === null || s.cpuRatio === null
+      ? 'cpu:      not available on this platform'
+      : `cpu:      ${ms(s.cpuMs)} with descendants, ${percent(s.cpuRatio)} of wall time${waitsLeftOut(s)}`,
+  )
+  const startup = report.startup
+  if (startup !== null && s.workCpuRatio !== null) {
+    lines.push(
+      `startup:  ${programText(startup.command, startup.args)} took ${ms(startup.cpuMs)} of CPU in ${ms(startup.wallMs)}; without it, ${percent(s.workCpuRatio)} of wall time`,
+    )
+  }
+  if (s.share?.from === 'probe' && s.keptCpu !== null) {
+    lines.push(
+      `share:    ${percent(s.share.ratio)} of a core per run, from the probe: runs at once kept ${percent(s.keptCpu)} of the CPU time of a run alone`,
+    )
+  }
+  return lines
+}
+
 /** A readable multi-line text of a `classify` or `classifyCommand` report. */
 export function format(report: ClassifyReport | CommandReport, options: ClassifyFormatOptions = {}): string {
   const r = report.recommendation
   const lines: string[] = []
-  if (isCommandReport(report)) {
-    const s = report.summary
-    lines.push(`command:  ${[report.command, ...report.args].join(' ')}`)
-    lines.push(kindLine(report))
-    lines.push(
-      `runs:     ${report.runs.length}, wall ${ms(s.wallMs.median)} median (min ${ms(s.wallMs.min)}, max ${ms(s.wallMs.max)})`,
-    )
-    lines.push(
-      s.cpuMs === null || s.cpuRatio === null
-        ? 'cpu:      not available on this platform'
-        : `cpu:      ${ms(s.cpuMs)} with descendants, ${percent(s.cpuRatio)} of wall time`,
-    )
-  } else {
+  if (isCommandReport(report)) lines.push(...commandLines(report))
+  else {
     const s = report.summary
     lines.push(kindLine(report))
     lines.push(
@@ -115,7 +142,7 @@ export function format(report: ClassifyReport | CommandReport, options: Classify
   }
   lines.push(probeLine(report.probe))
   const pool = r.poolSize === undefined ? '' : `, pool of ${r.poolSize}`
-  lines.push(`advice:   ${r.strategy}, concurrency ${r.concurrency}${pool}`)
+  lines.push(`advice:   ${r.strategy}, concurrency ${r.atLeast ? 'at least ' : ''}${r.concurrency}${pool}`)
   for (const reason of r.reasons) lines.push(`  - ${reason}`)
   lines.push(
     `(${report.environment.cpus} CPUs, Node ${report.environment.node}, took ${ms(report.durationMs)})`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { busyShare } from './measure'
+import { busyShare, loopActiveMs } from './measure'
 import { windowWait } from './thread-times'
 
 type Times = Parameters<typeof busyShare>[0]
@@ -47,5 +47,21 @@ describe('busyShare', () => {
     // Seen under load: a 30 ms window of a thread computing 12.8 ms, charged with 30.8 ms of wait.
     const wait = windowWait(30, 12.8, 30.8)
     expect(busy({ wallMs: 30, mainActiveMs: 30, threadCpuMs: 12.8, threadWaitMs: wait })).toBe(1)
+  })
+})
+
+describe('loopActiveMs', () => {
+  it('reads a window before the event loop starts as active throughout', () => {
+    // A sync task classified at a script's top level: utilization reads 0 until the loop starts.
+    expect(loopActiveMs(100, 160, 0, -1)).toBe(60)
+  })
+
+  it('counts the time before the loop started as active, then the loop’s own figure', () => {
+    expect(loopActiveMs(100, 160, 15, 130)).toBe(45)
+  })
+
+  it('is the loop’s own figure, at most the window, once the loop runs', () => {
+    expect(loopActiveMs(100, 160, 20, 50)).toBe(20)
+    expect(loopActiveMs(100, 160, 61, 50)).toBe(60)
   })
 })

@@ -16,7 +16,10 @@ export interface Measurement {
   cpuSystemMs: number
   /** `cpuUserMs + cpuSystemMs`. */
   cpuMs: number
-  /** Time the main thread's event loop was busy, ms (eventLoopUtilization `active` delta). */
+  /**
+   * Time the main thread's event loop was busy, ms (eventLoopUtilization `active` delta, plus the
+   * time before the event loop started, which is all busy: see `loopActiveMs`).
+   */
   mainActiveMs: number
   /** Main-thread event-loop utilization over the sample: `mainActiveMs / wallMs`, 0..1. */
   elu: number
@@ -92,6 +95,23 @@ export function busyShare(t: {
   return Math.min(1, eluPart, cpuPart)
 }
 
+/** When the event loop started, ms on `performance.now()`'s clock; negative before it has. */
+function loopStart(): number {
+  return performance.nodeTiming.loopStart
+}
+
+/**
+ * The event loop's active time within a window from `t0` to `t1`, given the utilization delta over
+ * it and when the loop started (`loopStartMs`, negative if not yet). Event-loop utilization counts
+ * from the loop's start and reads zero before it: a CommonJS script's top level, an ES module's
+ * on Node >= 22, and a sync task classified there, which never yields to the loop, all run before
+ * it starts. The thread cannot idle outside the loop, so that time is active.
+ */
+export function loopActiveMs(t0: number, t1: number, eluActiveMs: number, loopStartMs: number): number {
+  if (loopStartMs < 0) return t1 - t0
+  return Math.min(t1 - t0, Math.max(0, loopStartMs - t0) + eluActiveMs)
+}
+
 /** Starts a measurement window; calling the returned function closes it. */
 export function startWindow(): (calls: number) => Measurement {
   const others0 = otherThreadTimes()
@@ -100,7 +120,8 @@ export function startWindow(): (calls: number) => Measurement {
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   return (calls) => {
-    const wallMs = performance.now() - t0
+    const t1 = performance.now()
+    const wallMs = t1 - t0
     const cpu = process.cpuUsage(cpu0)
     const elu = performance.eventLoopUtilization(elu0)
     const thread1 = threadTimes()
@@ -108,7 +129,7 @@ export function startWindow(): (calls: number) => Measurement {
     const cpuSystemMs = cpu.system / 1000
     const cpuMs = cpuUserMs + cpuSystemMs
     const safeWall = Math.max(wallMs, 1e-6)
-    const mainActiveMs = Math.min(elu.active, wallMs)
+    const mainActiveMs = loopActiveMs(t0, t1, elu.active, loopStart())
     const threadCpuMs = thread0 && thread1 ? Math.max(0, thread1.cpuMs - thread0.cpuMs) : null
     const threadWaitMs =
       threadCpuMs !== null && thread0?.waitMs != null && thread1?.waitMs != null

@@ -36,9 +36,9 @@ export interface Probe {
   bestSpeedup: number
   stoppedBy: ProbeStop
   /**
-   * Whether the probe's levels were read a second time (see `runProbe`): `true` when it saw no
-   * gain and read again, `false` when it saw no gain but had no time left to read again, `null` when
-   * it saw a gain or was not asked to confirm.
+   * Whether the probe's levels were read a second time (see `runProbe`): `true` when they were,
+   * `false` when they were to be (no gain seen, or always for a command) but no time was left,
+   * `null` when they were not to be.
    */
   confirmed: boolean | null
 }
@@ -84,6 +84,11 @@ export interface ProbeSettings {
   reserveMs?: number
   /** Read the levels again before concluding that concurrency brings no gain at all. @default false */
   confirmFlat?: boolean
+  /**
+   * Read the levels again before the probe ends, whatever they showed (commands: one process start
+   * made late by a busy moment can move the knee). @default false
+   */
+  confirmAll?: boolean
 }
 
 /** Levels in a row, counted from the last, whose gain over the level before is under `plateauGain`. */
@@ -118,7 +123,9 @@ function rescale(levels: ProbeLevel[]): void {
  * No gain at all is a strong claim (for waiting work it advises one call at a time), and one level
  * read while the machine was busier than during level 1 can make it: with `confirmFlat`, the levels
  * so far (three at most) are read again once and the faster reading of each is kept (load on a
- * shared machine only ever slows a reading down); the probe goes on if a gain shows.
+ * shared machine only ever slows a reading down); the probe goes on if a gain shows. With
+ * `confirmAll`, the levels are read again once whatever they showed: at a plateau (going on if it
+ * is gone) or at the last level.
  */
 export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guard: Guard): Promise<Probe> {
   guard.check()
@@ -126,7 +133,19 @@ export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guar
   const levels: ProbeLevel[] = [{ ...first, speedup: 1 }]
   let stoppedBy: ProbeStop = 'max-concurrency'
   let confirmed: boolean | null = null
-  const fits = (ms: number) => ms <= guard.remaining() - (settings.reserveMs ?? 0)
+  const reserveMs = settings.reserveMs ?? 0
+  const fits = (ms: number) => ms <= guard.remaining() - reserveMs
+  // Reads the levels again once, keeping the faster reading of each; false when there was no time.
+  const confirm = async () => {
+    // Twice the time the levels took, since a reading on a busy machine can take longer.
+    const expectedMs = 2 * levels.reduce((sum, l) => sum + l.wallMs, 0) + reserveMs
+    const again = await optional(guard, expectedMs, () => readAgain(levels, runLevel), undefined)
+    for (const [i, level] of (again ?? []).entries()) {
+      if (level.throughput > levels[i]!.throughput) levels[i] = level
+    }
+    rescale(levels)
+    return again !== undefined
+  }
   while (levels.at(-1)!.concurrency < settings.maxConcurrency) {
     const previous = levels.at(-1)!
     const concurrency = Math.min(previous.concurrency * 2, settings.maxConcurrency)
@@ -139,22 +158,14 @@ export async function runProbe(runLevel: RunLevel, settings: ProbeSettings, guar
     levels.push({ ...level, speedup: level.throughput / levels[0]!.throughput })
     if (!plateaued(levels, settings)) continue
     const noGain = Math.max(...levels.map((l) => l.speedup)) < settings.plateauGain
-    if (settings.confirmFlat && noGain && confirmed === null) {
-      // Twice the time the levels took, since a reading on a busy machine can take longer.
-      const expectedMs = 2 * levels.reduce((sum, l) => sum + l.wallMs, 0) + (settings.reserveMs ?? 0)
-      const again = await optional(guard, expectedMs, () => readAgain(levels, runLevel), undefined)
-      confirmed = again !== undefined
-      if (again) {
-        for (const [i, level] of again.entries()) {
-          if (level.throughput > levels[i]!.throughput) levels[i] = level
-        }
-        rescale(levels)
-        if (!plateaued(levels, settings)) continue
-      }
+    if ((settings.confirmAll || (settings.confirmFlat && noGain)) && confirmed === null) {
+      confirmed = await confirm()
+      if (confirmed && !plateaued(levels, settings)) continue
     }
     stoppedBy = 'plateau'
     break
   }
+  if (settings.confirmAll && confirmed === null) confirmed = await confirm()
   return probeFromLevels(levels, stoppedBy, settings.kneeFraction, confirmed)
 }
 

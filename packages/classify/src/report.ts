@@ -21,6 +21,12 @@ export interface Recommendation {
   concurrency: number
   /** For `'pipeline'`: the suggested process-stage pool size. */
   poolSize?: number
+  /**
+   * True when throughput was still growing at the highest concurrency the probe tried
+   * (`maxConcurrency`, or where the time budget stopped it): `concurrency` is a lower bound, and a
+   * higher one may pay.
+   */
+  atLeast: boolean
   /** Plain sentences with the figures behind the choice. */
   reasons: string[]
 }
@@ -98,11 +104,60 @@ export interface CommandRun {
   /** `cpuMs / wallMs`, or `null`. */
   cpuRatio: number | null
   /**
+   * Time the command's processes waited for a core (a busy machine), ms: the run-queue wait of each
+   * process's main thread, read from /proc every 10 ms while it ran (Linux). `null` elsewhere, and
+   * when the readings saw under 80% of the CPU time (processes too short-lived to be read).
+   */
+  waitMs: number | null
+  /** `cpuMs / (wallMs - waitMs)`: the CPU share with the waits for a core left out; `null` without `cpuMs`. */
+  busyRatio: number | null
+  /**
    * Threads that ran or were ready to run on the machine while the run lasted, on average, the
    * command's own included (read from /proc/loadavg every 20 ms; Linux), or `null`.
    */
   machineLoad: number | null
   exitCode: number
+}
+
+/** An interpreter's start-up, measured as its empty program (`node -e ''`, `python3 -c ''`). */
+export interface Startup {
+  command: string
+  args: string[]
+  /** Wall time of the empty program, ms (median of its runs). */
+  wallMs: number
+  /** CPU time of the empty program, ms (median of its runs). */
+  cpuMs: number
+  /** Its wait for a core, ms (median of its runs; see `CommandRun.waitMs`), or `null`. */
+  waitMs: number | null
+}
+
+/** Where the share that decided a command's kind came from. */
+export type CommandShareSource = 'cpu-time' | 'cpu-time-without-startup' | 'probe'
+
+/** The medians over a command's runs, and the share of a core that decided its kind. */
+export interface CommandSummary {
+  wallMs: Spread
+  /** CPU time of the command and its descendants, ms; `null` where the platform gives no figure. */
+  cpuMs: number | null
+  /** `cpuMs / wallMs`, the interpreter's start-up included; `null` without a CPU figure. */
+  cpuRatio: number | null
+  /** CPU time / wall time with the waits for a core left out (see `CommandRun.busyRatio`). */
+  busyRatio: number | null
+  /**
+   * `busyRatio` with the interpreter's start-up (`startup`) taken out of CPU time and wall time;
+   * `null` without a start-up figure. A run whose rest lasts under 100 ms is mostly its start-up and
+   * keeps its whole ratio.
+   */
+  workCpuRatio: number | null
+  /**
+   * How much of its CPU time a run kept when runs shared the cores: CPU time per run at the probe's
+   * level of best throughput over CPU time per run alone, at most 1 (below 1 for CPU burnt while
+   * waiting, such as spinning or polling). `null` without CPU figures or when a run alone used
+   * under 20 ms.
+   */
+  keptCpu: number | null
+  /** The share that decided the kind, and where it came from. */
+  share: { ratio: number; from: CommandShareSource } | null
 }
 
 /** What `classifyCommand` returns; plain data, safe to `JSON.stringify`. */
@@ -112,7 +167,9 @@ export interface CommandReport {
   kind: TaskKind
   certainty: Certainty
   recommendation: Recommendation
-  summary: { wallMs: Spread; cpuMs: number | null; cpuRatio: number | null }
+  summary: CommandSummary
+  /** The interpreter's start-up, where the command is one (node, python, ruby, perl), else `null`. */
+  startup: Startup | null
   runs: CommandRun[]
   /** Runs that failed and were run again as transient (see `ClassifyOptions`); 0 when none did. */
   failedRuns: number

@@ -1,49 +1,15 @@
 import { describe, expect, it } from 'vitest'
+import { env, level, probe, t } from '../test/probes'
 import { certaintyOf, disputed } from './certainty'
 import { percentBeside } from './format'
 import type { Measurement } from './measure'
-import { defaultThresholds } from './options'
-import { type Probe, type ProbeLevel, probeFromLevels, runProbe } from './probe'
-import type { Environment, Summary } from './report'
-import {
-  commandKind,
-  functionKind,
-  handoffDoubts,
-  loadDoubts,
-  offloadDoubts,
-  probeDoubts,
-  recommend,
-  recommendCommand,
-} from './verdict'
-
-const t = { ...defaultThresholds }
-const env: Environment = { node: 'v20', platform: 'linux', cpus: 4, threadPoolSize: 4, loadAverage: 0 }
+import { runProbe } from './probe'
+import type { Summary } from './report'
+import { functionKind, handoffDoubts, offloadDoubts, probeDoubts, recommend } from './verdict'
 
 function summary(busy: number, offMainRatio: number, callMs = 50): Summary {
   const s = { median: callMs, min: callMs, max: callMs, spread: 0 }
   return { callMs: s, cpuCallMs: callMs * busy, cpuRatio: busy + offMainRatio, elu: busy, busy, offMainRatio }
-}
-
-function level(concurrency: number, throughput: number): ProbeLevel {
-  return {
-    concurrency,
-    calls: concurrency,
-    wallMs: 100,
-    throughput,
-    speedup: throughput / 10,
-    elu: 0,
-    cpuRatio: 0,
-    offMainRatio: 0,
-    offMainCpuMs: 0,
-  }
-}
-
-function probe(throughputs: number[], stoppedBy: Probe['stoppedBy'] = 'plateau'): Probe {
-  return probeFromLevels(
-    throughputs.map((tp, i) => level(2 ** i, tp)),
-    stoppedBy,
-    t.kneeFraction,
-  )
 }
 
 describe('functionKind', () => {
@@ -75,10 +41,27 @@ describe('recommend', () => {
     expect(r.reasons.join(' ')).toMatch(/Throughput grew 8\.1x from 1 to 32 concurrent runs \(knee at 8/)
   })
 
-  it('says when throughput was still growing at the cap', () => {
+  it('says when throughput was still growing at the cap, and advises at least that', () => {
     const r = recommend('io', summary(0.04, 0), probe([10, 20, 40, 80], 'max-concurrency'), t, env, 8)
-    expect(r.concurrency).toBe(8)
+    expect(r).toMatchObject({ concurrency: 8, atLeast: true })
     expect(r.reasons.join(' ')).toMatch(/still growing at 8/)
+    expect(r.reasons.at(-1)).toBe('Use @boundkit/limiter with concurrency at least 8.')
+    const mixed = recommend('mixed', summary(0.4, 0), probe([10, 20, 40, 80], 'time-budget'), t, env, 16)
+    expect(mixed).toMatchObject({ strategy: 'pipeline', concurrency: 8, atLeast: true })
+  })
+
+  it('advises the knee itself when the probe found it, wherever it stopped', () => {
+    const capped = recommend(
+      'io',
+      summary(0.04, 0),
+      probe([10, 20, 40, 78, 80], 'max-concurrency'),
+      t,
+      env,
+      16,
+    )
+    expect(capped).toMatchObject({ concurrency: 8, atLeast: false })
+    const flat = recommend('io', summary(0.04, 0), probe([10, 20, 40, 80, 81, 80]), t, env, 64)
+    expect(flat).toMatchObject({ concurrency: 8, atLeast: false })
   })
 
   it('runs I/O inline when concurrency does not help', () => {
@@ -113,24 +96,6 @@ describe('recommend', () => {
     const r = recommend('io', summary(0.04, 0), probe([10], 'time-budget'), t, env, 16)
     expect(r.concurrency).toBe(16)
     expect(r.reasons.join(' ')).toMatch(/no time left/)
-  })
-})
-
-describe('commands', () => {
-  it('classifies by CPU time over wall time', () => {
-    const p = probe([10, 20])
-    expect(commandKind(0.01, p, env, t)).toBe('io')
-    expect(commandKind(0.3, p, env, t)).toBe('mixed')
-    expect(commandKind(0.9, p, env, t)).toBe('cpu')
-    expect(commandKind(1.8, p, env, t)).toBe('cpu')
-  })
-
-  it('recommends a limiter, one per core for CPU-bound commands', () => {
-    expect(recommendCommand('cpu', 0.95, 300, probe([10, 10]), t, env, 8)).toMatchObject({
-      strategy: 'limiter',
-      concurrency: 4,
-    })
-    expect(recommendCommand('io', 0.01, 300, probe([10, 20, 40, 41]), t, env, 8).concurrency).toBe(4)
   })
 })
 
@@ -268,32 +233,6 @@ describe('percentBeside', () => {
   it('is what the verdict sentences use', () => {
     const r = recommend('io', summary(0.198, 0), probe([10, 20, 40]), t, env, 16)
     expect(r.reasons.join(' ')).toContain('Main-thread busy time 19.8% is below 20%')
-  })
-})
-
-describe('loadDoubts: a command read on a busy machine', () => {
-  it('doubts a mixed verdict that a fair share of a core would make CPU-bound', () => {
-    // Load 8 on 4 CPUs: half a core each; 32% of CPU per wall time may be a CPU-bound command.
-    const busy = { ...env, loadAverage: 8 }
-    expect(loadDoubts('mixed', 0.32, busy, t)[0]).toMatch(
-      /^The machine was busy \(load average 8.0 on 4 CPUs\)/,
-    )
-    expect(loadDoubts('io', 0.001, busy, t)).toEqual([])
-    expect(loadDoubts('cpu', 0.6, busy, t)).toEqual([])
-    expect(loadDoubts('mixed', 0.32, { ...env, loadAverage: 3 }, t)).toEqual([])
-    expect(loadDoubts('mixed', null, busy, t)).toEqual([])
-  })
-})
-
-describe('loadDoubts: the load while the runs lasted', () => {
-  it('counts the threads that competed during the runs when the load average still looks quiet', () => {
-    // 1-minute load average 1 (it lags), but 40 threads ready to run during the runs on 4 CPUs: a
-    // tenth of a core each, so a reading of 8% CPU per wall time may be a CPU-bound command.
-    expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, 40)[0]).toMatch(
-      /^The machine was busy \(threads ready to run during the runs 40.0 on 4 CPUs\): .* about 10% of a core/,
-    )
-    expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, 4)).toEqual([])
-    expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, null)).toEqual([])
   })
 })
 

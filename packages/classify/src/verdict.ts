@@ -1,9 +1,10 @@
+import { concurrencyText, exactly, fixed, make, probeAdvice, probeSentence, stillGrowing } from './advice'
 import { ms, percent, percentBeside } from './format'
 import type { Measurement } from './measure'
 import { median } from './median'
 import type { Thresholds } from './options'
 import type { Probe } from './probe'
-import type { Environment, Recommendation, Strategy, Summary, TaskKind } from './report'
+import type { Environment, Recommendation, Summary, TaskKind } from './report'
 
 /** The kind of a function's work, from the medians of its samples (or from one sample). */
 export function functionKind(summary: Pick<Summary, 'busy' | 'offMainRatio'>, t: Thresholds): TaskKind {
@@ -12,19 +13,6 @@ export function functionKind(summary: Pick<Summary, 'busy' | 'offMainRatio'>, t:
   if (summary.offMainRatio >= t.offloadedCpu && summary.offMainRatio >= summary.busy) return 'cpu-offloaded'
   if (summary.busy >= t.mixedBusy) return 'mixed'
   return 'io'
-}
-
-/** The kind of a command's work, from CPU time / wall time of it and its descendants. */
-export function commandKind(
-  cpuRatio: number | null,
-  probe: Probe,
-  env: Environment,
-  t: Thresholds,
-): TaskKind {
-  if (cpuRatio === null) return probe.bestSpeedup > env.cpus ? 'io' : 'mixed'
-  if (cpuRatio >= t.commandCpu) return 'cpu'
-  if (cpuRatio < t.commandIo) return 'io'
-  return 'mixed'
 }
 
 /**
@@ -40,13 +28,13 @@ export function probeDoubts(
   busy: { probeLoad: number | null; cpus: number },
 ): string[] {
   if (kind !== 'io') return []
-  if (probe.confirmed === false) {
+  const flat = probe.levels.length >= 2 && probe.bestSpeedup < t.plateauGain
+  if (flat && probe.confirmed === false) {
     return [
       'The probe saw no gain from running calls at once but had no time left to read that again: ' +
         'a busy moment of the machine can look the same (raise `timeBudget`).',
     ]
   }
-  const flat = probe.levels.length >= 2 && probe.bestSpeedup < t.plateauGain
   const load = busy.probeLoad
   if (!flat || load === null || load <= busy.cpus) return []
   return [
@@ -113,63 +101,6 @@ export function handoffDoubts(
   ]
 }
 
-/**
- * Doubts about a command's verdict from a busy machine. CPU time / wall time of a command is not
- * corrected for load (its descendants' waits for a core cannot be read), so a CPU-bound command on a
- * machine with more runnable threads than cores reads lower: a verdict other than `cpu` is in doubt
- * when its ratio, scaled up to a core's fair share under that load, would reach `commandCpu`. The
- * load is the higher of the 1-minute load average and `runLoad`, the threads that competed for the
- * cores while the runs lasted (the load average lags behind a machine that turned busy just now).
- */
-export function loadDoubts(
-  kind: TaskKind,
-  cpuRatio: number | null,
-  env: Environment,
-  t: Thresholds,
-  runLoad: number | null = null,
-): string[] {
-  const load = Math.max(env.loadAverage, runLoad ?? 0)
-  if (kind === 'cpu' || cpuRatio === null || load <= env.cpus) return []
-  const fairShare = env.cpus / load
-  if (cpuRatio / fairShare < t.commandCpu) return []
-  const which = load === env.loadAverage ? 'load average' : 'threads ready to run during the runs'
-  return [
-    `The machine was busy (${which} ${load.toFixed(1)} on ${env.cpus} CPUs): a CPU-bound command ` +
-      `gets about ${percent(fairShare)} of a core there, so its ${percent(cpuRatio)} of CPU time per wall time may be ` +
-      'a CPU-bound command slowed down. Classify it again on a quieter machine.',
-  ]
-}
-
-function fixed(value: number): string {
-  return value >= 10 ? value.toFixed(0) : value.toFixed(1)
-}
-
-/** "throughput grew 7.6x from 1 to 8 concurrent runs (knee at 8; ...)". */
-function probeSentence(probe: Probe): string {
-  const last = probe.levels[probe.levels.length - 1]!
-  if (probe.levels.length < 2) {
-    return 'The concurrency probe had no time left in the time budget to try more than one run at a time.'
-  }
-  const best = probe.levels.reduce((a, b) => (b.throughput > a.throughput ? b : a))
-  if (best.concurrency === 1) {
-    const second = probe.levels[1]!
-    return (
-      `Throughput did not grow with concurrency: ${second.concurrency} concurrent runs gave ` +
-      `${second.speedup.toFixed(2)}x the throughput of one at a time.`
-    )
-  }
-  const stop =
-    probe.stoppedBy === 'plateau'
-      ? 'it stopped when doubling no longer helped'
-      : probe.stoppedBy === 'max-concurrency'
-        ? `it stopped at \`maxConcurrency\` (${last.concurrency})`
-        : `it stopped at ${last.concurrency} to stay within the time budget`
-  return (
-    `Throughput grew ${fixed(best.speedup)}x from 1 to ${best.concurrency} concurrent runs ` +
-    `(knee at ${probe.knee}; ${stop}).`
-  )
-}
-
 function figuresSentence(s: Summary): string {
   return (
     `Each call took ${ms(s.callMs.median)} of wall time; CPU time was ${percent(s.cpuRatio)} of it, ` +
@@ -197,24 +128,6 @@ function kindSentence(kind: TaskKind, s: Summary, t: Thresholds, env: Environmen
   }
 }
 
-function make(strategy: Strategy, concurrency: number, reasons: string[], poolSize?: number): Recommendation {
-  return poolSize === undefined
-    ? { strategy, concurrency, reasons }
-    : { strategy, concurrency, poolSize, reasons }
-}
-
-/** The knee, or `fallback` when the probe never got past one run at a time. */
-function kneeOr(probe: Probe, fallback: number): number {
-  return probe.levels.length < 2 ? fallback : probe.knee
-}
-
-function stillScaling(probe: Probe): string | undefined {
-  const last = probe.levels[probe.levels.length - 1]!
-  if (probe.levels.length < 2 || probe.stoppedBy === 'plateau' || probe.knee !== last.concurrency)
-    return undefined
-  return `Throughput was still growing at ${last.concurrency}: a higher concurrency may pay (raise \`maxConcurrency\` or \`timeBudget\` to find the knee).`
-}
-
 /** The recommendation for a function, with the sentences that justify it. */
 export function recommend(
   kind: TaskKind,
@@ -225,15 +138,16 @@ export function recommend(
   maxConcurrency: number,
 ): Recommendation {
   const reasons = [figuresSentence(s), kindSentence(kind, s, t, env), probeSentence(probe)]
-  const extra = stillScaling(probe)
   if (kind !== 'io' && s.callMs.median < t.inlineBelowMs) {
     reasons.push(
       `Each call took ${ms(s.callMs.median)}, under ${ms(t.inlineBelowMs)} (\`inlineBelowMs\`): handing it to a worker ` +
         '(a round trip costs tens of microseconds) or a pipeline would cost about as much as the work. Run it inline, ' +
         'or batch many calls into one task before reaching for a pool.',
     )
-    return make('inline', 1, reasons)
+    return make('inline', exactly(1), reasons)
   }
+  const advised = probeAdvice(probe, maxConcurrency)
+  const growing = stillGrowing(advised)
   switch (kind) {
     case 'io': {
       if (probe.levels.length >= 2 && probe.bestSpeedup < t.plateauGain) {
@@ -241,77 +155,32 @@ export function recommend(
           `Running more at once did not raise throughput (best ${fixed(probe.bestSpeedup)}x): something serialises the waits ` +
             '(a server handling one request at a time, a lock). Run it inline, one at a time.',
         )
-        return make('inline', 1, reasons)
+        return make('inline', exactly(1), reasons)
       }
-      const concurrency = kneeOr(probe, maxConcurrency)
-      if (extra) reasons.push(extra)
-      reasons.push(`Use @boundkit/limiter with concurrency ${concurrency}.`)
-      return make('limiter', concurrency, reasons)
+      if (growing) reasons.push(growing)
+      reasons.push(`Use @boundkit/limiter with ${concurrencyText(advised)}.`)
+      return make('limiter', advised, reasons)
     }
     case 'cpu':
       reasons.push(
         `More concurrency on one thread cannot help CPU work: use @boundkit/pool with ${env.cpus} worker${env.cpus === 1 ? '' : 's'} (one per core).`,
       )
-      return make('pool', env.cpus, reasons)
+      return make('pool', exactly(env.cpus), reasons)
     case 'cpu-offloaded': {
-      const concurrency = Math.min(kneeOr(probe, env.threadPoolSize), env.threadPoolSize)
+      const offloaded = probeAdvice(probe, env.threadPoolSize)
+      const capped = offloaded.concurrency > env.threadPoolSize ? exactly(env.threadPoolSize) : offloaded
       reasons.push(
         'The work already runs off the main thread, so a worker pool adds nothing: ' +
-          `use @boundkit/limiter with concurrency ${concurrency} so libuv's queue does not grow (more in flight only waits for its ${env.threadPoolSize} threads and delays file and DNS calls).`,
+          `use @boundkit/limiter with ${concurrencyText(capped)} so libuv's queue does not grow (more in flight only waits for its ${env.threadPoolSize} threads and delays file and DNS calls).`,
       )
-      return make('limiter', concurrency, reasons)
+      return make('limiter', capped, reasons)
     }
     default: {
-      const concurrency = kneeOr(probe, maxConcurrency)
-      if (extra) reasons.push(extra)
+      if (growing) reasons.push(growing)
       reasons.push(
-        `Use @boundkit/pipeline: the waiting part with concurrency ${concurrency} and the CPU part in a pool of ${env.cpus} worker${env.cpus === 1 ? '' : 's'}, so both overlap.`,
+        `Use @boundkit/pipeline: the waiting part with ${concurrencyText(advised)} and the CPU part in a pool of ${env.cpus} worker${env.cpus === 1 ? '' : 's'}, so both overlap.`,
       )
-      return make('pipeline', concurrency, reasons, env.cpus)
+      return make('pipeline', advised, reasons, env.cpus)
     }
   }
-}
-
-/** The recommendation for a command: it already runs in its own process, so only a limiter applies. */
-export function recommendCommand(
-  kind: TaskKind,
-  cpuRatio: number | null,
-  wallMs: number,
-  probe: Probe,
-  t: Thresholds,
-  env: Environment,
-  maxConcurrency: number,
-): Recommendation {
-  const reasons: string[] = []
-  if (cpuRatio === null) {
-    reasons.push(
-      `Each run took ${ms(wallMs)}; CPU time of child processes is not available on ${env.platform} (only Linux /proc is read), so the verdict rests on the probe.`,
-    )
-  } else {
-    reasons.push(
-      `Each run took ${ms(wallMs)}; CPU time of the command and its descendants was ${percentBeside(cpuRatio, cpuRatio < (t.commandIo + t.commandCpu) / 2 ? t.commandIo : t.commandCpu)} of wall time.`,
-    )
-    if (kind === 'cpu')
-      reasons.push(`That is at or above ${percent(t.commandCpu)} (\`commandCpu\`): the command computes.`)
-    else if (kind === 'io')
-      reasons.push(`That is below ${percent(t.commandIo)} (\`commandIo\`): the command mostly waits.`)
-    else
-      reasons.push(
-        `That lies between ${percent(t.commandIo)} and ${percent(t.commandCpu)}: the command waits and computes.`,
-      )
-  }
-  reasons.push(probeSentence(probe))
-  const extra = stillScaling(probe)
-  let concurrency: number
-  if (kind === 'cpu') {
-    concurrency = env.cpus
-    reasons.push(
-      `Each command is its own process, so no worker pool is needed: run them through @boundkit/limiter with concurrency ${concurrency} (one per core).`,
-    )
-  } else {
-    concurrency = kneeOr(probe, maxConcurrency)
-    if (extra) reasons.push(extra)
-    reasons.push(`Run the commands through @boundkit/limiter with concurrency ${concurrency}.`)
-  }
-  return make('limiter', concurrency, reasons)
 }

@@ -51,8 +51,19 @@ export interface Fixture {
   close(): Promise<void>
 }
 
-/** Starts the local servers and builds the inputs, then returns the labelled tasks. */
-export async function createFixture(): Promise<Fixture> {
+/** The inputs of the tasks, built once. */
+export interface Inputs {
+  bigJson: string
+  smallJson: string
+  bigObject: unknown[]
+  bigText: string
+  matrix: Float64Array
+  numbers: number[]
+  hashInput: Buffer
+  gzipInput: Buffer
+}
+
+export function createInputs(): Inputs {
   const bigJson = JSON.stringify(
     Array.from({ length: 30_000 }, (_, i) => ({
       id: i,
@@ -61,13 +72,119 @@ export async function createFixture(): Promise<Fixture> {
       score: i / 7,
     })),
   )
-  const smallJson = JSON.stringify({ id: 1, name: 'small', tags: ['a'] })
-  const bigObject = JSON.parse(bigJson) as unknown[]
-  const text = words(200_000)
-  const matrix = Float64Array.from({ length: 120 * 120 }, (_, i) => (i % 97) / 97)
-  const numbers = Array.from({ length: 100_000 }, (_, i) => ((i * 2654435761) % 1_000_003) / 7)
-  const hashInput = Buffer.alloc(16 << 20, 7)
-  const gzipInput = Buffer.from(words(150_000))
+  return {
+    bigJson,
+    smallJson: JSON.stringify({ id: 1, name: 'small', tags: ['a'] }),
+    bigObject: JSON.parse(bigJson) as unknown[],
+    bigText: words(200_000).repeat(4),
+    matrix: Float64Array.from({ length: 160 * 160 }, (_, i) => (i % 97) / 97),
+    numbers: Array.from({ length: 100_000 }, (_, i) => ((i * 2654435761) % 1_000_003) / 7),
+    hashInput: Buffer.alloc(16 << 20, 7),
+    gzipInput: Buffer.from(words(150_000)),
+  }
+}
+
+/**
+ * The tasks that compute on the main thread and never yield: they need no server, so they are
+ * also classified before the event loop starts (test/top-level.ts).
+ */
+export function syncTasks(input: Inputs): LabelledTask[] {
+  const { bigJson, smallJson, bigObject, bigText, matrix, numbers, hashInput, gzipInput } = input
+  return [
+    // CPU on the main thread.
+    {
+      name: 'JSON.parse of a 2 MB string',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => JSON.parse(bigJson),
+    },
+    {
+      name: 'JSON.stringify of 30k objects',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => JSON.stringify(bigObject),
+    },
+    {
+      name: 'regex over 5 MB of text',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => bigText.match(/\b[a-f][a-z0-9]*\d\b/g)?.length,
+    },
+    { name: 'fibonacci(27)', kind: 'cpu', strategy: 'pool', clearCut: true, fn: () => fib(27) },
+    {
+      name: 'sort 100k numbers',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => [...numbers].sort((a, b) => a - b),
+    },
+    {
+      name: 'crypto.pbkdf2Sync (20k iterations)',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => crypto.pbkdf2Sync('secret', 'salt', 20_000, 32, 'sha256'),
+    },
+    {
+      name: 'zlib.gzipSync of 1 MB of text',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => zlib.gzipSync(gzipInput),
+    },
+    {
+      name: 'sha256 of 16 MB (sync)',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => crypto.createHash('sha256').update(hashInput).digest('hex'),
+    },
+    {
+      name: 'matrix multiply, 160 x 160',
+      kind: 'cpu',
+      strategy: 'pool',
+      clearCut: true,
+      fn: () => {
+        const n = 160
+        const out = new Float64Array(n * n)
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < n; k++) {
+            const a = matrix[i * n + k]!
+            for (let j = 0; j < n; j++) out[i * n + j]! += a * matrix[k * n + j]!
+          }
+        }
+        return out[0]
+      },
+    },
+    // Tiny: any model's overhead would dominate.
+    {
+      name: 'tiny: sum of 100 numbers',
+      kind: 'cpu',
+      strategy: 'inline',
+      clearCut: true,
+      fn: () => {
+        let sum = 0
+        for (let i = 0; i < 100; i++) sum += i
+        return sum
+      },
+    },
+    {
+      name: 'tiny: JSON.parse of a small object',
+      kind: 'cpu',
+      strategy: 'inline',
+      clearCut: true,
+      fn: () => JSON.parse(smallJson),
+    },
+  ]
+}
+
+/** Starts the local servers and builds the inputs, then returns the labelled tasks. */
+export async function createFixture(): Promise<Fixture> {
+  const input = createInputs()
+  const { bigJson, smallJson, numbers, gzipInput } = input
 
   // An HTTP API: `/small` returns a short body after 40 ms, `/big` the large JSON after 50 ms.
   const server = http.createServer((req, res) => {
@@ -106,7 +223,6 @@ export async function createFixture(): Promise<Fixture> {
   const tcpPort = (tcp.address() as net.AddressInfo).port
 
   const dir = mkdtempSync(join(tmpdir(), 'boundkit-classify-'))
-  const bigText = text.repeat(4)
   const streamFile = join(dir, 'stream.bin')
   writeFileSync(streamFile, Buffer.alloc(16 << 20, 'abcdefgh qrst '))
   const readBuffer = Buffer.allocUnsafe(4 << 20)
@@ -194,74 +310,8 @@ export async function createFixture(): Promise<Fixture> {
         while ((await once(worker, 'message'))[0] !== id) {}
       },
     },
-    // CPU on the main thread.
-    {
-      name: 'JSON.parse of a 2 MB string',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => JSON.parse(bigJson),
-    },
-    {
-      name: 'JSON.stringify of 30k objects',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => JSON.stringify(bigObject),
-    },
-    {
-      name: 'regex over 5 MB of text',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => bigText.match(/\b[a-f][a-z0-9]*\d\b/g)?.length,
-    },
-    { name: 'fibonacci(27)', kind: 'cpu', strategy: 'pool', clearCut: true, fn: () => fib(27) },
-    {
-      name: 'sort 100k numbers',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => [...numbers].sort((a, b) => a - b),
-    },
-    {
-      name: 'crypto.pbkdf2Sync (20k iterations)',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => crypto.pbkdf2Sync('secret', 'salt', 20_000, 32, 'sha256'),
-    },
-    {
-      name: 'zlib.gzipSync of 1 MB of text',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => zlib.gzipSync(gzipInput),
-    },
-    {
-      name: 'sha256 of 16 MB (sync)',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => crypto.createHash('sha256').update(hashInput).digest('hex'),
-    },
-    {
-      name: 'matrix multiply, 120 x 120',
-      kind: 'cpu',
-      strategy: 'pool',
-      clearCut: true,
-      fn: () => {
-        const n = 120
-        const out = new Float64Array(n * n)
-        for (let i = 0; i < n; i++) {
-          for (let k = 0; k < n; k++) {
-            const a = matrix[i * n + k]!
-            for (let j = 0; j < n; j++) out[i * n + j]! += a * matrix[k * n + j]!
-          }
-        }
-        return out[0]
-      },
-    },
+    // CPU on the main thread, and tiny tasks.
+    ...syncTasks(input),
     // CPU on libuv's thread pool: the main thread stays free.
     {
       name: 'async crypto.pbkdf2 (20k iterations)',
@@ -361,25 +411,6 @@ export async function createFixture(): Promise<Fixture> {
           await file.close()
         }
       },
-    },
-    // Tiny: any model's overhead would dominate.
-    {
-      name: 'tiny: sum of 100 numbers',
-      kind: 'cpu',
-      strategy: 'inline',
-      clearCut: true,
-      fn: () => {
-        let sum = 0
-        for (let i = 0; i < 100; i++) sum += i
-        return sum
-      },
-    },
-    {
-      name: 'tiny: JSON.parse of a small object',
-      kind: 'cpu',
-      strategy: 'inline',
-      clearCut: true,
-      fn: () => JSON.parse(smallJson),
     },
   ]
 
