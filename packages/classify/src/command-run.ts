@@ -60,13 +60,16 @@ const minCoverage = 0.8
 
 /**
  * The time a command waited for a core, ms, from the readings of its processes (`tree`): `null`
- * without them or when they missed too much of its CPU time (see `minCoverage`). At most the time
- * the command did not run, as the kernel counts it.
+ * without them or when they missed too much of its CPU time (see `minCoverage`). What the readings
+ * missed (a process's last moments after its last reading; on a busy machine the reader itself
+ * waits for a core) is taken to have waited as the part they saw: the waits are scaled by the CPU
+ * time the kernel counted over the CPU time read. At most the time the command did not run.
  */
 export function commandWait(wallMs: number, cpuMs: number | null, tree: TreeTimes | null): number | null {
   if (tree === null || cpuMs === null) return null
   if (cpuMs >= 2 * TICK_MS && tree.cpuMs < minCoverage * cpuMs) return null
-  return Math.max(0, Math.min(tree.waitMs, wallMs - Math.min(cpuMs, wallMs)))
+  const seen = cpuMs >= 2 * TICK_MS && tree.cpuMs > 0 ? Math.min(1, tree.cpuMs / cpuMs) : 1
+  return Math.max(0, Math.min(tree.waitMs / seen, wallMs - Math.min(cpuMs, wallMs)))
 }
 
 let wrapper: string | undefined

@@ -29,8 +29,14 @@ describe('commandWait', () => {
   const tree = (cpuMs: number, waitMs: number) => ({ cpuMs, waitMs })
 
   it('takes the waits the readings saw, at most the time the command did not run', () => {
-    expect(commandWait(500, 200, tree(195, 150))).toBe(150)
+    expect(commandWait(500, 200, tree(200, 150))).toBe(150)
     expect(commandWait(500, 200, tree(200, 400))).toBe(300)
+  })
+
+  it('scales the waits by the CPU time the kernel counted over the CPU time read (the part missed waited alike)', () => {
+    // 160 of 200 ms of CPU read, with 120 ms of waits: the whole run waited about 150 ms.
+    expect(commandWait(1000, 200, tree(160, 120))).toBe(150)
+    expect(commandWait(1000, 200, tree(250, 120))).toBe(120)
   })
 
   it('has no figure when the readings missed much of the CPU time (processes too short-lived)', () => {
