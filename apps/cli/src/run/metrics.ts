@@ -27,6 +27,16 @@ export interface MetricSpec<R> {
   read(reading: R): number | readonly MetricSample[] | undefined
 }
 
+/** A gauge: a value that goes up and down. */
+export function gauge<R>(name: string, help: string, read: MetricSpec<R>['read']): MetricSpec<R> {
+  return { name, help, type: 'gauge', read }
+}
+
+/** A counter: a total that only grows (its name ends in `_total`). */
+export function counter<R>(name: string, help: string, read: MetricSpec<R>['read']): MetricSpec<R> {
+  return { name, help, type: 'counter', read }
+}
+
 /** A registry of `specs`, each read from `read()` at each scrape, with `labels` on every metric (and Node's process metrics). */
 export async function metricsRegistry<R>(
   specs: readonly MetricSpec<R>[],
