@@ -52,7 +52,10 @@ function describeFile(): string {
   }
 }
 
-async function load(): Promise<Handler> {
+type Tasks = Record<string, (input: unknown, ctx: unknown) => unknown>
+
+/** The worker file's tasks and what its `init` returned, or a handler failing every task with why it could not load. */
+async function loadDefinition(): Promise<{ tasks: Tasks; ctx: unknown } | Handler> {
   let definition: WorkerDefinition | undefined
   try {
     definition = findDefinition((await import(boot.file)) as Record<string, unknown>)
@@ -78,7 +81,16 @@ async function load(): Promise<Handler> {
     const reason = error instanceof Error ? error.message : String(error)
     return failing(coded('ERR_WORKER_INIT', `init() of ${describeFile()} failed: ${reason}`, error))
   }
-  const tasks = definition.tasks as Record<string, (input: unknown, ctx: unknown) => unknown>
+  return { tasks: definition.tasks as Tasks, ctx }
+}
+
+async function load(): Promise<Handler> {
+  const loaded = await loadDefinition()
+  return typeof loaded === 'function' ? loaded : taskHandler(loaded.tasks, loaded.ctx)
+}
+
+/** Runs the tasks the main thread sends, one at a time, in the order they came. */
+function taskHandler(tasks: Tasks, ctx: unknown): Handler {
   const names = Object.keys(tasks)
 
   function lookup(name: string) {
