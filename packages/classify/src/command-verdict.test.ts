@@ -39,7 +39,13 @@ function commandProbe(
 }
 
 /** The summary of runs of `wallMs` and `cpuRatio`, as `classifyCommand` makes it. */
-function summaryOf(wallMs: number, cpuRatio: number, startup: Startup | null, p: Probe): CommandSummary {
+function summaryOf(
+  wallMs: number,
+  cpuRatio: number,
+  startup: Startup | null,
+  p: Probe,
+  cpus = 2,
+): CommandSummary {
   const cpuMs = cpuRatio * wallMs
   const work = workRatio({ wallMs, cpuMs, waitMs: null }, startup)
   const kept = keptCpu(p, cpuMs)
@@ -50,7 +56,7 @@ function summaryOf(wallMs: number, cpuRatio: number, startup: Startup | null, p:
     busyRatio: cpuRatio,
     workCpuRatio: work,
     keptCpu: kept,
-    share: commandShare({ cpuRatio, busyRatio: cpuRatio, work }, kept, t),
+    share: commandShare({ cpuRatio, busyRatio: cpuRatio, work }, kept, t, { best: p.bestSpeedup, cpus }),
   }
 }
 
@@ -133,6 +139,16 @@ describe('a command whose probe measured more gain than its CPU share allows', (
     const s = summaryOf(340, 0.95, null, spin)
     expect(s.share).toEqual({ ratio: expect.closeTo(0.95 * (180 / 323)), from: 'probe' })
     expect(commandKind(s.share, spin, twoCpus, t)).toBe('mixed')
+  })
+
+  it('keeps the CPU share of a computing command whose run alone read more CPU time (a shared machine)', () => {
+    // fib(36) on a busy machine: the runs alone read 200 ms of CPU time, 4 at once 157 ms each
+    // (kept 79%), but throughput grew 1.71x on 2 CPUs, no more than a whole core per run allows.
+    const disturbed = commandProbe(220, [1, 1.47, 1.71, 1.52], 'max-concurrency', [200, 180, 157, 165])
+    const s = summaryOf(220, 0.91, null, disturbed)
+    expect(s.keptCpu).toBeLessThan(1 / t.plateauGain)
+    expect(s.share).toEqual({ ratio: 0.91, from: 'cpu-time' })
+    expect(commandKind(s.share, disturbed, twoCpus, t)).toBe('cpu')
   })
 
   it('keeps the CPU share of a command that needs its CPU time at any concurrency', () => {

@@ -76,15 +76,19 @@ export function keptCpu(probe: Probe, aloneMs: number | null): number | null {
 /**
  * The share of a core that decides a command's kind: its CPU time over the time it ran (its waits
  * for a core left out, `busyRatio`), without its interpreter's start-up where that was measured
- * (`work`: start-up must not tip the verdict). When runs at once kept materially less of their CPU
- * time than a run alone (`kept` below 1 / `plateauGain`), the probe measured more gain than that
- * CPU time allows: it overstates what the command needs, and the probe decides, with the share
- * scaled by what the runs kept. `null` without a CPU figure.
+ * (`work`: start-up must not tip the verdict). When the probe measured more gain than that share
+ * allows (`gain.best` above `gain.cpus` / share, by more than `plateauGain`) and runs at once kept
+ * materially less of their CPU time than a run alone (`kept` below 1 / `plateauGain`), the CPU time
+ * overstates what the command needs, and the probe decides, with the share scaled by what the runs
+ * kept. Both are asked: on a shared machine a run's CPU time alone moves by a fifth or more from one
+ * reading to the next, so `kept` alone can read low for a command that computes. `null` without a
+ * CPU figure.
  */
 export function commandShare(
   figures: { cpuRatio: number | null; busyRatio: number | null; work: number | null },
   kept: number | null,
   t: Pick<Thresholds, 'plateauGain'>,
+  gain: { best: number; cpus: number },
 ): CommandShare | null {
   const { cpuRatio, busyRatio, work } = figures
   if (cpuRatio === null) return null
@@ -92,7 +96,8 @@ export function commandShare(
     work !== null
       ? { ratio: work, from: 'cpu-time-without-startup' }
       : { ratio: busyRatio ?? cpuRatio, from: 'cpu-time' }
-  const probeWins = kept !== null && kept * t.plateauGain < 1
+  const allowed = gain.cpus / Math.max(own.ratio, 1e-6)
+  const probeWins = kept !== null && kept * t.plateauGain < 1 && gain.best > allowed * t.plateauGain
   return probeWins ? { ratio: own.ratio * kept, from: 'probe' } : own
 }
 

@@ -78,8 +78,9 @@ function runShares(
   summary: CommandSummary,
   startup: Startup | null,
   t: ResolvedCommandOptions['thresholds'],
+  gain: { best: number; cpus: number },
 ): (CommandShare | null)[] {
-  return runs.map((r) => commandShare({ ...r, work: workRatio(r, startup) }, summary.keptCpu, t))
+  return runs.map((r) => commandShare({ ...r, work: workRatio(r, startup) }, summary.keptCpu, t, gain))
 }
 
 /** The median of a figure every run has, else `null`. */
@@ -94,6 +95,7 @@ function summarise(
   startup: Startup | null,
   probe: Probe,
   t: ResolvedCommandOptions['thresholds'],
+  cpus: number,
 ): CommandSummary {
   const cpuRatio = medianOf(runs, (r) => r.cpuRatio)
   const busyRatio = medianOf(runs, (r) => r.busyRatio)
@@ -109,7 +111,10 @@ function summarise(
     busyRatio,
     workCpuRatio,
     keptCpu: kept,
-    share: commandShare({ cpuRatio, busyRatio, work: workCpuRatio }, kept, t),
+    share: commandShare({ cpuRatio, busyRatio, work: workCpuRatio }, kept, t, {
+      best: probe.bestSpeedup,
+      cpus,
+    }),
   }
 }
 
@@ -145,12 +150,15 @@ export async function classifyCommand(
   )
   const probeLoad = stopLoad()
   const env = environment()
-  let summary = summarise(runs, startup, probe, t)
-  const kinds = () => runShares(runs, summary, startup, t).map((share) => commandKind(share, probe, env, t))
+  let summary = summarise(runs, startup, probe, t, env.cpus)
+  const kinds = () =>
+    runShares(runs, summary, startup, t, { best: probe.bestSpeedup, cpus: env.cpus }).map((share) =>
+      commandKind(share, probe, env, t),
+    )
   // Runs that disagree with the verdict call for as many again (see `classify`).
   if (disputed(commandKind(summary.share, probe, env, t), kinds())) {
     runs = await repeatIfRoom(opts.runs, guard, run, runs)
-    summary = summarise(runs, startup, probe, t)
+    summary = summarise(runs, startup, probe, t, env.cpus)
   }
   const kind = commandKind(summary.share, probe, env, t)
   return {
