@@ -5,6 +5,7 @@ import {
   commandShare,
   keptCpu,
   loadDoubts,
+  nearThresholdDoubts,
   recommendCommand,
   workRatio,
 } from './command-verdict'
@@ -238,5 +239,24 @@ describe('loadDoubts: the load while the runs lasted', () => {
     )
     expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, 4)).toEqual([])
     expect(loadDoubts('io', 0.08, { ...env, loadAverage: 1 }, t, null)).toEqual([])
+  })
+})
+
+describe('nearThresholdDoubts', () => {
+  const time = (ratio: number) => ({ ratio, from: 'cpu-time-without-startup' as const })
+
+  it('doubts a share near a threshold on a busy machine', () => {
+    // 55% of a core: cpu, but 10% from commandCpu (50%) with 2 CPUs and 4 threads ready to run.
+    const [doubt] = nearThresholdDoubts(time(0.55), 4, twoCpus, t)
+    expect(doubt).toContain('lies near `commandCpu` (50%)')
+    expect(nearThresholdDoubts(time(0.16), 4, twoCpus, t)[0]).toContain('`commandIo`')
+  })
+
+  it('trusts a share near a threshold on a quiet machine, a share far from both, and one the probe decided', () => {
+    expect(nearThresholdDoubts(time(0.55), 1.5, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(time(0.9), 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(time(0.3), 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(null, 4, twoCpus, t)).toEqual([])
   })
 })

@@ -130,6 +130,32 @@ export function loadDoubts(
   ]
 }
 
+/** How near a threshold (relative to it) a share must lie, on a busy machine, to be in doubt. */
+const nearShare = 0.25
+
+/**
+ * Doubts about a command's kind when its share lies near the threshold that decides it while the
+ * machine was busy (`load` above its CPUs): a run's CPU time alone moves by a fifth or more there (the
+ * cores' caches and their other threads are shared), so another classification may read the other
+ * side. The share from the probe is left out: the probe decided it, not the threshold.
+ */
+export function nearThresholdDoubts(
+  share: CommandShare | null,
+  load: number,
+  env: Environment,
+  t: Pick<Thresholds, 'commandCpu' | 'commandIo'>,
+): string[] {
+  if (share === null || share.from === 'probe' || load <= env.cpus) return []
+  const threshold = [t.commandIo, t.commandCpu].find((x) => Math.abs(share.ratio - x) < nearShare * x)
+  if (threshold === undefined) return []
+  const name = threshold === t.commandCpu ? 'commandCpu' : 'commandIo'
+  return [
+    `The share of a core that decides, ${percent(share.ratio)}, lies near \`${name}\` (${percent(threshold)}) and the ` +
+      `machine was busy (${load.toFixed(1)} threads ready to run on ${env.cpus} CPUs), where a run's CPU time moves ` +
+      'by a fifth or more: another classification may read it otherwise. Classify it again on a quieter machine.',
+  ]
+}
+
 /** The sentences on the CPU figures: the whole ratio, the start-up, and the probe's bound when it decided. */
 function shareSentences(
   s: CommandSummary,

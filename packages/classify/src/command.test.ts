@@ -5,7 +5,8 @@ import { rejection } from '@boundkit/internal'
 import { describe, expect, it } from 'vitest'
 import { type ClassifyError, classifyCommand, format } from './index'
 
-const small = { runs: 2, timeBudget: 8000, maxConcurrency: 4 }
+// A budget no loaded machine reaches: each classification ends at maxConcurrency 4 long before it.
+const small = { runs: 2, timeBudget: 60_000, maxConcurrency: 4 }
 const busyLoop = 'let s = 0; for (let i = 0; i < 1e8; i++) s += i; if (s < 0) console.log(s)'
 
 describe('classifyCommand', () => {

@@ -9,6 +9,7 @@ import {
   commandShare,
   keptCpu,
   loadDoubts,
+  nearThresholdDoubts,
   recommendCommand,
   workRatio,
 } from './command-verdict'
@@ -170,6 +171,7 @@ export async function classifyCommand(
       ...(runs.every((r) => r.waitMs !== null)
         ? []
         : loadDoubts(kind, summary.share?.ratio ?? null, env, t, runLoad(runs))),
+      ...nearThresholdDoubts(summary.share, Math.max(env.loadAverage, runLoad(runs) ?? 0), env, t),
     ]),
     recommendation: recommendCommand(kind, summary, startup, probe, t, env, opts.maxConcurrency),
     summary,
