@@ -1,0 +1,57 @@
+import { UsageError } from '../../errors'
+import type { HttpAnswer } from '../../http'
+import type { OpenExecutor, Pending } from '../../run/executor'
+import type { KeyRule } from '../../run/input/scan'
+import { BatchLane } from './batch-lane'
+import { readState, removeState, statePath } from './batch-state'
+import type { BuiltRequests } from './built'
+import { BATCH_PRICE_SHARE, planSplit } from './deadline'
+import type { PriceBook } from './prices'
+import { llmExecutor } from './send'
+import type { LlmSettings } from './settings'
+import { SplitLanes } from './split-lanes'
+
+/** How a run with `--via batch` or `--deadline` sends its records, and what each pays. */
+export interface Lanes {
+  executor: OpenExecutor<HttpAnswer>
+  /** The share of the live price a record pays: 1 live, `BATCH_PRICE_SHARE` through the Batch API. */
+  share(item: Pending): number
+  /** After a run that returned: the state file goes once the batch ended and its records were written. */
+  settle(): Promise<void>
+}
+
+/**
+ * The lanes of a run, or undefined for a live run. A batch under way for the output (its state file)
+ * is collected with `--resume` and refused without; with `--deadline`, the split the state holds is kept,
+ * else it is planned from the input.
+ */
+export async function openLanes(
+  settings: LlmSettings,
+  keys: KeyRule,
+  built: BuiltRequests,
+  prices: PriceBook,
+): Promise<Lanes | undefined> {
+  if (settings.via === 'live' && settings.deadline === undefined) return undefined
+  const state = await readState(settings.out)
+  if (state !== undefined && !settings.resume) {
+    throw new UsageError(
+      `A batch is under way for ${settings.out} (${statePath(settings.out)}): give --resume to collect it, or remove that file to start over`,
+    )
+  }
+  const throughLine =
+    settings.deadline === undefined
+      ? Number.POSITIVE_INFINITY
+      : (state?.throughLine ?? (await planSplit(settings, keys, built, prices)).throughLine)
+  let batch: BatchLane | undefined
+  return {
+    executor: async (out, stderr) => {
+      batch = new BatchLane(settings, built, stderr, Number.isFinite(throughLine) ? throughLine : undefined)
+      if (settings.deadline === undefined) return batch
+      return new SplitLanes(batch, await llmExecutor(settings, built)(out, stderr), throughLine)
+    },
+    share: (item) => (item.line <= throughLine ? BATCH_PRICE_SHARE : 1),
+    settle: async () => {
+      if (batch?.ended) await removeState(settings.out)
+    },
+  }
+}
