@@ -1,0 +1,207 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type RunningServer, type ServerOptions, startServer } from '@boundkit/server'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { lines } from './output-lines'
+import { boundkit, start, stderrShows } from './run-cli'
+
+// `boundkit llm --via batch` and `--deadline` end to end: the built binary against the demo server's
+// /v1/files and /v1/batches (and /v1/chat/completions for the live lane).
+let dir: string
+let server: RunningServer | undefined
+
+/** A demo server whose batch clock the test moves (`clock.offset`), and nothing else waits. */
+async function demo(options: ServerOptions = {}) {
+  const clock = { offset: 0 }
+  server = await startServer({
+    seed: 3,
+    judge: { latencyDistribution: 'fixed', latencyMs: 1, faultRate: 0 },
+    now: () => performance.now() + clock.offset,
+    ...options,
+  })
+  return { clock, baseUrl: `${server.url}/v1` }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'boundkit-llm-batch-'))
+})
+
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A Batch API request line of a judge conversation. */
+function requestLine(i: number): string {
+  const conversation = {
+    id: `c${i}`,
+    question: `What is ${i}?`,
+    contexts: [`${i} is a number.`],
+    answer: `${i}.`,
+  }
+  return JSON.stringify({
+    custom_id: `r-${i}`,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: {
+      model: 'demo',
+      messages: [{ role: 'user', content: JSON.stringify(conversation) }],
+      max_tokens: 40,
+    },
+  })
+}
+
+async function requestFile(name: string, count: number): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, `${Array.from({ length: count }, (_, i) => requestLine(i)).join('\n')}\n`)
+  return path
+}
+
+const llm = (input: string, out: string, baseUrl: string, ...rest: string[]) =>
+  boundkit('llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms', ...rest)
+
+const ids = (count: number) => Array.from({ length: count }, (_, i) => `r-${i}`)
+
+/** The server's batches, newest first. */
+async function batches(baseUrl: string): Promise<{ id: string; request_counts: { total: number } }[]> {
+  const response = await fetch(`${baseUrl}/batches?limit=100`)
+  return ((await response.json()) as { data: { id: string; request_counts: { total: number } }[] }).data
+}
+
+/** An output line with what differs from run to run (ids, times) put aside. */
+const shape = (line: string) =>
+  line
+    .replace(/chatcmpl-[0-9a-f]+/g, 'ID')
+    .replace(/"created":\d+/, '"created":0')
+    .replace(/"ms":[\d.]+/, '"ms":0')
+
+const PRICE = ['--price', 'in=1000,out=1000', '--json']
+
+describe('boundkit llm --via batch against the demo server', () => {
+  it('writes the same lines as a live run, in input order, at half the cost, and leaves no state behind', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('same.jsonl', 6)
+    const liveOut = join(dir, 'same-live.jsonl')
+    const batchOut = join(dir, 'same-batch.jsonl')
+    const live = await llm(input, liveOut, baseUrl, ...PRICE)
+    const batch = await llm(input, batchOut, baseUrl, '--via', 'batch', ...PRICE)
+    expect(live.code).toBe(0)
+    expect(batch.code).toBe(0)
+    // The server lists a batch's answers latest first: the output is back in input order.
+    expect((await lines(batchOut)).map((line) => line.custom_id)).toEqual(ids(6))
+    const liveText = (await readFile(liveOut, 'utf8')).trimEnd().split('\n')
+    const batchText = (await readFile(batchOut, 'utf8')).trimEnd().split('\n')
+    expect(batchText.map(shape)).toEqual(liveText.map(shape))
+    const cost = (result: { stdout: string }) => (JSON.parse(result.stdout) as { costUsd: number }).costUsd
+    expect(cost(live)).toBeGreaterThan(0)
+    expect(cost(batch)).toBeCloseTo(cost(live) / 2, 10)
+    expect(existsSync(`${batchOut}.batch.json`)).toBe(false)
+    expect(await batches(baseUrl)).toHaveLength(1)
+  })
+
+  it('a batch that expires: the done part answered, the rest batch_expired (exit 1), then sent again live with --retry-failed', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 100_000, expireMs: 60_000 } })
+    const input = await requestFile('expire.jsonl', 4)
+    const out = join(dir, 'expire.jsonl.out')
+    const run = start('llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms', '--via', 'batch')
+    await stderrShows(run.child, 'in_progress')
+    // Past the window: 60 s of 100 s, the first 2 of 4 requests were answered.
+    clock.offset += 3_600_000
+    const result = await run.done
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('expired')
+    const written = await lines(out)
+    expect(written.map((line) => line.custom_id)).toEqual(ids(4))
+    expect(written.map((line) => (line.error as { code?: string } | null)?.code ?? 'ok')).toEqual([
+      'ok',
+      'ok',
+      'batch_expired',
+      'batch_expired',
+    ])
+    expect(written[2]).toMatchObject({ id: null, response: null })
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
+    const again = await llm(input, out, baseUrl, '--resume', '--retry-failed')
+    expect(again.code).toBe(0)
+    const final = await lines(out)
+    expect(final.map((line) => line.custom_id)).toEqual(ids(4))
+    expect(final.every((line) => line.error === null)).toBe(true)
+    expect(await batches(baseUrl)).toHaveLength(1)
+  })
+
+  it('a batch that fails validation: a coded error naming the reason, exit 2, nothing written', async () => {
+    const { baseUrl } = await demo({ batches: { tokenLimit: 100 } })
+    const input = await requestFile('invalid.jsonl', 5)
+    const out = join(dir, 'invalid.jsonl.out')
+    const result = await llm(input, out, baseUrl, '--via', 'batch')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('ERR_BATCH_INVALID')
+    expect(result.stderr).toContain('token_limit_exceeded')
+    expect(await lines(out)).toEqual([])
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
+  })
+
+  it('killed with SIGKILL while it polls, --resume collects the same batch: no second batch, every line once, in order', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000 } })
+    const input = await requestFile('kill.jsonl', 5)
+    const out = join(dir, 'kill.jsonl.out')
+    const first = start('llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms', '--via', 'batch')
+    await stderrShows(first.child, 'in_progress')
+    first.child.kill('SIGKILL')
+    expect((await first.done).signal).toBe('SIGKILL')
+    const state = JSON.parse(await readFile(`${out}.batch.json`, 'utf8')) as { batchId: string }
+    expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([state.batchId])
+    // Without --resume, the batch under way is not forgotten: a usage error says how to collect it.
+    const refused = await llm(input, out, baseUrl, '--via', 'batch')
+    expect(refused.code).toBe(2)
+    clock.offset += 3_600_000
+    const resumed = await llm(input, out, baseUrl, '--via', 'batch', '--resume')
+    expect(resumed.code).toBe(0)
+    expect(resumed.stderr).toContain(state.batchId)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(5))
+    expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([state.batchId])
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
+  })
+})
+
+describe('boundkit llm --deadline against the demo server', () => {
+  const split = ['--deadline', '1min', '--rpm', '6']
+
+  it('the dry run says the split and each lane cost; the run sends that many live and the rest as one batch', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('deadline.jsonl', 10)
+    const out = join(dir, 'deadline.jsonl.out')
+    const plan = await llm(input, out, baseUrl, ...split, '--price', 'in=1000,out=1000', '--dry-run')
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain('6 live')
+    expect(plan.stdout).toContain('4 through the Batch API (input lines up to 4)')
+    expect(plan.stdout).toMatch(/cost live: +\$/)
+    expect(plan.stdout).toMatch(/cost batch: +\$.*half the live price/)
+    const json = await llm(
+      input,
+      out,
+      baseUrl,
+      ...split,
+      '--price',
+      'in=1000,out=1000',
+      '--dry-run',
+      '--json',
+    )
+    const lanes = (
+      JSON.parse(json.stdout) as { split: Record<string, { requests: number; costUsd: { max: number } }> }
+    ).split
+    expect([lanes.live?.requests, lanes.batch?.requests]).toEqual([6, 4])
+    expect(existsSync(out)).toBe(false)
+    const result = await llm(input, out, baseUrl, ...split)
+    expect(result.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(10))
+    expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([4])
+    const metrics = await (await fetch(`${server?.url}/metrics`)).text()
+    expect(metrics).toMatch(/boundkit_chat_requests_total\{status="200"\} 6\b/)
+  })
+})
