@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RunningServer, type ServerOptions, startServer } from '@boundkit/server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { lines } from './output-lines'
-import { boundkit, start, stderrShows } from './run-cli'
+import { lines, waitForLines } from './output-lines'
+import { boundkit, printedResume, start, startLine, stderrShows } from './run-cli'
 
 // `boundkit llm --via batch` and `--deadline` end to end: the built binary against the demo server's
 // /v1/files and /v1/batches (and /v1/chat/completions for the live lane).
@@ -167,6 +167,41 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([state.batchId])
     expect(existsSync(`${out}.batch.json`)).toBe(false)
   })
+
+  it('Ctrl-C while it polls: exit 130, nothing written, the printed command collects the same batch', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000 } })
+    const input = await requestFile('sigint.jsonl', 3)
+    const out = join(dir, 'sigint.jsonl.out')
+    const first = start('llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms', '--via', 'batch')
+    await stderrShows(first.child, 'in_progress')
+    first.child.kill('SIGINT')
+    const interrupted = await first.done
+    expect(interrupted.code).toBe(130)
+    expect(interrupted.stderr).toContain('--resume collects it')
+    expect(await lines(out)).toEqual([])
+    expect(existsSync(`${out}.batch.json`)).toBe(true)
+    clock.offset += 3_600_000
+    const resumed = await startLine(printedResume(interrupted.stderr)).done
+    expect(resumed.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(3))
+    expect(await batches(baseUrl)).toHaveLength(1)
+  })
+
+  it('--max-cost counts a batch request at half its live price: a cap that stops a live run lets the batch take all', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('budget.jsonl', 6)
+    const price = ['--price', 'in=1000,out=1000']
+    const plan = await llm(input, join(dir, 'budget-plan.jsonl'), baseUrl, ...price, '--dry-run', '--json')
+    const worst = (JSON.parse(plan.stdout) as { costUsd: { max: number } }).costUsd.max
+    // Room for every request at half price (with the margin --max-cost keeps on prompts), not at full.
+    const cap = String(worst * 0.75)
+    const live = await llm(input, join(dir, 'budget-live.jsonl'), baseUrl, ...price, '--max-cost', cap)
+    expect(live.code).toBe(3)
+    const out = join(dir, 'budget-batch.jsonl')
+    const batch = await llm(input, out, baseUrl, ...price, '--max-cost', cap, '--via', 'batch')
+    expect(batch.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(6))
+  })
 })
 
 describe('boundkit llm --deadline against the demo server', () => {
@@ -199,6 +234,24 @@ describe('boundkit llm --deadline against the demo server', () => {
     expect(existsSync(out)).toBe(false)
     const result = await llm(input, out, baseUrl, ...split)
     expect(result.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(10))
+    expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([4])
+    const metrics = await (await fetch(`${server?.url}/metrics`)).text()
+    expect(metrics).toMatch(/boundkit_chat_requests_total\{status="200"\} 6\b/)
+  })
+
+  it('killed with SIGKILL once the live lane is done, --resume pays for nothing again: the same batch, no live request twice', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000 } })
+    const input = await requestFile('deadline-kill.jsonl', 10)
+    const out = join(dir, 'deadline-kill.jsonl.out')
+    const first = start('llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms', ...split)
+    // The live answers wait in the journal for the batch's lines, which come before them.
+    await waitForLines(`${out}.journal`, 6)
+    first.child.kill('SIGKILL')
+    await first.done
+    clock.offset += 3_600_000
+    const resumed = await llm(input, out, baseUrl, ...split, '--resume')
+    expect(resumed.code).toBe(0)
     expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(10))
     expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([4])
     const metrics = await (await fetch(`${server?.url}/metrics`)).text()
