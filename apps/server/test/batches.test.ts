@@ -175,7 +175,7 @@ describe('the Batch API with the openai SDK', () => {
   })
 
   it('refuses with coded 4xx: an unknown file or batch, a wrong endpoint, a file over its cap, a full store', async () => {
-    const { client } = await start({ batches: { fileMaxBytes: 2_000, storeMaxBytes: 3_000 } })
+    const { client, url } = await start({ batches: { fileMaxBytes: 2_000, storeMaxBytes: 3_000 } })
     expect((await apiError(client.batches.retrieve('batch_nope'))).status).toBe(404)
     expect((await apiError(client.files.content('file-nope'))).status).toBe(404)
     const missing = await apiError(
@@ -201,5 +201,12 @@ describe('the Batch API with the openai SDK', () => {
     expect(full.status).toBe(413)
     expect(full.message).toContain('storeMaxBytes')
     await client.files.delete(file.id)
+    const torn = await fetch(`${url}/v1/files`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+      body: '--b\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbatch',
+    })
+    expect(torn.status).toBe(400)
+    expect(((await torn.json()) as { error: { message: string } }).error.message).toContain('multipart')
   })
 })
