@@ -159,6 +159,10 @@ describe('boundkit llm --via batch against the demo server', () => {
     // Without --resume, the batch under way is not forgotten: a usage error says how to collect it.
     const refused = await llm(input, out, baseUrl, '--via', 'batch')
     expect(refused.code).toBe(2)
+    // Nor sent live: those requests would be paid for twice.
+    const live = await llm(input, out, baseUrl, '--resume')
+    expect(live.code).toBe(2)
+    expect(live.stderr).toContain('--resume --via batch')
     clock.offset += 3_600_000
     const resumed = await llm(input, out, baseUrl, '--via', 'batch', '--resume')
     expect(resumed.code).toBe(0)
@@ -245,7 +249,8 @@ describe('boundkit llm --deadline against the demo server', () => {
     const input = await requestFile('deadline-kill.jsonl', 10)
     const out = join(dir, 'deadline-kill.jsonl.out')
     const first = start('llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms', ...split)
-    // The live answers wait in the journal for the batch's lines, which come before them.
+    // Once the batch runs, and the live answers wait in the journal for its lines, which come before them.
+    await stderrShows(first.child, 'in_progress')
     await waitForLines(`${out}.journal`, 6)
     first.child.kill('SIGKILL')
     await first.done

@@ -182,7 +182,13 @@ export class BatchLane implements Executor<HttpAnswer> {
         if (this.#abort.signal.aborted) return undefined
         const status = (error as { status?: number }).status
         const lasting = status !== undefined && status < 500 && status !== 408 && status !== 429
-        if (lasting || ++failures >= this.#settings.maxAttempts) throw error
+        if (lasting || ++failures >= this.#settings.maxAttempts) {
+          const state = statePath(this.#settings.out)
+          const why = error instanceof Error ? error.message : String(error)
+          throw new Error(`batch ${id} cannot be read: ${why} (${state} holds it: --resume tries again)`, {
+            cause: error,
+          })
+        }
       }
       await sleep(this.#settings.poll, undefined, { signal: this.#abort.signal }).catch(() => {})
     }

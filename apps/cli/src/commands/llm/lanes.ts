@@ -22,8 +22,8 @@ export interface Lanes {
 
 /**
  * The lanes of a run, or undefined for a live run. A batch under way for the output (its state file)
- * is collected with `--resume` and refused without; with `--deadline`, the split the state holds is kept,
- * else it is planned from the input.
+ * is collected with `--resume` and the lane flags that made it, and refused otherwise; with
+ * `--deadline`, the split the state holds is kept, else it is planned from the input.
  */
 export async function openLanes(
   settings: LlmSettings,
@@ -31,13 +31,19 @@ export async function openLanes(
   built: BuiltRequests,
   prices: PriceBook,
 ): Promise<Lanes | undefined> {
-  if (settings.via === 'live' && settings.deadline === undefined) return undefined
   const state = await readState(settings.out)
-  if (state !== undefined && !settings.resume) {
-    throw new UsageError(
-      `A batch is under way for ${settings.out} (${statePath(settings.out)}): give --resume to collect it, or remove that file to start over`,
-    )
+  const live = settings.via === 'live' && settings.deadline === undefined
+  if (state !== undefined) {
+    // Its records must go to the same batch as before: sent live, they would be paid for twice.
+    const how = state.throughLine === undefined ? '--via batch' : '--deadline'
+    const same = state.throughLine === undefined ? settings.via === 'batch' : settings.deadline !== undefined
+    if (!settings.resume || !same) {
+      throw new UsageError(
+        `A batch is under way for ${settings.out} (${statePath(settings.out)}): collect it with --resume ${how}, or remove that file to start over`,
+      )
+    }
   }
+  if (live) return undefined
   const throughLine =
     settings.deadline === undefined
       ? Number.POSITIVE_INFINITY
