@@ -105,7 +105,7 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect(await batches(baseUrl)).toHaveLength(1)
   })
 
-  it('a batch that expires: the done part answered, the rest batch_expired (exit 1), then sent again live with --retry-failed', async () => {
+  it('a batch that expires: the done part answered, the rest batch_expired (exit 1), then sent again as a new batch with --retry-failed', async () => {
     const { clock, baseUrl } = await demo({ batches: { runMs: 100_000, expireMs: 60_000 } })
     const input = await requestFile('expire.jsonl', 4)
     const out = join(dir, 'expire.jsonl.out')
@@ -126,12 +126,25 @@ describe('boundkit llm --via batch against the demo server', () => {
     ])
     expect(written[2]).toMatchObject({ id: null, response: null })
     expect(existsSync(`${out}.batch.json`)).toBe(false)
-    const again = await llm(input, out, baseUrl, '--resume', '--retry-failed')
-    expect(again.code).toBe(0)
+    // Sent again as a new batch: only the 2 that failed are uploaded, the answered ones stay as they are.
+    // It expires too (every batch of this server runs past its window): 1 of its 2 answered.
+    const again = start(
+      ...['llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms'],
+      ...['--via', 'batch', '--resume', '--retry-failed'],
+    )
+    await stderrShows(again.child, 'in_progress')
+    clock.offset += 3_600_000
+    expect((await again.done).code).toBe(1)
     const final = await lines(out)
     expect(final.map((line) => line.custom_id)).toEqual(ids(4))
-    expect(final.every((line) => line.error === null)).toBe(true)
-    expect(await batches(baseUrl)).toHaveLength(1)
+    expect(final.map((line) => (line.error as { code?: string } | null)?.code ?? 'ok')).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'batch_expired',
+    ])
+    expect(final.slice(0, 2)).toEqual(written.slice(0, 2))
+    expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([2, 4])
   })
 
   it('a batch that fails validation: a coded error naming the reason, exit 2, nothing written', async () => {
