@@ -38,7 +38,7 @@ function validationError(batch: BatchObject): UsageError {
       (error) => `${error.line ? `line ${error.line}: ` : ''}${error.message ?? error.code} (${error.code})`,
     )
   return new UsageError(
-    `The Batch API refused batch ${batch.id}: ${reasons.join('; ') || 'no reason given'}. Nothing was run; fix the input and run again`,
+    `The Batch API refused batch ${batch.id}: ${reasons.join('; ') || 'no reason given'} (none of its requests ran): fix the input and run again`,
     'ERR_BATCH_INVALID',
   )
 }
@@ -127,8 +127,12 @@ export class BatchLane implements Executor<HttpAnswer> {
         taken.items.set(String(item.key), item)
         if (file !== undefined && !file.write(requestLine(item, this.#built))) await once(file, 'drain')
       }
+    } catch (error) {
+      file?.destroy()
+      if (upload !== undefined) await rm(upload, { force: true })
+      throw error
     } finally {
-      if (file !== undefined) {
+      if (file !== undefined && !file.destroyed) {
         file.end()
         await once(file, 'close')
       }
