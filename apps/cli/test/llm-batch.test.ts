@@ -159,6 +159,24 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect(existsSync(`${out}.batch.json`)).toBe(false)
   })
 
+  it('requests for two endpoints: a usage error before anything is uploaded', async () => {
+    const { baseUrl } = await demo()
+    const input = join(dir, 'endpoints.jsonl')
+    const embedding = {
+      custom_id: 'e-1',
+      method: 'POST',
+      url: '/v1/embeddings',
+      body: { model: 'e', input: 'x' },
+    }
+    await writeFile(input, `${requestLine(0)}\n${JSON.stringify(embedding)}\n`)
+    const out = join(dir, 'endpoints.jsonl.out')
+    const result = await llm(input, out, baseUrl, '--via', 'batch')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('ERR_BATCH_ENDPOINTS')
+    expect(existsSync(`${out}.batch-input.jsonl`)).toBe(false)
+    expect(await batches(baseUrl)).toEqual([])
+  })
+
   it('killed with SIGKILL while it polls, --resume collects the same batch: no second batch, every line once, in order', async () => {
     const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000 } })
     const input = await requestFile('kill.jsonl', 5)

@@ -86,7 +86,7 @@ export class BatchLane implements Executor<HttpAnswer> {
     const state = await readState(out)
     const upload = state === undefined ? `${out}.batch-input.jsonl` : undefined
     const taken = await this.#take(items, hooks, upload)
-    if (taken.items.size === 0 || this.#stopped === 'now' || taken.endpoint === undefined) {
+    if (taken.items.size === 0 || this.#stopped === 'now') {
       if (upload !== undefined) await rm(upload, { force: true })
       yield* this.#notSent(taken.items)
       return
@@ -128,13 +128,14 @@ export class BatchLane implements Executor<HttpAnswer> {
         if (file !== undefined && !file.write(requestLine(item, this.#built))) await once(file, 'drain')
       }
     } catch (error) {
-      file?.destroy()
-      if (upload !== undefined) await rm(upload, { force: true })
+      taken.items.clear()
       throw error
     } finally {
-      if (file !== undefined && !file.destroyed) {
+      if (file !== undefined) {
         file.end()
         await once(file, 'close')
+        // A file that will not be uploaded goes (a run that failed to take its records, or took none).
+        if (taken.items.size === 0) await rm(upload as string, { force: true })
       }
     }
     return taken
