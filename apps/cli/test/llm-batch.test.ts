@@ -68,10 +68,18 @@ const llm = (input: string, out: string, baseUrl: string, ...rest: string[]) =>
 
 const ids = (count: number) => Array.from({ length: count }, (_, i) => `r-${i}`)
 
+/** A batch as the server lists it (the fields the tests read). */
+interface Batch {
+  id: string
+  request_counts: { total: number }
+  input_file_id: string
+  output_file_id: string | null
+}
+
 /** The server's batches, newest first. */
-async function batches(baseUrl: string): Promise<{ id: string; request_counts: { total: number } }[]> {
+async function batches(baseUrl: string): Promise<Batch[]> {
   const response = await fetch(`${baseUrl}/batches?limit=100`)
-  return ((await response.json()) as { data: { id: string; request_counts: { total: number } }[] }).data
+  return ((await response.json()) as { data: Batch[] }).data
 }
 
 /** An output line with what differs from run to run (ids, times) put aside. */
@@ -102,7 +110,12 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect(cost(live)).toBeGreaterThan(0)
     expect(cost(batch)).toBeCloseTo(cost(live) / 2, 10)
     expect(existsSync(`${batchOut}.batch.json`)).toBe(false)
-    expect(await batches(baseUrl)).toHaveLength(1)
+    const [made, ...others] = await batches(baseUrl)
+    expect(others).toEqual([])
+    // Its lines written, the batch's files are deleted at the API.
+    for (const id of [made?.input_file_id, made?.output_file_id]) {
+      expect((await fetch(`${baseUrl}/files/${id}`)).status).toBe(404)
+    }
   })
 
   it('a batch that expires: the done part answered, the rest batch_expired (exit 1), then sent again as a new batch with --retry-failed', async () => {

@@ -75,6 +75,10 @@ export class BatchApi {
     return list.data?.find((batch) => batch.input_file_id === inputFileId)
   }
 
+  async deleteFile(fileId: string): Promise<void> {
+    await this.#json(`DELETE /v1/files/${encodeURIComponent(fileId)}`, {})
+  }
+
   /** The lines of a file, read as they arrive (one chunk and the longest line in memory). */
   async *fileLines(fileId: string): AsyncGenerator<string> {
     const response = await this.#call(`GET /v1/files/${encodeURIComponent(fileId)}/content`, {})

@@ -65,8 +65,8 @@ export class BatchLane implements Executor<HttpAnswer> {
   readonly #abort = new AbortController()
   #stopped: 'now' | 'drain' | undefined
   #phase = 'batch: taking requests'
-  /** The batch ended and every record it took had its outcome. */
-  #ended = false
+  /** The batch, once it ended and every record it took had its outcome. */
+  #ended: BatchObject | undefined
 
   constructor(settings: LlmSettings, built: BuiltRequests, stderr: OutputStream, throughLine?: number) {
     this.#settings = settings
@@ -76,9 +76,16 @@ export class BatchLane implements Executor<HttpAnswer> {
     this.#throughLine = throughLine
   }
 
-  /** Whether the batch ended and every record it took got its outcome (the state file may go). */
-  get ended(): boolean {
-    return this.#ended
+  /**
+   * Once the batch's lines are written: deletes its files at the API (they stay until deleted, and
+   * count against the account's storage) and its state file. A file that cannot be deleted is left.
+   */
+  async forget(): Promise<void> {
+    const batch = this.#ended
+    if (batch === undefined) return
+    const files = [batch.input_file_id, batch.output_file_id, batch.error_file_id]
+    for (const id of files) if (id) await this.#api.deleteFile(id).catch(() => {})
+    await removeState(this.#settings.out)
   }
 
   async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncGenerator<Outcome<HttpAnswer>> {
@@ -102,7 +109,7 @@ export class BatchLane implements Executor<HttpAnswer> {
       throw validationError(batch)
     }
     yield* this.#results(batch, taken.items)
-    this.#ended = true
+    this.#ended = batch
   }
 
   /** Takes the records (each admitted by `started`), writing their requests to `upload` when given. */

@@ -3,7 +3,7 @@ import type { HttpAnswer } from '../../http'
 import type { OpenExecutor, Pending } from '../../run/executor'
 import type { KeyRule } from '../../run/input/scan'
 import { BatchLane } from './batch-lane'
-import { readState, removeState, statePath } from './batch-state'
+import { readState, statePath } from './batch-state'
 import type { BuiltRequests } from './built'
 import { BATCH_PRICE_SHARE, planSplit } from './deadline'
 import type { PriceBook } from './prices'
@@ -16,7 +16,7 @@ export interface Lanes {
   executor: OpenExecutor<HttpAnswer>
   /** The share of the live price a record pays: 1 live, `BATCH_PRICE_SHARE` through the Batch API. */
   share(item: Pending): number
-  /** After a run that returned: the state file goes once the batch ended and its records were written. */
+  /** After a run that returned: once the batch ended and its records were written, its files and state go. */
   settle(): Promise<void>
 }
 
@@ -57,7 +57,7 @@ export async function openLanes(
     },
     share: (item) => (item.line <= throughLine ? BATCH_PRICE_SHARE : 1),
     settle: async () => {
-      if (batch?.ended) await removeState(settings.out)
+      await batch?.forget()
     },
   }
 }
