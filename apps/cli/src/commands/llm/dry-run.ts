@@ -9,6 +9,7 @@ import type { RunIo } from '../../run/runner'
 import { formatMs, formatUsd } from '../../terminal'
 import type { BuiltRequests } from './built'
 import { planSplit, splitLines } from './deadline'
+import { usesBatch } from './lane-flags'
 import type { PriceBook } from './prices'
 import type { LlmSettings } from './settings'
 
@@ -173,8 +174,7 @@ export async function dryRun(
   io: RunIo,
 ): Promise<number> {
   const report = await planRun(settings, keys, built, prices)
-  const lanes = settings.via === 'batch' || settings.deadline !== undefined
-  const split = lanes ? await planSplit(settings, keys, built, prices) : undefined
+  const split = usesBatch(settings) ? await planSplit(settings, keys, built, prices) : undefined
   if (settings.json) io.stdout.write(`${JSON.stringify(split ? { ...report, split } : report)}\n`)
   else
     io.stdout.write(

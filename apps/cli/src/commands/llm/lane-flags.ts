@@ -57,8 +57,7 @@ export function laneSettings(
   others: { redis: unknown; rpm: number | undefined; tpm: number | undefined },
 ): LaneSettings {
   const via = flags.via ?? 'live'
-  const lanes = via === 'batch' || flags.deadline !== undefined
-  if (lanes && others.redis !== undefined) {
+  if (usesBatch({ via, deadline: flags.deadline }) && others.redis !== undefined) {
     throw new UsageError(
       '--via batch and --deadline send a Batch API job from this process: not with --redis',
     )
@@ -74,4 +73,9 @@ export function laneSettings(
     )
   }
   return { via, deadline: flags.deadline, poll: flags.poll ?? DEFAULT_POLL_MS }
+}
+
+/** Whether a run goes (in part) through the Batch API. */
+export function usesBatch(settings: Pick<LaneSettings, 'via' | 'deadline'>): boolean {
+  return settings.via === 'batch' || settings.deadline !== undefined
 }

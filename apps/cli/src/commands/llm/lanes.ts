@@ -6,6 +6,7 @@ import { BatchLane } from './batch-lane'
 import { readState, statePath } from './batch-state'
 import type { BuiltRequests } from './built'
 import { BATCH_PRICE_SHARE, planSplit } from './deadline'
+import { usesBatch } from './lane-flags'
 import type { PriceBook } from './prices'
 import { llmExecutor } from './send'
 import type { LlmSettings } from './settings'
@@ -32,7 +33,6 @@ export async function openLanes(
   prices: PriceBook,
 ): Promise<Lanes | undefined> {
   const state = await readState(settings.out)
-  const live = settings.via === 'live' && settings.deadline === undefined
   if (state !== undefined) {
     // Its records must go to the same batch as before: sent live, they would be paid for twice.
     const how = state.throughLine === undefined ? '--via batch' : '--deadline'
@@ -43,7 +43,7 @@ export async function openLanes(
       )
     }
   }
-  if (live) return undefined
+  if (!usesBatch(settings)) return undefined
   const throughLine =
     settings.deadline === undefined
       ? Number.POSITIVE_INFINITY
