@@ -279,6 +279,9 @@ describe('boundkit llm --deadline against the demo server', () => {
       JSON.parse(json.stdout) as { split: Record<string, { requests: number; costUsd: { max: number } }> }
     ).split
     expect([lanes.live?.requests, lanes.batch?.requests]).toEqual([6, 4])
+    const roomy = await llm(input, out, baseUrl, '--deadline', '10min', '--rpm', '6', '--dry-run')
+    expect(roomy.stdout).toContain('10 live')
+    expect(roomy.stdout).toContain('0 through the Batch API')
     expect(existsSync(out)).toBe(false)
     const result = await llm(input, out, baseUrl, ...split)
     expect(result.code).toBe(0)
@@ -305,5 +308,22 @@ describe('boundkit llm --deadline against the demo server', () => {
     expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([4])
     const metrics = await (await fetch(`${server?.url}/metrics`)).text()
     expect(metrics).toMatch(/boundkit_chat_requests_total\{status="200"\} 6\b/)
+  })
+
+  it('refuses what it cannot split: no limits to plan by, --via batch, --redis (exit 2, before any request)', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('refused.jsonl', 2)
+    const out = join(dir, 'refused.jsonl.out')
+    const cases = [
+      [['--deadline', '1min'], '--deadline needs --rpm or --tpm'],
+      [[...split, '--via', 'batch'], 'not with --via batch'],
+      [['--via', 'batch', '--redis', 'redis://127.0.0.1:1'], 'not with --redis'],
+    ] as const
+    for (const [flags, message] of cases) {
+      const result = await llm(input, out, baseUrl, ...flags)
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(message)
+    }
+    expect(await batches(baseUrl)).toEqual([])
   })
 })
