@@ -214,6 +214,12 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(5))
     expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([state.batchId])
     expect(existsSync(`${out}.batch.json`)).toBe(false)
+    // A state left by a run that ended after writing every line: nothing to collect, the state goes.
+    await writeFile(`${out}.batch.json`, JSON.stringify(state))
+    const done = await llm(input, out, baseUrl, '--via', 'batch', '--resume')
+    expect(done.code).toBe(0)
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
+    expect(await batches(baseUrl)).toHaveLength(1)
   })
 
   it('Ctrl-C while it polls: exit 130, nothing written, the printed command collects the same batch', async () => {

@@ -28,6 +28,8 @@ const ENDED = new Set(['completed', 'expired', 'cancelled', 'failed'])
 interface Taken {
   items: Map<string, Pending>
   endpoint: string | undefined
+  /** `--max-cost` refused a record: the records after it were not read. */
+  refused: boolean
 }
 
 /** Why the Batch API refused the whole batch (its validation), as a usage error naming the lines. */
@@ -95,6 +97,11 @@ export class BatchLane implements Executor<HttpAnswer> {
     const taken = await this.#take(items, hooks, upload)
     if (taken.items.size === 0 || this.#stopped === 'now') {
       if (upload !== undefined) await rm(upload, { force: true })
+      // A batch whose records are all in the output already (a run that ended between writing them
+      // and removing its state): nothing is left to collect.
+      if (state !== undefined && taken.items.size === 0 && !taken.refused && this.#stopped === undefined) {
+        await removeState(out)
+      }
       yield* this.#notSent(taken.items)
       return
     }
@@ -118,7 +125,7 @@ export class BatchLane implements Executor<HttpAnswer> {
     hooks: ExecutorHooks,
     upload: string | undefined,
   ): Promise<Taken> {
-    const taken: Taken = { items: new Map(), endpoint: undefined }
+    const taken: Taken = { items: new Map(), endpoint: undefined, refused: false }
     const file = upload === undefined ? undefined : createWriteStream(upload)
     try {
       for await (const item of items) {
@@ -130,7 +137,10 @@ export class BatchLane implements Executor<HttpAnswer> {
             'ERR_BATCH_ENDPOINTS',
           )
         }
-        if (!hooks.started(item)) break
+        if (!hooks.started(item)) {
+          taken.refused = true
+          break
+        }
         taken.items.set(String(item.key), item)
         if (file !== undefined && !file.write(requestLine(item, this.#built))) await once(file, 'drain')
       }
