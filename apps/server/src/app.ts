@@ -1,14 +1,17 @@
 import type { IncomingMessage } from 'node:http'
 import type { Pool } from '@boundkit/pool'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { FileStore } from './batch-files'
 import { errorBody } from './errors'
 import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './http-errors'
 import { installJsonParser } from './json-body'
 import type { ServerMetrics } from './metrics'
 import type { ResolvedServerOptions } from './options'
+import { registerBatchesRoutes } from './routes/batches'
 import { registerChatCompletionsRoute } from './routes/chat-completions'
 import { registerCpuFibRoute } from './routes/cpu-fib'
 import { registerDashboardRoute } from './routes/dashboard'
+import { registerFilesRoutes } from './routes/files'
 import { registerHealthRoute } from './routes/health'
 import { registerImagesRoute } from './routes/images'
 import { registerJudgeRoute } from './routes/judge'
@@ -77,6 +80,9 @@ export function buildApp(parts: AppParts): FastifyInstance {
   registerMetricsRoute(app, metrics)
   registerJudgeRoute(app, options, metrics)
   registerChatCompletionsRoute(app, options, metrics)
+  const files = new FileStore(options.batches.storeMaxBytes)
+  registerFilesRoutes(app, options, files)
+  registerBatchesRoutes(app, options, files)
   registerImagesRoute(app, options, metrics, parts.pool)
   registerCpuFibRoute(app, options, parts.pool, parts.shutdown)
   registerThumbnailsRoute(app, options, parts.pipeline, parts.origin, parts.shutdown)

@@ -1,3 +1,4 @@
+export type { BatchOptions } from './batches-options'
 export type { ChatAccounting, ChatWindowMode } from './chat-budget'
 export type { ServerErrorCode } from './errors'
 export { ServerError } from './errors'

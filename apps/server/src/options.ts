@@ -8,6 +8,7 @@ import {
   numberOption,
   timeoutOption,
 } from '@boundkit/internal'
+import { type BatchOptions, type ResolvedBatchOptions, resolveBatchOptions } from './batches-options'
 import type { ChatAccounting, ChatWindowMode } from './chat-budget'
 import { invalidOption } from './errors'
 import { FAULT_KINDS, type FaultKind } from './faults'
@@ -103,6 +104,8 @@ export interface ServerOptions {
    * usage while it still counts. @default 'reserve'
    */
   chatAccounting?: ChatAccounting
+  /** The Batch API's behaviour (`/v1/files`, `/v1/batches`): how long a batch takes, when it expires, its caps. */
+  batches?: BatchOptions
 }
 
 /** Options with every default filled in and every value checked. */
@@ -130,6 +133,7 @@ export interface ResolvedServerOptions {
   chatWindowMs: number
   chatWindowMode: ChatWindowMode
   chatAccounting: ChatAccounting
+  batches: ResolvedBatchOptions
 }
 
 const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
@@ -239,5 +243,6 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       ['reserve', 'refund'] as const,
       'reserve',
     ),
+    batches: resolveBatchOptions(options.batches),
   }
 }

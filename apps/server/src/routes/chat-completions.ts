@@ -8,7 +8,7 @@ import { type OpenAIErrorBody, openAIError, openAIErrorHandler } from '../openai
 import type { ResolvedServerOptions } from '../options'
 
 /** The fields of an OpenAI chat completion request the server reads; others are accepted and ignored. */
-interface ChatCompletionRequestBody {
+export interface ChatCompletionRequestBody {
   model: string
   messages: ChatMessage[]
   max_tokens?: number | null
@@ -74,7 +74,7 @@ const unsupported = (param: string, message: string): OpenAIErrorBody =>
   openAIError(message, 'invalid_request_error', 'unsupported_value', param)
 
 /** The completion's content and token count, cut at `maxTokens` (4 characters a token) as a real model stops. */
-function completionOf(body: ChatCompletionRequestBody, maxTokens: number | undefined) {
+export function completionOf(body: ChatCompletionRequestBody, maxTokens: number | undefined) {
   const content = JSON.stringify(judgeConversation(body.messages))
   const tokens = completionTokens(content)
   if (maxTokens === undefined || tokens <= maxTokens) return { content, tokens, finish: 'stop' }
@@ -125,7 +125,7 @@ function faultAnswer(reply: FastifyReply, fault: string): FastifyReply {
 }
 
 /** A chat completion, as OpenAI answers one. */
-function completionBody(
+export function completionBody(
   id: string,
   model: string,
   prompt: number,

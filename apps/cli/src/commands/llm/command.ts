@@ -3,6 +3,7 @@ import { addAuthFlags, DEFAULT_API_KEY_ENV } from '../../flags/auth'
 import { examples, given, type ProgramHooks } from '../../flags/declare'
 import { parseDuration, parseInteger } from '../../flags/parsers'
 import { addRunFlags } from '../../flags/run-flags'
+import { addLaneFlags } from './lane-flags'
 import {
   DEFAULT_BASE_URL,
   type LlmFlags,
@@ -108,6 +109,7 @@ export function llmCommand(hooks: ProgramHooks): Command {
       'a Batch API request file ({"custom_id","method","url","body"} a line), or plain records with --template',
     )
   addLlmFlags(command)
+  addLaneFlags(command)
   addAuthFlags(
     command,
     `the environment variable holding the API key (default: ${DEFAULT_API_KEY_ENV}; unset: no key sent)`,

@@ -8,6 +8,8 @@ import { readPrior } from '../../run/output/output-file'
 import type { RunIo } from '../../run/runner'
 import { formatMs, formatUsd } from '../../terminal'
 import type { BuiltRequests } from './built'
+import { planSplit, splitLines } from './deadline'
+import { usesBatch } from './lane-flags'
 import type { PriceBook } from './prices'
 import type { LlmSettings } from './settings'
 
@@ -172,7 +174,11 @@ export async function dryRun(
   io: RunIo,
 ): Promise<number> {
   const report = await planRun(settings, keys, built, prices)
-  if (settings.json) io.stdout.write(`${JSON.stringify(report)}\n`)
-  else io.stdout.write(`${reportLines(report, settings, prices).join('\n')}\n`)
+  const split = usesBatch(settings) ? await planSplit(settings, keys, built, prices) : undefined
+  if (settings.json) io.stdout.write(`${JSON.stringify(split ? { ...report, split } : report)}\n`)
+  else
+    io.stdout.write(
+      `${[...reportLines(report, settings, prices), ...(split ? splitLines(split) : [])].join('\n')}\n`,
+    )
   return report.malformed.length > 0 && !settings.skipBad ? EXIT.usage : EXIT.ok
 }

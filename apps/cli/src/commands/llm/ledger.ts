@@ -59,10 +59,13 @@ export class Ledger {
     this.#onIgnored = onIgnored
   }
 
-  /** An answer this run received at `now` (ms; `asked`: the model the request named). */
-  add(body: unknown, asked: string | undefined, now = performance.now()): void {
+  /**
+   * An answer this run received at `now` (ms; `asked`: the model the request named; `share`: of the
+   * price, 0.5 through the Batch API).
+   */
+  add(body: unknown, asked: string | undefined, now = performance.now(), share = 1): void {
     const before = this.run.total
-    this.#tally(this.run, body, asked)
+    this.#tally(this.run, body, asked, share)
     this.#minute.push({ at: now, tokens: this.run.total - before })
     this.#minuteTokens += this.run.total - before
     this.perMinute(now)
@@ -110,14 +113,15 @@ export class Ledger {
    * What an answer cost: its usage at the price of the model it names, else of the model asked for;
    * undefined when neither has a price.
    */
-  answerCost(body: unknown, asked: string | undefined): number | undefined {
+  answerCost(body: unknown, asked: string | undefined, share = 1): number | undefined {
     const usage = usageOf(body)
     const served = modelOf(body, asked)
-    const cost = this.#prices.cost(usage, served)
-    return cost === undefined && served !== asked ? this.#prices.cost(usage, asked) : cost
+    const cost =
+      this.#prices.cost(usage, served) ?? (served !== asked ? this.#prices.cost(usage, asked) : undefined)
+    return cost === undefined ? undefined : cost * share
   }
 
-  #tally(spend: Spend, body: unknown, asked: string | undefined): void {
+  #tally(spend: Spend, body: unknown, asked: string | undefined, share = 1): void {
     const usage = usageOf(body)
     if (usage.ignored !== undefined && spend.usageIgnored++ === 0 && spend === this.run)
       this.#onIgnored(usage.ignored)
@@ -126,7 +130,7 @@ export class Ledger {
     spend.cached += usage.cached ?? 0
     spend.completion += usage.completion
     spend.total += usage.total
-    const cost = this.answerCost(body, asked)
+    const cost = this.answerCost(body, asked, share)
     if (cost === undefined) spend.unpriced++
     else spend.costUsd += cost
   }

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../../errors'
 import type { HttpAnswer } from '../../http'
+import type { Pending } from '../../run/executor'
 import { processIo, type RunBudget, type RunIo, runJob } from '../../run/runner'
 import { printSummary } from '../../run/summary'
 import { colorEnabled, paint } from '../../terminal'
 import { BuiltRequests } from './built'
 import { dryRun } from './dry-run'
+import { openLanes } from './lanes'
 import { costOf, Ledger } from './ledger'
 import { llmLine } from './output-line'
 import { PriceBook } from './prices'
@@ -92,9 +94,15 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
   const refuse = settings.maxCost === undefined ? undefined : maxCostRefusal(prices)
   const requestOf = requestsOf(settings, await readTemplate(settings.template), refuse)
   const keys = llmKeys(requestOf)
-  const needsTokens = settings.tpm !== undefined || settings.maxCost !== undefined || settings.dryRun
+  const needsTokens =
+    settings.tpm !== undefined ||
+    settings.maxCost !== undefined ||
+    settings.dryRun ||
+    settings.deadline !== undefined
   const built = new BuiltRequests(requestOf, needsTokens ? await loadCountTokens() : undefined)
   if (settings.dryRun) return dryRun(settings, keys, built, prices, io)
+  const lanes = await openLanes(settings, keys, built, prices)
+  const share = (item: Pending) => lanes?.share(item) ?? 1
   const ledger = new Ledger(prices, (ignored) =>
     warn(`an answer gives a usage that is not a token count (${ignored}): it counts as 0 tokens`),
   )
@@ -107,15 +115,13 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
           worstCase: (item) => {
             const { completion } = built.tokens(item)
             const prompt = built.promptBound(item)
-            return (
-              prices.cost({ prompt, completion: completion ?? 0 }, built.model(item)) ??
-              Number.POSITIVE_INFINITY
-            )
+            const cost = prices.cost({ prompt, completion: completion ?? 0 }, built.model(item))
+            return cost === undefined ? Number.POSITIVE_INFINITY : cost * share(item)
           },
           answerCost: (item, value) => {
             const body = (value as HttpAnswer).body
             if ((body as { usage?: unknown } | null)?.usage === undefined) return undefined
-            return ledger.answerCost(body, built.model(item))
+            return ledger.answerCost(body, built.model(item), share(item))
           },
         }
   const started = performance.now()
@@ -124,9 +130,9 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
       label: 'llm',
       settings,
       keys,
-      executor: llmExecutor(settings, built),
+      executor: lanes?.executor ?? llmExecutor(settings, built),
       line: (item, result, attempts, ms) => {
-        if ('value' in result) ledger.add(result.value.body, built.model(item))
+        if ('value' in result) ledger.add(result.value.body, built.model(item), undefined, share(item))
         return llmLine(String(item.key), result, { jsonAnswer: settings.jsonAnswer, attempts, ms })
       },
       progressDetail: () => `${ledger.perMinute()} tok/min`,
@@ -141,6 +147,7 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
     },
     io,
   )
+  await lanes?.settle()
   const ms = performance.now() - started
   const fields = llmSummary(settings, ledger, stats, summary.ok + summary.failed, ms)
   printSummary(settings, scan, { ...summary, ...fields }, io, llmDetails(fields, ms))

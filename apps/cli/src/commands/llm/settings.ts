@@ -2,6 +2,7 @@ import { UsageError } from '../../errors'
 import { type AuthFlags, authHeaders } from '../../flags/auth'
 import { parseHttpUrl, parseInteger } from '../../flags/parsers'
 import { type RunFlagSettings, type RunFlags, runFlagSettings } from '../../flags/run-flags'
+import { type LaneFlags, type LaneSettings, laneSettings } from './lane-flags'
 
 /** USD per 1M tokens. */
 export interface Price {
@@ -12,7 +13,7 @@ export interface Price {
 }
 
 /** The flags of `boundkit llm`, as commander parsed them. */
-export interface LlmFlags extends RunFlags, AuthFlags {
+export interface LlmFlags extends RunFlags, AuthFlags, LaneFlags {
   baseUrl: string
   rpm?: number
   tpm?: number
@@ -30,7 +31,7 @@ export interface LlmFlags extends RunFlags, AuthFlags {
 }
 
 /** The llm options, checked. */
-export interface LlmSettings extends RunFlagSettings {
+export interface LlmSettings extends RunFlagSettings, LaneSettings {
   input: string
   baseUrl: string
   rpm: number | undefined
@@ -134,6 +135,7 @@ export function llmSettings(
     dryRun: flags.dryRun === true,
     maxAttempts: flags.maxAttempts,
     timeout: flags.timeout,
+    ...laneSettings(flags, { redis: run.redis, rpm: flags.rpm, tpm: flags.tpm }),
     // With --redis the producer never reads the key: the workers add their own.
     headers: { ...(run.redis ? {} : authHeaders(flags, env)), ...run.headers },
   }
