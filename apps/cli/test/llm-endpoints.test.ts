@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { type RunningServer, startServer } from '@boundkit/server'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { localServer } from './local-server'
-import { lines } from './output-lines'
-import { boundkit } from './run-cli'
+import { lines, waitForLines } from './output-lines'
+import { boundkit, printedResume, start, startLine } from './run-cli'
 
 // `boundkit llm --endpoints`: one batch over several deployments, the built binary against demo
 // servers (and small local servers where a test needs to see the headers or inject 503s).
@@ -207,6 +207,37 @@ describe('boundkit llm --endpoints', () => {
     // Drained after 3 failures in a row: only the attempts in flight then also failed.
     expect(drained!.requests).toBeLessThanOrEqual(good + 3 + 4)
     expect(drained!.requests + rest!.requests).toBe(summary.requests)
+  })
+})
+
+describe('boundkit llm --endpoints: interrupted', () => {
+  it('finishes what is in flight on both endpoints at Ctrl-C; the printed command resumes: every custom_id once, in order', async () => {
+    const options = { chatRpm: Number.POSITIVE_INFINITY, chatTpm: Number.POSITIVE_INFINITY }
+    const judge = { latencyMs: 150, latencyDistribution: 'fixed' as const, faultRate: 0 }
+    const a = await startServer({ ...options, seed: 1, judge })
+    const b = await startServer({ ...options, seed: 2, judge })
+    onTestFinished(() => Promise.all([a.close(), b.close()]).then(() => {}))
+    const count = 40
+    const input = await requestFile('interrupted.jsonl', count)
+    const file = await endpointsFile('interrupted.json', {
+      endpoints: [
+        { name: 'a', baseUrl: `${a.url}/v1`, concurrency: 2 },
+        { name: 'b', baseUrl: `${b.url}/v1`, concurrency: 2 },
+      ],
+    })
+    const out = join(dir, 'interrupted-out.jsonl')
+    const first = start('llm', input, '--out', out, '--endpoints', file)
+    await waitForLines(out, 6)
+    first.child.kill('SIGINT')
+    const interrupted = await first.done
+    expect(interrupted.code).toBe(130)
+    const afterInt = (await lines(out)).length
+    expect(afterInt).toBeLessThan(count)
+    const resumed = await startLine(printedResume(interrupted.stderr)).done
+    expect(resumed.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(count))
+    // Each request answered once over both runs: the servers' own counts.
+    expect((await served(a)) + (await served(b))).toBe(count)
   })
 })
 

@@ -18,10 +18,21 @@ describe('EndpointHealth', () => {
     expect(health.drains).toBe(1)
   })
 
-  it('drains after a 429 storm (5 in a row), not after fewer', () => {
+  it('drains after a 429 storm (5 in a row, each sent after the one before came), not after fewer', () => {
     const health = new EndpointHealth(policy)
-    for (let i = 0; i < 4; i++) expect(health.ended('rateLimited', 0)).toBe(false)
-    expect(health.ended('rateLimited', 0)).toBe(true)
+    for (let i = 1; i <= 4; i++) expect(health.ended('rateLimited', i * 10, i * 10 - 5)).toBe(false)
+    expect(health.ended('rateLimited', 50, 45)).toBe(true)
+  })
+
+  it('counts the 429s of requests sent together as one: a burst at a window start is no storm', () => {
+    const health = new EndpointHealth(policy)
+    // 20 requests sent at 0 to 4 ms, refused from 10 ms on: one refusal.
+    for (let i = 0; i < 20; i++) expect(health.ended('rateLimited', 10 + i, i % 5)).toBe(false)
+    expect(health.drained(30)).toBe(false)
+    // Sent after the last of them came: the second refusal; an answer starts the count again.
+    expect(health.ended('rateLimited', 40, 35)).toBe(false)
+    health.ended('answered', 41)
+    for (let i = 1; i <= 4; i++) expect(health.ended('rateLimited', 100 * i, 100 * i - 1)).toBe(false)
   })
 
   it('lets one probe through after the cooldown: its answer ends the drain, its fault doubles the next', () => {

@@ -2,7 +2,10 @@
 export interface DrainPolicy {
   /** Failures in a row (5xx, timeouts, lost connections) that drain it. @default 3 */
   failures: number
-  /** 429s in a row, with no answer between, that drain it (a 429 storm). @default 5 */
+  /**
+   * 429s in a row, with no answer between, that drain it (a 429 storm); a 429 counts only when its
+   * request was sent after the previous 429 came (those sent together are one refusal). @default 5
+   */
   rateLimited: number
   /** The first cooldown, ms; each drain right after a failed probe doubles it. @default 30000 */
   cooldownMs: number
@@ -29,6 +32,8 @@ export class EndpointHealth {
   readonly #policy: DrainPolicy
   #faults = 0
   #rateLimited = 0
+  /** When the last 429 came (ms), 0 before any. */
+  #lastRateLimited = 0
   /** The current or next cooldown, ms. */
   #cooldownMs: number
   /** When the drain ends (ms, `Date.now()`), 0 when not drained. */
@@ -62,8 +67,11 @@ export class EndpointHealth {
     this.#probing = false
   }
 
-  /** An attempt ended; true when this drained the endpoint (its waiting requests go elsewhere). */
-  ended(verdict: AttemptVerdict, now: number): boolean {
+  /**
+   * An attempt sent at `sentAt` ended; true when this drained the endpoint (its waiting requests go
+   * elsewhere).
+   */
+  ended(verdict: AttemptVerdict, now: number, sentAt = now): boolean {
     if (verdict === 'answered') {
       this.#faults = 0
       this.#rateLimited = 0
@@ -73,7 +81,14 @@ export class EndpointHealth {
       return false
     }
     if (verdict === 'fault') this.#faults++
-    else this.#rateLimited++
+    else {
+      if (sentAt <= this.#lastRateLimited) {
+        this.#lastRateLimited = now
+        return false
+      }
+      this.#lastRateLimited = now
+      this.#rateLimited++
+    }
     const probeFailed = this.#probing && verdict === 'fault'
     if (
       !probeFailed &&

@@ -125,11 +125,13 @@ export class EndpointLane {
     this.#waiting.add(waiting)
     this.#waitingTokens += tokens
     let sent = false
+    let startedAt = 0
     try {
       const value = await this.limiter.run(
         (context) => {
           started()
           start()
+          startedAt = Date.now()
           sent = true
           this.requests++
           this.health.started(Date.now())
@@ -147,7 +149,7 @@ export class EndpointLane {
         return { error, sent }
       }
       const verdict = verdictOf(error)
-      if (verdict !== undefined && this.health.ended(verdict, Date.now())) this.#moveWaiting()
+      if (verdict !== undefined && this.health.ended(verdict, Date.now(), startedAt)) this.#moveWaiting()
       return { error, sent }
     }
   }

@@ -6,7 +6,7 @@ import type { Pending } from './executor'
  * start one, so each endpoint takes records as fast as it starts them, and a drained one has few to
  * give back.
  */
-export const WAITING_PER_ENDPOINT = 4
+export const WAITING_PER_ENDPOINT = 16
 
 /** An endpoint as one round of choices sees it. */
 interface LaneView {
