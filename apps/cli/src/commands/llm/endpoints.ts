@@ -65,10 +65,11 @@ function headersOf(fail: Fail, at: string, raw: Record<string, unknown>, env: No
   }
   if (azure !== undefined && typeof azure !== 'boolean') fail(`${at}.azure`, 'true or false', azure)
   if (apiKeyEnv === undefined) return {}
+  if (!env[apiKeyEnv]) fail(`${at}.apiKeyEnv`, 'the name of a variable that is set', apiKeyEnv)
   try {
     return authHeaders({ apiKeyEnv, azure: azure === true }, env)
-  } catch (error) {
-    return fail(`${at}.apiKeyEnv`, `a variable that is set (${(error as Error).message})`, apiKeyEnv)
+  } catch {
+    return fail(`${at}.apiKeyEnv`, 'a variable holding a valid header value (no CR, LF or NUL)', apiKeyEnv)
   }
 }
 
