@@ -33,6 +33,10 @@ export class CountingProxy {
   /** The request answered 503 with a Retry-After the first time it comes (a record waiting out a backoff). */
   readonly #stall: { index: number; retryAfterSeconds: number } | undefined
   #stalled = false
+  /** From when this is set on, every request is answered 503 (the server behind it down). */
+  down = false
+  /** Requests answered 503 because `down` was set (count). */
+  downAnswers = 0
   url = ''
 
   constructor(upstream: string, stall?: { index: number; retryAfterSeconds: number }) {
@@ -71,6 +75,12 @@ export class CountingProxy {
       return // the client died while sending: the request never reached the server
     }
     const body = Buffer.concat(chunks)
+    if (this.down) {
+      this.downAnswers++
+      response.writeHead(503, { 'content-type': 'application/json' })
+      response.end('{"error":{"message":"the server is down","type":"server_error"}}')
+      return
+    }
     if (
       this.#stall !== undefined &&
       !this.#stalled &&

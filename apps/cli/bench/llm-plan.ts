@@ -220,11 +220,13 @@ export function llmArgs(plan: Plan, dir: string, url: string, out: string): stri
   ]
 }
 
-/** Runs the built binary to its end; a non-zero exit rejects with its stderr's tail. */
-export function runBinary(args: string[]): Promise<void> {
+/** Runs the built binary to its end and gives its stdout; a non-zero exit rejects with its stderr's tail. */
+export function runBinary(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 2 ** 20 }, (error, _stdout, stderr) =>
-      error && error.code !== 0 ? reject(new Error(`${args[0]} failed: ${stderr.slice(-500)}`)) : resolve(),
+    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
+      error && error.code !== 0
+        ? reject(new Error(`${args[0]} failed: ${stderr.slice(-500)}`))
+        : resolve(stdout),
     )
   })
 }

@@ -408,4 +408,45 @@ describe('a report of a distributed run in Chromium', () => {
     expect(errors).toEqual([])
     await page.close()
   })
+
+  it('lists each endpoint of an --endpoints run: its requests, tokens, 429s, cost and state', async () => {
+    const { RunMonitor, reportHtml } = await import('@boundkit/server/dashboard')
+    const monitor = new RunMonitor({ label: 'llm', detail: 'in.jsonl → out.jsonl', total: 30 }, () => ({
+      done: 30,
+      failed: 0,
+      requests: 34,
+      endpoints: [
+        {
+          name: 'east',
+          requests: 21,
+          tokens: 1200,
+          rateLimited: 1,
+          costUsd: 0.0012,
+          drains: 0,
+          drained: false,
+        },
+        { name: 'west', requests: 13, tokens: 600, rateLimited: 0, costUsd: null, drains: 1, drained: true },
+      ],
+    }))
+    monitor.finish(false)
+    const path = join(dir, 'endpoints-report.html')
+    await writeFile(path, await reportHtml(monitor))
+    const { page, errors } = await openPage(`file://${path}`)
+    expect(await page.isVisible('#endpoints-section')).toBe(true)
+    expect(await page.isVisible('#workers-section')).toBe(false)
+    const rows = await page.$$eval('#endpoints tbody tr', (trs) =>
+      trs.map((tr) =>
+        Array.from(
+          (tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children,
+          (td) => td.textContent,
+        ),
+      ),
+    )
+    expect(rows).toEqual([
+      ['east', '21', '1,200', '1', '$0.0012', '0', 'taking requests'],
+      ['west', '13', '600', '0', 'no price', '1', 'drained'],
+    ])
+    expect(errors).toEqual([])
+    await page.close()
+  })
 })

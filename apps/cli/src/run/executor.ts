@@ -1,6 +1,7 @@
 import type { Outcome } from '@boundkit/limiter'
 import type { RunReading } from '@boundkit/server/dashboard'
 import type { OutputStream } from '../terminal'
+import type { EndpointStats } from './endpoint-lane'
 import type { RecordKey } from './input/key-sets'
 import type { PriorState } from './input/prior'
 
@@ -40,6 +41,8 @@ export interface RequestStats {
   cooldownMs: number
   /** The concurrency limit at the end (the adaptive one with `auto`); 0 when workers made the requests. */
   concurrency: number
+  /** `--endpoints`: each endpoint's requests, tokens, 429s and cost. */
+  endpoints?: EndpointStats[]
 }
 
 /** What the live page shows of an executor besides the runner's own counts. */

@@ -117,6 +117,8 @@ export interface RunResult {
 
 /** Codes of a record that ends without a line, so `--resume` runs it again. */
 const LEFT_FOR_LATER = new Set(['ERR_INTERRUPTED', 'ERR_CLEARED', 'ERR_CLOSED', 'ERR_BUDGET_REACHED'])
+/** Codes of a record refused before any attempt, for good: it gets its line. */
+const REFUSED = new Set(['ERR_COST_TOO_HIGH', 'ERR_NO_ENDPOINT'])
 
 interface Prepared {
   writer: Writer
@@ -396,8 +398,8 @@ class Run<A> {
       return this.#job.line(item, { value: outcome.value }, attempts, ms)
     }
     const code = (outcome.error as { code?: unknown } | null)?.code
-    // A record refused by its own cost (ERR_COST_TOO_HIGH) never starts, yet gets its line.
-    if (code !== 'ERR_COST_TOO_HIGH' && (start === undefined || LEFT_FOR_LATER.has(code as string))) {
+    // A record refused by its own cost (ERR_COST_TOO_HIGH) or model (ERR_NO_ENDPOINT) never starts, yet gets its line.
+    if (!REFUSED.has(code as string) && (start === undefined || LEFT_FOR_LATER.has(code as string))) {
       return undefined
     }
     if (this.#hardStop) return undefined

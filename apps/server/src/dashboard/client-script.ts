@@ -157,6 +157,10 @@ export const CLIENT_SCRIPT = `(function () {
       var limiter = l.limiter.running + ' running, ' + l.limiter.queued + ' waiting' + (l.limiter.coolingDown ? ', cooling down' : '');
       return [w.name, num(l.inFlight), num(w.done), num(w.failed), num(l.rateLimited), num(l.concurrency), limiter, pct(w.share)];
     });
+    $('endpoints-section').hidden = !v.endpoints;
+    if (v.endpoints) rows('endpoints', v.endpoints, function (e) {
+      return [e.name, num(e.requests), num(e.tokens), num(e.rateLimited), money(e.costUsd), num(e.drains), e.drained ? 'drained' : 'taking requests'];
+    });
   }
 
   function money(usd) { return usd === null || usd === undefined ? 'no price' : '$' + usd.toFixed(4); }

@@ -5,6 +5,7 @@
  */
 export { createDashboardHandler, type Dashboard, type DashboardHandler, startDashboard } from './http'
 export type {
+  EndpointReading,
   PipelinePanel,
   PoolPanel,
   RunInfo,

@@ -142,8 +142,21 @@ export interface View {
   pipeline?: PipelinePanel
   /** A distributed run: each worker's share of the outcomes so far. */
   workers?: WorkerShare[]
+  /** A run over several endpoints: each one's figures. */
+  endpoints?: EndpointReading[]
   finished: boolean
   interrupted: boolean
+}
+
+/** One endpoint of a run over several: what it was sent and answered, and whether it is drained now. */
+export interface EndpointReading {
+  name: string
+  requests: number
+  tokens: number
+  rateLimited: number
+  costUsd: number | null
+  drains: number
+  drained: boolean
 }
 
 /** What the run tells the monitor each second: its counts and the `stats()` of what it runs on. */
@@ -169,6 +182,8 @@ export interface RunReading {
   pipeline?: PipelineStats
   /** A distributed run: the outcomes by the worker that ran each job, and each worker's state now. */
   workers?: { name: string; done: number; failed: number; live?: WorkerLive }[]
+  /** A run over several endpoints (`--endpoints`): each one's requests, tokens, 429s, cost and drains. */
+  endpoints?: EndpointReading[]
   /** Answers received and waiting for an earlier record's before they are written. */
   unwritten?: number
   /** The least time (ms) the items left can take at the run's limits: the ETA is never below it. */
@@ -452,6 +467,7 @@ export class RunMonitor {
       ...(pool && { pool: poolPanel(pool) }),
       ...(pipeline && { pipeline: pipelinePanel(pipeline) }),
       ...(reading.workers && { workers: shares(reading.workers) }),
+      ...(reading.endpoints && { endpoints: reading.endpoints }),
       finished,
       interrupted,
     }

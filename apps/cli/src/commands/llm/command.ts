@@ -3,6 +3,7 @@ import { addAuthFlags, DEFAULT_API_KEY_ENV } from '../../flags/auth'
 import { examples, given, type ProgramHooks } from '../../flags/declare'
 import { parseDuration, parseInteger } from '../../flags/parsers'
 import { addRunFlags } from '../../flags/run-flags'
+import { withEndpoints } from './endpoints'
 import { addLaneFlags } from './lane-flags'
 import {
   DEFAULT_BASE_URL,
@@ -91,6 +92,10 @@ function addLlmFlags(command: Command): Command {
         .default(6)
         .argParser((text: string) => parseInteger('--max-attempts', text, 1, { max: 100 })),
     )
+    .option(
+      '--endpoints <file>',
+      'several deployments in one run (JSON: each a baseUrl, apiKeyEnv, rpm, tpm, concurrency, models, weight): each request goes to an endpoint serving its model with the most room, a failing one is drained',
+    )
     .addOption(
       new Option('--timeout <ms>', 'timeout of one attempt (500, 2s, 1min)')
         .default(600_000, '10min')
@@ -132,7 +137,7 @@ export function llmCommand(hooks: ProgramHooks): Command {
       ) + AFTER,
     )
     .action(async (input: string, flags: LlmFlags, self: Command) => {
-      const settings = llmSettings(input, flags, given(self))
+      const settings = withEndpoints(llmSettings(input, flags, given(self)), flags, given(self))
       const { runLlm } = await import('./run')
       hooks.exit(await runLlm(settings))
     })

@@ -13,6 +13,7 @@ import { llmLine } from './output-line'
 import { PriceBook } from './prices'
 import { completionBound, type LlmRequest, llmKeys, loadCountTokens, requestsOf } from './requests'
 import { llmExecutor } from './send'
+import { endpointsExecutor } from './send-endpoints'
 import type { LlmSettings } from './settings'
 import { llmDetails, llmSummary } from './summary'
 
@@ -130,7 +131,13 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
       label: 'llm',
       settings,
       keys,
-      executor: lanes?.executor ?? llmExecutor(settings, built),
+      executor:
+        lanes?.executor ??
+        (settings.endpoints
+          ? endpointsExecutor(settings, settings.endpoints, built, (body, model) =>
+              ledger.answerCost(body, model),
+            )
+          : llmExecutor(settings, built)),
       line: (item, result, attempts, ms) => {
         if ('value' in result) ledger.add(result.value.body, built.model(item), undefined, share(item))
         return llmLine(String(item.key), result, { jsonAnswer: settings.jsonAnswer, attempts, ms })

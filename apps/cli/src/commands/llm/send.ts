@@ -7,7 +7,7 @@ import { local } from '../../run/local'
 import type { BuiltRequests } from './built'
 import type { LlmSettings } from './settings'
 
-function limiterOptions(settings: LlmSettings): LimiterOptions {
+export function limiterOptions(settings: LlmSettings): LimiterOptions {
   const rate: RateLimit[] = []
   if (settings.rpm !== undefined) rate.push({ limit: settings.rpm, interval: 60_000 })
   if (settings.tpm !== undefined) rate.push({ limit: settings.tpm, interval: 60_000, cost: 'tokens' })

@@ -2,6 +2,7 @@ import { UsageError } from '../../errors'
 import { type AuthFlags, authHeaders } from '../../flags/auth'
 import { parseHttpUrl, parseInteger } from '../../flags/parsers'
 import { type RunFlagSettings, type RunFlags, runFlagSettings } from '../../flags/run-flags'
+import type { Endpoint } from './endpoint'
 import { type LaneFlags, type LaneSettings, laneSettings } from './lane-flags'
 
 /** USD per 1M tokens. */
@@ -28,6 +29,8 @@ export interface LlmFlags extends RunFlags, AuthFlags, LaneFlags {
   maxAttempts: number
   /** Timeout of one attempt, ms. */
   timeout: number
+  /** `--endpoints <file>`: several deployments, each with its own URL, key and limits. */
+  endpoints?: string
 }
 
 /** The llm options, checked. */
@@ -52,6 +55,8 @@ export interface LlmSettings extends RunFlagSettings, LaneSettings {
   timeout: number
   /** Every request's headers, the API key's included: never printed. */
   headers: Record<string, string>
+  /** `--endpoints`: the deployments the requests go to (`baseUrl`, `rpm` and `tpm` then hold the first's URL and their sums). */
+  endpoints?: readonly Endpoint[]
 }
 
 /** What `llm --redis` refuses besides the worker's options, and why (a usage error, exit 2). */

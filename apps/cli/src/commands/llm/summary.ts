@@ -111,6 +111,12 @@ export function llmDetails(s: LlmSummaryFields, ms: number): string[] {
   } else if (cap !== '') {
     lines.push(`cost ${costText(s.file)}${cap}`)
   }
+  for (const e of s.endpoints ?? []) {
+    const drains = e.drains > 0 ? `; drained ${e.drains} time${e.drains === 1 ? '' : 's'}` : ''
+    lines.push(
+      `endpoint ${e.name}: ${e.requests} requests, ${e.tokens} tokens, 429s: ${e.rateLimited}, cost ${usd(e.costUsd)}${drains}`,
+    )
+  }
   if (s.usageIgnored > 0) {
     lines.push(
       `usage ignored: ${s.usageIgnored} answers gave token counts that are not counts (counted as 0)`,

@@ -1,0 +1,258 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  type AttemptContext,
+  defaultRetryOn,
+  type LimiterCost,
+  LimiterError,
+  type Outcome,
+  retryAfterOf,
+} from '@boundkit/limiter'
+import type { DrainPolicy } from './endpoint-health'
+import { EndpointLane, type EndpointStats, type LaneResult, type Route } from './endpoint-lane'
+import {
+  BudgetReachedError,
+  type Executor,
+  type ExecutorHooks,
+  type ExecutorReading,
+  InterruptedError,
+  type OpenExecutor,
+  type Pending,
+  type RequestStats,
+} from './executor'
+import { RouteChoice } from './route-choice'
+
+export type { EndpointStats, Route }
+
+/** How a routed run sends its records: its endpoints, which of them serve a record, one attempt. */
+export interface RoutedRequests<A> {
+  routes: readonly Route[]
+  /** Whether endpoint number `route` may take the record (it serves its model). */
+  serves(item: Pending, route: number): boolean
+  /** Attempts a record may make, on any endpoints. */
+  attempts: number
+  /** Each record's cost for the endpoints' weighted windows, when they have some. */
+  cost?: (item: Pending) => LimiterCost
+  /** One attempt of a record's request on endpoint number `route`. */
+  request(item: Pending, route: number, context: AttemptContext): Promise<A>
+  /** What an answer used, for its endpoint's figures: tokens, and USD (undefined: no price). */
+  spent?: (item: Pending, value: A) => { tokens: number; costUsd: number | undefined }
+  /** When an endpoint is drained (tests make it short). */
+  drain?: DrainPolicy
+}
+
+/** A record whose model no endpoint serves: it fails at once, with a line. */
+export class NoEndpointError extends Error {
+  override name = 'NoEndpointError'
+  readonly code = 'ERR_NO_ENDPOINT'
+}
+
+/** A record asking for the endpoint of its next attempt. */
+interface Ask {
+  item: Pending
+  avoid: number | undefined
+  resolve: (route: number | undefined | 'stopped') => void
+}
+
+/** The backoff before a retry on the same endpoint: full jitter, 250 ms doubling to 30 s. */
+const backoff = (attempt: number) => Math.random() * Math.min(30_000, 250 * 2 ** (attempt - 1))
+/** The longest Retry-After waited for on the same endpoint (the limiter's `maxRetryAfter`). */
+const MAX_RETRY_AFTER = 300_000
+/** Records pulled and not finished, per slot of the endpoints' concurrency (`auto`: 64 slots). */
+const WINDOW_PER_SLOT = 2
+
+/**
+ * The records sent to several endpoints, each through its own limiter: each attempt goes to an
+ * endpoint serving the record's model with the most room (a drained one only when no other serves
+ * it); a failed attempt is retried on another endpoint at once when one can take it, else after a
+ * backoff (and its Retry-After) on the same.
+ */
+class RoutedExecutor<A> implements Executor<A> {
+  readonly #spec: RoutedRequests<A>
+  readonly #lanes: EndpointLane[]
+  readonly #choice: RouteChoice
+  readonly #stop = new AbortController()
+  /** Records waiting for an endpoint with room, in the order they asked. */
+  #asking: Ask[] = []
+  #requests = 0
+  #retries = 0
+
+  constructor(spec: RoutedRequests<A>) {
+    this.#spec = spec
+    this.#lanes = spec.routes.map((route) => new EndpointLane(route, spec.drain, () => this.#pump()))
+    this.#choice = new RouteChoice(this.#lanes, spec.serves)
+  }
+
+  async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>> {
+    const slots = this.#spec.routes.reduce((n, r) => {
+      const c = r.limiter.concurrency
+      return n + (typeof c === 'number' ? Math.min(c, 1000) : 64)
+    }, 0)
+    const window = WINDOW_PER_SLOT * slots
+    const finished: Outcome<A>[] = []
+    let wake: (() => void) | undefined
+    let open = 0
+    let exhausted = false
+    const iterator = items[Symbol.asyncIterator]()
+    try {
+      for (;;) {
+        while (!exhausted && !this.#stop.signal.aborted && open < window) {
+          const next = await iterator.next()
+          if (next.done === true) exhausted = true
+          else {
+            open++
+            void this.#send(next.value, hooks).then((outcome) => {
+              open--
+              finished.push(outcome)
+              wake?.()
+            })
+          }
+        }
+        if (finished.length > 0) yield* finished.splice(0)
+        else if (open === 0 && (exhausted || this.#stop.signal.aborted)) return
+        else await new Promise<void>((resolve) => (wake = resolve))
+      }
+    } finally {
+      if (!exhausted) await iterator.return?.()
+    }
+  }
+
+  /** A record's attempts until an answer, a failure not retried, or its last attempt. */
+  async #send(item: Pending, hooks: ExecutorHooks): Promise<Outcome<A>> {
+    const index = item.pos
+    const interrupted = () => new InterruptedError('Not started: the batch was interrupted')
+    let attempts = 0
+    let last: number | undefined
+    for (;;) {
+      const route = await this.#turn(item, last)
+      if (route === 'stopped') return { index, status: 'rejected', error: interrupted(), attempts }
+      if (route === undefined) {
+        const error = new NoEndpointError('No endpoint serves the model of this request (see --endpoints)')
+        return { index, status: 'rejected', error, attempts }
+      }
+      const result = await this.#attempt(item, route, hooks)
+      this.#pump()
+      if ('moved' in result) continue
+      if ('value' in result)
+        return { index, status: 'fulfilled', value: result.value, attempts: attempts + 1 }
+      if (!result.sent) return { index, status: 'rejected', error: result.error, attempts }
+      attempts++
+      last = route
+      const error = result.error
+      if (!defaultRetryOn(error)) return { index, status: 'rejected', error, attempts }
+      if (attempts >= this.#spec.attempts) {
+        const exhausted = new LimiterError('ERR_RETRIES_EXHAUSTED', `Gave up after ${attempts} attempts`, {
+          cause: error,
+          attempts,
+        })
+        return { index, status: 'rejected', error: exhausted, attempts }
+      }
+      this.#retries++
+      // Another endpoint as ready as this one: at once; else this one's backoff and Retry-After.
+      if (this.#choice.hasOther(item, route)) continue
+      const retryAfter = Math.min(retryAfterOf(error, Date.now()) ?? 0, MAX_RETRY_AFTER)
+      const signal = this.#stop.signal
+      await sleep(Math.max(backoff(attempts), retryAfter), undefined, { signal }).catch(() => {})
+    }
+  }
+
+  /** The endpoint of a record's next attempt, once one has room for it to wait (undefined: none serves it). */
+  #turn(item: Pending, avoid: number | undefined): Promise<number | undefined | 'stopped'> {
+    if (this.#stop.signal.aborted) return Promise.resolve('stopped')
+    return new Promise((resolve) => {
+      this.#asking.push({ item, avoid, resolve })
+      this.#pump()
+    })
+  }
+
+  /** Gives the records asking for an endpoint, in order, to endpoints with room for them to wait. */
+  #pump(): void {
+    if (this.#asking.length === 0) return
+    if (this.#stop.signal.aborted) {
+      for (const ask of this.#asking.splice(0)) ask.resolve('stopped')
+      return
+    }
+    const snapshot = this.#choice.snapshot(Date.now())
+    let kept = 0
+    for (const ask of this.#asking) {
+      const route = this.#choice.choose(snapshot, ask.item, ask.avoid)
+      if (route === 'wait') this.#asking[kept++] = ask
+      else {
+        if (route !== undefined) this.#lanes[route]!.reserve()
+        ask.resolve(route)
+      }
+    }
+    this.#asking.length = kept
+  }
+
+  async #attempt(item: Pending, route: number, hooks: ExecutorHooks): Promise<LaneResult<A>> {
+    const lane = this.#lanes[route]!
+    const result = await lane.attempt(
+      this.#spec.cost?.(item),
+      () => {
+        if (this.#stop.signal.aborted) throw new InterruptedError('Not started: the batch was interrupted')
+        if (!hooks.started(item))
+          throw new BudgetReachedError('Not started: its worst case would pass --max-cost')
+        this.#requests++
+      },
+      (context) => this.#spec.request(item, route, context),
+    )
+    if ('value' in result && this.#spec.spent) {
+      const { tokens, costUsd } = this.#spec.spent(item, result.value)
+      lane.spent(tokens, costUsd)
+    }
+    return result
+  }
+
+  stop(): string {
+    // Ctrl-C and --max-cost alike: the requests in flight finish, nothing else starts.
+    this.#stop.abort()
+    this.#pump()
+    for (const lane of this.#lanes) {
+      lane.limiter.clear()
+      lane.limiter.close().catch(() => {})
+    }
+    return 'no new requests or retries; waiting for the ones in flight'
+  }
+
+  requests(): number {
+    return this.#requests
+  }
+
+  endpoints(): EndpointStats[] {
+    return this.#lanes.map((lane) => lane.stats())
+  }
+
+  live(): ExecutorReading {
+    const all = this.#lanes.map((lane) => lane.limiter.stats())
+    const sum = (pick: (s: (typeof all)[number]) => number) => all.reduce((n, s) => n + pick(s), 0)
+    return {
+      inFlight: sum((s) => s.running),
+      queued: sum((s) => s.queued),
+      rateLimited: sum((s) => s.rateLimited),
+      cooldowns: sum((s) => s.cooldowns),
+      cooldownMs: sum((s) => s.cooldownMs),
+      endpoints: this.endpoints(),
+    }
+  }
+
+  async close(): Promise<RequestStats> {
+    const endpoints = this.endpoints()
+    const all = this.#lanes.map((lane) => lane.limiter.stats())
+    await Promise.all(this.#lanes.map((lane) => lane.limiter.close().catch(() => {})))
+    const sum = (pick: (s: (typeof all)[number]) => number) => all.reduce((n, s) => n + pick(s), 0)
+    return {
+      requests: this.#requests,
+      retries: this.#retries,
+      rateLimited: sum((s) => s.rateLimited),
+      cooldowns: sum((s) => s.cooldowns),
+      cooldownMs: Math.round(sum((s) => s.cooldownMs)),
+      concurrency: sum((s) => s.concurrency),
+      endpoints,
+    }
+  }
+}
+
+/** A run whose records this process sends to several endpoints, each through its own limiter. */
+export function routed<A>(spec: RoutedRequests<A>): OpenExecutor<A> {
+  return async () => new RoutedExecutor(spec)
+}
