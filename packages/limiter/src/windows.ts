@@ -38,6 +38,8 @@ export class Windows implements Reporter {
   readonly reads: boolean
   /** There are rate windows: they, not adaptive concurrency, answer a 429. */
   readonly paces: boolean
+  /** Some window counts starts (no `cost`): a start can leave no room for the next one. */
+  readonly countsStarts: boolean
   readonly #families: HeaderFamilies
   readonly #maxReset: number
   readonly #now: () => number
@@ -58,6 +60,7 @@ export class Windows implements Reporter {
     this.weighted = this.all.filter((w): w is WeightedWindow => w instanceof WeightedWindow)
     this.reads = options.headers !== undefined && this.all.length > 0
     this.paces = this.all.length > 0
+    this.countsStarts = this.all.length > this.weighted.length
     if (this.reads) {
       for (const w of this.all) {
         w.server = new ServerBudget()
