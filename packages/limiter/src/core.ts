@@ -155,8 +155,8 @@ export class LimiterCore {
     let result: unknown
     try {
       result = call.sink
-        ? (call.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt)
-        : (call.fn as (c: Attempt) => unknown)(attempt)
+        ? (job.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt)
+        : (job.fn as (c: Attempt) => unknown)(attempt)
       if (!isThenable(result)) {
         this.#attemptResolved(job, attempt, result)
         return undefined

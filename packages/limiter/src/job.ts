@@ -11,9 +11,8 @@ export interface JobSink {
   settled(job: Job, ok: boolean, value: unknown): void
 }
 
-/** What every job of one `run`, `map` or `stream` call shares. */
+/** What every job of one `map` or `stream` call shares; for `run`, every call with the same settings. */
 export interface JobCall {
-  readonly fn: (...args: never[]) => unknown
   /** Per-attempt timeout in ms; Infinity: none. */
   readonly timeout: number
   readonly policy: RetryPolicy
@@ -26,9 +25,9 @@ export interface JobCall {
 }
 
 /** The settings of one call, shared by its jobs. */
-export function jobCall(fn: JobCall['fn'], options: ResolvedCallOptions, sink?: JobSink): JobCall {
+export function jobCall(options: ResolvedCallOptions, sink?: JobSink): JobCall {
   const { timeout, policy, guarded } = options
-  return { fn, timeout, policy, guarded, signal: sink ? undefined : options.signal, sink }
+  return { timeout, policy, guarded, signal: sink ? undefined : options.signal, sink }
 }
 
 /** One unit of work: a `run` call, or one item of a `map`/`stream`. */
@@ -54,9 +53,13 @@ export class Job {
   prev: Job | undefined = undefined
   next: Job | undefined = undefined
 
-  /** `index` and `item` are the item's (map/stream); a `run` job has neither. */
+  /**
+   * `fn` is the job's own for `run` (so that calls with the same settings share one `call`), the
+   * batch's for map/stream; `index` and `item` are the item's (map/stream), a `run` job has neither.
+   */
   constructor(
     readonly call: JobCall,
+    readonly fn: (...args: never[]) => unknown,
     readonly index = 0,
     readonly item?: unknown,
   ) {}
