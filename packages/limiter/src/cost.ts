@@ -1,9 +1,6 @@
 import { describeValue } from '@boundkit/internal'
 import type { LimiterReport } from './charge'
-import { invalidOption, LimiterError, userCall } from './errors'
-
-/** A cost per named unit (the `LimiterCost` option type, restated here so this file imports no options). */
-type Cost = Readonly<Record<string, number>>
+import { callbackFailed, invalidOption, LimiterError, userCall } from './errors'
 
 /** A rate window as far as costs go. */
 interface CostWindow {
@@ -12,45 +9,75 @@ interface CostWindow {
   readonly cost?: string
 }
 
-/** A plain copy of a cost object's values (its enumerable keys, and `keys`), each read once. */
-function copyCost(value: object, keys: readonly string[]): Record<string, unknown> | undefined {
-  if (Array.isArray(value)) return undefined
-  const source = value as Record<string, unknown>
-  const copy: Record<string, unknown> = Object.create(null)
-  for (const key in source) copy[key] = source[key]
-  for (const key of keys) {
-    if (key in copy) continue
-    const amount = source[key]
-    if (amount !== undefined) copy[key] = amount
+/**
+ * A cost object's values, each read once into `names` and `amounts`: its enumerable keys', then
+ * each window's key it has without enumerating it.
+ */
+function readAmounts(
+  source: Record<string, unknown>,
+  windows: readonly { readonly cost?: string }[],
+  names: string[],
+  amounts: unknown[],
+): void {
+  for (const key in source) {
+    names.push(key)
+    amounts.push(source[key])
   }
-  return copy
+  for (const window of windows) {
+    const key = window.cost!
+    if (names.includes(key)) continue
+    const amount = source[key]
+    if (amount === undefined) continue
+    names.push(key)
+    amounts.push(amount)
+  }
 }
 
 /**
- * A cost object's values read once into a plain copy (`keys`: the ones the windows count, also
- * when not enumerable), so that what is checked is what is used; undefined when `value` is not a
- * non-array object. A getter or a proxy that throws is `ERR_CALLBACK_FAILED`.
+ * Reads a cost object's values once (see `readAmounts`), so that what is checked is what is used;
+ * false when `value` is not a non-array object. A getter or a proxy that throws is `ERR_CALLBACK_FAILED`.
  */
-function readCost(value: unknown, name: string, keys: readonly string[] = []) {
-  if (typeof value !== 'object' || value === null) return undefined
-  return userCall(`Reading \`${name}\``, copyCost, value, keys)
+function readCost(
+  value: unknown,
+  name: string,
+  windows: readonly { readonly cost?: string }[],
+  names: string[],
+  amounts: unknown[],
+): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    if (Array.isArray(value)) return false
+    readAmounts(value as Record<string, unknown>, windows, names, amounts)
+  } catch (error) {
+    throw callbackFailed(`Reading \`${name}\``, error)
+  }
+  return true
 }
 
 function expectedCosts(name: string, value: unknown): string {
   return `Expected \`${name}\` to be an object of costs like { tokens: 1500 }, got ${describeValue(value)}`
 }
 
-/** Checks that `value` is a cost object: every value a finite number >= 0. Returns a copy of it. */
-export function checkCost(value: unknown, name: string, keys?: readonly string[]): Cost {
-  const cost = readCost(value, name, keys)
-  if (cost === undefined) invalidOption(expectedCosts(name, value))
-  for (const key in cost) {
-    const amount = cost[key]
+/**
+ * Reads a cost object (see `readCost`) and checks it: every value a finite number >= 0. Its names
+ * and amounts are pushed to the arrays given.
+ */
+function checkCost(
+  value: unknown,
+  name: string,
+  windows: readonly { readonly cost?: string }[],
+  names: string[],
+  amounts: unknown[],
+): void {
+  if (!readCost(value, name, windows, names, amounts)) invalidOption(expectedCosts(name, value))
+  for (let i = 0; i < amounts.length; i++) {
+    const amount = amounts[i]
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-      invalidOption(`Expected \`${name}.${key}\` to be a finite number >= 0, got ${describeValue(amount)}`)
+      invalidOption(
+        `Expected \`${name}.${names[i]}\` to be a finite number >= 0, got ${describeValue(amount)}`,
+      )
     }
   }
-  return cost as Cost
 }
 
 /**
@@ -72,8 +99,10 @@ export function costVector(
   weighted: readonly CostWindow[],
   name: string,
 ): number[] | undefined {
+  const names: string[] = []
+  const amounts: unknown[] = []
   if (weighted.length === 0) {
-    if (value !== undefined) checkCost(value, name)
+    if (value !== undefined) checkCost(value, name, weighted, names, amounts)
     return undefined
   }
   if (value === undefined) {
@@ -81,22 +110,22 @@ export function costVector(
       `Expected \`${name}\` to give { ${weighted[0]!.cost}: number }: a rate window counts '${weighted[0]!.cost}'`,
     )
   }
-  const cost = checkCost(
-    value,
-    name,
-    weighted.map((window) => window.cost!),
-  )
-  return weighted.map((window) => {
-    const amount = cost[window.cost!]
-    if (amount === undefined) invalidOption(`Expected \`${name}.${window.cost}\`: a rate window counts it`)
+  checkCost(value, name, weighted, names, amounts)
+  // Each run call with a cost comes here: the vector is its one allocation that stays.
+  const vector: number[] = []
+  for (const window of weighted) {
+    const i = names.indexOf(window.cost!)
+    if (i < 0) invalidOption(`Expected \`${name}.${window.cost}\`: a rate window counts it`)
+    const amount = amounts[i] as number
     if (amount > window.limit) {
       throw new LimiterError(
         'ERR_COST_TOO_HIGH',
         `The cost ${amount} ${window.cost} is above the rate window's limit (${window.limit} per ${window.interval} ms): it could never start`,
       )
     }
-    return amount
-  })
+    vector.push(amount)
+  }
+  return vector
 }
 
 /**
@@ -112,8 +141,15 @@ export function checkReport(report: unknown): LimiterReport {
     cost: given.cost as unknown,
     headers: given.headers as unknown,
   }))
-  const costs = cost === undefined ? undefined : readCost(cost, 'report.cost')
-  if (cost !== undefined && costs === undefined) invalidOption(expectedCosts('report.cost', cost))
+  let costs: Record<string, unknown> | undefined
+  if (cost !== undefined) {
+    const names: string[] = []
+    const amounts: unknown[] = []
+    if (!readCost(cost, 'report.cost', [], names, amounts)) invalidOption(expectedCosts('report.cost', cost))
+    // A plain copy: a key such as `__proto__` is a cost like any other.
+    costs = Object.create(null) as Record<string, unknown>
+    for (let i = 0; i < names.length; i++) costs[names[i]!] = amounts[i]
+  }
   if (headers !== undefined && (typeof headers !== 'object' || headers === null)) {
     invalidOption(`Expected \`report.headers\` to be a Headers or a record, got ${describeValue(headers)}`)
   }
