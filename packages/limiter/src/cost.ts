@@ -9,28 +9,54 @@ interface CostWindow {
   readonly cost?: string
 }
 
+/** A value read from a cost object that is no cost (not a finite number >= 0). */
+interface BadAmount {
+  readonly key: string
+  readonly amount: unknown
+}
+
+/** The windows' amounts of a call without weighted windows: none. */
+const NO_AMOUNTS: number[] = []
+
+function badAmount(key: string, amount: unknown): BadAmount | undefined {
+  return typeof amount === 'number' && Number.isFinite(amount) && amount >= 0 ? undefined : { key, amount }
+}
+
 /**
- * A cost object's values, each read once into `names` and `amounts`: its enumerable keys', then
- * each window's key it has without enumerating it.
+ * Reads a cost object's values, each once: its enumerable keys', then each window's key it has
+ * without enumerating it (a getter of its class). Each window's amount goes to `vector` at the
+ * window's place (a hole when not given), every value to `copy` when one is given. Returns the first
+ * value that is no cost.
  */
 function readAmounts(
   source: Record<string, unknown>,
-  windows: readonly { readonly cost?: string }[],
-  names: string[],
-  amounts: unknown[],
-): void {
+  windows: readonly CostWindow[],
+  vector: unknown[],
+  copy: Record<string, unknown> | undefined,
+): BadAmount | undefined {
+  let bad: BadAmount | undefined
   for (const key in source) {
-    names.push(key)
-    amounts.push(source[key])
+    const amount = source[key]
+    if (copy) copy[key] = amount
+    bad ??= badAmount(key, amount)
+    for (let k = 0; k < windows.length; k++) if (windows[k]!.cost === key) vector[k] = amount
   }
-  for (const window of windows) {
-    const key = window.cost!
-    if (names.includes(key)) continue
+  for (let k = 0; k < windows.length; k++) {
+    const key = windows[k]!.cost!
+    if (k in vector) continue
+    // A window before this one counts the same key: it was read once, for both.
+    const first = windows.findIndex((w) => w.cost === key)
+    if (first < k) {
+      if (first in vector) vector[k] = vector[first]
+      continue
+    }
     const amount = source[key]
     if (amount === undefined) continue
-    names.push(key)
-    amounts.push(amount)
+    if (copy) copy[key] = amount
+    bad ??= badAmount(key, amount)
+    vector[k] = amount
   }
+  return bad
 }
 
 /**
@@ -40,18 +66,17 @@ function readAmounts(
 function readCost(
   value: unknown,
   name: string,
-  windows: readonly { readonly cost?: string }[],
-  names: string[],
-  amounts: unknown[],
-): boolean {
+  windows: readonly CostWindow[],
+  vector: unknown[],
+  copy?: Record<string, unknown>,
+): BadAmount | undefined | false {
   if (typeof value !== 'object' || value === null) return false
   try {
     if (Array.isArray(value)) return false
-    readAmounts(value as Record<string, unknown>, windows, names, amounts)
+    return readAmounts(value as Record<string, unknown>, windows, vector, copy)
   } catch (error) {
     throw callbackFailed(`Reading \`${name}\``, error)
   }
-  return true
 }
 
 function expectedCosts(name: string, value: unknown): string {
@@ -59,24 +84,16 @@ function expectedCosts(name: string, value: unknown): string {
 }
 
 /**
- * Reads a cost object (see `readCost`) and checks it: every value a finite number >= 0. Its names
- * and amounts are pushed to the arrays given.
+ * Reads a cost object (see `readCost`), each window's amount into `vector`, and checks it: every
+ * value a finite number >= 0.
  */
-function checkCost(
-  value: unknown,
-  name: string,
-  windows: readonly { readonly cost?: string }[],
-  names: string[],
-  amounts: unknown[],
-): void {
-  if (!readCost(value, name, windows, names, amounts)) invalidOption(expectedCosts(name, value))
-  for (let i = 0; i < amounts.length; i++) {
-    const amount = amounts[i]
-    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-      invalidOption(
-        `Expected \`${name}.${names[i]}\` to be a finite number >= 0, got ${describeValue(amount)}`,
-      )
-    }
+function checkCost(value: unknown, name: string, windows: readonly CostWindow[], vector: unknown[]): void {
+  const bad = readCost(value, name, windows, vector)
+  if (bad === false) invalidOption(expectedCosts(name, value))
+  if (bad !== undefined) {
+    invalidOption(
+      `Expected \`${name}.${bad.key}\` to be a finite number >= 0, got ${describeValue(bad.amount)}`,
+    )
   }
 }
 
@@ -99,10 +116,8 @@ export function costVector(
   weighted: readonly CostWindow[],
   name: string,
 ): number[] | undefined {
-  const names: string[] = []
-  const amounts: unknown[] = []
   if (weighted.length === 0) {
-    if (value !== undefined) checkCost(value, name, weighted, names, amounts)
+    if (value !== undefined) checkCost(value, name, weighted, NO_AMOUNTS)
     return undefined
   }
   if (value === undefined) {
@@ -110,20 +125,20 @@ export function costVector(
       `Expected \`${name}\` to give { ${weighted[0]!.cost}: number }: a rate window counts '${weighted[0]!.cost}'`,
     )
   }
-  checkCost(value, name, weighted, names, amounts)
-  // Each run call with a cost comes here: the vector is its one allocation that stays.
-  const vector: number[] = []
-  for (const window of weighted) {
-    const i = names.indexOf(window.cost!)
-    if (i < 0) invalidOption(`Expected \`${name}.${window.cost}\`: a rate window counts it`)
-    const amount = amounts[i] as number
+  // Every run call with a cost comes here, and its job keeps the vector: read straight into it,
+  // sized at once (a first push reserves 17 slots).
+  const vector = new Array<number>(weighted.length)
+  checkCost(value, name, weighted, vector)
+  for (let k = 0; k < weighted.length; k++) {
+    const window = weighted[k]!
+    if (!(k in vector)) invalidOption(`Expected \`${name}.${window.cost}\`: a rate window counts it`)
+    const amount = vector[k]!
     if (amount > window.limit) {
       throw new LimiterError(
         'ERR_COST_TOO_HIGH',
         `The cost ${amount} ${window.cost} is above the rate window's limit (${window.limit} per ${window.interval} ms): it could never start`,
       )
     }
-    vector.push(amount)
   }
   return vector
 }
@@ -143,12 +158,11 @@ export function checkReport(report: unknown): LimiterReport {
   }))
   let costs: Record<string, unknown> | undefined
   if (cost !== undefined) {
-    const names: string[] = []
-    const amounts: unknown[] = []
-    if (!readCost(cost, 'report.cost', [], names, amounts)) invalidOption(expectedCosts('report.cost', cost))
     // A plain copy: a key such as `__proto__` is a cost like any other.
     costs = Object.create(null) as Record<string, unknown>
-    for (let i = 0; i < names.length; i++) costs[names[i]!] = amounts[i]
+    if (readCost(cost, 'report.cost', [], NO_AMOUNTS, costs) === false) {
+      invalidOption(expectedCosts('report.cost', cost))
+    }
   }
   if (headers !== undefined && (typeof headers !== 'object' || headers === null)) {
     invalidOption(`Expected \`report.headers\` to be a Headers or a record, got ${describeValue(headers)}`)
