@@ -113,18 +113,18 @@ export class Windows implements Reporter {
 
   /** Counts a start at `now` in every window; its charge lets `report` correct it later. */
   charge(now: number, cost: readonly number[] | undefined): Charge {
-    let entries: ReturnType<WeightedWindow['record']>[] | undefined
+    // Sized at once: a first push would reserve 17 slots at every start.
+    const entries = this.weighted.length === 0 ? undefined : new Array<CostEntry>(this.weighted.length)
     let k = 0
     for (const w of this.all) {
       if (w.cost === undefined) {
         w.record(now)
         w.server?.adjust(1, now, now)
       } else {
-        const estimate = cost?.[k++] ?? 0
+        const estimate = cost?.[k] ?? 0
         // Charged as the server is believed to charge it: its estimate in the server's units.
         const amount = estimate * (w.learned?.scale ?? 1)
-        if (entries === undefined) entries = []
-        entries.push(w.record(now, amount, estimate))
+        entries![k++] = w.record(now, amount, estimate)
         w.server?.adjust(amount, now, now)
       }
     }
