@@ -8,7 +8,8 @@ import { LimiterEmitter } from './events'
 import { Feedback } from './feedback'
 import { Gate } from './gate'
 import { isResponseLike } from './http-failure'
-import { type Job, JobList, QUEUED, RUNNING, SETTLED, WAITING } from './job'
+import { type Job, QUEUED, RUNNING, SETTLED, WAITING } from './job'
+import { LinkedList } from './linked-list'
 import type { ResolvedLimiterOptions } from './options'
 import { discard } from './retry'
 import { decideRetry, type RetryDecision } from './retry-policy'
@@ -28,7 +29,8 @@ export class LimiterCore {
   readonly #feedback: Feedback
   /** Which Retry-After pauses everyone; undefined with `cooldown: false` (none does). */
   readonly #cooldown: CooldownPolicy | undefined
-  readonly #jobs = new JobList()
+  /** The live (not settled) jobs, oldest first. */
+  readonly #jobs = new LinkedList<Job>()
   /** The limiter's events (`limiter.on` subscribes here). */
   readonly events = new LimiterEmitter()
   #idleWaiters: (() => void)[] = []

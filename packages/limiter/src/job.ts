@@ -64,39 +64,3 @@ export class Job {
     readonly item?: unknown,
   ) {}
 }
-
-/** The live (not settled) jobs, oldest first, as an intrusive doubly-linked list: O(1) add and remove. */
-export class JobList {
-  #head: Job | undefined = undefined
-  #tail: Job | undefined = undefined
-  #size = 0
-
-  get size(): number {
-    return this.#size
-  }
-
-  add(job: Job): void {
-    job.prev = this.#tail
-    if (this.#tail) this.#tail.next = job
-    else this.#head = job
-    this.#tail = job
-    this.#size++
-  }
-
-  delete(job: Job): void {
-    if (job.prev) job.prev.next = job.next
-    else this.#head = job.next
-    if (job.next) job.next.prev = job.prev
-    else this.#tail = job.prev
-    job.prev = undefined
-    job.next = undefined
-    this.#size--
-  }
-
-  /** A copy, so that jobs can be ended while walking it. */
-  snapshot(): Job[] {
-    const jobs: Job[] = []
-    for (let job = this.#head; job; job = job.next) jobs.push(job)
-    return jobs
-  }
-}

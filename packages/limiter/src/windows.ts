@@ -1,6 +1,7 @@
 import { Charge, type CostEntry, type LimiterReport, type Reporter, UNTRACKED } from './charge'
 import { saneAmount } from './cost'
 import { LearnedWindow } from './learned-window'
+import { LinkedList } from './linked-list'
 import type { RateLimit } from './options'
 import { type HeaderFamilies, type RateInfo, rateInfo } from './rate-headers'
 import { RateWindow } from './rate-window'
@@ -46,7 +47,7 @@ export class Windows implements Reporter {
   /** Budget came back (a refund, a server reset): the gate checks again. */
   readonly #freed: () => void
   /** Attempts started and not yet ended, while headers are read: the server may not have counted them yet. */
-  readonly #inTransit = new Set<Charge>()
+  readonly #inTransit = new LinkedList<Charge>()
 
   /** The shortest time from a start to its answer seen (ms): what the server has surely seen. */
   #fastest = Number.POSITIVE_INFINITY
@@ -216,7 +217,7 @@ export class Windows implements Reporter {
    */
   #transit(answered: Charge, index: number): number {
     let cost = 0
-    for (const c of this.#inTransit) {
+    for (let c = this.#inTransit.first; c; c = c.next) {
       if (c === answered || c.start < answered.start) continue
       cost += index < 0 ? 1 : (c.entries?.[index]?.cost ?? 0)
     }
