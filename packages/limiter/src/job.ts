@@ -64,3 +64,21 @@ export class Job {
     readonly item?: unknown,
   ) {}
 }
+
+/** The job whose promise is being made: an executor runs at once, so one slot serves every call. */
+let binding: Job | undefined
+
+function bindSettlers(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  binding!.resolve = resolve
+  binding!.reject = reject
+}
+
+/** A promise that `job` settles (its `resolve` and `reject`), made without a closure per job. */
+export function promiseOf(job: Job): Promise<unknown> {
+  binding = job
+  try {
+    return new Promise(bindSettlers)
+  } finally {
+    binding = undefined
+  }
+}
