@@ -152,7 +152,8 @@ export class LimiterCore {
     this.#n.running++
     const attempt = new Attempt(++job.attempt, job.index, charge)
     job.current = attempt
-    if (job.attempt === 1) job.firstStart = now
+    // Kept only where maxRetryTime reads it: a time stored in every job boxes a number in every job.
+    if (job.attempt === 1 && call.policy.maxRetryTime !== Number.POSITIVE_INFINITY) job.firstStart = now
     this.#progress()
     let result: unknown
     try {
