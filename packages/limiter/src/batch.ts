@@ -18,6 +18,7 @@ type Mode = 'map' | 'settle' | 'stream'
 export class Batch<T, R> implements JobSink {
   readonly #core: LimiterCore
   readonly #call: JobCall
+  readonly #fn: (item: T, context: ItemContext) => unknown
   readonly #mode: Mode
   readonly #window: number | undefined
   readonly #signal: AbortSignal | undefined
@@ -60,7 +61,8 @@ export class Batch<T, R> implements JobSink {
     this.#costOf = options.costOf
     this.#keyOf = options.keyOf
     this.#weighted = weighted
-    this.#call = jobCall(fn, options, this)
+    this.#call = jobCall(options, this)
+    this.#fn = fn
     this.#mode = mode
     this.#window = options.window
     if (Array.isArray(items)) this.#array = items
@@ -161,7 +163,7 @@ export class Batch<T, R> implements JobSink {
   #launch(item: T): void {
     const index = this.#next++
     this.#inFlight++
-    const job = new Job(this.#call, index, item)
+    const job = new Job(this.#call, this.#fn, index, item)
     job.cost = this.#cost
     if (this.#keyOf !== undefined || this.#costOf !== undefined) {
       try {

@@ -42,6 +42,9 @@ export interface Reporter {
 export class Charge {
   /** `report({ headers })` was called: the attempt's end does not read its headers again. */
   headersRead = false
+  /** Neighbours in the windows' list of attempts in transit (started, not ended). */
+  prev: Charge | undefined = undefined
+  next: Charge | undefined = undefined
 
   constructor(
     readonly reporter: Reporter | undefined,

@@ -9,11 +9,14 @@ export interface Clock {
   clearTimeout(handle: unknown): void
 }
 
+/** When the process's monotonic clock started, in epoch ms (read once: it never changes). */
+const timeOrigin = performance.timeOrigin
+
 export const systemClock: Clock = {
   // Epoch milliseconds from the monotonic clock: rate windows measure intervals, and Date.now()
   // (whole ms of a wall clock that NTP slews or steps) can make a 600 ms gap really 599 ms, or hold
   // every start for as long as the clock stepped back.
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => timeOrigin + performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }

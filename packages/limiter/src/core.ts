@@ -8,7 +8,8 @@ import { LimiterEmitter } from './events'
 import { Feedback } from './feedback'
 import { Gate } from './gate'
 import { isResponseLike } from './http-failure'
-import { type Job, JobList, QUEUED, RUNNING, SETTLED, WAITING } from './job'
+import { type Job, QUEUED, RUNNING, SETTLED, WAITING } from './job'
+import { LinkedList } from './linked-list'
 import type { ResolvedLimiterOptions } from './options'
 import { discard } from './retry'
 import { decideRetry, type RetryDecision } from './retry-policy'
@@ -28,7 +29,8 @@ export class LimiterCore {
   readonly #feedback: Feedback
   /** Which Retry-After pauses everyone; undefined with `cooldown: false` (none does). */
   readonly #cooldown: CooldownPolicy | undefined
-  readonly #jobs = new JobList()
+  /** The live (not settled) jobs, oldest first. */
+  readonly #jobs = new LinkedList<Job>()
   /** The limiter's events (`limiter.on` subscribes here). */
   readonly events = new LimiterEmitter()
   #idleWaiters: (() => void)[] = []
@@ -150,13 +152,14 @@ export class LimiterCore {
     this.#n.running++
     const attempt = new Attempt(++job.attempt, job.index, charge)
     job.current = attempt
-    if (job.attempt === 1) job.firstStart = now
+    // Kept only where maxRetryTime reads it: a time stored in every job boxes a number in every job.
+    if (job.attempt === 1 && call.policy.maxRetryTime !== Number.POSITIVE_INFINITY) job.firstStart = now
     this.#progress()
     let result: unknown
     try {
       result = call.sink
-        ? (call.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt)
-        : (call.fn as (c: Attempt) => unknown)(attempt)
+        ? (job.fn as (i: unknown, c: Attempt) => unknown)(job.item, attempt)
+        : (job.fn as (c: Attempt) => unknown)(attempt)
       if (!isThenable(result)) {
         this.#attemptResolved(job, attempt, result)
         return undefined

@@ -1,9 +1,6 @@
 import { describeValue } from '@boundkit/internal'
 import type { LimiterReport } from './charge'
-import { invalidOption, LimiterError, userCall } from './errors'
-
-/** A cost per named unit (the `LimiterCost` option type, restated here so this file imports no options). */
-type Cost = Readonly<Record<string, number>>
+import { callbackFailed, invalidOption, LimiterError, userCall } from './errors'
 
 /** A rate window as far as costs go. */
 interface CostWindow {
@@ -12,45 +9,92 @@ interface CostWindow {
   readonly cost?: string
 }
 
-/** A plain copy of a cost object's values (its enumerable keys, and `keys`), each read once. */
-function copyCost(value: object, keys: readonly string[]): Record<string, unknown> | undefined {
-  if (Array.isArray(value)) return undefined
-  const source = value as Record<string, unknown>
-  const copy: Record<string, unknown> = Object.create(null)
-  for (const key in source) copy[key] = source[key]
-  for (const key of keys) {
-    if (key in copy) continue
-    const amount = source[key]
-    if (amount !== undefined) copy[key] = amount
-  }
-  return copy
+/** A value read from a cost object that is no cost (not a finite number >= 0). */
+interface BadAmount {
+  readonly key: string
+  readonly amount: unknown
+}
+
+/** The windows' amounts of a call without weighted windows: none. */
+const NO_AMOUNTS: number[] = []
+
+function badAmount(key: string, amount: unknown): BadAmount | undefined {
+  return typeof amount === 'number' && Number.isFinite(amount) && amount >= 0 ? undefined : { key, amount }
 }
 
 /**
- * A cost object's values read once into a plain copy (`keys`: the ones the windows count, also
- * when not enumerable), so that what is checked is what is used; undefined when `value` is not a
- * non-array object. A getter or a proxy that throws is `ERR_CALLBACK_FAILED`.
+ * Reads a cost object's values, each once: its enumerable keys', then each window's key it has
+ * without enumerating it (a getter of its class). Each window's amount goes to `vector` at the
+ * window's place (a hole when not given), every value to `copy` when one is given. Returns the first
+ * value that is no cost.
  */
-function readCost(value: unknown, name: string, keys: readonly string[] = []) {
-  if (typeof value !== 'object' || value === null) return undefined
-  return userCall(`Reading \`${name}\``, copyCost, value, keys)
+function readAmounts(
+  source: Record<string, unknown>,
+  windows: readonly CostWindow[],
+  vector: unknown[],
+  copy: Record<string, unknown> | undefined,
+): BadAmount | undefined {
+  let bad: BadAmount | undefined
+  for (const key in source) {
+    const amount = source[key]
+    if (copy) copy[key] = amount
+    bad ??= badAmount(key, amount)
+    for (let k = 0; k < windows.length; k++) if (windows[k]!.cost === key) vector[k] = amount
+  }
+  for (let k = 0; k < windows.length; k++) {
+    const key = windows[k]!.cost!
+    if (k in vector) continue
+    // A window before this one counts the same key: it was read once, for both.
+    const first = windows.findIndex((w) => w.cost === key)
+    if (first < k) {
+      if (first in vector) vector[k] = vector[first]
+      continue
+    }
+    const amount = source[key]
+    if (amount === undefined) continue
+    if (copy) copy[key] = amount
+    bad ??= badAmount(key, amount)
+    vector[k] = amount
+  }
+  return bad
+}
+
+/**
+ * Reads a cost object's values once (see `readAmounts`), so that what is checked is what is used;
+ * false when `value` is not a non-array object. A getter or a proxy that throws is `ERR_CALLBACK_FAILED`.
+ */
+function readCost(
+  value: unknown,
+  name: string,
+  windows: readonly CostWindow[],
+  vector: unknown[],
+  copy?: Record<string, unknown>,
+): BadAmount | undefined | false {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    if (Array.isArray(value)) return false
+    return readAmounts(value as Record<string, unknown>, windows, vector, copy)
+  } catch (error) {
+    throw callbackFailed(`Reading \`${name}\``, error)
+  }
 }
 
 function expectedCosts(name: string, value: unknown): string {
   return `Expected \`${name}\` to be an object of costs like { tokens: 1500 }, got ${describeValue(value)}`
 }
 
-/** Checks that `value` is a cost object: every value a finite number >= 0. Returns a copy of it. */
-export function checkCost(value: unknown, name: string, keys?: readonly string[]): Cost {
-  const cost = readCost(value, name, keys)
-  if (cost === undefined) invalidOption(expectedCosts(name, value))
-  for (const key in cost) {
-    const amount = cost[key]
-    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-      invalidOption(`Expected \`${name}.${key}\` to be a finite number >= 0, got ${describeValue(amount)}`)
-    }
+/**
+ * Reads a cost object (see `readCost`), each window's amount into `vector`, and checks it: every
+ * value a finite number >= 0.
+ */
+function checkCost(value: unknown, name: string, windows: readonly CostWindow[], vector: unknown[]): void {
+  const bad = readCost(value, name, windows, vector)
+  if (bad === false) invalidOption(expectedCosts(name, value))
+  if (bad !== undefined) {
+    invalidOption(
+      `Expected \`${name}.${bad.key}\` to be a finite number >= 0, got ${describeValue(bad.amount)}`,
+    )
   }
-  return cost as Cost
 }
 
 /**
@@ -73,7 +117,7 @@ export function costVector(
   name: string,
 ): number[] | undefined {
   if (weighted.length === 0) {
-    if (value !== undefined) checkCost(value, name)
+    if (value !== undefined) checkCost(value, name, weighted, NO_AMOUNTS)
     return undefined
   }
   if (value === undefined) {
@@ -81,22 +125,22 @@ export function costVector(
       `Expected \`${name}\` to give { ${weighted[0]!.cost}: number }: a rate window counts '${weighted[0]!.cost}'`,
     )
   }
-  const cost = checkCost(
-    value,
-    name,
-    weighted.map((window) => window.cost!),
-  )
-  return weighted.map((window) => {
-    const amount = cost[window.cost!]
-    if (amount === undefined) invalidOption(`Expected \`${name}.${window.cost}\`: a rate window counts it`)
+  // Every run call with a cost comes here, and its job keeps the vector: read straight into it,
+  // sized at once (a first push reserves 17 slots).
+  const vector = new Array<number>(weighted.length)
+  checkCost(value, name, weighted, vector)
+  for (let k = 0; k < weighted.length; k++) {
+    const window = weighted[k]!
+    if (!(k in vector)) invalidOption(`Expected \`${name}.${window.cost}\`: a rate window counts it`)
+    const amount = vector[k]!
     if (amount > window.limit) {
       throw new LimiterError(
         'ERR_COST_TOO_HIGH',
         `The cost ${amount} ${window.cost} is above the rate window's limit (${window.limit} per ${window.interval} ms): it could never start`,
       )
     }
-    return amount
-  })
+  }
+  return vector
 }
 
 /**
@@ -112,8 +156,14 @@ export function checkReport(report: unknown): LimiterReport {
     cost: given.cost as unknown,
     headers: given.headers as unknown,
   }))
-  const costs = cost === undefined ? undefined : readCost(cost, 'report.cost')
-  if (cost !== undefined && costs === undefined) invalidOption(expectedCosts('report.cost', cost))
+  let costs: Record<string, unknown> | undefined
+  if (cost !== undefined) {
+    // A plain copy: a key such as `__proto__` is a cost like any other.
+    costs = Object.create(null) as Record<string, unknown>
+    if (readCost(cost, 'report.cost', [], NO_AMOUNTS, costs) === false) {
+      invalidOption(expectedCosts('report.cost', cost))
+    }
+  }
   if (headers !== undefined && (typeof headers !== 'object' || headers === null)) {
     invalidOption(`Expected \`report.headers\` to be a Headers or a record, got ${describeValue(headers)}`)
   }

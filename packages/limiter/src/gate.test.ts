@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
 import { MAX_TIMER_MS, timerSafe } from './clock'
 import { Gate } from './gate'
 import type { RateLimit, RetryPolicy } from './options'
+import { Windows } from './windows'
 
 /** A gate on a fake clock, with a log of what it told its owner. */
 function setUp(windows: RateLimit[] = [], cooldown = { maxDelay: 300_000, jitter: 0 }, random = () => 0.5) {
@@ -122,6 +123,30 @@ describe('Gate', () => {
     await clock.advance(50)
     expect(log).toEqual(['closed@0', 'opened@100'])
     expect(gate.wake()).toBe(false) // open: nothing to do
+  })
+
+  it('a start in weighted windows reads them once; a window of starts is read again, to close when full', () => {
+    const freeAt = vi.spyOn(Windows.prototype, 'freeAt')
+    try {
+      const tokens = setUp([{ limit: 100, interval: 100, cost: 'tokens' }])
+      for (let i = 0; i < 4; i++) expect(tokens.gate.admit(0, [25])).toBeDefined()
+      expect(freeAt).toHaveBeenCalledTimes(4)
+      // Full, but only the next start's cost says so: it is refused, and then the gate closes.
+      expect(tokens.gate.open).toBe(true)
+      expect(tokens.gate.admit(0, [1])).toBeUndefined()
+      expect(tokens.gate.open).toBe(false)
+      freeAt.mockClear()
+      const both = setUp([
+        { limit: 2, interval: 100 },
+        { limit: 100, interval: 100, cost: 'tokens' },
+      ])
+      expect(both.gate.admit(0, [25])).toBeDefined()
+      expect(freeAt).toHaveBeenCalledTimes(2)
+      expect(both.gate.admit(0, [25])).toBeDefined()
+      expect(both.gate.open).toBe(false) // two starts fill the window of starts
+    } finally {
+      freeAt.mockRestore()
+    }
   })
 
   it('stop closes it for good', async () => {

@@ -110,7 +110,10 @@ export class Gate {
     }
     this.#pending = undefined
     const charge = this.windows.charge(now, cost)
-    if (this.windows.all.length > 0 && this.#blockedUntil(now) > now) this.#close(now)
+    // A window of starts may be full now: close before the next start is tried. Weighted windows
+    // need no check: the next start's cost is not known yet (0 until it is tried), and a cost of 0
+    // fits wherever this start's did.
+    if (this.windows.countsStarts && this.#blockedUntil(now) > now) this.#close(now)
     return charge
   }
 

@@ -11,9 +11,8 @@ export interface JobSink {
   settled(job: Job, ok: boolean, value: unknown): void
 }
 
-/** What every job of one `run`, `map` or `stream` call shares. */
+/** What every job of one `map` or `stream` call shares; for `run`, every call with the same settings. */
 export interface JobCall {
-  readonly fn: (...args: never[]) => unknown
   /** Per-attempt timeout in ms; Infinity: none. */
   readonly timeout: number
   readonly policy: RetryPolicy
@@ -26,9 +25,9 @@ export interface JobCall {
 }
 
 /** The settings of one call, shared by its jobs. */
-export function jobCall(fn: JobCall['fn'], options: ResolvedCallOptions, sink?: JobSink): JobCall {
+export function jobCall(options: ResolvedCallOptions, sink?: JobSink): JobCall {
   const { timeout, policy, guarded } = options
-  return { fn, timeout, policy, guarded, signal: sink ? undefined : options.signal, sink }
+  return { timeout, policy, guarded, signal: sink ? undefined : options.signal, sink }
 }
 
 /** One unit of work: a `run` call, or one item of a `map`/`stream`. */
@@ -54,46 +53,32 @@ export class Job {
   prev: Job | undefined = undefined
   next: Job | undefined = undefined
 
-  /** `index` and `item` are the item's (map/stream); a `run` job has neither. */
+  /**
+   * `fn` is the job's own for `run` (so that calls with the same settings share one `call`), the
+   * batch's for map/stream; `index` and `item` are the item's (map/stream), a `run` job has neither.
+   */
   constructor(
     readonly call: JobCall,
+    readonly fn: (...args: never[]) => unknown,
     readonly index = 0,
     readonly item?: unknown,
   ) {}
 }
 
-/** The live (not settled) jobs, oldest first, as an intrusive doubly-linked list: O(1) add and remove. */
-export class JobList {
-  #head: Job | undefined = undefined
-  #tail: Job | undefined = undefined
-  #size = 0
+/** The job whose promise is being made: an executor runs at once, so one slot serves every call. */
+let binding: Job | undefined
 
-  get size(): number {
-    return this.#size
-  }
+function bindSettlers(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  binding!.resolve = resolve
+  binding!.reject = reject
+}
 
-  add(job: Job): void {
-    job.prev = this.#tail
-    if (this.#tail) this.#tail.next = job
-    else this.#head = job
-    this.#tail = job
-    this.#size++
-  }
-
-  delete(job: Job): void {
-    if (job.prev) job.prev.next = job.next
-    else this.#head = job.next
-    if (job.next) job.next.prev = job.prev
-    else this.#tail = job.prev
-    job.prev = undefined
-    job.next = undefined
-    this.#size--
-  }
-
-  /** A copy, so that jobs can be ended while walking it. */
-  snapshot(): Job[] {
-    const jobs: Job[] = []
-    for (let job = this.#head; job; job = job.next) jobs.push(job)
-    return jobs
+/** A promise that `job` settles (its `resolve` and `reject`), made without a closure per job. */
+export function promiseOf(job: Job): Promise<unknown> {
+  binding = job
+  try {
+    return new Promise(bindSettlers)
+  } finally {
+    binding = undefined
   }
 }

@@ -5,7 +5,7 @@ import { LimiterCore } from './core'
 import { costVector } from './cost'
 import { invalidOption } from './errors'
 import type { LimiterEvents } from './events'
-import { Job, jobCall } from './job'
+import { Job, type JobCall, jobCall, promiseOf } from './job'
 import {
   concurrencyOption,
   type LimiterMapOptions,
@@ -42,11 +42,14 @@ export class Limiter {
   readonly #core: LimiterCore
   /** The limiter's own settings as a call's, for `run(fn)` and `run(fn, { cost })`. */
   readonly #defaults: ResolvedCallOptions
+  /** What the jobs of those calls share. */
+  readonly #defaultCall: JobCall
 
   constructor(options: LimiterOptions = {}) {
     this.#options = resolveLimiterOptions(options)
     this.#core = new LimiterCore(this.#options)
     this.#defaults = resolveCallOptions(undefined, { ...this.#options, weighted: [] }, 'run')
+    this.#defaultCall = jobCall(this.#defaults)
   }
 
   /**
@@ -74,13 +77,15 @@ export class Limiter {
     }
     const refusal = this.#core.refusal(call.signal)
     if (refusal) return Promise.reject(refusal)
-    return new Promise((resolve, reject) => {
-      const job = new Job(jobCall(fn, call))
-      job.cost = cost
-      job.resolve = resolve as (value: unknown) => void
-      job.reject = reject
+    const job = new Job(call === this.#defaults ? this.#defaultCall : jobCall(call), fn)
+    job.cost = cost
+    const promise = promiseOf(job) as Promise<Awaited<T>>
+    try {
       this.#core.enqueue(job)
-    })
+    } catch (error) {
+      job.reject!(error)
+    }
+    return promise
   }
 
   /**

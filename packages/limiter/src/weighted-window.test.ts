@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FakeClock } from '../test/fake-clock'
 import { createLimiter, type ItemContext, type Outcome } from './index'
 import { WeightedWindow } from './weighted-window'
@@ -42,6 +42,33 @@ describe('WeightedWindow', () => {
     expect(w.used(1000)).toBe(0)
     w.adjust(a, 5)
     expect(w.used(1000)).toBe(0)
+  })
+
+  it('usedSince and freeAtOver agree with a sum over every entry while starts, reports and expiry move the window', () => {
+    const w = new WeightedWindow(1e9, 1000, 'tokens')
+    const entries: { at: number; cost: number }[] = []
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    let now = 0
+    for (let step = 0; step < 3000; step++) {
+      now += Math.floor(random() * 4)
+      const roll = random()
+      if (roll < 0.5) entries.push(w.record(now, Math.floor(random() * 100)))
+      else if (roll < 0.6 && entries.length > 0) {
+        w.adjust(entries[Math.floor(random() * entries.length)] as never, Math.floor(random() * 100))
+      } else {
+        // Spans that shrink and grow, as a learned window's does.
+        const since = now - Math.floor(random() * 1200)
+        const expected = entries
+          .filter((e) => e.at + 1000 > now && e.at >= since)
+          .reduce((sum, e) => sum + e.cost, 0)
+        expect(w.usedSince(since, now)).toBe(expected)
+        expect(w.freeAtOver(0, expected, now - since, now)).toBe(Number.NEGATIVE_INFINITY)
+      }
+    }
   })
 })
 
@@ -184,6 +211,45 @@ describe('weighted rate windows in the limiter (fake clock)', () => {
       { settle: true, cost: (n) => ({ tokens: n === 19_999 ? 1 : -1 }) },
     )
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+  })
+
+  it("each start reads a few of the window's entries, not every entry of the learned server window", async () => {
+    // The learned window (1 s before any header) is summed at every start: kept as a running sum,
+    // not added up again over all the starts of its last second.
+    const reads = { count: 0 }
+    const record = WeightedWindow.prototype.record
+    const spy = vi.spyOn(WeightedWindow.prototype, 'record').mockImplementation(function (
+      this: WeightedWindow,
+      ...args: Parameters<WeightedWindow['record']>
+    ) {
+      const entry = record.apply(this, args)
+      for (const key of ['at', 'cost'] as const) {
+        let value = entry[key]
+        Object.defineProperty(entry, key, {
+          get: () => {
+            reads.count++
+            return value
+          },
+          set: (v: number) => {
+            value = v
+          },
+        })
+      }
+      return entry
+    })
+    try {
+      const clock = new FakeClock(0)
+      const limiter = createLimiter({ clock, concurrency: 8, rate: tokens(1e12, 60_000) })
+      const n = 4000
+      for (let i = 0; i < n; i++) limiter.run(() => i, { cost: { tokens: 100 + (i % 900) } })
+      await limiter.onIdle()
+      expect(limiter.stats().windows[0]?.used).toBe(
+        Array.from({ length: n }, (_, i) => 100 + (i % 900)).reduce((a, b) => a + b, 0),
+      )
+      expect(reads.count / n).toBeLessThan(20)
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('a retry is charged again at its start; report corrects the attempt that made it', async () => {

@@ -22,6 +22,15 @@ export class WeightedWindow {
   #head = 0
   /** Cost of the live entries. */
   #sum = 0
+  /**
+   * The learned server window's sum, kept: the cost of the entries from `#edge` on, the first one
+   * started at or after `#edgeSince` (the last `since` read). It is asked at every start over a span
+   * that moves with the clock, so the edge moves instead (each entry added and dropped once) of the
+   * span being added up again.
+   */
+  #edge = 0
+  #edgeSince = Number.NEGATIVE_INFINITY
+  #edgeSum = 0
 
   constructor(limit: number, interval: number, cost: string, refund: boolean | 'auto' = true) {
     this.limit = limit
@@ -35,17 +44,23 @@ export class WeightedWindow {
     const entries = this.#entries
     let head = this.#head
     while (head < entries.length && entries[head]!.at + this.interval <= now) {
-      const entry = entries[head++]!
+      const entry = entries[head]!
       entry.live = false
       this.#sum -= entry.cost
+      if (head >= this.#edge) this.#edgeSum -= entry.cost
+      head++
     }
+    if (this.#edge < head) this.#edge = head
     if (head === entries.length) {
       this.#entries = []
       this.#head = 0
       this.#sum = 0
+      this.#edge = 0
+      this.#edgeSum = 0
     } else if (head > 1024 && head * 2 > entries.length) {
       this.#entries = entries.slice(head)
       this.#head = 0
+      this.#edge -= head
     } else this.#head = head
   }
 
@@ -84,15 +99,23 @@ export class WeightedWindow {
   /** Cost started at or after `since` (within the window). */
   usedSince(since: number, now: number): number {
     this.#expire(now)
-    let sum = 0
-    for (let i = this.#firstSince(since); i < this.#entries.length; i++) sum += this.#entries[i]!.cost
+    const entries = this.#entries
+    let edge = this.#edge
+    let sum = this.#edgeSum
+    while (edge < entries.length && entries[edge]!.at < since) sum -= entries[edge++]!.cost
+    while (edge > this.#head && entries[edge - 1]!.at >= since) sum += entries[--edge]!.cost
+    // Nothing left past the edge: exactly 0, so that no rounding of the moves stays behind.
+    if (edge === entries.length) sum = 0
+    this.#edge = edge
+    this.#edgeSince = since
+    this.#edgeSum = sum
     return sum
   }
 
   /** When a start of `cost` fits in a sliding window of `limit` over `span` ms (<= interval). */
   freeAtOver(cost: number, limit: number, span: number, now: number): number {
-    const from = this.#firstSince(now - span)
-    return this.#freeAfter(from, this.usedSince(now - span, now) + cost - limit, span)
+    const used = this.usedSince(now - span, now)
+    return this.#freeAfter(this.#edge, used + cost - limit, span)
   }
 
   /**
@@ -134,12 +157,17 @@ export class WeightedWindow {
     const entry: CostEntry = { at: now, cost, estimate, reported: undefined, live: true }
     this.#entries.push(entry)
     this.#sum += cost
+    // Past the edge, since it is last.
+    this.#edgeSum += cost
     return entry
   }
 
   /** The entry's start now counts `cost` (the real cost replacing the estimate). */
   adjust(entry: CostEntry, cost: number): void {
-    if (entry.live) this.#sum += cost - entry.cost
+    if (entry.live) {
+      this.#sum += cost - entry.cost
+      if (entry.at >= this.#edgeSince) this.#edgeSum += cost - entry.cost
+    }
     entry.cost = cost
   }
 

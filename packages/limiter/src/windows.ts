@@ -1,6 +1,7 @@
 import { Charge, type CostEntry, type LimiterReport, type Reporter, UNTRACKED } from './charge'
 import { saneAmount } from './cost'
 import { LearnedWindow } from './learned-window'
+import { LinkedList } from './linked-list'
 import type { RateLimit } from './options'
 import { type HeaderFamilies, type RateInfo, rateInfo } from './rate-headers'
 import { RateWindow } from './rate-window'
@@ -38,13 +39,15 @@ export class Windows implements Reporter {
   readonly reads: boolean
   /** There are rate windows: they, not adaptive concurrency, answer a 429. */
   readonly paces: boolean
+  /** Some window counts starts (no `cost`): a start can leave no room for the next one. */
+  readonly countsStarts: boolean
   readonly #families: HeaderFamilies
   readonly #maxReset: number
   readonly #now: () => number
   /** Budget came back (a refund, a server reset): the gate checks again. */
   readonly #freed: () => void
   /** Attempts started and not yet ended, while headers are read: the server may not have counted them yet. */
-  readonly #inTransit = new Set<Charge>()
+  readonly #inTransit = new LinkedList<Charge>()
 
   /** The shortest time from a start to its answer seen (ms): what the server has surely seen. */
   #fastest = Number.POSITIVE_INFINITY
@@ -58,6 +61,7 @@ export class Windows implements Reporter {
     this.weighted = this.all.filter((w): w is WeightedWindow => w instanceof WeightedWindow)
     this.reads = options.headers !== undefined && this.all.length > 0
     this.paces = this.all.length > 0
+    this.countsStarts = this.all.length > this.weighted.length
     if (this.reads) {
       for (const w of this.all) {
         w.server = new ServerBudget()
@@ -110,18 +114,18 @@ export class Windows implements Reporter {
 
   /** Counts a start at `now` in every window; its charge lets `report` correct it later. */
   charge(now: number, cost: readonly number[] | undefined): Charge {
-    let entries: ReturnType<WeightedWindow['record']>[] | undefined
+    // Sized at once: a first push would reserve 17 slots at every start.
+    const entries = this.weighted.length === 0 ? undefined : new Array<CostEntry>(this.weighted.length)
     let k = 0
     for (const w of this.all) {
       if (w.cost === undefined) {
         w.record(now)
         w.server?.adjust(1, now, now)
       } else {
-        const estimate = cost?.[k++] ?? 0
+        const estimate = cost?.[k] ?? 0
         // Charged as the server is believed to charge it: its estimate in the server's units.
         const amount = estimate * (w.learned?.scale ?? 1)
-        if (entries === undefined) entries = []
-        entries.push(w.record(now, amount, estimate))
+        entries![k++] = w.record(now, amount, estimate)
         w.server?.adjust(amount, now, now)
       }
     }
@@ -213,7 +217,7 @@ export class Windows implements Reporter {
    */
   #transit(answered: Charge, index: number): number {
     let cost = 0
-    for (const c of this.#inTransit) {
+    for (let c = this.#inTransit.first; c; c = c.next) {
       if (c === answered || c.start < answered.start) continue
       cost += index < 0 ? 1 : (c.entries?.[index]?.cost ?? 0)
     }
