@@ -12,6 +12,7 @@ import { registerDashboardRoute } from './routes/dashboard'
 import { registerHealthRoute } from './routes/health'
 import { registerImagesRoute } from './routes/images'
 import { registerJudgeRoute } from './routes/judge'
+import { registerMessagesRoute } from './routes/messages'
 import { registerMetricsRoute } from './routes/metrics'
 import { registerThumbnailsRoute } from './routes/thumbnails'
 import type { ThumbnailsPipeline } from './thumbnails-pipeline'
@@ -77,6 +78,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
   registerMetricsRoute(app, metrics)
   registerJudgeRoute(app, options, metrics)
   registerChatCompletionsRoute(app, options, metrics)
+  registerMessagesRoute(app, options, metrics)
   registerImagesRoute(app, options, metrics, parts.pool)
   registerCpuFibRoute(app, options, parts.pool, parts.shutdown)
   registerThumbnailsRoute(app, options, parts.pipeline, parts.origin, parts.shutdown)

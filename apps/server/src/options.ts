@@ -103,6 +103,21 @@ export interface ServerOptions {
    * usage while it still counts. @default 'reserve'
    */
   chatAccounting?: ChatAccounting
+  /**
+   * Requests per minute `POST /v1/messages` (Anthropic's shape) admits, enforced per window of
+   * `chatWindowMs` (fixed or sliding as `chatWindowMode`); `Infinity` turns it off. @default 600
+   */
+  messagesRpm?: number
+  /**
+   * Input tokens per minute (ITPM) `POST /v1/messages` admits: each request's prompt, final at
+   * admission; `Infinity` turns it off. @default 60000
+   */
+  messagesItpm?: number
+  /**
+   * Output tokens per minute (OTPM) `POST /v1/messages` admits: each request's `max_tokens` at
+   * admission, settled to its answer's output tokens; `Infinity` turns it off. @default 12000
+   */
+  messagesOtpm?: number
 }
 
 /** Options with every default filled in and every value checked. */
@@ -130,6 +145,9 @@ export interface ResolvedServerOptions {
   chatWindowMs: number
   chatWindowMode: ChatWindowMode
   chatAccounting: ChatAccounting
+  messagesRpm: number
+  messagesItpm: number
+  messagesOtpm: number
 }
 
 const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
@@ -239,5 +257,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       ['reserve', 'refund'] as const,
       'reserve',
     ),
+    messagesRpm: perMinuteLimit('messagesRpm', options.messagesRpm, 600, chatWindowMs),
+    messagesItpm: perMinuteLimit('messagesItpm', options.messagesItpm, 60_000, chatWindowMs),
+    messagesOtpm: perMinuteLimit('messagesOtpm', options.messagesOtpm, 12_000, chatWindowMs),
   }
 }
