@@ -2,6 +2,7 @@ import { UsageError } from '../../errors'
 import { type AuthFlags, authHeaders } from '../../flags/auth'
 import { parseHttpUrl, parseInteger } from '../../flags/parsers'
 import { type RunFlagSettings, type RunFlags, runFlagSettings } from '../../flags/run-flags'
+import { type AnthropicFlags, type ProviderSettings, providerSettings } from './anthropic-flags'
 
 /** USD per 1M tokens. */
 export interface Price {
@@ -12,7 +13,7 @@ export interface Price {
 }
 
 /** The flags of `boundkit llm`, as commander parsed them. */
-export interface LlmFlags extends RunFlags, AuthFlags {
+export interface LlmFlags extends RunFlags, AuthFlags, AnthropicFlags {
   baseUrl: string
   rpm?: number
   tpm?: number
@@ -30,7 +31,7 @@ export interface LlmFlags extends RunFlags, AuthFlags {
 }
 
 /** The llm options, checked. */
-export interface LlmSettings extends RunFlagSettings {
+export interface LlmSettings extends RunFlagSettings, ProviderSettings {
   input: string
   baseUrl: string
   rpm: number | undefined
@@ -118,10 +119,12 @@ export function llmSettings(
     throw new UsageError('Expected --key to name a field, got an empty string')
   }
   const run = runFlagSettings(flags, given, NOT_WITH_REDIS)
+  const provider = providerSettings(input, flags, given, env)
   return {
     ...run,
+    ...provider,
     input,
-    baseUrl: flags.baseUrl,
+    baseUrl: provider.baseUrl ?? flags.baseUrl,
     rpm: flags.rpm,
     tpm: flags.tpm,
     concurrency: flags.concurrency,
@@ -135,6 +138,6 @@ export function llmSettings(
     maxAttempts: flags.maxAttempts,
     timeout: flags.timeout,
     // With --redis the producer never reads the key: the workers add their own.
-    headers: { ...(run.redis ? {} : authHeaders(flags, env)), ...run.headers },
+    headers: { ...(run.redis ? {} : (provider.headers ?? authHeaders(flags, env))), ...run.headers },
   }
 }
