@@ -86,6 +86,7 @@ describe('boundkit llm with an Anthropic request file against the demo server', 
     const out = join(dir, 'requests-out.jsonl')
     const result = await boundkit(
       ...['llm', input, '--out', out, '--base-url', server.url, '--api-key-env', KEY_ENV, '--json'],
+      '--json-answer',
     )
     expect(result.stderr).not.toContain('failed')
     expect(result.code).toBe(0)
@@ -99,6 +100,7 @@ describe('boundkit llm with an Anthropic request file against the demo server', 
       })
       const message = (line.result as { message: { content: { text: string }[] } }).message
       expect(JSON.parse(message.content[0]!.text)).toMatchObject({ id: `c${i}` })
+      expect(line.answer).toMatchObject({ id: `c${i}`, verdict: expect.any(String) })
     }
     const usage = written.map(
       (line) =>
@@ -223,8 +225,9 @@ describe('boundkit llm with an Anthropic request file against the demo server', 
     const written = await lines(out)
     expect(written.map((line) => line.custom_id)).toEqual(ids(count))
     expect(written.every((line) => (line.result as { type: string }).type === 'succeeded')).toBe(true)
-    // Sent again at most what was in flight at the kill: the journal kept every answer received.
+    // Sent again at most the 2 in flight at the kill and the (at most 2) answered within the writer's
+    // last group commit before it: every answer older than that was on disk, in the output or the journal.
     const served = await counter(server, 'boundkit_messages_requests_total{status="200"}')
-    expect(served).toBeLessThanOrEqual(count + 2)
+    expect(served).toBeLessThanOrEqual(count + 4)
   })
 })

@@ -23,7 +23,6 @@ export interface AnthropicFlags {
 /** The flags the other provider's settings need to be checked against. */
 interface OtherFlags {
   template?: string
-  jsonAnswer?: boolean
   azure?: boolean
   apiKeyEnv?: string
   baseUrl: string
@@ -69,7 +68,6 @@ export function addAnthropicFlags(command: Command): Command {
 function anthropicRefusal(flags: OtherFlags): string | undefined {
   if (flags.template !== undefined)
     return '--template builds OpenAI chat requests: not with --provider anthropic'
-  if (flags.jsonAnswer === true) return '--json-answer reads OpenAI answers: not with --provider anthropic'
   if (flags.azure === true) return '--azure is an OpenAI key header: not with --provider anthropic'
   if (flags.redis !== undefined)
     return '--redis workers send OpenAI key headers: not with --provider anthropic'

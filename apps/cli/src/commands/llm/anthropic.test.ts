@@ -54,7 +54,7 @@ describe('anthropicRequest', () => {
 })
 
 describe('anthropicLine', () => {
-  const timing = { attempts: 2, ms: 12.34 }
+  const timing = { jsonAnswer: false, attempts: 2, ms: 12.34 }
   const record = (result: { line: unknown }) => result.line as Record<string, unknown>
 
   it('writes a succeeded result with the message', () => {
@@ -66,6 +66,31 @@ describe('anthropicLine', () => {
     expect(line).toEqual({ custom_id: 'a', result: { type: 'succeeded', message }, attempts: 2, ms: 12.3 })
     expect(anthropicFailed(line)).toBe(false)
     expect(anthropicPrior(line)).toEqual({ response: { body: message } })
+  })
+
+  it('with --json-answer, parses the first text block into answer, or fails the line with ERR_ANSWER_NOT_JSON', () => {
+    const message = (text: string) => ({
+      type: 'message',
+      content: [
+        { type: 'thinking', thinking: '...' },
+        { type: 'text', text },
+      ],
+    })
+    const answer = (text: string) => ({ status: 200, headers: new Headers(), body: message(text) })
+    const json = anthropicLine('a', { value: answer('{"verdict":"pass"}') }, { ...timing, jsonAnswer: true })
+    expect(json.ok).toBe(true)
+    expect(record(json)).toMatchObject({ result: { type: 'succeeded' }, answer: { verdict: 'pass' } })
+    expect(anthropicFailed(record(json))).toBe(false)
+    const prose = anthropicLine('a', { value: answer('It passes.') }, { ...timing, jsonAnswer: true })
+    expect(prose.ok).toBe(false)
+    expect(record(prose)).toMatchObject({
+      result: { type: 'succeeded', message: message('It passes.') },
+      error: {
+        code: 'ERR_ANSWER_NOT_JSON',
+        message: `the message's text is not JSON (--json-answer): "It passes."`,
+      },
+    })
+    expect(anthropicFailed(record(prose))).toBe(true)
   })
 
   it("writes an errored result with the API's own error, else one of the status or the failure", () => {
@@ -129,7 +154,6 @@ describe('llm settings of an Anthropic file', () => {
     const openai = file('openai.jsonl', `${openaiLineText}\n`)
     expect(() => llmSettings(openai, flags({ itpm: 5 }), [], {})).toThrow(/--itpm and --otpm/)
     expect(llmSettings(openai, flags({ provider: 'anthropic' }), [], {}).provider).toBe('anthropic')
-    expect(() => llmSettings(input, flags({ jsonAnswer: true }), [], {})).toThrow(/--json-answer/)
     expect(() => llmSettings(input, flags({ azure: true }), [], {})).toThrow(/--azure/)
     expect(() =>
       llmSettings(input, flags({ template: 't', model: 'm', provider: 'anthropic' }), [], {}),

@@ -3,6 +3,7 @@ import { usageOf } from '@boundkit/internal'
 import type { LimiterCost, RateLimit } from '@boundkit/limiter'
 import { errorRecord, type HttpAnswer } from '../../http'
 import type { LineResult } from '../../run/runner'
+import { parsedAnswer } from './output-line'
 
 /** Anthropic's API: its base URL, the version every request names, the key's variable. */
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com'
@@ -115,28 +116,38 @@ function errorResponse(error: unknown) {
 
 const round = (ms: number) => Math.round(ms * 10) / 10
 
+/** The message's first text block parsed as JSON (`--json-answer`), or the coded error of the line. */
+function answerOf(message: unknown) {
+  const blocks = (message as { content?: { type?: unknown; text?: unknown }[] } | null)?.content
+  const text = Array.isArray(blocks) ? blocks.find((block) => block?.type === 'text')?.text : undefined
+  return parsedAnswer(text, { path: 'text block in content', name: "the message's text" })
+}
+
 /**
  * A line of Anthropic's Message Batches results plus boundkit's `attempts` and `ms`:
- * `{ custom_id, result: { type: 'succeeded', message } }` for an answer, `{ custom_id, result: { type:
+ * `{ custom_id, result: { type: 'succeeded', message } }` for an answer (with `--json-answer`, its text
+ * parsed in `answer`, or an `error` { code, message } when it is not JSON), `{ custom_id, result: { type:
  * 'errored', error: { type: 'error', error: { type, message } } } }` for a failure.
  */
 export function anthropicLine(
   customId: string,
   result: { value: HttpAnswer } | { error: unknown },
-  options: { attempts: number; ms: number },
+  options: { jsonAnswer: boolean; attempts: number; ms: number },
 ): LineResult {
   const tail = { attempts: options.attempts, ms: round(options.ms) }
   if ('value' in result) {
     const outcome = { type: 'succeeded', message: result.value.body }
-    return { line: { custom_id: customId, result: outcome, ...tail }, ok: true }
+    const answer = options.jsonAnswer ? answerOf(result.value.body) : {}
+    return { line: { custom_id: customId, result: outcome, ...answer, ...tail }, ok: !('error' in answer) }
   }
   const outcome = { type: 'errored', error: errorResponse(result.error) }
   return { line: { custom_id: customId, result: outcome, ...tail }, ok: false }
 }
 
-/** Whether a results line read back records a failure (anything but `succeeded`). */
+/** Whether a results line read back records a failure: not `succeeded`, or an answer that is not JSON. */
 export function anthropicFailed(line: Record<string, unknown>): boolean {
-  return (line.result as { type?: unknown } | null | undefined)?.type !== 'succeeded'
+  const type = (line.result as { type?: unknown } | null | undefined)?.type
+  return type !== 'succeeded' || (line.error !== undefined && line.error !== null)
 }
 
 /** A results line read back, as the ledger reads a prior answer (`response.body`: the message). */
