@@ -104,14 +104,15 @@ describe('boundkit llm with an Anthropic request file against the demo server', 
     }
     const usage = written.map(
       (line) =>
-        (line.result as { message: { usage: { input_tokens: number; output_tokens: number } } }).message
+        (line.result as { message: { usage: { byInputtokens: number; output_tokens: number } } }).message
           .usage,
     )
-    const prompt = usage.reduce((sum, u) => sum + u.input_tokens, 0)
+    const prompt = usage.reduce((sum, u) => sum + u.byInputtokens, 0)
     const completion = usage.reduce((sum, u) => sum + u.output_tokens, 0)
     const cost = usage.reduce(
       (sum, u) =>
-        sum + calcPrice({ input_tokens: u.input_tokens, output_tokens: u.output_tokens }, MODEL)!.total_price,
+        sum +
+        calcPrice({ byInputtokens: u.byInputtokens, output_tokens: u.output_tokens }, MODEL)!.total_price,
       0,
     )
     const summary = JSON.parse(result.stdout)
@@ -199,6 +200,37 @@ describe('boundkit llm with an Anthropic request file against the demo server', 
     expect(await refusals(paced)).toBe(0)
     expect(summary.rateLimited).toBe(0)
     expect(await counter(paced, 'boundkit_messages_requests_total{status="200"}')).toBe(count)
+  })
+
+  it('--dry-run gives the least time --itpm and --otpm allow, and which binds', async () => {
+    const count = 10
+    const input = await requestFile('plan.jsonl', count, 300)
+    const plan = async (...limits: string[]) => {
+      const result = await boundkit(
+        'llm',
+        input,
+        '--out',
+        join(dir, 'plan-out.jsonl'),
+        '--dry-run',
+        '--json',
+        ...limits,
+      )
+      expect(result.code).toBe(0)
+      return JSON.parse(result.stdout) as {
+        prompt: number
+        completionMax: number
+        minMs: number
+        binding: string
+      }
+    }
+    const output = await plan('--itpm', '100000', '--otpm', '1000')
+    expect(output).toMatchObject({ completionMax: count * 300, binding: 'output-tokens' })
+    expect(output.minMs).toBe(Math.round(((count * 300) / 1000) * 60_000))
+    const byInput = await plan('--itpm', '10', '--otpm', '1000000')
+    expect(byInput).toMatchObject({
+      binding: 'input-tokens',
+      minMs: Math.round((byInput.prompt / 10) * 60_000),
+    })
   })
 
   it('survives kill -9: the resumed run writes every custom_id exactly once, in order', async () => {
