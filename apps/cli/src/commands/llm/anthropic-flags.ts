@@ -40,6 +40,13 @@ export interface ProviderSettings {
   headers?: Record<string, string>
 }
 
+/** `--provider`: `openai` or `anthropic`. */
+export function parseProvider(text: string): Provider {
+  const name = text.trim().toLowerCase()
+  if (name === 'openai' || name === 'anthropic') return name
+  throw new UsageError(`Expected --provider to be 'openai' or 'anthropic', got '${text}'`)
+}
+
 /** Declares `--provider`, `--itpm` and `--otpm`. */
 export function addAnthropicFlags(command: Command): Command {
   const perMinute = (flag: string) => (text: string) => parseInteger(flag, text, 1, { max: MAX_TPM })
@@ -48,7 +55,7 @@ export function addAnthropicFlags(command: Command): Command {
       new Option(
         '--provider <name>',
         "the API: 'openai', or 'anthropic' (Message Batches request lines to /v1/messages); default: from the input's first line",
-      ).choices(['openai', 'anthropic']),
+      ).argParser(parseProvider),
     )
     .addOption(
       new Option(

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HttpError } from '../../http'
 import { anthropicFailed, anthropicLine, anthropicPrior, anthropicRequest, detectProvider } from './anthropic'
+import { parseProvider } from './anthropic-flags'
 import { type LlmFlags, llmSettings, parseBaseUrl } from './settings'
 
 const dir = mkdtempSync(join(tmpdir(), 'boundkit-anthropic-'))
@@ -147,6 +148,13 @@ describe('llm settings of an Anthropic file', () => {
     const named = llmSettings(input, flags({ apiKeyEnv: 'MY_KEY' }), [], { MY_KEY: 'k' })
     expect(named.headers['x-api-key']).toBe('k')
     expect(() => llmSettings(input, flags({ apiKeyEnv: 'MY_KEY' }), [], {})).toThrow(/MY_KEY/)
+  })
+
+  it('--provider is openai or anthropic', () => {
+    expect(parseProvider(' Anthropic ')).toBe('anthropic')
+    expect(() => parseProvider('claude')).toThrow(
+      "Expected --provider to be 'openai' or 'anthropic', got 'claude'",
+    )
   })
 
   it('--provider wins over the file; --itpm/--otpm need Anthropic; OpenAI-only flags are refused', () => {
