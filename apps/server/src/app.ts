@@ -15,6 +15,7 @@ import { registerFilesRoutes } from './routes/files'
 import { registerHealthRoute } from './routes/health'
 import { registerImagesRoute } from './routes/images'
 import { registerJudgeRoute } from './routes/judge'
+import { registerMessagesRoute } from './routes/messages'
 import { registerMetricsRoute } from './routes/metrics'
 import { registerThumbnailsRoute } from './routes/thumbnails'
 import type { ThumbnailsPipeline } from './thumbnails-pipeline'
@@ -83,6 +84,7 @@ export function buildApp(parts: AppParts): FastifyInstance {
   const files = new FileStore(options.batches.storeMaxBytes)
   registerFilesRoutes(app, options, files)
   registerBatchesRoutes(app, options, files)
+  registerMessagesRoute(app, options, metrics)
   registerImagesRoute(app, options, metrics, parts.pool)
   registerCpuFibRoute(app, options, parts.pool, parts.shutdown)
   registerThumbnailsRoute(app, options, parts.pipeline, parts.origin, parts.shutdown)

@@ -126,3 +126,22 @@ export function judgeConversation(messages: readonly ChatMessage[]): ChatVerdict
   const scores = scoreAnswer(input)
   return { ...(id === undefined ? {} : { id }), scores, verdict: verdictOf(scores) }
 }
+
+/** A judged answer: its content, its tokens, and whether it was cut at the request's bound. */
+export interface JudgedCompletion {
+  content: string
+  tokens: number
+  /** True when the answer was cut at `maxTokens`, as a real model stops. */
+  cut: boolean
+}
+
+/** The judge's answer to the conversation as JSON, cut at `maxTokens` (4 characters a token). */
+export function judgedCompletion(
+  messages: readonly ChatMessage[],
+  maxTokens: number | undefined,
+): JudgedCompletion {
+  const content = JSON.stringify(judgeConversation(messages))
+  const tokens = completionTokens(content)
+  if (maxTokens === undefined || tokens <= maxTokens) return { content, tokens, cut: false }
+  return { content: content.slice(0, maxTokens * 4), tokens: maxTokens, cut: true }
+}

@@ -106,6 +106,21 @@ export interface ServerOptions {
   chatAccounting?: ChatAccounting
   /** The Batch API's behaviour (`/v1/files`, `/v1/batches`): how long a batch takes, when it expires, its caps. */
   batches?: BatchOptions
+  /**
+   * Requests per minute `POST /v1/messages` (Anthropic's shape) admits, enforced per window of
+   * `chatWindowMs` (fixed or sliding as `chatWindowMode`); `Infinity` turns it off. @default 600
+   */
+  messagesRpm?: number
+  /**
+   * Input tokens per minute (ITPM) `POST /v1/messages` admits: each request's prompt, final at
+   * admission; `Infinity` turns it off. @default 60000
+   */
+  messagesItpm?: number
+  /**
+   * Output tokens per minute (OTPM) `POST /v1/messages` admits: each request's `max_tokens` at
+   * admission, settled to its answer's output tokens; `Infinity` turns it off. @default 12000
+   */
+  messagesOtpm?: number
 }
 
 /** Options with every default filled in and every value checked. */
@@ -134,6 +149,9 @@ export interface ResolvedServerOptions {
   chatWindowMode: ChatWindowMode
   chatAccounting: ChatAccounting
   batches: ResolvedBatchOptions
+  messagesRpm: number
+  messagesItpm: number
+  messagesOtpm: number
 }
 
 const integer = (name: string, value: unknown, min: number, max: number, fallback: number) =>
@@ -244,5 +262,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       'reserve',
     ),
     batches: resolveBatchOptions(options.batches),
+    messagesRpm: perMinuteLimit('messagesRpm', options.messagesRpm, 600, chatWindowMs),
+    messagesItpm: perMinuteLimit('messagesItpm', options.messagesItpm, 60_000, chatWindowMs),
+    messagesOtpm: perMinuteLimit('messagesOtpm', options.messagesOtpm, 12_000, chatWindowMs),
   }
 }

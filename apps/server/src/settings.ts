@@ -45,6 +45,9 @@ const ROWS: readonly Row[] = [
   ['chat-window-ms',       'BOUNDKIT_CHAT_WINDOW_MS',          'chatWindowMs',              'integer', '10000',                   'window the per-minute chat limits are enforced over, ms'],
   ['chat-window-mode',     'BOUNDKIT_CHAT_WINDOW_MODE',        'chatWindowMode',            'string',  'fixed',                   'fixed (quantized windows) or sliding (the last window)'],
   ['chat-accounting',      'BOUNDKIT_CHAT_ACCOUNTING',         'chatAccounting',            'string',  'reserve',                 'reserve (prompt + max tokens, final at admission) or refund (corrected to usage)'],
+  ['messages-rpm',         'BOUNDKIT_MESSAGES_RPM',            'messagesRpm',               'number',  '600',                     'requests/min of /v1/messages (Infinity: no limit)'],
+  ['messages-itpm',        'BOUNDKIT_MESSAGES_ITPM',           'messagesItpm',              'number',  '60000',                   'input tokens/min of /v1/messages (Infinity: no limit)'],
+  ['messages-otpm',        'BOUNDKIT_MESSAGES_OTPM',           'messagesOtpm',              'number',  '12000',                   'output tokens/min of /v1/messages, max_tokens settled to usage (Infinity: no limit)'],
 ]
 
 /** Every setting of the standalone server: flag, environment variable, option, default. */

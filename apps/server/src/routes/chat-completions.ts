@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { type AdmitResult, ChatBudget, goDuration } from '../chat-budget'
-import { type ChatMessage, completionTokens, judgeConversation, promptTokens } from '../chat-content'
+import { type ChatMessage, judgedCompletion, promptTokens } from '../chat-content'
 import { judgeBehaviour, resetConnection } from '../judge-behaviour'
 import type { ServerMetrics } from '../metrics'
 import { type OpenAIErrorBody, openAIError, openAIErrorHandler } from '../openai-errors'
@@ -73,12 +73,10 @@ function rateLimitAnswer(reply: FastifyReply, refusal: Refusal): FastifyReply {
 const unsupported = (param: string, message: string): OpenAIErrorBody =>
   openAIError(message, 'invalid_request_error', 'unsupported_value', param)
 
-/** The completion's content and token count, cut at `maxTokens` (4 characters a token) as a real model stops. */
+/** The completion's content and token count, cut at `maxTokens` as a real model stops. */
 export function completionOf(body: ChatCompletionRequestBody, maxTokens: number | undefined) {
-  const content = JSON.stringify(judgeConversation(body.messages))
-  const tokens = completionTokens(content)
-  if (maxTokens === undefined || tokens <= maxTokens) return { content, tokens, finish: 'stop' }
-  return { content: content.slice(0, maxTokens * 4), tokens: maxTokens, finish: 'length' }
+  const { content, tokens, cut } = judgedCompletion(body.messages, maxTokens)
+  return { content, tokens, finish: cut ? 'length' : 'stop' }
 }
 
 /** The route's Prometheus counters. */

@@ -3,6 +3,8 @@ import { addAuthFlags, DEFAULT_API_KEY_ENV } from '../../flags/auth'
 import { examples, given, type ProgramHooks } from '../../flags/declare'
 import { parseDuration, parseInteger } from '../../flags/parsers'
 import { addRunFlags } from '../../flags/run-flags'
+import { ANTHROPIC_API_KEY_ENV } from './anthropic'
+import { addAnthropicFlags } from './anthropic-flags'
 import { withEndpoints } from './endpoints'
 import { addLaneFlags } from './lane-flags'
 import {
@@ -111,13 +113,14 @@ export function llmCommand(hooks: ProgramHooks): Command {
     )
     .argument(
       '<input>',
-      'a Batch API request file ({"custom_id","method","url","body"} a line), or plain records with --template',
+      'a Batch API request file ({"custom_id","method","url","body"} a line), an Anthropic Message Batches file ({"custom_id","params"}), or plain records with --template',
     )
   addLlmFlags(command)
   addLaneFlags(command)
+  addAnthropicFlags(command)
   addAuthFlags(
     command,
-    `the environment variable holding the API key (default: ${DEFAULT_API_KEY_ENV}; unset: no key sent)`,
+    `the environment variable holding the API key (default: ${DEFAULT_API_KEY_ENV}, ${ANTHROPIC_API_KEY_ENV} for Anthropic; unset: no key sent)`,
     "send the key as Azure's api-key header instead of Authorization: Bearer",
   )
   addRunFlags(command, {

@@ -39,9 +39,9 @@ export interface DryRunReport {
   /** Every model together; null when some model has no price. */
   costUsd: { min: number; max: number } | null
   models: Record<string, ModelPlan>
-  /** The least wall time `--rpm` and `--tpm` allow (a request counts its prompt and `max_tokens`), and which binds. */
+  /** The least wall time `--rpm`, `--tpm`, `--itpm` and `--otpm` allow (a request counts its prompt and `max_tokens`), and which binds. */
   minMs: number | null
-  binding: 'requests' | 'tokens' | null
+  binding: 'requests' | 'tokens' | 'input-tokens' | 'output-tokens' | null
 }
 
 function planOf(models: Record<string, ModelPlan>, model: string): ModelPlan {
@@ -49,14 +49,20 @@ function planOf(models: Record<string, ModelPlan>, model: string): ModelPlan {
   return models[model]
 }
 
-/** The least time the per-minute limits allow for `requests` and `tokens`, and which one binds. */
-function atTheLimits(settings: LlmSettings, requests: number, tokens: number) {
-  const byRequests = settings.rpm === undefined ? 0 : (requests / settings.rpm) * 60_000
-  const byTokens = settings.tpm === undefined ? 0 : (tokens / settings.tpm) * 60_000
-  if (settings.rpm === undefined && settings.tpm === undefined) return { minMs: null, binding: null }
-  return byTokens > byRequests
-    ? { minMs: Math.round(byTokens), binding: 'tokens' as const }
-    : { minMs: Math.round(byRequests), binding: 'requests' as const }
+/** The least time the per-minute limits allow for `requests` and their tokens, and which one binds. */
+function atTheLimits(settings: LlmSettings, requests: number, prompt: number, completion: number) {
+  const budgets = [
+    ['requests', settings.rpm, requests],
+    ['tokens', settings.tpm, prompt + completion],
+    ['input-tokens', settings.itpm, prompt],
+    ['output-tokens', settings.otpm, completion],
+  ] as const
+  let least: { minMs: number; binding: (typeof budgets)[number][0] } | undefined
+  for (const [binding, perMinute, amount] of budgets) {
+    const ms = perMinute === undefined ? undefined : Math.round((amount / perMinute) * 60_000)
+    if (ms !== undefined && (least === undefined || ms > least.minMs)) least = { minMs: ms, binding }
+  }
+  return least ?? { minMs: null, binding: null }
 }
 
 /**
@@ -118,7 +124,7 @@ export async function planRun(
       ? { min: sum((plan) => plan.costUsd?.min ?? 0), max: sum((plan) => plan.costUsd?.max ?? 0) }
       : null,
     models,
-    ...atTheLimits(settings, requests, prompt + completionMax),
+    ...atTheLimits(settings, requests, prompt, completionMax),
   }
 }
 

@@ -2,16 +2,20 @@ import { shorten } from '../../errors'
 import { errorRecord, type HttpAnswer } from '../../http'
 import type { LineResult } from '../../run/runner'
 
-/** The first choice's content parsed as JSON (`--json-answer`), or the coded error of the line. */
-function answerOf(body: unknown): { answer: unknown } | { error: { code: string; message: string } } {
-  const choice = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]
-  const content = choice?.message?.content
+/** Where an answer's text is, as `--json-answer` names it: its path, and in words. */
+export interface AnswerText {
+  path: string
+  name: string
+}
+
+/** An answer's text parsed as JSON (`--json-answer`), or the coded error of the line. */
+export function parsedAnswer(
+  content: unknown,
+  where: AnswerText,
+): { answer: unknown } | { error: { code: string; message: string } } {
   if (typeof content !== 'string') {
     return {
-      error: {
-        code: 'ERR_ANSWER_NOT_JSON',
-        message: 'the answer has no choices[0].message.content (--json-answer)',
-      },
+      error: { code: 'ERR_ANSWER_NOT_JSON', message: `the answer has no ${where.path} (--json-answer)` },
     }
   }
   try {
@@ -20,10 +24,17 @@ function answerOf(body: unknown): { answer: unknown } | { error: { code: string;
     return {
       error: {
         code: 'ERR_ANSWER_NOT_JSON',
-        message: `the first choice's content is not JSON (--json-answer): ${JSON.stringify(shorten(content, 80))}`,
+        message: `${where.name} is not JSON (--json-answer): ${JSON.stringify(shorten(content, 80))}`,
       },
     }
   }
+}
+
+/** The first choice's content parsed as JSON (`--json-answer`), or the coded error of the line. */
+function answerOf(body: unknown) {
+  const choice = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]
+  const where = { path: 'choices[0].message.content', name: "the first choice's content" }
+  return parsedAnswer(choice?.message?.content, where)
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10

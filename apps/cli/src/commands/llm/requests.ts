@@ -1,6 +1,7 @@
 import { estimateTokens } from '@boundkit/limiter'
 import { valueAt } from '../../run/input/field-path'
 import type { KeyResult, KeyRule } from '../../run/input/scan'
+import { anthropicRequest } from './anthropic'
 import type { LlmSettings } from './settings'
 import { fillTemplate } from './template'
 
@@ -79,7 +80,8 @@ export function requestsOf(
       ? undefined
       : { text: templateText, model: settings.model as string, key: settings.key }
   return (record, line) => {
-    const request = template === undefined ? batchApiRequest(record) : templateRequest(record, line, template)
+    const fileRequest = settings.provider === 'anthropic' ? anthropicRequest : batchApiRequest
+    const request = template === undefined ? fileRequest(record) : templateRequest(record, line, template)
     if ('reason' in request) return request
     const placed = requestUrl(settings.baseUrl, request.path)
     if ('reason' in placed) return placed
@@ -182,7 +184,9 @@ export function requestTokens(
   const options = { tokenizer: countTokens }
   const completion = completionBound(request)
   if (Array.isArray(body.messages)) {
-    const { max_tokens: _, max_completion_tokens: __, ...prompt } = body
+    const { max_tokens: _, max_completion_tokens: __, system, ...prompt } = body
+    // Anthropic's system prompt is a field of the body: it counts as a first message.
+    if (system !== undefined) prompt.messages = [{ role: 'system', content: system }, ...body.messages]
     return { prompt: estimateTokens(prompt as Parameters<typeof estimateTokens>[0], options), completion }
   }
   const input = body.input ?? body.prompt ?? body

@@ -5,6 +5,7 @@ import type { Pending } from '../../run/executor'
 import { processIo, type RunBudget, type RunIo, runJob } from '../../run/runner'
 import { printSummary } from '../../run/summary'
 import { colorEnabled, paint } from '../../terminal'
+import { anthropicFailed, anthropicLine, anthropicPrior } from './anthropic'
 import { BuiltRequests } from './built'
 import { dryRun } from './dry-run'
 import { openLanes } from './lanes'
@@ -94,9 +95,12 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
   )
   const refuse = settings.maxCost === undefined ? undefined : maxCostRefusal(prices)
   const requestOf = requestsOf(settings, await readTemplate(settings.template), refuse)
-  const keys = llmKeys(requestOf)
+  const anthropic = settings.provider === 'anthropic'
+  const keys = { ...llmKeys(requestOf), ...(anthropic ? { failed: anthropicFailed } : {}) }
   const needsTokens =
     settings.tpm !== undefined ||
+    settings.itpm !== undefined ||
+    settings.otpm !== undefined ||
     settings.maxCost !== undefined ||
     settings.dryRun ||
     settings.deadline !== undefined
@@ -140,7 +144,8 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
           : llmExecutor(settings, built)),
       line: (item, result, attempts, ms) => {
         if ('value' in result) ledger.add(result.value.body, built.model(item), undefined, share(item))
-        return llmLine(String(item.key), result, { jsonAnswer: settings.jsonAnswer, attempts, ms })
+        const options = { jsonAnswer: settings.jsonAnswer, attempts, ms }
+        return (anthropic ? anthropicLine : llmLine)(String(item.key), result, options)
       },
       progressDetail: () => `${ledger.perMinute()} tok/min`,
       etaFloor: (left) => leastTime(settings, left, built.averageTokens()),
@@ -149,7 +154,7 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
         tokens: { perMinute: ledger.perMinute(), limitPerMinute: settings.tpm ?? null },
         cost: { usd: costOf(ledger.file), maxUsd: settings.maxCost ?? null },
       }),
-      priorLine: (line) => ledger.addPrior(line),
+      priorLine: (line) => ledger.addPrior(anthropic ? anthropicPrior(line) : line),
       ...(budget === undefined ? {} : { budget }),
     },
     io,

@@ -4,6 +4,7 @@ import { answerOf, type HttpAnswer, JSON_HEADERS, postJson } from '../../http'
 import { distributed } from '../../run/distributed'
 import type { OpenExecutor, Pending } from '../../run/executor'
 import { local } from '../../run/local'
+import { answerCost, startCost, tokenWindows } from './anthropic'
 import type { BuiltRequests } from './built'
 import type { LlmSettings } from './settings'
 
@@ -11,6 +12,7 @@ export function limiterOptions(settings: LlmSettings): LimiterOptions {
   const rate: RateLimit[] = []
   if (settings.rpm !== undefined) rate.push({ limit: settings.rpm, interval: 60_000 })
   if (settings.tpm !== undefined) rate.push({ limit: settings.tpm, interval: 60_000, cost: 'tokens' })
+  rate.push(...tokenWindows(settings.itpm, settings.otpm))
   return {
     concurrency: settings.concurrency,
     ...(rate.length > 0 ? { rate } : {}),
@@ -55,9 +57,15 @@ export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenEx
       answer: answerOf,
     })
   }
+  // Anthropic's input and output tokens are their own windows (--itpm, --otpm), beside --tpm's.
+  const split = settings.itpm !== undefined || settings.otpm !== undefined
+  const cost = (item: Pending) => ({
+    ...(tpm === undefined ? {} : { tokens: estimate(item) }),
+    ...(split ? startCost(built.tokens(item)) : {}),
+  })
   return local({
     limiter: limiterOptions(settings),
-    ...(tpm === undefined ? {} : { cost: (item: Pending) => ({ tokens: estimate(item) }) }),
+    ...(tpm === undefined && !split ? {} : { cost }),
     request: async (item, signal, context) => {
       const entry = build(item)
       const answer = await postJson(entry.request.url, entry.body, {
@@ -66,10 +74,11 @@ export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenEx
         maxResponseBytes: settings.maxResponseBytes,
       })
       const used = usageOf(answer.body).total
-      context.report({
-        headers: answer.headers,
-        ...(tpm !== undefined && used > 0 ? { cost: { tokens: used } } : {}),
-      })
+      const real = {
+        ...(tpm !== undefined && used > 0 ? { tokens: used } : {}),
+        ...(split ? answerCost(answer.body) : {}),
+      }
+      context.report({ headers: answer.headers, ...(Object.keys(real).length > 0 ? { cost: real } : {}) })
       return answer
     },
   })

@@ -2,6 +2,7 @@ import { UsageError } from '../../errors'
 import { type AuthFlags, authHeaders } from '../../flags/auth'
 import { parseHttpUrl, parseInteger } from '../../flags/parsers'
 import { type RunFlagSettings, type RunFlags, runFlagSettings } from '../../flags/run-flags'
+import { type AnthropicFlags, type ProviderSettings, providerSettings } from './anthropic-flags'
 import type { Endpoint } from './endpoint'
 import { type LaneFlags, type LaneSettings, laneSettings } from './lane-flags'
 
@@ -14,7 +15,7 @@ export interface Price {
 }
 
 /** The flags of `boundkit llm`, as commander parsed them. */
-export interface LlmFlags extends RunFlags, AuthFlags, LaneFlags {
+export interface LlmFlags extends RunFlags, AuthFlags, LaneFlags, AnthropicFlags {
   baseUrl: string
   rpm?: number
   tpm?: number
@@ -34,7 +35,7 @@ export interface LlmFlags extends RunFlags, AuthFlags, LaneFlags {
 }
 
 /** The llm options, checked. */
-export interface LlmSettings extends RunFlagSettings, LaneSettings {
+export interface LlmSettings extends RunFlagSettings, LaneSettings, ProviderSettings {
   input: string
   baseUrl: string
   rpm: number | undefined
@@ -124,10 +125,12 @@ export function llmSettings(
     throw new UsageError('Expected --key to name a field, got an empty string')
   }
   const run = runFlagSettings(flags, given, NOT_WITH_REDIS)
+  const provider = providerSettings(input, flags, given, env)
   return {
     ...run,
+    ...provider,
     input,
-    baseUrl: flags.baseUrl,
+    baseUrl: provider.baseUrl ?? flags.baseUrl,
     rpm: flags.rpm,
     tpm: flags.tpm,
     concurrency: flags.concurrency,
@@ -142,6 +145,6 @@ export function llmSettings(
     timeout: flags.timeout,
     ...laneSettings(flags, { redis: run.redis, rpm: flags.rpm, tpm: flags.tpm }),
     // With --redis the producer never reads the key: the workers add their own.
-    headers: { ...(run.redis ? {} : authHeaders(flags, env)), ...run.headers },
+    headers: { ...(run.redis ? {} : (provider.headers ?? authHeaders(flags, env))), ...run.headers },
   }
 }

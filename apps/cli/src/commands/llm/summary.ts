@@ -34,8 +34,8 @@ export interface LlmSummaryFields extends RequestCounts {
   requestsPerSecond: number
   /** The most tokens the answers counted in any 60 s of the run (a run under a minute: all of them). */
   tokensPerMinute: number
-  /** The limits the run was given (per minute), null when not. */
-  limits: { rpm: number | null; tpm: number | null }
+  /** The limits the run was given (per minute), null when not; Anthropic runs add `itpm` and `otpm`. */
+  limits: { rpm: number | null; tpm: number | null; itpm?: number | null; otpm?: number | null }
   /** The concurrency limit the run ended with (the adaptive one with `--concurrency auto`); 0 with `--redis`. */
   concurrency: number
 }
@@ -72,7 +72,13 @@ export function llmSummary(
     usageIgnored: ledger.run.usageIgnored,
     requestsPerSecond: ms > 0 ? Math.round((answered * 1e5) / ms) / 100 : 0,
     tokensPerMinute: ledger.peakPerMinute,
-    limits: { rpm: settings.rpm ?? null, tpm: settings.tpm ?? null },
+    limits: {
+      rpm: settings.rpm ?? null,
+      tpm: settings.tpm ?? null,
+      ...(settings.provider === 'anthropic'
+        ? { itpm: settings.itpm ?? null, otpm: settings.otpm ?? null }
+        : {}),
+    },
     concurrency,
   }
 }
