@@ -96,7 +96,7 @@ function addLlmFlags(command: Command): Command {
     )
     .option(
       '--endpoints <file>',
-      'several deployments in one run (JSON: each a baseUrl, apiKeyEnv, rpm, tpm, concurrency, models, weight): each request goes to an endpoint serving its model with the most room, a failing one is drained',
+      'several deployments in one run (JSON, or YAML for .yaml/.yml: each a baseUrl, apiKeyEnv, rpm, tpm, concurrency, models, weight): each request goes to an endpoint serving its model with the most room, a failing one is drained',
     )
     .addOption(
       new Option('--timeout <ms>', 'timeout of one attempt (500, 2s, 1min)')

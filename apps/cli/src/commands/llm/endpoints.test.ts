@@ -5,6 +5,22 @@ const env = { KEY_A: 'sk-a', KEY_B: 'azure-b' }
 const parse = (value: unknown) => parseEndpoints('endpoints.json', JSON.stringify(value), env)
 
 describe('parseEndpoints', () => {
+  it('reads a .yaml or .yml file as YAML, any other as JSON, and names the format that failed', () => {
+    const yaml = [
+      'endpoints:',
+      '  - name: a',
+      '    baseUrl: https://api.example.com/v1',
+      '    apiKeyEnv: KEY_A',
+      '    rpm: 500',
+      '    models: [gpt-4o-mini]',
+    ].join('\n')
+    const [a] = parseEndpoints('endpoints.yaml', yaml, env)
+    expect(a).toMatchObject({ name: 'a', rpm: 500, models: ['gpt-4o-mini'] })
+    expect(parseEndpoints('E.YML', yaml, env)).toEqual([a])
+    expect(() => parseEndpoints('endpoints.json', yaml, env)).toThrow(/endpoints\.json: not JSON/)
+    expect(() => parseEndpoints('endpoints.yaml', 'endpoints: [', env)).toThrow(/endpoints\.yaml: not YAML/)
+  })
+
   it('reads each endpoint with its defaults and its key header from its variable', () => {
     const endpoints = parse({
       endpoints: [

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { UsageError } from '../../errors'
 import { authHeaders } from '../../flags/auth'
 import type { Endpoint } from './endpoint'
@@ -107,17 +108,31 @@ function endpointOf(fail: Fail, at: string, raw: unknown, env: NodeJS.ProcessEnv
   }
 }
 
-/** The endpoints of a file's text (`{ "endpoints": [...] }`), checked; `path` names it in errors. */
+/** A file named `.yaml` or `.yml` is YAML; any other, JSON. */
+const YAML_FILE = /\.ya?ml$/i
+
+/**
+ * The file's data: YAML (the `yaml` package, loaded only for such a file; aliases bounded by its
+ * default `maxAliasCount`, so a small file cannot expand into a huge one) or JSON.
+ */
+function dataOf(path: string, text: string): unknown {
+  const yaml = YAML_FILE.test(path)
+  try {
+    if (!yaml) return JSON.parse(text)
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+    return parse(text)
+  } catch (error) {
+    const firstLine = String((error as Error).message).split('\n')[0]
+    throw new EndpointsFileError(path, `not ${yaml ? 'YAML' : 'JSON'} (${firstLine})`)
+  }
+}
+
+/** The endpoints of a file's text (`{ "endpoints": [...] }`, JSON or YAML), checked; `path` names it in errors. */
 export function parseEndpoints(path: string, text: string, env: NodeJS.ProcessEnv): Endpoint[] {
   const fail: Fail = (field, expected, value) => {
     throw new EndpointsFileError(path, `expected ${field} to be ${expected}, got ${shown(value)}`)
   }
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch (error) {
-    throw new EndpointsFileError(path, `not JSON (${(error as Error).message})`)
-  }
+  const data = dataOf(path, text)
   const list = (data as { endpoints?: unknown } | null)?.endpoints
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_ENDPOINTS) {
     fail('endpoints', `an array of 1 to ${MAX_ENDPOINTS} endpoints`, list)
