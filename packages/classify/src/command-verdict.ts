@@ -77,7 +77,7 @@ export function keptCpu(probe: Probe, aloneMs: number | null): number | null {
  * The share of a core that decides a command's kind: its CPU time over the time it ran (its waits
  * for a core left out, `busyRatio`), without its interpreter's start-up where that was measured
  * (`work`: start-up must not tip the verdict). When the probe measured more gain than that share
- * allows (`gain.best` above `gain.cpus` / share, by more than `plateauGain`) and runs at once kept
+ * allows (`gain.best` above `gain.cpus` / share) and runs at once kept
  * materially less of their CPU time than a run alone (`kept` below 1 / `plateauGain`), the CPU time
  * overstates what the command needs, and the probe decides, with the share scaled by what the runs
  * kept. Both are asked: on a shared machine a run's CPU time alone moves by a fifth or more from one
@@ -97,7 +97,7 @@ export function commandShare(
       ? { ratio: work, from: 'cpu-time-without-startup' }
       : { ratio: busyRatio ?? cpuRatio, from: 'cpu-time' }
   const allowed = gain.cpus / Math.max(own.ratio, 1e-6)
-  const probeWins = kept !== null && kept * t.plateauGain < 1 && gain.best > allowed * t.plateauGain
+  const probeWins = kept !== null && kept * t.plateauGain < 1 && gain.best > allowed
   return probeWins ? { ratio: own.ratio * kept, from: 'probe' } : own
 }
 
