@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { budgetedRoute } from '../budget-route'
 import { type AdmitResult, ChatBudget, goDuration } from '../chat-budget'
 import { type ChatMessage, judgedCompletion, promptTokens } from '../chat-content'
 import { judgeBehaviour, resetConnection } from '../judge-behaviour'
@@ -174,17 +175,7 @@ export function registerChatCompletionsRoute(
 
   app.post<{ Body: ChatCompletionRequestBody }>(
     '/v1/chat/completions',
-    {
-      schema: { body: requestSchema(options) },
-      errorHandler: openAIErrorHandler,
-      onSend: async (_request, reply, payload) => {
-        reply.headers(budget.headers())
-        return payload
-      },
-      onResponse: async (_request, reply) => {
-        requests.inc({ status: String(reply.statusCode) })
-      },
-    },
+    budgetedRoute(requestSchema(options), openAIErrorHandler, budget, requests),
     async (request, reply) => {
       const body = request.body
       const refusal = unsupportedIn(body)

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type AnthropicErrorBody, anthropicError, anthropicErrorHandler } from '../anthropic-errors'
+import { budgetedRoute } from '../budget-route'
 import { judgeBehaviour, resetConnection } from '../judge-behaviour'
 import { type MessagesAdmitResult, MessagesBudget } from '../messages-budget'
 import {
@@ -114,17 +115,7 @@ export function registerMessagesRoute(
 
   app.post<{ Body: MessagesRequestBody }>(
     '/v1/messages',
-    {
-      schema: { body: requestSchema(options) },
-      errorHandler: anthropicErrorHandler,
-      onSend: async (_request, reply, payload) => {
-        reply.headers(budget.headers())
-        return payload
-      },
-      onResponse: async (_request, reply) => {
-        requests.inc({ status: String(reply.statusCode) })
-      },
-    },
+    budgetedRoute(requestSchema(options), anthropicErrorHandler, budget, requests),
     async (request, reply) => {
       const refusal = refusalOf(request)
       if (refusal !== undefined) return reply.code(refusal.status).send(refusal.body)
