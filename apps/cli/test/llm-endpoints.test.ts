@@ -193,8 +193,23 @@ describe('boundkit llm --endpoints', () => {
       ],
     })
     const out = join(dir, 'failover-out.jsonl')
-    const result = await boundkit('llm', input, '--out', out, '--endpoints', file, '--json')
+    const report = join(dir, 'failover-report.html')
+    const result = await boundkit(
+      'llm',
+      input,
+      '--out',
+      out,
+      '--endpoints',
+      file,
+      '--json',
+      '--report',
+      report,
+    )
     expect(result.code).toBe(0)
+    // The 503s retried on the other endpoint are on the report, by reason and by code.
+    const html = await readFile(report, 'utf8')
+    expect(html).toMatch(/"retryReasons":\{"5xx":[1-9]/)
+    expect(html).toContain('"code":"HTTP 503"')
     const written = await lines(out)
     expect(written.map((line) => line.custom_id)).toEqual(ids(count))
     expect(written.every((line) => line.error === null)).toBe(true)

@@ -6,7 +6,6 @@ import {
   type LimiterOptions,
   type Outcome,
 } from '@boundkit/limiter'
-import { errorRecord, type FailureReason, failureReason } from '../http'
 import {
   BudgetReachedError,
   type Executor,
@@ -17,6 +16,7 @@ import {
   type Pending,
   type RequestStats,
 } from './executor'
+import { RetryTally } from './retry-tally'
 
 /** How this process sends a run's records: the limiter's options, each record's cost, one attempt. */
 export interface LocalRequests<A> {
@@ -33,22 +33,13 @@ class LocalExecutor<A> implements Executor<A> {
   readonly #limiter: Limiter
   #stopping = false
   #requests = 0
-  /** The failed attempts that were retried: by reason, and by code with the first message. */
-  readonly #retryReasons: Partial<Record<FailureReason, number>> = {}
-  readonly #retryErrors = new Map<string, { count: number; sample: string }>()
+  /** The failed attempts that were retried. */
+  readonly #retried = new RetryTally()
 
   constructor(spec: LocalRequests<A>) {
     this.#spec = spec
     this.#limiter = createLimiter(spec.limiter)
-    this.#limiter.on('retry', ({ failure }) => {
-      const record = errorRecord(failure)
-      const reason = failureReason(record)
-      this.#retryReasons[reason] = (this.#retryReasons[reason] ?? 0) + 1
-      const code = record.status === undefined ? record.code : `HTTP ${record.status}`
-      const entry = this.#retryErrors.get(code)
-      if (entry) entry.count++
-      else this.#retryErrors.set(code, { count: 1, sample: record.message.slice(0, 300) })
-    })
+    this.#limiter.on('retry', ({ failure }) => this.#retried.add(failure))
   }
 
   outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>> {
@@ -87,8 +78,7 @@ class LocalExecutor<A> implements Executor<A> {
   live(): ExecutorReading {
     return {
       limiter: this.#limiter.stats(),
-      retryReasons: { ...this.#retryReasons },
-      retryErrors: [...this.#retryErrors].map(([code, entry]) => ({ code, ...entry })),
+      ...this.#retried.reading(),
     }
   }
 

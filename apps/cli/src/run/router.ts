@@ -19,6 +19,7 @@ import {
   type Pending,
   type RequestStats,
 } from './executor'
+import { RetryTally } from './retry-tally'
 import { RouteChoice } from './route-choice'
 
 export type { EndpointStats, Route }
@@ -75,6 +76,8 @@ class RoutedExecutor<A> implements Executor<A> {
   #asking: Ask[] = []
   #requests = 0
   #retries = 0
+  /** The failed attempts that were retried, by reason and code, for the live page. */
+  readonly #retried = new RetryTally()
 
   constructor(spec: RoutedRequests<A>) {
     this.#spec = spec
@@ -147,6 +150,7 @@ class RoutedExecutor<A> implements Executor<A> {
         return { index, status: 'rejected', error: exhausted, attempts }
       }
       this.#retries++
+      this.#retried.add(error)
       // Another endpoint as ready as this one: at once; else this one's backoff and Retry-After.
       if (this.#choice.hasOther(item, route)) continue
       const retryAfter = Math.min(retryAfterOf(error, Date.now()) ?? 0, MAX_RETRY_AFTER)
@@ -231,6 +235,7 @@ class RoutedExecutor<A> implements Executor<A> {
       rateLimited: sum((s) => s.rateLimited),
       cooldowns: sum((s) => s.cooldowns),
       cooldownMs: sum((s) => s.cooldownMs),
+      ...this.#retried.reading(),
       endpoints: this.endpoints(),
     }
   }
