@@ -72,6 +72,22 @@ describe('WeightedWindow', () => {
   })
 })
 
+describe('WeightedWindow under a clock that steps back', () => {
+  it('keeps its sums equal to the entries it holds', () => {
+    const w = new WeightedWindow(1e9, 1000, 'tokens')
+    w.record(1000, 10)
+    expect(w.usedSince(600, 1000)).toBe(10)
+    // The clock steps back 500 ms: the start counts at the last entry's time, and its report too.
+    const back = w.record(500, 10)
+    w.adjust(back, 100)
+    expect(w.usedSince(600, 1100)).toBe(110)
+    for (let t = 1200; t <= 5000; t += 100) w.record(t, 10)
+    // Only the last second's entries: a start every 100 ms after 4,000 ms.
+    expect(w.usedSince(4000, 5000)).toBe(100)
+    expect(w.usedSince(4500, 5000)).toBe(60)
+  })
+})
+
 describe('weighted rate windows in the limiter (fake clock)', () => {
   it('counts each start at its cost and holds a start until its cost fits', async () => {
     const clock = new FakeClock(0)

@@ -154,11 +154,14 @@ export class WeightedWindow {
   }
 
   record(now: number, cost: number, estimate = cost): CostEntry {
-    const entry: CostEntry = { at: now, cost, estimate, reported: undefined, live: true }
+    // Entries stay in time order whatever a given clock does: one that steps back records at the last
+    // entry's time (the kept sums read entries by their place in that order).
+    const last = this.#entries[this.#entries.length - 1]
+    const at = last !== undefined && last.at > now ? last.at : now
+    const entry: CostEntry = { at, cost, estimate, reported: undefined, live: true }
     this.#entries.push(entry)
     this.#sum += cost
-    // Past the edge, since it is last.
-    this.#edgeSum += cost
+    if (at >= this.#edgeSince) this.#edgeSum += cost
     return entry
   }
 

@@ -39,7 +39,8 @@ export class RouteChoice {
       return {
         rank: drained ? 2 : stats.coolingDown ? 1 : 0,
         score: drained ? -lane.health.until : lane.room(stats) * lane.route.weight,
-        space: WAITING_PER_ENDPOINT - lane.waiting,
+        // An endpoint back from a drain takes one request, its probe, until that one is answered.
+        space: (lane.health.until > 0 ? 1 : WAITING_PER_ENDPOINT) - lane.waiting,
       }
     })
   }
@@ -63,11 +64,13 @@ export class RouteChoice {
     return best.route
   }
 
-  /** Whether another endpoint than `route`, as ready as it or more, serves `item`. */
+  /**
+   * Whether another endpoint than `route` that takes requests now (not drained, not cooling down)
+   * serves `item`: only then does a failed attempt go there at once; else it waits its backoff and
+   * `Retry-After` (endpoints all down must not use up a record's attempts in a few round trips).
+   */
   hasOther(item: Pending, route: number): boolean {
     const views = this.snapshot(Date.now())
-    return views.some(
-      (view, other) => other !== route && view.rank <= views[route]!.rank && this.#serves(item, other),
-    )
+    return views.some((view, other) => other !== route && view.rank === 0 && this.#serves(item, other))
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type AttemptContext,
@@ -83,6 +84,8 @@ class RoutedExecutor<A> implements Executor<A> {
     this.#spec = spec
     this.#lanes = spec.routes.map((route) => new EndpointLane(route, spec.drain, () => this.#pump()))
     this.#choice = new RouteChoice(this.#lanes, spec.serves)
+    // Every record waiting out a backoff listens to it: as many as the run's window, not a leak.
+    setMaxListeners(0, this.#stop.signal)
   }
 
   async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncIterable<Outcome<A>> {
@@ -103,11 +106,15 @@ class RoutedExecutor<A> implements Executor<A> {
           if (next.done === true) exhausted = true
           else {
             open++
-            void this.#send(next.value, hooks).then((outcome) => {
-              open--
-              finished.push(outcome)
-              wake?.()
-            })
+            const item = next.value
+            void this.#send(item, hooks)
+              // A throw anywhere in a record's attempts ends that record with it, never the run.
+              .catch((error: unknown): Outcome<A> => ({ index: item.pos, status: 'rejected', error }))
+              .then((outcome) => {
+                open--
+                finished.push(outcome)
+                wake?.()
+              })
           }
         }
         if (finished.length > 0) yield* finished.splice(0)

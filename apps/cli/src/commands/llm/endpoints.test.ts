@@ -5,6 +5,23 @@ const env = { KEY_A: 'sk-a', KEY_B: 'azure-b' }
 const parse = (value: unknown) => parseEndpoints('endpoints.json', JSON.stringify(value), env)
 
 describe('parseEndpoints', () => {
+  it('never prints a key or a URL password in its errors', () => {
+    const bad = (endpoint: object) => {
+      try {
+        parse({ endpoints: [{ name: 'a', baseUrl: 'https://api.example.com/v1', ...endpoint }] })
+      } catch (error) {
+        return (error as Error).message
+      }
+      throw new Error('no error')
+    }
+    const url = bad({ baseUrl: 'https://user:s3cr3tPASS@api.example.com/v1' })
+    expect(url).toContain('expected endpoints[0].baseUrl to be an http or https URL without credentials')
+    expect(url).not.toContain('s3cr3tPASS')
+    expect(bad({ apiKeyEnv: 'sk-proj-ABCDEF123456' })).not.toContain('ABCDEF123456')
+    expect(bad({ apiKeyEnv: 'a3f0c9d2e1b4a5f6c7d8e9f0a1b2c3d4' })).not.toContain('a3f0c9d2e1b4')
+    expect(bad({ apiKeyEnv: 'NOT_SET_HERE' })).toContain('"NOT_SET_HERE"')
+  })
+
   it('reads a .yaml or .yml file as YAML, any other as JSON, and names the format that failed', () => {
     const yaml = [
       'endpoints:',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { redactUrl } from '@boundkit/internal'
 import { UsageError } from '../../errors'
 import { authHeaders } from '../../flags/auth'
 import type { Endpoint } from './endpoint'
@@ -58,19 +59,33 @@ function modelsOf(fail: Fail, field: string, value: unknown): string[] | undefin
   return value as string[]
 }
 
+/**
+ * A variable's name as an error shows it: a conventional name (upper case, digits, `_`) as it is;
+ * anything else may be a key pasted in its place, and is not printed.
+ */
+function nameShown(name: unknown): string {
+  return typeof name === 'string' && /^[A-Z_][A-Z0-9_]{0,63}$/.test(name)
+    ? name
+    : '(not shown: it may be a key)'
+}
+
 /** The key's header of an endpoint: only by the name of the variable that holds it. */
 function headersOf(fail: Fail, at: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv) {
   const { apiKeyEnv, azure } = raw
   if (apiKeyEnv !== undefined && (typeof apiKeyEnv !== 'string' || !/^[A-Za-z_]\w*$/.test(apiKeyEnv))) {
-    fail(`${at}.apiKeyEnv`, 'the name of an environment variable', apiKeyEnv)
+    fail(`${at}.apiKeyEnv`, 'the name of an environment variable', nameShown(apiKeyEnv))
   }
   if (azure !== undefined && typeof azure !== 'boolean') fail(`${at}.azure`, 'true or false', azure)
   if (apiKeyEnv === undefined) return {}
-  if (!env[apiKeyEnv]) fail(`${at}.apiKeyEnv`, 'the name of a variable that is set', apiKeyEnv)
+  if (!env[apiKeyEnv]) fail(`${at}.apiKeyEnv`, 'the name of a variable that is set', nameShown(apiKeyEnv))
   try {
     return authHeaders({ apiKeyEnv, azure: azure === true }, env)
   } catch {
-    return fail(`${at}.apiKeyEnv`, 'a variable holding a valid header value (no CR, LF or NUL)', apiKeyEnv)
+    return fail(
+      `${at}.apiKeyEnv`,
+      'a variable holding a valid header value (no CR, LF or NUL)',
+      nameShown(apiKeyEnv),
+    )
   }
 }
 
@@ -91,7 +106,8 @@ function endpointOf(fail: Fail, at: string, raw: unknown, env: NodeJS.ProcessEnv
   try {
     url = parseBaseUrl(typeof baseUrl === 'string' ? baseUrl : '')
   } catch {
-    fail(`${at}.baseUrl`, 'an http or https URL without credentials', baseUrl)
+    const shownUrl = typeof baseUrl === 'string' ? redactUrl(baseUrl) : baseUrl
+    fail(`${at}.baseUrl`, 'an http or https URL without credentials', shownUrl)
   }
   if (weight !== undefined && !(typeof weight === 'number' && weight > 0 && weight <= 1000)) {
     fail(`${at}.weight`, 'a number above 0, at most 1000', weight)
