@@ -30,7 +30,8 @@ release()
 const error = await limiter.run(() => 1, { timeout: 0 }).catch((e) => e)
 if (!(error instanceof LimiterError) || error.code !== 'ERR_INVALID_OPTION') throw new Error('no coded error')
 // Issue 14: a token window, the real cost reported, a cost too high, estimateTokens (gpt-tokenizer or not).
-const tokens = createLimiter({ rate: [{ limit: 100, interval: 60_000, cost: 'tokens' }] })
+// A server that refunds (`refund: true`): the reported cost replaces the estimate.
+const tokens = createLimiter({ rate: [{ limit: 100, interval: 60_000, cost: 'tokens', refund: true }] })
 await tokens.run(({ report }) => report({ cost: { tokens: 10 }, headers: {} }), { cost: { tokens: 90 } })
 if (tokens.stats().windows[0].used !== 10) throw new Error('report({ cost }) did not replace the estimate')
 const tooHigh = await tokens.run(() => 1, { cost: { tokens: 101 } }).catch((e) => e)
