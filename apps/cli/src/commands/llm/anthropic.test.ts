@@ -36,6 +36,15 @@ describe('detectProvider', () => {
     expect(detectProvider(file('bad.jsonl', '{not json\n'))).toBe('openai')
     expect(detectProvider(join(dir, 'missing.jsonl'))).toBe('openai')
   })
+
+  it('reads a first line longer than one read (a long prompt), and one after a byte order mark', () => {
+    const long = JSON.stringify({
+      custom_id: 'long',
+      params: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'x'.repeat(200_000) }] },
+    })
+    expect(detectProvider(file('long.jsonl', `${long}\n${anthropicLineText}\n`))).toBe('anthropic')
+    expect(detectProvider(file('bom.jsonl', `\uFEFF${anthropicLineText}\n`))).toBe('anthropic')
+  })
 })
 
 describe('anthropicRequest', () => {

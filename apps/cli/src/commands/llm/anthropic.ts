@@ -22,8 +22,32 @@ export function isAnthropicRecord(record: unknown): boolean {
   return isObject(record) && 'params' in record && !('url' in record) && !('body' in record)
 }
 
-/** How much of the input is read to find its first line. */
-const HEAD_BYTES = 64 * 1024
+/** How much of the input is read at a time to find its first line, and at most. */
+const CHUNK_BYTES = 64 * 1024
+const MAX_HEAD_BYTES = 64 * 1024 * 1024
+
+/** The input's text up to the end of its first non-empty line (or of the file, or `MAX_HEAD_BYTES`). */
+function headOf(path: string): string {
+  const fd = openSync(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let size = 0
+    for (;;) {
+      const buffer = Buffer.alloc(CHUNK_BYTES)
+      const read = readSync(fd, buffer, 0, CHUNK_BYTES, size)
+      if (read === 0) break
+      const chunk = buffer.subarray(0, read)
+      chunks.push(chunk)
+      size += read
+      // The text is read whole only when a line ended in this chunk (a long first line costs linear time).
+      const ended = chunk.includes(10) && /\S[^\n]*\n/.test(Buffer.concat(chunks).toString('utf8'))
+      if (ended || size >= MAX_HEAD_BYTES) break
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
+}
 
 /**
  * The provider of a request file, from its first non-empty line: `anthropic` when it is an Anthropic
@@ -32,13 +56,7 @@ const HEAD_BYTES = 64 * 1024
 export function detectProvider(path: string): Provider {
   let head = ''
   try {
-    const fd = openSync(path, 'r')
-    try {
-      const buffer = Buffer.alloc(HEAD_BYTES)
-      head = buffer.subarray(0, readSync(fd, buffer, 0, HEAD_BYTES, 0)).toString('utf8')
-    } finally {
-      closeSync(fd)
-    }
+    head = headOf(path).replace(/^\uFEFF/, '')
   } catch {
     return 'openai'
   }
