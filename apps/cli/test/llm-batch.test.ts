@@ -241,6 +241,42 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect(await batches(baseUrl)).toHaveLength(1)
   })
 
+  it('a batch cut short by --max-cost, resumed with more room or less: nothing paid twice, nothing unsent written failed', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000 } })
+    const input = await requestFile('cut.jsonl', 6)
+    const out = join(dir, 'cut.jsonl.out')
+    const price = ['--price', 'in=1000,out=1000']
+    const plan = await llm(input, join(dir, 'cut-plan.jsonl'), baseUrl, ...price, '--dry-run', '--json')
+    const worst = (JSON.parse(plan.stdout) as { costUsd: { max: number } }).costUsd.max
+    // Room for about 2 of the 6 at half price: the batch takes those, then the run is killed while it polls.
+    const cap = String((worst / 6) * 1.1)
+    const args = ['--out', out, '--base-url', baseUrl, '--poll', '20ms', '--via', 'batch', ...price]
+    const first = start('llm', input, ...args, '--max-cost', cap)
+    await stderrShows(first.child, 'in_progress')
+    first.child.kill('SIGKILL')
+    await first.done
+    const [batch] = await batches(baseUrl)
+    const taken = batch!.request_counts.total
+    expect(taken).toBeGreaterThanOrEqual(1)
+    expect(taken).toBeLessThan(6)
+    clock.offset += 3_600_000
+    // Resumed with the cap: the batch's answers written, the records it does not hold left unwritten.
+    const resumed = await llm(input, out, baseUrl, '--via', 'batch', ...price, '--resume')
+    expect(resumed.code).toBe(0)
+    const written = await lines(out)
+    expect(written.map((line) => line.custom_id)).toEqual(ids(taken))
+    expect(written.every((line) => line.error === null)).toBe(true)
+    // The rest go as a second batch of only those.
+    clock.offset += 3_600_000
+    const rest = start('llm', input, ...args, '--resume')
+    await stderrShows(rest.child, 'in_progress')
+    clock.offset += 3_600_000
+    expect((await rest.done).code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(6))
+    const all = await batches(baseUrl)
+    expect(all.map((b) => b.request_counts.total).sort()).toEqual([6 - taken, taken].sort())
+  })
+
   it('--max-cost counts a batch request at half its live price: a cap that stops a live run lets the batch take all', async () => {
     const { baseUrl } = await demo()
     const input = await requestFile('budget.jsonl', 6)

@@ -14,6 +14,7 @@ import {
   type Pending,
   type RequestStats,
 } from '../../run/executor'
+import { readLines } from '../../run/input/jsonl-input'
 import type { OutputStream } from '../../terminal'
 import { BatchApi, type BatchObject } from './batch-api'
 import { BatchLineError, resultKey, resultOutcome } from './batch-results'
@@ -30,6 +31,8 @@ interface Taken {
   endpoint: string | undefined
   /** `--max-cost` refused a record: the records after it were not read. */
   refused: boolean
+  /** A resumed run's records that the batch does not hold: never sent, they are left for a later run. */
+  outside: Pending[]
 }
 
 /** Why the Batch API refused the whole batch (its validation), as a usage error naming the lines. */
@@ -43,6 +46,23 @@ function validationError(batch: BatchObject): UsageError {
     `The Batch API refused batch ${batch.id}: ${reasons.join('; ') || 'no reason given'} (none of its requests ran): fix the input and run again`,
     'ERR_BATCH_INVALID',
   )
+}
+
+/** The file of a batch's requests, kept beside the output until the batch's lines are written. */
+const uploadPath = (out: string) => `${out}.batch-input.jsonl`
+
+/** The `custom_id`s of the batch's requests, from the file that was uploaded; undefined without it. */
+async function keysOf(upload: string): Promise<Set<string> | undefined> {
+  const keys = new Set<string>()
+  try {
+    for await (const { text } of readLines(upload)) {
+      if (text !== undefined && text !== '')
+        keys.add(String((JSON.parse(text) as { custom_id: unknown }).custom_id))
+    }
+  } catch {
+    return undefined
+  }
+  return keys
 }
 
 /** A Batch API request line of a record. */
@@ -87,36 +107,49 @@ export class BatchLane implements Executor<HttpAnswer> {
     if (batch === undefined) return
     const files = [batch.input_file_id, batch.output_file_id, batch.error_file_id]
     for (const id of files) if (id) await this.#api.deleteFile(id).catch(() => {})
+    await this.#removeState()
+  }
+
+  /** The state file and the kept copy of the batch's requests go: the batch needs collecting no more. */
+  async #removeState(): Promise<void> {
     await removeState(this.#settings.out)
+    await rm(uploadPath(this.#settings.out), { force: true })
   }
 
   async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncGenerator<Outcome<HttpAnswer>> {
     const { out } = this.#settings
     const state = await readState(out)
-    const upload = state === undefined ? `${out}.batch-input.jsonl` : undefined
-    const taken = await this.#take(items, hooks, upload)
+    const upload = state === undefined ? uploadPath(out) : undefined
+    // A resumed batch takes only the records it holds; the others were never sent.
+    const inBatch = state === undefined ? undefined : await keysOf(uploadPath(out))
+    const taken = await this.#take(items, hooks, upload, inBatch)
     if (taken.items.size === 0 || this.#stopped === 'now') {
       if (upload !== undefined) await rm(upload, { force: true })
       // A batch whose records are all in the output already (a run that ended between writing them
       // and removing its state): nothing is left to collect.
       if (state !== undefined && taken.items.size === 0 && !taken.refused && this.#stopped === undefined) {
-        await removeState(out)
+        await this.#removeState()
       }
-      yield* this.#notSent(taken.items)
+      yield* this.#notSent(taken.items.values())
+      yield* this.#notSent(taken.outside)
       return
     }
     const batchId = await this.#batchOf(state, upload, taken)
     const batch = await this.#wait(batchId)
     if (batch === undefined) {
-      yield* this.#notSent(taken.items)
+      yield* this.#notSent(taken.items.values())
+      yield* this.#notSent(taken.outside)
       return
     }
     if (batch.status === 'failed') {
-      await removeState(out)
+      await this.#removeState()
       throw validationError(batch)
     }
     yield* this.#results(batch, taken.items)
-    this.#ended = batch
+    yield* this.#notSent(taken.outside)
+    // A resumed run that --max-cost stopped took only part of the batch: its files and state stay, so
+    // that a later --resume collects the rest of what was already paid for.
+    if (!(taken.refused && state !== undefined)) this.#ended = batch
   }
 
   /** Takes the records (each admitted by `started`), writing their requests to `upload` when given. */
@@ -124,11 +157,16 @@ export class BatchLane implements Executor<HttpAnswer> {
     items: AsyncIterable<Pending>,
     hooks: ExecutorHooks,
     upload: string | undefined,
+    inBatch: Set<string> | undefined,
   ): Promise<Taken> {
-    const taken: Taken = { items: new Map(), endpoint: undefined, refused: false }
+    const taken: Taken = { items: new Map(), endpoint: undefined, refused: false, outside: [] }
     const file = upload === undefined ? undefined : createWriteStream(upload)
     try {
       for await (const item of items) {
+        if (inBatch !== undefined && !inBatch.has(String(item.key))) {
+          taken.outside.push(item)
+          continue
+        }
         const path = this.#built.of(item).request.path
         taken.endpoint ??= path
         if (path !== taken.endpoint) {
@@ -173,7 +211,6 @@ export class BatchLane implements Executor<HttpAnswer> {
         ...(this.#throughLine === undefined ? {} : { throughLine: this.#throughLine }),
       }
       await writeState(out, next)
-      await rm(upload as string, { force: true })
     } else next = state
     // Uploaded before a crash: the batch may have been created since, and must not be made twice.
     const found = state === undefined ? undefined : await this.#api.findBatch(next.inputFileId)
@@ -237,8 +274,8 @@ export class BatchLane implements Executor<HttpAnswer> {
     }
   }
 
-  *#notSent(taken: Map<string, Pending>): Generator<Outcome<HttpAnswer>> {
-    for (const item of taken.values()) {
+  *#notSent(items: Iterable<Pending>): Generator<Outcome<HttpAnswer>> {
+    for (const item of items) {
       yield {
         index: item.pos,
         status: 'rejected',
