@@ -6,6 +6,7 @@ import {
   type LimiterOptions,
   type LimiterStats,
 } from '@boundkit/limiter'
+import type { EndpointReading } from '@boundkit/server/dashboard'
 import { errorRecord, failureReason } from '../http'
 import { type AttemptVerdict, type DrainPolicy, EndpointHealth } from './endpoint-health'
 
@@ -18,22 +19,8 @@ export interface Route {
   weight: number
 }
 
-/** An endpoint's figures in the summary, `--json` and the live page. */
-export interface EndpointStats {
-  name: string
-  /** Attempts sent to it (count). */
-  requests: number
-  /** Tokens of its answers (their `usage`). */
-  tokens: number
-  /** Its 429 answers (count). */
-  rateLimited: number
-  /** USD of its answers; null when none has a price. */
-  costUsd: number | null
-  /** Times it was drained (count). */
-  drains: number
-  /** It is drained now. */
-  drained: boolean
-}
+/** An endpoint's figures in the summary, `--json` and the live page (the page's own reading of one). */
+export type EndpointStats = EndpointReading
 
 /** Why a queued attempt was taken back: its endpoint was drained. */
 const MOVED = Symbol('moved to another endpoint')
