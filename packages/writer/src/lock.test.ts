@@ -68,6 +68,10 @@ describe('one writer per file', () => {
       })
       try {
         const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', resolve)))
+        // Killed while the shell still runs, the sleep would be reaped by the shell: wait for the exec.
+        const comm = () => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim()
+        for (let i = 0; i < 500 && comm() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 10))
+        expect(comm()).toBe('sleep')
         process.kill(pid, 'SIGKILL')
         const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0]
         for (let i = 0; i < 500 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10))
