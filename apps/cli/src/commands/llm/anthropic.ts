@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs'
-import { usageOf } from '@boundkit/internal'
+import { LineSplitter, usageOf } from '@boundkit/internal'
 import type { LimiterCost, RateLimit } from '@boundkit/limiter'
 import { errorRecord, type HttpAnswer } from '../../http'
 import type { LineResult } from '../../run/runner'
@@ -26,24 +26,23 @@ export function isAnthropicRecord(record: unknown): boolean {
 const CHUNK_BYTES = 64 * 1024
 const MAX_HEAD_BYTES = 64 * 1024 * 1024
 
-/** The input's text up to the end of its first non-empty line (or of the file, or `MAX_HEAD_BYTES`). */
-function headOf(path: string): string {
+/** The input's first non-empty line (at most `MAX_HEAD_BYTES` read), or undefined. */
+function firstLineOf(path: string): string | undefined {
   const fd = openSync(path, 'r')
   try {
-    const chunks: Buffer[] = []
-    let size = 0
-    for (;;) {
+    const splitter = new LineSplitter()
+    for (let size = 0; size < MAX_HEAD_BYTES; ) {
+      // A new buffer each read: the splitter keeps a view of the part of a line a chunk ends with.
       const buffer = Buffer.alloc(CHUNK_BYTES)
       const read = readSync(fd, buffer, 0, CHUNK_BYTES, size)
       if (read === 0) break
-      const chunk = buffer.subarray(0, read)
-      chunks.push(chunk)
       size += read
-      // The text is read whole only when a line ended in this chunk (a long first line costs linear time).
-      const ended = chunk.includes(10) && /\S[^\n]*\n/.test(Buffer.concat(chunks).toString('utf8'))
-      if (ended || size >= MAX_HEAD_BYTES) break
+      for (const line of splitter.lines(buffer.subarray(0, read))) {
+        const text = line.toString('utf8')
+        if (text.trim() !== '') return text
+      }
     }
-    return Buffer.concat(chunks).toString('utf8')
+    return splitter.rest()?.toString('utf8')
   } finally {
     closeSync(fd)
   }
@@ -54,14 +53,8 @@ function headOf(path: string): string {
  * Message Batches request, else `openai` (also when the file cannot be read: the run says why).
  */
 export function detectProvider(path: string): Provider {
-  let head = ''
   try {
-    head = headOf(path).replace(/^\uFEFF/, '')
-  } catch {
-    return 'openai'
-  }
-  const first = head.split('\n').find((line) => line.trim() !== '')
-  try {
+    const first = firstLineOf(path)?.replace(/^\uFEFF/, '')
     return isAnthropicRecord(JSON.parse(first ?? '')) ? 'anthropic' : 'openai'
   } catch {
     return 'openai'
