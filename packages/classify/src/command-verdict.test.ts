@@ -247,16 +247,27 @@ describe('nearThresholdDoubts', () => {
 
   it('doubts a share near a threshold on a busy machine', () => {
     // 55% of a core: cpu, but 10% from commandCpu (50%) with 2 CPUs and 4 threads ready to run.
-    const [doubt] = nearThresholdDoubts(time(0.55), 4, twoCpus, t)
+    const [doubt] = nearThresholdDoubts(time(0.55), null, 4, twoCpus, t)
     expect(doubt).toContain('lies near `commandCpu` (50%)')
-    expect(nearThresholdDoubts(time(0.16), 4, twoCpus, t)[0]).toContain('`commandIo`')
+    expect(nearThresholdDoubts(time(0.16), null, 4, twoCpus, t)[0]).toContain('`commandIo`')
   })
 
   it('trusts a share near a threshold on a quiet machine, a share far from both, and one the probe decided', () => {
-    expect(nearThresholdDoubts(time(0.55), 1.5, twoCpus, t)).toEqual([])
-    expect(nearThresholdDoubts(time(0.9), 4, twoCpus, t)).toEqual([])
-    expect(nearThresholdDoubts(time(0.3), 4, twoCpus, t)).toEqual([])
-    expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, 4, twoCpus, t)).toEqual([])
-    expect(nearThresholdDoubts(null, 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(time(0.55), null, 1.5, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(time(0.9), null, 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(time(0.3), null, 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts(null, null, 4, twoCpus, t)).toEqual([])
+  })
+
+  it('doubts a share the probe decided on a busy machine when the runs at once kept nearly their CPU time', () => {
+    // A computing command whose runs alone read 15-35% more CPU time while the machine was busier
+    // than during the probe: kept 80%, under 1 / plateauGain (87%) but near it.
+    const probed = { ratio: 0.8 * 0.95, from: 'probe' as const }
+    const [doubt] = nearThresholdDoubts(probed, 0.8, 4, twoCpus, t)
+    expect(doubt).toContain('Runs at once kept 80% of the CPU time of a run alone, near the 87% (1 / `plateauGain`)')
+    // Quiet, or far below: a command that spins while it waits keeps a fraction (8 runs on 2 CPUs: 25-56%).
+    expect(nearThresholdDoubts(probed, 0.8, 1.5, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, 0.56, 4, twoCpus, t)).toEqual([])
+    expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, null, 4, twoCpus, t)).toEqual([])
   })
 })

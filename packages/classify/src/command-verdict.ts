@@ -134,25 +134,39 @@ export function loadDoubts(
 const nearShare = 0.25
 
 /**
- * Doubts about a command's kind when its share lies near the threshold that decides it while the
+ * Doubts about a command's kind when the figure that decided it lies near its threshold while the
  * machine was busy (`load` above its CPUs): a run's CPU time alone moves by a fifth or more there (the
  * cores' caches and their other threads are shared), so another classification may read the other
- * side. The share from the probe is left out: the probe decided it, not the threshold.
+ * side. The figure is the share of a core against `commandIo`/`commandCpu`; for a share the probe
+ * decided, what the runs at once kept of their CPU time (`kept`) against 1 / `plateauGain`: a machine
+ * that turns quieter during the probe lowers the CPU time of a run that computes as well as one that
+ * spins, and raises the probe's gain with it.
  */
 export function nearThresholdDoubts(
   share: CommandShare | null,
+  kept: number | null,
   load: number,
   env: Environment,
-  t: Pick<Thresholds, 'commandCpu' | 'commandIo'>,
+  t: Pick<Thresholds, 'commandCpu' | 'commandIo' | 'plateauGain'>,
 ): string[] {
-  if (share === null || share.from === 'probe' || load <= env.cpus) return []
+  if (share === null || load <= env.cpus) return []
+  const busy = `the machine was busy (${load.toFixed(1)} threads ready to run on ${env.cpus} CPUs), where a run's CPU time moves by a fifth or more`
+  const again = 'another classification may read it otherwise. Classify it again on a quieter machine.'
+  if (share.from === 'probe') {
+    const threshold = 1 / t.plateauGain
+    if (kept === null || kept < (1 - nearShare) * threshold) return []
+    return [
+      `Runs at once kept ${percent(kept)} of the CPU time of a run alone, near the ${percent(threshold)} (1 / ` +
+        `\`plateauGain\`) below which the probe decides, and ${busy}: the machine may have turned quieter during ` +
+        `the probe; ${again}`,
+    ]
+  }
   const threshold = [t.commandIo, t.commandCpu].find((x) => Math.abs(share.ratio - x) < nearShare * x)
   if (threshold === undefined) return []
   const name = threshold === t.commandCpu ? 'commandCpu' : 'commandIo'
   return [
-    `The share of a core that decides, ${percent(share.ratio)}, lies near \`${name}\` (${percent(threshold)}) and the ` +
-      `machine was busy (${load.toFixed(1)} threads ready to run on ${env.cpus} CPUs), where a run's CPU time moves ` +
-      'by a fifth or more: another classification may read it otherwise. Classify it again on a quieter machine.',
+    `The share of a core that decides, ${percent(share.ratio)}, lies near \`${name}\` (${percent(threshold)}) and ` +
+      `${busy}: ${again}`,
   ]
 }
 

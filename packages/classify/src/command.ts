@@ -171,7 +171,10 @@ export async function classifyCommand(
       ...(runs.every((r) => r.waitMs !== null)
         ? []
         : loadDoubts(kind, summary.share?.ratio ?? null, env, t, runLoad(runs))),
-      ...nearThresholdDoubts(summary.share, Math.max(env.loadAverage, runLoad(runs) ?? 0), env, t),
+      ...nearThresholdDoubts(
+        summary.share,
+        summary.keptCpu,
+        Math.max(env.loadAverage, runLoad(runs) ?? 0, probeLoad ?? 0), env, t),
     ]),
     recommendation: recommendCommand(kind, summary, startup, probe, t, env, opts.maxConcurrency),
     summary,
