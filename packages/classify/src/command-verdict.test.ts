@@ -264,7 +264,9 @@ describe('nearThresholdDoubts', () => {
     // than during the probe: kept 80%, under 1 / plateauGain (87%) but near it.
     const probed = { ratio: 0.8 * 0.95, from: 'probe' as const }
     const [doubt] = nearThresholdDoubts(probed, 0.8, 4, twoCpus, t)
-    expect(doubt).toContain('Runs at once kept 80% of the CPU time of a run alone, near the 87% (1 / `plateauGain`)')
+    expect(doubt).toContain(
+      'Runs at once kept 80% of the CPU time of a run alone, near the 87% (1 / `plateauGain`)',
+    )
     // Quiet, or far below: a command that spins while it waits keeps a fraction (8 runs on 2 CPUs: 25-56%).
     expect(nearThresholdDoubts(probed, 0.8, 1.5, twoCpus, t)).toEqual([])
     expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, 0.56, 4, twoCpus, t)).toEqual([])

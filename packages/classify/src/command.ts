@@ -174,7 +174,10 @@ export async function classifyCommand(
       ...nearThresholdDoubts(
         summary.share,
         summary.keptCpu,
-        Math.max(env.loadAverage, runLoad(runs) ?? 0, probeLoad ?? 0), env, t),
+        Math.max(env.loadAverage, runLoad(runs) ?? 0, probeLoad ?? 0),
+        env,
+        t,
+      ),
     ]),
     recommendation: recommendCommand(kind, summary, startup, probe, t, env, opts.maxConcurrency),
     summary,
