@@ -235,6 +235,29 @@ describe('boundkit llm with an Anthropic request file against the demo server', 
     })
   })
 
+  it("--dry-run's most cost prices a prompt that asks for caching as written to the cache", async () => {
+    const cached = join(dir, 'cached.jsonl')
+    const line = (i: number, cache: boolean) => {
+      const request = JSON.parse(requestLine(i, 100)) as { params: Record<string, unknown> }
+      if (cache)
+        request.params.system = [
+          { type: 'text', text: 'You are a judge.', cache_control: { type: 'ephemeral' } },
+        ]
+      return JSON.stringify(request)
+    }
+    const costOf = async (cache: boolean) => {
+      await writeFile(cached, `${[0, 1, 2].map((i) => line(i, cache)).join('\n')}\n`)
+      const args = ['--out', join(dir, 'cached-out.jsonl'), '--dry-run', '--json']
+      const result = await boundkit('llm', cached, ...args, '--price', 'in=1,out=5,cache-write=1.25')
+      expect(result.code).toBe(0)
+      return JSON.parse(result.stdout) as { prompt: number; completionMax: number; costUsd: { max: number } }
+    }
+    const plain = await costOf(false)
+    expect(plain.costUsd.max).toBeCloseTo((plain.prompt * 1 + plain.completionMax * 5) / 1e6, 12)
+    const asks = await costOf(true)
+    expect(asks.costUsd.max).toBeCloseTo((asks.prompt * 1.25 + asks.completionMax * 5) / 1e6, 12)
+  })
+
   it('survives kill -9: the resumed run writes every custom_id exactly once, in order', async () => {
     const server = await demoServer({
       seed: 9,

@@ -54,3 +54,29 @@ describe('usageOf cached tokens', () => {
     })
   })
 })
+
+describe('usageOf with Anthropic prompt caching', () => {
+  it('counts the tokens read from and written to the cache in the prompt, and names each', () => {
+    // Anthropic's input_tokens are only the tokens after the last cache breakpoint.
+    const usage = {
+      input_tokens: 20,
+      cache_creation_input_tokens: 1000,
+      cache_read_input_tokens: 3000,
+      output_tokens: 50,
+    }
+    expect(usageOf({ usage })).toEqual({
+      prompt: 4020,
+      completion: 50,
+      total: 4070,
+      cached: 3000,
+      cacheWrite: 1000,
+    })
+    expect(
+      usageOf({ usage: { ...usage, cache_creation_input_tokens: 0, cache_read_input_tokens: null } }),
+    ).toEqual({
+      prompt: 20,
+      completion: 50,
+      total: 70,
+    })
+  })
+})

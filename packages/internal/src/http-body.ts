@@ -41,6 +41,8 @@ export interface Usage {
   total: number
   /** Of `prompt`, the tokens read from the provider's prompt cache (priced apart). */
   cached?: number
+  /** Of `prompt`, the tokens written to the provider's prompt cache (Anthropic's `cache_creation_input_tokens`, priced apart). */
+  cacheWrite?: number
   /**
    * A count the answer gave that is not a token count (`prompt_tokens: 1e308`, `-3`, `2.5`), named with
    * its value: it counted as 0. Absent when every count given was sane.
@@ -75,18 +77,27 @@ export function usageOf(body: unknown): Usage {
     ignored ??= `${name}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`
     return 0
   }
-  const prompt = count('prompt_tokens', 'input_tokens')
+  // Anthropic's input_tokens leave out the tokens read from and written to the cache: the prompt is all three.
+  const cacheRead = count('cache_read_input_tokens')
+  const cacheWrite = count('cache_creation_input_tokens')
+  const prompt = count('prompt_tokens', 'input_tokens') + cacheRead + cacheWrite
   const completion = count('completion_tokens', 'output_tokens')
   const total = count('total_tokens') || prompt + completion
   const details = fields.prompt_tokens_details ?? fields.input_tokens_details
   const cachedTokens = (details as { cached_tokens?: unknown } | null | undefined)?.cached_tokens
   // OpenAI: prompt_tokens_details.cached_tokens (responses: input_tokens_details); never above the prompt.
-  const cached = isTokenCount(cachedTokens) && cachedTokens > 0 ? Math.min(cachedTokens, prompt) : undefined
+  const cached =
+    cacheRead > 0
+      ? cacheRead
+      : isTokenCount(cachedTokens) && cachedTokens > 0
+        ? Math.min(cachedTokens, prompt)
+        : undefined
   return {
     prompt,
     completion,
     total,
     ...(cached === undefined ? {} : { cached }),
+    ...(cacheWrite > 0 ? { cacheWrite } : {}),
     ...(ignored === undefined ? {} : { ignored }),
   }
 }

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HttpError } from '../../http'
-import { anthropicFailed, anthropicLine, anthropicPrior, anthropicRequest, detectProvider } from './anthropic'
+import {
+  answerCost,
+  anthropicFailed,
+  anthropicLine,
+  anthropicPrior,
+  anthropicRequest,
+  detectProvider,
+} from './anthropic'
 import { parseProvider } from './anthropic-flags'
 import { type LlmFlags, llmSettings, parseBaseUrl } from './settings'
 
@@ -123,6 +130,23 @@ describe('anthropicLine', () => {
       type: 'errored',
       error: { type: 'error', error: { type: 'api_error', message: 'connect ECONNREFUSED' } },
     })
+  })
+})
+
+describe('answerCost', () => {
+  it('charges --itpm the prompt less what was read from the cache, as Anthropic counts input tokens per minute', () => {
+    const usage = {
+      input_tokens: 20,
+      cache_creation_input_tokens: 1000,
+      cache_read_input_tokens: 3000,
+      output_tokens: 50,
+    }
+    expect(answerCost({ usage })).toEqual({ 'input-tokens': 1020, 'output-tokens': 50 })
+    expect(answerCost({ usage: { input_tokens: 20, output_tokens: 50 } })).toEqual({
+      'input-tokens': 20,
+      'output-tokens': 50,
+    })
+    expect(answerCost({})).toBeUndefined()
   })
 })
 

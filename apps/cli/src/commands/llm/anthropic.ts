@@ -96,11 +96,14 @@ export function startCost(tokens: { prompt: number; completion: number | undefin
   return { 'input-tokens': tokens.prompt, 'output-tokens': tokens.completion ?? 0 }
 }
 
-/** What an answer really cost in those windows (its `usage`), or undefined when it gives none. */
+/**
+ * What an answer really cost in those windows (its `usage`), or undefined when it gives none. Tokens
+ * read from the prompt cache do not count towards Anthropic's input tokens per minute.
+ */
 export function answerCost(body: unknown): LimiterCost | undefined {
   const usage = usageOf(body)
   if (usage.total === 0) return undefined
-  return { 'input-tokens': usage.prompt, 'output-tokens': usage.completion }
+  return { 'input-tokens': usage.prompt - (usage.cached ?? 0), 'output-tokens': usage.completion }
 }
 
 const ERROR_TYPES: Record<number, string> = {

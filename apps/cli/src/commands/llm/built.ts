@@ -16,9 +16,10 @@ export class BuiltRequests {
   readonly #built = new WeakMap<Pending, Built>()
   readonly #requestOf: (record: unknown, line: number) => unknown
   readonly #countTokens: CountTokens | undefined
-  /** The records counted so far and their tokens (prompt and completion bound), for averages. */
+  /** The records counted so far and their tokens (prompt, and completion bound), for averages. */
   #counted = 0
-  #countedTokens = 0
+  #countedPrompt = 0
+  #countedCompletion = 0
 
   constructor(requestOf: (record: unknown, line: number) => unknown, countTokens: CountTokens | undefined) {
     this.#requestOf = requestOf
@@ -41,7 +42,8 @@ export class BuiltRequests {
     if (entry.tokens === undefined) {
       entry.tokens = requestTokens(entry.request, this.#countTokens as CountTokens)
       this.#counted++
-      this.#countedTokens += entry.tokens.prompt + (entry.tokens.completion ?? 0)
+      this.#countedPrompt += entry.tokens.prompt
+      this.#countedCompletion += entry.tokens.completion ?? 0
     }
     return entry.tokens
   }
@@ -57,9 +59,10 @@ export class BuiltRequests {
     return Math.ceil(Math.max(estimate, whole) * 1.05)
   }
 
-  /** The tokens a record counted on average so far (its prompt and completion bound); 0 before any. */
-  averageTokens(): number {
-    return this.#counted === 0 ? 0 : this.#countedTokens / this.#counted
+  /** The tokens a record counted on average so far: its prompt, and its completion bound; 0 before any. */
+  averageTokens(): { prompt: number; completion: number } {
+    const n = Math.max(this.#counted, 1)
+    return { prompt: this.#countedPrompt / n, completion: this.#countedCompletion / n }
   }
 
   /** The model the record's request names. */

@@ -73,7 +73,7 @@ function addLlmFlags(command: Command): Command {
     .addOption(
       new Option(
         '--price <in=X,out=Y>',
-        "USD per 1M input and output tokens (and cached=Z), for every model; without it, each request's model in the price table",
+        "USD per 1M input and output tokens (and cached=Z, cache-write=W), for every model; without it, each request's model in the price table",
       ).argParser(parsePrice),
     )
     .addOption(

@@ -10,13 +10,15 @@ import { formatMs, formatUsd } from '../../terminal'
 import type { BuiltRequests } from './built'
 import { planSplit, splitLines } from './deadline'
 import { usesBatch } from './lane-flags'
-import type { PriceBook } from './prices'
+import { type PriceBook, worstTokens } from './prices'
 import type { LlmSettings } from './settings'
 
 /** One model's part of a dry run. */
 interface ModelPlan {
   requests: number
   prompt: number
+  /** Of `prompt`, that of requests asking for prompt caching (`cache_control`): priced as written to the cache at most. */
+  cacheWriteMax: number
   completionMax: number
   /** Requests that set no bound on their answer (no `max_tokens`): their cost has no top. */
   unbounded: number
@@ -45,12 +47,27 @@ export interface DryRunReport {
 }
 
 function planOf(models: Record<string, ModelPlan>, model: string): ModelPlan {
-  models[model] ??= { requests: 0, prompt: 0, completionMax: 0, unbounded: 0, costUsd: { min: 0, max: 0 } }
+  models[model] ??= {
+    requests: 0,
+    prompt: 0,
+    cacheWriteMax: 0,
+    completionMax: 0,
+    unbounded: 0,
+    costUsd: { min: 0, max: 0 },
+  }
   return models[model]
 }
 
-/** The least time the per-minute limits allow for `requests` and their tokens, and which one binds. */
-function atTheLimits(settings: LlmSettings, requests: number, prompt: number, completion: number) {
+/**
+ * The least time the per-minute limits (`--rpm`, `--tpm`, `--itpm`, `--otpm`; the endpoints' summed)
+ * allow for `requests` and their tokens, and which one binds.
+ */
+export function atTheLimits(
+  settings: Partial<Pick<LlmSettings, 'rpm' | 'tpm' | 'itpm' | 'otpm'>>,
+  requests: number,
+  prompt: number,
+  completion: number,
+): { minMs: number | null; binding: DryRunReport['binding'] } {
   const budgets = [
     ['requests', settings.rpm, requests],
     ['tokens', settings.tpm, prompt + completion],
@@ -63,6 +80,19 @@ function atTheLimits(settings: LlmSettings, requests: number, prompt: number, co
     if (ms !== undefined && (least === undefined || ms > least.minMs)) least = { minMs: ms, binding }
   }
   return least ?? { minMs: null, binding: null }
+}
+
+/**
+ * The least time (ms) `left` requests take at the per-minute limits, each counting the average prompt
+ * and completion bound of those counted so far: a run's ETA is never below what the binding limit
+ * still allows.
+ */
+export function leastTime(
+  settings: Partial<Pick<LlmSettings, 'rpm' | 'tpm' | 'itpm' | 'otpm'>>,
+  left: number,
+  average: { prompt: number; completion: number },
+): number {
+  return atTheLimits(settings, left, left * average.prompt, left * average.completion).minMs ?? 0
 }
 
 /**
@@ -92,6 +122,7 @@ export async function planRun(
     const plan = planOf(models, model)
     plan.requests++
     plan.prompt += prompt
+    plan.cacheWriteMax += worstTokens(prompt, 0, built.of(item).body).cacheWrite ?? 0
     plan.completionMax += completion ?? 0
     if (completion === undefined) plan.unbounded++
   }
@@ -102,7 +133,11 @@ export async function planRun(
         ? null
         : {
             min: (plan.prompt * rates.input) / 1e6,
-            max: (plan.prompt * rates.input + plan.completionMax * rates.output) / 1e6,
+            max:
+              ((plan.prompt - plan.cacheWriteMax) * rates.input +
+                plan.cacheWriteMax * (rates.cacheWrite ?? rates.input) +
+                plan.completionMax * rates.output) /
+              1e6,
           }
   }
   const plans = Object.values(models)

@@ -143,6 +143,13 @@ describe('llm options', () => {
     expect(() => parseLlmConcurrency('lots')).toThrow('--concurrency')
     expect(parseLlmConcurrency(' auto ')).toBe('auto')
     expect(parsePrice('in=0.15,out=0.6')).toEqual({ input: 0.15, output: 0.6 })
+    expect(parsePrice('in=1,out=5,cached=0.1,cache-write=1.25')).toEqual({
+      input: 1,
+      output: 5,
+      cachedInput: 0.1,
+      cacheWrite: 1.25,
+    })
+    expect(() => parsePrice('in=1,out=5,cache-write=-1')).toThrow('--price')
     expect(() => parsePrice('in=1')).toThrow('--price')
   })
 })

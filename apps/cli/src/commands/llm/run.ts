@@ -7,11 +7,11 @@ import { printSummary } from '../../run/summary'
 import { colorEnabled, paint } from '../../terminal'
 import { anthropicFailed, anthropicLine, anthropicPrior } from './anthropic'
 import { BuiltRequests } from './built'
-import { dryRun } from './dry-run'
+import { dryRun, leastTime } from './dry-run'
 import { openLanes } from './lanes'
 import { costOf, Ledger } from './ledger'
 import { llmLine } from './output-line'
-import { PriceBook } from './prices'
+import { PriceBook, worstTokens } from './prices'
 import { completionBound, type LlmRequest, llmKeys, loadCountTokens, requestsOf } from './requests'
 import { llmExecutor } from './send'
 import { endpointsExecutor } from './send-endpoints'
@@ -59,21 +59,13 @@ function maxCostRefusal(prices: PriceBook): (request: LlmRequest) => string | un
   }
 }
 
-/**
- * The least time (ms) `left` requests take at `--rpm` and `--tpm`, each counting the average tokens of
- * those counted so far: the ETA is never below what the binding limit still allows.
- */
-function leastTime(settings: LlmSettings, left: number, averageTokens: number): number {
-  const byRequests = settings.rpm === undefined ? 0 : left / settings.rpm
-  const byTokens = settings.tpm === undefined ? 0 : (left * averageTokens) / settings.tpm
-  return Math.max(byRequests, byTokens) * 60_000
-}
-
 /** The limits of the run as one line, for the live page. */
 function limitsLine(settings: LlmSettings): string {
   return [
     settings.rpm === undefined ? undefined : `--rpm ${settings.rpm}`,
     settings.tpm === undefined ? undefined : `--tpm ${settings.tpm}`,
+    settings.itpm === undefined ? undefined : `--itpm ${settings.itpm}`,
+    settings.otpm === undefined ? undefined : `--otpm ${settings.otpm}`,
     settings.maxCost === undefined ? undefined : `--max-cost $${settings.maxCost}`,
     `--concurrency ${settings.concurrency}`,
   ]
@@ -120,7 +112,8 @@ export async function runLlm(settings: LlmSettings, io: RunIo = processIo): Prom
           worstCase: (item) => {
             const { completion } = built.tokens(item)
             const prompt = built.promptBound(item)
-            const cost = prices.cost({ prompt, completion: completion ?? 0 }, built.model(item))
+            const tokens = worstTokens(prompt, completion ?? 0, built.of(item).body)
+            const cost = prices.cost(tokens, built.model(item))
             return cost === undefined ? Number.POSITIVE_INFINITY : cost * share(item)
           },
           answerCost: (item, value) => {

@@ -12,6 +12,8 @@ export interface Price {
   output: number
   /** Prompt tokens read from the cache; `input` when not given. */
   cachedInput?: number
+  /** Prompt tokens written to the cache (Anthropic's cache writes); `input` when not given. */
+  cacheWrite?: number
 }
 
 /** The flags of `boundkit llm`, as commander parsed them. */
@@ -80,23 +82,34 @@ export function parseLlmConcurrency(text: string): number | 'auto' {
   return text.trim() === 'auto' ? 'auto' : parseInteger('--concurrency', text, 1, { max: 10_000 })
 }
 
-/** `in=0.15,out=0.6` (and `cached=0.075`): USD per 1M input, output (and cached input) tokens. */
+/**
+ * `in=0.15,out=0.6` (and `cached=0.075`, `cache-write=0.1875`): USD per 1M input, output (and cached
+ * input, and cache-written input) tokens.
+ */
 export function parsePrice(text: string): Price {
   const parts = Object.fromEntries(
     text.split(',').map((part) => part.split('=').map((s) => s.trim()) as [string, string]),
   )
   const amount = (value: string | undefined) =>
     value === undefined || value === '' ? Number.NaN : Number(value)
+  const optional = (name: string) => (parts[name] === undefined ? undefined : amount(parts[name]))
   const input = amount(parts.in)
   const output = amount(parts.out)
-  const cached = parts.cached === undefined ? undefined : amount(parts.cached)
-  const known = Object.keys(parts).every((name) => name === 'in' || name === 'out' || name === 'cached')
-  if (!known || !(input >= 0) || !(output >= 0) || (cached !== undefined && !(cached >= 0))) {
+  const cached = optional('cached')
+  const cacheWrite = optional('cache-write')
+  const known = Object.keys(parts).every((name) => ['in', 'out', 'cached', 'cache-write'].includes(name))
+  const valid = (x: number | undefined) => x === undefined || x >= 0
+  if (!known || !(input >= 0) || !(output >= 0) || !valid(cached) || !valid(cacheWrite)) {
     throw new UsageError(
-      `Expected --price to look like in=0.15,out=0.6 or in=0.15,out=0.6,cached=0.075 (USD per 1M input, output and cached input tokens), got '${text}'`,
+      `Expected --price to look like in=0.15,out=0.6 or in=0.15,out=0.6,cached=0.075,cache-write=0.1875 (USD per 1M input, output, cached input and cache-written input tokens), got '${text}'`,
     )
   }
-  return cached === undefined ? { input, output } : { input, output, cachedInput: cached }
+  return {
+    input,
+    output,
+    ...(cached === undefined ? {} : { cachedInput: cached }),
+    ...(cacheWrite === undefined ? {} : { cacheWrite }),
+  }
 }
 
 /** `--max-cost 25` or `--max-cost 2.50`: USD, more than 0. */
