@@ -208,7 +208,8 @@ describe('boundkit llm --endpoints', () => {
     expect(result.code).toBe(0)
     // The 503s retried on the other endpoint are on the report, by reason and by code.
     const html = await readFile(report, 'utf8')
-    expect(html).toMatch(/"retryReasons":\{"5xx":[1-9]/)
+    // (The other's own 429s, when its window is full, may come first in the object.)
+    expect(html).toMatch(/"retryReasons":\{[^}]*"5xx":[1-9]/)
     expect(html).toContain('"code":"HTTP 503"')
     const written = await lines(out)
     expect(written.map((line) => line.custom_id)).toEqual(ids(count))
