@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -330,5 +331,39 @@ describe('boundkit llm --endpoints: a bad file', () => {
     )
     expect(lane.code).toBe(2)
     expect(lane.stderr).toContain('--via does not go with --endpoints (a Batch API job goes to one API)')
+  })
+
+  it('refuses --deadline before anything is sent: exit 2, ERR_NOT_WITH_ENDPOINTS, no request reaches the server', async () => {
+    const server = await startServer({ seed: 7, chatRpm: 600, chatTpm: Number.POSITIVE_INFINITY })
+    onTestFinished(() => server.close())
+    const input = await requestFile('deadline.jsonl', 4)
+    const file = await endpointsFile('deadline.json', {
+      endpoints: [{ name: 'a', baseUrl: `${server.url}/v1`, rpm: 600 }],
+    })
+    const out = join(dir, 'deadline-out.jsonl')
+    // Alone (--deadline needs --rpm or --tpm, which --endpoints refuses), and with --tpm.
+    for (const more of [[], ['--tpm', '1000']]) {
+      const result = await boundkit(
+        'llm',
+        input,
+        '--out',
+        out,
+        '--endpoints',
+        file,
+        '--deadline',
+        '1h',
+        ...more,
+      )
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('does not go with --endpoints')
+      expect(result.stderr).toContain('ERR_NOT_WITH_ENDPOINTS')
+      if (more.length === 0) expect(result.stderr).toContain('--deadline does not go with --endpoints')
+    }
+    const chat = (await server.metrics.text())
+      .split('\n')
+      .filter((line) => line.startsWith('boundkit_chat_requests_total{'))
+    expect(chat.reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)).toBe(0)
+    expect(await lines(out)).toEqual([])
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
   })
 })
