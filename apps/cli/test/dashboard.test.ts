@@ -409,7 +409,7 @@ describe('a report of a distributed run in Chromium', () => {
     await page.close()
   })
 
-  it('lists each endpoint of an --endpoints run: its requests, tokens, 429s, cost and state', async () => {
+  it('lists each endpoint of an --endpoints run: its requests, tokens, 429s, cost, refusals and state', async () => {
     const { RunMonitor, reportHtml } = await import('@boundkit/server/dashboard')
     const monitor = new RunMonitor({ label: 'llm', detail: 'in.jsonl → out.jsonl', total: 30 }, () => ({
       done: 30,
@@ -424,8 +424,24 @@ describe('a report of a distributed run in Chromium', () => {
           costUsd: 0.0012,
           drains: 0,
           drained: false,
+          refused: 0,
+          takenOut: [],
         },
-        { name: 'west', requests: 13, tokens: 600, rateLimited: 0, costUsd: null, drains: 1, drained: true },
+        {
+          name: 'west',
+          ...{ requests: 13, tokens: 600, rateLimited: 0, costUsd: null },
+          ...{ drains: 1, drained: true, refused: 0, takenOut: [] },
+        },
+        {
+          name: 'north',
+          ...{ requests: 4, tokens: 120, rateLimited: 0, costUsd: null, drains: 0, drained: false },
+          ...{ refused: 2, takenOut: [{ status: 404, model: 'gpt-4o' }] },
+        },
+        {
+          name: 'south',
+          ...{ requests: 1, tokens: 0, rateLimited: 0, costUsd: null, drains: 0, drained: false },
+          ...{ refused: 1, takenOut: [{ status: 401, model: null }] },
+        },
       ],
     }))
     monitor.finish(false)
@@ -443,8 +459,10 @@ describe('a report of a distributed run in Chromium', () => {
       ),
     )
     expect(rows).toEqual([
-      ['east', '21', '1,200', '1', '$0.0012', '0', 'taking requests'],
-      ['west', '13', '600', '0', 'no price', '1', 'drained'],
+      ['east', '21', '1,200', '1', '$0.0012', '0', '0', 'taking requests'],
+      ['west', '13', '600', '0', 'no price', '1', '0', 'drained'],
+      ['north', '4', '120', '0', 'no price', '0', '2', 'taking requests, not for gpt-4o (404)'],
+      ['south', '1', '0', '0', 'no price', '0', '1', 'taken out (401)'],
     ])
     expect(errors).toEqual([])
     await page.close()

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -208,7 +209,8 @@ describe('boundkit llm --endpoints', () => {
     expect(result.code).toBe(0)
     // The 503s retried on the other endpoint are on the report, by reason and by code.
     const html = await readFile(report, 'utf8')
-    expect(html).toMatch(/"retryReasons":\{"5xx":[1-9]/)
+    // (The other's own 429s, when its window is full, may come first in the object.)
+    expect(html).toMatch(/"retryReasons":\{[^}]*"5xx":[1-9]/)
     expect(html).toContain('"code":"HTTP 503"')
     const written = await lines(out)
     expect(written.map((line) => line.custom_id)).toEqual(ids(count))
@@ -222,6 +224,141 @@ describe('boundkit llm --endpoints', () => {
     // Drained after 3 failures in a row: only the attempts in flight then also failed.
     expect(drained!.requests).toBeLessThanOrEqual(good + 3 + 4)
     expect(drained!.requests + rest!.requests).toBe(summary.requests)
+  })
+})
+
+describe('boundkit llm --endpoints: an endpoint that cannot serve', () => {
+  /** An OpenAI error answer; a 401's message shows part of the key, as OpenAI's does. */
+  function refuse(response: ServerResponse, status: number, message: string): void {
+    response.writeHead(status, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ error: { message, type: 'invalid_request_error', code: null } }))
+  }
+  const contentOf = (body: Buffer) =>
+    (JSON.parse(body.toString('utf8')) as { messages: { content: string }[] }).messages[0]!.content
+  /** Record r-3's request is bad (a 400) wherever it goes. */
+  const bad = (body: Buffer) => contentOf(body).includes('What is 3?')
+
+  it('takes out an endpoint answering 401 (every model) or 403/404 (that model), sends its records elsewhere without using up their attempts, and fails them with the API error when none is left', async () => {
+    const revoked = await localServer((_request, response) =>
+      refuse(response, 401, `Incorrect API key provided: ${KEY_A.slice(0, 6)}***leak`),
+    )
+    const partial = await localServer((_request, response, body) => {
+      if (modelOf(body) === 'model-b') refuse(response, 404, 'The model `model-b` does not exist')
+      else if (bad(body)) refuse(response, 400, 'max_tokens is too large')
+      else completion(response, modelOf(body))
+    })
+    const fallback = await localServer((_request, response, body) => {
+      if (bad(body)) refuse(response, 400, 'max_tokens is too large')
+      else completion(response, modelOf(body))
+    })
+    const noAccess = await localServer((_request, response) =>
+      refuse(response, 403, 'You do not have access to model-c'),
+    )
+    const servers = [revoked, partial, fallback, noAccess]
+    onTestFinished(() => Promise.all(servers.map((server) => server.close())).then(() => {}))
+    const models = ['model-a', 'model-b', 'model-c']
+    const count = 30
+    const input = await requestFile('refused.jsonl', count, (i) => models[i % 3]!)
+    const file = await endpointsFile('refused.json', {
+      endpoints: [
+        // Chosen first (the most room by their weight): today every record sent to them fails there.
+        { name: 'revoked', baseUrl: `${revoked.url}v1`, apiKeyEnv: 'BOUNDKIT_ENDPOINT_A_KEY', weight: 100 },
+        { name: 'partial', baseUrl: `${partial.url}v1`, models: ['model-a', 'model-b'], weight: 10 },
+        { name: 'fallback', baseUrl: `${fallback.url}v1`, models: ['model-a', 'model-b'] },
+        { name: 'no-access', baseUrl: `${noAccess.url}v1`, models: ['model-c'] },
+      ],
+    })
+    const out = join(dir, 'refused-out.jsonl')
+    // One attempt each: a refused attempt is not one of them.
+    const args = ['llm', input, '--out', out, '--endpoints', file, '--json', '--max-attempts', '1']
+    const result = await boundkit(...args)
+    expect(result.code).toBe(1)
+    const written = await lines(out)
+    expect(written.map((line) => line.custom_id)).toEqual(ids(count))
+    for (const [i, line] of written.entries()) {
+      const status = (line.response as { status_code: number } | null)?.status_code
+      if (i === 3)
+        expect([line.error, status]).toEqual([{ code: 'ERR_HTTP_STATUS', message: 'HTTP 400' }, 400])
+      else if (models[i % 3] === 'model-c') {
+        // Every endpoint serving model-c (revoked, no-access) refused it: an API's answer, as without --endpoints.
+        expect(line.error).toEqual({ code: 'ERR_HTTP_STATUS', message: `HTTP ${status}` })
+        expect([401, 403]).toContain(status)
+      } else expect([line.error, status]).toEqual([null, 200])
+    }
+    // Each record of model-a and model-b answered once, by fallback or (model-a) by partial.
+    const answered = (server: typeof revoked, model: string) =>
+      server.bodies.filter((body) => modelOf(body) === model && !bad(body)).length
+    expect(answered(partial, 'model-a') + answered(fallback, 'model-a')).toBe(9)
+    expect(answered(fallback, 'model-b')).toBe(10)
+    const summary = JSON.parse(result.stdout)
+    const byName = Object.fromEntries(
+      (summary.endpoints as { name: string }[]).map((endpoint) => [endpoint.name, endpoint]),
+    )
+    expect(byName.revoked).toMatchObject({
+      requests: revoked.bodies.length,
+      refused: revoked.bodies.length,
+      takenOut: [{ status: 401, model: null }],
+    })
+    const partialRefused = partial.bodies.filter((body) => modelOf(body) === 'model-b').length
+    expect(partialRefused).toBeGreaterThan(0)
+    expect(byName.partial).toMatchObject({
+      refused: partialRefused,
+      takenOut: [{ status: 404, model: 'model-b' }],
+    })
+    // A 400 is the request's failure, not the endpoint's.
+    expect(byName.fallback).toMatchObject({ refused: 0, takenOut: [] })
+    expect(byName['no-access']).toMatchObject({ takenOut: [{ status: 403, model: 'model-c' }] })
+    // Taken out for the rest of the run: only the attempts already given to it when it refused.
+    expect(revoked.bodies.length).toBeLessThan(count / 3)
+    // Said once each, with the status and the endpoint's name, never the key (nor the API's message).
+    const said = (text: string) => result.stderr.split('\n').filter((line) => line.includes(text))
+    expect(said('endpoint revoked answered 401')).toHaveLength(1)
+    expect(said('endpoint partial answered 404')).toEqual([
+      expect.stringContaining('taken out for model "model-b"'),
+    ])
+    expect(said('endpoint no-access answered 403')).toHaveLength(1)
+    for (const text of [result.stdout, result.stderr]) {
+      expect(text).not.toContain(KEY_A)
+      expect(text).not.toContain(KEY_A.slice(0, 6))
+    }
+  })
+
+  it("sends a record whose token estimate is above one endpoint's tpm to one whose window can hold it; ERR_COST_TOO_HIGH only when none can", async () => {
+    const answer = (_request: IncomingMessage, response: ServerResponse, body: Buffer) =>
+      completion(response, modelOf(body))
+    const small = await localServer(answer)
+    const big = await localServer(answer)
+    onTestFinished(() => Promise.all([small.close(), big.close()]).then(() => {}))
+    // r-0..r-9 about 60 tokens, r-10..r-19 about 25,020 (max_tokens 25,000), r-20 about 20 million.
+    const maxTokens = (i: number) => (i < 10 ? 40 : i < 20 ? 25_000 : 20_000_000)
+    const text = Array.from({ length: 21 }, (_, i) => {
+      const line = JSON.parse(requestLine(i)) as { body: { max_tokens: number } }
+      line.body.max_tokens = maxTokens(i)
+      return JSON.stringify(line)
+    })
+    const input = join(dir, 'tpm.jsonl')
+    await writeFile(input, `${text.join('\n')}\n`)
+    const file = await endpointsFile('tpm.json', {
+      endpoints: [
+        // The most room by its weight: today the large records are given to it and fail there.
+        { name: 'small', baseUrl: `${small.url}v1`, tpm: 20_000, weight: 100 },
+        { name: 'big', baseUrl: `${big.url}v1`, tpm: 10_000_000 },
+      ],
+    })
+    const out = join(dir, 'tpm-out.jsonl')
+    const result = await boundkit('llm', input, '--out', out, '--endpoints', file, '--json')
+    expect(result.code).toBe(1)
+    const written = await lines(out)
+    expect(written.map((line) => line.custom_id)).toEqual(ids(21))
+    for (const [i, line] of written.entries()) {
+      if (i === 20) expect(line.error).toMatchObject({ code: 'ERR_COST_TOO_HIGH' })
+      else expect(line.error).toBe(null)
+    }
+    const sizes = (server: typeof small) =>
+      server.bodies.map((body) => (JSON.parse(body.toString('utf8')) as { max_tokens: number }).max_tokens)
+    expect(sizes(small).every((n) => n === 40)).toBe(true)
+    expect(sizes(big).filter((n) => n === 25_000)).toHaveLength(10)
+    expect([...sizes(small), ...sizes(big)]).toHaveLength(20)
   })
 })
 
@@ -329,5 +466,39 @@ describe('boundkit llm --endpoints: a bad file', () => {
     )
     expect(lane.code).toBe(2)
     expect(lane.stderr).toContain('--via does not go with --endpoints (a Batch API job goes to one API)')
+  })
+
+  it('refuses --deadline before anything is sent: exit 2, ERR_NOT_WITH_ENDPOINTS, no request reaches the server', async () => {
+    const server = await startServer({ seed: 7, chatRpm: 600, chatTpm: Number.POSITIVE_INFINITY })
+    onTestFinished(() => server.close())
+    const input = await requestFile('deadline.jsonl', 4)
+    const file = await endpointsFile('deadline.json', {
+      endpoints: [{ name: 'a', baseUrl: `${server.url}/v1`, rpm: 600 }],
+    })
+    const out = join(dir, 'deadline-out.jsonl')
+    // Alone (--deadline needs --rpm or --tpm, which --endpoints refuses), and with --tpm.
+    for (const more of [[], ['--tpm', '1000']]) {
+      const result = await boundkit(
+        'llm',
+        input,
+        '--out',
+        out,
+        '--endpoints',
+        file,
+        '--deadline',
+        '1h',
+        ...more,
+      )
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('does not go with --endpoints')
+      expect(result.stderr).toContain('ERR_NOT_WITH_ENDPOINTS')
+      if (more.length === 0) expect(result.stderr).toContain('--deadline does not go with --endpoints')
+    }
+    const chat = (await server.metrics.text())
+      .split('\n')
+      .filter((line) => line.startsWith('boundkit_chat_requests_total{'))
+    expect(chat.reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)).toBe(0)
+    expect(await lines(out)).toEqual([])
+    expect(existsSync(`${out}.batch.json`)).toBe(false)
   })
 })

@@ -25,8 +25,29 @@ export type EndpointStats = EndpointReading
 /** Why a queued attempt was taken back: its endpoint was drained. */
 const MOVED = Symbol('moved to another endpoint')
 
-/** The result of one attempt on a lane: an answer, a failure (sent or not), or moved elsewhere unsent. */
-export type LaneResult<A> = { value: A } | { error: unknown; sent: boolean } | { moved: true }
+/**
+ * The answers that say the endpoint cannot serve, not that the request is bad: a key refused (401:
+ * the whole endpoint), a key without access to the model or a model (deployment) it does not have
+ * (403, 404: that model). Such an endpoint is taken out for the rest of the run.
+ */
+const REFUSALS = new Set([401, 403, 404])
+
+/** What took an endpoint out for the rest of the run: the status, the model (null: every model), the answer. */
+export interface Refusal {
+  status: number
+  model: string | null
+  error: unknown
+}
+
+/**
+ * The result of one attempt on a lane: an answer, a failure (sent or not), a refusal (sent: the
+ * endpoint cannot serve the model; `first`: this answer took it out), or moved elsewhere unsent.
+ */
+export type LaneResult<A> =
+  | { value: A }
+  | { error: unknown; sent: boolean }
+  | { refused: Refusal; first: boolean; error: unknown }
+  | { moved: true }
 
 /** The verdict of a failed attempt on its endpoint's health. */
 function verdictOf(error: unknown): AttemptVerdict | undefined {
@@ -47,8 +68,14 @@ export class EndpointLane {
   tokens = 0
   costUsd = 0
   priced = 0
-  /** Attempts queued in its limiter and not started: their signal takes them back. */
-  readonly #waiting = new Set<AbortController>()
+  /** Its 401, 403 and 404 answers (count). */
+  refused = 0
+  /** A 401 took it out for every model. */
+  #refusedAll: Refusal | undefined
+  /** A 403 or 404 took it out for these models. */
+  readonly #refusedModels = new Map<string, Refusal>()
+  /** Attempts queued in its limiter and not started, with their model: their signal takes them back. */
+  readonly #waiting = new Map<AbortController, string>()
   /** The token cost of those attempts. */
   #waitingTokens = 0
   /** Attempts given to it and not yet queued in its limiter. */
@@ -66,6 +93,22 @@ export class EndpointLane {
   /** Attempts given to it that have not started. */
   get waiting(): number {
     return this.#waiting.size + this.#reserved
+  }
+
+  /** What took it out for `model` for the rest of the run (a 401: every model), undefined: it serves it. */
+  refusal(model: string): Refusal | undefined {
+    return this.#refusedAll ?? this.#refusedModels.get(model)
+  }
+
+  /**
+   * Whether a request of `cost` can ever start here: no weighted window (`tpm`) is smaller than it
+   * (the limiter would fail it with `ERR_COST_TOO_HIGH`).
+   */
+  holds(cost: LimiterCost | undefined, stats: LimiterStats = this.limiter.stats()): boolean {
+    if (cost === undefined) return true
+    return stats.windows.every(
+      (window) => window.cost === undefined || !((cost[window.cost] ?? 0) > window.limit),
+    )
   }
 
   /** An attempt is given to it: `attempt()` follows. */
@@ -93,10 +136,12 @@ export class EndpointLane {
   }
 
   /**
-   * One attempt through its limiter: `start` runs when the limiter starts it (false: it may not
-   * start, `refused` is thrown); `send` makes the request. A drain takes back the attempts not started.
+   * One attempt of a request for `model` through its limiter: `start` runs when the limiter starts
+   * it (it throws when it may not start); `send` makes the request. A drain takes back the attempts
+   * not started; a refusal (401, 403, 404) those of the models it was taken out for.
    */
   async attempt<A>(
+    model: string,
     cost: LimiterCost | undefined,
     start: () => void,
     send: (context: AttemptContext) => Promise<A>,
@@ -109,7 +154,7 @@ export class EndpointLane {
       this.#onStart()
     }
     this.#reserved = Math.max(0, this.#reserved - 1)
-    this.#waiting.add(waiting)
+    this.#waiting.set(waiting, model)
     this.#waitingTokens += tokens
     let sent = false
     let startedAt = 0
@@ -135,15 +180,33 @@ export class EndpointLane {
         if (waiting.signal.reason === MOVED) return { moved: true }
         return { error, sent }
       }
+      const status = errorRecord(error).status
+      if (status !== undefined && REFUSALS.has(status)) {
+        // Not a fault of its health (a probe that was refused lets the next one go).
+        this.health.notStarted()
+        return this.#refuse(status, model, error)
+      }
       const verdict = verdictOf(error)
       if (verdict !== undefined && this.health.ended(verdict, Date.now(), startedAt)) this.#moveWaiting()
       return { error, sent }
     }
   }
 
-  /** Drained: the attempts queued here and not started go elsewhere. */
-  #moveWaiting(): void {
-    for (const waiting of this.#waiting) waiting.abort(MOVED)
+  /** A 401, 403 or 404: taken out (for `model`, or every model for a 401), once; its waiting attempts go elsewhere. */
+  #refuse(status: number, model: string, error: unknown) {
+    this.refused++
+    const known = this.refusal(model)
+    if (known !== undefined) return { refused: known, first: false, error }
+    const refusal: Refusal = { status, model: status === 401 ? null : model, error }
+    if (refusal.model === null) this.#refusedAll = refusal
+    else this.#refusedModels.set(model, refusal)
+    this.#moveWaiting(refusal.model ?? undefined)
+    return { refused: refusal, first: true, error }
+  }
+
+  /** Drained (or taken out for `model`): the attempts queued here (for it) and not started go elsewhere. */
+  #moveWaiting(model?: string): void {
+    for (const [waiting, of] of this.#waiting) if (model === undefined || of === model) waiting.abort(MOVED)
   }
 
   /** An answer's tokens and cost (undefined: no price). */
@@ -164,6 +227,11 @@ export class EndpointLane {
       costUsd: this.priced === 0 ? null : Math.round(this.costUsd * 1e6) / 1e6,
       drains: this.health.drains,
       drained: this.health.drained(Date.now()),
+      refused: this.refused,
+      takenOut: [
+        ...(this.#refusedAll === undefined ? [] : [this.#refusedAll]),
+        ...this.#refusedModels.values(),
+      ].map(({ status, model }) => ({ status, model })),
     }
   }
 }

@@ -77,6 +77,24 @@ export interface Executor<A> {
 /** Opens a run's executor; a distributed one reaches Redis (or fails) before the output is touched. */
 export type OpenExecutor<A> = (out: string, stderr: OutputStream) => Promise<Executor<A>>
 
+/**
+ * Failures that end a record for good although it was never sent itself: the answer every endpoint
+ * serving its model gave another record (401, 403, 404). Such a record gets its line, as one refused
+ * by its cost or model does.
+ */
+const answeredForIt = new WeakSet<object>()
+
+/** Marks `error` as ending, with a line, the records it is given to without their being sent. */
+export function answerForUnsent<E extends object>(error: E): E {
+  answeredForIt.add(error)
+  return error
+}
+
+/** Whether `error` ends a record never sent with a line (see `answerForUnsent`). */
+export function isAnswerForUnsent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && answeredForIt.has(error)
+}
+
 /** A record not started because its worst case would pass `--max-cost`: no line; `--resume` sends it. */
 export class BudgetReachedError extends Error {
   override name = 'BudgetReachedError'

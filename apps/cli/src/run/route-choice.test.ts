@@ -4,19 +4,32 @@ import type { Pending } from './executor'
 import { RouteChoice, WAITING_PER_ENDPOINT } from './route-choice'
 
 /** An endpoint as the choice reads it: drained until `until` (0: never drained), cooling down or not. */
-function lane(state: { drainedUntil?: number; probing?: boolean; coolingDown?: boolean }): EndpointLane {
+function lane(state: {
+  drainedUntil?: number
+  probing?: boolean
+  coolingDown?: boolean
+  /** Its `tpm`: a record of more tokens never starts there. */
+  tpm?: number
+  /** The models it was taken out for (401, 403, 404). */
+  refused?: string[]
+}): EndpointLane {
   const until = state.drainedUntil ?? (state.probing ? 1 : 0)
   return {
     limiter: { stats: () => ({ coolingDown: state.coolingDown === true }) },
     health: { drained: (now: number) => now < until, until },
     room: () => 1,
+    holds: (cost: { tokens: number } | undefined) =>
+      (cost?.tokens ?? 0) <= (state.tpm ?? Number.POSITIVE_INFINITY),
+    refusal: (model: string) =>
+      state.refused?.includes(model) ? { status: 404, model, error: new Error('HTTP 404') } : undefined,
     route: { weight: 1 },
     waiting: 0,
   } as unknown as EndpointLane
 }
 
 const item = { pos: 0 } as Pending
-const servesAll = () => true
+const routes = (serves: () => boolean) => ({ serves, model: () => 'm', cost: () => undefined })
+const servesAll = routes(() => true)
 
 describe('RouteChoice', () => {
   it('sends a failed attempt elsewhere at once only to an endpoint taking requests', () => {
@@ -31,7 +44,12 @@ describe('RouteChoice', () => {
     // The other waits out a Retry-After: no better.
     expect(new RouteChoice([lane({}), lane({ coolingDown: true })], servesAll).hasOther(item, 0)).toBe(false)
     expect(new RouteChoice([lane({ drainedUntil: later }), lane({})], servesAll).hasOther(item, 0)).toBe(true)
-    expect(new RouteChoice([lane({}), lane({})], () => false).hasOther(item, 0)).toBe(false)
+    expect(
+      new RouteChoice(
+        [lane({}), lane({})],
+        routes(() => false),
+      ).hasOther(item, 0),
+    ).toBe(false)
   })
 
   it('gives an endpoint back from a drain one request, its probe', () => {
@@ -39,5 +57,27 @@ describe('RouteChoice', () => {
     const [probing, healthy] = choice.snapshot(Date.now())
     expect(probing!.space).toBe(1)
     expect(healthy!.space).toBe(WAITING_PER_ENDPOINT)
+  })
+
+  it("leaves out an endpoint taken out for the record's model, and one whose tpm can never hold it while another can", () => {
+    const sized = (tokens: number) => ({ serves: () => true, model: () => 'm', cost: () => ({ tokens }) })
+    const choice = (lanes: EndpointLane[], tokens: number) => {
+      const routes = new RouteChoice(lanes, sized(tokens))
+      return routes.choose(routes.snapshot(Date.now()), item, undefined)
+    }
+    expect(choice([lane({ refused: ['m'] }), lane({})], 10)).toBe(1)
+    expect(choice([lane({ refused: ['other'] }), lane({})], 10)).toBe(0)
+    expect(choice([lane({ refused: ['m'] }), lane({ refused: ['m'] })], 10)).toBe(undefined)
+    expect(new RouteChoice([lane({ refused: ['m'] })], sized(10)).refusal(item)).toMatchObject({
+      status: 404,
+    })
+    expect(new RouteChoice([lane({ refused: ['m'] }), lane({})], sized(10)).refusal(item)).toBe(undefined)
+    expect(choice([lane({ tpm: 100 }), lane({ tpm: 10_000 })], 500)).toBe(1)
+    expect(choice([lane({ tpm: 100 }), lane({ tpm: 10_000 })], 50)).toBe(0)
+    // None can hold it: the first, whose limiter fails it with ERR_COST_TOO_HIGH.
+    expect(choice([lane({ tpm: 100 }), lane({ tpm: 200 })], 500)).toBe(0)
+    expect(new RouteChoice([lane({ tpm: 100 }), lane({ tpm: 10_000 })], sized(500)).hasOther(item, 1)).toBe(
+      false,
+    )
   })
 })

@@ -8,9 +8,11 @@ import {
   type Outcome,
   retryAfterOf,
 } from '@boundkit/limiter'
+import { colorEnabled, type OutputStream, paint } from '../terminal'
 import type { DrainPolicy } from './endpoint-health'
-import { EndpointLane, type EndpointStats, type LaneResult, type Route } from './endpoint-lane'
+import { EndpointLane, type EndpointStats, type LaneResult, type Refusal, type Route } from './endpoint-lane'
 import {
+  answerForUnsent,
   BudgetReachedError,
   type Executor,
   type ExecutorHooks,
@@ -30,6 +32,11 @@ export interface RoutedRequests<A> {
   routes: readonly Route[]
   /** Whether endpoint number `route` may take the record (it serves its model). */
   serves(item: Pending, route: number): boolean
+  /**
+   * The record's model: an endpoint answering 403 or 404 is taken out for it (a 401: for every
+   * model). Without it, every record is of one model.
+   */
+  model?: (item: Pending) => string | undefined
   /** Attempts a record may make, on any endpoints. */
   attempts: number
   /** Each record's cost for the endpoints' weighted windows, when they have some. */
@@ -79,11 +86,17 @@ class RoutedExecutor<A> implements Executor<A> {
   #retries = 0
   /** The failed attempts that were retried, by reason and code, for the live page. */
   readonly #retried = new RetryTally()
+  readonly #stderr: OutputStream
 
-  constructor(spec: RoutedRequests<A>) {
+  constructor(spec: RoutedRequests<A>, stderr: OutputStream) {
     this.#spec = spec
+    this.#stderr = stderr
     this.#lanes = spec.routes.map((route) => new EndpointLane(route, spec.drain, () => this.#pump()))
-    this.#choice = new RouteChoice(this.#lanes, spec.serves)
+    this.#choice = new RouteChoice(this.#lanes, {
+      serves: spec.serves,
+      model: (item) => this.#modelOf(item),
+      cost: (item) => spec.cost?.(item),
+    })
     // Every record waiting out a backoff listens to it: as many as the run's window, not a leak.
     setMaxListeners(0, this.#stop.signal)
   }
@@ -126,35 +139,73 @@ class RoutedExecutor<A> implements Executor<A> {
     }
   }
 
+  /** The key a record's refusals are kept by: its model ('' without one). */
+  #modelOf(item: Pending): string {
+    return this.#spec.model?.(item) ?? ''
+  }
+
+  /** Says once, on stderr, that an endpoint was taken out: its name and the status, never its key. */
+  #sayRefused(route: number, refusal: Refusal): void {
+    const name = this.#lanes[route]!.route.name
+    const why =
+      refusal.status === 401
+        ? 'its key is not accepted'
+        : refusal.status === 403
+          ? 'its key has no access to the model'
+          : 'the model (deployment) or its base URL is not found'
+    const of = refusal.model === null ? 'every model' : `model ${JSON.stringify(refusal.model)}`
+    const style = paint(colorEnabled(this.#stderr))
+    this.#stderr.write(
+      `${style.yellow('warning')}: endpoint ${name} answered ${refusal.status} (${why}): taken out for ${of} for the rest of the run\n`,
+    )
+  }
+
   /** A record's attempts until an answer, a failure not retried, or its last attempt. */
   async #send(item: Pending, hooks: ExecutorHooks): Promise<Outcome<A>> {
     const index = item.pos
     const interrupted = () => new InterruptedError('Not started: the batch was interrupted')
+    // The attempts that count against `attempts` (the failures retried), and the refused ones.
     let attempts = 0
+    let refused = 0
+    let lastRefusal: Refusal | undefined
     let last: number | undefined
     for (;;) {
       const route = await this.#turn(item, last)
-      if (route === 'stopped') return { index, status: 'rejected', error: interrupted(), attempts }
+      if (route === 'stopped')
+        return { index, status: 'rejected', error: interrupted(), attempts: attempts + refused }
       if (route === undefined) {
-        const error = new NoEndpointError('No endpoint serves the model of this request (see --endpoints)')
-        return { index, status: 'rejected', error, attempts }
+        // Every endpoint serving its model refused it (401, 403, 404): the API's answer, its own last one.
+        const refusal = lastRefusal ?? this.#choice.refusal(item)
+        const error =
+          refusal === undefined || typeof refusal.error !== 'object' || refusal.error === null
+            ? new NoEndpointError('No endpoint serves the model of this request (see --endpoints)')
+            : answerForUnsent(refusal.error)
+        return { index, status: 'rejected', error, attempts: attempts + refused }
       }
       const result = await this.#attempt(item, route, hooks)
       this.#pump()
       if ('moved' in result) continue
+      if ('refused' in result) {
+        // Not the request's fault: another endpoint serving its model takes it, not counted.
+        if (result.first) this.#sayRefused(route, result.refused)
+        refused++
+        lastRefusal = { ...result.refused, error: result.error }
+        continue
+      }
       if ('value' in result)
-        return { index, status: 'fulfilled', value: result.value, attempts: attempts + 1 }
-      if (!result.sent) return { index, status: 'rejected', error: result.error, attempts }
+        return { index, status: 'fulfilled', value: result.value, attempts: attempts + refused + 1 }
+      if (!result.sent)
+        return { index, status: 'rejected', error: result.error, attempts: attempts + refused }
       attempts++
       last = route
       const error = result.error
-      if (!defaultRetryOn(error)) return { index, status: 'rejected', error, attempts }
+      if (!defaultRetryOn(error)) return { index, status: 'rejected', error, attempts: attempts + refused }
       if (attempts >= this.#spec.attempts) {
         const exhausted = new LimiterError('ERR_RETRIES_EXHAUSTED', `Gave up after ${attempts} attempts`, {
           cause: error,
           attempts,
         })
-        return { index, status: 'rejected', error: exhausted, attempts }
+        return { index, status: 'rejected', error: exhausted, attempts: attempts + refused }
       }
       this.#retries++
       this.#retried.add(error)
@@ -198,6 +249,7 @@ class RoutedExecutor<A> implements Executor<A> {
   async #attempt(item: Pending, route: number, hooks: ExecutorHooks): Promise<LaneResult<A>> {
     const lane = this.#lanes[route]!
     const result = await lane.attempt(
+      this.#modelOf(item),
       this.#spec.cost?.(item),
       () => {
         if (this.#stop.signal.aborted) throw new InterruptedError('Not started: the batch was interrupted')
@@ -266,5 +318,5 @@ class RoutedExecutor<A> implements Executor<A> {
 
 /** A run whose records this process sends to several endpoints, each through its own limiter. */
 export function routed<A>(spec: RoutedRequests<A>): OpenExecutor<A> {
-  return async () => new RoutedExecutor(spec)
+  return async (_out, stderr) => new RoutedExecutor(spec, stderr)
 }

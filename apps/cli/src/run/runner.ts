@@ -4,7 +4,13 @@ import type { Writer } from '@boundkit/writer'
 import { EXIT, messageOf, UsageError } from '../errors'
 import type { LiveSettings } from '../flags/live'
 import { colorEnabled, formatUsd, type OutputStream, paint } from '../terminal'
-import type { Executor, OpenExecutor, Pending, RequestStats } from './executor'
+import {
+  type Executor,
+  isAnswerForUnsent,
+  type OpenExecutor,
+  type Pending,
+  type RequestStats,
+} from './executor'
 import { checkInputFile } from './input/jsonl-input'
 import type { PriorOutcomes } from './input/prior'
 import { type InputScan, type InputSelection, type KeyRule, scanInput } from './input/scan'
@@ -398,8 +404,10 @@ class Run<A> {
       return this.#job.line(item, { value: outcome.value }, attempts, ms)
     }
     const code = (outcome.error as { code?: unknown } | null)?.code
-    // A record refused by its own cost (ERR_COST_TOO_HIGH) or model (ERR_NO_ENDPOINT) never starts, yet gets its line.
-    if (!REFUSED.has(code as string) && (start === undefined || LEFT_FOR_LATER.has(code as string))) {
+    // A record refused by its own cost (ERR_COST_TOO_HIGH) or model (ERR_NO_ENDPOINT, or every endpoint
+    // serving it refused another record of it) never starts, yet gets its line.
+    const refused = REFUSED.has(code as string) || isAnswerForUnsent(outcome.error)
+    if (!refused && (start === undefined || LEFT_FOR_LATER.has(code as string))) {
       return undefined
     }
     if (this.#hardStop) return undefined

@@ -159,10 +159,18 @@ export const CLIENT_SCRIPT = `(function () {
     });
     $('endpoints-section').hidden = !v.endpoints;
     if (v.endpoints) rows('endpoints', v.endpoints, function (e) {
-      return [e.name, num(e.requests), num(e.tokens), num(e.rateLimited), money(e.costUsd), num(e.drains), e.drained ? 'drained' : 'taking requests'];
+      return [e.name, num(e.requests), num(e.tokens), num(e.rateLimited), money(e.costUsd), num(e.drains), num(e.refused || 0), endpointState(e)];
     });
   }
 
+  function endpointState(e) {
+    var out = e.takenOut || [];
+    var all = out.filter(function (o) { return o.model === null; })[0];
+    if (all) return 'taken out (' + all.status + ')';
+    var models = out.map(function (o) { return o.model + ' (' + o.status + ')'; });
+    var state = e.drained ? 'drained' : 'taking requests';
+    return models.length === 0 ? state : state + ', not for ' + models.join(', ');
+  }
   function money(usd) { return usd === null || usd === undefined ? 'no price' : '$' + usd.toFixed(4); }
   function spending(v) {
     $('tokens-card').hidden = !v.tokens;

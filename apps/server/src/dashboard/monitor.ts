@@ -148,7 +148,10 @@ export interface View {
   interrupted: boolean
 }
 
-/** One endpoint of a run over several: what it was sent and answered, and whether it is drained now. */
+/**
+ * One endpoint of a run over several: what it was sent and answered, whether it is drained now, and
+ * what its 401, 403 and 404 answers took it out of for the rest of the run.
+ */
 export interface EndpointReading {
   name: string
   requests: number
@@ -157,6 +160,10 @@ export interface EndpointReading {
   costUsd: number | null
   drains: number
   drained: boolean
+  /** Its 401, 403 and 404 answers (count). */
+  refused: number
+  /** What they took it out of: a model (403, 404), or every model (`model: null`, a 401). */
+  takenOut: { status: number; model: string | null }[]
 }
 
 /** What the run tells the monitor each second: its counts and the `stats()` of what it runs on. */
@@ -182,7 +189,7 @@ export interface RunReading {
   pipeline?: PipelineStats
   /** A distributed run: the outcomes by the worker that ran each job, and each worker's state now. */
   workers?: { name: string; done: number; failed: number; live?: WorkerLive }[]
-  /** A run over several endpoints (`--endpoints`): each one's requests, tokens, 429s, cost and drains. */
+  /** A run over several endpoints (`--endpoints`): each one's requests, tokens, 429s, cost, drains and refusals. */
   endpoints?: EndpointReading[]
   /** Answers received and waiting for an earlier record's before they are written. */
   unwritten?: number

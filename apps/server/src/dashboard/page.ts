@@ -82,7 +82,7 @@ const BODY = `
 <section id="workers-section" hidden><h2>Workers (each one's state now, and its share of the outcomes)</h2>
 <table id="workers"><thead><tr><th>worker</th><th>in flight</th><th>done</th><th>failed</th><th>429s</th><th>concurrency</th><th>limiter</th><th>share</th></tr></thead><tbody></tbody></table></section>
 <section id="endpoints-section" hidden><h2>Endpoints (each one's requests, tokens, 429s and cost)</h2>
-<table id="endpoints"><thead><tr><th>endpoint</th><th>requests</th><th>tokens</th><th>429s</th><th>cost</th><th>drains</th><th>state</th></tr></thead><tbody></tbody></table></section>
+<table id="endpoints"><thead><tr><th>endpoint</th><th>requests</th><th>tokens</th><th>429s</th><th>cost</th><th>drains</th><th>refused</th><th>state</th></tr></thead><tbody></tbody></table></section>
 <h2>Latency (every finished item)</h2><p id="latency">&ndash;</p>
 <h2>Errors by code</h2><table id="errors"><thead><tr><th>code</th><th>failed</th><th>retried</th><th>first message</th></tr></thead><tbody></tbody></table>
 `

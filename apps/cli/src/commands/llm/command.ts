@@ -5,7 +5,7 @@ import { parseDuration, parseInteger } from '../../flags/parsers'
 import { addRunFlags } from '../../flags/run-flags'
 import { ANTHROPIC_API_KEY_ENV } from './anthropic'
 import { addAnthropicFlags } from './anthropic-flags'
-import { withEndpoints } from './endpoints'
+import { refuseBesideEndpoints, withEndpoints } from './endpoints'
 import { addLaneFlags } from './lane-flags'
 import {
   DEFAULT_BASE_URL,
@@ -140,6 +140,7 @@ export function llmCommand(hooks: ProgramHooks): Command {
       ) + AFTER,
     )
     .action(async (input: string, flags: LlmFlags, self: Command) => {
+      refuseBesideEndpoints(flags, given(self))
       const settings = withEndpoints(llmSettings(input, flags, given(self)), flags, given(self))
       const { runLlm } = await import('./run')
       hooks.exit(await runLlm(settings))

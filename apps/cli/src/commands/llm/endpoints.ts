@@ -190,6 +190,22 @@ function clashReason(flag: string): string {
   return 'each endpoint gives its own'
 }
 
+/**
+ * Refuses the flags that do not go with `--endpoints` (exit 2, `ERR_NOT_WITH_ENDPOINTS`): checked
+ * before the other flags' own checks (`--deadline` needs `--rpm` or `--tpm`, which `--endpoints`
+ * refuses), so the message names the clash, and before anything is read or sent.
+ */
+export function refuseBesideEndpoints(flags: { endpoints?: string }, given: readonly string[]): void {
+  if (flags.endpoints === undefined) return
+  const clash = given.find((name) => OWN_FLAGS[name] !== undefined)
+  if (clash !== undefined) {
+    throw new UsageError(
+      `${OWN_FLAGS[clash]} does not go with --endpoints (${clashReason(clash)})`,
+      'ERR_NOT_WITH_ENDPOINTS',
+    )
+  }
+}
+
 /** A sum over the endpoints, undefined when one of them has no such limit. */
 function total(endpoints: readonly Endpoint[], limit: (endpoint: Endpoint) => number | undefined) {
   const limits = endpoints.map(limit)
@@ -208,9 +224,14 @@ export function withEndpoints(
   env = process.env,
 ): LlmSettings {
   if (flags.endpoints === undefined) return settings
-  const clash = given.find((name) => OWN_FLAGS[name] !== undefined)
-  if (clash !== undefined) {
-    throw new UsageError(`${OWN_FLAGS[clash]} does not go with --endpoints (${clashReason(clash)})`)
+  refuseBesideEndpoints(flags, given)
+  // However they were set: the Batch API lanes would send every record to one API, not the endpoints.
+  if (settings.via === 'batch' || settings.deadline !== undefined) {
+    const flag = settings.via === 'batch' ? 'via' : 'deadline'
+    throw new UsageError(
+      `${OWN_FLAGS[flag]} does not go with --endpoints (${clashReason(flag)})`,
+      'ERR_NOT_WITH_ENDPOINTS',
+    )
   }
   const endpoints = readEndpoints(flags.endpoints, env)
   return {

@@ -34,6 +34,7 @@ export function endpointsExecutor(
       weight: endpoint.weight,
     })),
     serves: (item, route) => serves(endpoints[route]!, built.model(item)),
+    model: (item) => built.model(item),
     attempts: settings.maxAttempts,
     ...(counted ? { cost: (item: Pending) => ({ tokens: estimate(item) }) } : {}),
     request: async (item, route, context) => {

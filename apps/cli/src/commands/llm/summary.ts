@@ -119,8 +119,10 @@ export function llmDetails(s: LlmSummaryFields, ms: number): string[] {
   }
   for (const e of s.endpoints ?? []) {
     const drains = e.drains > 0 ? `; drained ${e.drains} time${e.drains === 1 ? '' : 's'}` : ''
+    const out = e.takenOut.map((o) => `${o.model === null ? 'every model' : o.model} (${o.status})`)
+    const refused = e.refused > 0 ? `; refused ${e.refused}, taken out for ${out.join(', ')}` : ''
     lines.push(
-      `endpoint ${e.name}: ${e.requests} requests, ${e.tokens} tokens, 429s: ${e.rateLimited}, cost ${usd(e.costUsd)}${drains}`,
+      `endpoint ${e.name}: ${e.requests} requests, ${e.tokens} tokens, 429s: ${e.rateLimited}, cost ${usd(e.costUsd)}${drains}${refused}`,
     )
   }
   if (s.usageIgnored > 0) {
