@@ -163,3 +163,44 @@ describe('refunds', () => {
     ).toThrow("Expected `rate.refund` to be true, false or 'auto'")
   })
 })
+
+describe('a window learned from resets read late in it', () => {
+  it("a start above a too-short learned window's budget still goes once the window holds none of ours (no stall)", async () => {
+    // 42,000 tokens/min enforced as 700 per 1 s fixed window, started 850 ms into a window (as a
+    // --resume run may be): 8 x 80 tokens start at once (640 of the 700 assumed before any answer),
+    // and their answers, 50 ms before the window's end, say 60 remain and reset in 50 ms. The window
+    // learned is 100 ms of 70 tokens: the 9th start (80) never fits one, and with nothing in flight no
+    // answer can widen it.
+    const clock = new FakeClock(T0)
+    const api = new WindowApi(clock, { accounting: 'reserve', window: 1000, mode: 'fixed' }, 42_000, T0 - 850)
+    const limiter = createLimiter({
+      clock,
+      concurrency: 'auto',
+      rate: { limit: 42_000, interval: 60_000, cost: 'tokens' },
+      retry: { retries: 20, minDelay: 10, jitter: 'none' },
+    })
+    const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
+    let settled = 0
+    const all = Array.from({ length: 10 }, () =>
+      limiter
+        .run(
+          async ({ report }) => {
+            const entry = api.admit(80)
+            await sleep(100)
+            if (!entry)
+              throw Object.assign(new Error('429'), { status: 429, headers: new Headers(api.headers()) })
+            report({ headers: new Headers(api.headers()), cost: { tokens: 80 } })
+          },
+          { cost: { tokens: 80 } },
+        )
+        .finally(() => settled++),
+    )
+    await clock.advance(5000)
+    // Before the fix: 8, the 9th re-checked every 100 ms for ever.
+    expect(settled).toBe(10)
+    await Promise.all(all)
+    expect(api.log.refused).toEqual([])
+    // Its answer, read early in the next window, showed the server's 1 s window.
+    expect(limiter.stats().windows[0]?.serverWindow?.interval).toBe(1000)
+  })
+})

@@ -107,7 +107,11 @@ export class LearnedWindow {
     const edge = this.#last?.resetAt
     if (this.sliding || edge === undefined) return log.freeAtOver(amount, limit, this.span + this.guard, now)
     const start = edge + Math.floor((now - edge) / this.span) * this.span
-    if (log.usedSince(start - this.guard, now) + amount <= limit) return Number.NEGATIVE_INFINITY
+    const used = log.usedSince(start - this.guard, now)
+    // A start larger than the window's whole budget goes in a window that holds none of ours (as in a
+    // sliding one): the span may be learned too short (a reset read late in a longer window), and
+    // waiting for room that never comes, nothing in flight, no answer would ever correct it.
+    if (used + amount <= limit || used === 0) return Number.NEGATIVE_INFINITY
     return start + this.span
   }
 
