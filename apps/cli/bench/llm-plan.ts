@@ -221,13 +221,20 @@ export function llmArgs(plan: Plan, dir: string, url: string, out: string): stri
 }
 
 /** Runs the built binary to its end and gives its stdout; a non-zero exit rejects with its stderr's tail. */
+/** The longest one run may take: a run that stalls fails the benchmark instead of hanging it (and CI). */
+export const RUN_TIMEOUT_MS = 10 * 60_000
+
 export function runBinary(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
-      error && error.code !== 0
-        ? reject(new Error(`${args[0]} failed: ${stderr.slice(-500)}`))
-        : resolve(stdout),
-    )
+    const options = { maxBuffer: 64 * 2 ** 20, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' as const }
+    execFile(process.execPath, [MAIN, ...args], options, (error, stdout, stderr) => {
+      if (error?.killed) {
+        reject(
+          new Error(`${args[0]} did not end within ${RUN_TIMEOUT_MS / 60_000} min: ${stderr.slice(-500)}`),
+        )
+      } else if (error && error.code !== 0) reject(new Error(`${args[0]} failed: ${stderr.slice(-500)}`))
+      else resolve(stdout)
+    })
   })
 }
 

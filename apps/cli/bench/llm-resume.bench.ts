@@ -13,6 +13,7 @@ import {
   MAIN,
   makePlan,
   type Plan,
+  RUN_TIMEOUT_MS,
   readJsonLines,
   runBinary,
   startChatServer,
@@ -54,6 +55,10 @@ async function runAndKill(args: string[], out: string, at: KillAt, proxy: Counti
   for (;;) {
     await sleep(20)
     if (child.exitCode !== null) throw new Error(`boundkit llm exited (${child.exitCode}) before the kill`)
+    if (performance.now() - started > RUN_TIMEOUT_MS) {
+      child.kill('SIGKILL')
+      throw new Error(`boundkit llm had not reached its kill moment after ${RUN_TIMEOUT_MS / 60_000} min`)
+    }
     if (
       'afterMs' in at ? performance.now() - started >= at.afterMs : (await writtenIds(out)).length >= at.lines
     )
