@@ -86,6 +86,18 @@ describe('WeightedWindow under a clock that steps back', () => {
     expect(w.usedSince(4000, 5000)).toBe(100)
     expect(w.usedSince(4500, 5000)).toBe(60)
   })
+
+  it('counts a start the clock dates before the span last read within that span, as the walk counts it', () => {
+    const w = new WeightedWindow(1e9, 1000, 'tokens')
+    w.record(1000, 10)
+    expect(w.usedSince(1800, 1900)).toBe(0)
+    // The clock steps back below the span just read: these starts count from its start, 1,800 ms.
+    w.record(1200, 5)
+    w.record(1300, 7)
+    w.record(1900, 3)
+    expect(w.usedSince(1800, 1950)).toBe(15)
+    expect([...w.entriesSince(1800, 1950)].map((e) => e.at)).toEqual([1800, 1800, 1900])
+  })
 })
 
 describe('weighted rate windows in the limiter (fake clock)', () => {

@@ -155,9 +155,10 @@ export class WeightedWindow {
 
   record(now: number, cost: number, estimate = cost): CostEntry {
     // Entries stay in time order whatever a given clock does: one that steps back records at the last
-    // entry's time (the kept sums read entries by their place in that order).
+    // entry's time, and not before the span last read (the kept sums read entries by their place in
+    // that order, and count from the edge of that span on).
     const last = this.#entries[this.#entries.length - 1]
-    const at = last !== undefined && last.at > now ? last.at : now
+    const at = Math.max(now, last?.at ?? now, this.#edgeSince)
     const entry: CostEntry = { at, cost, estimate, reported: undefined, live: true }
     this.#entries.push(entry)
     this.#sum += cost
