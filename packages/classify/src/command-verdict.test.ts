@@ -3,6 +3,7 @@ import { env, probe, t } from '../test/probes'
 import {
   commandKind,
   commandShare,
+  gainDoubts,
   keptCpu,
   loadDoubts,
   nearThresholdDoubts,
@@ -271,5 +272,24 @@ describe('nearThresholdDoubts', () => {
     expect(nearThresholdDoubts(probed, 0.8, 1.5, twoCpus, t)).toEqual([])
     expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, 0.56, 4, twoCpus, t)).toEqual([])
     expect(nearThresholdDoubts({ ratio: 0.55, from: 'probe' }, null, 4, twoCpus, t)).toEqual([])
+  })
+})
+
+describe('gainDoubts: a cpu verdict the probe contradicts on a busy machine', () => {
+  const time = (ratio: number) => ({ ratio, from: 'cpu-time-without-startup' as const })
+
+  it('doubts a cpu verdict whose throughput grew past what its share allows while the machine was busy', () => {
+    // 300 ms of busy-waiting read as 95% of a core on a loaded machine, and 4.2x at 8 at once on 2 CPUs.
+    const [doubt] = gainDoubts('cpu', time(0.95), { best: 4.2, cpus: 2 }, 6)
+    expect(doubt).toContain(
+      'Throughput grew 4.2x on 2 CPUs, more than a command using 95% of a core can (2.1x)',
+    )
+  })
+
+  it('trusts it on a quiet machine, within what the share allows, and for other kinds', () => {
+    expect(gainDoubts('cpu', time(0.95), { best: 4.2, cpus: 2 }, 1.5)).toEqual([])
+    expect(gainDoubts('cpu', time(0.95), { best: 1.9, cpus: 2 }, 6)).toEqual([])
+    expect(gainDoubts('mixed', time(0.3), { best: 7, cpus: 2 }, 6)).toEqual([])
+    expect(gainDoubts('cpu', null, { best: 4.2, cpus: 2 }, 6)).toEqual([])
   })
 })

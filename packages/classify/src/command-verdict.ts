@@ -170,6 +170,30 @@ export function nearThresholdDoubts(
   ]
 }
 
+/**
+ * Doubts about a `cpu` verdict whose probe contradicts it on a busy machine (`load` above its CPUs):
+ * throughput grew more than a command using `share` of a core can on these CPUs (`gain.best` above
+ * `gain.cpus` / share), yet the runs at once did not keep materially less CPU time, so the probe did
+ * not decide. Either the machine turned quieter during the probe (a computing command's gain then
+ * reads high), or the command burns CPU while it waits and the load hid it (its CPU time alone reads
+ * low when it waits for a core): the readings cannot tell which.
+ */
+export function gainDoubts(
+  kind: TaskKind,
+  share: CommandShare | null,
+  gain: { best: number; cpus: number },
+  load: number,
+): string[] {
+  if (kind !== 'cpu' || share === null || load <= gain.cpus) return []
+  const allowed = gain.cpus / Math.max(share.ratio, 1e-6)
+  if (gain.best <= allowed) return []
+  return [
+    `Throughput grew ${fixed(gain.best)}x on ${gain.cpus} CPUs, more than a command using ${percent(share.ratio)} of a ` +
+      `core can (${fixed(allowed)}x), and the machine was busy (${load.toFixed(1)} threads ready to run): it may have ` +
+      'turned quieter during the probe, or the command may burn CPU while it waits. Classify it again on a quieter machine.',
+  ]
+}
+
 /** The sentences on the CPU figures: the whole ratio, the start-up, and the probe's bound when it decided. */
 function shareSentences(
   s: CommandSummary,

@@ -7,6 +7,7 @@ import {
   type CommandShare,
   commandKind,
   commandShare,
+  gainDoubts,
   keptCpu,
   loadDoubts,
   nearThresholdDoubts,
@@ -162,6 +163,7 @@ export async function classifyCommand(
     summary = summarise(runs, startup, probe, t, env.cpus)
   }
   const kind = commandKind(summary.share, probe, env, t)
+  const load = Math.max(env.loadAverage, runLoad(runs) ?? 0, probeLoad ?? 0)
   return {
     command: opts.command,
     args: opts.args,
@@ -171,13 +173,8 @@ export async function classifyCommand(
       ...(runs.every((r) => r.waitMs !== null)
         ? []
         : loadDoubts(kind, summary.share?.ratio ?? null, env, t, runLoad(runs))),
-      ...nearThresholdDoubts(
-        summary.share,
-        summary.keptCpu,
-        Math.max(env.loadAverage, runLoad(runs) ?? 0, probeLoad ?? 0),
-        env,
-        t,
-      ),
+      ...nearThresholdDoubts(summary.share, summary.keptCpu, load, env, t),
+      ...gainDoubts(kind, summary.share, { best: probe.bestSpeedup, cpus: env.cpus }, load),
     ]),
     recommendation: recommendCommand(kind, summary, startup, probe, t, env, opts.maxConcurrency),
     summary,

@@ -107,27 +107,29 @@ export async function createCommandFixture(): Promise<CommandFixture> {
       args: ['-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i + 1)); done'],
     },
     { name: 'sha256sum of 64 MB (cached)', kind: 'cpu', clearCut: true, command: 'sha256sum', args: [file] },
-    // Both, in several proportions.
+    // Both, in several proportions, each in the middle of the mixed band (a CPU share of 26-30%, between
+    // `commandIo`, 15%, and `commandCpu`, 50%): a share near a threshold is not clear-cut, and on a busy
+    // machine a run's CPU time moves by a fifth or more.
     {
-      name: 'node: a 150 ms timer, then fibonacci(35)',
+      name: 'node: a 250 ms timer, then fibonacci(35)',
       kind: 'mixed',
       clearCut: true,
       command: node,
-      args: ['-e', `${fib}; setTimeout(() => fib(35), 150)`],
+      args: ['-e', `${fib}; setTimeout(() => fib(35), 250)`],
     },
     {
-      name: 'python: sleep 0.2 s, then a sum of 3M squares',
+      name: 'python: sleep 0.4 s, then a sum of 3M squares',
       kind: 'mixed',
       clearCut: true,
       command: 'python3',
-      args: ['-c', 'import time; time.sleep(0.2); sum(i * i for i in range(3_000_000))'],
+      args: ['-c', 'import time; time.sleep(0.4); sum(i * i for i in range(3_000_000))'],
     },
     {
-      name: 'sh: sleep 0.15 s, then a 100k-step loop',
+      name: 'sh: sleep 0.3 s, then a 100k-step loop',
       kind: 'mixed',
       clearCut: true,
       command: 'sh',
-      args: ['-c', 'sleep 0.15; i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done'],
+      args: ['-c', 'sleep 0.3; i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done'],
     },
     {
       // It burns a core while it waits, so its CPU time says `cpu`; but runs at once share the
