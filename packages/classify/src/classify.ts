@@ -14,7 +14,14 @@ import {
 } from './options'
 import { functionLevel, type Probe, runProbe } from './probe'
 import type { ClassifyReport, Summary } from './report'
-import { functionKind, handoffDoubts, offloadDoubts, probeDoubts, recommend } from './verdict'
+import {
+  functionKind,
+  handoffDoubts,
+  offloadDoubts,
+  offloadNearDoubts,
+  probeDoubts,
+  recommend,
+} from './verdict'
 
 /**
  * Calls per sample never exceed this, however tiny the task. High enough that a call of a
@@ -178,6 +185,10 @@ export async function classify(fn: Task, options?: ClassifyOptions): Promise<Cla
       ...probeDoubts(kind, probe, opts.thresholds, { probeLoad, cpus: env.cpus }),
       ...offloadDoubts(kind, offMainCpuPerCall(samples, probe)),
       ...handoffDoubts(kind, samples, opts.thresholds),
+      ...offloadNearDoubts(kind, summary, opts.thresholds, {
+        load: Math.max(env.loadAverage, probeLoad ?? 0),
+        cpus: env.cpus,
+      }),
     ]),
     recommendation: recommend(kind, summary, probe, opts.thresholds, env, opts.maxConcurrency),
     summary,

@@ -11,6 +11,7 @@ import type {
   Startup,
   TaskKind,
 } from './report'
+import { nearShare } from './verdict'
 
 /** The share of a core that decides a command's kind, and where it came from (see `commandShare`). */
 export type CommandShare = { ratio: number; from: CommandShareSource }
@@ -129,9 +130,6 @@ export function loadDoubts(
       'a CPU-bound command slowed down. Classify it again on a quieter machine.',
   ]
 }
-
-/** How near a threshold (relative to it) a share must lie, on a busy machine, to be in doubt. */
-const nearShare = 0.25
 
 /**
  * Doubts about a command's kind when the figure that decided it lies near its threshold while the

@@ -5,7 +5,14 @@ import { percentBeside } from './format'
 import type { Measurement } from './measure'
 import { runProbe } from './probe'
 import type { Summary } from './report'
-import { functionKind, handoffDoubts, offloadDoubts, probeDoubts, recommend } from './verdict'
+import {
+  functionKind,
+  handoffDoubts,
+  offloadDoubts,
+  offloadNearDoubts,
+  probeDoubts,
+  recommend,
+} from './verdict'
 
 function summary(busy: number, offMainRatio: number, callMs = 50): Summary {
   const s = { median: callMs, min: callMs, max: callMs, spread: 0 }
@@ -299,5 +306,25 @@ describe('handoffDoubts: work handed from thread to thread on a busy machine', (
     expect(handoffDoubts('io', waits, t)).toEqual([])
     // Off Linux the waits are unknown.
     expect(handoffDoubts('io', [{ ...waits[0]!, offMainWaitMs: null }], t)).toEqual([])
+  })
+})
+
+describe('offloadNearDoubts: an offloaded verdict near offloadedCpu on a busy machine', () => {
+  it('doubts a share of CPU off the main thread within a quarter above offloadedCpu while the machine was busy', () => {
+    // fetch from a local server read 28% off the main thread with 8 threads ready to run on 2 CPUs.
+    const [doubt] = offloadNearDoubts(
+      'cpu-offloaded',
+      { offMainRatio: 0.28 },
+      { offloadedCpu: 0.25 },
+      { load: 8, cpus: 2 },
+    )
+    expect(doubt).toContain('CPU off the main thread, 28% of the time, lies near `offloadedCpu` (25%)')
+  })
+
+  it('trusts it on a quiet machine, far above the threshold, and for other kinds', () => {
+    const t = { offloadedCpu: 0.25 }
+    expect(offloadNearDoubts('cpu-offloaded', { offMainRatio: 0.28 }, t, { load: 1.5, cpus: 2 })).toEqual([])
+    expect(offloadNearDoubts('cpu-offloaded', { offMainRatio: 0.6 }, t, { load: 8, cpus: 2 })).toEqual([])
+    expect(offloadNearDoubts('io', { offMainRatio: 0.28 }, t, { load: 8, cpus: 2 })).toEqual([])
   })
 })

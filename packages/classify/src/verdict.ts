@@ -64,6 +64,31 @@ export function offloadDoubts(kind: TaskKind, offMainCpuPerCall: readonly number
   ]
 }
 
+/** How near a threshold (relative to it) a share must lie, on a busy machine, to be in doubt. */
+export const nearShare = 0.25
+
+/**
+ * Doubts about a `cpu-offloaded` verdict whose share of CPU off the main thread lies near
+ * `offloadedCpu` (within `nearShare` above it) while the machine was busy (`load` above its CPUs): the
+ * engine's own threads (garbage collection, compiling) take more CPU time there, and a task that waits
+ * can read as offloaded.
+ */
+export function offloadNearDoubts(
+  kind: TaskKind,
+  summary: Pick<Summary, 'offMainRatio'>,
+  t: Pick<Thresholds, 'offloadedCpu'>,
+  busy: { load: number; cpus: number },
+): string[] {
+  if (kind !== 'cpu-offloaded' || busy.load <= busy.cpus) return []
+  if (summary.offMainRatio >= (1 + nearShare) * t.offloadedCpu) return []
+  return [
+    `CPU off the main thread, ${percent(summary.offMainRatio)} of the time, lies near \`offloadedCpu\` ` +
+      `(${percent(t.offloadedCpu)}) and the machine was busy (${busy.load.toFixed(1)} threads ready to run on ${busy.cpus} CPUs), ` +
+      "where the engine's own threads take more CPU time: another classification may read it otherwise. " +
+      'Classify it again on a quieter machine.',
+  ]
+}
+
 /**
  * The other threads' busy share of a sample if all their waits for a core were on the task's path:
  * the CPU time of the other threads over the wall time less every thread's wait (at least the time
