@@ -125,6 +125,17 @@ describe('boundkit llm --via batch against the demo server', () => {
     }
   })
 
+  it('a batch of 20,000 answered at once: every line written (more than the writer holds waiting for room)', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('many.jsonl', 20_000)
+    const out = join(dir, 'many.jsonl.out')
+    const result = await llm(input, out, baseUrl, '--via', 'batch')
+    expect(result.stderr).not.toContain('ERR_CLOSED')
+    expect(result.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(20_000))
+    expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([20_000])
+  })
+
   it('a batch that expires: the done part answered, the rest batch_expired (exit 1), then sent again as a new batch with --retry-failed', async () => {
     const { clock, baseUrl } = await demo({ batches: { runMs: 100_000, expireMs: 60_000 } })
     const input = await requestFile('expire.jsonl', 4)
