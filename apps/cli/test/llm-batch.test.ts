@@ -389,6 +389,28 @@ describe('boundkit llm --via batch splits a run the Batch API cannot take as one
     )
   })
 
+  it('Ctrl-C while 3 batches run: exit 130, the printed command collects all 3 and makes no other', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000, maxRequests: 5 } })
+    const input = await requestFile('split-sigint.jsonl', 12)
+    const out = join(dir, 'split-sigint.jsonl.out')
+    const first = start(
+      ...['llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms'],
+      ...['--via', 'batch', '--batch-size', '5'],
+    )
+    await stderrShows(first.child, 'in_progress')
+    first.child.kill('SIGINT')
+    const interrupted = await first.done
+    expect(interrupted.code).toBe(130)
+    expect(await lines(out)).toEqual([])
+    expect(await totals(baseUrl)).toEqual([2, 5, 5])
+    clock.offset += 3_600_000
+    const resumed = await startLine(printedResume(interrupted.stderr)).done
+    expect(resumed.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(12))
+    expect(await totals(baseUrl)).toEqual([2, 5, 5])
+    expect(await keptFiles(out)).toEqual([])
+  })
+
   it.each([
     ['between the first batch and the second upload', { method: 'POST', path: '/v1/files', forward: false }],
     [
