@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { type RunningServer, type ServerOptions, startServer } from '@boundkit/server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { holdingProxy } from './holding-proxy'
 import { lines, waitForLines } from './output-lines'
 import { boundkit, printedResume, start, startLine, stderrShows } from './run-cli'
 
@@ -91,6 +92,12 @@ const shape = (line: string) =>
 
 const PRICE = ['--price', 'in=1000,out=1000', '--json']
 
+/** The files a run keeps beside its output while batches are under way (state, request files). */
+async function keptFiles(out: string): Promise<string[]> {
+  const name = basename(out)
+  return (await readdir(dirname(out))).filter((file) => file.startsWith(`${name}.batch`))
+}
+
 describe('boundkit llm --via batch against the demo server', () => {
   it('writes the same lines as a live run, in input order, at half the cost, and leaves no state behind', async () => {
     const { baseUrl } = await demo()
@@ -116,6 +123,17 @@ describe('boundkit llm --via batch against the demo server', () => {
     for (const id of [made?.input_file_id, made?.output_file_id]) {
       expect((await fetch(`${baseUrl}/files/${id}`)).status).toBe(404)
     }
+  })
+
+  it('a batch of 20,000 answered at once: every line written (more than the writer holds waiting for room)', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('many.jsonl', 20_000)
+    const out = join(dir, 'many.jsonl.out')
+    const result = await llm(input, out, baseUrl, '--via', 'batch')
+    expect(result.stderr).not.toContain('ERR_CLOSED')
+    expect(result.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(20_000))
+    expect((await batches(baseUrl)).map((batch) => batch.request_counts.total)).toEqual([20_000])
   })
 
   it('a batch that expires: the done part answered, the rest batch_expired (exit 1), then sent again as a new batch with --retry-failed', async () => {
@@ -186,7 +204,7 @@ describe('boundkit llm --via batch against the demo server', () => {
     const result = await llm(input, out, baseUrl, '--via', 'batch')
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('ERR_BATCH_ENDPOINTS')
-    expect(existsSync(`${out}.batch-input.jsonl`)).toBe(false)
+    expect(await keptFiles(out)).toEqual([])
     expect(await batches(baseUrl)).toEqual([])
   })
 
@@ -198,8 +216,11 @@ describe('boundkit llm --via batch against the demo server', () => {
     await stderrShows(first.child, 'in_progress')
     first.child.kill('SIGKILL')
     expect((await first.done).signal).toBe('SIGKILL')
-    const state = JSON.parse(await readFile(`${out}.batch.json`, 'utf8')) as { batchId: string }
-    expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([state.batchId])
+    const state = JSON.parse(await readFile(`${out}.batch.json`, 'utf8')) as {
+      batches: { batchId: string }[]
+    }
+    const batchId = state.batches[0]?.batchId
+    expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([batchId])
     // Without --resume, the batch under way is not forgotten: a usage error says how to collect it.
     const refused = await llm(input, out, baseUrl, '--via', 'batch')
     expect(refused.code).toBe(2)
@@ -210,9 +231,9 @@ describe('boundkit llm --via batch against the demo server', () => {
     clock.offset += 3_600_000
     const resumed = await llm(input, out, baseUrl, '--via', 'batch', '--resume')
     expect(resumed.code).toBe(0)
-    expect(resumed.stderr).toContain(state.batchId)
+    expect(resumed.stderr).toContain(batchId)
     expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(5))
-    expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([state.batchId])
+    expect((await batches(baseUrl)).map((batch) => batch.id)).toEqual([batchId])
     expect(existsSync(`${out}.batch.json`)).toBe(false)
     // A state left by a run that ended after writing every line: nothing to collect, the state goes.
     await writeFile(`${out}.batch.json`, JSON.stringify(state))
@@ -292,6 +313,149 @@ describe('boundkit llm --via batch against the demo server', () => {
     expect(batch.code).toBe(0)
     expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(6))
   })
+})
+
+describe('boundkit llm --via batch splits a run the Batch API cannot take as one batch', () => {
+  const totals = async (baseUrl: string) =>
+    (await batches(baseUrl)).map((batch) => batch.request_counts.total).sort((a, b) => a - b)
+
+  it('12 records, 5 a batch: 3 batches, the same lines as a live run in input order, half the cost; the dry run says 3', async () => {
+    const { baseUrl } = await demo({ batches: { maxRequests: 5 } })
+    const input = await requestFile('split.jsonl', 12)
+    // As one batch, the server refuses it as OpenAI refuses a file past its limit.
+    const whole = await llm(input, join(dir, 'split-whole.jsonl'), baseUrl, '--via', 'batch')
+    expect(whole.code).toBe(2)
+    expect(whole.stderr).toContain('ERR_BATCH_INVALID')
+    expect(whole.stderr).toContain('at most 5 requests')
+    const plan = await llm(
+      input,
+      join(dir, 'split-plan.jsonl'),
+      baseUrl,
+      '--via',
+      'batch',
+      '--batch-size',
+      '5',
+      '--dry-run',
+    )
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain('12 through the Batch API (input lines up to 12) in 3 batches')
+    const planJson = await llm(
+      ...[input, join(dir, 'split-plan.jsonl'), baseUrl],
+      ...['--via', 'batch', '--batch-size', '5', '--dry-run', '--json'],
+    )
+    expect((JSON.parse(planJson.stdout) as { split: { batches: number } }).split.batches).toBe(3)
+    const liveOut = join(dir, 'split-live.jsonl')
+    const batchOut = join(dir, 'split-batch.jsonl')
+    const live = await llm(input, liveOut, baseUrl, ...PRICE)
+    const made = (await batches(baseUrl)).length
+    const batch = await llm(input, batchOut, baseUrl, '--via', 'batch', '--batch-size', '5', ...PRICE)
+    expect(live.code).toBe(0)
+    expect(batch.code).toBe(0)
+    expect((await batches(baseUrl)).length - made).toBe(3)
+    expect((await batches(baseUrl)).slice(0, 3).map((b) => b.request_counts.total)).toEqual([2, 5, 5])
+    expect((await lines(batchOut)).map((line) => line.custom_id)).toEqual(ids(12))
+    const liveText = (await readFile(liveOut, 'utf8')).trimEnd().split('\n')
+    const batchText = (await readFile(batchOut, 'utf8')).trimEnd().split('\n')
+    expect(batchText.map(shape)).toEqual(liveText.map(shape))
+    const cost = (result: { stdout: string }) => (JSON.parse(result.stdout) as { costUsd: number }).costUsd
+    expect(cost(batch)).toBeCloseTo(cost(live) / 2, 10)
+    expect(await keptFiles(batchOut)).toEqual([])
+    // Every batch's files are deleted at the API once the lines are written.
+    for (const made of (await batches(baseUrl)).slice(0, 3)) {
+      for (const id of [made.input_file_id, made.output_file_id]) {
+        expect((await fetch(`${baseUrl}/files/${id}`)).status).toBe(404)
+      }
+    }
+  })
+
+  it('--batch-bytes: no batch file passes it; the dry run says how many batches, the run makes that many', async () => {
+    const { baseUrl } = await demo()
+    const input = await requestFile('bytes.jsonl', 12)
+    const args = ['--via', 'batch', '--batch-bytes', '1KiB']
+    const plan = await llm(input, join(dir, 'bytes-plan.jsonl'), baseUrl, ...args, '--dry-run', '--json')
+    const planned = (JSON.parse(plan.stdout) as { split: { batches: number } }).split.batches
+    expect(planned).toBeGreaterThan(1)
+    const out = join(dir, 'bytes.jsonl.out')
+    expect((await llm(input, out, baseUrl, ...args)).code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(12))
+    const made = await batches(baseUrl)
+    expect(made).toHaveLength(planned)
+    const lineBytes = (await readFile(input, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.length + 1)
+    expect(Math.max(...made.map((b) => b.request_counts.total)) * Math.min(...lineBytes)).toBeLessThanOrEqual(
+      1024,
+    )
+  })
+
+  it('Ctrl-C while 3 batches run: exit 130, the printed command collects all 3 and makes no other', async () => {
+    const { clock, baseUrl } = await demo({ batches: { runMs: 3_600_000, maxRequests: 5 } })
+    const input = await requestFile('split-sigint.jsonl', 12)
+    const out = join(dir, 'split-sigint.jsonl.out')
+    const first = start(
+      ...['llm', input, '--out', out, '--base-url', baseUrl, '--poll', '20ms'],
+      ...['--via', 'batch', '--batch-size', '5'],
+    )
+    await stderrShows(first.child, 'in_progress')
+    first.child.kill('SIGINT')
+    const interrupted = await first.done
+    expect(interrupted.code).toBe(130)
+    expect(await lines(out)).toEqual([])
+    expect(await totals(baseUrl)).toEqual([2, 5, 5])
+    clock.offset += 3_600_000
+    const resumed = await startLine(printedResume(interrupted.stderr)).done
+    expect(resumed.code).toBe(0)
+    expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(12))
+    expect(await totals(baseUrl)).toEqual([2, 5, 5])
+    expect(await keptFiles(out)).toEqual([])
+  })
+
+  it.each([
+    ['between the first batch and the second upload', { method: 'POST', path: '/v1/files', forward: false }],
+    [
+      'after the second upload, before its batch is created',
+      { method: 'POST', path: '/v1/batches', forward: false },
+    ],
+    [
+      'after the second batch is created, before its id is kept',
+      { method: 'POST', path: '/v1/batches', forward: true },
+    ],
+  ])(
+    'killed with SIGKILL %s, --resume collects every batch created, creates the missing ones, pays nothing twice',
+    async (_, hold) => {
+      const { baseUrl } = await demo({ batches: { maxRequests: 5 } })
+      const proxy = await holdingProxy(server?.url as string, { ...hold, nth: 2 })
+      try {
+        const input = await requestFile('split-kill.jsonl', 12)
+        const out = join(dir, `split-kill-${hold.path.slice(4)}-${hold.forward}.jsonl`)
+        const flags = ['--via', 'batch', '--batch-size', '5']
+        const first = start(
+          ...['llm', input, '--out', out, '--base-url', `${proxy.url}/v1`, '--poll', '20ms', ...flags],
+        )
+        await proxy.held
+        first.child.kill('SIGKILL')
+        expect((await first.done).signal).toBe('SIGKILL')
+        const state = JSON.parse(await readFile(`${out}.batch.json`, 'utf8')) as {
+          batches: { batchId?: string }[]
+        }
+        expect(state.batches[0]?.batchId).toBeDefined()
+        expect(state.batches.every((entry, at) => at === 0 || entry.batchId === undefined)).toBe(true)
+        const before = await batches(baseUrl)
+        expect(before).toHaveLength(hold.forward ? 2 : 1)
+        const resumed = await llm(input, out, baseUrl, ...flags, '--resume')
+        expect(resumed.code).toBe(0)
+        expect((await lines(out)).map((line) => line.custom_id)).toEqual(ids(12))
+        // The batches made before the kill are collected, not made again: 3 in all, 12 requests.
+        const after = await batches(baseUrl)
+        expect(after.map((b) => b.id)).toEqual(expect.arrayContaining(before.map((b) => b.id)))
+        expect(await totals(baseUrl)).toEqual([2, 5, 5])
+        expect(await keptFiles(out)).toEqual([])
+      } finally {
+        await proxy.close()
+      }
+    },
+  )
 })
 
 describe('boundkit llm --deadline against the demo server', () => {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { expected } from '@boundkit/internal'
+import type { BatchOptions } from './batches-options'
 import { invalidOption } from './errors'
 import { type JudgeOptions, resolveServerOptions, type ServerOptions } from './options'
 import { SETTINGS, type Setting } from './settings'
@@ -77,16 +78,23 @@ export function parseCommandLine(
   }
   const top: Record<string, unknown> = { port: 3000 }
   const judge: Record<string, unknown> = {}
+  // The settings of a group (`judge.<key>`, `batches.<key>`) go to that group's options.
+  const groups: Record<string, Record<string, unknown>> = { judge }
   for (const setting of SETTINGS) {
     const fromFlag = values[setting.flag]
     const raw = fromFlag ?? env[setting.env]
     if (raw === undefined) continue
     const value = typeof raw === 'boolean' ? raw : convert(setting, raw)
-    const [group, key] = setting.option.split('.')
-    if (key) judge[key] = value
-    else top[group!] = value
+    const [group, key] = setting.option.split('.') as [string, string | undefined]
+    if (key) groups[group] = { ...groups[group], [key]: value }
+    else top[group] = value
   }
-  const options = { ...top, judge: judge as JudgeOptions } as ServerOptions
+  const batches = groups.batches as BatchOptions | undefined
+  const options = {
+    ...top,
+    judge: groups.judge as JudgeOptions,
+    ...(batches === undefined ? {} : { batches }),
+  } as ServerOptions
   try {
     resolveServerOptions(options)
   } catch (error) {

@@ -107,6 +107,16 @@ describe('parseCommandLine', () => {
     expect(options).toMatchObject({ chatRpm: Number.POSITIVE_INFINITY, chatTpm: 90_000, chatWindowMs: 1000 })
   })
 
+  it('reads the Batch API settings into `batches`', () => {
+    expect(parseCommandLine(['--batch-max-requests', '5'], {}).options.batches).toEqual({ maxRequests: 5 })
+    const { options } = parseCommandLine([], { BOUNDKIT_BATCH_MAX_REQUESTS: '7' })
+    expect(options.batches).toEqual({ maxRequests: 7 })
+    expect(parseCommandLine([], {}).options.batches).toBeUndefined()
+    expect(() => parseCommandLine(['--batch-max-requests', '0'], {})).toThrow(
+      '(set by --batch-max-requests / BOUNDKIT_BATCH_MAX_REQUESTS)',
+    )
+  })
+
   it('reads the pool and fetch settings', () => {
     const { options } = parseCommandLine(['--threads', '3'], { BOUNDKIT_FETCH_CONCURRENCY: '4' })
     expect(options).toMatchObject({ threads: 3, fetchConcurrency: 4 })

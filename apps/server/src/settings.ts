@@ -4,7 +4,7 @@ type SettingKind = 'integer' | 'number' | 'string' | 'boolean' | 'list'
 export interface Setting {
   flag: string
   env: string
-  /** The option it sets: a key of ServerOptions, or `judge.<key>`. */
+  /** The option it sets: a key of ServerOptions, `judge.<key>` or `batches.<key>`. */
   option: string
   kind: SettingKind
   /** The default as shown in --help and the README. */
@@ -48,6 +48,7 @@ const ROWS: readonly Row[] = [
   ['messages-rpm',         'BOUNDKIT_MESSAGES_RPM',            'messagesRpm',               'number',  '600',                     'requests/min of /v1/messages (Infinity: no limit)'],
   ['messages-itpm',        'BOUNDKIT_MESSAGES_ITPM',           'messagesItpm',              'number',  '60000',                   'input tokens/min of /v1/messages (Infinity: no limit)'],
   ['messages-otpm',        'BOUNDKIT_MESSAGES_OTPM',           'messagesOtpm',              'number',  '12000',                   'output tokens/min of /v1/messages, max_tokens settled to usage (Infinity: no limit)'],
+  ['batch-max-requests',   'BOUNDKIT_BATCH_MAX_REQUESTS',      'batches.maxRequests',       'integer', '50000',                   'most requests in one Batch API input file (more: the batch fails validation, too_many_requests)'],
 ]
 
 /** Every setting of the standalone server: flag, environment variable, option, default. */

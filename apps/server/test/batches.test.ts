@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from 'openai'
 import { afterEach, describe, expect, it } from 'vitest'
+import { parseCommandLine } from '../src/command-line'
 import { type RunningServer, type ServerOptions, startServer } from '../src/index'
 import { judgeBody } from './http'
 
@@ -140,6 +141,24 @@ describe('the Batch API with the openai SDK', () => {
     const refused = await client.batches.retrieve(big.id)
     expect(refused.status).toBe('failed')
     expect(refused.errors?.data?.[0]?.code).toBe('token_limit_exceeded')
+  })
+
+  it('takes --batch-max-requests from the command line: a file of more requests fails validation naming the limit', async () => {
+    const { options } = parseCommandLine(['--batch-max-requests', '5'], {})
+    const { client } = await start({ ...options, port: 0 })
+    const five = await createBatch(
+      client,
+      Array.from({ length: 5 }, (_, i) => requestLine(i)),
+    )
+    expect((await client.batches.retrieve(five.id)).status).not.toBe('failed')
+    const six = await createBatch(
+      client,
+      Array.from({ length: 6 }, (_, i) => requestLine(i)),
+    )
+    const refused = await client.batches.retrieve(six.id)
+    expect(refused.status).toBe('failed')
+    expect(refused.errors?.data?.[0]?.code).toBe('too_many_requests')
+    expect(refused.errors?.data?.[0]?.message).toContain('at most 5 requests')
   })
 
   it('answers a request the live route would refuse with its 400 in the error file', async () => {

@@ -448,6 +448,9 @@ class Run<A> {
   /** Closes the executor and the output (every write settled), stops the progress and the page. */
   async #finish(): Promise<RequestStats> {
     const stats = await this.#executor.close()
+    // Lines handed to the writer faster than it syncs (a batch's answers all at once) wait for room in
+    // its window: closing it first would refuse them (ERR_CLOSED). They are in order, so each gets room.
+    await Promise.allSettled([...this.#writes])
     try {
       await this.#prepared.writer.close()
     } catch (error) {

@@ -1,5 +1,4 @@
-import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -17,25 +16,40 @@ import {
 import { readLines } from '../../run/input/jsonl-input'
 import type { OutputStream } from '../../terminal'
 import { BatchApi, type BatchObject } from './batch-api'
+import { BatchInputFile, requestLine } from './batch-input-file'
 import { BatchLineError, resultKey, resultOutcome } from './batch-results'
-import { type BatchState, readState, removeState, statePath, writeState } from './batch-state'
+import {
+  type BatchEntry,
+  type BatchState,
+  readState,
+  removeState,
+  statePath,
+  uploadPath,
+  writeState,
+} from './batch-state'
 import type { BuiltRequests } from './built'
 import type { LlmSettings } from './settings'
 
 /** Statuses after which a batch changes no more. */
 const ENDED = new Set(['completed', 'expired', 'cancelled', 'failed'])
 
-/** The records a batch takes: by `custom_id`, and the one endpoint their requests share. */
-interface Taken {
-  items: Map<string, Pending>
-  endpoint: string | undefined
-  /** `--max-cost` refused a record: the records after it were not read. */
-  refused: boolean
-  /** A resumed run's records that the batch does not hold: never sent, they are left for a later run. */
-  outside: Pending[]
+/** A batch of the run and the records of this run it holds: `custom_id` -> the record's `pos`. */
+interface Part {
+  entry: BatchEntry
+  records: Map<string, number>
 }
 
-/** Why the Batch API refused the whole batch (its validation), as a usage error naming the lines. */
+/** What taking the records gave besides the batches. */
+interface Taken {
+  /** `--max-cost` refused a record: the records after it were not read. */
+  refused: boolean
+  /** The places of a resumed run's records that no batch holds: never sent, they are left for a later run. */
+  outside: number[]
+  /** The places of records written to a file that was not uploaded (the run was stopped). */
+  unsent: number[]
+}
+
+/** Why the Batch API refused a whole batch (its validation), as a usage error naming the lines. */
 function validationError(batch: BatchObject): UsageError {
   const reasons = (batch.errors?.data ?? [])
     .slice(0, 5)
@@ -48,35 +62,33 @@ function validationError(batch: BatchObject): UsageError {
   )
 }
 
-/** The file of a batch's requests, kept beside the output until the batch's lines are written. */
-const uploadPath = (out: string) => `${out}.batch-input.jsonl`
-
-/** The `custom_id`s of the batch's requests, from the file that was uploaded; undefined without it. */
-async function keysOf(upload: string): Promise<Set<string> | undefined> {
+/**
+ * The `custom_id`s of a batch's requests, from the file that was uploaded; none when the file is gone (it
+ * goes after the state, once the run's lines are written: a state left then has nothing to collect).
+ */
+async function keysOf(upload: string): Promise<Set<string>> {
   const keys = new Set<string>()
+  if (!existsSync(upload)) return keys
   try {
     for await (const { text } of readLines(upload)) {
       if (text !== undefined && text !== '')
         keys.add(String((JSON.parse(text) as { custom_id: unknown }).custom_id))
     }
-  } catch {
-    return undefined
+  } catch (error) {
+    throw new UsageError(
+      `${upload} cannot be read (${error instanceof Error ? error.message : String(error)}): it says which records a batch under way holds`,
+    )
   }
   return keys
 }
 
-/** A Batch API request line of a record. */
-function requestLine(item: Pending, built: BuiltRequests): string {
-  const { request } = built.of(item)
-  return `${JSON.stringify({ custom_id: String(item.key), method: 'POST', url: request.path, body: request.body })}\n`
-}
-
 /**
- * The batch lane (`--via batch`, and the batch part of `--deadline`): takes every record it is given,
- * uploads their requests as one file, creates one batch, reads it every `--poll` until it ends, and hands
- * each record the outcome its result line gives, as a live request's would be (the runner writes them in
- * input order). `<out>.batch.json` holds the file and the batch: a run that crashed or was stopped
- * collects the same batch with `--resume`, and pays nothing twice.
+ * The batch lane (`--via batch`, and the batch part of `--deadline`): writes the requests of the records
+ * it is given to files of at most `--batch-size` requests and `--batch-bytes` bytes, uploads each and
+ * creates its batch as it fills, reads each every `--poll` until it ends, and hands each record the
+ * outcome its result line gives, as a live request's would be (the runner writes them in input order).
+ * `<out>.batch.json` holds every file and batch: a run that crashed or was stopped collects the same
+ * batches with `--resume`, creates only those missing, and pays nothing twice.
  */
 export class BatchLane implements Executor<HttpAnswer> {
   readonly #settings: LlmSettings
@@ -87,8 +99,14 @@ export class BatchLane implements Executor<HttpAnswer> {
   readonly #abort = new AbortController()
   #stopped: 'now' | 'drain' | undefined
   #phase = 'batch: taking requests'
-  /** The batch, once it ended and every record it took had its outcome. */
-  #ended: BatchObject | undefined
+  /** The run's batches (undefined until the first file is uploaded, or a resumed run's). */
+  #state: BatchState | undefined
+  /** The one endpoint of every request of the run's batches. */
+  #endpoint: string | undefined
+  /** The batches that ended, by id. */
+  readonly #ended = new Map<string, BatchObject>()
+  /** Every batch ended and every record it took had its outcome: its files and the state may go. */
+  #collected = false
 
   constructor(settings: LlmSettings, built: BuiltRequests, stderr: OutputStream, throughLine?: number) {
     this.#settings = settings
@@ -99,127 +117,198 @@ export class BatchLane implements Executor<HttpAnswer> {
   }
 
   /**
-   * Once the batch's lines are written: deletes its files at the API (they stay until deleted, and
-   * count against the account's storage) and its state file. A file that cannot be deleted is left.
+   * Once the batches' lines are written: deletes their files at the API (they stay until deleted, and
+   * count against the account's storage) and the state file. A file that cannot be deleted is left.
    */
   async forget(): Promise<void> {
-    const batch = this.#ended
-    if (batch === undefined) return
-    const files = [batch.input_file_id, batch.output_file_id, batch.error_file_id]
-    for (const id of files) if (id) await this.#api.deleteFile(id).catch(() => {})
+    if (!this.#collected || this.#state === undefined) return
+    for (const entry of this.#state.batches) {
+      const id = entry.batchId
+      const batch =
+        id === undefined ? undefined : (this.#ended.get(id) ?? (await this.#api.getBatch(id).catch(() => {})))
+      for (const file of [entry.inputFileId, batch?.output_file_id, batch?.error_file_id]) {
+        if (file) await this.#api.deleteFile(file).catch(() => {})
+      }
+    }
     await this.#removeState()
   }
 
-  /** The state file and the kept copy of the batch's requests go: the batch needs collecting no more. */
+  /** The state file and the kept copies of the batches' requests go: nothing needs collecting any more. */
   async #removeState(): Promise<void> {
-    await removeState(this.#settings.out)
-    await rm(uploadPath(this.#settings.out), { force: true })
+    const { out } = this.#settings
+    await removeState(out)
+    for (const entry of this.#state?.batches ?? []) await rm(uploadPath(out, entry.file), { force: true })
   }
 
   async *outcomes(items: AsyncIterable<Pending>, hooks: ExecutorHooks): AsyncGenerator<Outcome<HttpAnswer>> {
-    const { out } = this.#settings
-    const state = await readState(out)
-    const upload = state === undefined ? uploadPath(out) : undefined
-    // A resumed batch takes only the records it holds; the others were never sent.
-    const inBatch = state === undefined ? undefined : await keysOf(uploadPath(out))
-    const taken = await this.#take(items, hooks, upload, inBatch)
-    if (taken.items.size === 0 || this.#stopped === 'now') {
-      if (upload !== undefined) await rm(upload, { force: true })
-      // A batch whose records are all in the output already (a run that ended between writing them
-      // and removing its state): nothing is left to collect.
-      if (state !== undefined && taken.items.size === 0 && !taken.refused && this.#stopped === undefined) {
-        await this.#removeState()
+    this.#state = await readState(this.#settings.out)
+    this.#endpoint = this.#state?.endpoint
+    const resumed = this.#state !== undefined
+    const { parts, owner } = await this.#priorParts()
+    const taken = await this.#take(items, hooks, parts, owner)
+    const notSent = (places: Iterable<number>) => this.#notSent(places)
+    if (this.#stopped === 'now') {
+      for (const part of parts) yield* notSent(part.records.values())
+      yield* notSent([...taken.unsent, ...taken.outside])
+      return
+    }
+    let invalid: UsageError | undefined
+    for (const [at, part] of parts.entries()) {
+      if (part.records.size === 0) continue
+      const batch = await this.#wait(part.entry.batchId as string)
+      if (batch === undefined) {
+        for (const rest of parts.slice(at)) yield* notSent(rest.records.values())
+        yield* notSent(taken.outside)
+        return
       }
-      yield* this.#notSent(taken.items.values())
-      yield* this.#notSent(taken.outside)
-      return
+      if (batch.status === 'failed') {
+        invalid ??= validationError(batch)
+        yield* notSent(part.records.values())
+        continue
+      }
+      this.#ended.set(batch.id, batch)
+      yield* this.#results(batch, part.records)
     }
-    const batchId = await this.#batchOf(state, upload, taken)
-    const batch = await this.#wait(batchId)
-    if (batch === undefined) {
-      yield* this.#notSent(taken.items.values())
-      yield* this.#notSent(taken.outside)
-      return
-    }
-    if (batch.status === 'failed') {
+    yield* notSent(taken.outside)
+    if (invalid !== undefined) {
       await this.#removeState()
-      throw validationError(batch)
+      throw invalid
     }
-    yield* this.#results(batch, taken.items)
-    yield* this.#notSent(taken.outside)
-    // A resumed run that --max-cost stopped took only part of the batch: its files and state stay, so
-    // that a later --resume collects the rest of what was already paid for.
-    if (!(taken.refused && state !== undefined)) this.#ended = batch
+    // A resumed run that --max-cost stopped took only part of its batches: their files and state stay,
+    // so that a later --resume collects the rest of what was already paid for.
+    this.#collected = !(taken.refused && resumed)
   }
 
-  /** Takes the records (each admitted by `started`), writing their requests to `upload` when given. */
+  /**
+   * A resumed run's batches, each with the records its kept file names (`owner`: `custom_id` -> batch),
+   * every batch uploaded before the crash created (or found again: it may have been created since).
+   */
+  async #priorParts(): Promise<{ parts: Part[]; owner: Map<string, Part> }> {
+    const parts: Part[] = []
+    const owner = new Map<string, Part>()
+    for (const entry of this.#state?.batches ?? []) {
+      const part: Part = { entry, records: new Map() }
+      parts.push(part)
+      for (const key of await keysOf(uploadPath(this.#settings.out, entry.file))) owner.set(key, part)
+    }
+    for (const part of parts) if (part.entry.batchId === undefined) await this.#create(part.entry, true)
+    return { parts, owner }
+  }
+
+  /**
+   * Takes the records (each admitted by `started`): a resumed run's into the batch that holds it, the
+   * others into input files that are uploaded, and their batches created, as each fills.
+   */
   async #take(
     items: AsyncIterable<Pending>,
     hooks: ExecutorHooks,
-    upload: string | undefined,
-    inBatch: Set<string> | undefined,
+    parts: Part[],
+    owner: Map<string, Part>,
   ): Promise<Taken> {
-    const taken: Taken = { items: new Map(), endpoint: undefined, refused: false, outside: [] }
-    const file = upload === undefined ? undefined : createWriteStream(upload)
+    const taken: Taken = { refused: false, outside: [], unsent: [] }
+    const limits = { requests: this.#settings.batchSize, bytes: this.#settings.batchBytes }
+    let filling: BatchInputFile | undefined
     try {
       for await (const item of items) {
-        if (inBatch !== undefined && !inBatch.has(String(item.key))) {
-          taken.outside.push(item)
+        const key = String(item.key)
+        const part = owner.get(key)
+        if (part === undefined && this.#state?.taken === true) {
+          taken.outside.push(item.pos)
           continue
         }
-        const path = this.#built.of(item).request.path
-        taken.endpoint ??= path
-        if (path !== taken.endpoint) {
-          throw new UsageError(
-            `A batch has one endpoint: custom_id ${JSON.stringify(String(item.key))} asks for ${path}, the others for ${taken.endpoint}`,
-            'ERR_BATCH_ENDPOINTS',
-          )
-        }
+        this.#checkEndpoint(item)
         if (!hooks.started(item)) {
           taken.refused = true
           break
         }
-        taken.items.set(String(item.key), item)
-        if (file !== undefined && !file.write(requestLine(item, this.#built))) await once(file, 'drain')
+        if (part !== undefined) {
+          part.records.set(key, item.pos)
+          continue
+        }
+        const line = requestLine(item, this.#built)
+        if (filling !== undefined && !filling.fits(line, limits)) {
+          parts.push(await this.#seal(filling))
+          filling = undefined
+        }
+        filling ??= new BatchInputFile(this.#settings.out, this.#nextFile())
+        await filling.add(key, item.pos, line)
+        if (this.#stopped === 'now') break
       }
-    } catch (error) {
-      taken.items.clear()
-      throw error
+      if (this.#stopped !== 'now') {
+        const last = filling
+        filling = undefined
+        await this.#taken(parts, last)
+      }
     } finally {
-      if (file !== undefined) {
-        file.end()
-        await once(file, 'close')
-        // A file that will not be uploaded goes (a run that failed to take its records, or took none).
-        if (taken.items.size === 0) await rm(upload as string, { force: true })
+      if (filling !== undefined) {
+        taken.unsent.push(...filling.records.values())
+        await filling.discard()
       }
     }
     return taken
   }
 
-  /** The batch's id: the one the state holds, else one made from the upload (found again after a crash). */
-  async #batchOf(state: BatchState | undefined, upload: string | undefined, taken: Taken): Promise<string> {
-    if (state?.batchId !== undefined) return state.batchId
-    const { out } = this.#settings
-    const endpoint = taken.endpoint as string
-    let next: BatchState
-    if (state === undefined) {
-      this.#phase = 'batch: uploading'
-      const inputFileId = await this.#api.uploadFile(upload as string, basename(upload as string))
-      next = {
-        inputFileId,
-        endpoint,
-        ...(this.#throughLine === undefined ? {} : { throughLine: this.#throughLine }),
-      }
-      await writeState(out, next)
-    } else next = state
-    // Uploaded before a crash: the batch may have been created since, and must not be made twice.
-    const found = state === undefined ? undefined : await this.#api.findBatch(next.inputFileId)
-    const batch = found ?? (await this.#api.createBatch(next.inputFileId, endpoint))
-    await writeState(out, { ...next, batchId: batch.id })
-    this.#stderr.write(
-      `batch ${batch.id}: ${taken.items.size} requests${found ? ' (found again)' : ''}; its state is in ${statePath(out)}\n`,
+  /** Every record taken: the last file goes as a batch, and the state says no record is left to put in one. */
+  async #taken(parts: Part[], filling: BatchInputFile | undefined): Promise<void> {
+    if (filling !== undefined) parts.push(await this.#seal(filling))
+    if (this.#state === undefined || this.#state.taken === true) return
+    this.#state.taken = true
+    await writeState(this.#settings.out, this.#state)
+  }
+
+  /** A batch holds the requests of one endpoint: a record that asks for another is a usage error. */
+  #checkEndpoint(item: Pending): void {
+    const path = this.#built.of(item).request.path
+    this.#endpoint ??= path
+    if (path === this.#endpoint) return
+    const created = this.#state?.batches.length ?? 0
+    const already =
+      created > 0
+        ? ` (${created} batches already created are kept: fix the input, and --resume collects them)`
+        : ''
+    throw new UsageError(
+      `A batch has one endpoint: custom_id ${JSON.stringify(String(item.key))} asks for ${path}, the others for ${this.#endpoint}${already}`,
+      'ERR_BATCH_ENDPOINTS',
     )
-    return batch.id
+  }
+
+  /** The number of the next input file: one past the state's last. */
+  #nextFile(): number {
+    return (this.#state?.batches ?? []).reduce((last, entry) => Math.max(last, entry.file), 0) + 1
+  }
+
+  /** Uploads a full input file, puts it in the state, and creates its batch. */
+  async #seal(filling: BatchInputFile): Promise<Part> {
+    const { out } = this.#settings
+    await filling.close()
+    this.#phase = 'batch: uploading'
+    const inputFileId = await this.#api.uploadFile(filling.path, basename(filling.path))
+    const entry: BatchEntry = { file: filling.file, inputFileId, requests: filling.requests }
+    this.#state ??= {
+      endpoint: this.#endpoint as string,
+      batches: [],
+      ...(this.#throughLine === undefined ? {} : { throughLine: this.#throughLine }),
+    }
+    this.#state.batches.push(entry)
+    await writeState(out, this.#state)
+    await this.#create(entry, false)
+    return { entry, records: filling.records }
+  }
+
+  /**
+   * Creates the batch of an uploaded file and writes its id to the state. `lookFirst` (a file uploaded
+   * before a crash): a batch made from the file since is found (`GET /v1/batches`), not made twice.
+   */
+  async #create(entry: BatchEntry, lookFirst: boolean): Promise<void> {
+    const state = this.#state as BatchState
+    const found = lookFirst ? await this.#api.findBatch(entry.inputFileId) : undefined
+    const batch = found ?? (await this.#api.createBatch(entry.inputFileId, state.endpoint))
+    entry.batchId = batch.id
+    await writeState(this.#settings.out, state)
+    const which = `batch ${state.batches.indexOf(entry) + 1} of the run`
+    this.#stderr.write(
+      `batch ${batch.id}: ${entry.requests} requests (${which}${found ? ', found again' : ''}); its state is in ${statePath(this.#settings.out)}\n`,
+    )
   }
 
   /** Reads the batch every `--poll` until it ends; undefined when stopped first (Ctrl-C). */
@@ -254,30 +343,30 @@ export class BatchLane implements Executor<HttpAnswer> {
   }
 
   /** Each record's outcome from the output and error files; a record neither names fails. */
-  async *#results(batch: BatchObject, taken: Map<string, Pending>): AsyncGenerator<Outcome<HttpAnswer>> {
+  async *#results(batch: BatchObject, taken: Map<string, number>): AsyncGenerator<Outcome<HttpAnswer>> {
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue
       for await (const text of this.#api.fileLines(fileId)) {
         const result = resultKey(text)
-        const item = result === undefined ? undefined : taken.get(result.key)
-        if (result === undefined || item === undefined) continue
+        const pos = result === undefined ? undefined : taken.get(result.key)
+        if (result === undefined || pos === undefined) continue
         taken.delete(result.key)
-        yield resultOutcome(item.pos, result.line)
+        yield resultOutcome(pos, result.line)
       }
     }
-    for (const item of taken.values()) {
+    for (const pos of taken.values()) {
       const error = new BatchLineError(
         'ERR_NOT_IN_BATCH',
         `batch ${batch.id} (${batch.status}) has no result for it`,
       )
-      yield { index: item.pos, status: 'rejected', error, attempts: 1 }
+      yield { index: pos, status: 'rejected', error, attempts: 1 }
     }
   }
 
-  *#notSent(items: Iterable<Pending>): Generator<Outcome<HttpAnswer>> {
-    for (const item of items) {
+  *#notSent(places: Iterable<number>): Generator<Outcome<HttpAnswer>> {
+    for (const index of places) {
       yield {
-        index: item.pos,
+        index,
         status: 'rejected',
         error: new InterruptedError('Not collected: the run was stopped'),
       }
@@ -286,9 +375,9 @@ export class BatchLane implements Executor<HttpAnswer> {
 
   stop(how: 'now' | 'drain'): string {
     this.#stopped ??= how
-    if (how === 'drain') return 'the batch takes the requests started so far'
+    if (how === 'drain') return 'the batches take the requests started so far'
     this.#abort.abort()
-    return `a batch already created keeps running at the API: --resume collects it (${statePath(this.#settings.out)})`
+    return `a batch already created keeps running at the API: --resume collects it, and creates those missing (${statePath(this.#settings.out)})`
   }
 
   requests(): number {

@@ -4,6 +4,7 @@ import { PriorOutcomes } from '../../run/input/prior'
 import { type KeyRule, scanInput } from '../../run/input/scan'
 import { readPrior } from '../../run/output/output-file'
 import { formatMs, formatUsd } from '../../terminal'
+import { batchCount, requestLine } from './batch-input-file'
 import type { BuiltRequests } from './built'
 import type { PriceBook } from './prices'
 import type { LlmSettings } from './settings'
@@ -29,6 +30,8 @@ export interface SplitPlan {
   deadlineMs: number | undefined
   /** The records up to this input line go through the Batch API (0: none). */
   throughLine: number
+  /** The batches those records fill, at most `--batch-size` requests and `--batch-bytes` bytes each. */
+  batches: number
   batch: LanePlan
   live: LanePlan
   /** The least time the live lane takes at `--rpm`/`--tpm` (ms). */
@@ -38,6 +41,8 @@ export interface SplitPlan {
 /** One pending record's figures, as the split needs them. */
 interface Counted {
   line: number
+  /** Bytes of its Batch API request line. */
+  bytes: number
   prompt: number
   completion: number
   min: number | undefined
@@ -63,7 +68,8 @@ async function countPending(
     const model = built.model(item)
     const min = prices.cost({ prompt, completion: 0 }, model)
     const max = prices.cost({ prompt, completion }, model)
-    counted.push({ line, prompt, completion, min, max })
+    const bytes = Buffer.byteLength(requestLine(item, built))
+    counted.push({ line, bytes, prompt, completion, min, max })
   }
   return counted
 }
@@ -93,7 +99,7 @@ function lanePlan(records: readonly Counted[], share: number): LanePlan {
  * The split of a run: with `--deadline`, the most records at the end of the input that `--rpm` and
  * `--tpm` let finish live before it (a request counting its prompt and `max_tokens`, as the dry run
  * counts them) go live, the records before them through the Batch API, which starts first; with
- * `--via batch`, every record through the Batch API.
+ * `--via batch`, every record through the Batch API. Either way, the batches they fill.
  */
 export async function planSplit(
   settings: LlmSettings,
@@ -115,9 +121,14 @@ export async function planSplit(
     }
   }
   const inBatch = counted.length - live
+  const limits = { requests: settings.batchSize, bytes: settings.batchBytes }
   return {
     deadlineMs: deadline,
     throughLine: inBatch === 0 ? 0 : (counted[inBatch - 1] as Counted).line,
+    batches: batchCount(
+      counted.slice(0, inBatch).map((record) => record.bytes),
+      limits,
+    ),
     batch: lanePlan(counted.slice(0, inBatch), BATCH_PRICE_SHARE),
     live: lanePlan(counted.slice(inBatch), 1),
     liveMinMs: Math.round(atTheLimits(settings, live, liveTokens)),
@@ -133,7 +144,8 @@ const costText = (plan: LanePlan) =>
 
 /** The split as lines of the dry run. */
 export function splitLines(split: SplitPlan): string[] {
-  const batch = `${count(split.batch.requests)} through the Batch API${split.throughLine > 0 ? ` (input lines up to ${split.throughLine})` : ''}`
+  const batches = split.batches === 1 ? '1 batch' : `${count(split.batches)} batches`
+  const batch = `${count(split.batch.requests)} through the Batch API${split.throughLine > 0 ? ` (input lines up to ${split.throughLine}) in ${batches}` : ''}`
   const lines =
     split.deadlineMs === undefined
       ? [`via batch:     ${batch}`]
