@@ -3,7 +3,7 @@
  * jobs through the local limiter (a 429 pauses the whole queue for its `Retry-After`), other names
  * with the worker's own handlers.
  */
-import { readCappedText, usageOf } from '@boundkit/internal'
+import { parseGoDuration, readCappedText, usageOf } from '@boundkit/internal'
 import {
   defaultRetryOn,
   type Limiter,
@@ -128,6 +128,7 @@ export class JobRunner {
     const entry = tokens === undefined ? undefined : await this.#takeTokens(tokens)
     const method = data.method ?? 'GET'
     const response = await this.#fetch(data, attempt)
+    if (tokens !== undefined) await this.#learnWindow(response, tokens)
     if (response.status === 429) return this.#rateLimited(response)
     const text = await readCappedText(
       response,
@@ -223,6 +224,20 @@ export class JobRunner {
     if ('entry' in taken) return taken.entry
     await this.#hooks.pause('tokens', taken.waitMs)
     throw Worker.RateLimitError()
+  }
+
+  /**
+   * Tells the shared token window how long the server's token budget takes to be whole again (its
+   * `x-ratelimit-reset-tokens`, on a 200 as on a 429): the server's window is at least that long. A
+   * reading lost to a Redis error costs nothing but itself: the next answer carries another.
+   */
+  async #learnWindow(response: Response, charge: TokenCharge): Promise<void> {
+    const resetMs = parseGoDuration(response.headers.get('x-ratelimit-reset-tokens') ?? undefined)
+    if (resetMs === undefined) return
+    await this.#hooks
+      .tokenWindow()
+      .learn(resetMs, charge.interval)
+      .catch(() => {})
   }
 
   /** Closes every pool this runner started, once their tasks are done. */

@@ -818,6 +818,87 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
   })
 })
 
+describe("the shared token window holds to the server's window (learned from its reset headers)", () => {
+  /** A TokenWindow on a fresh queue's keys, its client closed after the file. */
+  function freshWindow(): TokenWindow {
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    return new TokenWindow(client, 'bull', newName())
+  }
+
+  it('assumes 1 s windows before any reading: 6000 a minute lets 100 start per second, not 6000 at once', async () => {
+    const window = freshWindow()
+    const charge = { estimate: 60, limit: 6000, interval: 60_000 }
+    // Sent at once, run one after the other by Redis: the second finds the first in its second.
+    const [first, second] = await Promise.all([window.take(charge), window.take(charge)])
+    expect(first).toHaveProperty('entry')
+    expect(second).toHaveProperty('waitMs')
+    expect((second as { waitMs: number }).waitMs).toBeLessThanOrEqual(1000)
+    expect(await window.span()).toBeUndefined()
+    expect(await window.used()).toBe(60)
+  })
+
+  it("admits at most a learned span's budget per span, and says how long until the next fits", async () => {
+    const window = freshWindow()
+    // 600 a minute over 10 s windows: 100 a window.
+    await window.learn(9_950, 60_000)
+    expect(await window.span()).toBe(10_000)
+    const charge = { estimate: 40, limit: 600, interval: 60_000 }
+    const taken = await Promise.all([window.take(charge), window.take(charge), window.take(charge)])
+    expect(taken.filter((t) => 'entry' in t)).toHaveLength(2)
+    const wait = (taken[2] as { waitMs: number }).waitMs
+    // Until the first start leaves the span (10 s, and the guard of 20 ms a start may take to arrive).
+    expect(wait).toBeGreaterThan(0)
+    expect(wait).toBeLessThanOrEqual(10_020)
+    // A smaller start that still fits the span goes.
+    expect(await window.take({ ...charge, estimate: 20 })).toHaveProperty('entry')
+    expect(await window.used()).toBe(100)
+  })
+
+  it('keeps the longest span any reading showed, capped at the interval, for a while', async () => {
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    const name = newName()
+    const window = new TokenWindow(client, 'bull', name)
+    // Rounded up as the limiter rounds: 180 ms is a 200 ms window, 2.3 s a 3 s one.
+    await window.learn(180, 60_000)
+    expect(await window.span()).toBe(200)
+    await window.learn(2_300, 60_000)
+    expect(await window.span()).toBe(3000)
+    await window.learn(800, 60_000)
+    expect(await window.span()).toBe(3000)
+    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) await window.learn(bad, 60_000)
+    expect(await window.span()).toBe(3000)
+    await window.learn(3_600_000, 60_000)
+    expect(await window.span()).toBe(60_000)
+    const ttl = await client.pttl(`bull:${name}:boundkit:tokens:span`)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(120_000)
+    // A span as long as the interval: the whole minute's budget may start at once.
+    const charge = { estimate: 300, limit: 600, interval: 60_000 }
+    const taken = await Promise.all([window.take(charge), window.take(charge)])
+    expect(taken.every((t) => 'entry' in t)).toBe(true)
+  })
+
+  it("lets a start above a span's budget start alone in an empty span, and nothing beside it", async () => {
+    const window = freshWindow()
+    await window.learn(1000, 60_000)
+    // 6000 a minute over 1 s windows: 100 a window; 250 could never start if it had to fit one.
+    const big = { estimate: 250, limit: 6000, interval: 60_000 }
+    const small = { ...big, estimate: 1 }
+    const [alone, beside] = await Promise.all([window.take(big), window.take(small)])
+    expect(alone).toHaveProperty('entry')
+    expect(beside).toHaveProperty('waitMs')
+    expect((beside as { waitMs: number }).waitMs).toBeLessThanOrEqual(1020)
+    // Nor does it start beside a small one: it waits for the span to empty.
+    const other = freshWindow()
+    await other.learn(1000, 60_000)
+    const [first, after] = await Promise.all([other.take(small), other.take(big)])
+    expect(first).toHaveProperty('entry')
+    expect(after).toHaveProperty('waitMs')
+  })
+})
+
 describe('an answer larger than maxResponseBytes', () => {
   let api: HttpServer
   beforeAll(async () => {
