@@ -15,6 +15,7 @@ import {
   type QueueWorkerOptions,
   startWorker,
 } from '../src/index'
+import { countsKey, limiterKey, pauseQueue } from '../src/cluster-counts'
 import { TokenWindow } from '../src/token-window'
 import { freePort, startRedis, type TestRedis } from './redis'
 
@@ -815,6 +816,23 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     expect(taken).toHaveProperty('entry')
     await window.settle((taken as { entry: string }).entry, 1e308)
     expect(await window.used()).toBe(1e12)
+  })
+})
+
+describe("the queue's pause (a 429, the token budget) without a rate", () => {
+  it('holds back every worker, not only the one that paused it: no job starts while it lasts', async () => {
+    const name = newName()
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    const key = limiterKey('bull', name)
+    // The job reads the pause's mark: set while the queue is paused, gone (or BullMQ's count) after.
+    await worker({ name, handlers: { probe: () => client.get(key) } })
+    await pauseQueue(client, { limiter: key, counts: countsKey('bull', name) }, 'tokens', 1500)
+    const outcomes = await collect(
+      producer(name).distribute([1], { key: () => 'during', job: () => ({ name: 'probe', data: 1 }) }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled' })
+    expect((outcomes[0] as { value: unknown }).value).not.toBe(String(Number.MAX_SAFE_INTEGER))
   })
 })
 
