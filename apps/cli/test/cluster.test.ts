@@ -177,7 +177,11 @@ describe("--tpm with --redis against a server that enforces its minute's limit o
     // The server's clock stands still until the first request: its first 10 s window starts there.
     let armed = false
     let origin: number | undefined
-    const now = () => (armed ? performance.now() - (origin ??= performance.now()) : 0)
+    const now = () => {
+      if (!armed) return 0
+      origin ??= performance.now()
+      return performance.now() - origin
+    }
     // 2400 tokens a minute, enforced as 400 per fixed 10 s window (reserve: prompt + max_tokens at
     // admission); 40 requests of about 16 tokens need two windows, though they fit the minute's budget.
     const server = await startServer({

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Queue as BullQueue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { countsKey, limiterKey, pauseQueue } from '../src/cluster-counts'
 import {
   createQueue,
   httpJob,
@@ -15,7 +16,6 @@ import {
   type QueueWorkerOptions,
   startWorker,
 } from '../src/index'
-import { countsKey, limiterKey, pauseQueue } from '../src/cluster-counts'
 import { TokenWindow } from '../src/token-window'
 import { freePort, startRedis, type TestRedis } from './redis'
 
