@@ -14,15 +14,19 @@ import { QueueError } from './errors'
  *
  * A server may enforce its per-minute limit over shorter windows (OpenAI's may be), so the budget
  * also holds over the server's window, as the limiter learns it: the longest `x-ratelimit-reset-tokens`
- * any worker read (rounded up as the limiter does, at most `interval`), kept in Redis for all of them;
+ * any worker read (rounded up as the limiter does, at most `interval`), or longer if the tokens the
+ * server said remain need a longer one to fit its share of the budget, kept in Redis for all of them;
  * 1 s before any (`FIRST_WINDOW_MS`). A sliding span of it allows `floor(limit x span / interval)`.
  */
 
 /**
  * Drops the entries that slid out, then takes `cost` if it fits both the whole interval and the
  * learned span (a cost above a span's budget fits a span that holds nothing): 0, or else the ms until
- * both would. Once a span is learned, it looks back a little further (the limiter's guard: 1/50 of the
- * span, at most 20 ms), since a start reaches the server a little after Redis timed it.
+ * both would. Once a span is learned, it looks back a little further (a guard: 1/50 of the span, at
+ * most `GUARD_MAX_MS`), since a start reaches the server a little after Redis timed it: later than
+ * from one process (the limiter's guard is at most 20 ms), past a Redis reply and a worker's busy loop. Before any
+ * reading, a wait for the assumed span is at most `UNLEARNED_WAIT_MS`: the answers of the first starts
+ * may show a longer window, with more room, before the assumed one frees.
  */
 const TAKE = `
 local t = redis.call('TIME')
@@ -45,7 +49,7 @@ if span < interval then
   -- stays below 2^53 (both below a day in ms).
   local r = limit % interval
   room = math.max(1, (limit - r) / interval * span + math.floor(r * span / interval))
-  back = span + (learned > 0 and math.min(20, math.floor(span / 50)) or 0)
+  back = span + (learned > 0 and math.min(tonumber(ARGV[7]), math.floor(span / 50)) or 0)
   recent = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - back), '+inf', 'WITHSCORES')
   for i = 1, #recent, 2 do
     costs[#costs + 1] = tonumber(redis.call('HGET', KEYS[2], recent[i]) or '0')
@@ -76,20 +80,25 @@ if sum + cost > limit then
 end
 if not inSpan then
   local left = held
+  local free = 1
   for i = 1, #costs do
     left = left - costs[i]
     if left <= 0 or left + cost <= room then
-      wait = math.max(wait, 1, tonumber(recent[2 * i]) + back - now)
+      free = math.max(1, tonumber(recent[2 * i]) + back - now)
       break
     end
   end
+  -- Before any reading, the span is only assumed: the first answers may show a longer one soon.
+  if learned == 0 then free = math.min(free, tonumber(ARGV[6])) end
+  wait = math.max(wait, free)
 end
 return wait
 `
 
 /**
  * Records a server window of ARGV[1] ms read by a worker: the longest seen wins. The longest is kept
- * ARGV[2] ms from its last reading, so that a server's window that is no longer seen does not stay forever.
+ * ARGV[2] ms from its last reading at least 9/10 as long, so that a server's window that is no
+ * longer seen does not stay forever.
  */
 const LEARN = `
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -98,7 +107,7 @@ if span > old then
   redis.call('SET', KEYS[1], span, 'PX', ARGV[2])
   return span
 end
-if span == old then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if span * 10 >= old * 9 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return old
 `
 
@@ -120,6 +129,15 @@ export const MAX_TOKENS = 1e12
 /** The widest `interval` a job may give, ms (a day): a wait past it would not fit Node's timers either. */
 export const MAX_TOKEN_INTERVAL = 86_400_000
 
+/**
+ * The longest a start is held past its span for the time it takes to reach the server (ms): a sliding
+ * server counted 429s at 20 ms (the limiter's) with two loaded workers; 1/50 of a 10 s span is 200 ms.
+ */
+export const GUARD_MAX_MS = 100
+
+/** The longest wait for the span assumed before any reading (ms): the first answers may widen it. */
+export const UNLEARNED_WAIT_MS = 100
+
 /** How many `interval`s a learned span is kept after its last reading as long (then 1 s is assumed again). */
 export const SPAN_TTL_INTERVALS = 2
 
@@ -136,6 +154,13 @@ export interface TokenCharge {
    * replaces it. @default false (OpenAI, and most APIs, keep the charge made at admission)
    */
   refund?: boolean
+  /**
+   * The completion tokens the request reserves (its `max_tokens`), part of `estimate`: a server that
+   * keeps what it charged at admission charged the answer's prompt tokens plus these, so once answered
+   * the start counts that (or the `usage`, if more) instead of the estimate, which only guessed the
+   * prompt. Without it (or with `refund`), the estimate stays unless the `usage` is more. @default none
+   */
+  completion?: number
 }
 
 /**
@@ -143,18 +168,19 @@ export interface TokenCharge {
  * (a job's data comes from any producer: a value out of range must not reach the scripts).
  */
 export function checkTokenCharge(charge: unknown): TokenCharge {
-  const { estimate, limit, interval, refund } = (charge ?? {}) as Partial<TokenCharge>
+  const { estimate, limit, interval, refund, completion } = (charge ?? {}) as Partial<TokenCharge>
   const whole = (value: unknown, min: number, max: number) =>
     Number.isInteger(value) && (value as number) >= min && (value as number) <= max
   if (
     !whole(estimate, 0, MAX_TOKENS) ||
     !whole(limit, 1, MAX_TOKENS) ||
     !whole(interval, 1, MAX_TOKEN_INTERVAL) ||
-    (refund !== undefined && typeof refund !== 'boolean')
+    (refund !== undefined && typeof refund !== 'boolean') ||
+    (completion !== undefined && !whole(completion, 0, estimate as number))
   ) {
     throw new QueueError(
       'ERR_UNKNOWN_JOB',
-      `An http job's tokens must be { estimate, limit, interval, refund? }: integers, estimate 0 to ${MAX_TOKENS}, limit 1 to ${MAX_TOKENS}, interval 1 to ${MAX_TOKEN_INTERVAL} ms, refund a boolean, got ${JSON.stringify(charge)}`,
+      `An http job's tokens must be { estimate, limit, interval, refund?, completion? }: integers, estimate 0 to ${MAX_TOKENS}, limit 1 to ${MAX_TOKENS}, interval 1 to ${MAX_TOKEN_INTERVAL} ms, completion 0 to the estimate, refund a boolean, got ${JSON.stringify(charge)}`,
     )
   }
   if ((estimate as number) > (limit as number)) {
@@ -163,7 +189,13 @@ export function checkTokenCharge(charge: unknown): TokenCharge {
       `The request's token estimate ${estimate} is above the budget's limit ${limit}: it could never start`,
     )
   }
-  return { estimate, limit, interval, refund: refund === true } as TokenCharge
+  return {
+    estimate,
+    limit,
+    interval,
+    refund: refund === true,
+    ...(completion !== undefined && { completion }),
+  } as TokenCharge
 }
 
 export type Taken = { entry: string } | { waitMs: number }
@@ -192,6 +224,8 @@ export class TokenWindow {
         charge.estimate,
         entry,
         FIRST_WINDOW_MS,
+        UNLEARNED_WAIT_MS,
+        GUARD_MAX_MS,
       ),
     )
     return wait === 0 ? { entry } : { waitMs: wait }
@@ -207,16 +241,27 @@ export class TokenWindow {
   }
 
   /**
-   * An answer said the server's token budget is whole again in `resetMs` (its `x-ratelimit-reset-tokens`):
-   * its window is at least that long (rounded up as the limiter rounds it, at most `interval`). The
-   * longest any worker read is the span every worker's `take` holds to; it is forgotten after
-   * `SPAN_TTL_INTERVALS` intervals without a reading as long.
+   * An answer said the server's token budget is whole again in `resetMs` (its `x-ratelimit-reset-tokens`),
+   * and that `remaining` tokens are left in it (its `x-ratelimit-remaining-tokens`, if it gave one): its
+   * window is at least as long as the reset (rounded up as the limiter rounds it), and long enough for
+   * its budget, `limit x span / interval`, to hold what remains (an answer read in the middle of the
+   * first window shows only part of it in its reset; what remains then says the rest). At most
+   * `interval`. The longest any worker read is the span every worker's `take` holds to; it is
+   * forgotten after `SPAN_TTL_INTERVALS` intervals without a reading at least 9/10 as long.
    */
-  async learn(resetMs: number, interval: number): Promise<void> {
+  async learn(
+    resetMs: number,
+    charge: Pick<TokenCharge, 'limit' | 'interval'>,
+    remaining?: number,
+  ): Promise<void> {
+    const { limit, interval } = charge
     if (!(resetMs > 0) || !Number.isFinite(resetMs)) return
     if (!Number.isInteger(interval) || interval < 1 || interval > MAX_TOKEN_INTERVAL) return
-    const span = Math.min(interval, windowSpanOf(Math.min(resetMs, interval)))
-    await this.#client.eval(LEARN, 1, this.#keys[3], span, interval * SPAN_TTL_INTERVALS)
+    let span = windowSpanOf(Math.min(resetMs, interval))
+    if (remaining !== undefined && remaining > 0 && Number.isFinite(remaining) && limit >= 1) {
+      span = Math.max(span, Math.ceil((Math.min(remaining, limit) * interval) / limit))
+    }
+    await this.#client.eval(LEARN, 1, this.#keys[3], Math.min(interval, span), interval * SPAN_TTL_INTERVALS)
   }
 
   /** The server's window learned so far (ms), or undefined before any reading (for stats and tests). */
