@@ -171,6 +171,55 @@ describe("the cluster's cooldowns", () => {
   })
 })
 
+describe("--tpm with --redis against a server that enforces its minute's limit over 10 s windows", () => {
+  it("learns the server's window from its reset headers: no 429, where a whole minute's budget at once met some", async () => {
+    const queue = newQueue()
+    // The server's clock stands still until the first request: its first 10 s window starts there.
+    let armed = false
+    let origin: number | undefined
+    const now = () => {
+      if (!armed) return 0
+      origin ??= performance.now()
+      return performance.now() - origin
+    }
+    // 2400 tokens a minute, enforced as 400 per fixed 10 s window (reserve: prompt + max_tokens at
+    // admission); 40 requests of about 16 tokens need two windows, though they fit the minute's budget.
+    const server = await startServer({
+      dashboard: false,
+      seed: 27,
+      threads: 1,
+      chatRpm: Number.POSITIVE_INFINITY,
+      chatTpm: 2400,
+      chatWindowMs: 10_000,
+      chatWindowMode: 'fixed',
+      chatAccounting: 'reserve',
+      judge: { latencyDistribution: 'fixed', latencyMs: 5, faultRate: 0 },
+      now,
+    })
+    armed = true
+    try {
+      for (let i = 0; i < 2; i++) await startWorker(children, redis.url, queue, '--concurrency', '4')
+      const out = join(dir, 'window.jsonl')
+      const result = await boundkit(
+        ...['llm', await chatRequests('window-in.jsonl', 40), '--base-url', `${server.url}/v1`],
+        ...['--out', out, '--tpm', '2400', '--redis', redis.url, '--queue', queue, '--json'],
+      )
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: 40, failed: 0 })
+      const metrics = await server.metrics.text()
+      const refused = metrics
+        .split('\n')
+        .filter((line) => line.startsWith('boundkit_chat_rate_limited_total'))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
+      // Each request sent once: none held past its lock while a pause was waited out.
+      expect(metrics).toContain('boundkit_chat_requests_total{status="200"} 40\n')
+      expect(refused).toBe(0)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 /** Resolves with the URL a process printed after `Metrics: ` on stderr. */
 function metricsUrl(started: Started): Promise<string> {
   return new Promise((resolve) => {

@@ -1,20 +1,12 @@
+import { FIRST_WINDOW_MS, windowSpanOf } from '@boundkit/internal'
 import type { RateInfo } from './rate-headers'
 import type { CostLog, WindowLog } from './window-log'
-
-/** The window assumed before any reset header: a server may enforce a minute's limit per second. */
-export const FIRST_WINDOW_MS = 1000
 
 /** The least a reset header may move for two answers to count as the same window (clock noise, ms). */
 const SAME_RESET_MS = 30
 
 /** A start this recent may reach the server after an answer read before it (ms). */
 const QUIET_MS = 100
-
-/** A window's width from its longest reset: up to 100, 200, 250, 500 ms or 1 s, else whole seconds. */
-function roundUp(ms: number): number {
-  for (const step of [100, 200, 250, 500, 1000]) if (ms <= step) return step
-  return Math.ceil(ms / 1000) * 1000
-}
 
 /**
  * What estimated costs keep in hand against the server's count, when the server counts otherwise than
@@ -129,7 +121,7 @@ export class LearnedWindow {
     if (info.resetMs > this.#longestReset) {
       this.#longestReset = info.resetMs
       // The first reset replaces the assumed window; a longer one later widens it.
-      this.span = Math.min(this.#declared.interval, roundUp(info.resetMs))
+      this.span = Math.min(this.#declared.interval, windowSpanOf(info.resetMs))
       this.limit = this.#perSpan(this.#declared.limit)
     }
     const reading = { at: now, remaining: info.remaining, resetAt: now + info.resetMs }

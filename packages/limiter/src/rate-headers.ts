@@ -4,6 +4,7 @@
  * Headers come as a fetch `Headers` (or anything with `get`) or a plain record. Values that are
  * missing, malformed, negative, in the past or absurd are dropped, never thrown.
  */
+import { parseGoDuration } from '@boundkit/internal'
 
 /** A fetch `Headers`, anything with `get(name)`, or a plain record (Node's `IncomingHttpHeaders`). */
 export type HeadersLike =
@@ -51,39 +52,6 @@ function count(text: string | undefined): number | undefined {
   const t = text.trim()
   if (!/^\d{1,15}(\.\d+)?$/.test(t)) return undefined
   return Number(t)
-}
-
-const UNITS: Record<string, number> = {
-  h: 3_600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ns: 1e-6,
-}
-
-/**
- * A Go duration (`1s`, `6m0s`, `12ms`, `1m30.5s`, `250us`, `1h2m`) in ms, or undefined. A bare number
- * is read as seconds, as some OpenAI-compatible servers send.
- */
-export function parseGoDuration(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  const t = text.trim()
-  if (t === '' || t.length > 64) return undefined
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000
-  const part = /(\d+(?:\.\d+)?)(ms|us|µs|μs|ns|h|m|s)/y
-  let ms = 0
-  let at = 0
-  while (at < t.length) {
-    part.lastIndex = at
-    const match = part.exec(t)
-    if (!match) return undefined
-    ms += Number(match[1]) * UNITS[match[2]!]!
-    at = part.lastIndex
-  }
-  return Number.isFinite(ms) ? ms : undefined
 }
 
 /** An RFC 3339 time (Anthropic's resets) as ms from `now`, or undefined. */

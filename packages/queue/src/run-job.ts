@@ -3,7 +3,7 @@
  * jobs through the local limiter (a 429 pauses the whole queue for its `Retry-After`), other names
  * with the worker's own handlers.
  */
-import { readCappedText, usageOf } from '@boundkit/internal'
+import { parseGoDuration, readCappedText, type Usage, usageOf } from '@boundkit/internal'
 import {
   defaultRetryOn,
   type Limiter,
@@ -128,6 +128,7 @@ export class JobRunner {
     const entry = tokens === undefined ? undefined : await this.#takeTokens(tokens)
     const method = data.method ?? 'GET'
     const response = await this.#fetch(data, attempt)
+    if (tokens !== undefined) await this.#learnWindow(response, tokens)
     if (response.status === 429) return this.#rateLimited(response)
     const text = await readCappedText(
       response,
@@ -143,8 +144,7 @@ export class JobRunner {
     this.#unavailableInARow = 0
     const json = (response.headers.get('content-type') ?? '').includes('json')
     const body = json ? JSON.parse(text) : text
-    const used = usageOf(body).total
-    if (entry !== undefined && used > 0) await this.#hooks.tokenWindow().settle(entry, used, tokens?.refund)
+    if (entry !== undefined && tokens !== undefined) await this.#settle(entry, tokens, usageOf(body))
     return { status: response.status, headers: Object.fromEntries(response.headers), body }
   }
 
@@ -223,6 +223,34 @@ export class JobRunner {
     if ('entry' in taken) return taken.entry
     await this.#hooks.pause('tokens', taken.waitMs)
     throw Worker.RateLimitError()
+  }
+
+  /**
+   * The start's charge once answered: the `usage`, above the estimate only, or below it with `refund`;
+   * without refunds but with the `completion` the request reserved, what the server charged at
+   * admission: the answer's prompt tokens plus that reserve (the estimate only guessed the prompt).
+   */
+  async #settle(entry: string, charge: TokenCharge, usage: Usage): Promise<void> {
+    const admitted = !charge.refund && charge.completion !== undefined && usage.prompt > 0
+    const tokens = admitted ? Math.max(usage.total, usage.prompt + (charge.completion ?? 0)) : usage.total
+    if (tokens > 0) await this.#hooks.tokenWindow().settle(entry, tokens, charge.refund || admitted)
+  }
+
+  /**
+   * Tells the shared token window how long the server's token budget takes to be whole again (its
+   * `x-ratelimit-reset-tokens`, on a 200 as on a 429) and what remains of it: the server's window is at
+   * least that long, and long enough to hold what remains. A
+   * reading lost to a Redis error costs nothing but itself: the next answer carries another.
+   */
+  async #learnWindow(response: Response, charge: TokenCharge): Promise<void> {
+    const resetMs = parseGoDuration(response.headers.get('x-ratelimit-reset-tokens') ?? undefined)
+    if (resetMs === undefined) return
+    const left = response.headers.get('x-ratelimit-remaining-tokens')
+    const remaining = left === null || left.trim() === '' ? undefined : Number(left)
+    await this.#hooks
+      .tokenWindow()
+      .learn(resetMs, charge, remaining)
+      .catch(() => {})
   }
 
   /** Closes every pool this runner started, once their tasks are done. */

@@ -21,6 +21,9 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const
  * A process's BullMQ worker: takes jobs of one queue and runs them (`pool` jobs on a local pool,
  * `http` jobs through a local limiter, other names with your handlers). Start one with `startWorker`.
  */
+/** BullMQ's limiter when no `rate` is given: a count never reached, so only the queue's pauses hold jobs back. */
+const PAUSE_ONLY_RATE = { max: Number.MAX_SAFE_INTEGER, duration: 1000 }
+
 export class QueueWorker implements AsyncDisposable {
   readonly #options: ResolvedWorkerOptions
   readonly #emitter = new Emitter<QueueWorkerEvents>(QUEUE_WORKER_EVENTS, invalidOption)
@@ -82,7 +85,10 @@ export class QueueWorker implements AsyncDisposable {
       stalledInterval: Math.max(1, Math.round(resolved.lockDuration / 4)),
       name: resolved.workerName,
       settings: { backoffStrategy: backoffStrategy() },
-      ...(resolved.rate && { limiter: resolved.rate }),
+      // Without a rate of its own, a limit no queue reaches: BullMQ honours the queue's pause (a 429,
+      // the token budget) only with a limiter. Without one, a worker fetched jobs during a pause, held
+      // them past their lock while it waited the pause out, and they ran twice.
+      limiter: resolved.rate ?? PAUSE_ONLY_RATE,
     })
     this.#worker.on('error', (error) => this.#error(error))
     this.#status = new StatusPublisher(

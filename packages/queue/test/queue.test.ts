@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Queue as BullQueue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { countsKey, limiterKey, pauseQueue } from '../src/cluster-counts'
 import {
   createQueue,
   httpJob,
@@ -15,7 +16,7 @@ import {
   type QueueWorkerOptions,
   startWorker,
 } from '../src/index'
-import { TokenWindow } from '../src/token-window'
+import { GUARD_MAX_MS, TokenWindow, UNLEARNED_WAIT_MS } from '../src/token-window'
 import { freePort, startRedis, type TestRedis } from './redis'
 
 let redis: TestRedis
@@ -747,6 +748,31 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     },
   )
 
+  it.each([
+    // Estimated 700, of which 500 the completion reserved: the server kept the prompt's 60 and the 500...
+    [500, 1120],
+    // ...but never less than the answer used.
+    [10, 200],
+  ])(
+    "with the completion it reserved (%s), a start is charged the answer's prompt and that reserve, not the estimate",
+    async (completion, used) => {
+      const name = newName()
+      await worker({ name })
+      const client = new Redis(redis.url)
+      open.push({ close: () => client.quit().then(() => undefined) })
+      const window = new TokenWindow(client, 'bull', name)
+      const tokens = { estimate: 700, limit: 10_000, interval: 60_000, completion }
+      const outcomes = await collect(
+        producer(name).distribute([1, 2], {
+          key: (i) => `c${i}`,
+          job: () => httpJob({ url: api.url, tokens }),
+        }),
+      )
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled'])
+      expect(await window.used()).toBe(used)
+    },
+  )
+
   it('a usage above the estimate is charged', async () => {
     const name = newName()
     await worker({ name })
@@ -787,6 +813,7 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
       { estimate: 1e308, limit: 1e308, interval: 1e308 },
       { estimate: 1, limit: 10, interval: 1e308 },
       { estimate: 1, limit: 1e13, interval: 60_000 },
+      { estimate: 10, limit: 100, interval: 60_000, completion: 11 },
     ]
     const outcomes = await collect(
       producer(name).distribute(charges, {
@@ -815,6 +842,119 @@ describe('a token budget for all workers (http jobs with tokens)', () => {
     expect(taken).toHaveProperty('entry')
     await window.settle((taken as { entry: string }).entry, 1e308)
     expect(await window.used()).toBe(1e12)
+  })
+})
+
+describe("the queue's pause (a 429, the token budget) without a rate", () => {
+  it('holds back every worker, not only the one that paused it: no job starts while it lasts', async () => {
+    const name = newName()
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    const key = limiterKey('bull', name)
+    // The job reads the pause's mark: set while the queue is paused, gone (or BullMQ's count) after.
+    await worker({ name, handlers: { probe: () => client.get(key) } })
+    await pauseQueue(client, { limiter: key, counts: countsKey('bull', name) }, 'tokens', 1500)
+    const outcomes = await collect(
+      producer(name).distribute([1], { key: () => 'during', job: () => ({ name: 'probe', data: 1 }) }),
+    )
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled' })
+    expect((outcomes[0] as { value: unknown }).value).not.toBe(String(Number.MAX_SAFE_INTEGER))
+  })
+})
+
+describe("the shared token window holds to the server's window (learned from its reset headers)", () => {
+  /** A TokenWindow on a fresh queue's keys, its client closed after the file. */
+  function freshWindow(): TokenWindow {
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    return new TokenWindow(client, 'bull', newName())
+  }
+
+  it('assumes 1 s windows before any reading: 6000 a minute lets 100 start per second, not 6000 at once', async () => {
+    const window = freshWindow()
+    const charge = { estimate: 60, limit: 6000, interval: 60_000 }
+    // Sent at once, run one after the other by Redis: the second finds the first in its second.
+    const [first, second] = await Promise.all([window.take(charge), window.take(charge)])
+    expect(first).toHaveProperty('entry')
+    expect(second).toHaveProperty('waitMs')
+    // Not until the assumed second frees: the first answers may show a longer window before then.
+    expect((second as { waitMs: number }).waitMs).toBeLessThanOrEqual(UNLEARNED_WAIT_MS)
+    expect(await window.span()).toBeUndefined()
+    expect(await window.used()).toBe(60)
+  })
+
+  it("admits at most a learned span's budget per span, and says how long until the next fits", async () => {
+    const window = freshWindow()
+    // 600 a minute over 10 s windows: 100 a window.
+    await window.learn(9_950, { limit: 600, interval: 60_000 })
+    expect(await window.span()).toBe(10_000)
+    const charge = { estimate: 40, limit: 600, interval: 60_000 }
+    const taken = await Promise.all([window.take(charge), window.take(charge), window.take(charge)])
+    expect(taken.filter((t) => 'entry' in t)).toHaveLength(2)
+    const wait = (taken[2] as { waitMs: number }).waitMs
+    // Until the first start leaves the span (10 s, and the guard for the time a start takes to arrive).
+    expect(wait).toBeGreaterThan(0)
+    expect(wait).toBeLessThanOrEqual(10_000 + GUARD_MAX_MS)
+    // A smaller start that still fits the span goes.
+    expect(await window.take({ ...charge, estimate: 20 })).toHaveProperty('entry')
+    expect(await window.used()).toBe(100)
+  })
+
+  it('keeps the longest span any reading showed, capped at the interval, for a while', async () => {
+    const client = new Redis(redis.url)
+    open.push({ close: () => client.quit().then(() => undefined) })
+    const name = newName()
+    const window = new TokenWindow(client, 'bull', name)
+    const minute = { limit: 600, interval: 60_000 }
+    // Rounded up as the limiter rounds: 180 ms is a 200 ms window, 2.3 s a 3 s one.
+    await window.learn(180, minute)
+    expect(await window.span()).toBe(200)
+    await window.learn(2_300, minute)
+    expect(await window.span()).toBe(3000)
+    await window.learn(800, minute)
+    expect(await window.span()).toBe(3000)
+    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) await window.learn(bad, minute)
+    expect(await window.span()).toBe(3000)
+    await window.learn(3_600_000, minute)
+    expect(await window.span()).toBe(60_000)
+    const ttl = await client.pttl(`bull:${name}:boundkit:tokens:span`)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(120_000)
+    // A span as long as the interval: the whole minute's budget may start at once.
+    const charge = { estimate: 300, limit: 600, interval: 60_000 }
+    const taken = await Promise.all([window.take(charge), window.take(charge)])
+    expect(taken.every((t) => 'entry' in t)).toBe(true)
+  })
+
+  it('learns a longer span from the tokens a reading says remain than from its reset, read mid-window', async () => {
+    const window = freshWindow()
+    const minute = { limit: 600, interval: 60_000 }
+    // 6.5 s before the reset, 95 of a 10 s window's 100 remain: 95 need 9.5 s of 600 a minute.
+    await window.learn(6_500, minute, 95)
+    expect(await window.span()).toBe(9500)
+    // A reset at a window's start then shows it whole; what remains never widens past the interval.
+    await window.learn(9_990, minute, 60)
+    expect(await window.span()).toBe(10_000)
+    await window.learn(10, minute, 5000)
+    expect(await window.span()).toBe(60_000)
+  })
+
+  it("lets a start above a span's budget start alone in an empty span, and nothing beside it", async () => {
+    const window = freshWindow()
+    await window.learn(1000, { limit: 6000, interval: 60_000 })
+    // 6000 a minute over 1 s windows: 100 a window; 250 could never start if it had to fit one.
+    const big = { estimate: 250, limit: 6000, interval: 60_000 }
+    const small = { ...big, estimate: 1 }
+    const [alone, beside] = await Promise.all([window.take(big), window.take(small)])
+    expect(alone).toHaveProperty('entry')
+    expect(beside).toHaveProperty('waitMs')
+    expect((beside as { waitMs: number }).waitMs).toBeLessThanOrEqual(1020)
+    // Nor does it start beside a small one: it waits for the span to empty.
+    const other = freshWindow()
+    await other.learn(1000, { limit: 6000, interval: 60_000 })
+    const [first, after] = await Promise.all([other.take(small), other.take(big)])
+    expect(first).toHaveProperty('entry')
+    expect(after).toHaveProperty('waitMs')
   })
 })
 

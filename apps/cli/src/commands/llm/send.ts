@@ -34,6 +34,16 @@ export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenEx
     const { prompt, completion } = built.tokens(item)
     return prompt + (completion ?? 0)
   }
+  // What the server keeps of a start once answered: its prompt and the completion reserved.
+  const tokenCharge = (item: Pending, tpm: number) => {
+    const completion = built.tokens(item).completion
+    return {
+      estimate: Math.ceil(estimate(item)),
+      limit: tpm,
+      interval: 60_000,
+      ...(completion !== undefined && { completion: Math.ceil(completion) }),
+    }
+  }
   if (settings.redis) {
     return distributed({
       redis: settings.redis,
@@ -49,9 +59,7 @@ export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenEx
           headers: { ...JSON_HEADERS, ...settings.headers },
           body: entry.body,
           maxResponseBytes: settings.maxResponseBytes,
-          ...(tpm !== undefined && {
-            tokens: { estimate: Math.ceil(estimate(item)), limit: tpm, interval: 60_000 },
-          }),
+          ...(tpm !== undefined && { tokens: tokenCharge(item, tpm) }),
         }
       },
       answer: answerOf,
