@@ -117,7 +117,9 @@ export function makePlan({ n, window, tokenWindows, requestWindows }: PlanShape)
  * The best schedule `rule` allows for the batch in input order: whole windows of starts, each taking
  * the next requests while they fit its budgets (what the rule charges: prompt + max_tokens for
  * reserve; for refund, the tokens really used, `tokensUsed` spread over the answers as the server
- * counted them), then one answer's latency.
+ * counted them), then one answer's latency. Either rule admits a request only if its whole charge
+ * (prompt + max_tokens) fits what the window holds; for refund, the window holds the earlier starts
+ * as if each were already answered and corrected (the most any client could get).
  */
 export function idealFor(plan: Plan, rule: ServerRule, tokensUsed: number): number {
   const perWindow = (perMinute: number) => Math.floor((perMinute * rule.window) / 60_000)
@@ -130,7 +132,7 @@ export function idealFor(plan: Plan, rule: ServerRule, tokensUsed: number): numb
   let requests = 0
   for (const b of plan.bodies) {
     const charge = rule.accounting === 'reserve' ? admissionTokens(b) : promptTokens(b) + completion
-    if (tokens + charge > tokenRoom || requests + 1 > requestRoom) {
+    if (tokens + admissionTokens(b) > tokenRoom || requests + 1 > requestRoom) {
       windows++
       tokens = 0
       requests = 0

@@ -109,8 +109,16 @@ describe('--dry-run', () => {
     expect(plan.prompt).toBeGreaterThan(10 * 6)
     expect(plan.costUsd.min).toBeCloseTo((plan.prompt * MINI.input) / 1e6, 9)
     expect(plan.costUsd.max).toBeCloseTo((plan.prompt * MINI.input + 1000 * MINI.output) / 1e6, 9)
-    // (prompt + 1000 completion tokens) at 1000 tokens a minute.
-    expect(plan.minMs).toBe(Math.round(((plan.prompt + 1000) / 1000) * 60_000))
+    // --tpm counts each prompt by its characters (2 + 4 a message + ceil(characters / 4)), as OpenAI's
+    // rate limits do: (those + 1000 completion tokens) at 1000 tokens a minute.
+    const charged = rows
+      .filter((row) => !row.includes('oops'))
+      .reduce((sum, row) => {
+        const { messages } = JSON.parse(row).body as { messages: { content: string }[] }
+        return sum + 2 + messages.reduce((n, m) => n + 4 + Math.ceil(m.content.length / 4), 0)
+      }, 0)
+    expect(plan.chargedPrompt).toBe(charged)
+    expect(plan.minMs).toBe(Math.round(((charged + 1000) / 1000) * 60_000))
     // Without --skip-bad the run would refuse the malformed line: exit 2, and the text says why.
     const text = await boundkit(...args, '--dry-run')
     expect(text.code).toBe(2)

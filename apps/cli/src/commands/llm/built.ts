@@ -1,5 +1,6 @@
 import { estimateTokens } from '@boundkit/limiter'
 import type { Pending } from '../../run/executor'
+import type { LimitTokens } from './least-time'
 import { type CountTokens, type LlmRequest, type RequestTokens, requestTokens } from './requests'
 
 /** A record's request, built once: its cost, every attempt and its job share it. */
@@ -16,10 +17,9 @@ export class BuiltRequests {
   readonly #built = new WeakMap<Pending, Built>()
   readonly #requestOf: (record: unknown, line: number) => unknown
   readonly #countTokens: CountTokens | undefined
-  /** The records counted so far and their tokens (prompt, and completion bound), for averages. */
+  /** The records counted so far and their tokens, for averages. */
   #counted = 0
-  #countedPrompt = 0
-  #countedCompletion = 0
+  readonly #sum: LimitTokens = { prompt: 0, charged: 0, completion: 0 }
 
   constructor(requestOf: (record: unknown, line: number) => unknown, countTokens: CountTokens | undefined) {
     this.#requestOf = requestOf
@@ -42,10 +42,17 @@ export class BuiltRequests {
     if (entry.tokens === undefined) {
       entry.tokens = requestTokens(entry.request, this.#countTokens as CountTokens)
       this.#counted++
-      this.#countedPrompt += entry.tokens.prompt
-      this.#countedCompletion += entry.tokens.completion ?? 0
+      this.#sum.prompt += entry.tokens.prompt
+      this.#sum.charged += entry.tokens.charged
+      this.#sum.completion += entry.tokens.completion ?? 0
     }
     return entry.tokens
+  }
+
+  /** What `--tpm` counts for the record: its prompt by the characters, and its completion bound. */
+  charge(item: Pending): number {
+    const { charged, completion } = this.tokens(item)
+    return charged + (completion ?? 0)
   }
 
   /**
@@ -59,10 +66,11 @@ export class BuiltRequests {
     return Math.ceil(Math.max(estimate, whole) * 1.05)
   }
 
-  /** The tokens a record counted on average so far: its prompt, and its completion bound; 0 before any. */
-  averageTokens(): { prompt: number; completion: number } {
+  /** The tokens a record counted on average so far; 0 before any. */
+  averageTokens(): LimitTokens {
     const n = Math.max(this.#counted, 1)
-    return { prompt: this.#countedPrompt / n, completion: this.#countedCompletion / n }
+    const { prompt, charged, completion } = this.#sum
+    return { prompt: prompt / n, charged: charged / n, completion: completion / n }
   }
 
   /** The model the record's request names. */

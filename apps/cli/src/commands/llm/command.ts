@@ -46,7 +46,7 @@ function addLlmFlags(command: Command): Command {
     .addOption(
       new Option(
         '--tpm <n>',
-        "the account's tokens per minute: each request counts its prompt and max_tokens (with --redis, for all workers together)",
+        "the account's tokens per minute: each request counts its prompt (by its characters, as OpenAI's rate limits count) and max_tokens (with --redis, for all workers together)",
       ).argParser((text: string) => parseInteger('--tpm', text, 1, { max: MAX_TPM })),
     )
     .addOption(

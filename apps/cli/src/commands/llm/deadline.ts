@@ -6,6 +6,7 @@ import { readPrior } from '../../run/output/output-file'
 import { formatMs, formatUsd } from '../../terminal'
 import { batchCount, requestLine } from './batch-input-file'
 import type { BuiltRequests } from './built'
+import { atTheLimits, type LimitTokens } from './least-time'
 import type { PriceBook } from './prices'
 import type { LlmSettings } from './settings'
 
@@ -34,7 +35,7 @@ export interface SplitPlan {
   batches: number
   batch: LanePlan
   live: LanePlan
-  /** The least time the live lane takes at `--rpm`/`--tpm` (ms). */
+  /** The least time the live lane takes at the per-minute limits (ms). */
   liveMinMs: number
 }
 
@@ -44,6 +45,7 @@ interface Counted {
   /** Bytes of its Batch API request line. */
   bytes: number
   prompt: number
+  charged: number
   completion: number
   min: number | undefined
   max: number | undefined
@@ -64,22 +66,19 @@ async function countPending(
   for await (const { index, line, text, record, key } of selection.records()) {
     if (!prior.sends(key)) continue
     const item = { pos: pos++, index, line, key, text, record }
-    const { prompt, completion = 0 } = built.tokens(item)
+    const { prompt, charged, completion = 0 } = built.tokens(item)
     const model = built.model(item)
     const min = prices.cost({ prompt, completion: 0 }, model)
     const max = prices.cost({ prompt, completion }, model)
     const bytes = Buffer.byteLength(requestLine(item, built))
-    counted.push({ line, bytes, prompt, completion, min, max })
+    counted.push({ line, bytes, prompt, charged, completion, min, max })
   }
   return counted
 }
 
-/** The least time (ms) `requests` requests of `tokens` tokens take at `--rpm` and `--tpm`. */
-function atTheLimits(settings: LlmSettings, requests: number, tokens: number): number {
-  const byRequests = settings.rpm === undefined ? 0 : requests / settings.rpm
-  const byTokens = settings.tpm === undefined ? 0 : tokens / settings.tpm
-  return Math.max(byRequests, byTokens) * 60_000
-}
+/** The least time (ms) `requests` requests of `tokens` take at the per-minute limits. */
+const leastMs = (settings: LlmSettings, requests: number, tokens: LimitTokens) =>
+  atTheLimits(settings, requests, tokens).minMs ?? 0
 
 function lanePlan(records: readonly Counted[], share: number): LanePlan {
   const priced = records.every((record) => record.min !== undefined && record.max !== undefined)
@@ -96,8 +95,8 @@ function lanePlan(records: readonly Counted[], share: number): LanePlan {
 }
 
 /**
- * The split of a run: with `--deadline`, the most records at the end of the input that `--rpm` and
- * `--tpm` let finish live before it (a request counting its prompt and `max_tokens`, as the dry run
+ * The split of a run: with `--deadline`, the most records at the end of the input that the per-minute
+ * limits let finish live before it (a request counting its prompt and `max_tokens`, as the dry run
  * counts them) go live, the records before them through the Batch API, which starts first; with
  * `--via batch`, every record through the Batch API. Either way, the batches they fill.
  */
@@ -109,15 +108,19 @@ export async function planSplit(
 ): Promise<SplitPlan> {
   const counted = await countPending(settings, keys, built, prices)
   let live = 0
-  let liveTokens = 0
+  const liveTokens: LimitTokens = { prompt: 0, charged: 0, completion: 0 }
   const deadline = settings.deadline
   if (deadline !== undefined) {
     for (let at = counted.length - 1; at >= 0; at--) {
       const record = counted[at] as Counted
-      const tokens = record.prompt + record.completion
-      if (atTheLimits(settings, live + 1, liveTokens + tokens) > deadline) break
+      const tokens = {
+        prompt: liveTokens.prompt + record.prompt,
+        charged: liveTokens.charged + record.charged,
+        completion: liveTokens.completion + record.completion,
+      }
+      if (leastMs(settings, live + 1, tokens) > deadline) break
       live++
-      liveTokens += tokens
+      Object.assign(liveTokens, tokens)
     }
   }
   const inBatch = counted.length - live
@@ -131,7 +134,7 @@ export async function planSplit(
     ),
     batch: lanePlan(counted.slice(0, inBatch), BATCH_PRICE_SHARE),
     live: lanePlan(counted.slice(inBatch), 1),
-    liveMinMs: Math.round(atTheLimits(settings, live, liveTokens)),
+    liveMinMs: leastMs(settings, live, liveTokens),
   }
 }
 

@@ -10,6 +10,7 @@ import { formatMs, formatUsd } from '../../terminal'
 import type { BuiltRequests } from './built'
 import { planSplit, splitLines } from './deadline'
 import { usesBatch } from './lane-flags'
+import { atTheLimits, type Binding } from './least-time'
 import { type PriceBook, worstTokens } from './prices'
 import type { LlmSettings } from './settings'
 
@@ -41,9 +42,11 @@ export interface DryRunReport {
   /** Every model together; null when some model has no price. */
   costUsd: { min: number; max: number } | null
   models: Record<string, ModelPlan>
+  /** The prompt tokens as `--tpm` counts them: by their characters (OpenAI's rate-limit rule). */
+  chargedPrompt: number
   /** The least wall time `--rpm`, `--tpm`, `--itpm` and `--otpm` allow (a request counts its prompt and `max_tokens`), and which binds. */
   minMs: number | null
-  binding: 'requests' | 'tokens' | 'input-tokens' | 'output-tokens' | null
+  binding: Binding | null
 }
 
 function planOf(models: Record<string, ModelPlan>, model: string): ModelPlan {
@@ -59,46 +62,10 @@ function planOf(models: Record<string, ModelPlan>, model: string): ModelPlan {
 }
 
 /**
- * The least time the per-minute limits (`--rpm`, `--tpm`, `--itpm`, `--otpm`; the endpoints' summed)
- * allow for `requests` and their tokens, and which one binds.
- */
-export function atTheLimits(
-  settings: Partial<Pick<LlmSettings, 'rpm' | 'tpm' | 'itpm' | 'otpm'>>,
-  requests: number,
-  prompt: number,
-  completion: number,
-): { minMs: number | null; binding: DryRunReport['binding'] } {
-  const budgets = [
-    ['requests', settings.rpm, requests],
-    ['tokens', settings.tpm, prompt + completion],
-    ['input-tokens', settings.itpm, prompt],
-    ['output-tokens', settings.otpm, completion],
-  ] as const
-  let least: { minMs: number; binding: (typeof budgets)[number][0] } | undefined
-  for (const [binding, perMinute, amount] of budgets) {
-    const ms = perMinute === undefined ? undefined : Math.round((amount / perMinute) * 60_000)
-    if (ms !== undefined && (least === undefined || ms > least.minMs)) least = { minMs: ms, binding }
-  }
-  return least ?? { minMs: null, binding: null }
-}
-
-/**
- * The least time (ms) `left` requests take at the per-minute limits, each counting the average prompt
- * and completion bound of those counted so far: a run's ETA is never below what the binding limit
- * still allows.
- */
-export function leastTime(
-  settings: Partial<Pick<LlmSettings, 'rpm' | 'tpm' | 'itpm' | 'otpm'>>,
-  left: number,
-  average: { prompt: number; completion: number },
-): number {
-  return atTheLimits(settings, left, left * average.prompt, left * average.completion).minMs ?? 0
-}
-
-/**
  * Reads the whole input and sends nothing: how many requests, which lines are malformed, the prompt
- * tokens (estimated as `--tpm` counts them), the most completion tokens (`max_tokens`), the cost range
- * at each model's price, and the least wall time `--rpm`/`--tpm` allow.
+ * tokens (estimated by the tokenizer), the most completion tokens (`max_tokens`), the cost range at
+ * each model's price, and the least wall time the limits allow (`--tpm` counting prompts by their
+ * characters, as OpenAI's rate limits do).
  */
 export async function planRun(
   settings: LlmSettings,
@@ -113,11 +80,13 @@ export async function planRun(
     malformed.push(bad),
   )
   const models: Record<string, ModelPlan> = {}
+  let charged = 0
   let pos = 0
   for await (const { index, line, text, record, key } of selection.records()) {
     if (!prior.sends(key)) continue
     const item = { pos: pos++, index, line, key, text, record }
     const { prompt, completion } = built.tokens(item)
+    charged += built.tokens(item).charged
     const model = built.model(item) ?? '(no model)'
     const plan = planOf(models, model)
     plan.requests++
@@ -153,13 +122,14 @@ export async function planRun(
     alreadyDone: scan.alreadyDone,
     malformed,
     prompt,
+    chargedPrompt: charged,
     completionMax,
     unbounded: sum((plan) => plan.unbounded),
     costUsd: priced
       ? { min: sum((plan) => plan.costUsd?.min ?? 0), max: sum((plan) => plan.costUsd?.max ?? 0) }
       : null,
     models,
-    ...atTheLimits(settings, requests, prompt, completionMax),
+    ...atTheLimits(settings, requests, { prompt, charged, completion: completionMax }),
   }
 }
 
@@ -182,7 +152,7 @@ function reportLines(report: DryRunReport, settings: LlmSettings, prices: PriceB
       ...more,
     )
   }
-  lines.push(`prompt tokens: ${count(report.prompt)} (estimated as --tpm counts them)`)
+  lines.push(`prompt tokens: ${count(report.prompt)} (estimated by the tokenizer)`)
   const unbounded =
     report.unbounded > 0 ? `; ${report.unbounded} requests set no max_tokens (no top to their cost)` : ''
   lines.push(`completion:    at most ${count(report.completionMax)} tokens (max_tokens)${unbounded}`)

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { leastTime } from './dry-run'
+import { leastTime } from './least-time'
 
 describe('leastTime: the floor of a run’s ETA', () => {
-  const average = { prompt: 300, completion: 100 }
+  const average = { prompt: 300, charged: 300, completion: 100 }
 
   it('is what the binding limit still allows: requests, or prompts and max_tokens against --tpm', () => {
     expect(leastTime({ rpm: 60 }, 30, average)).toBe(30_000)

@@ -86,27 +86,35 @@ describe('the llm input', () => {
     )
   })
 
-  it('estimates chat bodies with max_tokens and other bodies from their input', () => {
+  it('estimates chat bodies with max_tokens and other bodies from their input, by the tokenizer and by characters', () => {
     const chat = {
       path: '/v1/chat/completions',
-      body: { messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 },
+      body: { messages: [{ role: 'user', content: 'hello there, world' }], max_tokens: 100 },
     }
-    // 2 + 4 per message + 'hello' (1 token in o200k); then max_tokens.
-    expect(requestTokens(chat, countTokens)).toEqual({ prompt: 2 + 4 + 1, completion: 100 })
+    // 2 + 4 per message + 'hello there, world' (4 tokens in o200k, 18 characters: ceil(18 / 4) = 5); then max_tokens.
+    expect(requestTokens(chat, countTokens)).toEqual({
+      prompt: 2 + 4 + 4,
+      charged: 2 + 4 + 5,
+      completion: 100,
+    })
     expect(requestTokens({ ...chat, body: { ...chat.body, n: 2 } }, countTokens)).toEqual({
-      prompt: 7,
+      prompt: 10,
+      charged: 11,
       completion: 200,
     })
     expect(requestTokens({ ...chat, body: { messages: [] } }, countTokens)).toEqual({
       prompt: 2,
+      charged: 2,
       completion: undefined,
     })
+    // 'The sky is blue.': 5 tokens, 16 characters.
     const responses = { path: '/v1/responses', body: { input: 'The sky is blue.', max_output_tokens: 7 } }
-    expect(requestTokens(responses, countTokens)).toEqual({ prompt: 5, completion: 7 })
+    expect(requestTokens(responses, countTokens)).toEqual({ prompt: 5, charged: 4, completion: 7 })
     expect(
       requestTokens({ path: '/v1/embeddings', body: { input: 'The sky is blue.' } }, countTokens),
     ).toEqual({
       prompt: 5,
+      charged: 4,
       completion: 0,
     })
   })

@@ -151,6 +151,11 @@ export async function loadCountTokens(): Promise<CountTokens> {
 /** A request's tokens before it is sent: its prompt (estimated) and the most its answer can use. */
 export interface RequestTokens {
   prompt: number
+  /**
+   * The prompt as OpenAI documents its rate limits count it: estimated from the characters
+   * (`ceil(characters / 4)` a text, 4 a message, 2 for the reply), not by a tokenizer.
+   */
+  charged: number
   /** `max_tokens` (or `max_completion_tokens`, `max_output_tokens`) x `n`; undefined: the request sets no bound. */
   completion: number | undefined
 }
@@ -181,15 +186,20 @@ export function requestTokens(
   countTokens: CountTokens,
 ): RequestTokens {
   const { body } = request
-  const options = { tokenizer: countTokens }
   const completion = completionBound(request)
+  let input: Parameters<typeof estimateTokens>[0]
   if (Array.isArray(body.messages)) {
     const { max_tokens: _, max_completion_tokens: __, system, ...prompt } = body
     // Anthropic's system prompt is a field of the body: it counts as a first message.
     if (system !== undefined) prompt.messages = [{ role: 'system', content: system }, ...body.messages]
-    return { prompt: estimateTokens(prompt as Parameters<typeof estimateTokens>[0], options), completion }
+    input = prompt as Parameters<typeof estimateTokens>[0]
+  } else {
+    const text = body.input ?? body.prompt ?? body
+    input = typeof text === 'string' ? text : JSON.stringify(text)
   }
-  const input = body.input ?? body.prompt ?? body
-  const text = typeof input === 'string' ? input : JSON.stringify(input)
-  return { prompt: estimateTokens(text, options), completion }
+  return {
+    prompt: estimateTokens(input, { tokenizer: countTokens }),
+    charged: estimateTokens(input, { tokenizer: false }),
+    completion,
+  }
 }

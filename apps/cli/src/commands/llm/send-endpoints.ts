@@ -22,10 +22,6 @@ export function endpointsExecutor(
   built: BuiltRequests,
   answerCost: AnswerCost,
 ): OpenExecutor<HttpAnswer> {
-  const estimate = (item: Pending) => {
-    const { prompt, completion } = built.tokens(item)
-    return prompt + (completion ?? 0)
-  }
   const counted = endpoints.some((endpoint) => endpoint.tpm !== undefined)
   return routed({
     routes: endpoints.map((endpoint) => ({
@@ -36,7 +32,7 @@ export function endpointsExecutor(
     serves: (item, route) => serves(endpoints[route]!, built.model(item)),
     model: (item) => built.model(item),
     attempts: settings.maxAttempts,
-    ...(counted ? { cost: (item: Pending) => ({ tokens: estimate(item) }) } : {}),
+    ...(counted ? { cost: (item: Pending) => ({ tokens: built.charge(item) }) } : {}),
     request: async (item, route, context) => {
       const endpoint = endpoints[route]!
       const { request, body } = built.of(item)

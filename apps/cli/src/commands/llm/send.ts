@@ -30,15 +30,11 @@ export function limiterOptions(settings: LlmSettings): LimiterOptions {
 export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenExecutor<HttpAnswer> {
   const build = (item: Pending) => built.of(item)
   const tpm = settings.tpm
-  const estimate = (item: Pending) => {
-    const { prompt, completion } = built.tokens(item)
-    return prompt + (completion ?? 0)
-  }
   // What the server keeps of a start once answered: its prompt and the completion reserved.
   const tokenCharge = (item: Pending, tpm: number) => {
     const completion = built.tokens(item).completion
     return {
-      estimate: Math.ceil(estimate(item)),
+      estimate: Math.ceil(built.charge(item)),
       limit: tpm,
       interval: 60_000,
       ...(completion !== undefined && { completion: Math.ceil(completion) }),
@@ -68,7 +64,7 @@ export function llmExecutor(settings: LlmSettings, built: BuiltRequests): OpenEx
   // Anthropic's input and output tokens are their own windows (--itpm, --otpm), beside --tpm's.
   const split = settings.itpm !== undefined || settings.otpm !== undefined
   const cost = (item: Pending) => ({
-    ...(tpm === undefined ? {} : { tokens: estimate(item) }),
+    ...(tpm === undefined ? {} : { tokens: built.charge(item) }),
     ...(split ? startCost(built.tokens(item)) : {}),
   })
   return local({
