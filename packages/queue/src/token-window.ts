@@ -16,13 +16,18 @@ import { QueueError } from './errors'
  * also holds over the server's window, as the limiter learns it: the longest `x-ratelimit-reset-tokens`
  * any worker read (rounded up as the limiter does, at most `interval`), or longer if the tokens the
  * server said remain need a longer one to fit its share of the budget, kept in Redis for all of them;
- * 1 s before any (`FIRST_WINDOW_MS`). A sliding span of it allows `floor(limit x span / interval)`.
+ * 1 s before any (`FIRST_WINDOW_MS`). A span of it allows `floor(limit x span / interval)`. The
+ * resets also show where the server's windows begin: a quantized window's end stays put from answer to
+ * answer (or moves by whole spans), so once read, each span's budget is counted from the server's own
+ * window start and may start whole as soon as that window opens; resets that move as only a sliding
+ * window's can (twice) make it a sliding span, counted back from now.
  */
 
 /**
  * Drops the entries that slid out, then takes `cost` if it fits both the whole interval and the
  * learned span (a cost above a span's budget fits a span that holds nothing): 0, or else the ms until
- * both would. Once a span is learned, it looks back a little further (a guard: 1/50 of the span, at
+ * both would. The span is the server's quantized window that holds now, from the end a reset showed
+ * (KEYS[5]'s `edge`), or the last `span` ms when it slides or no end was read. Once a span is learned, it looks back a little further (a guard: 1/50 of the span, at
  * most `GUARD_MAX_MS`), since a start reaches the server a little after Redis timed it: later than
  * from one process (the limiter's guard is at most 20 ms), past a Redis reply and a worker's busy loop. Before any
  * reading, a wait for the assumed span is at most `UNLEARNED_WAIT_MS`: the answers of the first starts
@@ -34,6 +39,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit, interval, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local learned = tonumber(redis.call('GET', KEYS[4]) or '0')
 local span = math.min(interval, learned > 0 and learned or tonumber(ARGV[5]))
+local edge = learned > 0 and tonumber(redis.call('HGET', KEYS[5], 'edge') or '0') or 0
+local sliding = redis.call('HGET', KEYS[5], 'sliding') == '1'
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - interval)
 local sum = tonumber(redis.call('GET', KEYS[3]) or '0')
 for _, id in ipairs(gone) do
@@ -43,13 +50,19 @@ end
 if #gone > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - interval) end
 local live = redis.call('ZCARD', KEYS[1])
 if live == 0 then sum = 0 end
-local held, recent, costs, room, back = 0, {}, {}, 0, 0
+local held, recent, costs, room, back, opens = 0, {}, {}, 0, 0, nil
 if span < interval then
   -- The span's budget, floor(limit x span / interval) exactly: limit = q x interval + r, and r x span
   -- stays below 2^53 (both below a day in ms).
   local r = limit % interval
   room = math.max(1, (limit - r) / interval * span + math.floor(r * span / interval))
-  back = span + (learned > 0 and math.min(tonumber(ARGV[7]), math.floor(span / 50)) or 0)
+  local guard = learned > 0 and math.min(tonumber(ARGV[7]), math.floor(span / 50)) or 0
+  back = span + guard
+  if edge > 0 and not sliding then
+    -- The server's window now: from the end a reset showed, moved by whole spans.
+    opens = edge + math.floor((now - edge) / span) * span
+    back = now - opens + guard
+  end
   recent = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - back), '+inf', 'WITHSCORES')
   for i = 1, #recent, 2 do
     costs[#costs + 1] = tonumber(redis.call('HGET', KEYS[2], recent[i]) or '0')
@@ -78,7 +91,10 @@ if sum + cost > limit then
     end
   end
 end
-if not inSpan then
+if not inSpan and opens ~= nil then
+  -- Nothing more fits the server's window: the next one opens at its end.
+  wait = math.max(wait, opens + span - now)
+elseif not inSpan then
   local left = held
   local free = 1
   for i = 1, #costs do
@@ -98,17 +114,40 @@ return wait
 /**
  * Records a server window of ARGV[1] ms read by a worker: the longest seen wins. The longest is kept
  * ARGV[2] ms from its last reading at least 9/10 as long, so that a server's window that is no
- * longer seen does not stay forever.
+ * longer seen does not stay forever. Then where the server's window ends, ARGV[3] ms from now (its
+ * reset), in KEYS[2]: an end on the grid of the one known (whole spans apart, within `noise`) keeps the
+ * earlier of the two (a reading reaches Redis late, never early: the earliest is the truest); one off
+ * the grid replaces it, and a second such move that is later marks the window sliding.
  */
 const LEARN = `
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')
 local span = tonumber(ARGV[1])
 if span > old then
   redis.call('SET', KEYS[1], span, 'PX', ARGV[2])
-  return span
+else
+  if span * 10 >= old * 9 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+  span = old
 end
-if span * 10 >= old * 9 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return old
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ends = now + tonumber(ARGV[3])
+local edge = tonumber(redis.call('HGET', KEYS[2], 'edge') or '0')
+if edge == 0 then
+  redis.call('HSET', KEYS[2], 'edge', ends)
+else
+  local moved = ends - edge
+  local off = moved - math.floor(moved / span + 0.5) * span
+  if math.abs(off) <= math.max(tonumber(ARGV[4]), span / 100) then
+    if off < 0 then redis.call('HSET', KEYS[2], 'edge', edge + off) end
+  else
+    if moved > 0 and redis.call('HINCRBY', KEYS[2], 'slides', 1) >= 2 then
+      redis.call('HSET', KEYS[2], 'sliding', 1)
+    end
+    redis.call('HSET', KEYS[2], 'edge', ends)
+  end
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return span
 `
 
 /** Replaces an entry's cost by the real one while it is still in the window (a lower one only if ARGV[3] is 1). */
@@ -137,6 +176,9 @@ export const GUARD_MAX_MS = 100
 
 /** The longest wait for the span assumed before any reading (ms): the first answers may widen it. */
 export const UNLEARNED_WAIT_MS = 100
+
+/** How far apart two readings of one quantized window's end may be (ms): clock and network noise. */
+export const SAME_END_MS = 30
 
 /** How many `interval`s a learned span is kept after its last reading as long (then 1 s is assumed again). */
 export const SPAN_TTL_INTERVALS = 2
@@ -202,13 +244,13 @@ export type Taken = { entry: string } | { waitMs: number }
 
 export class TokenWindow {
   readonly #client: Redis
-  readonly #keys: [string, string, string, string]
+  readonly #keys: [string, string, string, string, string]
 
   /** On `client`, which stays the caller's to close. */
   constructor(client: Redis, prefix: string, queue: string) {
     this.#client = client
     const base = `${prefix}:${queue}:boundkit:tokens`
-    this.#keys = [`${base}:starts`, `${base}:costs`, `${base}:sum`, `${base}:span`]
+    this.#keys = [`${base}:starts`, `${base}:costs`, `${base}:sum`, `${base}:span`, `${base}:server`]
   }
 
   /** Charges `estimate` now if it fits in the window, else says how long until it would. */
@@ -217,7 +259,7 @@ export class TokenWindow {
     const wait = Number(
       await this.#client.eval(
         TAKE,
-        4,
+        5,
         ...this.#keys,
         charge.limit,
         charge.interval,
@@ -247,7 +289,8 @@ export class TokenWindow {
    * its budget, `limit x span / interval`, to hold what remains (an answer read in the middle of the
    * first window shows only part of it in its reset; what remains then says the rest). At most
    * `interval`. The longest any worker read is the span every worker's `take` holds to; it is
-   * forgotten after `SPAN_TTL_INTERVALS` intervals without a reading at least 9/10 as long.
+   * forgotten after `SPAN_TTL_INTERVALS` intervals without a reading at least 9/10 as long. The reset
+   * also says where the server's window ends (see LEARN).
    */
   async learn(
     resetMs: number,
@@ -261,7 +304,24 @@ export class TokenWindow {
     if (remaining !== undefined && remaining > 0 && Number.isFinite(remaining) && limit >= 1) {
       span = Math.max(span, Math.ceil((Math.min(remaining, limit) * interval) / limit))
     }
-    await this.#client.eval(LEARN, 1, this.#keys[3], Math.min(interval, span), interval * SPAN_TTL_INTERVALS)
+    const ttl = interval * SPAN_TTL_INTERVALS
+    const ends = Math.round(Math.min(resetMs, interval))
+    await this.#client.eval(
+      LEARN,
+      2,
+      this.#keys[3],
+      this.#keys[4],
+      Math.min(interval, span),
+      ttl,
+      ends,
+      SAME_END_MS,
+    )
+  }
+
+  /** Where the server's window was read to end (Redis clock ms) and whether it slides, or undefined before any reading (for tests). */
+  async server(): Promise<{ end: number; sliding: boolean } | undefined> {
+    const { edge, sliding } = await this.#client.hgetall(this.#keys[4])
+    return edge === undefined ? undefined : { end: Number(edge), sliding: sliding === '1' }
   }
 
   /** The server's window learned so far (ms), or undefined before any reading (for stats and tests). */

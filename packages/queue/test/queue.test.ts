@@ -3,6 +3,7 @@ import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Queue as BullQueue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -937,6 +938,50 @@ describe("the shared token window holds to the server's window (learned from its
     expect(await window.span()).toBe(10_000)
     await window.learn(10, minute, 5000)
     expect(await window.span()).toBe(60_000)
+  })
+
+  it("counts a quantized window from the end its reset showed: the next window's budget starts whole as it opens", async () => {
+    const window = freshWindow()
+    // 6000 a minute over 500 ms windows (a reset of 300 ms: the window ends 300 ms from now): 50 a window.
+    const minute = { limit: 6000, interval: 60_000 }
+    await window.learn(300, minute)
+    expect(await window.span()).toBe(500)
+    const whole = { estimate: 50, ...minute }
+    expect(await window.take(whole)).toHaveProperty('entry')
+    const refused = await window.take({ ...whole, estimate: 1 })
+    // Not until the start slides out of the last 500 ms: until the server's window ends, at most 300 ms.
+    const wait = (refused as { waitMs: number }).waitMs
+    expect(wait).toBeLessThanOrEqual(300)
+    await sleep(wait)
+    // The server's next window: its whole budget at once, though the first start is not 500 ms old.
+    expect(await window.take(whole)).toHaveProperty('entry')
+    expect(await window.server()).toMatchObject({ sliding: false })
+  })
+
+  it('takes a window whose reset moves with the starts (twice) as sliding, and keeps the earliest end of a quantized one', async () => {
+    const minute = { limit: 600, interval: 60_000 }
+    const sliding = freshWindow()
+    await sliding.learn(9_950, minute)
+    const first = await sliding.server()
+    // A sliding window's end follows its last starts: each reading's end is later, off the 10 s grid.
+    await sleep(150)
+    await sliding.learn(9_950, minute)
+    expect(await sliding.server()).toMatchObject({ sliding: false })
+    await sleep(150)
+    await sliding.learn(9_950, minute)
+    const moved = await sliding.server()
+    expect(moved).toMatchObject({ sliding: true })
+    expect(moved!.end).toBeGreaterThan(first!.end)
+    // A quantized one's: a later reading of the same end that reaches Redis sooner moves it earlier, a
+    // later one (read late) does not move it.
+    const quantized = freshWindow()
+    await quantized.learn(59_000, minute)
+    const read = (await quantized.server())!.end
+    await quantized.learn(58_500, minute)
+    const earlier = (await quantized.server())!.end
+    expect(earlier).toBeLessThan(read)
+    await quantized.learn(58_600, minute)
+    expect(await quantized.server()).toEqual({ end: earlier, sliding: false })
   })
 
   it("lets a start above a span's budget start alone in an empty span, and nothing beside it", async () => {
