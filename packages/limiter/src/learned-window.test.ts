@@ -204,3 +204,41 @@ describe('a window learned from resets read late in it', () => {
     expect(limiter.stats().windows[0]?.serverWindow?.interval).toBe(1000)
   })
 })
+
+describe('the end of a quantized window, from resets read late', () => {
+  it('keeps the earliest end the readings show: an answer read late does not move the window later', async () => {
+    // 6,000 tokens/min enforced as 1,000 per 10 s fixed window; each request charged 90. Every other
+    // answer is read 400 ms after the server sent it (a busy event loop): its reset, read then, puts the
+    // window's end 400 ms later than it is.
+    const clock = new FakeClock(T0)
+    const api = new WindowApi(clock, { accounting: 'reserve', window: 10_000, mode: 'fixed' }, 6000)
+    const limiter = createLimiter({
+      clock,
+      concurrency: 'auto',
+      rate: { limit: 6000, interval: 60_000, cost: 'tokens' },
+      retry: { retries: 20, minDelay: 10, jitter: 'none' },
+    })
+    const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
+    let answers = 0
+    const all = Array.from({ length: 34 }, () =>
+      limiter.run(
+        async ({ report }) => {
+          const entry = api.admit(90)
+          await sleep(100)
+          const headers = new Headers(api.headers())
+          if (answers++ % 2 === 1) await sleep(400)
+          if (!entry) throw Object.assign(new Error('429'), { status: 429, headers })
+          report({ headers, cost: { tokens: 40 } })
+        },
+        { cost: { tokens: 90 } },
+      ),
+    )
+    await clock.advance(40_000)
+    await Promise.all(all)
+    expect(api.log.refused).toEqual([])
+    // 11 a window, each window's budget as it opens.
+    const starts = api.log.admitted.map((at) => at - T0)
+    expect(starts.slice(11, 22)).toEqual(Array(11).fill(10_000))
+    expect(starts.slice(22, 33)).toEqual(Array(11).fill(20_000))
+  })
+})
