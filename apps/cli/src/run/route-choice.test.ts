@@ -12,18 +12,22 @@ function lane(state: {
   tpm?: number
   /** The models it was taken out for (401, 403, 404). */
   refused?: string[]
+  /** Its room now, as a share of its limits (below 0: more waits than it has left). */
+  room?: number
+  /** Attempts given to it, not started. */
+  waiting?: number
 }): EndpointLane {
   const until = state.drainedUntil ?? (state.probing ? 1 : 0)
   return {
     limiter: { stats: () => ({ coolingDown: state.coolingDown === true }) },
     health: { drained: (now: number) => now < until, until },
-    room: () => 1,
+    room: () => state.room ?? 1,
     holds: (cost: { tokens: number } | undefined) =>
       (cost?.tokens ?? 0) <= (state.tpm ?? Number.POSITIVE_INFINITY),
     refusal: (model: string) =>
       state.refused?.includes(model) ? { status: 404, model, error: new Error('HTTP 404') } : undefined,
     route: { weight: 1 },
-    waiting: 0,
+    waiting: state.waiting ?? 0,
   } as unknown as EndpointLane
 }
 
@@ -57,6 +61,19 @@ describe('RouteChoice', () => {
     const [probing, healthy] = choice.snapshot(Date.now())
     expect(probing!.space).toBe(1)
     expect(healthy!.space).toBe(WAITING_PER_ENDPOINT)
+  })
+
+  it('gives an endpoint without room nothing to wait for while another has room, even when that one has no space now', () => {
+    const choose = (lanes: EndpointLane[]) => {
+      const routes = new RouteChoice(lanes, servesAll)
+      return routes.choose(routes.snapshot(Date.now()), item, undefined)
+    }
+    // The second's window is spent: a record given it would wait for its next window.
+    expect(choose([lane({ room: 0.3 }), lane({ room: -0.1 })])).toBe(0)
+    expect(choose([lane({ room: 0.3, waiting: WAITING_PER_ENDPOINT }), lane({ room: -0.1 })])).toBe('wait')
+    // None has room: the one with the most, while it has space.
+    expect(choose([lane({ room: -0.5 }), lane({ room: -0.1 })])).toBe(1)
+    expect(choose([lane({ room: -0.5 }), lane({ room: -0.1, waiting: WAITING_PER_ENDPOINT })])).toBe(0)
   })
 
   it("leaves out an endpoint taken out for the record's model, and one whose tpm can never hold it while another can", () => {

@@ -95,8 +95,8 @@ export class RouteChoice {
 
   /**
    * The endpoint for `item` (`avoid`: where it just failed, chosen only when no other of its rank
-   * serves it), `'wait'` when those of the best rank have no space now, undefined when none serves it
-   * (or every one serving it was taken out for its model).
+   * serves it; of those, one with room now if any has), `'wait'` when those have no space now,
+   * undefined when none serves it (or every one serving it was taken out for its model).
    */
   choose(views: LaneView[], item: Pending, avoid: number | undefined): number | 'wait' | undefined {
     const serving = this.#candidates(views, item)
@@ -104,6 +104,10 @@ export class RouteChoice {
     const rank = Math.min(...serving.map(({ view }) => view.rank))
     let tier = serving.filter(({ view }) => view.rank === rank)
     if (tier.length > 1) tier = tier.filter(({ route }) => route !== avoid)
+    // While one of them has room now, one without takes nothing: what waits there waits for its next
+    // window, when the one with room starts it as soon as it has space.
+    const roomy = tier.filter(({ view }) => view.rank < 2 && view.score > 0)
+    if (roomy.length > 0) tier = roomy
     let best: { view: LaneView; route: number } | undefined
     for (const entry of tier) {
       if (entry.view.space > 0 && (best === undefined || entry.view.score > best.view.score)) best = entry

@@ -68,6 +68,8 @@ const backoff = (attempt: number) => Math.random() * Math.min(30_000, 250 * 2 **
 const MAX_RETRY_AFTER = 300_000
 /** Records pulled and not finished, per slot of the endpoints' concurrency (`auto`: 64 slots). */
 const WINDOW_PER_SLOT = 2
+/** How often records waiting for an endpoint look again, when no start tells them to (ms). */
+const RECHECK_MS = 50
 
 /**
  * The records sent to several endpoints, each through its own limiter: each attempt goes to an
@@ -82,6 +84,8 @@ class RoutedExecutor<A> implements Executor<A> {
   readonly #stop = new AbortController()
   /** Records waiting for an endpoint with room, in the order they asked. */
   #asking: Ask[] = []
+  /** The next look at the endpoints while records wait for one. */
+  #recheck: NodeJS.Timeout | undefined = undefined
   #requests = 0
   #retries = 0
   /** The failed attempts that were retried, by reason and code, for the live page. */
@@ -244,6 +248,14 @@ class RoutedExecutor<A> implements Executor<A> {
       }
     }
     this.#asking.length = kept
+    // Records kept for an endpoint with room: another's window may open before that one starts any.
+    if (kept > 0 && this.#recheck === undefined) {
+      this.#recheck = setTimeout(() => {
+        this.#recheck = undefined
+        this.#pump()
+      }, RECHECK_MS)
+      this.#recheck.unref()
+    }
   }
 
   async #attempt(item: Pending, route: number, hooks: ExecutorHooks): Promise<LaneResult<A>> {
