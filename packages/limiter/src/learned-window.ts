@@ -55,12 +55,6 @@ export class LearnedWindow {
   /** Answers that showed no refund where one would have shown. */
   #noRefunds = 0
   #last: Reading | undefined = undefined
-  /**
-   * Where the quantized window ends, as the readings show it: the earliest end on their grid. An answer
-   * is read after the server sent it (a busy event loop reads it later still), so its reset puts the end
-   * late, never early; a reading off the grid (a longer span, or a sliding window) replaces it.
-   */
-  #end: number | undefined = undefined
   /** Readings whose reset moved as only a sliding window's can (two make it so: one may be noise). */
   #slides = 0
 
@@ -84,14 +78,6 @@ export class LearnedWindow {
     return amount * (1 + START_MARGIN * this.#misses)
   }
 
-  /**
-   * When the window the last reading counted ends (clock ms), read late or not: the end on the grid of a
-   * quantized window; undefined when it slides (its reset is its own).
-   */
-  get lastEnd(): number | undefined {
-    return this.sliding ? undefined : this.#end
-  }
-
   /** Margin for the time between a start here and its admission there, once a reset was read (ms). */
   get guard(): number {
     return this.#longestReset === 0 ? 0 : Math.min(20, this.span / 50)
@@ -110,7 +96,7 @@ export class LearnedWindow {
     // Nothing learned yet of a window no longer than the declared: that one says it all.
     if (this.#longestReset === 0 && this.span === this.#declared.interval) return Number.NEGATIVE_INFINITY
     const limit = this.limit * (1 - SUM_MARGIN * this.#misses)
-    const edge = this.#end
+    const edge = this.#last?.resetAt
     if (this.sliding || edge === undefined) return log.freeAtOver(amount, limit, this.span + this.guard, now)
     const start = edge + Math.floor((now - edge) / this.span) * this.span
     const used = log.usedSince(start - this.guard, now)
@@ -119,25 +105,6 @@ export class LearnedWindow {
     // waiting for room that never comes, nothing in flight, no answer would ever correct it.
     if (used + amount <= limit || used === 0) return Number.NEGATIVE_INFINITY
     return start + this.span
-  }
-
-  /**
-   * A reading says the window ends at `resetAt`, read up to `lateBy` ms after the server sent it (so the
-   * end may be that much earlier). On the grid of the end known (an end of it within that span, and
-   * `noise`): the earlier of the two wins. Off it: the reading's end replaces it; true when it moved
-   * later, as only a sliding window's end can.
-   */
-  #placeEnd(resetAt: number, lateBy: number, noise: number): boolean {
-    const end = this.#end
-    this.#end = resetAt
-    if (end === undefined) return false
-    // The first end of the known grid at or after the earliest the reading allows.
-    const grid = end + Math.ceil((resetAt - lateBy - noise - end) / this.span) * this.span
-    if (grid <= resetAt + noise) {
-      this.#end = Math.min(grid, resetAt)
-      return false
-    }
-    return resetAt > end
   }
 
   /** The start of what the server counts now: the last `span` when sliding, else its window's start. */
@@ -150,7 +117,7 @@ export class LearnedWindow {
    * server refunds. `log` is the window's own log of starts; `unused`: the answered attempt reported
    * less than it was charged. Returns true when refunds were just shown.
    */
-  observe(info: RateInfo, now: number, log: WindowLog, unused = false, lateBy = 0): boolean {
+  observe(info: RateInfo, now: number, log: WindowLog, unused = false): boolean {
     if (info.resetMs > this.#longestReset) {
       this.#longestReset = info.resetMs
       // The first reset replaces the assumed window; a longer one later widens it.
@@ -160,11 +127,12 @@ export class LearnedWindow {
     const reading = { at: now, remaining: info.remaining, resetAt: now + info.resetMs }
     const last = this.#last
     this.#last = reading
-    const noise = Math.max(SAME_RESET_MS, this.span / 100)
-    // A quantized window's end stays put (or moves by whole windows); a sliding one's follows its starts.
-    if (this.#placeEnd(reading.resetAt, lateBy, noise) && ++this.#slides >= 2) this.sliding = true
     if (last === undefined) return false
     const moved = reading.resetAt - last.resetAt
+    const noise = Math.max(SAME_RESET_MS, this.span / 100)
+    // A quantized window's end stays put (or moves by whole windows); a sliding one's follows its starts.
+    const quantized = Math.abs(moved - Math.round(moved / this.span) * this.span) <= noise
+    if (!quantized && moved > 0 && ++this.#slides >= 2) this.sliding = true
     if (this.#refundsKnown || Math.abs(moved) > noise) return false
     if (reading.remaining <= last.remaining) {
       // An answer that used less than its charge, no start that may have reached the server in

@@ -178,31 +178,26 @@ export class Windows implements Reporter {
     const found = rateInfo(headers, this.#families, now).filter((info) => info.resetMs <= this.#maxReset)
     if (found.length === 0) return
     this.#fastest = Math.min(this.#fastest, now - charge.start)
-    // How much later than the fastest round trip this answer is read: its reset may be that stale.
-    const lateBy = now - charge.start - this.#fastest
     let changed = false
     let k = 0
     for (const w of this.all) {
       const index = w.cost === undefined ? -1 : k++
       const view = this.#tightest(found, w)
       if (!view) continue
-      if (this.#learn(w, view, now, charge.entries?.[index], lateBy)) changed = true
+      if (this.#learn(w, view, now, charge.entries?.[index])) changed = true
       const remaining = view.remaining - this.#transit(charge, index)
-      // A quantized window's reset, read late, is later than its end: the end on its grid holds.
-      const end = w.learned?.lastEnd
-      const resetMs = end === undefined ? view.resetMs : Math.min(view.resetMs, Math.max(0, end - now))
-      if (w.server!.update(remaining, resetMs, charge.start, now)) changed = true
+      if (w.server!.update(remaining, view.resetMs, charge.start, now)) changed = true
     }
     if (changed) this.#freed()
   }
 
   /** What one reading teaches of `w`'s server window; true when room came back (refunds shown). */
-  #learn(w: Window, view: RateInfo, now: number, entry: CostEntry | undefined, lateBy: number): boolean {
+  #learn(w: Window, view: RateInfo, now: number, entry: CostEntry | undefined): boolean {
     const learned = w.learned!
     const unused = entry?.reported !== undefined && entry.reported < entry.cost
     // Started more than half the fastest round trip (and 50 ms) ago: the server has seen it.
     const seenBefore = now - Math.max(SEEN_MS, this.#fastest / 2)
-    const refundsShown = learned.observe(view, now, w, unused, lateBy)
+    const refundsShown = learned.observe(view, now, w, unused)
     // A sliding window frees this start once the newest start it counts now slid out, at the latest.
     if (entry) entry.slidesAt = now + view.resetMs
     if (w.cost === undefined) return false
