@@ -109,7 +109,10 @@ export class Windows implements Reporter {
       w.cost === undefined
         ? w.creditAt(amount - server.remaining, since, learned.span + learned.guard)
         : w.creditAt(amount - server.remaining, since, server.setAt, now)
-    return credit === Number.NEGATIVE_INFINITY ? held : Math.min(credit, held)
+    if (credit === Number.NEGATIVE_INFINITY || credit >= held) return held
+    // Room freed before the view's reset: in a quantized window, not before the window the starts
+    // themselves show (an answer's reset read sooner than the others' puts the end early).
+    return learned.sliding ? credit : Math.max(credit, learned.freeAt(w, amount, now))
   }
 
   /** Counts a start at `now` in every window; its charge lets `report` correct it later. */
