@@ -412,9 +412,9 @@ describe('boundkit llm --redis', () => {
         ...['--redis', url, '--queue', queue],
       )
       expect(result.code).toBe(0)
-      // The workers' shared token window: each start charged its estimate (6 tokens); the 5 its answer
-      // used are less, and the server keeps what it charged, so nothing is given back.
-      expect((await redisCli('GET', `bull:${queue}:boundkit:tokens:sum`)).trim()).toBe('60')
+      // The workers' shared token window: each start charged its estimate (its body's 11 characters: 3
+      // tokens); the 5 its answer used are more, so each start counts those.
+      expect((await redisCli('GET', `bull:${queue}:boundkit:tokens:sum`)).trim()).toBe('50')
       const written = await lines(out)
       expect(written.map((line) => line.custom_id)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`))
       expect(written.every((line) => (line.response as { status_code: number }).status_code === 200)).toBe(
