@@ -64,7 +64,8 @@ export const classifyScenario: Scenario = {
   description: 'classify: three sample tasks measured, with verdicts and reasons (@boundkit/classify)',
   async run(context) {
     const reports: { task: string; expected: string; report?: ClassifyReport; error?: string }[] = []
-    const timeBudget = context.quick ? 2000 : 5000
+    // A deadline, not a pace: a machine busy with other work must not fail a task that takes 10 ms a call.
+    const timeBudget = context.quick ? 15_000 : 30_000
     const total = await timed(async () => {
       for (const task of samples(context.url)) {
         try {
